@@ -1,0 +1,64 @@
+//! Repository hygiene checks, run by `cargo test` (rust-analyzer's tidy pattern).
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name == "target" || name == "node_modules" || name == "dist" || name == ".git" {
+                continue;
+            }
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// No ignored or should_panic tests, no todo!/dbg!: a test either runs and can fail, or is not there.
+    #[test]
+    fn no_hidden_or_unfinished_tests() {
+        let root = crate::project_root();
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        assert!(files.len() > 5, "tidy found too few Rust files under {}", root.display());
+        let banned = [
+            ["#[", "ignore"].concat(),
+            ["#[", "should_panic"].concat(),
+            ["todo", "!("].concat(),
+            ["dbg", "!("].concat(),
+            ["unimplemented", "!("].concat(),
+        ];
+        let mut offences = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            for (line_idx, line) in text.lines().enumerate() {
+                for pattern in &banned {
+                    if line.contains(pattern.as_str()) {
+                        offences.push(format!("{}:{}: {pattern}", file.display(), line_idx + 1));
+                    }
+                }
+            }
+        }
+        assert!(offences.is_empty(), "banned test/debug markers:\n{}", offences.join("\n"));
+    }
+
+    /// `.ci/run` must run exactly the README's test command.
+    #[test]
+    fn ci_runs_the_readme_test_command() {
+        let root = crate::project_root();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+        let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap_or_default();
+        assert!(readme.contains("cargo xtask ci"), "README must show `cargo xtask ci`");
+        assert!(readme.contains("cargo xtask serve"), "README must show `cargo xtask serve`");
+        assert!(
+            ci.lines().any(|line| line.trim() == "cargo xtask ci"),
+            ".ci/run must call `cargo xtask ci` on a line of its own"
+        );
+    }
+}
