@@ -93,6 +93,7 @@ fn wasm_pipeline(
     steps: &mut Steps,
     env: &WasmEnv,
     dist: &Path,
+    primary: bool,
 ) -> Result<()> {
     let mode = env.mode;
     let path = path_with_node_modules(root);
