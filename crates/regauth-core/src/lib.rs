@@ -23,6 +23,7 @@
 
 pub mod capture;
 pub mod model;
+pub mod report;
 pub mod units;
 
 pub use capture::{Capture, CaptureError, Input, InputProblem};
