@@ -23,6 +23,8 @@
 
 pub mod capture;
 pub mod model;
+pub mod protocol;
+pub mod secret;
 pub mod units;
 
 pub use capture::{Capture, CaptureError, Input, InputProblem};
