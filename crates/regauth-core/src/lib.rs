@@ -25,6 +25,7 @@ pub mod capture;
 pub mod model;
 pub mod protocol;
 pub mod secret;
+pub mod token;
 pub mod units;
 
 pub use capture::{Capture, CaptureError, Input, InputProblem};
