@@ -381,7 +381,69 @@ impl Parser<'_, '_> {
 
 #[cfg(test)]
 mod tests {
+    use expect_test::{Expect, expect};
+
     use super::*;
+
+    /// Renders what the parser read, one challenge or problem per line, and compares it with
+    /// `expect` (re-bless with `UPDATE_EXPECT=1`).
+    fn check(values: &[&str], expect: Expect) {
+        let (challenges, problems) = parse_challenges(values.iter().copied());
+        let mut rendered = String::new();
+        for challenge in &challenges {
+            rendered.push_str(&challenge.scheme);
+            if let Some(token68) = &challenge.token68 {
+                rendered.push_str(&format!(" token68={token68:?}"));
+            }
+            for (name, value) in &challenge.params {
+                rendered.push_str(&format!(" {name}={value:?}"));
+            }
+            rendered.push('\n');
+        }
+        for problem in &problems {
+            rendered.push_str(&format!(
+                "problem header {} byte {}: {}\n",
+                problem.header_index, problem.byte_offset, problem.message
+            ));
+        }
+        expect.assert_eq(&rendered);
+    }
+
+    #[test]
+    fn rendered_examples() {
+        check(
+            &[
+                r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#,
+            ],
+            expect![[r#"
+                Bearer realm="https://auth.docker.io/token" service="registry.docker.io" scope="repository:library/ubuntu:pull"
+            "#]],
+        );
+        // hand-written fixture
+        check(
+            &[r#"Basic realm="x", Bearer realm="y",service="z""#, "Negotiate YII=="],
+            expect![[r#"
+            Basic realm="x"
+            Bearer realm="y" service="z"
+            Negotiate token68="YII=="
+        "#]],
+        );
+        // hand-written fixture
+        check(
+            &[
+                r#"Bearer realm="a\"b,c", error=invalid_token ; x, , Basic"#,
+                r#"Digest realm=unquoted/path, nonce="#,
+            ],
+            expect![[r#"
+            Bearer realm="a\"b,c" error="invalid_token"
+            Basic
+            Digest realm="unquoted/path" nonce=""
+            problem header 0 byte 43: expected ',' after the value of parameter "error", found ';'
+            problem header 1 byte 13: value of parameter "realm" should be quoted: "unquoted/path" is not a token (some clients misread it)
+            problem header 1 byte 34: parameter "nonce" has no value
+        "#]],
+        );
+    }
 
     fn parse_ok(values: &[&str]) -> Vec<Challenge> {
         let (challenges, problems) = parse_challenges(values.iter().copied());

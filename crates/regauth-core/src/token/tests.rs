@@ -44,7 +44,9 @@ fn p384_key(seed: u64) -> p384::ecdsa::SigningKey {
 }
 
 fn rsa_key(seed: u64) -> rsa::RsaPrivateKey {
-    rsa::RsaPrivateKey::new(&mut ChaCha8Rng::seed_from_u64(seed), 2048).unwrap()
+    // 1024 bits: generating 2048-bit keys makes this suite several times slower, and the
+    // verification code does not depend on the key size.
+    rsa::RsaPrivateKey::new(&mut ChaCha8Rng::seed_from_u64(seed), 1024).unwrap()
 }
 
 fn p256_spki(key: &p256::ecdsa::SigningKey) -> SubjectPublicKeyInfoOwned {
@@ -85,7 +87,21 @@ fn cert_signed_by_rsa(
     spki: SubjectPublicKeyInfoOwned,
     issuer_key: &rsa::RsaPrivateKey,
 ) -> Vec<u8> {
-    let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(issuer_key.clone());
+    cert_signed_by_rsa_with::<Sha256>(profile, serial, subject, spki, issuer_key)
+}
+
+/// Like [`cert_signed_by_rsa`], with the digest of the certificate signature chosen by `D`.
+fn cert_signed_by_rsa_with<D>(
+    profile: Profile,
+    serial: u32,
+    subject: &str,
+    spki: SubjectPublicKeyInfoOwned,
+    issuer_key: &rsa::RsaPrivateKey,
+) -> Vec<u8>
+where
+    D: sha2::Digest + x509_cert::der::oid::AssociatedOid + rsa::pkcs1v15::RsaSignatureAssociatedOid,
+{
+    let signer = rsa::pkcs1v15::SigningKey::<D>::new(issuer_key.clone());
     let builder = CertificateBuilder::new(
         profile,
         SerialNumber::from(serial),
@@ -333,6 +349,61 @@ fn es384_and_algorithm_key_mismatches() {
     assert!(
         matches!(verify_signature(&rsa_claimed, &jwt_of(&rsa_claimed), &[]), SignatureCheck::Invalid { reason } if reason.contains("RSA key"))
     );
+}
+
+#[test]
+fn rsa_root_with_sha384_and_sha512_certificates_and_ps256_tokens() {
+    const RSA_ROOT: &str = "CN=regauth rsa root";
+    let root_key = rsa_key(20);
+    let root_der = cert_signed_by_rsa_with::<sha2::Sha384>(
+        Profile::Root,
+        1,
+        RSA_ROOT,
+        rsa_spki(&root_key),
+        &root_key,
+    );
+    let ec_leaf_key = p256_key(21);
+    let ec_leaf_der = cert_signed_by_rsa_with::<sha2::Sha512>(
+        leaf(RSA_ROOT),
+        2,
+        "CN=ec leaf",
+        p256_spki(&ec_leaf_key),
+        &root_key,
+    );
+    let claims = json!({"iss": "issuer", "aud": "svc"});
+
+    let es256 = mint(
+        &json!({"alg": "ES256", "x5c": x5c(&[&ec_leaf_der, &root_der])}),
+        &claims,
+        sign_es256(&ec_leaf_key),
+    );
+    assert_eq!(
+        verify_signature(&es256, &jwt_of(&es256), std::slice::from_ref(&root_der)),
+        SignatureCheck::Valid { chain: vec!["CN=ec leaf".into(), RSA_ROOT.into()], anchored: true }
+    );
+
+    let rsa_leaf_key = rsa_key(22);
+    let rsa_leaf_der =
+        cert_signed_by_rsa(leaf(RSA_ROOT), 3, "CN=pss leaf", rsa_spki(&rsa_leaf_key), &root_key);
+    let pss_signer = rsa::pss::SigningKey::<Sha256>::new(rsa_leaf_key.clone());
+    let sign_ps256 = |message: &[u8]| {
+        use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
+        pss_signer.sign_with_rng(&mut ChaCha8Rng::seed_from_u64(23), message).to_vec()
+    };
+    let ps256 = mint(&json!({"alg": "PS256", "x5c": x5c(&[&rsa_leaf_der])}), &claims, sign_ps256);
+    assert_eq!(
+        verify_signature(&ps256, &jwt_of(&ps256), std::slice::from_ref(&root_der)),
+        SignatureCheck::Valid { chain: vec!["CN=pss leaf".into()], anchored: true }
+    );
+    // The same PSS signature presented as PKCS#1 v1.5 does not verify.
+    let (_, pss_signature) = ps256.rsplit_once('.').unwrap();
+    let relabelled_header = json!({"alg": "RS256", "x5c": x5c(&[&rsa_leaf_der])});
+    let relabelled =
+        format!("{}.{}.{pss_signature}", encode_json(&relabelled_header), encode_json(&claims));
+    assert!(matches!(
+        verify_signature(&relabelled, &jwt_of(&relabelled), &[]),
+        SignatureCheck::Invalid { .. }
+    ));
 }
 
 #[test]
