@@ -25,6 +25,20 @@ pub use verify::{CertificateValidity, SignatureCheck, verify_signature, x5c_vali
 /// [`SignatureState::Redacted`], so a masked token still decodes with its claims.
 pub const REDACTED_SIGNATURE: &str = "redacted";
 
+/// The clock-skew allowance distribution's registry applies to `exp` and `nbf`
+/// (`registry/auth/token/token.go`, `Leeway`); pass it to [`Jwt::validity_at`] to judge a token
+/// the way such a registry would.
+pub const DISTRIBUTION_LEEWAY_S: i64 = 60;
+
+/// A token masked for display or for a redacted capture: a JWT keeps its header and claims and
+/// loses its signature ([`Jwt::masked`]); anything else becomes [`Secret::masked`](crate::secret::Secret::masked).
+pub fn mask_token(raw: &str) -> String {
+    match decode_token(raw).kind {
+        TokenKind::Jwt(jwt) => jwt.masked(),
+        TokenKind::Opaque(_) => crate::secret::Secret::new(raw).masked(),
+    }
+}
+
 /// A token as decoded, plus what was odd about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodedToken {
@@ -68,8 +82,11 @@ pub struct JwtHeader {
     pub alg: String,
     pub kid: Option<String>,
     pub typ: Option<String>,
-    /// The certificate chain (DER, leaf first) from `x5c`.
+    /// The certificate chain (DER, leaf first) from `x5c`, or else from the `x5c` of an embedded
+    /// `jwk` (distribution accepts both).
     pub x5c: Vec<Vec<u8>>,
+    /// The embedded `jwk` header, if any, as sent.
+    pub jwk: Option<Value>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -298,7 +315,9 @@ fn read_header(raw: &Value, problems: &mut Vec<String>) -> JwtHeader {
         problems.push("the JWT header has no alg".to_owned());
     }
     let mut x5c = Vec::new();
-    match raw.get("x5c") {
+    let jwk = raw.get("jwk").filter(|jwk| !jwk.is_null()).cloned();
+    let x5c_value = raw.get("x5c").or_else(|| jwk.as_ref().and_then(|jwk| jwk.get("x5c")));
+    match x5c_value {
         None | Some(Value::Null) => {}
         Some(Value::Array(entries)) => {
             for (idx, entry) in entries.iter().enumerate() {
@@ -316,6 +335,7 @@ fn read_header(raw: &Value, problems: &mut Vec<String>) -> JwtHeader {
         kid: string_field(raw, "kid", problems),
         typ: string_field(raw, "typ", problems),
         x5c,
+        jwk,
     }
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn decode_base64_any(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::decode_base64_any;
+    use super::*;
 
     #[test]
     fn base64_in_every_spelling() {
@@ -55,5 +55,43 @@ mod tests {
         assert_eq!(decode_base64_any("e3-+"), None);
         assert_eq!(decode_base64_any("!!!"), None);
         assert_eq!(decode_base64_any("").as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn parsers_never_panic_on_truncated_or_mangled_input() {
+        let samples = [
+            r#"{"token":"a.b.c","access_token":"a.b.c","expires_in":300,"issued_at":"2024-05-01T10:00:00Z","refresh_token":"r"}"#,
+            r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied","detail":{"x":[1]}}]}"#,
+            r#"{"username":"u","password":"p","auth":"dTpw","identitytoken":"t","serveraddress":"h:5000"}"#,
+            "Basic dXNlcjpwYXNzd29yZA==",
+            "repository:localhost:5000/a/b:pull,push registry(x):catalog:*",
+            "eyJ1c2VybmFtZSI6InUifQ",
+        ];
+        for sample in samples {
+            let mut variants: Vec<Vec<u8>> = Vec::new();
+            for end in 0..=sample.len() {
+                variants.push(sample.as_bytes()[..end].to_vec());
+                variants.push(sample.as_bytes()[end..].to_vec());
+            }
+            for idx in 0..sample.len() {
+                for byte in [b'"', b'\\', b':', b',', b'=', 0xff] {
+                    let mut mangled = sample.as_bytes().to_vec();
+                    mangled[idx] = byte;
+                    variants.push(mangled);
+                }
+            }
+            for bytes in &variants {
+                let text = String::from_utf8_lossy(bytes);
+                let _ = parse_token_response(bytes);
+                let _ = parse_error_body(bytes);
+                let _ = parse_auth_body(bytes);
+                let _ = parse_x_registry_auth(&text);
+                let _ = parse_authorization(&text);
+                let _ = parse_scope_list(&text);
+                let _ = parse_challenges([text.as_ref()]);
+                let _ = is_engine_api_path(&text);
+                let _ = crate::token::decode_token(&text);
+            }
+        }
     }
 }

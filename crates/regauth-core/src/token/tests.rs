@@ -455,6 +455,35 @@ fn masked_token_keeps_claims_and_decodes_as_redacted() {
 }
 
 #[test]
+fn x5c_inside_an_embedded_jwk_is_used() {
+    let pki = make_pki(30);
+    let leaf_key = p256_key(31);
+    let leaf_der =
+        cert_signed_by_p256(leaf(ROOT), 9, "CN=jwk signer", p256_spki(&leaf_key), &pki.root_key);
+    let header =
+        json!({"alg": "ES256", "jwk": {"kty": "EC", "crv": "P-256", "x5c": x5c(&[&leaf_der])}});
+    let raw = mint(&header, &json!({"iss": "x"}), sign_es256(&leaf_key));
+    let jwt = jwt_of(&raw);
+    assert_eq!(jwt.header.x5c, [leaf_der]);
+    assert_eq!(jwt.header.jwk.as_ref().and_then(|jwk| jwk.get("kty")), Some(&json!("EC")));
+    assert_eq!(
+        verify_signature(&raw, &jwt, std::slice::from_ref(&pki.root_der)),
+        SignatureCheck::Valid { chain: vec!["CN=jwk signer".into()], anchored: true }
+    );
+}
+
+#[test]
+fn mask_token_hides_signatures_and_opaque_values() {
+    let key = p256_key(32);
+    let raw = mint(&json!({"alg": "ES256"}), &hub_claims(), sign_es256(&key));
+    let masked = mask_token(&raw);
+    let (signing_input, signature) = raw.rsplit_once('.').unwrap();
+    assert_eq!(masked, format!("{signing_input}.{REDACTED_SIGNATURE}"));
+    assert!(!masked.contains(signature));
+    assert_eq!(mask_token("opaque-secret"), "•••• (13 chars)");
+}
+
+#[test]
 fn unsigned_token_has_a_missing_signature() {
     // hand-written fixture
     let raw =
@@ -474,7 +503,11 @@ fn validity_window_with_leeway() {
     assert_eq!(jwt.validity_at(1500, 0), Validity::Valid);
     assert_eq!(jwt.validity_at(2000, 0), Validity::Valid);
     assert_eq!(jwt.validity_at(2001, 0), Validity::Expired { by_s: 1 });
-    assert_eq!(jwt.validity_at(2050, 60), Validity::Valid, "distribution's 60 s leeway saves it");
+    assert_eq!(
+        jwt.validity_at(2050, DISTRIBUTION_LEEWAY_S),
+        Validity::Valid,
+        "distribution's 60 s leeway saves it"
+    );
     assert_eq!(jwt.validity_at(2061, 60), Validity::Expired { by_s: 61 });
     assert_eq!(jwt.validity_at(999, 0), Validity::NotYetValid { by_s: 1 });
     assert_eq!(jwt.validity_at(950, 60), Validity::Valid);
