@@ -285,6 +285,12 @@ fn rs256_through_an_intermediate_anchors_at_a_root_outside_x5c() {
             anchored: true
         }
     );
+    // Trusting the intermediate itself also anchors the chain.
+    assert!(matches!(
+        verify_signature(&raw, &jwt, std::slice::from_ref(&intermediate_der)),
+        SignatureCheck::Valid { anchored: true, .. }
+    ));
+    assert!(verify_signature(&raw, &jwt, &[]).is_valid());
 
     // Changing the claims breaks the signature.
     let (_, rest) = raw.split_once('.').unwrap();

@@ -32,6 +32,12 @@ pub enum SignatureCheck {
     },
 }
 
+impl SignatureCheck {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, SignatureCheck::Valid { .. })
+    }
+}
+
 /// One `x5c` certificate's validity window judged at a given instant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateValidity {
@@ -162,7 +168,7 @@ pub fn verify_signature(raw: &str, jwt: &Jwt, extra_roots_der: &[Vec<u8>]) -> Si
         }
     }
 
-    let anchored = certificates.last().is_some_and(|last| is_anchored(last, extra_roots_der));
+    let anchored = is_anchored(&certificates, extra_roots_der);
     SignatureCheck::Valid { chain, anchored }
 }
 
@@ -202,16 +208,23 @@ fn not_checked(reason: impl Into<String>) -> SignatureCheck {
     SignatureCheck::NotChecked { reason: reason.into() }
 }
 
-fn is_anchored(last: &Certificate, roots_der: &[Vec<u8>]) -> bool {
-    let Ok(last_der) = last.to_der() else { return false };
-    roots_der.iter().any(|root_der| {
-        if *root_der == last_der {
-            return true;
-        }
-        let Ok(root) = Certificate::from_der(root_der) else { return false };
-        last.tbs_certificate.issuer == root.tbs_certificate.subject
-            && verify_certificate(last, &root.tbs_certificate.subject_public_key_info).is_ok()
-    })
+/// Whether the chain reaches a supplied root: one of its certificates is a root (a trust anchor
+/// may sit anywhere in the chain), or its last certificate is signed by one.
+fn is_anchored(certificates: &[Certificate], roots_der: &[Vec<u8>]) -> bool {
+    if roots_der.is_empty() {
+        return false;
+    }
+    let in_chain = certificates
+        .iter()
+        .filter_map(|certificate| certificate.to_der().ok())
+        .any(|der| roots_der.iter().any(|root_der| *root_der == der));
+    let Some(last) = certificates.last() else { return false };
+    in_chain
+        || roots_der.iter().any(|root_der| {
+            let Ok(root) = Certificate::from_der(root_der) else { return false };
+            last.tbs_certificate.issuer == root.tbs_certificate.subject
+                && verify_certificate(last, &root.tbs_certificate.subject_public_key_info).is_ok()
+        })
 }
 
 fn verify_certificate(
