@@ -217,7 +217,7 @@ fn is_anchored(certificates: &[Certificate], roots_der: &[Vec<u8>]) -> bool {
     let in_chain = certificates
         .iter()
         .filter_map(|certificate| certificate.to_der().ok())
-        .any(|der| roots_der.iter().any(|root_der| *root_der == der));
+        .any(|der| roots_der.contains(&der));
     let Some(last) = certificates.last() else { return false };
     in_chain
         || roots_der.iter().any(|root_der| {
