@@ -171,6 +171,19 @@ impl Parser<'_, '_> {
         });
     }
 
+    /// The character at `pos` for messages (the whole UTF-8 character, not its first byte).
+    fn char_at(&self, pos: usize) -> char {
+        let rest = self.input.get(pos..).unwrap_or_default();
+        let prefix = &rest[..rest.len().min(4)];
+        let decoded = match std::str::from_utf8(prefix) {
+            Ok(text) => text.chars().next(),
+            Err(error) => std::str::from_utf8(&prefix[..error.valid_up_to()])
+                .ok()
+                .and_then(|text| text.chars().next()),
+        };
+        decoded.unwrap_or(char::REPLACEMENT_CHARACTER)
+    }
+
     fn skip_ows(&mut self) {
         while self.peek().is_some_and(is_ows) {
             self.pos += 1;
@@ -212,14 +225,16 @@ impl Parser<'_, '_> {
             while self.peek().is_some_and(|byte| is_ows(byte) || byte == b',') {
                 self.pos += 1;
             }
-            let Some(first) = self.peek() else { break };
+            if self.peek().is_none() {
+                break;
+            }
             let element_start = self.pos;
             let Some(token) = self.read_token() else {
                 self.problem(
                     element_start,
                     format!(
                         "expected an auth scheme or parameter name, found {:?}",
-                        char::from(first)
+                        self.char_at(element_start)
                     ),
                 );
                 self.recover();
@@ -280,10 +295,10 @@ impl Parser<'_, '_> {
                         }
                     }
                 }
-                Some(other) => {
+                Some(_) => {
                     self.problem(
                         after_token,
-                        format!("unexpected {:?} after {token:?}", char::from(other)),
+                        format!("unexpected {:?} after {token:?}", self.char_at(self.pos)),
                     );
                     self.recover();
                 }
@@ -357,12 +372,12 @@ impl Parser<'_, '_> {
         self.skip_ows();
         match self.peek() {
             None | Some(b',') => {}
-            Some(other) => {
+            Some(_) => {
                 self.problem(
                     self.pos,
                     format!(
                         "expected ',' after the value of parameter {name:?}, found {:?}",
-                        char::from(other)
+                        self.char_at(self.pos)
                     ),
                 );
                 self.recover();
@@ -701,6 +716,20 @@ mod tests {
         assert!(problems[0].message.contains("without a preceding auth scheme"));
         assert!(problems[1].message.contains("unterminated"));
         assert_eq!(problems[1].byte_offset, 24);
+    }
+
+    #[test]
+    fn problems_quote_whole_characters() {
+        // hand-written fixture
+        let (_, problems) = parse_challenges(["Bearer realm=\"x\"é, ünïcode"]);
+        let messages: Vec<&str> = problems.iter().map(|problem| problem.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "expected ',' after the value of parameter \"realm\", found 'é'",
+                "expected an auth scheme or parameter name, found 'ü'"
+            ]
+        );
     }
 
     #[test]
