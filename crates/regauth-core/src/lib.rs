@@ -23,7 +23,10 @@
 
 pub mod capture;
 pub mod model;
+pub mod protocol;
 pub mod report;
+pub mod secret;
+pub mod token;
 pub mod units;
 
 pub use capture::{Capture, CaptureError, Input, InputProblem};
