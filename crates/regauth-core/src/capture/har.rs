@@ -5,7 +5,8 @@ use bytes::Bytes;
 use super::{CaptureError, InputProblem, Location};
 use crate::model::Exchange;
 
-pub(super) type ReadResult = Result<(Vec<Exchange>, Vec<InputProblem>, Option<String>), CaptureError>;
+pub(super) type ReadResult =
+    Result<(Vec<Exchange>, Vec<InputProblem>, Option<String>), CaptureError>;
 
 pub(crate) fn read(_source_idx: usize, name: &str, _bytes: Bytes) -> ReadResult {
     Err(CaptureError::Malformed {
