@@ -141,7 +141,8 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         );
     }
 
-    let request = decode_request(required(request, flow, "request")?, ctx)?;
+    let request =
+        decode_request(required(request.filter(|item| !item.is_null()), flow, "request")?, ctx)?;
     let response = match response.filter(|item| !item.is_null()) {
         Some(item) => Some(decode_response(item, ctx)?),
         None => None,
@@ -180,6 +181,14 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         tls,
         error,
     })))
+}
+
+/// Names the field a reading error happened in (`request.method: expected a string, ...`).
+fn in_field(what: &'static str, name: &'static str) -> impl Fn(TnetError) -> FlowError {
+    move |err| {
+        let field = if name.is_empty() { what.to_owned() } else { format!("{what}.{name}") };
+        FlowError { offset: err.offset, message: format!("{field}: {}", err.kind) }
+    }
 }
 
 fn required<'a>(
@@ -235,7 +244,7 @@ struct DecodedResponse {
 fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRequest, FlowError> {
     let what = "request";
     let [method, scheme, host, port, path, http_version, headers, content, timestamp_start] =
-        item.dict()?.fields([
+        item.dict().map_err(in_field(what, ""))?.fields([
             "method",
             "scheme",
             "host",
@@ -246,17 +255,23 @@ fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRe
             "content",
             "timestamp_start",
         ])?;
+    let text_field = |field: Option<Item<'_>>, name: &'static str| {
+        text(required_in(field, item, what, name)?).map_err(in_field(what, name))
+    };
     let port_item = required_in(port, item, what, "port")?;
-    let port = u16::try_from(port_item.as_i64()?).map_err(|_| FlowError {
-        offset: port_item.offset(),
-        message: "request port is not between 0 and 65535".to_owned(),
-    })?;
-    let headers = decode_headers(required_in(headers, item, what, "headers")?)?;
-    let body = decode_body(content, &headers, ctx)?;
-    let host = text(required_in(host, item, what, "host")?)?;
+    let port =
+        u16::try_from(port_item.as_i64().map_err(in_field(what, "port"))?).map_err(|_| {
+            FlowError {
+                offset: port_item.offset(),
+                message: "request.port: not between 0 and 65535".to_owned(),
+            }
+        })?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
+    let host = text_field(host, "host")?;
     let request = Request {
-        method: text(required_in(method, item, what, "method")?)?,
-        scheme: text(required_in(scheme, item, what, "scheme")?)?.to_ascii_lowercase(),
+        method: text_field(method, "method")?,
+        scheme: text_field(scheme, "scheme")?.to_ascii_lowercase(),
         // mitmproxy keeps IPv6 hosts unbracketed, but be sure: the model wants them bare.
         host: host
             .strip_prefix('[')
@@ -264,12 +279,12 @@ fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRe
             .map(str::to_owned)
             .unwrap_or(host),
         port,
-        path: text(required_in(path, item, what, "path")?)?,
-        http_version: http_version.map(text).transpose()?.unwrap_or_default(),
+        path: text_field(path, "path")?,
+        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
         headers,
         body,
     };
-    let timestamp_start = timestamp(timestamp_start, "request timestamp_start", ctx);
+    let timestamp_start = timestamp(timestamp_start, "request.timestamp_start", ctx);
     Ok(DecodedRequest { request, timestamp_start })
 }
 
@@ -279,24 +294,34 @@ fn decode_response(
 ) -> Result<DecodedResponse, FlowError> {
     let what = "response";
     let [status_code, reason, http_version, headers, content, timestamp_end] = item
-        .dict()?
+        .dict()
+        .map_err(in_field(what, ""))?
         .fields(["status_code", "reason", "http_version", "headers", "content", "timestamp_end"])?;
     let status_item = required_in(status_code, item, what, "status_code")?;
-    let status = u16::try_from(status_item.as_i64()?).map_err(|_| FlowError {
+    let status = status_item.as_i64().map_err(in_field(what, "status_code"))?;
+    let status = u16::try_from(status).map_err(|_| FlowError {
         offset: status_item.offset(),
-        message: "response status code is not between 0 and 65535".to_owned(),
+        message: "response.status_code: not between 0 and 65535".to_owned(),
     })?;
-    let headers = decode_headers(required_in(headers, item, what, "headers")?)?;
-    let body = decode_body(content, &headers, ctx)?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
     let response = Response {
         status,
-        reason: reason.map(text).transpose()?.unwrap_or_default(),
-        http_version: http_version.map(text).transpose()?.unwrap_or_default(),
+        reason: optional_text(reason).map_err(in_field(what, "reason"))?,
+        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
         headers,
         body,
     };
-    let timestamp_end = timestamp(timestamp_end, "response timestamp_end", ctx);
+    let timestamp_end = timestamp(timestamp_end, "response.timestamp_end", ctx);
     Ok(DecodedResponse { response, timestamp_end })
+}
+
+/// A string field that may be absent or null (then empty).
+fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
+    match item.filter(|item| !item.is_null()) {
+        Some(item) => text(item),
+        None => Ok(String::new()),
+    }
 }
 
 /// Headers are a list of `[name, value]` pairs in wire order.
@@ -304,18 +329,21 @@ fn decode_response(
 /// A broken header list fails the whole flow rather than dropping fields: a request that
 /// silently lost its `Authorization` would be analysed as anonymous, which is worse than
 /// reporting the flow as unreadable.
-fn decode_headers(item: Item<'_>) -> Result<Headers, FlowError> {
+fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowError> {
+    let in_headers = in_field(what, "headers");
     let mut headers = Vec::new();
-    for field in item.list()? {
-        let field = field?;
-        let mut parts = field.list()?;
+    for field in item.list().map_err(&in_headers)? {
+        let field = field.map_err(&in_headers)?;
+        let mut parts = field.list().map_err(&in_headers)?;
         let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(FlowError {
                 offset: field.offset(),
-                message: "header field is not a [name, value] pair".to_owned(),
+                message: format!("{what}.headers: header field is not a [name, value] pair"),
             });
         };
-        headers.push((text(name?)?, text(value?)?));
+        let name = name.and_then(text).map_err(&in_headers)?;
+        let value = value.and_then(text).map_err(&in_headers)?;
+        headers.push((name, value));
     }
     Ok(Headers(headers))
 }
@@ -324,7 +352,7 @@ fn decode_body(
     content: Option<Item<'_>>,
     headers: &Headers,
     ctx: &FlowContext<'_>,
-) -> Result<Body, FlowError> {
+) -> Result<Body, TnetError> {
     // `content` is null when mitmproxy streamed the body through without keeping it.
     let data = match content.filter(|item| !item.is_null()) {
         Some(item) => BodyData::Raw(ctx.slice(item.as_bytes()?)),
