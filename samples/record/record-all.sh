@@ -65,7 +65,7 @@ install_all() {
   mkvenv mitm8 3.10 'mitmproxy==8.1.1' 'werkzeug<3' || log "mitmproxy 8.1.1 did not install"
   if [[ ! -d "$SCRATCH/node/node_modules/playwright-core" ]]; then
     mkdir -p "$SCRATCH/node"
-    (cd "$SCRATCH/node" && npm init -y >/dev/null && npm install --no-audit --no-fund playwright-core@1)
+    (cd "$SCRATCH/node" && npm init -y >/dev/null && npm install --no-audit --no-fund playwright-core@1.65.1)
   fi
 }
 
@@ -164,7 +164,7 @@ mitm_start() { # version out-base-path [extra mitmdump args]
   rm -f "$out.flow" "$out.har"
   "$VENVS/mitm$v/bin/mitmdump" --listen-host 127.0.0.1 --listen-port "$MITM_PORT" \
     --set confdir="$MITM_CONF" --set ssl_verify_upstream_trusted_ca="$PKI/ca.pem" \
-    -w "$out.flow" "${har[@]}" "$@" >"$LOGS/mitm-$(basename "$out").log" 2>&1 &
+    -s "$HERE/guard_addon.py" -w "$out.flow" "${har[@]}" "$@" >"$LOGS/mitm-$(basename "$out").log" 2>&1 &
   MITM_PID=$!
   PIDS+=("$MITM_PID")
   wait_port "$MITM_PORT"
@@ -208,6 +208,8 @@ seed() {
   "$py" "$HERE/mkimage.py" "$SCRATCH/img/app" app 2 4 >/dev/null
   "$py" "$HERE/mkimage.py" "$SCRATCH/img/hello" hello 1 2 >/dev/null
   "$py" "$HERE/mkimage.py" "$SCRATCH/img/new" new 2 3 >/dev/null
+  "$py" "$HERE/mkimage.py" "$SCRATCH/img/deny" deny 1 3 >/dev/null
+  "$py" "$HERE/mkimage.py" "$SCRATCH/img/slow" slow 2 3 >/dev/null
   token_start
   direct skopeo copy -q --dest-creds writer:writer-pass-1 oci:"$SCRATCH/img/app":app "docker://$R/private/app:1.0"
   direct skopeo copy -q --dest-creds writer:writer-pass-1 oci:"$SCRATCH/img/hello":hello "docker://$R/public/hello:latest"
@@ -284,7 +286,6 @@ sc_token_expires_mid_push() {
   # each in mitmproxy so the push outlives the token.
   token_start --lifetime 10 --clock-offset -45 --no-issued-at
   REGAUTH_SLOW_DELAY=12 mitm_start 11 "$SAMPLES/token-expired-mid-push" -s "$HERE/slow_addon.py"
-  "$VENVS/tools/bin/python" "$HERE/mkimage.py" "$SCRATCH/img/slow" slow 2 3 >/dev/null
   run token-expired-mid-push proxied skopeo copy --dest-creds writer:writer-pass-1 \
     "oci:$SCRATCH/img/slow:slow" "docker://$R/private/slow:1.0"
   mitm_stop
@@ -293,7 +294,7 @@ sc_insufficient_scope() {
   token_start
   mitm_start 11 "$SAMPLES/push-insufficient-scope"
   run push-insufficient-scope proxied skopeo copy --dest-creds reader:reader-pass-1 \
-    "oci:$SCRATCH/img/new:new" "docker://$R/private/app:2.0"
+    "oci:$SCRATCH/img/deny:deny" "docker://$R/private/app:2.0"
   mitm_stop
 }
 sc_anonymous_private() {
@@ -372,7 +373,7 @@ sc_chromium() {
   token_start
   mitm_start 11 "$SAMPLES/chromium-via-mitmproxy"
   run chromium proxied env NODE_PATH="$SCRATCH/node/node_modules" REGAUTH_PROXY="http://127.0.0.1:$MITM_PORT" \
-    node "$HERE/chromium_har.js" "$SAMPLES/chromium-playwright.har"
+    node "$HERE/chromium_har.cjs" "$SAMPLES/chromium-playwright.har"
   mitm_stop
 }
 sc_mitm_versions() {
@@ -393,6 +394,11 @@ scenarios_all=(pull_success push_success wrong_password login clock_behind clock
   token_expires_mid_push insufficient_scope anonymous_private anonymous_public basic
   basic_plain_http noauth two_registries oauth2 dxf podman chromium mitm_versions)
 
+# containers/image keeps a blob-location cache (it makes skopeo try cross-repo
+# mounts from repositories seen in earlier runs); start each scenario without it
+# so captures do not depend on previous runs.
+reset_client_cache() { rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb; }
+
 main() {
   ((INSTALL)) && install_all
   setup_hosts
@@ -404,6 +410,7 @@ main() {
   ((${#list[@]})) || list=("${scenarios_all[@]}")
   for s in "${list[@]}"; do
     log "scenario $s"
+    reset_client_cache
     "sc_${s//-/_}" || log "scenario $s FAILED (rc=$?)"
   done
   token_stop

@@ -162,13 +162,13 @@ class Handler(BaseHTTPRequestHandler):
             return False
         return user if self.svc.check_password(user, password) else False
 
-    def deny(self, oauth=False):
+    def deny(self, oauth=False, message="incorrect username or password"):
         if oauth:
             self.send_json(401, {"error": "invalid_grant",
-                                 "error_description": "incorrect username or password"})
+                                 "error_description": message})
         else:
             self.send_json(401, {"errors": [{"code": "UNAUTHORIZED",
-                                             "message": "incorrect username or password",
+                                             "message": message,
                                              "detail": None}]},
                            {"WWW-Authenticate": 'Basic realm="regauth token service"'})
 
@@ -180,6 +180,10 @@ class Handler(BaseHTTPRequestHandler):
         user = self.basic_user()
         if user is False:
             return self.deny()
+        if user is None and q.get("account"):
+            # an account is named but no credentials came: challenge for them
+            # (lets a browser answer with its stored Basic credentials)
+            return self.deny(message="authentication required")
         scopes = [s for v in q.get("scope", []) for s in v.split(" ") if s]
         offline = q.get("offline_token", ["false"])[0].lower() == "true"
         body = self.svc.issue(user, q.get("service", [None])[0], scopes, offline,
