@@ -356,6 +356,17 @@ sc_dxf() {
   run dxf-push-success proxied "$VENVS/tools/bin/python" "$HERE/dxf_client.py" push "$R" private/dxf writer writer-pass-1
   mitm_stop
 }
+sc_dxf_token_expiry() {
+  # python-dxf ignores expires_in and reuses a token until it gets a 401.
+  # Token lives 5 s, no clock offset; uploads are delayed 25 s each in
+  # mitmproxy, so the second blob's POST reaches the registry ~75 s after the
+  # token was issued, past exp + 60 s leeway: 401 invalid_token, python-dxf
+  # asks for a new token and the push completes.
+  token_start --lifetime 5
+  REGAUTH_SLOW_DELAY=25 mitm_start 11 "$SAMPLES/token-expired-mid-push-recovered" -s "$HERE/slow_addon.py"
+  run token-expired-mid-push-recovered proxied "$VENVS/tools/bin/python" "$HERE/dxf_client.py" push "$R" private/dxf-slow writer writer-pass-1
+  mitm_stop
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -391,7 +402,7 @@ sc_mitm_versions() {
 }
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
-  token_expires_mid_push insufficient_scope anonymous_private anonymous_public basic
+  token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
   basic_plain_http noauth two_registries oauth2 dxf podman chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
