@@ -163,7 +163,7 @@ mitm_start() { # version out-base-path [extra mitmdump args]
   mkdir -p "$(dirname "$out")"
   rm -f "$out.flow" "$out.har"
   "$VENVS/mitm$v/bin/mitmdump" --listen-host 127.0.0.1 --listen-port "$MITM_PORT" \
-    --set confdir="$MITM_CONF" --set ssl_verify_upstream_trusted_ca="$PKI/ca.pem" \
+    --set confdir="$MITM_CONF" --set ssl_verify_upstream_trusted_ca="${MITM_UPSTREAM_CA:-$PKI/ca.pem}" \
     -s "$HERE/guard_addon.py" -w "$out.flow" "${har[@]}" "$@" >"$LOGS/mitm-$(basename "$out").log" 2>&1 &
   MITM_PID=$!
   PIDS+=("$MITM_PID")
@@ -367,6 +367,32 @@ sc_dxf_token_expiry() {
   run token-expired-mid-push-recovered proxied "$VENVS/tools/bin/python" "$HERE/dxf_client.py" push "$R" private/dxf-slow writer writer-pass-1
   mitm_stop
 }
+sc_audience_mismatch() {
+  # token service misconfigured: every token says aud=hub.regauth.test
+  token_start --force-audience hub.regauth.test
+  mitm_start 11 "$SAMPLES/audience-mismatch"
+  run audience-mismatch proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir audience):app"
+  mitm_stop
+}
+sc_upstream_untrusted() {
+  # mitmproxy started without the registry's private CA: it cannot verify the
+  # registry and answers 502 to the client, which trusts mitmproxy.
+  token_start
+  MITM_UPSTREAM_CA=/etc/ssl/certs/ca-certificates.crt mitm_start 11 "$SAMPLES/tls-upstream-untrusted"
+  run tls-upstream-untrusted proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir untrusted):app"
+  mitm_stop
+}
+sc_podman_wrong_password() {
+  local root="$SCRATCH/podman"
+  token_start
+  mitm_start 11 "$SAMPLES/podman-login-wrong-password"
+  run podman-login-wrong proxied podman --root "$root/root" --runroot "$root/run" --storage-driver vfs \
+    login -u reader -p wrong-pass "$R"
+  mitm_stop
+  rm -f "$SCRATCH/auth.json"
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -403,7 +429,7 @@ sc_mitm_versions() {
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries oauth2 dxf podman chromium mitm_versions)
+  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted oauth2 dxf podman podman_wrong_password chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it

@@ -106,7 +106,7 @@ class TokenService:
         claims = {
             "iss": self.args.issuer,
             "sub": user or "",
-            "aud": service or self.args.service,
+            "aud": self.args.force_audience or service or self.args.service,
             "exp": iat + self.args.lifetime,
             "nbf": iat,
             "iat": iat,
@@ -236,6 +236,7 @@ def main():
     p.add_argument("--lifetime", type=int, default=300, help="expires_in / exp-iat seconds")
     p.add_argument("--clock-offset", type=float, default=0.0, help="seconds this service's clock is off")
     p.add_argument("--no-issued-at", action="store_true")
+    p.add_argument("--force-audience", help="misconfiguration: put this aud in every token")
     p.add_argument("--config", help="JSON {users:{name:{password,acl}}, anonymous_acl}")
     args = p.parse_args()
     Handler.svc = TokenService(args)
