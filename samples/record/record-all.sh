@@ -280,11 +280,11 @@ sc_clock_ahead() {
   mitm_stop
 }
 sc_token_expires_mid_push() {
-  # Token lives 10 s, issuer clock 45 s behind, no issued_at in the response:
-  # the registry accepts it until exp+60 s leeway = ~25 s after issue, skopeo
+  # Token lives 10 s, issuer clock 40 s behind, no issued_at in the response:
+  # the registry accepts it until exp+60 s leeway = ~30 s after issue, skopeo
   # clamps expires_in to 60 s and keeps using it; uploads are slowed by 12 s
   # each in mitmproxy so the push outlives the token.
-  token_start --lifetime 10 --clock-offset -45 --no-issued-at
+  token_start --lifetime 10 --clock-offset -40 --no-issued-at
   REGAUTH_SLOW_DELAY=12 mitm_start 11 "$SAMPLES/token-expired-mid-push" -s "$HERE/slow_addon.py"
   run token-expired-mid-push proxied skopeo copy --dest-creds writer:writer-pass-1 \
     "oci:$SCRATCH/img/slow:slow" "docker://$R/private/slow:1.0"
