@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 NAMES = ["regauth.test", "*.regauth.test", "registry.regauth.test", "auth.regauth.test",
-         "basic.regauth.test", "plain.regauth.test", "open.regauth.test", "mirror.regauth.test"]
+         "basic.regauth.test", "plain.regauth.test", "open.regauth.test",
+         "store.regauth.test", "cdn.store.regauth.test", "*.store.regauth.test"]
 
 
 def write_key(path, key):

@@ -95,6 +95,17 @@ ROWS = [
      "mitmproxy cannot verify registry.regauth.test's certificate and answers the client 502; the flows carry "
      "the error 'Certificate verify failed: unable to get local issuer certificate' (HAR: status 0 + _error). "
      "skopeo also probes /v1/_ping. The registry and the token service were never reached."),
+    ("redirect-auth-forwarded", "flow har", SKOPEO, "success", None, 0, 300, [TI, "auth-forwarded-on-redirect"],
+     "skopeo pull from store.regauth.test:5005 whose blobs redirect (307) to cdn.store.regauth.test:5005",
+     "distribution 2.8 with the `redirect` storage middleware behind a TLS front (record/front_proxy.py) that "
+     "serves both names on one port; the CDN name serves the storage files. Go's net/http (Go 1.19) keeps "
+     "Authorization on a redirect to a subdomain with the same port, so the Bearer token reaches the CDN host. "
+     "The pull succeeds; the storage requests belong to the pull, not to the token sequence. Token service "
+     "service name store.regauth.test."),
+    ("redirect-auth-dropped", "flow har", DXF, "success", None, 0, 300, [TI],
+     "python-dxf pull from the same redirecting registry (control for redirect-auth-forwarded)",
+     "requests drops Authorization when the redirect changes host: the CDN requests carry no Authorization. "
+     "No finding about the redirect."),
     ("oauth2-post", "flow har", SCRIPTED, "success", None, 0, 300, [TI],
      "OAuth2 token flow: POST realm grant_type=password access_type=offline, then grant_type=refresh_token",
      "Labelled scripted client (no real client here does the POST flow). Password in the form body; refresh_token "

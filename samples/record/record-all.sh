@@ -72,7 +72,9 @@ install_all() {
 # ---------------------------------------------------------------- setup
 setup_hosts() {
   local names="registry.regauth.test auth.regauth.test basic.regauth.test plain.regauth.test open.regauth.test"
-  if ! grep -q 'regauth-samples' /etc/hosts; then
+  names+=" store.regauth.test cdn.store.regauth.test"
+  if ! grep -q "^127.0.0.1 $names # regauth-samples\$" /etc/hosts; then
+    sed -i '/# regauth-samples$/d' /etc/hosts
     echo "127.0.0.1 $names # regauth-samples" >> /etc/hosts
   fi
 }
@@ -89,18 +91,27 @@ wait_port() { # port [seconds]
 
 setup_pki() {
   mkdir -p "$LOGS"
-  [[ -f "$PKI/ca.pem" ]] || "$VENVS/tools/bin/python" "$HERE/gen_certs.py" "$PKI"
+  # regenerate when the cert lacks a name added later
+  if ! openssl x509 -in "$PKI/tls.pem" -noout -text 2>/dev/null | grep -q 'cdn.store.regauth.test'; then
+    rm -rf "$PKI"
+    "$VENVS/tools/bin/python" "$HERE/gen_certs.py" "$PKI"
+  fi
   htpasswd -Bbc "$SCRATCH/htpasswd" alice alice-pass-1 2>/dev/null
   htpasswd -Bb "$SCRATCH/htpasswd" bob bob-pass-1 2>/dev/null
 }
 
-registry_config() { # name port auth(token|htpasswd|none) tls(yes|no)
-  local name=$1 port=$2 auth=$3 tls=$4 f="$SCRATCH/registry-$1.yml"
-  mkdir -p "$SCRATCH/storage/$name"
+registry_config() { # name port auth(token|htpasswd|none) tls(yes|no) [storage-name] [redirect-baseurl]
+  local name=$1 port=$2 auth=$3 tls=$4 store=${5:-$1} redirect=${6:-} f="$SCRATCH/registry-$1.yml"
+  local service=registry.regauth.test
+  [[ $name == store ]] && service=store.regauth.test
+  mkdir -p "$SCRATCH/storage/$store"
   {
     echo "version: 0.1"
     echo "log: {level: info, formatter: text, fields: {service: registry-$name}}"
-    echo "storage: {filesystem: {rootdirectory: $SCRATCH/storage/$name}, delete: {enabled: true}}"
+    echo "storage: {filesystem: {rootdirectory: $SCRATCH/storage/$store}, delete: {enabled: true}}"
+    if [[ -n $redirect ]]; then
+      echo "middleware: {storage: [{name: redirect, options: {baseurl: '$redirect'}}]}"
+    fi
     echo "http:"
     echo "  addr: 127.0.0.1:$port"
     echo "  secret: regauth-sample-secret-$name"
@@ -113,7 +124,7 @@ registry_config() { # name port auth(token|htpasswd|none) tls(yes|no)
         echo "auth:"
         echo "  token:"
         echo "    realm: https://auth.regauth.test:5001/token"
-        echo "    service: registry.regauth.test"
+        echo "    service: $service"
         echo "    issuer: regauth-token-issuer"
         echo "    rootcertbundle: $PKI/ca.pem"
         ;;
@@ -135,6 +146,17 @@ start_registries() {
     PIDS+=($!)
     wait_port "$port"
   done
+  # store.regauth.test:5005: TLS front (front_proxy.py) -> registry on :5006
+  # sharing the token registry's storage, blobs redirected (307) to
+  # cdn.store.regauth.test:5005 (same front, serves the storage files).
+  cfg=$(registry_config store 5006 token no token https://cdn.store.regauth.test:5005/)
+  docker-registry serve "$cfg" >"$LOGS/registry-store.log" 2>&1 &
+  PIDS+=($!)
+  wait_port 5006
+  "$VENVS/tools/bin/python" "$HERE/front_proxy.py" --port 5005 --backend 5006 \
+    --storage "$SCRATCH/storage/token" --tls "$PKI/tls.pem" "$PKI/tls.key" >"$LOGS/front-proxy.log" 2>&1 &
+  PIDS+=($!)
+  wait_port 5005
 }
 
 TOKEN_PID=
@@ -393,6 +415,21 @@ sc_podman_wrong_password() {
   mitm_stop
   rm -f "$SCRATCH/auth.json"
 }
+sc_redirect_subdomain() {
+  # Blob GETs are answered 307 to cdn.store.regauth.test:5005, a subdomain of
+  # the registry host on the same port: Go's net/http keeps Authorization.
+  token_start
+  mitm_start 11 "$SAMPLES/redirect-auth-forwarded"
+  run redirect-auth-forwarded proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://store.regauth.test:5005/private/app:1.0" "oci:$(fresh_dir redirect):app"
+  mitm_stop
+  # python-dxf (requests) drops Authorization when the host changes: control sample
+  mitm_start 11 "$SAMPLES/redirect-auth-dropped"
+  run redirect-auth-dropped proxied "$VENVS/tools/bin/python" "$HERE/dxf_client.py" pull \
+    store.regauth.test:5005 private/app 1.0 reader reader-pass-1
+  mitm_stop
+  grep 'CDN' "$LOGS/front-proxy.log" | tail -n 6 >&2 || true
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -429,7 +466,7 @@ sc_mitm_versions() {
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted oauth2 dxf podman podman_wrong_password chromium mitm_versions)
+  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted redirect_subdomain oauth2 dxf podman podman_wrong_password chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it
