@@ -16,6 +16,7 @@ SAMPLES = os.path.dirname(HERE)
 SKOPEO = "skopeo 1.9.3 (Debian 12)"
 PODMAN = "podman 4.3.1 (Debian 12)"
 DXF = "python-dxf 12.1.1 (requests 2.34.2, Python 3.11.7)"
+CONTAINERD = "ctr/containerd 1.6.20 (Debian 12)"
 SCRIPTED = "scripted OAuth2 client (samples/record/oauth2_client.py; requests 2.34.2) - not a real registry client"
 CHROMIUM = "Chromium 156.0.8078.79 (Debian 12) via playwright-core 1.65.1"
 M = "mitmproxy {}"
@@ -108,8 +109,18 @@ ROWS = [
      "No finding about the redirect."),
     ("oauth2-post", "flow har", SCRIPTED, "success", None, 0, 300, [TI],
      "OAuth2 token flow: POST realm grant_type=password access_type=offline, then grant_type=refresh_token",
-     "Labelled scripted client (no real client here does the POST flow). Password in the form body; refresh_token "
+     "Labelled scripted client (containerd-pull-push is the real POST client; this one adds the offline "
+     "refresh_token round trip, which containerd does not do without a stored identity token). Password in the form body; refresh_token "
      "returned and used for the second access token."),
+    ("containerd-pull-push", "flow har", CONTAINERD, "success", None, 0, 300, [TI],
+     "ctr content fetch private/app:1.0 as reader, ctr images tag, ctr images push private/containerd:1.0 as writer",
+     "Real OAuth2 POST client: grant_type=password, client_id=containerd-client, password in the form body. "
+     "No /v2/ ping (starts with HEAD manifest); re-asks for a token per phase (resolve, fetch, push) and sends "
+     "the first request of a phase without Authorization, getting a fresh 401 each time (normal); push asks for "
+     "several scopes and mounts the blobs from private/app."),
+    ("containerd-wrong-password", "flow har", CONTAINERD, "failure", 4, 0, 300, [TI, "bad-credentials"],
+     "ctr content fetch with a wrong password",
+     "OAuth2 POST answered 401 invalid_grant, containerd falls back to GET with Basic, also 401."),
     ("dxf-pull-success", "flow har", DXF, "success", None, 0, 300, [TI],
      "python-dxf pull of private/app as reader",
      "No /v2/ ping: the first request is the manifest GET, whose 401 carries the scope."),

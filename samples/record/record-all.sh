@@ -42,7 +42,7 @@ pyver() { # newest installed pyenv python matching a prefix, e.g. 3.11
 
 # ---------------------------------------------------------------- install
 install_all() {
-  local pkgs=(docker-registry skopeo podman apache2-utils uidmap)
+  local pkgs=(docker-registry skopeo podman containerd apache2-utils uidmap)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
@@ -430,6 +430,49 @@ sc_redirect_subdomain() {
   mitm_stop
   grep 'CDN' "$LOGS/front-proxy.log" | tail -n 6 >&2 || true
 }
+CONTAINERD_PID=
+containerd_start() {
+  local d="$SCRATCH/containerd"
+  rm -rf "$d"; mkdir -p "$d"
+  cat >"$d/config.toml" <<EOT
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = "$d/containerd.sock"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+EOT
+  # the daemon itself never talks to the registry: ctr resolves and fetches client-side
+  env -u HTTPS_PROXY -u HTTP_PROXY containerd --config "$d/config.toml" >"$LOGS/containerd.log" 2>&1 &
+  CONTAINERD_PID=$!
+  PIDS+=("$CONTAINERD_PID")
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -S "$d/containerd.sock" ]] && break; sleep 0.1; done
+}
+containerd_stop() {
+  [[ -n "$CONTAINERD_PID" ]] && { kill "$CONTAINERD_PID" 2>/dev/null || true; wait "$CONTAINERD_PID" 2>/dev/null || true; }
+  CONTAINERD_PID=
+}
+sc_containerd() {
+  # containerd's docker resolver (in ctr) asks for tokens by OAuth2 POST.
+  local ctr=(ctr --address "$SCRATCH/containerd/containerd.sock" --namespace regauth)
+  containerd_start
+  token_start
+  mitm_start 11 "$SAMPLES/containerd-pull-push"
+  run containerd-pull proxied "${ctr[@]}" content fetch --user reader:reader-pass-1 "$R/private/app:1.0"
+  run containerd-tag proxied "${ctr[@]}" images tag "$R/private/app:1.0" "$R/private/containerd:1.0"
+  run containerd-push proxied "${ctr[@]}" images push --user writer:writer-pass-1 "$R/private/containerd:1.0"
+  mitm_stop
+  mitm_start 11 "$SAMPLES/containerd-wrong-password"
+  run containerd-wrong-password proxied "${ctr[@]}" content fetch --user reader:wrong-pass "$R/private/app:1.0"
+  mitm_stop
+  containerd_stop
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -466,7 +509,7 @@ sc_mitm_versions() {
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted redirect_subdomain oauth2 dxf podman podman_wrong_password chromium mitm_versions)
+  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd dxf podman podman_wrong_password chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it
