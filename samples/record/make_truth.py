@@ -88,6 +88,10 @@ ROWS = [
     ("two-registries", "flow har", SKOPEO, "success", None, 0, 300, [TI],
      "skopeo copy registry.regauth.test:5000/private/app:1.0 (token, reader) -> basic.regauth.test:5002/team/copied:1.0 (Basic, alice)",
      "Two auth sessions in one capture: Bearer on the source, Basic on the destination."),
+    ("realm-plain-http", "flow har", SKOPEO, "success", None, 0, 300, [TI, "credentials-over-plain-http"],
+     "skopeo pull from registry.regauth.test:5007 (HTTPS) whose token realm is http://auth.regauth.test:5011/token",
+     "The registry is TLS but the Bearer challenge points at a plain-HTTP realm: reader's Basic credentials go "
+     "to the token service in clear (and the token comes back in clear)."),
     ("audience-mismatch", "flow har", SKOPEO, "failure", 6, 0, 300, [TI, "audience-mismatch"],
      "skopeo pull; token service misconfigured to put aud=hub.regauth.test in every token",
      "Registry expects aud registry.regauth.test (the service in its challenge): 401 error=\"invalid_token\"."),

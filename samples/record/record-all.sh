@@ -100,8 +100,9 @@ setup_pki() {
   htpasswd -Bb "$SCRATCH/htpasswd" bob bob-pass-1 2>/dev/null
 }
 
-registry_config() { # name port auth(token|htpasswd|none) tls(yes|no) [storage-name] [redirect-baseurl]
+registry_config() { # name port auth(token|htpasswd|none) tls(yes|no) [storage-name] [redirect-baseurl] [realm]
   local name=$1 port=$2 auth=$3 tls=$4 store=${5:-$1} redirect=${6:-} f="$SCRATCH/registry-$1.yml"
+  local realm=${7:-https://auth.regauth.test:5001/token}
   local service=registry.regauth.test
   [[ $name == store ]] && service=store.regauth.test
   mkdir -p "$SCRATCH/storage/$store"
@@ -123,7 +124,7 @@ registry_config() { # name port auth(token|htpasswd|none) tls(yes|no) [storage-n
       token)
         echo "auth:"
         echo "  token:"
-        echo "    realm: https://auth.regauth.test:5001/token"
+        echo "    realm: $realm"
         echo "    service: $service"
         echo "    issuer: regauth-token-issuer"
         echo "    rootcertbundle: $PKI/ca.pem"
@@ -157,6 +158,11 @@ start_registries() {
     --storage "$SCRATCH/storage/token" --tls "$PKI/tls.pem" "$PKI/tls.key" >"$LOGS/front-proxy.log" 2>&1 &
   PIDS+=($!)
   wait_port 5005
+  # registry.regauth.test:5007: like :5000 (same storage) but its realm is plain http on :5011
+  cfg=$(registry_config realmhttp 5007 token yes token "" http://auth.regauth.test:5011/token)
+  docker-registry serve "$cfg" >"$LOGS/registry-realmhttp.log" 2>&1 &
+  PIDS+=($!)
+  wait_port 5007
 }
 
 TOKEN_PID=
@@ -473,6 +479,20 @@ sc_containerd() {
   mitm_stop
   containerd_stop
 }
+sc_realm_plain_http() {
+  # the registry is HTTPS but its token realm is http://: Basic credentials in clear
+  token_start
+  "$VENVS/tools/bin/python" "$HERE/token_server.py" --port 5011 --key "$PKI/signer.key" \
+    --chain "$PKI/signer.pem" "$PKI/ca.pem" >>"$LOGS/token-server-http.log" 2>&1 &
+  local http_token=$!
+  PIDS+=("$http_token")
+  wait_port 5011
+  mitm_start 11 "$SAMPLES/realm-plain-http"
+  run realm-plain-http proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://registry.regauth.test:5007/private/app:1.0" "oci:$(fresh_dir realmhttp):app"
+  mitm_stop
+  kill "$http_token"; wait "$http_token" 2>/dev/null || true
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -509,7 +529,7 @@ sc_mitm_versions() {
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd dxf podman podman_wrong_password chromium mitm_versions)
+  basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd dxf podman podman_wrong_password chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it
