@@ -243,4 +243,7 @@ pub struct TlsInfo {
     pub client_certificates: Vec<Bytes>,
     /// Why the handshake failed, when it did.
     pub error: Option<String>,
+    /// Issuer of the server certificate as the source names it (HAR `_securityDetails.issuer`),
+    /// for sources that record no certificates.
+    pub issuer: Option<String>,
 }

@@ -635,6 +635,7 @@ fn tls_info(server: &Connection, client: &Connection) -> Option<TlsInfo> {
         server_certificates,
         client_certificates: client.certificates.clone(),
         error: leg.error.clone(),
+        issuer: None,
     })
 }
 
