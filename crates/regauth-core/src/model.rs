@@ -39,6 +39,9 @@ pub struct Exchange {
     pub tls: Option<TlsInfo>,
     /// Why the exchange did not complete (connection refused, TLS failure, aborted response).
     pub error: Option<String>,
+    /// The recorder's name for the connection the exchange used (HAR `connection`), so
+    /// exchanges that shared a connection (and so its TLS session and credentials) can be grouped.
+    pub connection: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -235,4 +238,16 @@ pub struct TlsInfo {
     pub client_certificates: Vec<Bytes>,
     /// Why the handshake failed, when it did.
     pub error: Option<String>,
+    /// What the recorder said about the server's leaf certificate when it kept no DER
+    /// (Playwright HAR `_securityDetails`); `None` when `server_certificates` is the source.
+    pub server_certificate_summary: Option<CertificateSummary>,
+}
+
+/// A server certificate as a recorder summarised it, without the certificate itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateSummary {
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
 }
