@@ -168,6 +168,9 @@ pub enum BodyData {
     Base64(Bytes),
     /// Text that HAR producers wrote one character per byte (Latin-1 style) for binary data.
     Latin1Text(Bytes),
+    /// The body text as a JSON string literal, quotes and escapes included (a slice of a HAR
+    /// file): the escapes are undone on demand, so reading the file never copies the text.
+    JsonEscapedText(Bytes),
 }
 
 impl Body {
@@ -177,6 +180,9 @@ impl Body {
             BodyData::Absent => Ok(Cow::Borrowed(&[])),
             BodyData::Raw(bytes) => Ok(Cow::Borrowed(bytes)),
             BodyData::Base64(text) => decode_base64_lenient(text).map(Cow::Owned),
+            BodyData::JsonEscapedText(literal) => {
+                Ok(Cow::Owned(crate::capture::json_string::unescape(literal).into_bytes()))
+            }
             BodyData::Latin1Text(text) => match std::str::from_utf8(text) {
                 Ok(text) if text.chars().all(|ch| (ch as u32) < 256) => {
                     Ok(Cow::Owned(text.chars().map(|ch| ch as u8).collect()))

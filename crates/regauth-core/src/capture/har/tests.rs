@@ -86,6 +86,7 @@ fn render_body(out: &mut String, arrow: &str, body: &crate::model::Body) {
         BodyData::Raw(_) => "raw",
         BodyData::Base64(_) => "base64",
         BodyData::Latin1Text(_) => "latin1",
+        BodyData::JsonEscapedText(_) => "json-escaped",
     };
     let wire = body
         .wire_bytes()
@@ -536,7 +537,11 @@ fn unescaped_bodies_borrow_the_input() {
     assert_eq!(&borrowed[..], b"plain body");
     let input_range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
     assert!(input_range.contains(&(borrowed.as_ptr() as usize)), "body was copied");
-    assert_eq!(&body_of(&exchanges[1])[..], b"line\nbreak");
+    let escaped = &exchanges[1].response.as_ref().unwrap().body;
+    assert!(
+        matches!(&escaped.data, BodyData::JsonEscapedText(literal) if &literal[..] == br#""line\nbreak""#)
+    );
+    assert_eq!(&escaped.wire_bytes().unwrap()[..], b"line\nbreak");
 }
 
 const SMALL_HAR: &str = r#"{"log":{"version":"1.2","creator":{"name":"hand","version":"1"},"entries":[
@@ -634,4 +639,14 @@ fn truncated_and_corrupted_input_never_panics() {
             Err(other) => panic!("unexpected error kind: {other}"),
         }
     }
+}
+
+// hand-written fixture: Latin-1 bytes where JSON requires UTF-8
+#[test]
+fn invalid_utf8_is_located() {
+    let result = super::read(0, "l.har", Bytes::from_static(b"{\"log\":\n {\"x\":\"caf\xe9\"}}"));
+    expect![[r#"
+        error: l.har: line 2 column 11 (byte 18): invalid JSON: not UTF-8 text
+    "#]]
+    .assert_eq(&render(&result));
 }
