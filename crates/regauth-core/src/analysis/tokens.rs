@@ -482,7 +482,7 @@ fn intercept_findings(capture: &Capture, findings: &mut Vec<Finding>) {
             .collect();
         let by_issuer = capture.exchanges.iter().filter(|exchange| exchange.origin.source == source_idx).find_map(|exchange| {
             let tls = exchange.tls.as_ref()?;
-            let issuer = tls.issuer.as_deref()?.to_ascii_lowercase();
+            let issuer = tls.server_certificate_summary.as_ref()?.issuer.as_deref()?.to_ascii_lowercase();
             INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
         });
         let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };

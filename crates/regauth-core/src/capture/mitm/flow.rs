@@ -180,6 +180,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         client_address: client.peername,
         tls,
         error,
+        connection: None,
     })))
 }
 
@@ -635,7 +636,7 @@ fn tls_info(server: &Connection, client: &Connection) -> Option<TlsInfo> {
         server_certificates,
         client_certificates: client.certificates.clone(),
         error: leg.error.clone(),
-        issuer: None,
+        server_certificate_summary: None,
     })
 }
 
