@@ -25,11 +25,21 @@ pub enum RequestAuth {
 
 #[derive(Clone, Debug)]
 pub enum Role {
-    Registry { authority: String, repository: Option<String>, auth: RequestAuth },
-    Token { request: Box<TokenRequest> },
-    EngineApi { call: EngineApiCall },
+    Registry {
+        authority: String,
+        repository: Option<String>,
+        auth: RequestAuth,
+    },
+    Token {
+        request: Box<TokenRequest>,
+    },
+    EngineApi {
+        call: EngineApiCall,
+    },
     /// A download from the target of a registry's redirect (`redirected_by` is that exchange).
-    Storage { redirected_by: usize },
+    Storage {
+        redirected_by: usize,
+    },
     Other,
 }
 
@@ -128,7 +138,9 @@ pub fn url_base(url: &str) -> String {
             let authority = authority
                 .strip_suffix(":443")
                 .filter(|_| scheme.eq_ignore_ascii_case("https"))
-                .or_else(|| authority.strip_suffix(":80").filter(|_| scheme.eq_ignore_ascii_case("http")))
+                .or_else(|| {
+                    authority.strip_suffix(":80").filter(|_| scheme.eq_ignore_ascii_case("http"))
+                })
                 .unwrap_or(&authority);
             let path = if path.is_empty() { "/" } else { path };
             format!("{}://{}{}", scheme.to_ascii_lowercase(), authority, path)
@@ -156,7 +168,10 @@ fn looks_like_token_request(request: &Request) -> bool {
     let has_param = |name: &str| {
         query.split('&').any(|pair| pair.split('=').next().is_some_and(|key| key == name))
     };
-    if request.method.eq_ignore_ascii_case("GET") && has_param("service") && (has_param("scope") || has_param("account")) {
+    if request.method.eq_ignore_ascii_case("GET")
+        && has_param("service")
+        && (has_param("scope") || has_param("account"))
+    {
         return true;
     }
     if request.method.eq_ignore_ascii_case("POST") && !request.path.starts_with("/v2/") {
@@ -164,7 +179,8 @@ fn looks_like_token_request(request: &Request) -> bool {
         if content_type.contains("x-www-form-urlencoded")
             && let Ok(body) = request.body.decoded(64 * 1024)
         {
-            return body.starts_with(b"grant_type=") || body.windows(12).any(|window| window == b"&grant_type=");
+            return body.starts_with(b"grant_type=")
+                || body.windows(12).any(|window| window == b"&grant_type=");
         }
     }
     false
@@ -174,7 +190,9 @@ fn request_auth(request: &Request) -> RequestAuth {
     match request.headers.get("authorization").map(parse_authorization) {
         None => RequestAuth::None,
         Some(Ok(Authorization::Basic { username, .. })) => RequestAuth::Basic { username },
-        Some(Ok(Authorization::Bearer(token))) => RequestAuth::Bearer { token: token.expose().to_owned() },
+        Some(Ok(Authorization::Bearer(token))) => {
+            RequestAuth::Bearer { token: token.expose().to_owned() }
+        }
         Some(Ok(Authorization::Other { scheme })) => RequestAuth::Other { scheme },
         Some(Err(_)) => RequestAuth::Other { scheme: "unreadable".to_owned() },
     }
@@ -194,7 +212,8 @@ pub fn redirect_location(exchange: &Exchange) -> Option<String> {
     } else if location.starts_with('/') {
         let url = exchange.request.url();
         let base_end = url.find("://").map(|idx| idx + 3).unwrap_or(0);
-        let authority_end = url[base_end..].find('/').map(|idx| idx + base_end).unwrap_or(url.len());
+        let authority_end =
+            url[base_end..].find('/').map(|idx| idx + base_end).unwrap_or(url.len());
         Some(format!("{}{location}", &url[..authority_end]))
     } else {
         None
@@ -208,7 +227,10 @@ mod tests {
     #[test]
     fn repositories_from_registry_paths() {
         assert_eq!(registry_repository("/v2/"), Some(None));
-        assert_eq!(registry_repository("/v2/library/ubuntu/manifests/latest"), Some(Some("library/ubuntu".into())));
+        assert_eq!(
+            registry_repository("/v2/library/ubuntu/manifests/latest"),
+            Some(Some("library/ubuntu".into()))
+        );
         assert_eq!(registry_repository("/v2/a/b/c/blobs/uploads/"), Some(Some("a/b/c".into())));
         assert_eq!(registry_repository("/v2/x/tags/list"), Some(Some("x".into())));
         assert_eq!(registry_repository("/token"), None);

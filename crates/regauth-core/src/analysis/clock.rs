@@ -76,7 +76,8 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
     if let Ok(parsed) = chrono::DateTime::parse_from_rfc2822(value) {
         return Some(parsed.timestamp() as f64);
     }
-    for format in ["%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"] {
+    for format in ["%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+    {
         if let Ok(parsed) = chrono::NaiveDateTime::parse_from_str(value, format) {
             return Some(parsed.and_utc().timestamp() as f64);
         }
@@ -112,8 +113,10 @@ mod tests {
     // hand-written fixture: a server 2 h ahead, observed by two exchanges.
     #[test]
     fn intervals_narrow_when_combined() {
-        let first = OffsetInterval::from_observation(7200.0 + 100.0, 1.0, &at(100, 200), &at(100, 300));
-        let second = OffsetInterval::from_observation(7200.0 + 105.0, 1.0, &at(104, 900), &at(105, 100));
+        let first =
+            OffsetInterval::from_observation(7200.0 + 100.0, 1.0, &at(100, 200), &at(100, 300));
+        let second =
+            OffsetInterval::from_observation(7200.0 + 105.0, 1.0, &at(104, 900), &at(105, 100));
         let combined = combine(&[first, second]).unwrap();
         assert!(combined.low >= first.low && combined.high <= first.high);
         assert!((combined.midpoint() - 7200.3).abs() < 0.5, "{combined:?}");

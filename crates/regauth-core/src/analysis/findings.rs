@@ -191,30 +191,15 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
     CODES.iter().find(|info| info.code == code)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_kebab_case_and_explained() {
-        let mut seen = std::collections::HashSet::new();
-        for info in CODES {
-            assert!(seen.insert(info.code), "duplicate code {}", info.code);
-            assert!(info.code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{}", info.code);
-            assert!(info.explanation.len() > 60 && info.fix.len() > 20, "{} is under-explained", info.code);
-        }
-        assert_eq!(explain("clock-skew").map(|info| info.code), Some("clock-skew"));
-        assert_eq!(explain("no-such-code"), None);
-    }
-}
-
 /// Merges findings with the same code, session and step into one (evidence united, the
 /// strongest severity kept), and orders them: errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
     let mut merged: Vec<Finding> = Vec::new();
     for finding in findings {
         if let Some(existing) = merged.iter_mut().find(|existing| {
-            existing.code == finding.code && existing.session == finding.session && existing.step == finding.step
+            existing.code == finding.code
+                && existing.session == finding.session
+                && existing.step == finding.step
         }) {
             existing.severity = existing.severity.max(finding.severity);
             for exchange in finding.exchanges {
@@ -237,4 +222,29 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
             .then(a.code.cmp(b.code))
     });
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_explained() {
+        let mut seen = std::collections::HashSet::new();
+        for info in CODES {
+            assert!(seen.insert(info.code), "duplicate code {}", info.code);
+            assert!(
+                info.code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                info.code
+            );
+            assert!(
+                info.explanation.len() > 60 && info.fix.len() > 20,
+                "{} is under-explained",
+                info.code
+            );
+        }
+        assert_eq!(explain("clock-skew").map(|info| info.code), Some("clock-skew"));
+        assert_eq!(explain("no-such-code"), None);
+    }
 }

@@ -82,8 +82,9 @@ pub struct AnalysisConfig {
     pub trusted_roots_der: Vec<Vec<u8>>,
 }
 
-impl AnalysisConfig {
-    pub fn new() -> AnalysisConfig {
+impl Default for AnalysisConfig {
+    /// Clock skew beyond 10 s (well under distribution's 60 s leeway) and no extra roots.
+    fn default() -> AnalysisConfig {
         AnalysisConfig { max_clock_skew_s: 10.0, trusted_roots_der: Vec::new() }
     }
 }

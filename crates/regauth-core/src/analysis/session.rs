@@ -18,23 +18,41 @@ use crate::token::{SignatureCheck, decode_token, verify_signature};
 #[derive(Clone, Debug, PartialEq)]
 pub enum FailCause {
     /// No HTTP answer at all (refused, TLS failure, aborted).
-    Connection { error: String },
+    Connection {
+        error: String,
+    },
     /// The token service refused the credentials (401/403).
-    TokenDenied { anonymous: bool, status: u16 },
+    TokenDenied {
+        anonymous: bool,
+        status: u16,
+    },
     /// The token service answered something else than a token.
-    TokenServiceError { status: u16, oauth_post: bool },
+    TokenServiceError {
+        status: u16,
+        oauth_post: bool,
+    },
     /// A 401 without a usable challenge.
-    NoChallenge { status: u16 },
+    NoChallenge {
+        status: u16,
+    },
     /// 403 to a request without credentials.
     Forbidden,
     /// The token lacks the action (`error="insufficient_scope"`).
-    InsufficientScope { token: Option<usize> },
+    InsufficientScope {
+        token: Option<usize>,
+    },
     /// The registry refused the token itself (`error="invalid_token"` or a bare 401).
-    InvalidToken { token: Option<usize> },
+    InvalidToken {
+        token: Option<usize>,
+    },
     /// A Basic-auth registry refused the credentials.
     BasicDenied,
-    RateLimited { status: u16 },
-    ServerError { status: u16 },
+    RateLimited {
+        status: u16,
+    },
+    ServerError {
+        status: u16,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +65,10 @@ pub enum Verdict {
     TokenIssued,
     /// Nothing to judge (no answer recorded, related download, ...).
     Neutral,
-    Fail { step: Step, cause: FailCause },
+    Fail {
+        step: Step,
+        cause: FailCause,
+    },
 }
 
 /// What a session waits for next (the rustls/quinn "Expect*" style); transitions consume self.
@@ -139,7 +160,9 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         });
         let next_repository_request = || {
             (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
-                Role::Registry { authority: other, repository: Some(repository), .. } if *other == authority => {
+                Role::Registry { authority: other, repository: Some(repository), .. }
+                    if *other == authority =>
+                {
                     Some((authority.clone(), Some(repository.clone())))
                 }
                 _ => None,
@@ -184,18 +207,29 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
     let mut token_by_raw: HashMap<String, usize> = HashMap::new();
     // Tokens are issued and used across sessions, so walk all exchanges in capture order and
     // feed each to its session's machine.
-    let mut machines: Vec<Machine> =
-        keys.iter().map(|(registry, repository)| Machine::new(registry.clone(), repository.clone())).collect();
+    let mut machines: Vec<Machine> = keys
+        .iter()
+        .map(|(registry, repository)| Machine::new(registry.clone(), repository.clone()))
+        .collect();
     for (idx, exchange) in exchanges.iter().enumerate() {
         let Some(&session_idx) = built.session_of_exchange.get(&idx) else { continue };
         let machine = &mut machines[session_idx];
         let verdict = match &classified.roles[idx] {
-            Role::Registry { auth, .. } => {
-                judge_registry(exchange, auth, classified.challenges.get(&idx), &token_by_raw, machine)
-            }
-            Role::Token { request } => {
-                judge_token(exchange, request, session_idx, &mut built.tokens, &mut token_by_raw, machine)
-            }
+            Role::Registry { auth, .. } => judge_registry(
+                exchange,
+                auth,
+                classified.challenges.get(&idx),
+                &token_by_raw,
+                machine,
+            ),
+            Role::Token { request } => judge_token(
+                exchange,
+                request,
+                session_idx,
+                &mut built.tokens,
+                &mut token_by_raw,
+                machine,
+            ),
             Role::Storage { .. } => Verdict::Neutral,
             Role::EngineApi { .. } | Role::Other => Verdict::Neutral,
         };
@@ -218,7 +252,12 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         let session = machine.finish(&members[session_idx], &built.verdicts);
         let new_findings = session_findings(capture, session_idx, &session, &built);
         built.findings.extend(new_findings);
-        collect_invalid_token_refusals(session_idx, &session, &built.verdicts, &mut built.invalid_token_refusals);
+        collect_invalid_token_refusals(
+            session_idx,
+            &session,
+            &built.verdicts,
+            &mut built.invalid_token_refusals,
+        );
         built.sessions.push(session);
     }
     built
@@ -238,7 +277,11 @@ fn unsigned_part(raw: &str) -> String {
 }
 
 /// The registry and repository a token request serves.
-fn token_session_key(exchange: &Exchange, request: &TokenRequest, challenges: &[&SeenChallenge]) -> SessionKey {
+fn token_session_key(
+    exchange: &Exchange,
+    request: &TokenRequest,
+    challenges: &[&SeenChallenge],
+) -> SessionKey {
     let base = url_base(&exchange.request.url());
     let matches_realm = |seen: &&&SeenChallenge| {
         seen.bearer().is_some_and(|challenge| {
@@ -274,7 +317,12 @@ fn token_session_key(exchange: &Exchange, request: &TokenRequest, challenges: &[
         [only] => Some(only.name.clone()),
         several => challenged_repository
             .filter(|name| several.iter().any(|scope| scope.name == *name))
-            .or_else(|| several.iter().find(|scope| scope.has_action("push")).map(|scope| scope.name.clone()))
+            .or_else(|| {
+                several
+                    .iter()
+                    .find(|scope| scope.has_action("push"))
+                    .map(|scope| scope.name.clone())
+            })
             .or_else(|| several.first().map(|scope| scope.name.clone())),
     };
     (registry, repository)
@@ -301,7 +349,8 @@ fn judge_registry(
         if let Some(bearer) = seen.bearer() {
             machine.scheme = AuthScheme::Bearer;
             machine.realm = machine.realm.take().or_else(|| bearer.realm().map(str::to_owned));
-            machine.service = machine.service.take().or_else(|| bearer.service().map(str::to_owned));
+            machine.service =
+                machine.service.take().or_else(|| bearer.service().map(str::to_owned));
         } else if seen.basic().is_some() && machine.scheme != AuthScheme::Bearer {
             machine.scheme = AuthScheme::Basic;
         }
@@ -314,7 +363,8 @@ fn judge_registry(
     match status {
         401 | 403 if !authorized => {
             let usable = challenge.is_some_and(|seen| {
-                seen.bearer().is_some_and(|challenge| challenge.realm().is_some()) || seen.basic().is_some()
+                seen.bearer().is_some_and(|challenge| challenge.realm().is_some())
+                    || seen.basic().is_some()
             });
             if usable {
                 Verdict::Challenge
@@ -325,7 +375,8 @@ fn judge_registry(
             }
         }
         401 | 403 => {
-            let error = challenge.and_then(|seen| seen.bearer()).and_then(|challenge| challenge.error());
+            let error =
+                challenge.and_then(|seen| seen.bearer()).and_then(|challenge| challenge.error());
             let cause = match (auth, error) {
                 (_, Some("insufficient_scope")) => FailCause::InsufficientScope { token },
                 (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
@@ -389,7 +440,8 @@ fn judge_token(
                     };
                 }
             };
-            let Some(raw) = parsed.effective_token().map(|secret| secret.expose().to_owned()) else {
+            let Some(raw) = parsed.effective_token().map(|secret| secret.expose().to_owned())
+            else {
                 return Verdict::Fail {
                     step: Step::TokenResponse,
                     cause: FailCause::TokenServiceError { status: response.status, oauth_post },
@@ -425,7 +477,10 @@ fn judge_token(
                 status: response.status,
             },
         },
-        429 => Verdict::Fail { step: Step::TokenResponse, cause: FailCause::RateLimited { status: 429 } },
+        429 => Verdict::Fail {
+            step: Step::TokenResponse,
+            cause: FailCause::RateLimited { status: 429 },
+        },
         status => Verdict::Fail {
             step: Step::TokenResponse,
             cause: FailCause::TokenServiceError { status, oauth_post },
@@ -453,7 +508,10 @@ impl Machine {
             realm: None,
             service: None,
             state: State::ExpectFirstRequest,
-            steps: Step::ALL.iter().map(|&step| StepExchanges { step, exchanges: Vec::new() }).collect(),
+            steps: Step::ALL
+                .iter()
+                .map(|&step| StepExchanges { step, exchanges: Vec::new() })
+                .collect(),
         }
     }
 
@@ -467,19 +525,27 @@ impl Machine {
         match role {
             Role::Registry { auth: RequestAuth::None, .. } => {
                 self.record(Step::TryRegistry, idx);
-                if *verdict == Verdict::Challenge || matches!(verdict, Verdict::Fail { step: Step::Challenge, .. }) {
+                if *verdict == Verdict::Challenge
+                    || matches!(verdict, Verdict::Fail { step: Step::Challenge, .. })
+                {
                     self.record(Step::Challenge, idx);
                 }
             }
             Role::Registry { .. } => {
                 self.record(Step::AuthorizedRetry, idx);
-                if !matches!(verdict, Verdict::Neutral | Verdict::Fail { step: Step::AuthorizedRetry, .. }) {
+                if !matches!(
+                    verdict,
+                    Verdict::Neutral | Verdict::Fail { step: Step::AuthorizedRetry, .. }
+                ) {
                     self.record(Step::RegistryVerdict, idx);
                 }
             }
             Role::Token { .. } => {
                 self.record(Step::TokenRequest, idx);
-                if !matches!(verdict, Verdict::Neutral | Verdict::Fail { step: Step::TokenRequest, .. }) {
+                if !matches!(
+                    verdict,
+                    Verdict::Neutral | Verdict::Fail { step: Step::TokenRequest, .. }
+                ) {
                     self.record(Step::TokenResponse, idx);
                 }
             }
@@ -501,12 +567,12 @@ impl Machine {
             None => (Outcome::Incomplete, None),
             Some((_, Verdict::Ok)) => (Outcome::Success, None),
             Some(_) => {
-                let first_failure = decisive[last_ok.map_or(0, |ok| ok + 1)..].first().and_then(|(idx, verdict)| {
-                    match verdict {
+                let first_failure = decisive[last_ok.map_or(0, |ok| ok + 1)..].first().and_then(
+                    |(idx, verdict)| match verdict {
                         Verdict::Fail { step, .. } => Some((*step, *idx)),
                         _ => None,
-                    }
-                });
+                    },
+                );
                 (Outcome::Failure, first_failure)
             }
         };
@@ -521,16 +587,27 @@ impl Machine {
             failed_exchange: failed.map(|(_, idx)| idx),
             steps: self.steps,
             exchanges: members.to_vec(),
-            expected_next: if outcome == Outcome::Success { None } else { self.state.expectation() },
+            expected_next: if outcome == Outcome::Success {
+                None
+            } else {
+                self.state.expectation()
+            },
         }
     }
 }
 
 /// Whether `exchange` is in the session's final failing run (its failure stuck).
-fn is_final_failure(session: &Session, exchange: usize, verdicts: &HashMap<usize, Verdict>) -> bool {
+fn is_final_failure(
+    session: &Session,
+    exchange: usize,
+    verdicts: &HashMap<usize, Verdict>,
+) -> bool {
     session.outcome == Outcome::Failure
         && session.failed_exchange.is_some_and(|first| exchange >= first)
-        && !session.exchanges.iter().any(|&idx| idx > exchange && verdicts.get(&idx) == Some(&Verdict::Ok))
+        && !session
+            .exchanges
+            .iter()
+            .any(|&idx| idx > exchange && verdicts.get(&idx) == Some(&Verdict::Ok))
 }
 
 fn collect_invalid_token_refusals(
@@ -540,7 +617,9 @@ fn collect_invalid_token_refusals(
     out: &mut Vec<(usize, usize, Option<usize>, bool)>,
 ) {
     for &idx in &session.exchanges {
-        if let Some(Verdict::Fail { cause: FailCause::InvalidToken { token }, .. }) = verdicts.get(&idx) {
+        if let Some(Verdict::Fail { cause: FailCause::InvalidToken { token }, .. }) =
+            verdicts.get(&idx)
+        {
             out.push((session_idx, idx, *token, is_final_failure(session, idx, verdicts)));
         }
     }
@@ -568,7 +647,8 @@ fn session_findings(
             exchanges: vec![idx],
             message,
         };
-        let recovered = if final_failure { "" } else { " The client recovered later in the session." };
+        let recovered =
+            if final_failure { "" } else { " The client recovered later in the session." };
         match cause {
             FailCause::Connection { error } if is_certificate_error(error) => findings.push(finding(
                 "tls-untrusted-certificate",
@@ -702,7 +782,10 @@ fn session_findings(
             exchanges: session.exchanges.clone(),
             message: format!(
                 "{where_}: the session ends without a verdict{}.",
-                session.expected_next.map(|next| format!("; regauth expected {next}")).unwrap_or_default()
+                session
+                    .expected_next
+                    .map(|next| format!("; regauth expected {next}"))
+                    .unwrap_or_default()
             ),
         });
     }
@@ -751,7 +834,8 @@ pub fn is_certificate_error(error: &str) -> bool {
 }
 
 fn recorder_note(capture: &Capture, exchange: &Exchange) -> &'static str {
-    let producer = capture.sources.get(exchange.origin.source).and_then(|source| source.producer.as_deref());
+    let producer =
+        capture.sources.get(exchange.origin.source).and_then(|source| source.producer.as_deref());
     if producer.is_some_and(|producer| producer.to_ascii_lowercase().contains("mitmproxy")) {
         " In a mitmproxy capture this is mitmproxy's own check of the upstream server: give mitmproxy the registry's CA (--set ssl_verify_upstream_trusted_ca=ca.pem) or check that the client trusts it"
     } else {

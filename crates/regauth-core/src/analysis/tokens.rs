@@ -13,17 +13,23 @@ use crate::model::Exchange;
 use crate::protocol::{Credential, parse_error_body, parse_x_registry_auth, rate_limit};
 use crate::token::DISTRIBUTION_LEEWAY_S;
 
-pub fn estimate_clocks(capture: &Capture, classified: &Classified, built: &Built) -> Vec<ClockEstimate> {
+pub fn estimate_clocks(
+    capture: &Capture,
+    classified: &Classified,
+    built: &Built,
+) -> Vec<ClockEstimate> {
     let mut by_host: Vec<(String, ClockRole, Vec<OffsetInterval>, Vec<usize>)> = Vec::new();
-    let mut push = |host: String, role: ClockRole, interval: OffsetInterval, idx: usize| {
-        match by_host.iter_mut().find(|(h, r, _, _)| *h == host && *r == role) {
+    let mut push =
+        |host: String, role: ClockRole, interval: OffsetInterval, idx: usize| match by_host
+            .iter_mut()
+            .find(|(h, r, _, _)| *h == host && *r == role)
+        {
             Some((_, _, intervals, exchanges)) => {
                 intervals.push(interval);
                 exchanges.push(idx);
             }
             None => by_host.push((host, role, vec![interval], vec![idx])),
-        }
-    };
+        };
     for (idx, exchange) in capture.exchanges.iter().enumerate() {
         let role = match classified.roles[idx] {
             Role::Registry { .. } => ClockRole::Registry,
@@ -37,11 +43,18 @@ pub fn estimate_clocks(capture: &Capture, classified: &Classified, built: &Built
             continue;
         };
         let Some(date) = response.headers.get("date").and_then(parse_http_date) else { continue };
-        push(exchange.request.authority(), role, OffsetInterval::from_observation(date, 1.0, &sent, &received), idx);
+        push(
+            exchange.request.authority(),
+            role,
+            OffsetInterval::from_observation(date, 1.0, &sent, &received),
+            idx,
+        );
     }
     for token in &built.tokens {
         let exchange = &capture.exchanges[token.issued_by];
-        let (Some(sent), Some(received)) = (exchange.timing.request_start, exchange.timing.response_end) else {
+        let (Some(sent), Some(received)) =
+            (exchange.timing.request_start, exchange.timing.response_end)
+        else {
             continue;
         };
         let issuer = token
@@ -52,10 +65,20 @@ pub fn estimate_clocks(capture: &Capture, classified: &Classified, built: &Built
         // `issued_at` has sub-second precision when present; `iat` is whole seconds.
         if let Some(issued_at) = token.response.issued_at {
             let stamp = unix_seconds(&issued_at);
-            push(issuer.clone(), ClockRole::TokenIssuer, OffsetInterval::from_observation(stamp, 0.0, &sent, &received), token.issued_by);
+            push(
+                issuer.clone(),
+                ClockRole::TokenIssuer,
+                OffsetInterval::from_observation(stamp, 0.0, &sent, &received),
+                token.issued_by,
+            );
         }
         if let Some(iat) = token.decoded.jwt().and_then(|jwt| jwt.claims.iat) {
-            push(issuer, ClockRole::TokenIssuer, OffsetInterval::from_observation(iat as f64, 1.0, &sent, &received), token.issued_by);
+            push(
+                issuer,
+                ClockRole::TokenIssuer,
+                OffsetInterval::from_observation(iat as f64, 1.0, &sent, &received),
+                token.issued_by,
+            );
         }
     }
     by_host
@@ -109,22 +132,26 @@ pub fn judge_tokens(
         let where_ = session_label(session);
         let exchange = &capture.exchanges[idx];
         let severity = if final_failure { Severity::Error } else { Severity::Warning };
-        let recovered = if final_failure { "" } else { " The client re-authenticated and recovered." };
-        let mut finding = |code: &'static str, severity: Severity, message: String, evidence: Vec<usize>| {
-            findings.push(Finding {
-                code,
-                severity,
-                session: Some(session_idx),
-                step: Some(Step::RegistryVerdict),
-                exchanges: evidence,
-                message,
-            })
-        };
+        let recovered =
+            if final_failure { "" } else { " The client re-authenticated and recovered." };
+        let mut finding =
+            |code: &'static str, severity: Severity, message: String, evidence: Vec<usize>| {
+                findings.push(Finding {
+                    code,
+                    severity,
+                    session: Some(session_idx),
+                    step: Some(Step::RegistryVerdict),
+                    exchanges: evidence,
+                    message,
+                })
+            };
         let Some(record) = token_idx.and_then(|token_idx| built.tokens.get(token_idx)) else {
             finding(
                 "token-rejected",
                 severity,
-                format!("{where_}: the registry refused a bearer token that this capture never shows being issued, so regauth cannot say why.{recovered}"),
+                format!(
+                    "{where_}: the registry refused a bearer token that this capture never shows being issued, so regauth cannot say why.{recovered}"
+                ),
                 vec![idx],
             );
             continue;
@@ -133,13 +160,26 @@ pub fn judge_tokens(
             finding(
                 "token-rejected",
                 severity,
-                format!("{where_}: the registry refused an opaque token (not a JWT), so its validity cannot be read from the token.{recovered}"),
+                format!(
+                    "{where_}: the registry refused an opaque token (not a JWT), so its validity cannot be read from the token.{recovered}"
+                ),
                 vec![idx, record.issued_by],
             );
             continue;
         };
+        // The registry's clock when it judged the token: the refusal's own `Date` (whole
+        // seconds, so the middle of that second), else the capture time shifted by the
+        // registry's offset. `Date` matters when a slow link delays the request.
         let registry_clock_offset = registry_offset(clocks, &session.registry);
-        let at_registry = exchange_midpoint(exchange).map(|capture_time| capture_time + registry_clock_offset);
+        let at_registry = exchange
+            .response
+            .as_ref()
+            .and_then(|response| response.headers.get("date"))
+            .and_then(parse_http_date)
+            .map(|date| date + 0.5)
+            .or_else(|| {
+                exchange_midpoint(exchange).map(|capture_time| capture_time + registry_clock_offset)
+            });
         let mut explained = false;
         if let (Some(at), Some(exp)) = (at_registry, jwt.claims.exp)
             && at > (exp + DISTRIBUTION_LEEWAY_S) as f64
@@ -156,17 +196,19 @@ pub fn judge_tokens(
                 ),
                 vec![idx, record.issued_by],
             );
-            let earlier_success = record
-                .uses
-                .iter()
-                .any(|&use_idx| use_idx < idx && built.verdicts.get(&use_idx) == Some(&Verdict::Ok));
+            let earlier_success = record.uses.iter().any(|&use_idx| {
+                use_idx < idx && built.verdicts.get(&use_idx) == Some(&Verdict::Ok)
+            });
             if earlier_success {
                 let first_use = record.uses.first().copied().unwrap_or(idx);
                 let span = match (
                     capture.exchanges[first_use].timing.request_start,
                     exchange.timing.request_start,
                 ) {
-                    (Some(first), Some(last)) => format!(" {:.0} s passed between its first use and this refusal;", unix_seconds(&last) - unix_seconds(&first)),
+                    (Some(first), Some(last)) => format!(
+                        " {:.0} s passed between its first use and this refusal;",
+                        unix_seconds(&last) - unix_seconds(&first)
+                    ),
                     _ => String::new(),
                 };
                 finding(
@@ -216,7 +258,10 @@ pub fn judge_tokens(
             finding(
                 "token-rejected",
                 severity,
-                format!("{where_}: the registry refused the token issued at exchange #{} although it is within its validity window and names the registry's service.{recovered}", record.issued_by),
+                format!(
+                    "{where_}: the registry refused the token issued at exchange #{} although it is within its validity window and names the registry's service.{recovered}",
+                    record.issued_by
+                ),
                 vec![idx, record.issued_by],
             );
         }
@@ -233,7 +278,11 @@ pub fn global_findings(
 ) {
     clock_findings(config, clocks, findings);
     for token in &built.tokens {
-        let issued_for = token.request.service.clone().or_else(|| token.decoded.jwt().and_then(|jwt| jwt.claims.aud.first().cloned()));
+        let issued_for = token
+            .request
+            .service
+            .clone()
+            .or_else(|| token.decoded.jwt().and_then(|jwt| jwt.claims.aud.first().cloned()));
         let Some(issued_for) = issued_for else { continue };
         for &use_idx in &token.uses {
             let Role::Registry { authority, .. } = &classified.roles[use_idx] else { continue };
@@ -282,8 +331,15 @@ pub fn global_findings(
             {
                 kinds.push("registry credentials in X-Registry-Auth (Docker Engine API)");
             }
-            if matches!(classified.roles[idx], Role::EngineApi { call: crate::protocol::EngineApiCall::Auth { .. } })
-                && request.body.decoded(1 << 16).ok().and_then(|body| crate::protocol::parse_auth_body(&body).ok()).is_some_and(|config| config.carries_secret())
+            if matches!(
+                classified.roles[idx],
+                Role::EngineApi { call: crate::protocol::EngineApiCall::Auth { .. } }
+            ) && request
+                .body
+                .decoded(1 << 16)
+                .ok()
+                .and_then(|body| crate::protocol::parse_auth_body(&body).ok())
+                .is_some_and(|config| config.carries_secret())
             {
                 kinds.push("a registry password in a Docker Engine /auth body");
             }
@@ -307,7 +363,10 @@ pub fn global_findings(
                 session,
                 step: Some(Step::TokenRequest),
                 exchanges: vec![idx],
-                message: format!("A password or token is in the query string of the token request to {}.", request.authority()),
+                message: format!(
+                    "A password or token is in the query string of the token request to {}.",
+                    request.authority()
+                ),
             });
         }
         // Authorization sent along a redirect to another host.
@@ -336,23 +395,40 @@ pub fn global_findings(
             }
         }
         // Registry errors that are not auth failures (those are judged per session).
-        if let (Role::Registry { auth, .. }, Some(response)) = (&classified.roles[idx], &exchange.response) {
+        if let (Role::Registry { auth, .. }, Some(response)) =
+            (&classified.roles[idx], &exchange.response)
+        {
             let status = response.status;
             let existence_check = status == 404 && request.method.eq_ignore_ascii_case("HEAD");
-            if (400..500).contains(&status) && !matches!(status, 401 | 403 | 429) && !existence_check {
+            if (400..500).contains(&status)
+                && !matches!(status, 401 | 403 | 429)
+                && !existence_check
+            {
                 let body = response.body.decoded(1 << 16).unwrap_or_default();
                 let detail = parse_error_body(&body)
                     .map(|errors| {
-                        errors.iter().map(|error| format!("{}: {}", error.code, error.message)).collect::<Vec<_>>().join("; ")
+                        errors
+                            .iter()
+                            .map(|error| format!("{}: {}", error.code, error.message))
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     })
                     .unwrap_or_else(|| format!("status {status}"));
                 findings.push(Finding {
                     code: "registry-error",
                     severity: Severity::Warning,
                     session,
-                    step: Some(if *auth == RequestAuth::None { Step::Challenge } else { Step::RegistryVerdict }),
+                    step: Some(if *auth == RequestAuth::None {
+                        Step::Challenge
+                    } else {
+                        Step::RegistryVerdict
+                    }),
                     exchanges: vec![idx],
-                    message: format!("{} {} answered {detail}.", request.method, request.path_only()),
+                    message: format!(
+                        "{} {} answered {detail}.",
+                        request.method,
+                        request.path_only()
+                    ),
                 });
             }
             if let Some(limit) = rate_limit(&response.headers)
@@ -364,7 +440,10 @@ pub fn global_findings(
                     session,
                     step: None,
                     exchanges: vec![idx],
-                    message: format!("{} reports no requests remaining in its rate-limit window.", request.authority()),
+                    message: format!(
+                        "{} reports no requests remaining in its rate-limit window.",
+                        request.authority()
+                    ),
                 });
             }
         }
@@ -401,7 +480,11 @@ pub fn global_findings(
                 message: format!(
                     "The WWW-Authenticate header from {} is malformed: {}.",
                     seen.authority,
-                    seen.problems.iter().map(|problem| problem.message.clone()).collect::<Vec<_>>().join("; ")
+                    seen.problems
+                        .iter()
+                        .map(|problem| problem.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
             });
         }
@@ -417,7 +500,10 @@ pub fn global_findings(
             session: None,
             step: None,
             exchanges,
-            message: format!("{} went to {host} over plain HTTP, readable by anyone on the path.", capitalise(&kinds.join(" and "))),
+            message: format!(
+                "{} went to {host} over plain HTTP, readable by anyone on the path.",
+                capitalise(&kinds.join(" and "))
+            ),
         });
     }
     if !incomplete.is_empty() {
@@ -474,17 +560,26 @@ fn intercept_findings(capture: &Capture, findings: &mut Vec<Finding>) {
             .exchanges
             .iter()
             .filter(|exchange| {
+                // A recorder that knows an HTTPS request's path decrypted it.
                 exchange.origin.source == source_idx
                     && exchange.request.scheme.eq_ignore_ascii_case("https")
-                    && exchange.response.is_some()
             })
             .map(|exchange| exchange.index)
             .collect();
-        let by_issuer = capture.exchanges.iter().filter(|exchange| exchange.origin.source == source_idx).find_map(|exchange| {
-            let tls = exchange.tls.as_ref()?;
-            let issuer = tls.server_certificate_summary.as_ref()?.issuer.as_deref()?.to_ascii_lowercase();
-            INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
-        });
+        let by_issuer = capture
+            .exchanges
+            .iter()
+            .filter(|exchange| exchange.origin.source == source_idx)
+            .find_map(|exchange| {
+                let tls = exchange.tls.as_ref()?;
+                let issuer = tls
+                    .server_certificate_summary
+                    .as_ref()?
+                    .issuer
+                    .as_deref()?
+                    .to_ascii_lowercase();
+                INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
+            });
         let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };
         if https.is_empty() {
             continue;
@@ -508,8 +603,11 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
     let off: Vec<&ClockEstimate> = clocks
         .iter()
         .filter(|clock| {
-            OffsetInterval { low: clock.offset_s - clock.uncertainty_s, high: clock.offset_s + clock.uncertainty_s }
-                .distance_from_zero()
+            OffsetInterval {
+                low: clock.offset_s - clock.uncertainty_s,
+                high: clock.offset_s + clock.uncertainty_s,
+            }
+            .distance_from_zero()
                 > config.max_clock_skew_s
         })
         .collect();
@@ -523,7 +621,9 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
     // If every clock we know is off by about the same amount, the odd one out is the capture machine.
     let all_off_alike = in_sync.is_empty()
         && off.len() >= 2
-        && off.iter().all(|clock| (clock.offset_s - off[0].offset_s).abs() <= config.max_clock_skew_s);
+        && off
+            .iter()
+            .all(|clock| (clock.offset_s - off[0].offset_s).abs() <= config.max_clock_skew_s);
     if all_off_alike {
         findings.push(Finding {
             code: "clock-skew",
@@ -542,12 +642,18 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
     let reference = if in_sync.is_empty() {
         "the capture machine's clock".to_owned()
     } else {
-        let names: Vec<String> =
-            in_sync.iter().map(|clock| format!("{} ({})", clock.host, clock.role.as_str())).collect();
+        let names: Vec<String> = in_sync
+            .iter()
+            .map(|clock| format!("{} ({})", clock.host, clock.role.as_str()))
+            .collect();
         format!("the capture machine's clock and {}, which agree", names.join(", "))
     };
     for clock in off {
-        let severity = if clock.offset_s.abs() > DISTRIBUTION_LEEWAY_S as f64 { Severity::Error } else { Severity::Warning };
+        let severity = if clock.offset_s.abs() > DISTRIBUTION_LEEWAY_S as f64 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let consequence = match clock.role {
             ClockRole::TokenIssuer | ClockRole::TokenService if clock.offset_s > 0.0 => {
                 " Tokens it issues start in the registry's future: the registry sees them as not yet valid."
