@@ -17,6 +17,7 @@ SKOPEO = "skopeo 1.9.3 (Debian 12)"
 PODMAN = "podman 4.3.1 (Debian 12)"
 DXF = "python-dxf 12.1.1 (requests 2.34.2, Python 3.11.7)"
 CONTAINERD = "ctr/containerd 1.6.20 (Debian 12)"
+DOCKER = "docker CLI + dockerd 20.10.24 (Debian 12 docker.io)"
 SCRIPTED = "scripted OAuth2 client (samples/record/oauth2_client.py; requests 2.34.2) - not a real registry client"
 CHROMIUM = "Chromium 156.0.8078.79 (Debian 12) via playwright-core 1.65.1"
 M = "mitmproxy {}"
@@ -125,6 +126,19 @@ ROWS = [
     ("containerd-wrong-password", "flow har", CONTAINERD, "failure", 4, 0, 300, [TI, "bad-credentials"],
      "ctr content fetch with a wrong password",
      "OAuth2 POST answered 401 invalid_grant, containerd falls back to GET with Basic, also 401."),
+    ("docker-login-pull-push", "flow har", DOCKER, "success", None, 0, 300, [TI, "credentials-over-plain-http"],
+     "docker login, pull private/app:1.0, tag, push private/docker:1.0 as writer; both legs recorded",
+     "One mitmproxy, two modes: CLI -> daemon on plain tcp:// (reverse:http://127.0.0.1:2375 on :2376) and "
+     "daemon -> registry/token service (regular proxy on :8080). POST /v1.41/auth carries writer's password in a "
+     "JSON body over plain HTTP (credentials-over-plain-http, on the daemon leg); the daemon asks the token "
+     "service with offline_token=true&client_id=docker, gets a refresh_token and returns it as IdentityToken; "
+     "pull and push then send X-Registry-Auth with that identity token and the daemon trades it for access "
+     "tokens by OAuth2 POST grant_type=refresh_token (no Basic). The push mounts layers from private/app."),
+    ("docker-wrong-password", "flow har", DOCKER, "failure", 4, 0, 300,
+     [TI, "bad-credentials", "credentials-over-plain-http"],
+     "docker login with a wrong password; both legs recorded",
+     "Token service 401 (step 4); the daemon answers the CLI's POST /v1.41/auth with 500 carrying the "
+     "registry's message (not 401). The wrong password still crossed the plain tcp:// daemon connection."),
     ("dxf-pull-success", "flow har", DXF, "success", None, 0, 300, [TI],
      "python-dxf pull of private/app as reader",
      "No /v2/ ping: the first request is the manifest GET, whose 401 carries the scope."),
