@@ -591,6 +591,7 @@ main() {
     "sc_${s//-/_}" || log "scenario $s FAILED (rc=$?)"
   done
   token_stop
+  python3 "$HERE/check_truth.py" || log "captures disagree with truth.json (see above)"
   log "done; logs in $LOGS"
 }
 
