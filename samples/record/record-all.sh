@@ -307,6 +307,19 @@ sc_clock_ahead() {
     "docker://$R/private/app:1.0" "oci:$(fresh_dir clock-ahead):app"
   mitm_stop
 }
+sc_clock_leeway() {
+  # around distribution's 60 s leeway: +30 s still works, +90 s does not
+  token_start --clock-offset 30
+  mitm_start 11 "$SAMPLES/clock-ahead-within-leeway"
+  run clock-ahead-within-leeway proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir leeway30):app"
+  mitm_stop
+  token_start --clock-offset 90
+  mitm_start 11 "$SAMPLES/clock-ahead-beyond-leeway"
+  run clock-ahead-beyond-leeway proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir leeway90):app"
+  mitm_stop
+}
 sc_token_expires_mid_push() {
   # Token lives 10 s, issuer clock 40 s behind, no issued_at in the response:
   # the registry accepts it until exp+60 s leeway = ~30 s after issue, skopeo
@@ -567,7 +580,7 @@ sc_mitm_versions() {
   done
 }
 
-scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
+scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead clock_leeway
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
   basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions)
 
