@@ -204,12 +204,21 @@ def entries():
 
 
 def md_table(es):
-    lines = ["| file | client | recorder | scenario | outcome | failed step | issuer clock offset (s) | token lifetime (s) | expected findings |",
+    lines = ["| files | client | recorder | scenario | outcome | failed step | issuer clock offset (s) | token lifetime (s) | expected findings |",
              "|---|---|---|---|---|---|---|---|---|"]
+    rows = []  # one row per capture session: .flow and .har of one session share it
     for e in es:
+        base, ext = e["file"].rsplit(".", 1)
+        key = (base, e["recorder"])
+        if rows and rows[-1][0] == key:
+            rows[-1][1].append(ext)
+        else:
+            rows.append((key, [ext], e))
+    for (base, _), exts, e in rows:
         off = e["clock_offsets"].get("token-issuer", "-")
-        lines.append("| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |".format(
-            e["file"], e["client"], e["recorder"], e["scenario"].replace("|", "\\|"), e["outcome"],
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            ", ".join(f"`{base}.{x}`" for x in exts), e["client"], e["recorder"],
+            e["scenario"].replace("|", "\\|"), e["outcome"],
             e["failed_step"] if e["failed_step"] is not None else "-", off,
             e["token_lifetime_s"] if e["token_lifetime_s"] is not None else "-",
             ", ".join(f"`{f}`" for f in e["findings"]) or "(none)"))
@@ -226,8 +235,10 @@ def main():
         f.write("\n")
     readme = os.path.join(SAMPLES, "README.md")
     text = open(readme).read()
-    text = re.sub(r"(<!-- truth-table:begin -->\n).*?(\n<!-- truth-table:end -->)",
-                  lambda m: m.group(1) + md_table(es) + m.group(2), text, flags=re.S)
+    text, n = re.subn(r"(<!-- truth-table:begin -->\n).*?(<!-- truth-table:end -->)",
+                      lambda m: m.group(1) + md_table(es) + "\n" + m.group(2), text, flags=re.S)
+    if n != 1:
+        raise SystemExit("README.md has no truth-table markers")
     with open(readme, "w") as f:
         f.write(text)
     print(f"{len(es)} entries")

@@ -57,11 +57,11 @@ install_all() {
     fi
     "$VENVS/$name/bin/pip" install -q "$@"
   }
-  mkvenv tools 3.11 pyjwt cryptography python-dxf requests
+  mkvenv tools 3.11 'pyjwt==2.15.1' 'cryptography==50.0.2' 'python-dxf==12.1.1' 'requests==2.34.2'
   mkvenv mitm11 3.11 'mitmproxy==11.0.2'
-  mkvenv mitm12 3.12 'mitmproxy>=12,<13'
-  mkvenv mitm10 3.11 'mitmproxy>=10,<11'
-  mkvenv mitm9 3.10 'mitmproxy>=9,<10'
+  mkvenv mitm12 3.12 'mitmproxy==12.2.3'
+  mkvenv mitm10 3.11 'mitmproxy==10.4.2'
+  mkvenv mitm9 3.10 'mitmproxy==9.0.1'
   mkvenv mitm8 3.10 'mitmproxy==8.1.1' 'werkzeug<3' || log "mitmproxy 8.1.1 did not install"
   if [[ ! -d "$SCRATCH/node/node_modules/playwright-core" ]]; then
     mkdir -p "$SCRATCH/node"
