@@ -1,6 +1,6 @@
 """mitmproxy addon: keep the recording on loopback.
 
-Any request (or CONNECT) whose host is not *.regauth.test is answered 403 by
+Any request (or CONNECT) whose host is not *.regauth.test or loopback is answered 403 by
 mitmproxy itself, without resolving or connecting upstream (browsers phone
 home even with background networking disabled).
 """
@@ -9,8 +9,12 @@ from mitmproxy import http
 ALLOWED_SUFFIX = ".regauth.test"
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
 def _allowed(host):
-    return (host or "").lower().rstrip(".").endswith(ALLOWED_SUFFIX)
+    h = (host or "").lower().rstrip(".")
+    return h.endswith(ALLOWED_SUFFIX) or h in LOOPBACK
 
 
 class LoopbackOnly:

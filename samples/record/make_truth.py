@@ -17,6 +17,7 @@ SKOPEO = "skopeo 1.9.3 (Debian 12)"
 PODMAN = "podman 4.3.1 (Debian 12)"
 DXF = "python-dxf 12.1.1 (requests 2.34.2, Python 3.11.7)"
 CONTAINERD = "ctr/containerd 1.6.20 (Debian 12)"
+DOCKER = "docker CLI + dockerd 20.10.24 (Debian 12 docker.io)"
 SCRIPTED = "scripted OAuth2 client (samples/record/oauth2_client.py; requests 2.34.2) - not a real registry client"
 CHROMIUM = "Chromium 156.0.8078.79 (Debian 12) via playwright-core 1.65.1"
 M = "mitmproxy {}"
@@ -46,6 +47,14 @@ ROWS = [
     ("clock-ahead", "flow har", SKOPEO, "failure", 6, 7200, 300, [TI, "clock-skew", "token-not-yet-valid"],
      "skopeo pull; token service clock 2 h ahead",
      "nbf is 2 h in the registry's future: 401 error=\"invalid_token\" (distribution gives no reason)."),
+    ("clock-ahead-within-leeway", "flow har", SKOPEO, "success", None, 30, 300, [TI, "clock-skew"],
+     "skopeo pull; token service clock 30 s ahead",
+     "nbf is 30 s in the registry's future, inside distribution's 60 s leeway: the pull works. The skew is "
+     "real and visible (token service Date header, iat/nbf vs capture time) but harmless here."),
+    ("clock-ahead-beyond-leeway", "flow har", SKOPEO, "failure", 6, 90, 300,
+     [TI, "clock-skew", "token-not-yet-valid"],
+     "skopeo pull; token service clock 90 s ahead",
+     "nbf is 90 s in the registry's future, 30 s beyond the 60 s leeway: 401 error=\"invalid_token\"."),
     ("token-expired-mid-push", "flow har", SKOPEO, "failure", 6, -40, 10,
      [TI, "token-expired", "token-outlived-by-operation", "clock-skew"],
      "skopeo push as writer; short-lived token, issuer clock 40 s behind, uploads slowed 12 s each by a mitmproxy addon",
@@ -125,6 +134,19 @@ ROWS = [
     ("containerd-wrong-password", "flow har", CONTAINERD, "failure", 4, 0, 300, [TI, "bad-credentials"],
      "ctr content fetch with a wrong password",
      "OAuth2 POST answered 401 invalid_grant, containerd falls back to GET with Basic, also 401."),
+    ("docker-login-pull-push", "flow har", DOCKER, "success", None, 0, 300, [TI, "credentials-over-plain-http"],
+     "docker login, pull private/app:1.0, tag, push private/docker:1.0 as writer; both legs recorded",
+     "One mitmproxy, two modes: CLI -> daemon on plain tcp:// (reverse:http://127.0.0.1:2375 on :2376) and "
+     "daemon -> registry/token service (regular proxy on :8080). POST /v1.41/auth carries writer's password in a "
+     "JSON body over plain HTTP (credentials-over-plain-http, on the daemon leg); the daemon asks the token "
+     "service with offline_token=true&client_id=docker, gets a refresh_token and returns it as IdentityToken; "
+     "pull and push then send X-Registry-Auth with that identity token and the daemon trades it for access "
+     "tokens by OAuth2 POST grant_type=refresh_token (no Basic). The push mounts layers from private/app."),
+    ("docker-wrong-password", "flow har", DOCKER, "failure", 4, 0, 300,
+     [TI, "bad-credentials", "credentials-over-plain-http"],
+     "docker login with a wrong password; both legs recorded",
+     "Token service 401 (step 4); the daemon answers the CLI's POST /v1.41/auth with 500 carrying the "
+     "registry's message (not 401). The wrong password still crossed the plain tcp:// daemon connection."),
     ("dxf-pull-success", "flow har", DXF, "success", None, 0, 300, [TI],
      "python-dxf pull of private/app as reader",
      "No /v2/ ping: the first request is the manifest GET, whose 401 carries the scope."),
@@ -182,12 +204,21 @@ def entries():
 
 
 def md_table(es):
-    lines = ["| file | client | recorder | scenario | outcome | failed step | issuer clock offset (s) | token lifetime (s) | expected findings |",
+    lines = ["| files | client | recorder | scenario | outcome | failed step | issuer clock offset (s) | token lifetime (s) | expected findings |",
              "|---|---|---|---|---|---|---|---|---|"]
+    rows = []  # one row per capture session: .flow and .har of one session share it
     for e in es:
+        base, ext = e["file"].rsplit(".", 1)
+        key = (base, e["recorder"])
+        if rows and rows[-1][0] == key:
+            rows[-1][1].append(ext)
+        else:
+            rows.append((key, [ext], e))
+    for (base, _), exts, e in rows:
         off = e["clock_offsets"].get("token-issuer", "-")
-        lines.append("| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |".format(
-            e["file"], e["client"], e["recorder"], e["scenario"].replace("|", "\\|"), e["outcome"],
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            ", ".join(f"`{base}.{x}`" for x in exts), e["client"], e["recorder"],
+            e["scenario"].replace("|", "\\|"), e["outcome"],
             e["failed_step"] if e["failed_step"] is not None else "-", off,
             e["token_lifetime_s"] if e["token_lifetime_s"] is not None else "-",
             ", ".join(f"`{f}`" for f in e["findings"]) or "(none)"))
@@ -204,8 +235,10 @@ def main():
         f.write("\n")
     readme = os.path.join(SAMPLES, "README.md")
     text = open(readme).read()
-    text = re.sub(r"(<!-- truth-table:begin -->\n).*?(\n<!-- truth-table:end -->)",
-                  lambda m: m.group(1) + md_table(es) + m.group(2), text, flags=re.S)
+    text, n = re.subn(r"(<!-- truth-table:begin -->\n).*?(<!-- truth-table:end -->)",
+                      lambda m: m.group(1) + md_table(es) + "\n" + m.group(2), text, flags=re.S)
+    if n != 1:
+        raise SystemExit("README.md has no truth-table markers")
     with open(readme, "w") as f:
         f.write(text)
     print(f"{len(es)} entries")

@@ -42,7 +42,7 @@ pyver() { # newest installed pyenv python matching a prefix, e.g. 3.11
 
 # ---------------------------------------------------------------- install
 install_all() {
-  local pkgs=(docker-registry skopeo podman containerd apache2-utils uidmap)
+  local pkgs=(docker-registry skopeo podman containerd docker.io apache2-utils uidmap)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
@@ -57,11 +57,11 @@ install_all() {
     fi
     "$VENVS/$name/bin/pip" install -q "$@"
   }
-  mkvenv tools 3.11 pyjwt cryptography python-dxf requests
+  mkvenv tools 3.11 'pyjwt==2.15.1' 'cryptography==50.0.2' 'python-dxf==12.1.1' 'requests==2.34.2'
   mkvenv mitm11 3.11 'mitmproxy==11.0.2'
-  mkvenv mitm12 3.12 'mitmproxy>=12,<13'
-  mkvenv mitm10 3.11 'mitmproxy>=10,<11'
-  mkvenv mitm9 3.10 'mitmproxy>=9,<10'
+  mkvenv mitm12 3.12 'mitmproxy==12.2.3'
+  mkvenv mitm10 3.11 'mitmproxy==10.4.2'
+  mkvenv mitm9 3.10 'mitmproxy==9.0.1'
   mkvenv mitm8 3.10 'mitmproxy==8.1.1' 'werkzeug<3' || log "mitmproxy 8.1.1 did not install"
   if [[ ! -d "$SCRATCH/node/node_modules/playwright-core" ]]; then
     mkdir -p "$SCRATCH/node"
@@ -307,6 +307,19 @@ sc_clock_ahead() {
     "docker://$R/private/app:1.0" "oci:$(fresh_dir clock-ahead):app"
   mitm_stop
 }
+sc_clock_leeway() {
+  # around distribution's 60 s leeway: +30 s still works, +90 s does not
+  token_start --clock-offset 30
+  mitm_start 11 "$SAMPLES/clock-ahead-within-leeway"
+  run clock-ahead-within-leeway proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir leeway30):app"
+  mitm_stop
+  token_start --clock-offset 90
+  mitm_start 11 "$SAMPLES/clock-ahead-beyond-leeway"
+  run clock-ahead-beyond-leeway proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir leeway90):app"
+  mitm_stop
+}
 sc_token_expires_mid_push() {
   # Token lives 10 s, issuer clock 40 s behind, no issued_at in the response:
   # the registry accepts it until exp+60 s leeway = ~30 s after issue, skopeo
@@ -493,6 +506,46 @@ sc_realm_plain_http() {
   mitm_stop
   kill "$http_token"; wait "$http_token" 2>/dev/null || true
 }
+DOCKERD_PID=
+dockerd_start() {
+  local d="$SCRATCH/docker"
+  rm -rf "$d"; mkdir -p "$d/cli"
+  echo "{\"deprecated-key-path\": \"$d/key.json\"}" >"$d/daemon.json"
+  # dockerd -> registry goes through mitmproxy's regular mode on :8080
+  env HTTPS_PROXY="http://127.0.0.1:$MITM_PORT" HTTP_PROXY="http://127.0.0.1:$MITM_PORT" NO_PROXY= \
+    SSL_CERT_FILE="$SCRATCH/trust-bundle.pem" \
+    dockerd --config-file "$d/daemon.json" --iptables=false --ip6tables=false --bridge=none \
+    --storage-driver=vfs --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
+    --containerd "$SCRATCH/containerd/containerd.sock" \
+    -H "unix://$d/docker.sock" -H tcp://127.0.0.1:2375 >"$LOGS/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  PIDS+=("$DOCKERD_PID")
+  wait_port 2375 60
+}
+dockerd_stop() {
+  [[ -n "$DOCKERD_PID" ]] && { kill "$DOCKERD_PID" 2>/dev/null || true; wait "$DOCKERD_PID" 2>/dev/null || true; }
+  DOCKERD_PID=
+}
+sc_docker() {
+  # Both legs in one mitmproxy: CLI -> daemon (reverse mode, plain tcp://, :2376)
+  # and daemon -> registry/token service (regular mode, :8080).
+  local dk=(env DOCKER_HOST=tcp://127.0.0.1:2376 DOCKER_CONFIG="$SCRATCH/docker/cli" /usr/bin/docker)
+  containerd_start
+  token_start
+  mitm_start 11 "$SAMPLES/docker-login-pull-push" --mode "regular@$MITM_PORT" --mode "reverse:http://127.0.0.1:2375@2376"
+  dockerd_start
+  run docker-login proxied "${dk[@]}" login -u writer -p writer-pass-1 "$R"
+  run docker-pull "${dk[@]}" pull "$R/private/app:1.0"
+  run docker-tag "${dk[@]}" tag "$R/private/app:1.0" "$R/private/docker:1.0"
+  run docker-push "${dk[@]}" push "$R/private/docker:1.0"
+  mitm_stop
+  mitm_start 11 "$SAMPLES/docker-wrong-password" --mode "regular@$MITM_PORT" --mode "reverse:http://127.0.0.1:2375@2376"
+  rm -rf "$SCRATCH/docker/cli"; mkdir -p "$SCRATCH/docker/cli"
+  run docker-login-wrong "${dk[@]}" login -u writer -p wrong-pass "$R"
+  mitm_stop
+  dockerd_stop
+  containerd_stop
+}
 sc_podman() {
   local root="$SCRATCH/podman"
   rm -rf "$root"
@@ -527,9 +580,9 @@ sc_mitm_versions() {
   done
 }
 
-scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead
+scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead clock_leeway
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd dxf podman podman_wrong_password chromium mitm_versions)
+  basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it
@@ -551,6 +604,7 @@ main() {
     "sc_${s//-/_}" || log "scenario $s FAILED (rc=$?)"
   done
   token_stop
+  python3 "$HERE/check_truth.py" || log "captures disagree with truth.json (see above)"
   log "done; logs in $LOGS"
 }
 
