@@ -21,18 +21,112 @@ pub struct Cli {
 pub enum Command {
     /// List the HTTP exchanges read from captures, in capture-time order.
     Exchanges(ExchangesArgs),
-    /// Rebuild the auth sessions, findings, clocks and tokens of captures (planned).
-    Analyze,
-    /// Assert properties of recorded sessions for CI; exit 0 pass, 1 fail, 2 cannot run (planned).
-    Check,
-    /// Decode and verify one registry token (planned).
-    Token,
+    /// Rebuild the auth sessions (six steps), findings, clocks and tokens of captures.
+    ///
+    /// Exit status: 0 when every session succeeded, 1 when one ended in failure, 2 when the
+    /// input could not be read.
+    Analyze(AnalyzeArgs),
+    /// Assert properties of recorded sessions for CI: exit 0 pass, 1 an assertion failed, 2 cannot run.
+    Check(CheckArgs),
+    /// Decode and verify one registry token (JWT claims, access, x5c signature; opaque kinds).
+    Token(TokenArgs),
     /// Write a copy of a capture with secrets removed (planned).
     Redact,
     /// Print the auth sequence as a Mermaid or SVG diagram (planned).
     Diagram,
-    /// Print the long explanation of a finding code (planned).
-    Explain,
+    /// Print the long explanation of a finding code (all codes without an argument).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally gzip/zlib-compressed); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Print token signatures, refresh tokens and passwords as they are (masked by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Report clocks further off than this as clock-skew (e.g. `5s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_s)]
+    pub clock_skew_threshold: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The outcome the capture must have. With `success`, error-level findings also fail the
+    /// check unless allowed with --allow.
+    #[arg(long, value_enum, default_value_t = Expectation::Success)]
+    pub expect: Expectation,
+    /// Fail when any clock is further off the capture clock than this (e.g. `5s`, `1m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_s)]
+    pub max_clock_skew: Option<f64>,
+    /// Fail when a finding with this code is present, at any severity (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+    /// Do not fail on error-level findings with this code (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Output format of the verdict.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Expectation {
+    Success,
+    Failure,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The token (a JWT, an opaque token, or `Bearer <token>`); `-` reads it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+    /// Trust anchors (PEM or DER certificate file) for the x5c chain check.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// Print the signature instead of masking it.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A finding code such as `clock-skew`; without it, every code is listed.
+    pub code: Option<String>,
+}
+
+/// `5s`, `1.5m`, `2h`, `500ms`, or a bare number of seconds.
+pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text.find(|ch: char| !(ch.is_ascii_digit() || ch == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration (try 5s, 2m, 1h)"))?;
+    let factor = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("unknown duration unit `{other}` (use ms, s, m, h)")),
+    };
+    Ok(value * factor)
 }
 
 #[derive(Debug, clap::Args)]

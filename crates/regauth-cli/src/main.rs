@@ -4,9 +4,12 @@
 //! Exit codes: 0 = done, nothing failed; 1 = a failure was found or an assertion failed;
 //! 2 = regauth could not run (bad arguments, unreadable input). A broken pipe exits 0.
 
+mod analyze;
 mod args;
+mod check;
 mod exchanges;
 mod input;
+mod token;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -27,12 +30,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Exchanges(args) => exchanges::run(args),
-        Command::Analyze
-        | Command::Check
-        | Command::Token
-        | Command::Redact
-        | Command::Diagram
-        | Command::Explain => Err(anyhow::anyhow!("this command is not available yet")),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Explain(args) => analyze::explain(args),
+        Command::Redact | Command::Diagram => {
+            Err(anyhow::anyhow!("this command is not available yet"))
+        }
     };
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,

@@ -4,5 +4,9 @@
 //! # Wire formats
 //!
 //! - [`exchanges::ExchangeList`], schema `regauth.exchanges/v1`: what `regauth exchanges --format json` prints.
+//! - [`analysis::AnalysisReport`], schema `regauth.analysis/v1`: what `regauth analyze --format json` prints.
+//! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
 
+pub mod analysis;
 pub mod exchanges;
+pub mod text;

@@ -1,0 +1,66 @@
+//! `regauth analyze` and `regauth explain`.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anyhow::{Result, bail};
+use regauth_core::analysis::{AnalysisConfig, CODES, Outcome, analyze, explain as explain_code};
+use regauth_core::report::analysis::{AnalysisReport, Secrets};
+use regauth_core::report::text::{TextStyle, render};
+
+use crate::Status;
+use crate::args::{AnalyzeArgs, ExplainArgs, OutputFormat};
+use crate::input::read_capture;
+
+pub fn run(args: &AnalyzeArgs) -> Result<Status> {
+    let (capture, errors) = read_capture(&args.files)?;
+    if !errors.is_empty() && capture.exchanges.is_empty() {
+        return Ok(Status::Error);
+    }
+    let config =
+        AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, ..AnalysisConfig::default() };
+    let analysis = analyze(&capture, &config);
+    let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
+    let report = AnalysisReport::new(&capture, &analysis, secrets);
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        OutputFormat::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            write!(stdout, "{}", render(&report, &capture, TextStyle { color }))?;
+        }
+    }
+    stdout.flush()?;
+    Ok(if !errors.is_empty() {
+        Status::Error
+    } else if analysis.outcome == Outcome::Failure {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}
+
+pub fn explain(args: &ExplainArgs) -> Result<Status> {
+    let mut stdout = std::io::stdout().lock();
+    match &args.code {
+        None => {
+            for info in CODES {
+                writeln!(stdout, "{:<28} {}", info.code, info.title)?;
+            }
+            writeln!(stdout, "\n`regauth explain CODE` prints the explanation and the fix.")?;
+        }
+        Some(code) => {
+            let Some(info) = explain_code(code) else {
+                bail!("unknown finding code `{code}` (`regauth explain` lists them)");
+            };
+            writeln!(
+                stdout,
+                "{}: {}\n\n{}\n\nWhat to do: {}",
+                info.code, info.title, info.explanation, info.fix
+            )?;
+        }
+    }
+    Ok(Status::Success)
+}

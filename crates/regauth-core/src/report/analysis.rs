@@ -1,0 +1,365 @@
+//! `regauth.analysis/v1`: what `regauth analyze --format json` prints and the web app exports.
+//!
+//! # Wire format
+//!
+//! ```text
+//! {
+//!   "schema": "regauth.analysis/v1",
+//!   "outcome": "success" | "failure",        // failure when any session ended in failure
+//!   "secrets": "masked" | "revealed",
+//!   "sources":  [{name, format, compression, producer, size}],
+//!   "sessions": [{index, registry, repository|null, scheme: "bearer"|"basic"|"none",
+//!                 realm|null, service|null, outcome: "success"|"failure"|"incomplete",
+//!                 failed_step: 1..6|null, failed_exchange|null, expected_next|null,
+//!                 steps: [{step, title, exchanges: [..]}], exchanges: [..]}],
+//!   "findings": [{code, severity: "error"|"warning"|"info", title, session|null, step|null,
+//!                 exchanges: [..], message, fix}],
+//!   "clocks":   [{host, role: "registry"|"token-service"|"token-issuer"|"storage",
+//!                 offset_seconds, uncertainty_seconds, observations, exchanges: [..]}],
+//!   "tokens":   [{index, issued_by, session|null, token, kind, credential, username|null,
+//!                 requested_scopes: [..], expires_in|null, effective_lifetime_seconds,
+//!                 issued_at|null, refresh_token|null, uses: [..], rejected_uses: [..],
+//!                 jwt: {header: {alg, kid, typ, x5c_certificates}, claims: {iss, sub, aud: [..],
+//!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
+//!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
+//!                       signature_detail} | null}],
+//!   "problems": [{source, entry|null, byte_offset|null, message}]
+//! }
+//! ```
+//! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
+//! that clock minus the capture clock, in seconds. Secrets (token signatures, refresh tokens,
+//! passwords) are masked unless revealed on request. Fields are only ever added, never renamed
+//! or removed; a breaking change gets a new schema version.
+
+use serde::Serialize;
+
+use super::exchanges::{ProblemRow, SourceRow, compression_name, format_name, rfc3339};
+use crate::analysis::{Analysis, explain};
+use crate::capture::Capture;
+use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
+
+pub const SCHEMA: &str = "regauth.analysis/v1";
+
+/// Whether secrets are printed as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secrets {
+    Masked,
+    Revealed,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AnalysisReport {
+    pub schema: &'static str,
+    pub outcome: &'static str,
+    pub secrets: &'static str,
+    pub sources: Vec<SourceRow>,
+    pub sessions: Vec<SessionRow>,
+    pub findings: Vec<FindingRow>,
+    pub clocks: Vec<ClockRow>,
+    pub tokens: Vec<TokenRow>,
+    pub problems: Vec<ProblemRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionRow {
+    pub index: usize,
+    pub registry: String,
+    pub repository: Option<String>,
+    pub scheme: &'static str,
+    pub realm: Option<String>,
+    pub service: Option<String>,
+    pub outcome: &'static str,
+    pub failed_step: Option<u8>,
+    pub failed_exchange: Option<usize>,
+    pub expected_next: Option<&'static str>,
+    pub steps: Vec<StepRow>,
+    pub exchanges: Vec<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepRow {
+    pub step: u8,
+    pub title: &'static str,
+    pub exchanges: Vec<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRow {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub title: &'static str,
+    pub session: Option<usize>,
+    pub step: Option<u8>,
+    pub exchanges: Vec<usize>,
+    pub message: String,
+    pub fix: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClockRow {
+    pub host: String,
+    pub role: &'static str,
+    pub offset_seconds: f64,
+    pub uncertainty_seconds: f64,
+    pub observations: usize,
+    pub exchanges: Vec<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenRow {
+    pub index: usize,
+    pub issued_by: usize,
+    pub session: Option<usize>,
+    pub token: String,
+    pub kind: &'static str,
+    pub credential: &'static str,
+    pub username: Option<String>,
+    pub requested_scopes: Vec<String>,
+    pub expires_in: Option<i64>,
+    pub effective_lifetime_seconds: i64,
+    pub issued_at: Option<String>,
+    pub refresh_token: Option<String>,
+    pub uses: Vec<usize>,
+    pub rejected_uses: Vec<usize>,
+    pub jwt: Option<JwtRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JwtRow {
+    pub header: JwtHeaderRow,
+    pub claims: ClaimsRow,
+    pub exp_at: Option<String>,
+    pub nbf_at: Option<String>,
+    pub iat_at: Option<String>,
+    pub signature: &'static str,
+    pub signature_check: &'static str,
+    pub signature_detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JwtHeaderRow {
+    pub alg: String,
+    pub kid: Option<String>,
+    pub typ: Option<String>,
+    pub x5c_certificates: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClaimsRow {
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    pub aud: Vec<String>,
+    pub exp: Option<i64>,
+    pub nbf: Option<i64>,
+    pub iat: Option<i64>,
+    pub jti: Option<String>,
+    pub access: Vec<AccessRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccessRow {
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    pub actions: Vec<String>,
+}
+
+fn unix_to_rfc3339(seconds: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(seconds, 0).map(|at| rfc3339(&at))
+}
+
+impl AnalysisReport {
+    pub fn new(capture: &Capture, analysis: &Analysis, secrets: Secrets) -> AnalysisReport {
+        let reveal = secrets == Secrets::Revealed;
+        let sources = capture
+            .sources
+            .iter()
+            .map(|source| SourceRow {
+                name: source.name.clone(),
+                format: format_name(source.format),
+                compression: compression_name(source.compression),
+                producer: source.producer.clone(),
+                size: source.size,
+            })
+            .collect();
+        let sessions = analysis
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(index, session)| SessionRow {
+                index,
+                registry: session.registry.clone(),
+                repository: session.repository.clone(),
+                scheme: session.scheme.as_str(),
+                realm: session.realm.clone(),
+                service: session.service.clone(),
+                outcome: session.outcome.as_str(),
+                failed_step: session.failed_step.map(|step| step.number()),
+                failed_exchange: session.failed_exchange,
+                expected_next: session.expected_next,
+                steps: session
+                    .steps
+                    .iter()
+                    .map(|entry| StepRow {
+                        step: entry.step.number(),
+                        title: entry.step.title(),
+                        exchanges: entry.exchanges.clone(),
+                    })
+                    .collect(),
+                exchanges: session.exchanges.clone(),
+            })
+            .collect();
+        let findings = analysis
+            .findings
+            .iter()
+            .map(|finding| {
+                let info = explain(finding.code);
+                FindingRow {
+                    code: finding.code,
+                    severity: finding.severity.as_str(),
+                    title: info.map_or("", |info| info.title),
+                    session: finding.session,
+                    step: finding.step.map(|step| step.number()),
+                    exchanges: finding.exchanges.clone(),
+                    message: finding.message.clone(),
+                    fix: info.map_or("", |info| info.fix),
+                }
+            })
+            .collect();
+        let clocks = analysis
+            .clocks
+            .iter()
+            .map(|clock| ClockRow {
+                host: clock.host.clone(),
+                role: clock.role.as_str(),
+                offset_seconds: clock.offset_s,
+                uncertainty_seconds: clock.uncertainty_s,
+                observations: clock.observations,
+                exchanges: clock.exchanges.clone(),
+            })
+            .collect();
+        let tokens = analysis
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                let raw = record.raw.expose();
+                let token = if reveal {
+                    raw.to_owned()
+                } else {
+                    match record.decoded.jwt() {
+                        Some(jwt) => jwt.masked(),
+                        None => record.raw.masked(),
+                    }
+                };
+                let kind = match &record.decoded.kind {
+                    TokenKind::Jwt(_) => "jwt",
+                    TokenKind::Opaque(OpaqueKind::GoogleOAuth) => "opaque:google-oauth",
+                    TokenKind::Opaque(OpaqueKind::EcrJson) => "opaque:ecr",
+                    TokenKind::Opaque(OpaqueKind::BasicPair) => "opaque:basic-pair",
+                    TokenKind::Opaque(OpaqueKind::Unknown) => "opaque",
+                };
+                let jwt = record.decoded.jwt().map(|jwt| {
+                    let (signature_check, signature_detail) = match &record.signature {
+                        SignatureCheck::Valid { chain, anchored } => (
+                            "valid",
+                            format!(
+                                "verified with the x5c chain {}{}",
+                                chain.join(" <- "),
+                                if *anchored {
+                                    " (anchored at a trusted root)"
+                                } else {
+                                    " (not anchored: no trusted root given)"
+                                }
+                            ),
+                        ),
+                        SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
+                        SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                    };
+                    JwtRow {
+                        header: JwtHeaderRow {
+                            alg: jwt.header.alg.clone(),
+                            kid: jwt.header.kid.clone(),
+                            typ: jwt.header.typ.clone(),
+                            x5c_certificates: jwt.header.x5c.len(),
+                        },
+                        claims: ClaimsRow {
+                            iss: jwt.claims.iss.clone(),
+                            sub: jwt.claims.sub.clone(),
+                            aud: jwt.claims.aud.clone(),
+                            exp: jwt.claims.exp,
+                            nbf: jwt.claims.nbf,
+                            iat: jwt.claims.iat,
+                            jti: jwt.claims.jti.clone(),
+                            access: jwt
+                                .claims
+                                .access
+                                .iter()
+                                .map(|entry| AccessRow {
+                                    resource_type: entry.resource_type.clone(),
+                                    name: entry.name.clone(),
+                                    actions: entry.actions.clone(),
+                                })
+                                .collect(),
+                        },
+                        exp_at: jwt.claims.exp.and_then(unix_to_rfc3339),
+                        nbf_at: jwt.claims.nbf.and_then(unix_to_rfc3339),
+                        iat_at: jwt.claims.iat.and_then(unix_to_rfc3339),
+                        signature: match jwt.signature {
+                            SignatureState::Present => "present",
+                            SignatureState::Missing => "missing",
+                            SignatureState::Redacted => "redacted",
+                        },
+                        signature_check,
+                        signature_detail,
+                    }
+                });
+                TokenRow {
+                    index,
+                    issued_by: record.issued_by,
+                    session: record.session,
+                    token,
+                    kind,
+                    credential: record.credential_kind(),
+                    username: record.request.credential.username().map(str::to_owned),
+                    requested_scopes: record
+                        .request
+                        .scopes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    expires_in: record.response.expires_in,
+                    effective_lifetime_seconds: record.effective_lifetime_s,
+                    issued_at: record.response.issued_at.as_ref().map(rfc3339),
+                    refresh_token: record.refresh_token.as_ref().map(|secret| {
+                        if reveal { secret.expose().to_owned() } else { secret.masked() }
+                    }),
+                    uses: record.uses.clone(),
+                    rejected_uses: record.rejected_uses.clone(),
+                    jwt,
+                }
+            })
+            .collect();
+        let problems = capture
+            .problems
+            .iter()
+            .map(|problem| ProblemRow {
+                source: problem.location.source.clone(),
+                entry: problem.location.entry,
+                byte_offset: problem.location.byte_offset,
+                message: problem.message.clone(),
+            })
+            .collect();
+        AnalysisReport {
+            schema: SCHEMA,
+            outcome: analysis.outcome.as_str(),
+            secrets: if reveal { "revealed" } else { "masked" },
+            sources,
+            sessions,
+            findings,
+            clocks,
+            tokens,
+            problems,
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The analysis as text for people. Rendered from the same [`AnalysisReport`] as the JSON,
+//! so both always say the same thing (and mask the same secrets).
+
+use std::fmt::Write as _;
+
+use super::analysis::AnalysisReport;
+use crate::capture::Capture;
+
+/// How to decorate the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextStyle {
+    /// ANSI colours (only when the output is a terminal).
+    pub color: bool,
+}
+
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    fn severity(&self, severity: &str) -> String {
+        let padded = format!("{severity:<7}");
+        match severity {
+            "error" => self.wrap("1;31", &padded),
+            "warning" => self.wrap("33", &padded),
+            _ => self.wrap("36", &padded),
+        }
+    }
+    fn outcome(&self, outcome: &str) -> String {
+        match outcome {
+            "success" => self.wrap("1;32", "SUCCESS"),
+            "failure" => self.wrap("1;31", "FAILURE"),
+            other => self.wrap("1;33", &other.to_ascii_uppercase()),
+        }
+    }
+}
+
+/// `#3`, or `#3-#9 (7)` style compressed lists for long runs.
+fn exchange_list(exchanges: &[usize]) -> String {
+    let mut parts = Vec::new();
+    let mut idx = 0;
+    while idx < exchanges.len() {
+        let start = exchanges[idx];
+        let mut end_idx = idx;
+        while end_idx + 1 < exchanges.len() && exchanges[end_idx + 1] == exchanges[end_idx] + 1 {
+            end_idx += 1;
+        }
+        if end_idx - idx >= 2 {
+            parts.push(format!("#{start}-#{}", exchanges[end_idx]));
+        } else {
+            parts.extend(exchanges[idx..=end_idx].iter().map(|n| format!("#{n}")));
+        }
+        idx = end_idx + 1;
+    }
+    if parts.len() > 8 {
+        let shown = parts[..8].join(" ");
+        return format!("{shown} ... ({} exchanges)", exchanges.len());
+    }
+    parts.join(" ")
+}
+
+fn exchange_line(capture: &Capture, idx: usize) -> String {
+    let Some(exchange) = capture.exchanges.get(idx) else { return format!("#{idx}") };
+    let answer = match (&exchange.response, &exchange.error) {
+        (Some(response), _) => response.status.to_string(),
+        (None, Some(_)) => "no answer".to_owned(),
+        (None, None) => "no response recorded".to_owned(),
+    };
+    let mut path = exchange.request.path_only().to_owned();
+    if path.len() > 72 {
+        path =
+            format!("{}…", &path[..path.char_indices().nth(71).map_or(path.len(), |(at, _)| at)]);
+    }
+    format!(
+        "#{idx} {} {}{} → {answer}",
+        exchange.request.method,
+        exchange.request.authority(),
+        path
+    )
+}
+
+/// Keeps a long token readable in a terminal: the start of each part and the total length.
+fn abbreviate_token(token: &str) -> String {
+    if token.chars().count() <= 100 {
+        return token.to_owned();
+    }
+    let parts: Vec<String> = token
+        .split('.')
+        .map(|part| {
+            if part.len() > 24 {
+                format!(
+                    "{}…",
+                    &part[..part.char_indices().nth(20).map_or(part.len(), |(at, _)| at)]
+                )
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect();
+    format!("{} ({} chars)", parts.join("."), token.chars().count())
+}
+
+pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> String {
+    let paint = Paint { color: style.color };
+    let mut out = String::new();
+    let failed = report.sessions.iter().filter(|session| session.outcome == "failure").count();
+    let _ = writeln!(
+        out,
+        "{} {}: {} session(s), {failed} failed; {} exchange(s) read from {}",
+        paint.bold("regauth analysis"),
+        paint.outcome(report.outcome),
+        report.sessions.len(),
+        capture.exchanges.len(),
+        report.sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+
+    for session in &report.sessions {
+        let name = match &session.repository {
+            Some(repository) => format!("{}/{repository}", session.registry),
+            None => format!("{} (registry)", session.registry),
+        };
+        let verdict = match (session.outcome, session.failed_step) {
+            ("failure", Some(step)) => format!("{} at step {step}", paint.outcome("failure")),
+            (outcome, _) => paint.outcome(outcome),
+        };
+        let _ = writeln!(
+            out,
+            "\n{} {name}  [{} auth]  {verdict}",
+            paint.bold(&format!("Session {}", session.index + 1)),
+            session.scheme
+        );
+        if let Some(realm) = &session.realm {
+            let _ = writeln!(
+                out,
+                "  realm {realm}  service {}",
+                session.service.as_deref().unwrap_or("?")
+            );
+        }
+        for step in &session.steps {
+            if step.exchanges.is_empty() {
+                continue;
+            }
+            let marker = if session.failed_step == Some(step.step) { " ✗" } else { "" };
+            let first =
+                step.exchanges.first().map(|&idx| exchange_line(capture, idx)).unwrap_or_default();
+            let more = if step.exchanges.len() > 1 {
+                format!(
+                    "  (+{} more: {})",
+                    step.exchanges.len() - 1,
+                    exchange_list(&step.exchanges[1..])
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {} {:<46}{marker} {first}{more}", step.step, step.title);
+        }
+        if let Some(next) = session.expected_next {
+            let _ = writeln!(out, "  waiting for: {next}");
+        }
+    }
+
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Findings"));
+        for finding in &report.findings {
+            let place = match (finding.session, finding.step) {
+                (Some(session), Some(step)) => format!("session {}, step {step}", session + 1),
+                (Some(session), None) => format!("session {}", session + 1),
+                (None, Some(step)) => format!("step {step}"),
+                (None, None) => "capture".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {}  ({place}; {})",
+                paint.severity(finding.severity),
+                paint.bold(finding.code),
+                exchange_list(&finding.exchanges)
+            );
+            let _ = writeln!(out, "          {}", finding.message);
+            if finding.severity != "info" {
+                let _ = writeln!(out, "          fix: {}", finding.fix);
+            }
+        }
+    }
+
+    if !report.clocks.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Clocks (offset from the capture clock)"));
+        for clock in &report.clocks {
+            let _ = writeln!(
+                out,
+                "  {:<36} {:<13} {:>+10.1} s ± {:.1} s  ({} observation(s))",
+                clock.host,
+                clock.role,
+                clock.offset_seconds,
+                clock.uncertainty_seconds,
+                clock.observations
+            );
+        }
+    }
+
+    if !report.tokens.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Tokens"));
+        for token in &report.tokens {
+            let who = token.username.as_deref().map_or_else(
+                || token.credential.to_owned(),
+                |user| format!("{user} ({})", token.credential),
+            );
+            let _ = writeln!(
+                out,
+                "  token {} from #{} for {who}; asked {}; lifetime {} s; used {} time(s), refused {}",
+                token.index + 1,
+                token.issued_by,
+                if token.requested_scopes.is_empty() {
+                    "no scope".to_owned()
+                } else {
+                    token.requested_scopes.join(" ")
+                },
+                token.effective_lifetime_seconds,
+                token.uses.len(),
+                token.rejected_uses.len()
+            );
+            if let Some(jwt) = &token.jwt {
+                let access: Vec<String> = jwt
+                    .claims
+                    .access
+                    .iter()
+                    .map(|entry| {
+                        format!(
+                            "{}:{}:{}",
+                            entry.resource_type,
+                            entry.name,
+                            entry.actions.join(",")
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    JWT {} iss={} aud={} grants [{}]",
+                    jwt.header.alg,
+                    jwt.claims.iss.as_deref().unwrap_or("-"),
+                    jwt.claims.aud.join(","),
+                    access.join(" ")
+                );
+                let _ = writeln!(
+                    out,
+                    "    iat {}  nbf {}  exp {}  (issuer clock)",
+                    jwt.iat_at.as_deref().unwrap_or("-"),
+                    jwt.nbf_at.as_deref().unwrap_or("-"),
+                    jwt.exp_at.as_deref().unwrap_or("-")
+                );
+                let _ = writeln!(
+                    out,
+                    "    signature {} ({}): {}",
+                    jwt.signature, jwt.signature_check, jwt.signature_detail
+                );
+            } else {
+                let _ = writeln!(out, "    {} token", token.kind);
+            }
+            let _ = writeln!(out, "    {}", abbreviate_token(&token.token));
+        }
+    }
+
+    if !report.problems.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Input problems"));
+        for problem in &report.problems {
+            let _ = writeln!(
+                out,
+                "  {}{}{}: {}",
+                problem.source,
+                problem.entry.map(|entry| format!(": entry {entry}")).unwrap_or_default(),
+                problem.byte_offset.map(|offset| format!(" (byte {offset})")).unwrap_or_default(),
+                problem.message
+            );
+        }
+    }
+    if report.secrets == "masked" && !report.tokens.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSecrets are masked (token signatures, refresh tokens); --show-secrets reveals them."
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exchange_list;
+
+    #[test]
+    fn exchange_lists_compress_runs() {
+        assert_eq!(exchange_list(&[1, 2, 3, 4, 7, 9, 10]), "#1-#4 #7 #9 #10");
+        assert_eq!(exchange_list(&[]), "");
+    }
+}
