@@ -51,7 +51,10 @@ fn check_golden(golden: &Path, actual: &str, failures: &mut Vec<String>) {
         return;
     }
     match expected {
-        None => failures.push(format!("{} is missing (run with UPDATE_EXPECT=1 to create it)", golden.display())),
+        None => failures.push(format!(
+            "{} is missing (run with UPDATE_EXPECT=1 to create it)",
+            golden.display()
+        )),
         Some(expected) => {
             let first_difference = expected
                 .lines()
@@ -76,15 +79,32 @@ fn analysis_renderings_match_the_golden_files() {
     let mut failures = Vec::new();
     for path in &samples {
         let (capture, analysis) = load(path);
-        let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem =
+            path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
         let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
         let text = render(&report, &capture, TextStyle { color: false });
         let json = serde_json::to_string_pretty(&report).expect("report serialises") + "\n";
-        assert!(!json.contains("writer-pass-1") && !json.contains("reader-pass-1"), "{stem}: a password leaked");
-        check_golden(&root().join("tests/golden").join(format!("{stem}.txt")), &text, &mut failures);
-        check_golden(&root().join("tests/golden").join(format!("{stem}.json")), &json, &mut failures);
+        assert!(
+            !json.contains("writer-pass-1") && !json.contains("reader-pass-1"),
+            "{stem}: a password leaked"
+        );
+        check_golden(
+            &root().join("tests/golden").join(format!("{stem}.txt")),
+            &text,
+            &mut failures,
+        );
+        check_golden(
+            &root().join("tests/golden").join(format!("{stem}.json")),
+            &json,
+            &mut failures,
+        );
     }
-    assert!(failures.is_empty(), "{} golden mismatch(es):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatch(es):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// What must not differ between a flow file and the HAR mitmproxy wrote for the same session.
@@ -93,8 +113,11 @@ fn essence(analysis: &Analysis) -> Vec<String> {
         .sessions
         .iter()
         .map(|session| {
-            let steps: Vec<String> =
-                session.steps.iter().map(|step| format!("{}:{:?}", step.step.number(), step.exchanges)).collect();
+            let steps: Vec<String> = session
+                .steps
+                .iter()
+                .map(|step| format!("{}:{:?}", step.step.number(), step.exchanges))
+                .collect();
             format!(
                 "session {} {:?} {} {:?} {}",
                 session.registry,
@@ -131,7 +154,10 @@ fn flow_and_har_of_one_session_analyse_alike() {
         let (_, from_har) = load(&har);
         let (flow_lines, har_lines) = (essence(&from_flow), essence(&from_har));
         if flow_lines != har_lines {
-            failures.push(format!("{}:\n  flow: {flow_lines:#?}\n  har:  {har_lines:#?}", flow.display()));
+            failures.push(format!(
+                "{}:\n  flow: {flow_lines:#?}\n  har:  {har_lines:#?}",
+                flow.display()
+            ));
         }
     }
     assert!(compared >= 30, "only {compared} flow/HAR pairs");

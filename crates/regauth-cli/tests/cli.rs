@@ -1,0 +1,252 @@
+//! Runs the real `regauth` binary on recorded samples: exit codes, output shapes, masking.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples").join(name)
+}
+
+fn regauth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regauth")).args(args).output().expect("runs regauth")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("not JSON ({err}): {}", stdout(output)))
+}
+
+fn path(name: &str) -> String {
+    sample(name).display().to_string()
+}
+
+#[test]
+fn exchanges_json_has_the_documented_shape() {
+    let output = regauth(&["exchanges", "--format", "json", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(0));
+    let value = json(&output);
+    assert_eq!(value["schema"], "regauth.exchanges/v1");
+    let exchanges = value["exchanges"].as_array().expect("exchanges array");
+    assert_eq!(exchanges.len(), 6);
+    let first = &exchanges[0];
+    assert_eq!(first["index"], 0);
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["url"], "https://registry.regauth.test:5000/v2/");
+    assert_eq!(first["status"], 401);
+    assert_eq!(first["tls"], true);
+    let started = first["started_at"].as_str().expect("started_at");
+    assert!(started.ends_with('Z') && started.contains('.'), "RFC 3339 with fraction: {started}");
+}
+
+#[test]
+fn exchanges_without_response_have_null_status() {
+    let output = regauth(&["exchanges", "--format", "json", &path("tls-upstream-untrusted.flow")]);
+    let value = json(&output);
+    assert!(
+        value["exchanges"].as_array().expect("array").iter().all(|row| row["status"].is_null())
+    );
+}
+
+#[test]
+fn several_files_merge_into_one_timeline() {
+    let output = regauth(&[
+        "exchanges",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        &path("push-success.flow"),
+    ]);
+    let value = json(&output);
+    let rows = value["exchanges"].as_array().expect("array");
+    assert_eq!(value["sources"].as_array().map(Vec::len), Some(2));
+    let starts: Vec<&str> = rows.iter().filter_map(|row| row["started_at"].as_str()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted, "merged exchanges are in capture-time order");
+    assert!(rows.iter().any(|row| row["source"] == 1));
+}
+
+#[test]
+fn unreadable_input_exits_2_with_a_message() {
+    let output = regauth(&["exchanges", "/nonexistent/capture.har"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/capture.har"));
+    let output = regauth(&["analyze", &path("README.md")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a capture regauth can read"));
+}
+
+#[test]
+fn analyze_exit_code_follows_the_outcome() {
+    assert_eq!(regauth(&["analyze", &path("pull-success.flow")]).status.code(), Some(0));
+    assert_eq!(regauth(&["analyze", &path("clock-behind.har")]).status.code(), Some(1));
+}
+
+#[test]
+fn analyze_json_contract() {
+    let output = regauth(&["analyze", "--format", "json", &path("clock-behind.flow")]);
+    assert_eq!(output.status.code(), Some(1));
+    let value = json(&output);
+    assert!(value["schema"].as_str().is_some_and(|schema| schema.starts_with("regauth.analysis/")));
+    assert_eq!(value["outcome"], "failure");
+    let session = &value["sessions"][0];
+    assert_eq!(session["registry"], "registry.regauth.test:5000");
+    assert_eq!(session["repository"], "private/app");
+    assert_eq!(session["outcome"], "failure");
+    assert_eq!(session["failed_step"], 6);
+    assert!(session["steps"].as_array().is_some_and(|steps| {
+        steps.iter().all(|step| step["step"].is_u64() && step["exchanges"].is_array())
+    }));
+    let codes: Vec<&str> = value["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"token-expired") && codes.contains(&"clock-skew"), "{codes:?}");
+    for finding in value["findings"].as_array().expect("findings") {
+        assert!(["error", "warning", "info"].contains(&finding["severity"].as_str().unwrap_or("")));
+        assert!(finding["exchanges"].is_array() && finding["message"].is_string());
+    }
+    let issuer = value["clocks"]
+        .as_array()
+        .expect("clocks")
+        .iter()
+        .find(|clock| clock["role"] == "token-issuer")
+        .expect("issuer clock");
+    let offset = issuer["offset_seconds"].as_f64().expect("offset");
+    assert!((offset + 7200.0).abs() < 1.5, "issuer offset {offset}");
+    assert!(issuer["uncertainty_seconds"].is_f64());
+    let token = &value["tokens"][0];
+    assert!(
+        token["token"].as_str().is_some_and(|token| token.ends_with(".redacted")),
+        "signature masked by default"
+    );
+    assert_eq!(token["jwt"]["claims"]["access"][0]["name"], "private/app");
+}
+
+#[test]
+fn secrets_are_masked_unless_asked() {
+    let masked = stdout(&regauth(&["analyze", "--format", "json", &path("pull-success.flow")]));
+    let revealed = stdout(&regauth(&[
+        "analyze",
+        "--format",
+        "json",
+        "--show-secrets",
+        &path("pull-success.flow"),
+    ]));
+    let value: serde_json::Value = serde_json::from_str(&revealed).expect("json");
+    let raw = value["tokens"][0]["token"].as_str().expect("token").to_owned();
+    let signature = raw.rsplit('.').next().expect("signature").to_owned();
+    assert!(signature.len() > 20 && signature != "redacted");
+    assert!(!masked.contains(&signature), "the default output leaks the token signature");
+    assert!(revealed.contains(&signature));
+    let text = stdout(&regauth(&["analyze", &path("basic-plain-http.flow")]));
+    assert!(!text.contains("alice-pass-1"), "the text output leaks a password");
+}
+
+#[test]
+fn check_passes_fails_and_explains() {
+    let pass = regauth(&["check", &path("pull-success.flow")]);
+    assert_eq!(pass.status.code(), Some(0), "{}", stdout(&pass));
+    assert!(stdout(&pass).contains("check: 2 passed, 0 failed"));
+
+    let fail = regauth(&["check", &path("clock-ahead.flow")]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(stdout(&fail).contains("FAIL outcome is success"));
+
+    let expected_failure = regauth(&["check", "--expect", "failure", &path("clock-ahead.flow")]);
+    assert_eq!(expected_failure.status.code(), Some(0));
+
+    let skew = regauth(&[
+        "check",
+        "--expect",
+        "failure",
+        "--max-clock-skew",
+        "5s",
+        &path("clock-ahead.flow"),
+    ]);
+    assert_eq!(skew.status.code(), Some(1));
+    assert!(stdout(&skew).contains("auth.regauth.test:5001"), "{}", stdout(&skew));
+
+    let deny = regauth(&[
+        "check",
+        "--deny",
+        "credentials-over-plain-http",
+        &path("basic-plain-http.flow"),
+    ]);
+    assert_eq!(deny.status.code(), Some(1));
+    let allowed = regauth(&[
+        "check",
+        "--allow",
+        "credentials-over-plain-http",
+        &path("basic-plain-http.flow"),
+    ]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", stdout(&allowed));
+
+    let unknown = regauth(&["check", "--deny", "no-such-code", &path("pull-success.flow")]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn check_writes_junit_and_json() {
+    let junit = regauth(&["check", "--format", "junit", &path("clock-ahead.flow")]);
+    let text = stdout(&junit);
+    assert!(
+        text.starts_with("<?xml") && text.contains("<testsuites") && text.contains("<failure"),
+        "{text}"
+    );
+    let json_output = regauth(&["check", "--format", "json", &path("pull-success.flow")]);
+    let value = json(&json_output);
+    assert_eq!(value["schema"], "regauth.check/v1");
+    assert_eq!(value["passed"], true);
+}
+
+#[test]
+fn explain_knows_every_code_it_emits() {
+    let list = stdout(&regauth(&["explain"]));
+    for code in ["bad-credentials", "clock-skew", "tls-intercepted", "auth-forwarded-on-redirect"] {
+        assert!(list.contains(code), "{code} missing from `regauth explain`");
+        let one = regauth(&["explain", code]);
+        assert_eq!(one.status.code(), Some(0));
+        assert!(stdout(&one).contains("What to do:"));
+    }
+    assert_eq!(regauth(&["explain", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn token_decodes_a_recorded_jwt() {
+    let revealed = stdout(&regauth(&[
+        "analyze",
+        "--format",
+        "json",
+        "--show-secrets",
+        &path("pull-success.flow"),
+    ]));
+    let value: serde_json::Value = serde_json::from_str(&revealed).expect("json");
+    let raw = value["tokens"][0]["token"].as_str().expect("token").to_owned();
+    let output = regauth(&["token", "--format", "json", &raw]);
+    assert_eq!(output.status.code(), Some(0));
+    let decoded = json(&output);
+    assert_eq!(decoded["claims"]["sub"], "reader");
+    assert_eq!(decoded["signature_check"], "valid");
+    assert!(decoded["token"].as_str().is_some_and(|token| token.ends_with(".redacted")));
+    // A tampered signature must not verify.
+    let tampered = format!("{}AAAA", &raw[..raw.len() - 4]);
+    let output = regauth(&["token", "--format", "json", &tampered]);
+    assert_eq!(json(&output)["signature_check"], "invalid");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn version_and_help_work() {
+    assert!(stdout(&regauth(&["--version"])).starts_with("regauth "));
+    let help = stdout(&regauth(&["--help"]));
+    for command in ["exchanges", "analyze", "check", "token", "explain", "redact", "diagram"] {
+        assert!(help.contains(command), "help lacks {command}");
+    }
+}
