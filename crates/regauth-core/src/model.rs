@@ -76,7 +76,8 @@ impl Request {
             "http" => 80,
             _ => 0,
         };
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let host =
+            if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
         if self.port == default_port || self.port == 0 {
             format!("{}://{}{}", self.scheme, host, self.path)
         } else {
@@ -121,12 +122,18 @@ pub struct Headers(pub Vec<(String, String)>);
 impl Headers {
     /// The first value of `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+        self.0
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 
     /// Every value of `name` (ASCII case-insensitive), in wire order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+        self.0
+            .iter()
+            .filter(move |(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -210,7 +217,8 @@ impl Body {
 
 fn decode_base64_lenient(text: &[u8]) -> Result<Vec<u8>, BodyError> {
     use base64::Engine as _;
-    let trimmed: Vec<u8> = text.iter().copied().filter(|byte| !byte.is_ascii_whitespace()).collect();
+    let trimmed: Vec<u8> =
+        text.iter().copied().filter(|byte| !byte.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(&trimmed)
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed))

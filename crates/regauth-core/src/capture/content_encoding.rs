@@ -6,7 +6,11 @@ use std::io::Read as _;
 use crate::model::BodyError;
 
 /// Decodes `wire` according to a `Content-Encoding` value (possibly a list, applied in order).
-pub fn decode<'a>(encoding: &str, wire: Cow<'a, [u8]>, limit: usize) -> Result<Cow<'a, [u8]>, BodyError> {
+pub fn decode<'a>(
+    encoding: &str,
+    wire: Cow<'a, [u8]>,
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, BodyError> {
     let mut data = wire;
     // Codings are listed in the order they were applied, so undo them from the last.
     for coding in encoding.split(',').map(str::trim).filter(|c| !c.is_empty()).rev() {

@@ -95,7 +95,9 @@ impl std::fmt::Display for Location {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CaptureError {
-    #[error("{name}: not a capture regauth can read (expected a HAR file or a mitmproxy flow file, found {found})")]
+    #[error(
+        "{name}: not a capture regauth can read (expected a HAR file or a mitmproxy flow file, found {found})"
+    )]
     UnknownFormat { name: String, found: String },
     #[error("{name}: input is empty")]
     Empty { name: String },
@@ -155,8 +157,13 @@ fn read_one(source_idx: usize, input: &Input) -> Result<ReadOne, CaptureError> {
         return Err(CaptureError::Empty { name: input.name.clone() });
     }
     let sniffed = sniff(&input.bytes);
-    let payload = sniff::decompress(&input.name, &input.bytes, sniffed.compression, DEFAULT_MAX_INPUT_BYTES)?;
-    let format = if sniffed.compression == Compression::None { sniffed.format } else { sniff(&payload).format };
+    let payload =
+        sniff::decompress(&input.name, &input.bytes, sniffed.compression, DEFAULT_MAX_INPUT_BYTES)?;
+    let format = if sniffed.compression == Compression::None {
+        sniffed.format
+    } else {
+        sniff(&payload).format
+    };
     let mut info = SourceInfo {
         name: input.name.clone(),
         format,

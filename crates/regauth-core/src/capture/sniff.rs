@@ -33,7 +33,10 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         return Sniffed { format: Format::Unknown, compression: Compression::Gzip };
     }
     // zlib: CMF 0x78 with a header checksum that divides by 31.
-    if bytes.len() >= 2 && bytes[0] == 0x78 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+    if bytes.len() >= 2
+        && bytes[0] == 0x78
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
+    {
         return Sniffed { format: Format::Unknown, compression: Compression::Zlib };
     }
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -64,14 +67,20 @@ pub(super) fn decompress(
         Compression::Gzip => {
             flate2::read::MultiGzDecoder::new(&bytes[..]).take(limit + 1).read_to_end(&mut out)
         }
-        Compression::Zlib => flate2::read::ZlibDecoder::new(&bytes[..]).take(limit + 1).read_to_end(&mut out),
+        Compression::Zlib => {
+            flate2::read::ZlibDecoder::new(&bytes[..]).take(limit + 1).read_to_end(&mut out)
+        }
     };
     match result {
-        Ok(_) if out.len() as u64 > limit => Err(CaptureError::TooLarge { name: name.to_owned(), limit }),
-        Ok(_) => Ok(Bytes::from(out)),
-        Err(err) => {
-            Err(CaptureError::Decompress { name: name.to_owned(), compression, reason: err.to_string() })
+        Ok(_) if out.len() as u64 > limit => {
+            Err(CaptureError::TooLarge { name: name.to_owned(), limit })
         }
+        Ok(_) => Ok(Bytes::from(out)),
+        Err(err) => Err(CaptureError::Decompress {
+            name: name.to_owned(),
+            compression,
+            reason: err.to_string(),
+        }),
     }
 }
 

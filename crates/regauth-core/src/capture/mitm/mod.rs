@@ -1,13 +1,743 @@
-//! mitmproxy native flow reader (to be written: issue 3).
+//! mitmproxy native flow files (`mitmdump -w`): a plain concatenation of tnetstring-encoded
+//! flow dicts, one per flow, with no header or index.
+//!
+//! ```text
+//!  bytes ──► tnetstring::read_item (frame one flow) ──► flow::decode ──► Exchange
+//!                 │ truncated / garbage: stop,            │ broken flow: skip it,
+//!                 ▼ report the offset                     ▼ report, go on with the next
+//! ```
+//!
+//! Every flow is framed by its length prefix, so a flow whose inside is damaged is skipped
+//! and reading resumes at the next one; only damage to a frame itself (or the end of a cut
+//! file) ends reading. Bodies and DER certificates are slices of the input buffer, so a
+//! multi-gigabyte file is scanned, not copied.
+
+mod flow;
+pub(crate) mod tnetstring;
 
 use bytes::Bytes;
 
 use super::har::ReadResult;
-use super::{CaptureError, Location};
+use super::{CaptureError, InputProblem, Location};
+use flow::{Decoded, FlowContext, NEWEST_VERSION, OLDEST_VERSION, SkipReason};
+use tnetstring::{Tag, TnetErrorKind};
 
-pub(crate) fn read(_source_idx: usize, name: &str, _bytes: Bytes) -> ReadResult {
-    Err(CaptureError::Malformed {
-        location: Location { source: name.to_owned(), ..Location::default() },
-        message: "mitmproxy flow reading is not implemented yet".to_owned(),
-    })
+pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
+    let input: &[u8] = &bytes;
+    let mut exchanges = Vec::new();
+    let mut problems = Vec::new();
+    let mut skipped: Vec<SkippedFlows> = Vec::new();
+    let mut versions: Vec<i64> = Vec::new();
+    let mut pos = 0;
+    let mut entry_idx = 0;
+    let location = |entry: usize, offset: u64| Location {
+        source: name.to_owned(),
+        entry: Some(entry),
+        byte_offset: Some(offset),
+        line_column: None,
+    };
+    // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
+    while input[pos..].iter().any(|byte| !byte.is_ascii_whitespace()) {
+        let item = match tnetstring::read_item(input, pos, input.len(), 0) {
+            Ok(item) => item,
+            Err(err) => {
+                let truncated = matches!(err.kind, TnetErrorKind::Truncated { .. });
+                if entry_idx == 0 && !truncated {
+                    return Err(CaptureError::Malformed {
+                        location: location(0, err.offset),
+                        message: format!("not a mitmproxy flow file: {}", err.kind),
+                    });
+                }
+                let message = if truncated {
+                    format!("flow {entry_idx} is cut off: {}", err.kind)
+                } else {
+                    format!(
+                        "cannot find where flow {entry_idx} starts, so reading stops here: {}",
+                        err.kind
+                    )
+                };
+                problems.push(InputProblem { location: location(entry_idx, err.offset), message });
+                break;
+            }
+        };
+        if item.tag() != Tag::Dict {
+            if entry_idx == 0 {
+                return Err(CaptureError::Malformed {
+                    location: location(0, item.offset()),
+                    message: format!(
+                        "not a mitmproxy flow file: it starts with {}, not a dict",
+                        item.tag().describe()
+                    ),
+                });
+            }
+            problems.push(InputProblem {
+                location: location(entry_idx, item.offset()),
+                message: format!(
+                    "flow {entry_idx} is {}, not a dict; skipped",
+                    item.tag().describe()
+                ),
+            });
+        } else {
+            let mut ctx = FlowContext {
+                source_idx,
+                source_name: name,
+                entry_idx,
+                input: &bytes,
+                problems: &mut problems,
+            };
+            match flow::decode(item, &mut ctx) {
+                Ok(Decoded::Exchange(exchange)) => exchanges.push(*exchange),
+                Ok(Decoded::Skipped { reason }) => {
+                    match skipped.iter_mut().find(|seen| seen.reason == reason) {
+                        Some(seen) => seen.count += 1,
+                        None => skipped.push(SkippedFlows {
+                            reason,
+                            count: 1,
+                            entry_idx,
+                            offset: item.offset(),
+                        }),
+                    }
+                }
+                Err(err) => problems.push(InputProblem {
+                    location: location(entry_idx, err.offset),
+                    message: format!("flow {entry_idx} skipped: {}", err.message),
+                }),
+            }
+            if let Some(version) = flow_version(item)
+                && let Err(insert_at) = versions.binary_search(&version)
+            {
+                if version > NEWEST_VERSION && !versions.iter().any(|&seen| seen > NEWEST_VERSION) {
+                    problems.push(InputProblem {
+                        location: location(entry_idx, item.offset()),
+                        message: format!(
+                            "flow format version {version} is newer than regauth knows ({NEWEST_VERSION}); \
+                             read as version {NEWEST_VERSION}"
+                        ),
+                    });
+                }
+                versions.insert(insert_at, version);
+            }
+        }
+        pos = item.end();
+        entry_idx += 1;
+    }
+    for group in skipped {
+        let what = match &group.reason {
+            SkipReason::NotHttp { flow_type } => format!("{flow_type} flow"),
+            SkipReason::UnsupportedVersion { version } => format!(
+                "flow in format version {version} (regauth reads versions {OLDEST_VERSION} to {NEWEST_VERSION}, \
+                 written by mitmproxy 7 and later)"
+            ),
+        };
+        let why = match &group.reason {
+            SkipReason::NotHttp { .. } => "regauth reads HTTP flows only",
+            SkipReason::UnsupportedVersion { .. } => {
+                "open and save the file with a newer mitmproxy to convert it"
+            }
+        };
+        let message = if group.count == 1 {
+            format!("skipped a {what}: {why}")
+        } else {
+            format!("skipped {} of: {what}, the first here: {why}", group.count)
+        };
+        problems.push(InputProblem { location: location(group.entry_idx, group.offset), message });
+    }
+    let producer = match versions.as_slice() {
+        [] => None,
+        [version] => Some(format!("mitmproxy flow format {version}")),
+        several => Some(format!(
+            "mitmproxy flow formats {}",
+            several.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )),
+    };
+    Ok((exchanges, problems, producer))
+}
+
+/// Flows skipped for the same reason, reported once with a count instead of once each.
+struct SkippedFlows {
+    reason: SkipReason,
+    count: usize,
+    entry_idx: usize,
+    offset: u64,
+}
+
+/// The integer `version` of a flow dict, if it has one (for the producer string).
+fn flow_version(flow: tnetstring::Item<'_>) -> Option<i64> {
+    let [version] = flow.dict().ok()?.fields(["version"]).ok()?;
+    version?.as_i64().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::model::{BodyData, Exchange};
+
+    /// A tnetstring value to build fixtures from (tests only; mirrors mitmproxy's writer).
+    #[derive(Clone, Debug)]
+    enum T {
+        B(Vec<u8>),
+        S(String),
+        I(i64),
+        F(f64),
+        Bool(bool),
+        Null,
+        L(Vec<T>),
+        D(Vec<(String, T)>),
+    }
+
+    fn b(bytes: &[u8]) -> T {
+        T::B(bytes.to_vec())
+    }
+
+    fn s(text: &str) -> T {
+        T::S(text.to_owned())
+    }
+
+    fn d(fields: Vec<(&str, T)>) -> T {
+        T::D(fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+    }
+
+    fn dump(value: &T, out: &mut Vec<u8>) {
+        let (payload, tag): (Vec<u8>, u8) = match value {
+            T::B(bytes) => (bytes.clone(), b','),
+            T::S(text) => (text.as_bytes().to_vec(), b';'),
+            T::I(int) => (int.to_string().into_bytes(), b'#'),
+            T::F(float) => (format!("{float:?}").into_bytes(), b'^'),
+            T::Bool(flag) => (flag.to_string().into_bytes(), b'!'),
+            T::Null => (Vec::new(), b'~'),
+            T::L(items) => {
+                let mut payload = Vec::new();
+                items.iter().for_each(|item| dump(item, &mut payload));
+                (payload, b']')
+            }
+            T::D(fields) => {
+                let mut payload = Vec::new();
+                for (key, value) in fields {
+                    dump(&T::S(key.clone()), &mut payload);
+                    dump(value, &mut payload);
+                }
+                (payload, b'}')
+            }
+        };
+        out.extend_from_slice(format!("{}:", payload.len()).as_bytes());
+        out.extend_from_slice(&payload);
+        out.push(tag);
+    }
+
+    fn dumps(values: &[T]) -> Bytes {
+        let mut out = Vec::new();
+        values.iter().for_each(|value| dump(value, &mut out));
+        Bytes::from(out)
+    }
+
+    impl T {
+        /// Replaces (or adds) `key` in a dict, following a dotted path.
+        fn set(mut self, path: &str, value: T) -> T {
+            let (key, rest) =
+                path.split_once('.').map_or((path, None), |(key, rest)| (key, Some(rest)));
+            let T::D(fields) = &mut self else { panic!("not a dict") };
+            match (fields.iter_mut().find(|(name, _)| name == key), rest) {
+                (Some((_, slot)), None) => *slot = value,
+                (Some((_, slot)), Some(rest)) => *slot = slot.clone().set(rest, value),
+                (None, None) => fields.push((key.to_owned(), value)),
+                (None, Some(_)) => panic!("no {key}"),
+            }
+            self
+        }
+    }
+
+    fn headers(pairs: &[(&[u8], &[u8])]) -> T {
+        T::L(pairs.iter().map(|(name, value)| T::L(vec![b(name), b(value)])).collect())
+    }
+
+    // hand-written fixture: a format-21 flow with the fields mitmproxy 11 writes
+    fn flow_v21() -> T {
+        d(vec![
+            ("version", T::I(21)),
+            ("type", s("http")),
+            ("id", s("f1")),
+            (
+                "request",
+                d(vec![
+                    ("host", s("registry.example")),
+                    ("port", T::I(443)),
+                    ("method", b(b"GET")),
+                    ("scheme", b(b"https")),
+                    ("authority", b(b"")),
+                    ("path", b(b"/v2/library/alpine/manifests/latest")),
+                    ("http_version", b(b"HTTP/1.1")),
+                    (
+                        "headers",
+                        headers(&[
+                            (b"Accept", b"*/*"),
+                            (b"Accept", b"x/y"),
+                            (b"X-Bin", b"caf\xe9"),
+                        ]),
+                    ),
+                    ("content", b(b"")),
+                    ("trailers", T::Null),
+                    ("timestamp_start", T::F(1_700_000_000.25)),
+                    ("timestamp_end", T::F(1_700_000_000.5)),
+                ]),
+            ),
+            (
+                "response",
+                d(vec![
+                    ("status_code", T::I(401)),
+                    ("reason", b(b"Unauthorized")),
+                    ("http_version", b(b"HTTP/1.1")),
+                    (
+                        "headers",
+                        headers(&[
+                            (b"WWW-Authenticate", b"Bearer realm=\"r\""),
+                            (b"Content-Encoding", b"gzip"),
+                        ]),
+                    ),
+                    ("content", b(b"\x1f\x8b\x00binary")),
+                    ("trailers", T::Null),
+                    ("timestamp_start", T::F(1_700_000_001.0)),
+                    ("timestamp_end", T::I(1_700_000_002)),
+                ]),
+            ),
+            ("error", T::Null),
+            (
+                "server_conn",
+                d(vec![
+                    ("address", T::L(vec![s("registry.example"), T::I(443)])),
+                    ("peername", T::L(vec![s("2001:db8::1"), T::I(443), T::I(0), T::I(0)])),
+                    ("sockname", T::L(vec![s("10.0.0.2"), T::I(50000)])),
+                    ("tls", T::Bool(true)),
+                    ("timestamp_tls_setup", T::F(1_699_999_999.9)),
+                    ("sni", s("registry.example")),
+                    ("tls_version", s("QUIC")),
+                    ("cipher", s("TLS_AES_128_GCM_SHA256")),
+                    ("alpn", b(b"h2")),
+                    ("certificate_list", T::L(vec![b(b"0\x03\x02\x01\x01")])),
+                    ("error", T::Null),
+                ]),
+            ),
+            (
+                "client_conn",
+                d(vec![
+                    ("peername", T::L(vec![s("127.0.0.1"), T::I(40000)])),
+                    ("tls", T::Bool(false)),
+                    ("certificate_list", T::L(vec![])),
+                ]),
+            ),
+            ("backup", T::Null),
+            ("metadata", d(vec![])),
+        ])
+    }
+
+    fn read_bytes(bytes: Bytes) -> ReadResult {
+        read(3, "test.flow", bytes)
+    }
+
+    /// One line per exchange and per problem, for snapshots.
+    fn render(res: &ReadResult) -> String {
+        let (exchanges, problems, producer) = match res {
+            Ok(ok) => ok,
+            Err(err) => return format!("error: {err}\n"),
+        };
+        let mut out = String::new();
+        writeln!(out, "producer: {producer:?}").unwrap();
+        for exchange in exchanges {
+            render_exchange(exchange, &mut out);
+        }
+        for problem in problems {
+            writeln!(out, "problem: {problem}").unwrap();
+        }
+        out
+    }
+
+    fn render_exchange(exchange: &Exchange, out: &mut String) {
+        let request = &exchange.request;
+        let origin = &exchange.origin;
+        writeln!(
+            out,
+            "#{} source {} offset {:?}: {} {} {} at {:?}",
+            origin.index,
+            origin.source,
+            origin.byte_offset,
+            request.method,
+            request.url(),
+            request.http_version,
+            exchange.timing.request_start.map(|ts| ts.to_rfc3339())
+        )
+        .unwrap();
+        writeln!(out, "  request headers {:?} body {}", request.headers.0, body(&request.body))
+            .unwrap();
+        if let Some(response) = &exchange.response {
+            writeln!(
+                out,
+                "  response {} {:?} {} headers {:?} body {} until {:?}",
+                response.status,
+                response.reason,
+                response.http_version,
+                response.headers.0,
+                body(&response.body),
+                exchange.timing.response_end.map(|ts| ts.to_rfc3339())
+            )
+            .unwrap();
+        }
+        writeln!(
+            out,
+            "  server {:?} client {:?} error {:?}",
+            exchange.server_address, exchange.client_address, exchange.error
+        )
+        .unwrap();
+        if let Some(tls) = &exchange.tls {
+            writeln!(
+                out,
+                "  tls established {} sni {:?} version {:?} cipher {:?} alpn {:?} server certs {:?} client certs {:?} error {:?}",
+                tls.established,
+                tls.sni,
+                tls.version,
+                tls.cipher,
+                tls.alpn,
+                tls.server_certificates.iter().map(Bytes::len).collect::<Vec<_>>(),
+                tls.client_certificates.iter().map(Bytes::len).collect::<Vec<_>>(),
+                tls.error
+            )
+            .unwrap();
+        }
+    }
+
+    fn body(body: &crate::model::Body) -> String {
+        match &body.data {
+            BodyData::Absent => "absent".to_owned(),
+            BodyData::Raw(bytes) => {
+                format!("{} bytes encoding {:?}", bytes.len(), body.content_encoding)
+            }
+            other => format!("unexpected {other:?}"),
+        }
+    }
+
+    fn check(values: &[T], expect: Expect) {
+        expect.assert_eq(&render(&read_bytes(dumps(values))));
+    }
+
+    #[test]
+    fn reads_every_field_of_a_format_21_flow() {
+        check(
+            &[flow_v21()],
+            expect![[r#"
+                producer: Some("mitmproxy flow format 21")
+                #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
+                  request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
+                  response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
+                  server Some("[2001:db8::1]:443") client Some("127.0.0.1:40000") error None
+                  tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [5] client certs [] error None
+            "#]],
+        );
+    }
+
+    // hand-written fixture: the same flow in format 18 (mitmproxy 9) field names
+    fn flow_v18() -> T {
+        let T::D(mut fields) = flow_v21() else { unreachable!() };
+        fields.retain(|(key, _)| key != "server_conn" && key != "client_conn" && key != "backup");
+        T::D(fields)
+            .set("version", T::I(18))
+            .set(
+                "server_conn",
+                d(vec![
+                    ("address", T::L(vec![b(b"registry.example"), T::I(443)])),
+                    ("ip_address", T::L(vec![s("192.0.2.7"), T::I(443)])),
+                    ("source_address", T::L(vec![s("10.0.0.2"), T::I(50000)])),
+                    ("tls_established", T::Bool(true)),
+                    ("timestamp_tls_setup", T::Null),
+                    ("sni", T::Bool(true)),
+                    ("tls_version", s("TLSv1.2")),
+                    ("cipher_name", s("ECDHE-RSA-AES128-GCM-SHA256")),
+                    ("alpn", T::Null),
+                    ("certificate_list", T::L(vec![])),
+                    ("tls", T::Bool(true)),
+                    ("via2", T::Null),
+                    ("state", T::I(0)),
+                ]),
+            )
+            .set(
+                "client_conn",
+                d(vec![
+                    ("address", T::L(vec![s("127.0.0.1"), T::I(40000)])),
+                    ("tls_established", T::Bool(false)),
+                    ("certificate_list", T::L(vec![])),
+                ]),
+            )
+    }
+
+    #[test]
+    fn reads_format_18_connection_field_names() {
+        check(
+            &[flow_v18()],
+            expect![[r#"
+                producer: Some("mitmproxy flow format 18")
+                #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
+                  request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
+                  response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
+                  server Some("192.0.2.7:443") client Some("127.0.0.1:40000") error None
+                  tls established true sni Some("registry.example") version Some("TLSv1.2") cipher Some("ECDHE-RSA-AES128-GCM-SHA256") alpn None server certs [] client certs [] error None
+            "#]],
+        );
+    }
+
+    #[test]
+    fn skips_other_flow_types_and_versions_with_one_note_each() {
+        let tcp = || d(vec![("version", T::I(21)), ("type", s("tcp")), ("messages", T::L(vec![]))]);
+        check(
+            &[
+                tcp(),
+                flow_v21().set("version", T::I(13)),
+                tcp(),
+                flow_v21().set("type", s("dns")),
+                tcp(),
+                flow_v21().set("version", T::L(vec![T::I(0), T::I(11)])),
+            ],
+            expect![[r#"
+                producer: Some("mitmproxy flow formats 13, 21")
+                problem: test.flow: entry 0 (byte 0): skipped 3 of: tcp flow, the first here: regauth reads HTTP flows only
+                problem: test.flow: entry 1 (byte 46): skipped a flow in format version 13 (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
+                problem: test.flow: entry 3 (byte 1214): skipped a dns flow: regauth reads HTTP flows only
+                problem: test.flow: entry 5 (byte 2381): skipped a flow in format version (0, 11) (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
+            "#]],
+        );
+    }
+
+    #[test]
+    fn newer_versions_are_read_with_a_note_and_edited_flows_are_flagged() {
+        let edited = flow_v21().set("backup", d(vec![("version", T::I(21))]));
+        let res = read_bytes(dumps(&[
+            flow_v21().set("version", T::I(22)),
+            flow_v21().set("version", T::I(23)),
+            edited,
+        ]));
+        let (exchanges, problems, producer) = res.unwrap();
+        assert_eq!(exchanges.len(), 3);
+        assert_eq!(producer.as_deref(), Some("mitmproxy flow formats 21, 22, 23"));
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        expect![[r#"
+            [
+                "test.flow: entry 0 (byte 0): flow format version 22 is newer than regauth knows (21); read as version 21",
+                "test.flow: entry 2 (byte 3348): this flow was modified in mitmproxy after it was recorded; regauth reads the modified version (the recorded original is in its `backup`)",
+            ]
+        "#]]
+        .assert_debug_eq(&messages);
+    }
+
+    #[test]
+    fn a_damaged_flow_is_skipped_and_reading_goes_on() {
+        let damaged = [
+            flow_v21().set("request.port", T::I(70000)),
+            flow_v21().set("request.headers", T::L(vec![T::L(vec![b(b"only-a-name")])])),
+            flow_v21().set("request.method", T::I(1)),
+            flow_v21().set("response.status_code", s("200")),
+            flow_v21().set("request", T::Null),
+            d(vec![("type", s("http"))]),
+            // Lesser damage keeps the flow: a bad timestamp, a bad address, a bad certificate.
+            flow_v21()
+                .set("request.timestamp_start", s("yesterday"))
+                .set("server_conn.peername", T::L(vec![T::I(1)]))
+                .set("server_conn.certificate_list", T::L(vec![b(b"not a certificate")]))
+                .set("response.timestamp_end", T::F(f64::INFINITY))
+                .set("error", d(vec![("message", s("wrong key"))])),
+            T::L(vec![]),
+        ];
+        check(
+            &damaged,
+            expect![[r#"
+                producer: Some("mitmproxy flow format 21")
+                #6 source 3 offset Some(5260): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at None
+                  request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
+                  response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until None
+                  server None client Some("127.0.0.1:40000") error Some("unknown error")
+                  tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [] client certs [] error None
+                problem: test.flow: entry 0 (byte 92): flow 0 skipped: request.port: not between 0 and 65535
+                problem: test.flow: entry 1 (byte 1355): flow 1 skipped: request.headers: header field is not a [name, value] pair
+                problem: test.flow: entry 2 (byte 2315): flow 2 skipped: request.method: expected a string, found an integer
+                problem: test.flow: entry 3 (byte 3744): flow 3 skipped: response.status_code: expected an integer, found a text string
+                problem: test.flow: entry 4 (byte 4450): flow 4 skipped: flow has no `request` field
+                problem: test.flow: entry 5 (byte 5242): flow 5 skipped: flow has no `version` field
+                problem: test.flow: entry 6 (byte 5595): request.timestamp_start: expected a number, found a text string
+                problem: test.flow: entry 6 (byte 5906): response.timestamp_end inf is not a usable point in time
+                problem: test.flow: entry 6 (byte 5921): flow error has no `msg`
+                problem: test.flow: entry 6 (byte 6019): server_conn.peername: expected a string, found an integer
+                problem: test.flow: entry 6 (byte 6228): server_conn certificate 0 is neither PEM nor DER; ignored
+                problem: test.flow: entry 7 (byte 6380): flow 7 is a list, not a dict; skipped
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_cut_file_keeps_the_flows_before_the_cut() {
+        let whole = dumps(&[flow_v21(), flow_v21()]);
+        let cut = whole.slice(..whole.len() - 10);
+        let (exchanges, problems, _) = read_bytes(cut).unwrap();
+        assert_eq!(exchanges.len(), 1);
+        expect![[r#"
+            [
+                InputProblem {
+                    location: Location {
+                        source: "test.flow",
+                        entry: Some(
+                            1,
+                        ),
+                        byte_offset: Some(
+                            1122,
+                        ),
+                        line_column: None,
+                    },
+                    message: "flow 1 is cut off: input ends early: item declares 1116 bytes and a type tag but only 1107 bytes remain (the file is truncated)",
+                },
+            ]
+        "#]]
+        .assert_debug_eq(&problems);
+    }
+
+    #[test]
+    fn input_that_is_no_flow_file_is_an_error() {
+        check(
+            &[T::L(vec![])],
+            expect![[r#"
+            error: test.flow: entry 0 (byte 0): not a mitmproxy flow file: it starts with a list, not a dict
+        "#]],
+        );
+        expect![[r#"
+            error: test.flow: entry 0 (byte 0): not a mitmproxy flow file: unknown tnetstring type tag "x"
+        "#]]
+        .assert_eq(&render(&read_bytes(Bytes::from_static(b"3:abcx"))));
+        // Trailing whitespace after the last flow is tolerated.
+        let mut with_newline = dumps(&[flow_v21()]).to_vec();
+        with_newline.extend_from_slice(b"\n\n");
+        let (exchanges, problems, _) = read_bytes(Bytes::from(with_newline)).unwrap();
+        assert_eq!((exchanges.len(), problems.len()), (1, 0));
+    }
+
+    #[test]
+    fn bodies_and_der_certificates_are_slices_of_the_input() {
+        let input = dumps(&[flow_v21()]);
+        let (exchanges, _, _) = read_bytes(input.clone()).unwrap();
+        let input_range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
+        let BodyData::Raw(body) = &exchanges[0].response.as_ref().unwrap().body.data else {
+            panic!()
+        };
+        assert!(input_range.contains(&(body.as_ptr() as usize)));
+        let cert = &exchanges[0].tls.as_ref().unwrap().server_certificates[0];
+        assert!(input_range.contains(&(cert.as_ptr() as usize)));
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_lengths_inside_a_flow_are_located() {
+        // Metadata nested far deeper than the cap is never walked, so the flow still reads.
+        let mut nested = T::L(vec![]);
+        for _ in 0..4 * tnetstring::MAX_DEPTH {
+            nested = T::L(vec![nested]);
+        }
+        let (exchanges, _, _) =
+            read_bytes(dumps(&[flow_v21().set("metadata", nested.clone())])).unwrap();
+        assert_eq!(exchanges.len(), 1);
+        // Where the reader does descend, nesting is bounded (a header value that is a deep list).
+        let deep_header = T::L(vec![T::L(vec![b(b"name"), nested])]);
+        let (exchanges, problems, _) =
+            read_bytes(dumps(&[flow_v21().set("request.headers", deep_header)])).unwrap();
+        assert_eq!(exchanges.len(), 0);
+        assert!(problems[0].message.contains("expected a string, found a list"), "{problems:?}");
+
+        // A body claiming a gigabyte inside a well-framed flow (same byte count as before, so
+        // the enclosing frames still fit): the claim overruns the response dict.
+        let mut input = dumps(&[flow_v21()]).to_vec();
+        let at = input.windows(5).position(|window| window == b"9:\x1f\x8b\x00").unwrap();
+        input.splice(at..at + 12, b"999999999:ab".iter().copied());
+        let (exchanges, problems, _) = read_bytes(Bytes::from(input)).unwrap();
+        assert_eq!(exchanges.len(), 0);
+        assert!(problems[0].message.contains("declares 999999999 bytes"), "{problems:?}");
+        assert_eq!(problems[0].location.byte_offset, Some(at as u64));
+    }
+
+    /// A small real file: generated with mitmproxy's test helpers (see tests/data/mitm/generate.py).
+    const GENERATED_FLOW: &[u8] = include_bytes!("../../../tests/data/mitm/mitmproxy-11.0.2.flow");
+
+    #[test]
+    fn reads_a_file_written_by_mitmproxy() {
+        let (exchanges, problems, producer) =
+            read_bytes(Bytes::from_static(GENERATED_FLOW)).unwrap();
+        assert_eq!(producer.as_deref(), Some("mitmproxy flow format 21"));
+        assert_eq!(exchanges.len(), 7);
+        let messages: Vec<String> =
+            problems.iter().map(|problem| problem.message.clone()).collect();
+        expect![[r#"
+            [
+                "skipped a tcp flow: regauth reads HTTP flows only",
+                "skipped a udp flow: regauth reads HTTP flows only",
+                "skipped a dns flow: regauth reads HTTP flows only",
+            ]
+        "#]]
+        .assert_debug_eq(&messages);
+    }
+
+    /// Every problem and error must say where it is.
+    fn assert_located(res: &ReadResult, what: &str) {
+        match res {
+            Ok((_, problems, _)) => {
+                for problem in problems {
+                    assert!(problem.location.byte_offset.is_some(), "{what}: unlocated {problem}");
+                    assert!(problem.location.entry.is_some(), "{what}: no entry in {problem}");
+                }
+            }
+            Err(CaptureError::Malformed { location, .. }) => {
+                assert!(location.byte_offset.is_some(), "{what}: unlocated error");
+            }
+            Err(err) => panic!("{what}: unexpected error kind {err}"),
+        }
+    }
+
+    #[test]
+    fn truncation_at_every_offset_is_reported_where_it_happens() {
+        let whole = Bytes::from_static(GENERATED_FLOW);
+        let (all_exchanges, _, _) = read_bytes(whole.clone()).unwrap();
+        let mut flow_ends = Vec::new();
+        let mut pos = 0;
+        while pos < whole.len() {
+            pos = tnetstring::read_item(&whole, pos, whole.len(), 0).unwrap().end();
+            flow_ends.push(pos);
+        }
+        for cut_at in 1..whole.len() {
+            let res = read_bytes(whole.slice(..cut_at));
+            assert_located(&res, &format!("cut at {cut_at}"));
+            if let Ok((exchanges, problems, _)) = &res {
+                // Every flow that ends before the cut is read, and the cut is reported.
+                let n_complete = all_exchanges
+                    .iter()
+                    .filter(|exchange| exchange.origin.byte_offset.unwrap() < cut_at as u64)
+                    .count();
+                assert!(
+                    exchanges.len() + 1 >= n_complete,
+                    "cut at {cut_at}: lost flows before the cut"
+                );
+                // A cut exactly between two flows looks like a complete file.
+                assert!(
+                    flow_ends.contains(&cut_at)
+                        || problems.iter().any(|problem| problem.message.contains("cut off")),
+                    "cut at {cut_at}: the cut is not reported"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn flipped_bits_never_panic_and_problems_are_located() {
+        let mut buf = GENERATED_FLOW.to_vec();
+        // One flip per byte, rotating through low, middle and high bits (digits, tags and
+        // letters differ in different bits), keeps the run short in debug builds.
+        for byte_idx in 0..buf.len() {
+            let mask = [0x01u8, 0x10, 0x80, 0x04][byte_idx % 4];
+            buf[byte_idx] ^= mask;
+            let res = read_bytes(Bytes::copy_from_slice(&buf));
+            assert_located(&res, &format!("byte {byte_idx} ^ {mask:#x}"));
+            buf[byte_idx] ^= mask;
+        }
+    }
 }

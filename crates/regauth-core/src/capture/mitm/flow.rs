@@ -1,0 +1,667 @@
+//! Decoding one mitmproxy flow dict (flow format versions 14 to 21) into an [`Exchange`].
+//!
+//! mitmproxy itself reads old files by migrating each flow dict step by step to the current
+//! version (`mitmproxy/io/compat.py`) and then restoring objects from it. We read every
+//! supported version directly instead, picking the field names and meanings each version
+//! used. What differs between 14 and 21 in the fields regauth reads:
+//!
+//! | field                        | 14 to 18                     | 19 to 21                        |
+//! |------------------------------|------------------------------|---------------------------------|
+//! | server ip:port               | `server_conn.ip_address`     | `server_conn.peername`          |
+//! | client ip:port               | `client_conn.address`        | `client_conn.peername`          |
+//! | cipher                       | `cipher_name`                | `cipher`                        |
+//! | TLS handshake done           | `tls_established` (bool)     | `timestamp_tls_setup` not null  |
+//! | server SNI                   | may be `true`: use the host of `server_conn.address` | text |
+//! | address host                 | bytes or text                | text                            |
+//!
+//! and 20 → 21 renamed the TLS version `QUIC` to `QUICv1`. The request and response dicts
+//! have not changed since version 9 (the remaining migrations touch websocket messages,
+//! `timestamp_created`, `mode`, `proxy_mode` and connection `state`, none of which regauth
+//! reads). mitmproxy writes `method`, `scheme`, `path`, `authority`, `http_version`,
+//! `reason`, header names and values and bodies as byte strings and `host` as text; both
+//! tags are accepted everywhere and bytes are decoded as lossy UTF-8.
+//!
+//! Bodies are stored as they were on the wire (still content-encoded), so they become
+//! [`BodyData::Raw`] slices of the input plus the `Content-Encoding` header value.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use chrono::DateTime;
+
+use super::tnetstring::{Item, Tag, TnetError};
+use crate::capture::{InputProblem, Location};
+use crate::model::{
+    Body, BodyData, EntryRef, Exchange, Headers, Request, Response, Timestamp, Timing, TlsInfo,
+};
+
+/// Oldest flow format read: mitmproxy 7.
+pub(crate) const OLDEST_VERSION: i64 = 14;
+/// Newest flow format known: mitmproxy 11 and 12 (and 13 in development) write 21.
+pub(crate) const NEWEST_VERSION: i64 = 21;
+
+/// What became of one flow.
+#[derive(Debug)]
+pub(super) enum Decoded {
+    Exchange(Box<Exchange>),
+    /// A flow regauth does not read (TCP, UDP, DNS, or an unsupported format version); the
+    /// caller reports these once per kind instead of once per flow.
+    Skipped {
+        reason: SkipReason,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum SkipReason {
+    NotHttp { flow_type: String },
+    UnsupportedVersion { version: String },
+}
+
+/// Why a flow could not be decoded; it is skipped and reported at `offset`.
+#[derive(Debug)]
+pub(super) struct FlowError {
+    pub(super) offset: u64,
+    pub(super) message: String,
+}
+
+impl From<TnetError> for FlowError {
+    fn from(err: TnetError) -> FlowError {
+        FlowError { offset: err.offset, message: err.kind.to_string() }
+    }
+}
+
+/// Where the flow being decoded sits, and where its lesser problems go.
+pub(super) struct FlowContext<'c> {
+    pub(super) source_idx: usize,
+    pub(super) source_name: &'c str,
+    pub(super) entry_idx: usize,
+    /// The whole input, to hand out body and certificate slices without copying.
+    pub(super) input: &'c Bytes,
+    pub(super) problems: &'c mut Vec<InputProblem>,
+}
+
+impl FlowContext<'_> {
+    /// Records something that was wrong but did not stop the flow from being read.
+    fn note(&mut self, offset: u64, message: impl Into<String>) {
+        self.problems.push(InputProblem {
+            location: Location {
+                source: self.source_name.to_owned(),
+                entry: Some(self.entry_idx),
+                byte_offset: Some(offset),
+                line_column: None,
+            },
+            message: message.into(),
+        });
+    }
+
+    /// Zero-copy: `payload` must be a slice of `self.input`.
+    fn slice(&self, payload: &[u8]) -> Bytes {
+        if payload.is_empty() { Bytes::new() } else { self.input.slice_ref(payload) }
+    }
+}
+
+/// Decodes the flow dict `flow` (already framed at the top level of the file).
+pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decoded, FlowError> {
+    let [version, flow_type, request, response, error, server_conn, client_conn, backup] =
+        flow.dict()?.fields([
+            "version",
+            "type",
+            "request",
+            "response",
+            "error",
+            "server_conn",
+            "client_conn",
+            "backup",
+        ])?;
+    let version_item = required(version, flow, "version")?;
+    let version = match version_item.tag() {
+        Tag::Integer => version_item.as_i64()?,
+        // Before format 4 (mitmproxy 3), versions were (major, minor[, patch]) tuples.
+        _ => {
+            return Ok(Decoded::Skipped {
+                reason: SkipReason::UnsupportedVersion {
+                    version: describe_old_version(version_item),
+                },
+            });
+        }
+    };
+    if version < OLDEST_VERSION {
+        return Ok(Decoded::Skipped {
+            reason: SkipReason::UnsupportedVersion { version: version.to_string() },
+        });
+    }
+    let flow_type = text(required(flow_type, flow, "type")?)?;
+    if flow_type != "http" {
+        return Ok(Decoded::Skipped { reason: SkipReason::NotHttp { flow_type } });
+    }
+    if let Some(backup) = backup.filter(|backup| !backup.is_null()) {
+        ctx.note(
+            backup.offset(),
+            "this flow was modified in mitmproxy after it was recorded; regauth reads the modified version \
+             (the recorded original is in its `backup`)",
+        );
+    }
+
+    let request =
+        decode_request(required(request.filter(|item| !item.is_null()), flow, "request")?, ctx)?;
+    let response = match response.filter(|item| !item.is_null()) {
+        Some(item) => Some(decode_response(item, ctx)?),
+        None => None,
+    };
+    let error = match error.filter(|item| !item.is_null()) {
+        Some(item) => decode_error(item, ctx),
+        None => None,
+    };
+    let timing = Timing {
+        request_start: request.timestamp_start,
+        response_end: response.as_ref().and_then(|response| response.timestamp_end),
+    };
+
+    let server = match server_conn.filter(|item| !item.is_null()) {
+        Some(item) => decode_connection(item, version, Leg::Server, ctx),
+        None => Connection::default(),
+    };
+    let client = match client_conn.filter(|item| !item.is_null()) {
+        Some(item) => decode_connection(item, version, Leg::Client, ctx),
+        None => Connection::default(),
+    };
+    let tls = tls_info(&server, &client);
+
+    Ok(Decoded::Exchange(Box::new(Exchange {
+        index: ctx.entry_idx,
+        origin: EntryRef {
+            source: ctx.source_idx,
+            index: ctx.entry_idx,
+            byte_offset: Some(flow.offset()),
+        },
+        request: request.request,
+        response: response.map(|response| response.response),
+        timing,
+        server_address: server.peername,
+        client_address: client.peername,
+        tls,
+        error,
+        connection: None,
+    })))
+}
+
+/// Names the field a reading error happened in (`request.method: expected a string, ...`).
+fn in_field(what: &'static str, name: &'static str) -> impl Fn(TnetError) -> FlowError {
+    move |err| {
+        let field = if name.is_empty() { what.to_owned() } else { format!("{what}.{name}") };
+        FlowError { offset: err.offset, message: format!("{field}: {}", err.kind) }
+    }
+}
+
+fn required<'a>(
+    field: Option<Item<'a>>,
+    parent: Item<'a>,
+    name: &str,
+) -> Result<Item<'a>, FlowError> {
+    field.ok_or_else(|| FlowError {
+        offset: parent.offset(),
+        message: format!("flow has no `{name}` field"),
+    })
+}
+
+fn required_in<'a>(
+    field: Option<Item<'a>>,
+    parent: Item<'a>,
+    what: &str,
+    name: &str,
+) -> Result<Item<'a>, FlowError> {
+    field.ok_or_else(|| FlowError {
+        offset: parent.offset(),
+        message: format!("{what} has no `{name}` field"),
+    })
+}
+
+/// A byte or text string as lossy UTF-8.
+fn text(item: Item<'_>) -> Result<String, TnetError> {
+    Ok(String::from_utf8_lossy(item.as_bytes()?).into_owned())
+}
+
+/// `(0, 18)`-style versions of files older than mitmproxy 3, for the message.
+fn describe_old_version(item: Item<'_>) -> String {
+    let Ok(parts) = item.list() else { return format!("<{}>", item.tag().describe()) };
+    let parts: Vec<String> = parts
+        .map(|part| {
+            part.and_then(|part| part.as_i64())
+                .map_or_else(|_| "?".to_owned(), |part| part.to_string())
+        })
+        .collect();
+    format!("({})", parts.join(", "))
+}
+
+struct DecodedRequest {
+    request: Request,
+    timestamp_start: Option<Timestamp>,
+}
+
+struct DecodedResponse {
+    response: Response,
+    timestamp_end: Option<Timestamp>,
+}
+
+fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRequest, FlowError> {
+    let what = "request";
+    let [method, scheme, host, port, path, http_version, headers, content, timestamp_start] =
+        item.dict().map_err(in_field(what, ""))?.fields([
+            "method",
+            "scheme",
+            "host",
+            "port",
+            "path",
+            "http_version",
+            "headers",
+            "content",
+            "timestamp_start",
+        ])?;
+    let text_field = |field: Option<Item<'_>>, name: &'static str| {
+        text(required_in(field, item, what, name)?).map_err(in_field(what, name))
+    };
+    let port_item = required_in(port, item, what, "port")?;
+    let port =
+        u16::try_from(port_item.as_i64().map_err(in_field(what, "port"))?).map_err(|_| {
+            FlowError {
+                offset: port_item.offset(),
+                message: "request.port: not between 0 and 65535".to_owned(),
+            }
+        })?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
+    let host = text_field(host, "host")?;
+    let request = Request {
+        method: text_field(method, "method")?,
+        scheme: text_field(scheme, "scheme")?.to_ascii_lowercase(),
+        // mitmproxy keeps IPv6 hosts unbracketed, but be sure: the model wants them bare.
+        host: host
+            .strip_prefix('[')
+            .and_then(|host| host.strip_suffix(']'))
+            .map(str::to_owned)
+            .unwrap_or(host),
+        port,
+        path: text_field(path, "path")?,
+        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
+        headers,
+        body,
+    };
+    let timestamp_start = timestamp(timestamp_start, "request.timestamp_start", ctx);
+    Ok(DecodedRequest { request, timestamp_start })
+}
+
+fn decode_response(
+    item: Item<'_>,
+    ctx: &mut FlowContext<'_>,
+) -> Result<DecodedResponse, FlowError> {
+    let what = "response";
+    let [status_code, reason, http_version, headers, content, timestamp_end] = item
+        .dict()
+        .map_err(in_field(what, ""))?
+        .fields(["status_code", "reason", "http_version", "headers", "content", "timestamp_end"])?;
+    let status_item = required_in(status_code, item, what, "status_code")?;
+    let status = status_item.as_i64().map_err(in_field(what, "status_code"))?;
+    let status = u16::try_from(status).map_err(|_| FlowError {
+        offset: status_item.offset(),
+        message: "response.status_code: not between 0 and 65535".to_owned(),
+    })?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
+    let response = Response {
+        status,
+        reason: optional_text(reason).map_err(in_field(what, "reason"))?,
+        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
+        headers,
+        body,
+    };
+    let timestamp_end = timestamp(timestamp_end, "response.timestamp_end", ctx);
+    Ok(DecodedResponse { response, timestamp_end })
+}
+
+/// A string field that may be absent or null (then empty).
+fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
+    match item.filter(|item| !item.is_null()) {
+        Some(item) => text(item),
+        None => Ok(String::new()),
+    }
+}
+
+/// Headers are a list of `[name, value]` pairs in wire order.
+///
+/// A broken header list fails the whole flow rather than dropping fields: a request that
+/// silently lost its `Authorization` would be analysed as anonymous, which is worse than
+/// reporting the flow as unreadable.
+fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowError> {
+    let in_headers = in_field(what, "headers");
+    let mut headers = Vec::new();
+    for field in item.list().map_err(&in_headers)? {
+        let field = field.map_err(&in_headers)?;
+        let mut parts = field.list().map_err(&in_headers)?;
+        let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(FlowError {
+                offset: field.offset(),
+                message: format!("{what}.headers: header field is not a [name, value] pair"),
+            });
+        };
+        let name = name.and_then(text).map_err(&in_headers)?;
+        let value = value.and_then(text).map_err(&in_headers)?;
+        headers.push((name, value));
+    }
+    Ok(Headers(headers))
+}
+
+fn decode_body(
+    content: Option<Item<'_>>,
+    headers: &Headers,
+    ctx: &FlowContext<'_>,
+) -> Result<Body, TnetError> {
+    // `content` is null when mitmproxy streamed the body through without keeping it.
+    let data = match content.filter(|item| !item.is_null()) {
+        Some(item) => BodyData::Raw(ctx.slice(item.as_bytes()?)),
+        None => BodyData::Absent,
+    };
+    let size = match &data {
+        BodyData::Raw(bytes) => Some(bytes.len() as u64),
+        _ => None,
+    };
+    let content_encoding =
+        headers.get_all("content-encoding").collect::<Vec<_>>().join(", ").trim().to_owned();
+    Ok(Body { data, size, content_encoding, mime_type: None })
+}
+
+fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
+    let res = item
+        .dict()
+        .and_then(|dict| dict.fields(["msg"]))
+        .and_then(|[msg]| msg.map(text).transpose());
+    match res {
+        Ok(Some(msg)) => Some(msg),
+        Ok(None) => {
+            ctx.note(item.offset(), "flow error has no `msg`");
+            Some("unknown error".to_owned())
+        }
+        Err(err) => {
+            ctx.note(err.offset, format!("flow error: {}", err.kind));
+            Some("unknown error".to_owned())
+        }
+    }
+}
+
+/// A timestamp in float seconds since the epoch; `None` (with a note) when unusable.
+fn timestamp(item: Option<Item<'_>>, what: &str, ctx: &mut FlowContext<'_>) -> Option<Timestamp> {
+    let item = item.filter(|item| !item.is_null())?;
+    match item.as_f64() {
+        Ok(seconds) => {
+            let res = seconds_to_timestamp(seconds);
+            if res.is_none() {
+                ctx.note(item.offset(), format!("{what} {seconds} is not a usable point in time"));
+            }
+            res
+        }
+        Err(err) => {
+            ctx.note(err.offset, format!("{what}: {}", err.kind));
+            None
+        }
+    }
+}
+
+pub(crate) fn seconds_to_timestamp(seconds: f64) -> Option<Timestamp> {
+    if !seconds.is_finite() {
+        return None;
+    }
+    let whole = seconds.floor();
+    // ±2^62 s is far beyond chrono's range, so the cast cannot saturate into a wrong value.
+    if whole.abs() > 4.0e18 {
+        return None;
+    }
+    let mut secs = whole as i64;
+    let mut nanos = ((seconds - whole) * 1e9).round() as u32;
+    if nanos >= 1_000_000_000 {
+        secs += 1;
+        nanos -= 1_000_000_000;
+    }
+    DateTime::from_timestamp(secs, nanos)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leg {
+    /// mitmproxy → server
+    Server,
+    /// client → mitmproxy
+    Client,
+}
+
+/// The parts of a connection dict regauth uses.
+#[derive(Default)]
+struct Connection {
+    /// `ip:port` of the remote end.
+    peername: Option<String>,
+    /// TLS was wanted on this connection (`tls`).
+    tls_wanted: bool,
+    tls_established: bool,
+    sni: Option<String>,
+    tls_version: Option<String>,
+    cipher: Option<String>,
+    alpn: Option<String>,
+    certificates: Vec<Bytes>,
+    error: Option<String>,
+}
+
+fn decode_connection(
+    item: Item<'_>,
+    version: i64,
+    leg: Leg,
+    ctx: &mut FlowContext<'_>,
+) -> Connection {
+    let what = match leg {
+        Leg::Server => "server_conn",
+        Leg::Client => "client_conn",
+    };
+    // Field names per version: see the table in the module docs (compat.py convert_18_19).
+    let old_names = version <= 18;
+    let peername_key = match (leg, old_names) {
+        (Leg::Server, true) => "ip_address",
+        (Leg::Client, true) => "address",
+        (_, false) => "peername",
+    };
+    let cipher_key = if old_names { "cipher_name" } else { "cipher" };
+    let fields = item.dict().and_then(|dict| {
+        dict.fields([
+            peername_key,
+            "address",
+            "tls",
+            "tls_established",
+            "timestamp_tls_setup",
+            "sni",
+            "tls_version",
+            cipher_key,
+            "alpn",
+            "certificate_list",
+            "error",
+        ])
+    });
+    let [
+        peername,
+        address,
+        tls,
+        tls_established,
+        timestamp_tls_setup,
+        sni,
+        tls_version,
+        cipher,
+        alpn,
+        certificates,
+        error,
+    ] = match fields {
+        Ok(fields) => fields,
+        Err(err) => {
+            ctx.note(err.offset, format!("{what}: {}; connection details ignored", err.kind));
+            return Connection::default();
+        }
+    };
+    let note_err = |ctx: &mut FlowContext<'_>, err: TnetError, field: &str| {
+        ctx.note(err.offset, format!("{what}.{field}: {}", err.kind));
+    };
+    let optional_text = |ctx: &mut FlowContext<'_>, item: Option<Item<'_>>, field: &str| {
+        let item = item.filter(|item| !item.is_null())?;
+        text(item).map_err(|err| note_err(ctx, err, field)).ok()
+    };
+    let mut connection = Connection {
+        sni: optional_text(ctx, sni.filter(|item| item.tag() != Tag::Bool), "sni"),
+        tls_version: optional_text(ctx, tls_version, "tls_version").map(|version| {
+            // compat.py convert_20_21
+            if version == "QUIC" { "QUICv1".to_owned() } else { version }
+        }),
+        cipher: optional_text(ctx, cipher, "cipher"),
+        alpn: optional_text(ctx, alpn, "alpn"),
+        error: optional_text(ctx, error, "error"),
+        ..Connection::default()
+    };
+    connection.peername =
+        peername.filter(|item| !item.is_null()).and_then(|item| match address_text(item) {
+            Ok(address) => Some(address),
+            Err(err) => {
+                ctx.note(err.offset, format!("{what}.{peername_key}: {}", err.kind));
+                None
+            }
+        });
+    connection.tls_wanted = tls.is_some_and(|item| item.as_bool().unwrap_or(false));
+    connection.tls_established = if old_names {
+        tls_established.is_some_and(|item| item.as_bool().unwrap_or(false))
+    } else {
+        timestamp_tls_setup.is_some_and(|item| !item.is_null())
+    };
+    // Up to version 18 the server SNI could be `true`, meaning "the host we connect to"
+    // (compat.py convert_18_19).
+    if leg == Leg::Server && sni.is_some_and(|item| item.as_bool().unwrap_or(false)) {
+        connection.sni = address
+            .and_then(|item| item.list().ok()?.next()?.ok())
+            .and_then(|host| text(host).ok());
+    }
+    if let Some(list) = certificates.filter(|item| !item.is_null()) {
+        connection.certificates = decode_certificates(list, what, ctx);
+    }
+    connection
+}
+
+/// `[host, port]` (IPv6 may add flowinfo and scope id) as `host:port` or `[v6]:port`.
+fn address_text(item: Item<'_>) -> Result<String, TnetError> {
+    let mut parts = item.list()?;
+    let host = match parts.next() {
+        Some(host) => text(host?)?,
+        None => return Ok(String::new()),
+    };
+    let port = match parts.next() {
+        Some(port) => port?.as_i64()?,
+        None => return Ok(host),
+    };
+    Ok(if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
+}
+
+/// Certificates as mitmproxy stores them (PEM since mitmproxy 7) into DER.
+fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_>) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    let items = match list.list() {
+        Ok(items) => items,
+        Err(err) => {
+            ctx.note(err.offset, format!("{what}.certificate_list: {}", err.kind));
+            return out;
+        }
+    };
+    for (cert_idx, cert) in items.enumerate() {
+        let res = cert.and_then(|cert| Ok((cert.offset(), cert.as_bytes()?)));
+        match res {
+            // DER starts with a SEQUENCE tag; keep it as a slice of the input.
+            Ok((_, der)) if der.first() == Some(&0x30) => out.push(ctx.slice(der)),
+            Ok((offset, pem)) => match pem_to_der(pem) {
+                Some(ders) if !ders.is_empty() => out.extend(ders.into_iter().map(Bytes::from)),
+                _ => ctx.note(
+                    offset,
+                    format!("{what} certificate {cert_idx} is neither PEM nor DER; ignored"),
+                ),
+            },
+            Err(err) => {
+                ctx.note(err.offset, format!("{what}.certificate_list: {}", err.kind));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Every `CERTIFICATE` block of a PEM text, decoded; `None` if one is not valid base64.
+fn pem_to_der(pem: &[u8]) -> Option<Vec<Vec<u8>>> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(begin) = find(rest, BEGIN) {
+        let body_start = begin + BEGIN.len();
+        let body_len = find(&rest[body_start..], END)?;
+        let body: Vec<u8> = rest[body_start..body_start + body_len]
+            .iter()
+            .copied()
+            .filter(|byte| !byte.is_ascii_whitespace())
+            .collect();
+        out.push(base64::engine::general_purpose::STANDARD.decode(body).ok()?);
+        rest = &rest[body_start + body_len + END.len()..];
+    }
+    Some(out)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// TLS facts for the exchange: those of the server leg, which is what the real server did.
+///
+/// When only the client leg used TLS (mitmproxy in reverse mode terminating TLS in front of
+/// a plain-HTTP server, e.g. a Docker daemon), the client leg's facts are the only TLS there
+/// was, and they carry the client certificate a mutual-TLS client presented.
+fn tls_info(server: &Connection, client: &Connection) -> Option<TlsInfo> {
+    let used_tls =
+        |leg: &Connection| leg.tls_wanted || leg.tls_established || !leg.certificates.is_empty();
+    let (leg, server_certificates) = if used_tls(server) {
+        (server, server.certificates.clone())
+    } else if used_tls(client) {
+        (client, Vec::new())
+    } else {
+        return None;
+    };
+    Some(TlsInfo {
+        established: leg.tls_established,
+        sni: leg.sni.clone(),
+        version: leg.tls_version.clone(),
+        cipher: leg.cipher.clone(),
+        alpn: leg.alpn.clone(),
+        server_certificates,
+        client_certificates: client.certificates.clone(),
+        error: leg.error.clone(),
+        server_certificate_summary: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_keep_sub_microsecond_precision() {
+        let ts = seconds_to_timestamp(1_700_000_000.123_456).unwrap();
+        assert_eq!(ts.timestamp(), 1_700_000_000);
+        assert!((i64::from(ts.timestamp_subsec_nanos()) - 123_456_000).abs() < 500);
+        assert_eq!(seconds_to_timestamp(-0.5).unwrap().timestamp(), -1);
+        assert_eq!(seconds_to_timestamp(0.999_999_999_9).unwrap().timestamp(), 1);
+        assert!(seconds_to_timestamp(f64::NAN).is_none());
+        assert!(seconds_to_timestamp(f64::INFINITY).is_none());
+        assert!(seconds_to_timestamp(1e300).is_none());
+    }
+
+    // hand-written fixture: a minimal self-signed-looking PEM block (not a real certificate)
+    #[test]
+    fn pem_blocks_become_der() {
+        let pem = b"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_to_der(pem).unwrap(), vec![vec![0x30, 0x03, 0x02, 0x01, 0x01]]);
+        assert_eq!(pem_to_der(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"), None);
+        assert_eq!(pem_to_der(b"nothing here").unwrap(), Vec::<Vec<u8>>::new());
+    }
+}

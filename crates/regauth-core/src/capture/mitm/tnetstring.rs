@@ -1,0 +1,695 @@
+//! A lazy, zero-copy reader for tnetstrings as mitmproxy writes them.
+//!
+//! Hand-written on purpose: the only tnetstring crate on crates.io is AGPL-licensed (this
+//! project is MIT/Apache) and reads strings as UTF-8 only, while mitmproxy stores request
+//! paths, header names and values and bodies as arbitrary bytes (`,`) next to its own
+//! unicode tag (`;`). We also want what a diagnostic reader needs and a generic parser does
+//! not give: slices of the caller's buffer instead of copies, the byte offset in every error,
+//! and hard caps on declared lengths and nesting so hostile input cannot exhaust memory or
+//! the stack.
+//!
+//! Format: `<decimal length>:<payload><tag>`, where the tag is one of
+//! `,` bytes, `;` UTF-8 text (mitmproxy's extension), `#` integer, `^` float, `!` boolean
+//! (`true`/`false`), `~` null (empty payload), `]` list (concatenated items) and
+//! `}` dict (alternating key and value items).
+//!
+//! The reader is lazy: [`read_item`] only frames one item (length, payload span, tag); lists
+//! and dicts are walked on demand by [`ListIter`] and [`DictIter`]. Framing an item is O(digits)
+//! however large its payload, so skipping a 100 MB body costs nothing, and a consumer only
+//! pays for (and only sees errors in) what it actually reads. Walking never recurses, and
+//! every container handed out knows its depth, so no consumer can be driven past
+//! [`MAX_DEPTH`] levels.
+
+use std::fmt;
+
+/// Deepest nesting handed out. A mitmproxy flow needs about 6 levels (flow, connection,
+/// address list, ...); user metadata can nest further, but nothing regauth reads does.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Longest length prefix accepted, as in mitmproxy's own loader: 12 digits is just under 1 TB,
+/// far above any input this reader is handed (the declared length is then checked against the
+/// bytes actually present, so a huge prefix never allocates anything).
+const MAX_LENGTH_DIGITS: usize = 12;
+
+/// What a tnetstring item holds, from its trailing type tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tag {
+    /// `,` arbitrary bytes
+    Bytes,
+    /// `;` UTF-8 text (mitmproxy's extension)
+    Text,
+    /// `#`
+    Integer,
+    /// `^`
+    Float,
+    /// `!`
+    Bool,
+    /// `~`
+    Null,
+    /// `]`
+    List,
+    /// `}`
+    Dict,
+}
+
+impl Tag {
+    fn from_byte(byte: u8) -> Option<Tag> {
+        Some(match byte {
+            b',' => Tag::Bytes,
+            b';' => Tag::Text,
+            b'#' => Tag::Integer,
+            b'^' => Tag::Float,
+            b'!' => Tag::Bool,
+            b'~' => Tag::Null,
+            b']' => Tag::List,
+            b'}' => Tag::Dict,
+            _ => return None,
+        })
+    }
+
+    /// What to call it in messages.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Tag::Bytes => "a byte string",
+            Tag::Text => "a text string",
+            Tag::Integer => "an integer",
+            Tag::Float => "a float",
+            Tag::Bool => "a boolean",
+            Tag::Null => "null",
+            Tag::List => "a list",
+            Tag::Dict => "a dict",
+        }
+    }
+}
+
+/// A malformed or unexpected item, located by the byte offset of the item's first byte.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} (at byte {offset})")]
+pub(crate) struct TnetError {
+    /// Offset in the whole input, not in the enclosing item.
+    pub(crate) offset: u64,
+    pub(crate) kind: TnetErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TnetErrorKind {
+    /// The item does not start with a decimal length (what it starts with instead, printable).
+    MissingLength {
+        found: String,
+    },
+    LengthTooLong,
+    MissingColon {
+        found: String,
+    },
+    /// The declared payload (plus tag) runs past the end of the input: the file is cut short.
+    Truncated {
+        declared: u64,
+        available: u64,
+    },
+    /// The declared payload (plus tag) runs past the end of the list or dict that holds it.
+    OverrunsContainer {
+        declared: u64,
+        available: u64,
+    },
+    UnknownTag {
+        tag: u8,
+    },
+    InvalidInteger,
+    IntegerOutOfRange,
+    InvalidFloat,
+    InvalidBool,
+    NonEmptyNull,
+    TooDeep,
+    DictKeyWithoutValue,
+    UnexpectedType {
+        expected: &'static str,
+        found: Tag,
+    },
+}
+
+impl fmt::Display for TnetErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TnetErrorKind::MissingLength { found } => {
+                write!(f, "not a tnetstring: expected a decimal length, found {found}")
+            }
+            TnetErrorKind::LengthTooLong => {
+                write!(f, "not a tnetstring: length prefix longer than {MAX_LENGTH_DIGITS} digits")
+            }
+            TnetErrorKind::MissingColon { found } => {
+                write!(f, "not a tnetstring: expected `:` after the length, found {found}")
+            }
+            TnetErrorKind::Truncated { declared, available } => write!(
+                f,
+                "input ends early: item declares {declared} bytes and a type tag but only {available} bytes remain (the file is truncated)"
+            ),
+            TnetErrorKind::OverrunsContainer { declared, available } => write!(
+                f,
+                "item declares {declared} bytes and a type tag but its enclosing list or dict has only {available} bytes left"
+            ),
+            TnetErrorKind::UnknownTag { tag } => {
+                write!(f, "unknown tnetstring type tag {}", printable(&[*tag]))
+            }
+            TnetErrorKind::InvalidInteger => f.write_str("invalid integer literal"),
+            TnetErrorKind::IntegerOutOfRange => f.write_str("integer does not fit in 64 bits"),
+            TnetErrorKind::InvalidFloat => f.write_str("invalid float literal"),
+            TnetErrorKind::InvalidBool => {
+                f.write_str("invalid boolean literal (expected true or false)")
+            }
+            TnetErrorKind::NonEmptyNull => f.write_str("null item with a non-empty payload"),
+            TnetErrorKind::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            TnetErrorKind::DictKeyWithoutValue => f.write_str("dict key without a value"),
+            TnetErrorKind::UnexpectedType { expected, found } => {
+                write!(f, "expected {expected}, found {}", found.describe())
+            }
+        }
+    }
+}
+
+/// A short printable rendering of a few bytes for messages (`end of input` when empty).
+fn printable(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "end of input".to_owned();
+    }
+    let shown: String = bytes
+        .iter()
+        .take(8)
+        .map(|&byte| if byte.is_ascii_graphic() || byte == b' ' { char::from(byte) } else { '.' })
+        .collect();
+    format!("{shown:?}")
+}
+
+/// One framed item: where it is in the input, its tag, and its depth.
+///
+/// Holds the whole input so offsets stay absolute and payloads can be re-sliced by the caller
+/// (`Bytes::slice_ref`) without copying.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Item<'a> {
+    input: &'a [u8],
+    start: usize,
+    payload_start: usize,
+    /// Index of the tag byte.
+    payload_end: usize,
+    tag: Tag,
+    depth: usize,
+}
+
+/// Frames the item starting at `pos`, which must end at or before `limit`.
+///
+/// `limit` is the end of the enclosing container, or the input length at the top level; an
+/// item running past the input end is reported as [`TnetErrorKind::Truncated`], one running
+/// past its container as [`TnetErrorKind::OverrunsContainer`]. `depth` is the nesting level
+/// of the new item (0 at the top).
+pub(crate) fn read_item(
+    input: &[u8],
+    pos: usize,
+    limit: usize,
+    depth: usize,
+) -> Result<Item<'_>, TnetError> {
+    let error = |kind| TnetError { offset: pos as u64, kind };
+    if depth > MAX_DEPTH {
+        return Err(error(TnetErrorKind::TooDeep));
+    }
+    let limit = limit.min(input.len());
+    let window = input.get(pos..limit).unwrap_or_default();
+    let n_digits =
+        window.iter().take(MAX_LENGTH_DIGITS + 1).take_while(|byte| byte.is_ascii_digit()).count();
+    if n_digits == 0 {
+        if window.is_empty() && limit == input.len() {
+            return Err(error(TnetErrorKind::Truncated { declared: 0, available: 0 }));
+        }
+        return Err(error(TnetErrorKind::MissingLength { found: printable(window) }));
+    }
+    if n_digits > MAX_LENGTH_DIGITS {
+        return Err(error(TnetErrorKind::LengthTooLong));
+    }
+    // At most 12 decimal digits, so this cannot overflow u64.
+    let declared =
+        window[..n_digits].iter().fold(0u64, |acc, &digit| acc * 10 + u64::from(digit - b'0'));
+    match window.get(n_digits) {
+        Some(b':') => {}
+        Some(_) => {
+            return Err(error(TnetErrorKind::MissingColon {
+                found: printable(&window[n_digits..]),
+            }));
+        }
+        None if limit == input.len() => {
+            return Err(error(TnetErrorKind::Truncated { declared, available: 0 }));
+        }
+        None => return Err(error(TnetErrorKind::MissingColon { found: printable(&[]) })),
+    }
+    let payload_start = pos + n_digits + 1;
+    let available = (limit - payload_start) as u64;
+    // The payload is followed by one tag byte, so it needs `declared + 1` bytes.
+    if declared >= available {
+        let kind = if limit == input.len() {
+            TnetErrorKind::Truncated { declared, available }
+        } else {
+            TnetErrorKind::OverrunsContainer { declared, available }
+        };
+        return Err(error(kind));
+    }
+    // declared < available <= usize::MAX, so the conversion is exact.
+    let payload_end = payload_start + declared as usize;
+    let tag_byte = input[payload_end];
+    let tag = Tag::from_byte(tag_byte)
+        .ok_or_else(|| error(TnetErrorKind::UnknownTag { tag: tag_byte }))?;
+    Ok(Item { input, start: pos, payload_start, payload_end, tag, depth })
+}
+
+impl<'a> Item<'a> {
+    /// Offset of the item's first byte in the whole input.
+    pub(crate) fn offset(&self) -> u64 {
+        self.start as u64
+    }
+
+    /// Index just past the tag byte: where the next sibling starts.
+    pub(crate) fn end(&self) -> usize {
+        self.payload_end + 1
+    }
+
+    pub(crate) fn tag(&self) -> Tag {
+        self.tag
+    }
+
+    pub(crate) fn payload(&self) -> &'a [u8] {
+        &self.input[self.payload_start..self.payload_end]
+    }
+
+    fn error(&self, kind: TnetErrorKind) -> TnetError {
+        TnetError { offset: self.offset(), kind }
+    }
+
+    fn unexpected(&self, expected: &'static str) -> TnetError {
+        self.error(TnetErrorKind::UnexpectedType { expected, found: self.tag })
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        self.tag == Tag::Null
+    }
+
+    /// The payload of a byte or text string. Python 2 era files used bytes where later ones
+    /// use text, so both are accepted; the caller decides how to decode.
+    pub(crate) fn as_bytes(&self) -> Result<&'a [u8], TnetError> {
+        match self.tag {
+            Tag::Bytes | Tag::Text => Ok(self.payload()),
+            _ => Err(self.unexpected("a string")),
+        }
+    }
+
+    pub(crate) fn as_i64(&self) -> Result<i64, TnetError> {
+        if self.tag != Tag::Integer {
+            return Err(self.unexpected("an integer"));
+        }
+        parse_i64(self.payload()).map_err(|kind| self.error(kind))
+    }
+
+    /// A number as a float; integers are accepted since Python writes whole-second
+    /// timestamps as ints.
+    pub(crate) fn as_f64(&self) -> Result<f64, TnetError> {
+        match self.tag {
+            Tag::Float => std::str::from_utf8(self.payload())
+                .ok()
+                .and_then(|text| text.parse::<f64>().ok())
+                .ok_or_else(|| self.error(TnetErrorKind::InvalidFloat)),
+            // Via i64 so only valid integer literals pass; precision loss past 2^53 is harmless here.
+            Tag::Integer => Ok(self.as_i64()? as f64),
+            _ => Err(self.unexpected("a number")),
+        }
+    }
+
+    pub(crate) fn as_bool(&self) -> Result<bool, TnetError> {
+        if self.tag != Tag::Bool {
+            return Err(self.unexpected("a boolean"));
+        }
+        match self.payload() {
+            b"true" => Ok(true),
+            b"false" => Ok(false),
+            _ => Err(self.error(TnetErrorKind::InvalidBool)),
+        }
+    }
+
+    /// Checks a scalar's payload (number syntax, boolean and null literals) without returning it.
+    pub(crate) fn check_scalar(&self) -> Result<(), TnetError> {
+        match self.tag {
+            Tag::Integer => self.as_i64().map(drop),
+            Tag::Float => self.as_f64().map(drop),
+            Tag::Bool => self.as_bool().map(drop),
+            Tag::Null if !self.payload().is_empty() => Err(self.error(TnetErrorKind::NonEmptyNull)),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn list(&self) -> Result<ListIter<'a>, TnetError> {
+        if self.tag != Tag::List {
+            return Err(self.unexpected("a list"));
+        }
+        Ok(ListIter { children: self.children() })
+    }
+
+    pub(crate) fn dict(&self) -> Result<DictIter<'a>, TnetError> {
+        if self.tag != Tag::Dict {
+            return Err(self.unexpected("a dict"));
+        }
+        Ok(DictIter { children: self.children() })
+    }
+
+    fn children(&self) -> Children<'a> {
+        Children {
+            input: self.input,
+            pos: self.payload_start,
+            limit: self.payload_end,
+            depth: self.depth + 1,
+            failed: false,
+        }
+    }
+}
+
+fn parse_i64(payload: &[u8]) -> Result<i64, TnetErrorKind> {
+    let (negative, digits) = match payload {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, payload),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(TnetErrorKind::InvalidInteger);
+    }
+    // Accumulate negatively so i64::MIN parses too.
+    let mut value: i64 = 0;
+    for &digit in digits {
+        value = value
+            .checked_mul(10)
+            .and_then(|value| value.checked_sub(i64::from(digit - b'0')))
+            .ok_or(TnetErrorKind::IntegerOutOfRange)?;
+    }
+    if negative { Ok(value) } else { value.checked_neg().ok_or(TnetErrorKind::IntegerOutOfRange) }
+}
+
+/// Consecutive items inside a container payload. Stops after the first error.
+#[derive(Clone, Debug)]
+struct Children<'a> {
+    input: &'a [u8],
+    pos: usize,
+    limit: usize,
+    depth: usize,
+    failed: bool,
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = Result<Item<'a>, TnetError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.limit {
+            return None;
+        }
+        let res = read_item(self.input, self.pos, self.limit, self.depth);
+        match &res {
+            Ok(item) => self.pos = item.end(),
+            Err(_) => self.failed = true,
+        }
+        Some(res)
+    }
+}
+
+/// The items of a list, in order.
+#[derive(Clone, Debug)]
+pub(crate) struct ListIter<'a> {
+    children: Children<'a>,
+}
+
+impl<'a> Iterator for ListIter<'a> {
+    type Item = Result<Item<'a>, TnetError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.children.next()
+    }
+}
+
+/// The key/value pairs of a dict, in file order.
+#[derive(Clone, Debug)]
+pub(crate) struct DictIter<'a> {
+    children: Children<'a>,
+}
+
+impl<'a> Iterator for DictIter<'a> {
+    type Item = Result<(Item<'a>, Item<'a>), TnetError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = match self.children.next()? {
+            Ok(key) => key,
+            Err(err) => return Some(Err(err)),
+        };
+        match self.children.next() {
+            Some(Ok(value)) => Some(Ok((key, value))),
+            Some(Err(err)) => Some(Err(err)),
+            None => {
+                self.children.failed = true;
+                Some(Err(key.error(TnetErrorKind::DictKeyWithoutValue)))
+            }
+        }
+    }
+}
+
+impl<'a> DictIter<'a> {
+    /// Looks up several keys in one pass over the dict: `slots[i]` receives the value of
+    /// `names[i]` (the last one wins if a key repeats, as in a Python dict).
+    ///
+    /// Flow dicts have a dozen keys and are read field by field, so one pass with a small
+    /// linear match beats both repeated scans and building a map.
+    pub(crate) fn fields<const N: usize>(
+        self,
+        names: [&str; N],
+    ) -> Result<[Option<Item<'a>>; N], TnetError> {
+        let mut slots = [None; N];
+        for pair in self {
+            let (key, value) = pair?;
+            let key_bytes = key.as_bytes()?;
+            if let Some(slot_idx) = names.iter().position(|name| name.as_bytes() == key_bytes) {
+                slots[slot_idx] = Some(value);
+            }
+        }
+        Ok(slots)
+    }
+}
+
+/// Checks a whole item tree (framing of every nested item and every scalar literal)
+/// iteratively, never recursing, and failing at [`MAX_DEPTH`].
+///
+/// The flow decoder does not need this (it reads lazily); it exists for callers that want to
+/// know a value is well-formed before trusting parts they do not read, and for tests.
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "used by tests and kept as the strict counterpart of lazy reading")
+)]
+pub(crate) fn validate(item: Item<'_>) -> Result<(), TnetError> {
+    /// A container being walked; for dicts, the last key seen and whether it still lacks a value.
+    struct Open<'a> {
+        children: Children<'a>,
+        is_dict: bool,
+        pending_key: Option<Item<'a>>,
+    }
+    let mut stack: Vec<Open<'_>> = Vec::new();
+    let mut current = Some(item);
+    loop {
+        if let Some(item) = current.take() {
+            match item.tag {
+                Tag::List | Tag::Dict => stack.push(Open {
+                    children: item.children(),
+                    is_dict: item.tag == Tag::Dict,
+                    pending_key: None,
+                }),
+                _ => item.check_scalar()?,
+            }
+        }
+        let Some(open) = stack.last_mut() else { return Ok(()) };
+        match open.children.next() {
+            Some(child) => {
+                let child = child?;
+                if open.is_dict {
+                    open.pending_key = if open.pending_key.is_some() { None } else { Some(child) };
+                }
+                current = Some(child);
+            }
+            None => {
+                if let Some(key) = open.pending_key {
+                    return Err(key.error(TnetErrorKind::DictKeyWithoutValue));
+                }
+                stack.pop();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn top(input: &[u8]) -> Result<Item<'_>, TnetError> {
+        read_item(input, 0, input.len(), 0)
+    }
+
+    fn kind(res: Result<impl fmt::Debug, TnetError>) -> (u64, TnetErrorKind) {
+        let err = res.unwrap_err();
+        (err.offset, err.kind)
+    }
+
+    // hand-written fixture: one item of each scalar tag
+    #[test]
+    fn reads_every_scalar_tag() {
+        let bytes = top(b"4:a\x00\xffb,").unwrap();
+        assert_eq!((bytes.tag(), bytes.as_bytes().unwrap()), (Tag::Bytes, &b"a\x00\xffb"[..]));
+        let text = top("6:h\u{e9}llo;".as_bytes()).unwrap();
+        assert_eq!((text.tag(), text.as_bytes().unwrap()), (Tag::Text, "h\u{e9}llo".as_bytes()));
+        assert_eq!(top(b"5:12345#").unwrap().as_i64().unwrap(), 12345);
+        assert_eq!(top(b"2:-7#").unwrap().as_i64().unwrap(), -7);
+        assert_eq!(top(b"20:-9223372036854775808#").unwrap().as_i64().unwrap(), i64::MIN);
+        assert_eq!(top(b"19:9223372036854775807#").unwrap().as_i64().unwrap(), i64::MAX);
+        assert_eq!(top(b"12:1700000000.5^").unwrap().as_f64().unwrap(), 1_700_000_000.5);
+        assert_eq!(top(b"10:1700000000#").unwrap().as_f64().unwrap(), 1_700_000_000.0);
+        assert_eq!(top(b"5:1e+16^").unwrap().as_f64().unwrap(), 1e16);
+        assert!(top(b"3:inf^").unwrap().as_f64().unwrap().is_infinite());
+        assert!(top(b"4:true!").unwrap().as_bool().unwrap());
+        assert!(!top(b"5:false!").unwrap().as_bool().unwrap());
+        assert!(top(b"0:~").unwrap().is_null());
+        assert_eq!(top(b"0:,").unwrap().as_bytes().unwrap(), b"");
+    }
+
+    // hand-written fixture: nested list and dict, as tnetstring.dumps writes them
+    #[test]
+    fn walks_lists_and_dicts() {
+        let input = b"18:5:12345#4:true!0:~]";
+        let list = top(input).unwrap();
+        let tags: Vec<Tag> = list.list().unwrap().map(|item| item.unwrap().tag()).collect();
+        assert_eq!(tags, [Tag::Integer, Tag::Bool, Tag::Null]);
+
+        let input = b"30:4:host;7:example;4:port;3:443#}";
+        let dict = top(input).unwrap();
+        let [host, port, missing] = dict.dict().unwrap().fields(["host", "port", "path"]).unwrap();
+        assert_eq!(host.unwrap().as_bytes().unwrap(), b"example");
+        assert_eq!(port.unwrap().as_i64().unwrap(), 443);
+        assert!(missing.is_none());
+        assert_eq!(port.unwrap().offset(), 27);
+        validate(dict).unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_offset_of_the_bad_item() {
+        // hand-written fixtures, one per error kind
+        assert_eq!(
+            kind(top(b"x:abc,")),
+            (0, TnetErrorKind::MissingLength { found: "\"x:abc,\"".into() })
+        );
+        assert_eq!(kind(top(b"1234567890123:")), (0, TnetErrorKind::LengthTooLong));
+        assert_eq!(
+            kind(top(b"3.abc,")),
+            (0, TnetErrorKind::MissingColon { found: "\".abc,\"".into() })
+        );
+        assert_eq!(
+            kind(top(b"10:abc")),
+            (0, TnetErrorKind::Truncated { declared: 10, available: 3 })
+        );
+        assert_eq!(
+            kind(top(b"3:abc")),
+            (0, TnetErrorKind::Truncated { declared: 3, available: 3 })
+        );
+        assert_eq!(kind(top(b"12")), (0, TnetErrorKind::Truncated { declared: 12, available: 0 }));
+        assert_eq!(kind(top(b"3:abc?")), (0, TnetErrorKind::UnknownTag { tag: b'?' }));
+        assert_eq!(kind(top(b"2:1x#").unwrap().as_i64()), (0, TnetErrorKind::InvalidInteger));
+        assert_eq!(kind(top(b"0:#").unwrap().as_i64()), (0, TnetErrorKind::InvalidInteger));
+        assert_eq!(
+            kind(top(b"20:99999999999999999999#").unwrap().as_i64()),
+            (0, TnetErrorKind::IntegerOutOfRange)
+        );
+        assert_eq!(kind(top(b"3:1.x^").unwrap().as_f64()), (0, TnetErrorKind::InvalidFloat));
+        assert_eq!(kind(top(b"3:yes!").unwrap().as_bool()), (0, TnetErrorKind::InvalidBool));
+        assert_eq!(kind(validate(top(b"1:x~").unwrap())), (0, TnetErrorKind::NonEmptyNull));
+        assert_eq!(
+            kind(top(b"3:abc,").unwrap().as_i64()),
+            (0, TnetErrorKind::UnexpectedType { expected: "an integer", found: Tag::Bytes })
+        );
+        // An item inside a container that claims more than the container holds.
+        let input = b"7:5:abc,x]";
+        let err = top(input).unwrap().list().unwrap().next().unwrap().unwrap_err();
+        assert_eq!(
+            (err.offset, err.kind),
+            (2, TnetErrorKind::OverrunsContainer { declared: 5, available: 5 })
+        );
+        // A dict with a dangling key.
+        let input = b"6:3:abc,}";
+        let err = top(input).unwrap().dict().unwrap().next().unwrap().unwrap_err();
+        assert_eq!((err.offset, err.kind.clone()), (2, TnetErrorKind::DictKeyWithoutValue));
+        assert_eq!(kind(validate(top(input).unwrap())), (2, TnetErrorKind::DictKeyWithoutValue));
+        assert_eq!(
+            err.to_string(),
+            "dict key without a value (at byte 2)",
+            "messages are lowercase and carry the offset"
+        );
+    }
+
+    #[test]
+    fn huge_declared_lengths_fail_without_allocating() {
+        // hand-written fixtures: lengths far beyond the input
+        assert_eq!(
+            kind(top(b"999999999999:x,")),
+            (0, TnetErrorKind::Truncated { declared: 999_999_999_999, available: 2 })
+        );
+        let input = b"17:999999999999:abc,]";
+        let err = top(input).unwrap().list().unwrap().next().unwrap().unwrap_err();
+        assert_eq!(err.offset, 3);
+        assert!(matches!(
+            err.kind,
+            TnetErrorKind::OverrunsContainer { declared: 999_999_999_999, .. }
+        ));
+    }
+
+    /// `[[[[...]]]]` nested `levels` deep, built without quadratic copying: the payload
+    /// length of each level is known from the inside out.
+    fn nested_lists(levels: usize) -> Vec<u8> {
+        let mut payload_lens = vec![0usize; levels];
+        for level in (0..levels.saturating_sub(1)).rev() {
+            let inner = payload_lens[level + 1];
+            payload_lens[level] = inner.to_string().len() + 1 + inner + 1;
+        }
+        let mut out = Vec::new();
+        for len in &payload_lens {
+            out.extend_from_slice(format!("{len}:").as_bytes());
+        }
+        out.extend(std::iter::repeat_n(b']', levels));
+        out
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_the_cap_without_recursing() {
+        let input = nested_lists(100_000);
+        let root = top(&input).unwrap();
+        let err = validate(root).unwrap_err();
+        assert_eq!(err.kind, TnetErrorKind::TooDeep);
+        // The item at depth MAX_DEPTH + 1 is the one refused; each level adds a length prefix.
+        assert!(err.offset > MAX_DEPTH as u64);
+
+        let input = nested_lists(MAX_DEPTH + 1);
+        validate(top(&input).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        // Every short byte string over a small alphabet of meaningful bytes.
+        let alphabet = b"0129:,;#^!~]}-x";
+        let mut buf = Vec::new();
+        for len in 0..=4u32 {
+            for mut code in 0..(alphabet.len() as u64).pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[(code % alphabet.len() as u64) as usize]);
+                    code /= alphabet.len() as u64;
+                }
+                if let Ok(item) = top(&buf) {
+                    let _ = validate(item);
+                    let _ = item.as_f64();
+                    let _ = item.as_i64();
+                    assert!(item.end() <= buf.len());
+                }
+            }
+        }
+    }
+}
