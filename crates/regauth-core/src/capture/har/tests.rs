@@ -650,3 +650,54 @@ fn invalid_utf8_is_located() {
     "#]]
     .assert_eq(&render(&result));
 }
+
+// hand-written fixture: odd types in fields that only add detail cost that detail, not the
+// entry; an odd `headers` changes meaning, so that entry is skipped and located
+#[test]
+fn odd_types_in_optional_fields() {
+    check(
+        r#"{"log":{"version":1.2,"creator":"someone","entries":[
+{"startedDateTime":1714557600,"time":null,"serverIPAddress":5,"_serverPort":"x","connection":{},"_error":{},"_securityDetails":"n/a",
+ "request":{"method":"GET","url":"https://r.example/v2/","httpVersion":2,"bodySize":"?"},
+ "response":{"status":200,"statusText":404,"httpVersion":null,"bodySize":[],"content":{"size":"big","mimeType":7,"text":"ok"}}},
+{"request":{"method":"GET","url":"https://r.example/v2/","headers":{"Authorization":"Bearer x"}},"response":{"status":200}},
+{"request":{"method":"GET","url":"https://r.example/v2/"},"response":{"status":{"code":200},"content":{"text":{"not":"a string"}}}}
+]}}"#,
+        expect![[r#"
+            entry 0 @Some(54): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: - .. -
+              <  200 
+              < body raw size=None mime=None content-encoding="": b"ok"
+            entry 2 @Some(532): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: - .. -
+              error: unreadable response status an object or array
+            problem: test.har: entry 1 (byte 473): entry skipped: invalid type: map, expected a sequence
+            problem: test.har: entry 2 (byte 532): `response.status` is an object or array, not an HTTP status; response ignored
+        "#]],
+    );
+}
+
+/// The real Chromium recording, truncated and corrupted at many places: never a panic.
+#[test]
+fn corrupted_chromium_recording_never_panics() {
+    let original: &[u8] = include_bytes!("../../../tests/data/har/chromium-playwright.har");
+    let mut n_read = 0;
+    for cut in (0..original.len()).step_by(37) {
+        let result = super::read(0, "cut.har", Bytes::copy_from_slice(&original[..cut]));
+        assert!(matches!(result, Err(CaptureError::Malformed { .. })), "cut at {cut}");
+    }
+    for idx in (0..original.len()).step_by(7) {
+        for flip in [0x01, 0x22 ^ 0x5c, 0x80] {
+            let mut corrupted = original.to_vec();
+            corrupted[idx] ^= flip;
+            if let Ok((exchanges, _, _)) = super::read(0, "flip.har", Bytes::from(corrupted)) {
+                n_read += 1;
+                for exchange in exchanges {
+                    let _ =
+                        exchange.response.map(|response| response.body.decoded(1 << 20).is_ok());
+                }
+            }
+        }
+    }
+    assert!(n_read > 0);
+}
