@@ -23,6 +23,10 @@ pub fn decode<'a>(
                 read_capped(flate2::read::ZlibDecoder::new(&data[..]), limit)
                     .or_else(|_| read_capped(flate2::read::DeflateDecoder::new(&data[..]), limit))
             }
+            "br" => read_capped(brotli_decompressor::Decompressor::new(&data[..], 4096), limit),
+            "zstd" => ruzstd::decoding::StreamingDecoder::new(&data[..])
+                .map_err(|err| err.to_string())
+                .and_then(|decoder| read_capped(decoder, limit)),
             _ => return Err(BodyError::UnsupportedEncoding(coding.to_owned())),
         };
         data = Cow::Owned(decoded.map_err(|reason| BodyError::ContentEncoding {
@@ -62,6 +66,29 @@ mod tests {
         assert_eq!(full.len(), 10_000);
         let capped = decode("gzip", Cow::Borrowed(&gz), 100).unwrap();
         assert_eq!(capped.len(), 100);
+    }
+
+    // Fixtures made by Python's `brotli.compress` and the `zstd` command-line tool from
+    // "hello hello hello\n" (tool output, pasted as bytes).
+    #[test]
+    fn brotli_and_zstd() {
+        let expected: &[u8] = b"hello hello hello\n";
+        let brotli: &[u8] = &[
+            0x8b, 0x08, 0x80, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+            0x20, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x0a, 0x03,
+        ];
+        assert_eq!(decode("br", Cow::Borrowed(brotli), 100).unwrap().as_ref(), expected);
+        let zstd: &[u8] = &[
+            0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x6d, 0x00, 0x00, 0x38, 0x68, 0x65, 0x6c, 0x6c,
+            0x6f, 0x20, 0x0a, 0x01, 0x00, 0x31, 0x4a, 0x11, 0xa3, 0xaa, 0x74, 0xce,
+        ];
+        assert_eq!(decode("zstd", Cow::Borrowed(zstd), 100).unwrap().as_ref(), expected);
+        assert_eq!(
+            decode("gzip, br", Cow::Borrowed(brotli), 5).ok(),
+            None,
+            "gzip was applied first, so it fails"
+        );
+        assert!(decode("br", Cow::Borrowed(b"not brotli at all"), 100).is_err());
     }
 
     #[test]
