@@ -77,6 +77,8 @@ pub(super) struct FlowContext<'c> {
     /// The whole input, to hand out body and certificate slices without copying.
     pub(super) input: &'c Bytes,
     pub(super) problems: &'c mut Vec<InputProblem>,
+    /// The flow's integer format version, once read (for the producer string).
+    pub(super) version: Option<i64>,
 }
 
 impl FlowContext<'_> {
@@ -114,7 +116,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         ])?;
     let version_item = required(version, flow, "version")?;
     let version = match version_item.tag() {
-        Tag::Integer => version_item.as_i64()?,
+        Tag::Integer => version_item.as_i64().map_err(in_field("flow", "version"))?,
         // Before format 4 (mitmproxy 3), versions were (major, minor[, patch]) tuples.
         _ => {
             return Ok(Decoded::Skipped {
@@ -124,6 +126,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
             });
         }
     };
+    ctx.version = Some(version);
     if version < OLDEST_VERSION {
         return Ok(Decoded::Skipped {
             reason: SkipReason::UnsupportedVersion { version: version.to_string() },
@@ -331,8 +334,10 @@ fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
 /// reporting the flow as unreadable.
 fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowError> {
     let in_headers = in_field(what, "headers");
-    let mut headers = Vec::new();
-    for field in item.list().map_err(&in_headers)? {
+    let fields = item.list().map_err(&in_headers)?;
+    // Counting first only frames the items (no decoding) and saves the regrowth copies.
+    let mut headers = Vec::with_capacity(fields.clone().count());
+    for field in fields {
         let field = field.map_err(&in_headers)?;
         let mut parts = field.list().map_err(&in_headers)?;
         let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {

@@ -84,8 +84,11 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                 entry_idx,
                 input: &bytes,
                 problems: &mut problems,
+                version: None,
             };
-            match flow::decode(item, &mut ctx) {
+            let res = flow::decode(item, &mut ctx);
+            let ctx_version = ctx.version;
+            match res {
                 Ok(Decoded::Exchange(exchange)) => exchanges.push(*exchange),
                 Ok(Decoded::Skipped { reason }) => {
                     match skipped.iter_mut().find(|seen| seen.reason == reason) {
@@ -103,7 +106,7 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                     message: format!("flow {entry_idx} skipped: {}", err.message),
                 }),
             }
-            if let Some(version) = flow_version(item)
+            if let Some(version) = ctx_version
                 && let Err(insert_at) = versions.binary_search(&version)
             {
                 if version > NEWEST_VERSION && !versions.iter().any(|&seen| seen > NEWEST_VERSION) {
@@ -159,12 +162,6 @@ struct SkippedFlows {
     count: usize,
     entry_idx: usize,
     offset: u64,
-}
-
-/// The integer `version` of a flow dict, if it has one (for the producer string).
-fn flow_version(flow: tnetstring::Item<'_>) -> Option<i64> {
-    let [version] = flow.dict().ok()?.fields(["version"]).ok()?;
-    version?.as_i64().ok()
 }
 
 #[cfg(test)]
