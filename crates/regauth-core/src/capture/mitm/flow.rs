@@ -159,15 +159,17 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         response_end: response.as_ref().and_then(|response| response.timestamp_end),
     };
 
-    let server = match server_conn.filter(|item| !item.is_null()) {
+    let mut server = match server_conn.filter(|item| !item.is_null()) {
         Some(item) => decode_connection(item, version, Leg::Server, ctx),
         None => Connection::default(),
     };
-    let client = match client_conn.filter(|item| !item.is_null()) {
+    let mut client = match client_conn.filter(|item| !item.is_null()) {
         Some(item) => decode_connection(item, version, Leg::Client, ctx),
         None => Connection::default(),
     };
-    let tls = tls_info(&server, &client);
+    let server_address = server.peername.take();
+    let client_address = client.peername.take();
+    let tls = tls_info(server, client);
 
     Ok(Decoded::Exchange(Box::new(Exchange {
         index: ctx.entry_idx,
@@ -179,8 +181,8 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         request: request.request,
         response: response.map(|response| response.response),
         timing,
-        server_address: server.peername,
-        client_address: client.peername,
+        server_address,
+        client_address,
         tls,
         error,
     })))
@@ -621,25 +623,27 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// When only the client leg used TLS (mitmproxy in reverse mode terminating TLS in front of
 /// a plain-HTTP server, e.g. a Docker daemon), the client leg's facts are the only TLS there
 /// was, and they carry the client certificate a mutual-TLS client presented.
-fn tls_info(server: &Connection, client: &Connection) -> Option<TlsInfo> {
+fn tls_info(server: Connection, client: Connection) -> Option<TlsInfo> {
     let used_tls =
         |leg: &Connection| leg.tls_wanted || leg.tls_established || !leg.certificates.is_empty();
-    let (leg, server_certificates) = if used_tls(server) {
-        (server, server.certificates.clone())
-    } else if used_tls(client) {
+    let client_certificates = client.certificates.clone();
+    let (leg, server_certificates) = if used_tls(&server) {
+        let certificates = server.certificates.clone();
+        (server, certificates)
+    } else if used_tls(&client) {
         (client, Vec::new())
     } else {
         return None;
     };
     Some(TlsInfo {
         established: leg.tls_established,
-        sni: leg.sni.clone(),
-        version: leg.tls_version.clone(),
-        cipher: leg.cipher.clone(),
-        alpn: leg.alpn.clone(),
+        sni: leg.sni,
+        version: leg.tls_version,
+        cipher: leg.cipher,
+        alpn: leg.alpn,
         server_certificates,
-        client_certificates: client.certificates.clone(),
-        error: leg.error.clone(),
+        client_certificates,
+        error: leg.error,
     })
 }
 
