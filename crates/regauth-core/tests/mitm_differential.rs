@@ -181,3 +181,30 @@ fn names_the_flow_format_version() {
         );
     }
 }
+
+/// Gzip-compressed flow files read the same; offsets are offsets in the decompressed flow file.
+#[test]
+fn reads_gzip_compressed_flow_files() {
+    use std::io::Write as _;
+    let plain =
+        std::fs::read(manifest_dir().join("tests/data/mitm/mitmproxy-11.0.2.flow")).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&plain).unwrap();
+    let gzipped = encoder.finish().unwrap();
+    let (from_plain, _) = capture::read(&[Input::new("plain.flow", plain)]);
+    let (from_gzip, errors) = capture::read(&[Input::new("capture.flow.gz", gzipped)]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(from_gzip.sources[0].producer.as_deref(), Some("mitmproxy flow format 21"));
+    let summary = |capture: &capture::Capture| -> Vec<(Option<u64>, String, Option<u16>)> {
+        capture
+            .exchanges
+            .iter()
+            .map(|exchange| {
+                let status = exchange.response.as_ref().map(|response| response.status);
+                (exchange.origin.byte_offset, exchange.request.url(), status)
+            })
+            .collect()
+    };
+    assert_eq!(summary(&from_gzip), summary(&from_plain));
+    assert_eq!(from_gzip.problems.len(), from_plain.problems.len());
+}

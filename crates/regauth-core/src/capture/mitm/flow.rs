@@ -95,9 +95,21 @@ impl FlowContext<'_> {
         });
     }
 
-    /// Zero-copy: `payload` must be a slice of `self.input`.
+    /// `payload` as a zero-copy slice of the input. Payloads always come from the input, but
+    /// `Bytes::slice_ref` panics on anything else, so a foreign slice is copied instead.
     fn slice(&self, payload: &[u8]) -> Bytes {
-        if payload.is_empty() { Bytes::new() } else { self.input.slice_ref(payload) }
+        let input_range =
+            self.input.as_ptr() as usize..=self.input.as_ptr() as usize + self.input.len();
+        let payload_start = payload.as_ptr() as usize;
+        if payload.is_empty() {
+            Bytes::new()
+        } else if input_range.contains(&payload_start)
+            && input_range.contains(&(payload_start + payload.len()))
+        {
+            self.input.slice_ref(payload)
+        } else {
+            Bytes::copy_from_slice(payload)
+        }
     }
 }
 
