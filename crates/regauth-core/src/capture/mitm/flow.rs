@@ -482,6 +482,8 @@ fn decode_connection(
         (_, false) => "peername",
     };
     let cipher_key = if old_names { "cipher_name" } else { "cipher" };
+    // For an old client connection `peername_key` is "address" too; `fields` then fills only
+    // the first slot, and the second (`address`, used for the server SNI only) stays empty.
     let fields = item.dict().and_then(|dict| {
         dict.fields([
             peername_key,
@@ -543,10 +545,11 @@ fn decode_connection(
             }
         });
     connection.tls_wanted = tls.is_some_and(|item| item.as_bool().unwrap_or(false));
-    connection.tls_established = if old_names {
-        tls_established.is_some_and(|item| item.as_bool().unwrap_or(false))
-    } else {
-        timestamp_tls_setup.is_some_and(|item| !item.is_null())
+    // Up to 18 a `tls_established` flag was stored; from 19 it is derived from the handshake
+    // timestamp (as mitmproxy's `Connection.tls_established` does), and the flag is gone.
+    connection.tls_established = match tls_established.map(|item| item.as_bool()) {
+        Some(Ok(flag)) => flag,
+        _ => timestamp_tls_setup.is_some_and(|item| !item.is_null()),
     };
     // Up to version 18 the server SNI could be `true`, meaning "the host we connect to"
     // (compat.py convert_18_19).

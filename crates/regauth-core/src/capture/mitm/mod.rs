@@ -483,6 +483,38 @@ mod tests {
     }
 
     #[test]
+    fn tls_facts_come_from_the_client_leg_when_only_it_used_tls() {
+        // hand-written fixture: mitmproxy in reverse mode terminating mutual TLS in front of a
+        // plain-HTTP server (a Docker daemon on tcp://), with a PEM client certificate.
+        let pem = b"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        let flow = flow_v21()
+            .set("server_conn.tls", T::Bool(false))
+            .set("server_conn.timestamp_tls_setup", T::Null)
+            .set("server_conn.certificate_list", T::L(vec![]))
+            .set("client_conn.tls", T::Bool(true))
+            .set("client_conn.timestamp_tls_setup", T::F(1_700_000_000.0))
+            .set("client_conn.sni", s("docker.example"))
+            .set("client_conn.tls_version", s("TLSv1.3"))
+            .set("client_conn.certificate_list", T::L(vec![b(pem)]));
+        let (exchanges, problems, _) = read_bytes(dumps(&[flow])).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let tls = exchanges[0].tls.as_ref().unwrap();
+        assert!(tls.established);
+        assert_eq!(tls.sni.as_deref(), Some("docker.example"));
+        assert_eq!(tls.version.as_deref(), Some("TLSv1.3"));
+        assert!(tls.server_certificates.is_empty());
+        assert_eq!(tls.client_certificates, [Bytes::from_static(b"\x30\x03\x02\x01\x01")]);
+
+        // No TLS on either leg: no TLS facts at all.
+        let plain = flow_v21()
+            .set("server_conn.tls", T::Bool(false))
+            .set("server_conn.timestamp_tls_setup", T::Null)
+            .set("server_conn.certificate_list", T::L(vec![]));
+        let (exchanges, _, _) = read_bytes(dumps(&[plain])).unwrap();
+        assert!(exchanges[0].tls.is_none());
+    }
+
+    #[test]
     fn skips_other_flow_types_and_versions_with_one_note_each() {
         let tcp = || d(vec![("version", T::I(21)), ("type", s("tcp")), ("messages", T::L(vec![]))]);
         check(
