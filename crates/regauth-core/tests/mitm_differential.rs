@@ -2,8 +2,16 @@
 //!
 //! For every `.flow` file under `crates/regauth-core/tests/data/mitm/` and under the
 //! repository's `samples/` (recursively, when it exists), mitmproxy's reading is committed
-//! next to it as `<file>.mitmdump.json`, so this test needs no Python. Regenerate them with
-//! a venv holding a recent mitmproxy (it migrates every older format itself):
+//! next to it as `<file>.mitmdump.json`, so this test needs no Python. To regenerate the
+//! test flow files (with each mitmproxy version's own API, `tests/data/mitm/generate.py`) and
+//! every expected reading, from the repository root:
+//!
+//! ```sh
+//! bash tests/mitm_diff/regenerate.sh
+//! ```
+//!
+//! or, for the readings alone, with a venv holding a recent mitmproxy (it migrates every
+//! older format itself):
 //!
 //! ```sh
 //! python3.12 -m venv /tmp/mitm-venv-12 && /tmp/mitm-venv-12/bin/pip install 'mitmproxy>=12,<13'
@@ -11,8 +19,7 @@
 //!     crates/regauth-core/tests/data/mitm/*.flow $(find samples -name '*.flow')
 //! ```
 //!
-//! The test flow files themselves come from `crates/regauth-core/tests/data/mitm/generate.py`
-//! (run once per mitmproxy version). A generated test file without its JSON fails the test;
+//! A generated test file without its JSON fails the test;
 //! a recorded sample without one is only read (it must read without an error) and listed.
 
 use std::path::{Path, PathBuf};
