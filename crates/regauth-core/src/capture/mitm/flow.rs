@@ -28,8 +28,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use chrono::DateTime;
 
+use super::Problems;
 use super::tnetstring::{Item, Tag, TnetError};
-use crate::capture::{InputProblem, Location};
 use crate::model::{
     Body, BodyData, EntryRef, Exchange, Headers, Request, Response, Timestamp, Timing, TlsInfo,
 };
@@ -70,29 +70,20 @@ impl From<TnetError> for FlowError {
 }
 
 /// Where the flow being decoded sits, and where its lesser problems go.
-pub(super) struct FlowContext<'c> {
+pub(super) struct FlowContext<'c, 'n> {
     pub(super) source_idx: usize,
-    pub(super) source_name: &'c str,
     pub(super) entry_idx: usize,
     /// The whole input, to hand out body and certificate slices without copying.
     pub(super) input: &'c Bytes,
-    pub(super) problems: &'c mut Vec<InputProblem>,
+    pub(super) problems: &'c mut Problems<'n>,
     /// The flow's integer format version, once read (for the producer string).
     pub(super) version: Option<i64>,
 }
 
-impl FlowContext<'_> {
+impl FlowContext<'_, '_> {
     /// Records something that was wrong but did not stop the flow from being read.
     fn note(&mut self, offset: u64, message: impl Into<String>) {
-        self.problems.push(InputProblem {
-            location: Location {
-                source: self.source_name.to_owned(),
-                entry: Some(self.entry_idx),
-                byte_offset: Some(offset),
-                line_column: None,
-            },
-            message: message.into(),
-        });
+        self.problems.push(self.entry_idx, offset, message.into());
     }
 
     /// `payload` as a zero-copy slice of the input. Payloads always come from the input, but
@@ -114,7 +105,7 @@ impl FlowContext<'_> {
 }
 
 /// Decodes the flow dict `flow` (already framed at the top level of the file).
-pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decoded, FlowError> {
+pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<Decoded, FlowError> {
     let [version, flow_type, request, response, error, server_conn, client_conn, backup] =
         flow.dict()?.fields([
             "version",
@@ -258,7 +249,10 @@ struct DecodedResponse {
     timestamp_end: Option<Timestamp>,
 }
 
-fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRequest, FlowError> {
+fn decode_request(
+    item: Item<'_>,
+    ctx: &mut FlowContext<'_, '_>,
+) -> Result<DecodedRequest, FlowError> {
     let what = "request";
     let [method, scheme, host, port, path, http_version, headers, content, timestamp_start] =
         item.dict().map_err(in_field(what, ""))?.fields([
@@ -307,7 +301,7 @@ fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRe
 
 fn decode_response(
     item: Item<'_>,
-    ctx: &mut FlowContext<'_>,
+    ctx: &mut FlowContext<'_, '_>,
 ) -> Result<DecodedResponse, FlowError> {
     let what = "response";
     let [status_code, reason, http_version, headers, content, timestamp_end] = item
@@ -370,7 +364,7 @@ fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowErr
 fn decode_body(
     content: Option<Item<'_>>,
     headers: &Headers,
-    ctx: &FlowContext<'_>,
+    ctx: &FlowContext<'_, '_>,
 ) -> Result<Body, TnetError> {
     // `content` is null when mitmproxy streamed the body through without keeping it.
     let data = match content.filter(|item| !item.is_null()) {
@@ -386,7 +380,7 @@ fn decode_body(
     Ok(Body { data, size, content_encoding, mime_type: None })
 }
 
-fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
+fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Option<String> {
     let res = item
         .dict()
         .and_then(|dict| dict.fields(["msg"]))
@@ -405,7 +399,11 @@ fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
 }
 
 /// A timestamp in float seconds since the epoch; `None` (with a note) when unusable.
-fn timestamp(item: Option<Item<'_>>, what: &str, ctx: &mut FlowContext<'_>) -> Option<Timestamp> {
+fn timestamp(
+    item: Option<Item<'_>>,
+    what: &str,
+    ctx: &mut FlowContext<'_, '_>,
+) -> Option<Timestamp> {
     let item = item.filter(|item| !item.is_null())?;
     match item.as_f64() {
         Ok(seconds) => {
@@ -468,7 +466,7 @@ fn decode_connection(
     item: Item<'_>,
     version: i64,
     leg: Leg,
-    ctx: &mut FlowContext<'_>,
+    ctx: &mut FlowContext<'_, '_>,
 ) -> Connection {
     let what = match leg {
         Leg::Server => "server_conn",
@@ -518,10 +516,10 @@ fn decode_connection(
             return Connection::default();
         }
     };
-    let note_err = |ctx: &mut FlowContext<'_>, err: TnetError, field: &str| {
+    let note_err = |ctx: &mut FlowContext<'_, '_>, err: TnetError, field: &str| {
         ctx.note(err.offset, format!("{what}.{field}: {}", err.kind));
     };
-    let optional_text = |ctx: &mut FlowContext<'_>, item: Option<Item<'_>>, field: &str| {
+    let optional_text = |ctx: &mut FlowContext<'_, '_>, item: Option<Item<'_>>, field: &str| {
         let item = item.filter(|item| !item.is_null())?;
         text(item).map_err(|err| note_err(ctx, err, field)).ok()
     };
@@ -579,7 +577,7 @@ fn address_text(item: Item<'_>) -> Result<String, TnetError> {
 }
 
 /// Certificates as mitmproxy stores them (PEM since mitmproxy 7) into DER.
-fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_>) -> Vec<Bytes> {
+fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_, '_>) -> Vec<Bytes> {
     let mut out = Vec::new();
     let items = match list.list() {
         Ok(items) => items,

@@ -22,20 +22,24 @@ use super::{CaptureError, InputProblem, Location};
 use flow::{Decoded, FlowContext, NEWEST_VERSION, OLDEST_VERSION, SkipReason};
 use tnetstring::{Tag, TnetErrorKind};
 
+/// Most problems recorded per file; further ones are only counted, so a hostile file of
+/// millions of broken flows cannot exhaust memory with messages.
+const MAX_PROBLEMS: usize = 1000;
+/// Most distinct reasons for skipping flows (flow types, versions) reported one by one, and
+/// most distinct format versions named in the producer; both are attacker-chosen strings
+/// and numbers, so they are bounded too.
+const MAX_DISTINCT: usize = 16;
+
 pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
     let input: &[u8] = &bytes;
     let mut exchanges = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::new(name);
     let mut skipped: Vec<SkippedFlows> = Vec::new();
+    let mut n_skipped_otherwise = 0usize;
     let mut versions: Vec<i64> = Vec::new();
+    let mut noted_newer_version = false;
     let mut pos = 0;
     let mut entry_idx = 0;
-    let location = |entry: usize, offset: u64| Location {
-        source: name.to_owned(),
-        entry: Some(entry),
-        byte_offset: Some(offset),
-        line_column: None,
-    };
     // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
     while input[pos..].iter().any(|byte| !byte.is_ascii_whitespace()) {
         let item = match tnetstring::read_item(input, pos, input.len(), 0) {
@@ -44,7 +48,7 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                 let truncated = matches!(err.kind, TnetErrorKind::Truncated { .. });
                 if entry_idx == 0 && !truncated {
                     return Err(CaptureError::Malformed {
-                        location: location(0, err.offset),
+                        location: problems.location(0, err.offset),
                         message: format!("not a mitmproxy flow file: {}", err.kind),
                     });
                 }
@@ -56,69 +60,71 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                         err.kind
                     )
                 };
-                problems.push(InputProblem { location: location(entry_idx, err.offset), message });
+                problems.push(entry_idx, err.offset, message);
                 break;
             }
         };
         if item.tag() != Tag::Dict {
             if entry_idx == 0 {
                 return Err(CaptureError::Malformed {
-                    location: location(0, item.offset()),
+                    location: problems.location(0, item.offset()),
                     message: format!(
                         "not a mitmproxy flow file: it starts with {}, not a dict",
                         item.tag().describe()
                     ),
                 });
             }
-            problems.push(InputProblem {
-                location: location(entry_idx, item.offset()),
-                message: format!(
-                    "flow {entry_idx} is {}, not a dict; skipped",
-                    item.tag().describe()
-                ),
-            });
+            let message =
+                format!("flow {entry_idx} is {}, not a dict; skipped", item.tag().describe());
+            problems.push(entry_idx, item.offset(), message);
         } else {
             let mut ctx = FlowContext {
                 source_idx,
-                source_name: name,
                 entry_idx,
                 input: &bytes,
                 problems: &mut problems,
                 version: None,
             };
             let res = flow::decode(item, &mut ctx);
-            let ctx_version = ctx.version;
+            let flow_version = ctx.version;
             match res {
                 Ok(Decoded::Exchange(exchange)) => exchanges.push(*exchange),
                 Ok(Decoded::Skipped { reason }) => {
+                    let n_groups = skipped.len();
                     match skipped.iter_mut().find(|seen| seen.reason == reason) {
                         Some(seen) => seen.count += 1,
-                        None => skipped.push(SkippedFlows {
+                        None if n_groups < MAX_DISTINCT => skipped.push(SkippedFlows {
                             reason,
                             count: 1,
                             entry_idx,
                             offset: item.offset(),
                         }),
+                        None => n_skipped_otherwise += 1,
                     }
                 }
-                Err(err) => problems.push(InputProblem {
-                    location: location(entry_idx, err.offset),
-                    message: format!("flow {entry_idx} skipped: {}", err.message),
-                }),
+                Err(err) => problems.push(
+                    entry_idx,
+                    err.offset,
+                    format!("flow {entry_idx} skipped: {}", err.message),
+                ),
             }
-            if let Some(version) = ctx_version
-                && let Err(insert_at) = versions.binary_search(&version)
-            {
-                if version > NEWEST_VERSION && !versions.iter().any(|&seen| seen > NEWEST_VERSION) {
-                    problems.push(InputProblem {
-                        location: location(entry_idx, item.offset()),
-                        message: format!(
+            if let Some(version) = flow_version {
+                if version > NEWEST_VERSION && !noted_newer_version {
+                    noted_newer_version = true;
+                    problems.push(
+                        entry_idx,
+                        item.offset(),
+                        format!(
                             "flow format version {version} is newer than regauth knows ({NEWEST_VERSION}); \
                              read as version {NEWEST_VERSION}"
                         ),
-                    });
+                    );
                 }
-                versions.insert(insert_at, version);
+                if let Err(insert_at) = versions.binary_search(&version)
+                    && versions.len() < MAX_DISTINCT
+                {
+                    versions.insert(insert_at, version);
+                }
             }
         }
         pos = item.end();
@@ -143,7 +149,13 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
         } else {
             format!("skipped {} of: {what}, the first here: {why}", group.count)
         };
-        problems.push(InputProblem { location: location(group.entry_idx, group.offset), message });
+        problems.push(group.entry_idx, group.offset, message);
+    }
+    if n_skipped_otherwise > 0 {
+        let message = format!(
+            "skipped {n_skipped_otherwise} more flows of yet other types or versions regauth does not read"
+        );
+        problems.push_summary(message);
     }
     let producer = match versions.as_slice() {
         [] => None,
@@ -153,7 +165,55 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
             several.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
         )),
     };
-    Ok((exchanges, problems, producer))
+    Ok((exchanges, problems.finish(), producer))
+}
+
+/// The problems of one file, at most [`MAX_PROBLEMS`] of them kept.
+pub(super) struct Problems<'n> {
+    source_name: &'n str,
+    kept: Vec<InputProblem>,
+    n_dropped: usize,
+}
+
+impl<'n> Problems<'n> {
+    fn new(source_name: &'n str) -> Problems<'n> {
+        Problems { source_name, kept: Vec::new(), n_dropped: 0 }
+    }
+
+    fn location(&self, entry_idx: usize, offset: u64) -> Location {
+        Location {
+            source: self.source_name.to_owned(),
+            entry: Some(entry_idx),
+            byte_offset: Some(offset),
+            line_column: None,
+        }
+    }
+
+    pub(super) fn push(&mut self, entry_idx: usize, offset: u64, message: String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            let location = self.location(entry_idx, offset);
+            self.kept.push(InputProblem { location, message });
+        } else {
+            self.n_dropped += 1;
+        }
+    }
+
+    /// A problem about the file as a whole, kept even past the cap. Located at the start of
+    /// the file, since it has no single place.
+    fn push_summary(&mut self, message: String) {
+        let location = self.location(0, 0);
+        self.kept.push(InputProblem { location, message });
+    }
+
+    fn finish(mut self) -> Vec<InputProblem> {
+        if self.n_dropped > 0 {
+            let n_dropped = self.n_dropped;
+            self.push_summary(format!(
+                "{n_dropped} more problems in this file are not listed (only the first {MAX_PROBLEMS} are)"
+            ));
+        }
+        self.kept
+    }
 }
 
 /// Flows skipped for the same reason, reported once with a count instead of once each.
@@ -684,6 +744,36 @@ mod tests {
         assert_eq!(exchanges.len(), 0);
         assert!(problems[0].message.contains("declares 999999999 bytes"), "{problems:?}");
         assert_eq!(problems[0].location.byte_offset, Some(at as u64));
+    }
+
+    #[test]
+    fn floods_of_broken_or_odd_flows_stay_bounded() {
+        // hand-written fixture: 200,000 tiny flows, each with its own type, version or defect.
+        let mut input = Vec::new();
+        for flow_idx in 0..200_000i64 {
+            let flow = match flow_idx % 3 {
+                0 => d(vec![("version", T::I(21)), ("type", T::S(format!("kind{flow_idx}")))]),
+                1 => d(vec![("version", T::I(flow_idx % 14)), ("type", s("http"))]),
+                _ => d(vec![("version", T::I(21)), ("type", s("http"))]),
+            };
+            dump(&flow, &mut input);
+        }
+        let (exchanges, problems, producer) = read_bytes(Bytes::from(input)).unwrap();
+        assert!(exchanges.is_empty());
+        assert!(problems.len() <= MAX_PROBLEMS + MAX_DISTINCT + 2, "{}", problems.len());
+        let last_messages: Vec<&str> =
+            problems.iter().rev().take(2).map(|problem| problem.message.as_str()).collect();
+        expect![[r#"
+            [
+                "65682 more problems in this file are not listed (only the first 1000 are)",
+                "skipped 95230 more flows of yet other types or versions regauth does not read",
+            ]
+        "#]]
+        .assert_debug_eq(&last_messages);
+        assert_eq!(
+            producer.as_deref(),
+            Some("mitmproxy flow formats 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 21")
+        );
     }
 
     /// A small real file: generated with mitmproxy's test helpers (see tests/data/mitm/generate.py).
