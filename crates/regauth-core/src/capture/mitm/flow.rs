@@ -5,21 +5,21 @@
 //! supported version directly instead, picking the field names and meanings each version
 //! used. What differs between 14 and 21 in the fields regauth reads:
 //!
-//! | field                        | 14 to 18                     | 19 to 21                        |
-//! |------------------------------|------------------------------|---------------------------------|
-//! | server ip:port               | `server_conn.ip_address`     | `server_conn.peername`          |
-//! | client ip:port               | `client_conn.address`        | `client_conn.peername`          |
-//! | cipher                       | `cipher_name`                | `cipher`                        |
-//! | TLS handshake done           | `tls_established` (bool)     | `timestamp_tls_setup` not null  |
-//! | server SNI                   | may be `true`: use the host of `server_conn.address` | text |
-//! | address host                 | bytes or text                | text                            |
+//! | field               | 14 to 18                               | 19 to 21                       |
+//! |---------------------|----------------------------------------|--------------------------------|
+//! | server ip:port      | `server_conn.ip_address`               | `server_conn.peername`         |
+//! | client ip:port      | `client_conn.address`                  | `client_conn.peername`         |
+//! | cipher              | `cipher_name`                          | `cipher`                       |
+//! | TLS handshake done  | `tls_established` (bool)               | `timestamp_tls_setup` not null |
+//! | server SNI          | text, or `true` for the connected host | text                           |
+//! | address host        | bytes or text                          | text                           |
 //!
 //! and 20 → 21 renamed the TLS version `QUIC` to `QUICv1`. The request and response dicts
-//! have not changed since version 9 (the remaining migrations touch websocket messages,
-//! `timestamp_created`, `mode`, `proxy_mode` and connection `state`, none of which regauth
-//! reads). mitmproxy writes `method`, `scheme`, `path`, `authority`, `http_version`,
-//! `reason`, header names and values and bodies as byte strings and `host` as text; both
-//! tags are accepted everywhere and bytes are decoded as lossy UTF-8.
+//! have the same fields in every version from 14 to 21 (the remaining migrations touch
+//! websocket messages, `timestamp_created`, `mode`, `proxy_mode` and connection `state`,
+//! none of which regauth reads). mitmproxy writes `method`, `scheme`, `path`, `authority`,
+//! `http_version`, `reason`, header names and values and bodies as byte strings and `host`
+//! as text; both tags are accepted everywhere and bytes are decoded as lossy UTF-8.
 //!
 //! Bodies are stored as they were on the wire (still content-encoded), so they become
 //! [`BodyData::Raw`] slices of the input plus the `Content-Encoding` header value.
