@@ -55,7 +55,13 @@ impl AppState {
                     Format::MitmproxyFlow => "mitmproxy flow",
                     Format::Unknown => "unknown format",
                 };
-                format!("{}: {} bytes ({}), {}", loaded.name, loaded.size, human_bytes(loaded.size), kind)
+                format!(
+                    "{}: {} bytes ({}), {}",
+                    loaded.name,
+                    loaded.size,
+                    human_bytes(loaded.size),
+                    kind
+                )
             }
         }
     }
@@ -69,7 +75,10 @@ mod tests {
     fn loaded_file_is_summarised_by_the_core() {
         let state = Rc::new(AppState::default());
         assert_eq!(state.summary_line(), "No capture loaded yet.");
-        let state = state.reduce(Action::FileLoaded { name: "a.har".into(), bytes: b"{\"log\":{}}".repeat(200) });
+        let state = state.reduce(Action::FileLoaded {
+            name: "a.har".into(),
+            bytes: b"{\"log\":{}}".repeat(200),
+        });
         assert_eq!(state.summary_line(), "a.har: 2000 bytes (2.0 KiB), HAR");
         let state = state.reduce(Action::ReadFailed("boom".into()));
         assert_eq!(state.summary_line(), "Could not read the file: boom");

@@ -7,7 +7,11 @@
 //! Everything it installs comes from the package registries (apt, crates.io, npm); nothing is
 //! downloaded at build time from anywhere else.
 
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "xtask reports progress to the developer")]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "xtask reports progress to the developer"
+)]
 
 mod ci;
 mod tidy;
@@ -44,5 +48,8 @@ fn main() -> ExitCode {
 }
 
 pub(crate) fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -31,10 +31,14 @@ pub fn ensure_web_build(root: &Path) -> Result<()> {
 }
 
 fn ensure_rustup_components(sh: &Shell) -> Result<()> {
-    let have_fmt = cmd!(sh, "cargo fmt --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
-    let have_clippy = cmd!(sh, "cargo clippy --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
+    let have_fmt =
+        cmd!(sh, "cargo fmt --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
+    let have_clippy =
+        cmd!(sh, "cargo clippy --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
     if !(have_fmt && have_clippy) {
-        cmd!(sh, "rustup component add rustfmt clippy").run().context("installing rustfmt and clippy")?;
+        cmd!(sh, "rustup component add rustfmt clippy")
+            .run()
+            .context("installing rustfmt and clippy")?;
     }
     Ok(())
 }
@@ -44,10 +48,10 @@ pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|next| next.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|next| next.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
         }
     }
     bail!("Cargo.lock has no wasm-bindgen package")
@@ -59,22 +63,34 @@ fn installed_version(sh: &Shell, program: &str) -> Option<String> {
 
 fn ensure_wasm_bindgen(sh: &Shell, root: &Path) -> Result<()> {
     let version = locked_wasm_bindgen_version(root)?;
-    if installed_version(sh, "wasm-bindgen").is_some_and(|out| out.trim() == format!("wasm-bindgen {version}")) {
+    if installed_version(sh, "wasm-bindgen")
+        .is_some_and(|out| out.trim() == format!("wasm-bindgen {version}"))
+    {
         return Ok(());
     }
-    eprintln!("xtask: installing wasm-bindgen-cli {version} from crates.io (a few minutes on a cold machine)");
+    eprintln!(
+        "xtask: installing wasm-bindgen-cli {version} from crates.io (a few minutes on a cold machine)"
+    );
     // Not --locked: its lock file names a webpki-roots release that the reachable index lacks.
-    native(cmd!(sh, "cargo install wasm-bindgen-cli --version {version}")).run().context("installing wasm-bindgen-cli")
+    native(cmd!(sh, "cargo install wasm-bindgen-cli --version {version}"))
+        .run()
+        .context("installing wasm-bindgen-cli")
 }
 
 fn ensure_trunk(sh: &Shell) -> Result<()> {
-    if installed_version(sh, "trunk").is_some_and(|out| out.trim() == format!("trunk {TRUNK_VERSION}")) {
+    if installed_version(sh, "trunk")
+        .is_some_and(|out| out.trim() == format!("trunk {TRUNK_VERSION}"))
+    {
         return Ok(());
     }
-    eprintln!("xtask: installing trunk {TRUNK_VERSION} from crates.io (debug build: ~4 min instead of ~9)");
+    eprintln!(
+        "xtask: installing trunk {TRUNK_VERSION} from crates.io (debug build: ~4 min instead of ~9)"
+    );
     // Newer trunk releases need a newer rustc than this machine has; a debug build of trunk
     // produces the same dist and installs in less than half the time.
-    native(cmd!(sh, "cargo install trunk --version {TRUNK_VERSION} --locked --debug")).run().context("installing trunk")
+    native(cmd!(sh, "cargo install trunk --version {TRUNK_VERSION} --locked --debug"))
+        .run()
+        .context("installing trunk")
 }
 
 /// Tools are built with the machine's rustup toolchain, never the wasm-mode one.
@@ -90,7 +106,8 @@ fn ensure_node_modules(sh: &Shell, root: &Path) -> Result<()> {
     if installed_version(sh, "npm").is_none() {
         apt_install(sh, &["nodejs", "npm"], false)?;
     }
-    let lock = std::fs::read(root.join("package-lock.json")).context("reading package-lock.json")?;
+    let lock =
+        std::fs::read(root.join("package-lock.json")).context("reading package-lock.json")?;
     let installed = std::fs::read(root.join("node_modules/.package-lock.json")).ok();
     // npm writes node_modules/.package-lock.json; when its packages match ours nothing changed.
     let up_to_date = installed.is_some_and(|installed| same_npm_packages(&installed, &lock));
@@ -118,14 +135,20 @@ fn ensure_chromium(sh: &Shell) -> Result<()> {
 /// `apt-get install` (as root, or through sudo), updating the package lists first.
 pub fn apt_install(sh: &Shell, packages: &[&str], no_recommends: bool) -> Result<()> {
     // As root run apt-get directly; otherwise through sudo.
-    let (program, prefix): (&str, &[&str]) = if is_root(sh) { ("apt-get", &[]) } else { ("sudo", &["apt-get"]) };
+    let (program, prefix): (&str, &[&str]) =
+        if is_root(sh) { ("apt-get", &[]) } else { ("sudo", &["apt-get"]) };
     eprintln!("xtask: apt-get install {}", packages.join(" "));
-    cmd!(sh, "{program} {prefix...} update -o DPkg::Lock::Timeout=600").run().context("apt-get update")?;
-    let recommends: &[&str] = if no_recommends { &["--no-install-recommends"] } else { &[] };
-    cmd!(sh, "{program} {prefix...} install -y -o DPkg::Lock::Timeout=600 {recommends...} {packages...}")
-        .env("DEBIAN_FRONTEND", "noninteractive")
+    cmd!(sh, "{program} {prefix...} update -o DPkg::Lock::Timeout=600")
         .run()
-        .with_context(|| format!("apt-get install {}", packages.join(" ")))
+        .context("apt-get update")?;
+    let recommends: &[&str] = if no_recommends { &["--no-install-recommends"] } else { &[] };
+    cmd!(
+        sh,
+        "{program} {prefix...} install -y -o DPkg::Lock::Timeout=600 {recommends...} {packages...}"
+    )
+    .env("DEBIAN_FRONTEND", "noninteractive")
+    .run()
+    .with_context(|| format!("apt-get install {}", packages.join(" ")))
 }
 
 fn is_root(sh: &Shell) -> bool {

@@ -50,7 +50,8 @@ impl WasmEnv {
 }
 
 /// Variables a wasm mode may set; cleared before applying a mode and for native tool builds.
-pub const MODE_VARS: [&str; 4] = ["RUSTUP_TOOLCHAIN", "RUSTC_BOOTSTRAP", "CARGO_UNSTABLE_BUILD_STD", "CARGO_TARGET_DIR"];
+pub const MODE_VARS: [&str; 4] =
+    ["RUSTUP_TOOLCHAIN", "RUSTC_BOOTSTRAP", "CARGO_UNSTABLE_BUILD_STD", "CARGO_TARGET_DIR"];
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -65,13 +66,17 @@ pub fn detect(sh: &Shell) -> Result<WasmEnv> {
             }
             bail!("WASM_MODE_FORCE=rustup but `rustup target add {WASM_TARGET}` failed");
         }
-        Some(other) if !other.is_empty() => bail!("WASM_MODE_FORCE must be `rustup` or `debian`, not {other:?}"),
+        Some(other) if !other.is_empty() => {
+            bail!("WASM_MODE_FORCE must be `rustup` or `debian`, not {other:?}")
+        }
         _ => {}
     }
     if rustup_target_ready(sh) || rustup_add_target(sh) {
         Ok(rustup_env())
     } else {
-        eprintln!("xtask: the rustup wasm32 target is not available; using Debian's rustc-web (debian mode)");
+        eprintln!(
+            "xtask: the rustup wasm32 target is not available; using Debian's rustc-web (debian mode)"
+        );
         debian(sh)
     }
 }
@@ -82,19 +87,35 @@ fn rustup_env() -> WasmEnv {
 
 /// Builds the debian-mode environment, installing the packages and toolchain link if needed.
 pub fn debian(sh: &Shell) -> Result<WasmEnv> {
-    let ready = ["/usr/bin/rustc", "/usr/bin/lld-22", "/usr/bin/cargo-clippy", "/usr/lib/rustlib/src/rust/library"]
-        .iter()
-        .all(|path| std::path::Path::new(path).exists());
+    let ready = [
+        "/usr/bin/rustc",
+        "/usr/bin/lld-22",
+        "/usr/bin/cargo-clippy",
+        "/usr/lib/rustlib/src/rust/library",
+    ]
+    .iter()
+    .all(|path| std::path::Path::new(path).exists());
     if !ready {
         tools::apt_install(
             sh,
-            &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22", "rust-web-clippy", "rustfmt-web"],
+            &[
+                "rustc-web",
+                "cargo-web",
+                "rust-web-src",
+                "rust-web-llvm",
+                "lld-22",
+                "rust-web-clippy",
+                "rustfmt-web",
+            ],
             true,
         )?;
     }
-    let toolchains = cmd!(sh, "rustup toolchain list").read().context("listing rustup toolchains")?;
+    let toolchains =
+        cmd!(sh, "rustup toolchain list").read().context("listing rustup toolchains")?;
     if !toolchains.lines().any(|line| line.starts_with("debian-web")) {
-        cmd!(sh, "rustup toolchain link debian-web /usr").run().context("linking Debian's rustc-web")?;
+        cmd!(sh, "rustup toolchain link debian-web /usr")
+            .run()
+            .context("linking Debian's rustc-web")?;
     }
     Ok(WasmEnv {
         mode: WasmMode::Debian,
@@ -104,7 +125,10 @@ pub fn debian(sh: &Shell) -> Result<WasmEnv> {
             ("RUSTC_BOOTSTRAP", "1".to_owned()),
             ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort".to_owned()),
             // Keep debian-mode artifacts apart so the two modes do not invalidate each other.
-            ("CARGO_TARGET_DIR", crate::project_root().join("target/debian-web").display().to_string()),
+            (
+                "CARGO_TARGET_DIR",
+                crate::project_root().join("target/debian-web").display().to_string(),
+            ),
         ],
     })
 }
@@ -135,7 +159,9 @@ fn rustup_add_target(sh: &Shell) -> bool {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return status.success() && rustup_target_ready(sh),
-            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -1,55 +1,64 @@
-//! `regauth`: the command-line shell around regauth-core. Reads files, prints, sets exit codes;
-//! all analysis happens in the core.
+//! `regauth`: the command-line shell around regauth-core. Reads files, prints, sets exit
+//! codes; all analysis happens in the core.
+//!
+//! Exit codes: 0 = done, nothing failed; 1 = a failure was found or an assertion failed;
+//! 2 = regauth could not run (bad arguments, unreadable input). A broken pipe exits 0.
 
+mod args;
+mod exchanges;
+mod input;
+
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
 
-/// Explain what happened when a container client authenticated to an image registry.
-///
-/// Feed it a recorded session (HAR from a browser, mitmproxy, Charles, Playwright..., or a
-/// mitmproxy flow file) and it rebuilds the token-auth sequence per registry and repository,
-/// marks the step that failed and says why.
-#[derive(Debug, Parser)]
-#[command(name = "regauth", version, about, long_about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use args::{Cli, Command};
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// List the HTTP exchanges read from captures (planned).
-    Exchanges,
-    /// Rebuild the auth sessions, findings, clocks and tokens of captures (planned).
-    Analyze,
-    /// Assert properties of recorded sessions for CI; exit 0 pass, 1 fail, 2 cannot run (planned).
-    Check,
-    /// Decode and verify one registry token (planned).
-    Token,
-    /// Write a copy of a capture with secrets removed (planned).
-    Redact,
-    /// Print the auth sequence as a Mermaid or SVG diagram (planned).
-    Diagram,
-    /// Print the long explanation of a finding code (planned).
-    Explain,
+/// What a command asks `main` to exit with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    Failure,
+    Error,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Exchanges
-        | Command::Analyze
+    let result = match &cli.command {
+        Command::Exchanges(args) => exchanges::run(args),
+        Command::Analyze
         | Command::Check
         | Command::Token
         | Command::Redact
         | Command::Diagram
-        | Command::Explain => {
-            #[expect(clippy::print_stderr, reason = "the CLI reports to the user")]
-            {
-                eprintln!("regauth: this command is not available yet");
-            }
+        | Command::Explain => Err(anyhow::anyhow!("this command is not available yet")),
+    };
+    match result {
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Failure) => ExitCode::from(1),
+        Ok(Status::Error) => ExitCode::from(2),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            report_error(&err);
             ExitCode::from(2)
         }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints the error once, with one `cause:` line per link of the chain (ruff's style).
+fn report_error(err: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "regauth: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  cause: {cause}");
     }
 }

@@ -21,8 +21,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod analysis;
 pub mod capture;
 pub mod model;
+pub mod protocol;
+pub mod report;
+pub mod secret;
+pub mod token;
 pub mod units;
 
 pub use capture::{Capture, CaptureError, Input, InputProblem};

@@ -39,6 +39,9 @@ pub struct Exchange {
     pub tls: Option<TlsInfo>,
     /// Why the exchange did not complete (connection refused, TLS failure, aborted response).
     pub error: Option<String>,
+    /// The recorder's name for the connection the exchange used (HAR `connection`), so
+    /// exchanges that shared a connection (and so its TLS session and credentials) can be grouped.
+    pub connection: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -172,6 +175,9 @@ pub enum BodyData {
     Base64(Bytes),
     /// Text that HAR producers wrote one character per byte (Latin-1 style) for binary data.
     Latin1Text(Bytes),
+    /// The body text as a JSON string literal, quotes and escapes included (a slice of a HAR
+    /// file): the escapes are undone on demand, so reading the file never copies the text.
+    JsonEscapedText(Bytes),
 }
 
 impl Body {
@@ -181,6 +187,9 @@ impl Body {
             BodyData::Absent => Ok(Cow::Borrowed(&[])),
             BodyData::Raw(bytes) => Ok(Cow::Borrowed(bytes)),
             BodyData::Base64(text) => decode_base64_lenient(text).map(Cow::Owned),
+            BodyData::JsonEscapedText(literal) => {
+                Ok(Cow::Owned(crate::capture::json_string::unescape(literal).into_bytes()))
+            }
             BodyData::Latin1Text(text) => match std::str::from_utf8(text) {
                 Ok(text) if text.chars().all(|ch| (ch as u32) < 256) => {
                     Ok(Cow::Owned(text.chars().map(|ch| ch as u8).collect()))
@@ -243,4 +252,16 @@ pub struct TlsInfo {
     pub client_certificates: Vec<Bytes>,
     /// Why the handshake failed, when it did.
     pub error: Option<String>,
+    /// What the recorder said about the server's leaf certificate when it kept no DER
+    /// (Playwright HAR `_securityDetails`); `None` when `server_certificates` is the source.
+    pub server_certificate_summary: Option<CertificateSummary>,
+}
+
+/// A server certificate as a recorder summarised it, without the certificate itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateSummary {
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
 }

@@ -46,13 +46,17 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
             dragging.set(false);
-            if let Some(file) = event.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0)) {
+            if let Some(file) =
+                event.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0))
+            {
                 start_read(file);
             }
         })
     };
     let onchange = Callback::from(move |event: Event| {
-        let Some(input) = event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok()) else {
+        let Some(input) =
+            event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+        else {
             return;
         };
         if let Some(file) = input.files().and_then(|files| files.get(0)) {

@@ -6,6 +6,7 @@
 
 pub mod content_encoding;
 pub mod har;
+pub(crate) mod json_string;
 pub mod mitm;
 mod sniff;
 

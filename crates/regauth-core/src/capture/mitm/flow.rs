@@ -170,6 +170,9 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<De
         Some(item) => decode_connection(item, version, Leg::Client, ctx),
         None => Connection::default(),
     };
+    // Flows that went over the same upstream connection share its id (mitmproxy's
+    // `server_conn.id`); without one, the client's connection is the next best grouping.
+    let connection = server.id.take().or_else(|| client.id.take());
     let server_address = server.peername.take();
     let client_address = client.peername.take();
     let tls = tls_info(server, client);
@@ -188,6 +191,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<De
         client_address,
         tls,
         error,
+        connection,
     })))
 }
 
@@ -449,6 +453,8 @@ enum Leg {
 /// The parts of a connection dict regauth uses.
 #[derive(Default)]
 struct Connection {
+    /// mitmproxy's id of the connection (a UUID), shared by the flows that used it.
+    id: Option<String>,
     /// `ip:port` of the remote end.
     peername: Option<String>,
     /// TLS was wanted on this connection (`tls`).
@@ -484,6 +490,7 @@ fn decode_connection(
     // the first slot, and the second (`address`, used for the server SNI only) stays empty.
     let fields = item.dict().and_then(|dict| {
         dict.fields([
+            "id",
             peername_key,
             "address",
             "tls",
@@ -498,6 +505,7 @@ fn decode_connection(
         ])
     });
     let [
+        id,
         peername,
         address,
         tls,
@@ -532,6 +540,7 @@ fn decode_connection(
         cipher: optional_text(ctx, cipher, "cipher"),
         alpn: optional_text(ctx, alpn, "alpn"),
         error: optional_text(ctx, error, "error"),
+        id: optional_text(ctx, id, "id"),
         ..Connection::default()
     };
     connection.peername =
@@ -657,6 +666,8 @@ fn tls_info(server: Connection, client: Connection) -> Option<TlsInfo> {
         server_certificates,
         client_certificates,
         error: leg.error,
+        // mitmproxy keeps the certificates themselves, so there is nothing to summarise.
+        server_certificate_summary: None,
     })
 }
 

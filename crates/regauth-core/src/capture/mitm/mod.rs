@@ -364,6 +364,7 @@ mod tests {
             (
                 "server_conn",
                 d(vec![
+                    ("id", s("5e1f0000-0000-4000-8000-000000000001")),
                     ("address", T::L(vec![s("registry.example"), T::I(443)])),
                     ("peername", T::L(vec![s("2001:db8::1"), T::I(443), T::I(0), T::I(0)])),
                     ("sockname", T::L(vec![s("10.0.0.2"), T::I(50000)])),
@@ -443,8 +444,8 @@ mod tests {
         }
         writeln!(
             out,
-            "  server {:?} client {:?} error {:?}",
-            exchange.server_address, exchange.client_address, exchange.error
+            "  server {:?} client {:?} connection {:?} error {:?}",
+            exchange.server_address, exchange.client_address, exchange.connection, exchange.error
         )
         .unwrap();
         if let Some(tls) = &exchange.tls {
@@ -487,7 +488,7 @@ mod tests {
                 #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
-                  server Some("[2001:db8::1]:443") client Some("127.0.0.1:40000") error None
+                  server Some("[2001:db8::1]:443") client Some("127.0.0.1:40000") connection Some("5e1f0000-0000-4000-8000-000000000001") error None
                   tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [5] client certs [] error None
             "#]],
         );
@@ -536,7 +537,7 @@ mod tests {
                 #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
-                  server Some("192.0.2.7:443") client Some("127.0.0.1:40000") error None
+                  server Some("192.0.2.7:443") client Some("127.0.0.1:40000") connection None error None
                   tls established true sni Some("registry.example") version Some("TLSv1.2") cipher Some("ECDHE-RSA-AES128-GCM-SHA256") alpn None server certs [] client certs [] error None
             "#]],
         );
@@ -590,8 +591,8 @@ mod tests {
                 producer: Some("mitmproxy flow formats 13, 21")
                 problem: test.flow: entry 0 (byte 0): skipped 3 of: tcp flow, the first here: regauth reads HTTP flows only
                 problem: test.flow: entry 1 (byte 46): skipped a flow in format version 13 (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
-                problem: test.flow: entry 3 (byte 1214): skipped a dns flow: regauth reads HTTP flows only
-                problem: test.flow: entry 5 (byte 2381): skipped a flow in format version (0, 11) (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
+                problem: test.flow: entry 3 (byte 1259): skipped a dns flow: regauth reads HTTP flows only
+                problem: test.flow: entry 5 (byte 2471): skipped a flow in format version (0, 11) (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
             "#]],
         );
     }
@@ -611,7 +612,7 @@ mod tests {
         expect![[r#"
             [
                 "test.flow: entry 0 (byte 0): flow format version 22 is newer than regauth knows (21); read as version 21",
-                "test.flow: entry 2 (byte 3348): this flow was modified in mitmproxy after it was recorded; regauth reads the modified version (the recorded original is in its `backup`)",
+                "test.flow: entry 2 (byte 3483): this flow was modified in mitmproxy after it was recorded; regauth reads the modified version (the recorded original is in its `backup`)",
             ]
         "#]]
         .assert_debug_eq(&messages);
@@ -639,23 +640,23 @@ mod tests {
             &damaged,
             expect![[r#"
                 producer: Some("mitmproxy flow format 21")
-                #6 source 3 offset Some(5260): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at None
+                #6 source 3 offset Some(5485): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at None
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until None
-                  server None client Some("127.0.0.1:40000") error Some("unknown error")
+                  server None client Some("127.0.0.1:40000") connection Some("5e1f0000-0000-4000-8000-000000000001") error Some("unknown error")
                   tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [] client certs [] error None
                 problem: test.flow: entry 0 (byte 92): flow 0 skipped: request.port: not between 0 and 65535
-                problem: test.flow: entry 1 (byte 1355): flow 1 skipped: request.headers: header field is not a [name, value] pair
-                problem: test.flow: entry 2 (byte 2315): flow 2 skipped: request.method: expected a string, found an integer
-                problem: test.flow: entry 3 (byte 3744): flow 3 skipped: response.status_code: expected an integer, found a text string
-                problem: test.flow: entry 4 (byte 4450): flow 4 skipped: flow has no `request` field
-                problem: test.flow: entry 5 (byte 5242): flow 5 skipped: flow has no `version` field
-                problem: test.flow: entry 6 (byte 5595): request.timestamp_start: expected a number, found a text string
-                problem: test.flow: entry 6 (byte 5906): response.timestamp_end inf is not a usable point in time
-                problem: test.flow: entry 6 (byte 5921): flow error has no `msg`
-                problem: test.flow: entry 6 (byte 6019): server_conn.peername: expected a string, found an integer
-                problem: test.flow: entry 6 (byte 6228): server_conn certificate 0 is neither PEM nor DER; ignored
-                problem: test.flow: entry 7 (byte 6380): flow 7 is a list, not a dict; skipped
+                problem: test.flow: entry 1 (byte 1400): flow 1 skipped: request.headers: header field is not a [name, value] pair
+                problem: test.flow: entry 2 (byte 2405): flow 2 skipped: request.method: expected a string, found an integer
+                problem: test.flow: entry 3 (byte 3879): flow 3 skipped: response.status_code: expected an integer, found a text string
+                problem: test.flow: entry 4 (byte 4630): flow 4 skipped: flow has no `request` field
+                problem: test.flow: entry 5 (byte 5467): flow 5 skipped: flow has no `version` field
+                problem: test.flow: entry 6 (byte 5820): request.timestamp_start: expected a number, found a text string
+                problem: test.flow: entry 6 (byte 6131): response.timestamp_end inf is not a usable point in time
+                problem: test.flow: entry 6 (byte 6146): flow error has no `msg`
+                problem: test.flow: entry 6 (byte 6289): server_conn.peername: expected a string, found an integer
+                problem: test.flow: entry 6 (byte 6498): server_conn certificate 0 is neither PEM nor DER; ignored
+                problem: test.flow: entry 7 (byte 6650): flow 7 is a list, not a dict; skipped
             "#]],
         );
     }
@@ -675,11 +676,11 @@ mod tests {
                             1,
                         ),
                         byte_offset: Some(
-                            1122,
+                            1167,
                         ),
                         line_column: None,
                     },
-                    message: "flow 1 is cut off: input ends early: item declares 1116 bytes and a type tag but only 1107 bytes remain (the file is truncated)",
+                    message: "flow 1 is cut off: input ends early: item declares 1161 bytes and a type tag but only 1152 bytes remain (the file is truncated)",
                 },
             ]
         "#]]

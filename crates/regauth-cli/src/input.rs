@@ -1,0 +1,38 @@
+//! Reading capture files (or stdin) into core inputs, and reporting what could not be read.
+
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use regauth_core::capture::{self, Capture, CaptureError, Input};
+
+pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>> {
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in files {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
+            inputs.push(Input::new("<stdin>", bytes));
+        } else {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            inputs.push(Input::new(path.display().to_string(), bytes));
+        }
+    }
+    Ok(inputs)
+}
+
+/// Reads the files into one capture. Inputs regauth cannot use at all are returned as errors;
+/// located problems (skipped entries, truncation) are printed as warnings.
+pub fn read_capture(files: &[PathBuf]) -> Result<(Capture, Vec<CaptureError>)> {
+    let inputs = read_inputs(files)?;
+    let (capture, errors) = capture::read(&inputs);
+    let mut stderr = std::io::stderr().lock();
+    for problem in &capture.problems {
+        let _ = writeln!(stderr, "regauth: warning: {problem}");
+    }
+    for error in &errors {
+        let _ = writeln!(stderr, "regauth: error: {error}");
+    }
+    Ok((capture, errors))
+}

@@ -1,0 +1,245 @@
+//! What each exchange is in the auth protocol: a registry API call, a token request, a
+//! Docker Engine API call, a storage download a registry redirected to, or something else.
+//!
+//! Token endpoints are recognised by the realms that registries name in their challenges
+//! (so any realm path works), and only then by shape (`service=`/`scope=` parameters or an
+//! OAuth2 `grant_type` form), for captures that start after the challenge.
+
+use std::collections::HashMap;
+
+use crate::capture::Capture;
+use crate::model::{Exchange, Request};
+use crate::protocol::{
+    Authorization, Challenge, ChallengeProblem, EngineApiCall, TokenRequest, is_engine_api_path,
+    parse_authorization, parse_challenges, parse_token_request,
+};
+
+/// The credential a registry request carried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestAuth {
+    None,
+    Basic { username: String },
+    Bearer { token: String },
+    Other { scheme: String },
+}
+
+#[derive(Clone, Debug)]
+pub enum Role {
+    Registry {
+        authority: String,
+        repository: Option<String>,
+        auth: RequestAuth,
+    },
+    Token {
+        request: Box<TokenRequest>,
+    },
+    EngineApi {
+        call: EngineApiCall,
+    },
+    /// A download from the target of a registry's redirect (`redirected_by` is that exchange).
+    Storage {
+        redirected_by: usize,
+    },
+    Other,
+}
+
+/// A registry challenge, with where it came from.
+#[derive(Clone, Debug)]
+pub struct SeenChallenge {
+    pub exchange: usize,
+    pub authority: String,
+    pub challenges: Vec<Challenge>,
+    pub problems: Vec<ChallengeProblem>,
+}
+
+impl SeenChallenge {
+    pub fn bearer(&self) -> Option<&Challenge> {
+        self.challenges.iter().find(|challenge| challenge.is_bearer())
+    }
+    pub fn basic(&self) -> Option<&Challenge> {
+        self.challenges.iter().find(|challenge| challenge.is_basic())
+    }
+}
+
+pub struct Classified {
+    pub roles: Vec<Role>,
+    /// Challenges by exchange index.
+    pub challenges: HashMap<usize, SeenChallenge>,
+}
+
+pub fn classify(capture: &Capture) -> Classified {
+    let exchanges = &capture.exchanges;
+    let mut challenges = HashMap::new();
+    let mut realms: Vec<String> = Vec::new();
+    for exchange in exchanges {
+        let Some(response) = &exchange.response else { continue };
+        let values: Vec<&str> = response.headers.get_all("www-authenticate").collect();
+        if values.is_empty() {
+            continue;
+        }
+        let (parsed, problems) = parse_challenges(values);
+        for challenge in &parsed {
+            if let Some(realm) = challenge.realm().filter(|_| challenge.is_bearer()) {
+                let base = url_base(realm);
+                if !realms.contains(&base) {
+                    realms.push(base);
+                }
+            }
+        }
+        challenges.insert(
+            exchange.index,
+            SeenChallenge {
+                exchange: exchange.index,
+                authority: exchange.request.authority(),
+                challenges: parsed,
+                problems,
+            },
+        );
+    }
+
+    let mut redirects: HashMap<String, usize> = HashMap::new();
+    let mut roles = Vec::with_capacity(exchanges.len());
+    for exchange in exchanges {
+        let request = &exchange.request;
+        let base = url_base(&request.url());
+        let role = if let Some(&redirected_by) = redirects.get(&request.url()) {
+            Role::Storage { redirected_by }
+        } else if realms.contains(&base) || looks_like_token_request(request) {
+            Role::Token { request: Box::new(parse_token_request(request)) }
+        } else if let Some(call) = is_engine_api_path(request.path_only()) {
+            Role::EngineApi { call }
+        } else if let Some(repository) = registry_repository(request.path_only()) {
+            Role::Registry {
+                authority: request.authority(),
+                repository,
+                auth: request_auth(request),
+            }
+        } else {
+            Role::Other
+        };
+        if matches!(role, Role::Registry { .. })
+            && let Some(location) = redirect_location(exchange)
+        {
+            redirects.insert(location, exchange.index);
+        }
+        roles.push(role);
+    }
+    Classified { roles, challenges }
+}
+
+/// `scheme://host[:port]/path` in lower-case host form, without query or fragment.
+pub fn url_base(url: &str) -> String {
+    let without_fragment = url.split('#').next().unwrap_or(url);
+    let without_query = without_fragment.split('?').next().unwrap_or(without_fragment);
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let authority = authority.to_ascii_lowercase();
+            let authority = authority
+                .strip_suffix(":443")
+                .filter(|_| scheme.eq_ignore_ascii_case("https"))
+                .or_else(|| {
+                    authority.strip_suffix(":80").filter(|_| scheme.eq_ignore_ascii_case("http"))
+                })
+                .unwrap_or(&authority);
+            let path = if path.is_empty() { "/" } else { path };
+            format!("{}://{}{}", scheme.to_ascii_lowercase(), authority, path)
+        }
+        None => without_query.to_owned(),
+    }
+}
+
+/// For `/v2/...` paths: `Some(repository)` (None for `/v2/`, `/v2/_catalog`, `/v1/_ping`).
+pub fn registry_repository(path: &str) -> Option<Option<String>> {
+    if path == "/v2" || path == "/v2/" || path == "/v1/_ping" || path == "/v2/_catalog" {
+        return Some(None);
+    }
+    let rest = path.strip_prefix("/v2/")?;
+    for marker in ["/manifests/", "/blobs/", "/tags/", "/referrers/"] {
+        if let Some(idx) = rest.find(marker) {
+            return Some(Some(rest[..idx].to_owned()));
+        }
+    }
+    Some(None)
+}
+
+fn looks_like_token_request(request: &Request) -> bool {
+    let query = request.query().unwrap_or("");
+    let has_param = |name: &str| {
+        query.split('&').any(|pair| pair.split('=').next().is_some_and(|key| key == name))
+    };
+    if request.method.eq_ignore_ascii_case("GET")
+        && has_param("service")
+        && (has_param("scope") || has_param("account"))
+    {
+        return true;
+    }
+    if request.method.eq_ignore_ascii_case("POST") && !request.path.starts_with("/v2/") {
+        let content_type = request.headers.get("content-type").unwrap_or("");
+        if content_type.contains("x-www-form-urlencoded")
+            && let Ok(body) = request.body.decoded(64 * 1024)
+        {
+            return body.starts_with(b"grant_type=")
+                || body.windows(12).any(|window| window == b"&grant_type=");
+        }
+    }
+    false
+}
+
+fn request_auth(request: &Request) -> RequestAuth {
+    match request.headers.get("authorization").map(parse_authorization) {
+        None => RequestAuth::None,
+        Some(Ok(Authorization::Basic { username, .. })) => RequestAuth::Basic { username },
+        Some(Ok(Authorization::Bearer(token))) => {
+            RequestAuth::Bearer { token: token.expose().to_owned() }
+        }
+        Some(Ok(Authorization::Other { scheme })) => RequestAuth::Other { scheme },
+        Some(Err(_)) => RequestAuth::Other { scheme: "unreadable".to_owned() },
+    }
+}
+
+/// The absolute URL a 3xx response points to.
+pub fn redirect_location(exchange: &Exchange) -> Option<String> {
+    let response = exchange.response.as_ref()?;
+    if !(300..400).contains(&response.status) {
+        return None;
+    }
+    let location = response.headers.get("location")?.trim();
+    if location.contains("://") {
+        Some(location.to_owned())
+    } else if location.starts_with("//") {
+        Some(format!("{}:{location}", exchange.request.scheme))
+    } else if location.starts_with('/') {
+        let url = exchange.request.url();
+        let base_end = url.find("://").map(|idx| idx + 3).unwrap_or(0);
+        let authority_end =
+            url[base_end..].find('/').map(|idx| idx + base_end).unwrap_or(url.len());
+        Some(format!("{}{location}", &url[..authority_end]))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories_from_registry_paths() {
+        assert_eq!(registry_repository("/v2/"), Some(None));
+        assert_eq!(
+            registry_repository("/v2/library/ubuntu/manifests/latest"),
+            Some(Some("library/ubuntu".into()))
+        );
+        assert_eq!(registry_repository("/v2/a/b/c/blobs/uploads/"), Some(Some("a/b/c".into())));
+        assert_eq!(registry_repository("/v2/x/tags/list"), Some(Some("x".into())));
+        assert_eq!(registry_repository("/token"), None);
+    }
+
+    #[test]
+    fn url_bases_compare_realms() {
+        assert_eq!(url_base("HTTPS://Auth.Example:443/token?x=1"), "https://auth.example/token");
+        assert_eq!(url_base("http://a:8080/t#f"), "http://a:8080/t");
+        assert_eq!(url_base("https://a"), "https://a/");
+    }
+}

@@ -1,0 +1,262 @@
+//! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
+//!
+//! ```text
+//!  exchanges ──► classify (registry / token / engine / storage)
+//!                   │
+//!                   ▼
+//!            assign to sessions (registry + repository; pings adopted by the
+//!                   │            session whose token request follows them)
+//!                   ▼
+//!            per-session state machine ──► steps 1–6, verdicts, outcome
+//!                   │
+//!                   ▼
+//!            clocks (Date, iat) ──► token checks ──► findings
+//! ```
+//!
+//! Time is never read from the machine: validity is judged against the capture's clocks.
+
+pub mod classify;
+pub mod clock;
+pub mod findings;
+mod session;
+mod tokens;
+
+use std::collections::HashMap;
+
+use crate::capture::Capture;
+use crate::protocol::{Credential, TokenRequest, TokenResponse};
+use crate::secret::Secret;
+use crate::token::{DecodedToken, SignatureCheck};
+
+pub use findings::{CODES, CodeInfo, Finding, Severity, explain};
+
+/// The six steps of registry token authentication. The single source of their numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// 1: the client tries the registry.
+    TryRegistry = 1,
+    /// 2: the registry answers 401 with a challenge.
+    Challenge = 2,
+    /// 3: the client asks the token service (realm) for a token.
+    TokenRequest = 3,
+    /// 4: the token service answers.
+    TokenResponse = 4,
+    /// 5: the client retries with credentials (Bearer token, or Basic for Basic-auth registries).
+    AuthorizedRetry = 5,
+    /// 6: the registry checks the credentials and serves, or refuses.
+    RegistryVerdict = 6,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::TryRegistry,
+        Step::Challenge,
+        Step::TokenRequest,
+        Step::TokenResponse,
+        Step::AuthorizedRetry,
+        Step::RegistryVerdict,
+    ];
+
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::TryRegistry => "client tries the registry",
+            Step::Challenge => "registry challenges (401 + WWW-Authenticate)",
+            Step::TokenRequest => "client asks the token service",
+            Step::TokenResponse => "token service answers",
+            Step::AuthorizedRetry => "client retries with credentials",
+            Step::RegistryVerdict => "registry checks and serves",
+        }
+    }
+}
+
+/// Settings of one analysis. Time is not among them: the capture supplies its own clocks.
+#[derive(Clone, Debug)]
+pub struct AnalysisConfig {
+    /// A clock further off than this (seconds, beyond its uncertainty) is a `clock-skew` finding.
+    pub max_clock_skew_s: f64,
+    /// Extra trust anchors (DER) for token signature checks.
+    pub trusted_roots_der: Vec<Vec<u8>>,
+}
+
+impl Default for AnalysisConfig {
+    /// Clock skew beyond 10 s (well under distribution's 60 s leeway) and no extra roots.
+    fn default() -> AnalysisConfig {
+        AnalysisConfig { max_clock_skew_s: 10.0, trusted_roots_der: Vec::new() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Incomplete,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// Token authentication (steps 1–6).
+    Bearer,
+    /// HTTP Basic straight to the registry (no steps 3–4).
+    Basic,
+    /// The registry asked for nothing.
+    None,
+}
+
+impl AuthScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthScheme::Bearer => "bearer",
+            AuthScheme::Basic => "basic",
+            AuthScheme::None => "none",
+        }
+    }
+}
+
+/// The exchanges behind one step of a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepExchanges {
+    pub step: Step,
+    pub exchanges: Vec<usize>,
+}
+
+/// One auth sequence: a registry and a repository (or the registry as a whole: `/v2/`, login).
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// `host[:port]` of the registry.
+    pub registry: String,
+    pub repository: Option<String>,
+    pub scheme: AuthScheme,
+    /// Token realm and service named by the registry's challenge, when it used token auth.
+    pub realm: Option<String>,
+    pub service: Option<String>,
+    pub outcome: Outcome,
+    /// Step of the first answer that made the session fail (in its final failing run).
+    pub failed_step: Option<Step>,
+    /// Exchange whose answer made the session fail.
+    pub failed_exchange: Option<usize>,
+    pub steps: Vec<StepExchanges>,
+    /// Every exchange of the session (steps plus related ones such as storage downloads).
+    pub exchanges: Vec<usize>,
+    /// What the session was waiting for when the capture ended, if it did not finish.
+    pub expected_next: Option<&'static str>,
+}
+
+/// What one clock says relative to the capture clock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockEstimate {
+    pub host: String,
+    pub role: ClockRole,
+    /// That clock minus the capture clock, seconds (midpoint of the interval).
+    pub offset_s: f64,
+    /// Half the width of the interval the offset lies in.
+    pub uncertainty_s: f64,
+    pub observations: usize,
+    pub exchanges: Vec<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClockRole {
+    /// A registry's `Date` header.
+    Registry,
+    /// A token service's `Date` header.
+    TokenService,
+    /// A token issuer's `iat` / `issued_at`.
+    TokenIssuer,
+    /// A storage host a registry redirected to.
+    Storage,
+}
+
+impl ClockRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockRole::Registry => "registry",
+            ClockRole::TokenService => "token-service",
+            ClockRole::TokenIssuer => "token-issuer",
+            ClockRole::Storage => "storage",
+        }
+    }
+}
+
+/// A token the capture shows being issued, with what happened to it.
+#[derive(Clone, Debug)]
+pub struct TokenRecord {
+    /// The token response exchange that issued it.
+    pub issued_by: usize,
+    pub session: Option<usize>,
+    /// The raw token (masked unless the caller reveals it).
+    pub raw: Secret,
+    pub decoded: DecodedToken,
+    pub request: TokenRequest,
+    pub response: TokenResponse,
+    /// `expires_in` as clients use it (absent → 60, below 60 → 60).
+    pub effective_lifetime_s: i64,
+    pub signature: SignatureCheck,
+    /// Exchanges that sent it as `Authorization: Bearer`.
+    pub uses: Vec<usize>,
+    /// Of those, the ones the registry refused (401/403).
+    pub rejected_uses: Vec<usize>,
+    /// Whether a refresh token came with it (masked like the token).
+    pub refresh_token: Option<Secret>,
+}
+
+impl TokenRecord {
+    pub fn credential_kind(&self) -> &'static str {
+        match &self.request.credential {
+            Credential::Anonymous => "anonymous",
+            Credential::Basic { .. } => "basic",
+            Credential::Password { .. } => "oauth2-password",
+            Credential::RefreshToken(_) => "oauth2-refresh-token",
+            Credential::Bearer(_) => "bearer",
+        }
+    }
+}
+
+/// Everything regauth concluded about a capture.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub outcome: Outcome,
+    pub sessions: Vec<Session>,
+    pub findings: Vec<Finding>,
+    pub clocks: Vec<ClockEstimate>,
+    pub tokens: Vec<TokenRecord>,
+    /// Exchange index → session index.
+    pub session_of_exchange: HashMap<usize, usize>,
+}
+
+/// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
+pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
+    let classified = classify::classify(capture);
+    let mut built = session::build(capture, &classified);
+    let clocks = tokens::estimate_clocks(capture, &classified, &built);
+    let mut findings = built.findings.split_off(0);
+    tokens::judge_tokens(capture, config, &classified, &mut built, &clocks, &mut findings);
+    tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
+    let findings = findings::merge(findings);
+    let outcome = if built.sessions.iter().any(|session| session.outcome == Outcome::Failure) {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    };
+    Analysis {
+        outcome,
+        sessions: built.sessions,
+        findings,
+        clocks,
+        tokens: built.tokens,
+        session_of_exchange: built.session_of_exchange,
+    }
+}

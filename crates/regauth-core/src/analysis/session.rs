@@ -1,0 +1,844 @@
+//! Sessions: which exchanges belong to which registry + repository, and the state machine
+//! that walks each session's exchanges in capture order and names its steps and outcome.
+//!
+//! Hand-written because it is the product: no crate knows the registry auth sequence.
+
+use std::collections::HashMap;
+
+use super::classify::{Classified, RequestAuth, Role, SeenChallenge, url_base};
+use super::findings::{Finding, Severity};
+use super::{AuthScheme, Outcome, Session, Step, StepExchanges, TokenRecord};
+use crate::capture::Capture;
+use crate::model::Exchange;
+use crate::protocol::{Credential, TokenRequest, parse_token_response, rate_limit};
+use crate::secret::Secret;
+use crate::token::{SignatureCheck, decode_token, verify_signature};
+
+/// Why an answer made a session fail.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailCause {
+    /// No HTTP answer at all (refused, TLS failure, aborted).
+    Connection {
+        error: String,
+    },
+    /// The token service refused the credentials (401/403).
+    TokenDenied {
+        anonymous: bool,
+        status: u16,
+    },
+    /// The token service answered something else than a token.
+    TokenServiceError {
+        status: u16,
+        oauth_post: bool,
+    },
+    /// A 401 without a usable challenge.
+    NoChallenge {
+        status: u16,
+    },
+    /// 403 to a request without credentials.
+    Forbidden,
+    /// The token lacks the action (`error="insufficient_scope"`).
+    InsufficientScope {
+        token: Option<usize>,
+    },
+    /// The registry refused the token itself (`error="invalid_token"` or a bare 401).
+    InvalidToken {
+        token: Option<usize>,
+    },
+    /// A Basic-auth registry refused the credentials.
+    BasicDenied,
+    RateLimited {
+        status: u16,
+    },
+    ServerError {
+        status: u16,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The registry served (or the request was otherwise fine for auth).
+    Ok,
+    /// The normal 401 challenge to a request without credentials.
+    Challenge,
+    /// A token was handed out; the session goes on.
+    TokenIssued,
+    /// Nothing to judge (no answer recorded, related download, ...).
+    Neutral,
+    Fail {
+        step: Step,
+        cause: FailCause,
+    },
+}
+
+/// What a session waits for next (the rustls/quinn "Expect*" style); transitions consume self.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    ExpectFirstRequest,
+    /// Challenged with Bearer: the client should ask the realm.
+    ExpectTokenRequest,
+    /// Challenged with Basic: the client should retry with credentials.
+    ExpectBasicRetry,
+    /// Holding a token: the client should retry with it.
+    ExpectAuthorizedRetry,
+    /// The registry served; more requests may follow.
+    Serving,
+    /// Refused; a retry or re-authentication may follow.
+    ExpectRecovery,
+}
+
+impl State {
+    fn next(self, verdict: &Verdict, scheme: AuthScheme) -> State {
+        match verdict {
+            Verdict::Ok => State::Serving,
+            Verdict::Challenge if scheme == AuthScheme::Basic => State::ExpectBasicRetry,
+            Verdict::Challenge => State::ExpectTokenRequest,
+            Verdict::TokenIssued => State::ExpectAuthorizedRetry,
+            Verdict::Neutral => self,
+            Verdict::Fail { .. } => State::ExpectRecovery,
+        }
+    }
+
+    fn expectation(self) -> Option<&'static str> {
+        match self {
+            State::ExpectFirstRequest => Some("a registry request (step 1)"),
+            State::ExpectTokenRequest => Some("the client to ask the token service (step 3)"),
+            State::ExpectBasicRetry => Some("the client to retry with Basic credentials (step 5)"),
+            State::ExpectAuthorizedRetry => Some("the client to retry with its token (step 5)"),
+            State::Serving => None,
+            State::ExpectRecovery => Some("a retry or re-authentication after the refusal"),
+        }
+    }
+}
+
+pub struct Built {
+    pub sessions: Vec<Session>,
+    pub tokens: Vec<TokenRecord>,
+    pub findings: Vec<Finding>,
+    pub session_of_exchange: HashMap<usize, usize>,
+    pub verdicts: HashMap<usize, Verdict>,
+    /// Registry authority → the service its challenges name.
+    pub registry_service: HashMap<String, String>,
+    /// Invalid-token refusals to be explained once clocks are known: (session, exchange, token, final).
+    pub invalid_token_refusals: Vec<(usize, usize, Option<usize>, bool)>,
+}
+
+type SessionKey = (String, Option<String>);
+
+pub fn build(capture: &Capture, classified: &Classified) -> Built {
+    let exchanges = &capture.exchanges;
+    let mut registry_service: HashMap<String, String> = HashMap::new();
+    let mut challenge_list: Vec<&SeenChallenge> = classified.challenges.values().collect();
+    challenge_list.sort_by_key(|seen| seen.exchange);
+    for seen in &challenge_list {
+        if let Some(service) = seen.bearer().and_then(|challenge| challenge.service()) {
+            registry_service.entry(seen.authority.clone()).or_insert_with(|| service.to_owned());
+        }
+    }
+
+    // 1. Which session each exchange belongs to.
+    let mut key_of: Vec<Option<SessionKey>> = vec![None; exchanges.len()];
+    let mut deferred_pings = Vec::new();
+    for (idx, role) in classified.roles.iter().enumerate() {
+        match role {
+            Role::Registry { authority, repository: None, auth: RequestAuth::None } => {
+                deferred_pings.push((idx, authority.clone()));
+            }
+            Role::Registry { authority, repository, .. } => {
+                key_of[idx] = Some((authority.clone(), repository.clone()));
+            }
+            Role::Token { request } => {
+                key_of[idx] = Some(token_session_key(&exchanges[idx], request, &challenge_list));
+            }
+            _ => {}
+        }
+    }
+    for (idx, authority) in deferred_pings {
+        let next_token = (idx + 1..exchanges.len()).find(|&later| {
+            matches!(classified.roles[later], Role::Token { .. })
+                && key_of[later].as_ref().is_some_and(|(registry, _)| *registry == authority)
+        });
+        let next_repository_request = || {
+            (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
+                Role::Registry { authority: other, repository: Some(repository), .. }
+                    if *other == authority =>
+                {
+                    Some((authority.clone(), Some(repository.clone())))
+                }
+                _ => None,
+            })
+        };
+        key_of[idx] = Some(match next_token {
+            Some(token_idx) => key_of[token_idx].clone().unwrap_or((authority.clone(), None)),
+            None => next_repository_request().unwrap_or((authority.clone(), None)),
+        });
+    }
+    for (idx, role) in classified.roles.iter().enumerate() {
+        if let Role::Storage { redirected_by } = role {
+            key_of[idx] = key_of.get(*redirected_by).cloned().flatten();
+        }
+    }
+
+    // 2. Sessions in order of first appearance.
+    let mut session_index: HashMap<SessionKey, usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut keys: Vec<SessionKey> = Vec::new();
+    let mut session_of_exchange = HashMap::new();
+    for (idx, key) in key_of.iter().enumerate() {
+        let Some(key) = key else { continue };
+        let session_idx = *session_index.entry(key.clone()).or_insert_with(|| {
+            members.push(Vec::new());
+            keys.push(key.clone());
+            members.len() - 1
+        });
+        members[session_idx].push(idx);
+        session_of_exchange.insert(idx, session_idx);
+    }
+
+    let mut built = Built {
+        sessions: Vec::new(),
+        tokens: Vec::new(),
+        findings: Vec::new(),
+        session_of_exchange,
+        verdicts: HashMap::new(),
+        registry_service,
+        invalid_token_refusals: Vec::new(),
+    };
+    let mut token_by_raw: HashMap<String, usize> = HashMap::new();
+    // Tokens are issued and used across sessions, so walk all exchanges in capture order and
+    // feed each to its session's machine.
+    let mut machines: Vec<Machine> = keys
+        .iter()
+        .map(|(registry, repository)| Machine::new(registry.clone(), repository.clone()))
+        .collect();
+    for (idx, exchange) in exchanges.iter().enumerate() {
+        let Some(&session_idx) = built.session_of_exchange.get(&idx) else { continue };
+        let machine = &mut machines[session_idx];
+        let verdict = match &classified.roles[idx] {
+            Role::Registry { auth, .. } => judge_registry(
+                exchange,
+                auth,
+                classified.challenges.get(&idx),
+                &token_by_raw,
+                machine,
+            ),
+            Role::Token { request } => judge_token(
+                exchange,
+                request,
+                session_idx,
+                &mut built.tokens,
+                &mut token_by_raw,
+                machine,
+            ),
+            Role::Storage { .. } => Verdict::Neutral,
+            Role::EngineApi { .. } | Role::Other => Verdict::Neutral,
+        };
+        if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = &classified.roles[idx]
+            && let Some(&token_idx) = lookup_token(&token_by_raw, token)
+        {
+            let record = &mut built.tokens[token_idx];
+            record.uses.push(idx);
+            if let Some(status) = exchange.response.as_ref().map(|response| response.status)
+                && (status == 401 || status == 403)
+            {
+                record.rejected_uses.push(idx);
+            }
+        }
+        machine.feed(idx, &classified.roles[idx], &verdict);
+        built.verdicts.insert(idx, verdict);
+    }
+
+    for (session_idx, machine) in machines.into_iter().enumerate() {
+        let session = machine.finish(&members[session_idx], &built.verdicts);
+        let new_findings = session_findings(capture, session_idx, &session, &built);
+        built.findings.extend(new_findings);
+        collect_invalid_token_refusals(
+            session_idx,
+            &session,
+            &built.verdicts,
+            &mut built.invalid_token_refusals,
+        );
+        built.sessions.push(session);
+    }
+    built
+}
+
+fn lookup_token<'a>(token_by_raw: &'a HashMap<String, usize>, raw: &str) -> Option<&'a usize> {
+    token_by_raw.get(raw).or_else(|| token_by_raw.get(&unsigned_part(raw)))
+}
+
+/// `header.claims` of a JWT: matches a token whose signature a sanitiser replaced.
+fn unsigned_part(raw: &str) -> String {
+    let mut parts = raw.splitn(3, '.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(claims), Some(_)) => format!("{header}.{claims}"),
+        _ => raw.to_owned(),
+    }
+}
+
+/// The registry and repository a token request serves.
+fn token_session_key(
+    exchange: &Exchange,
+    request: &TokenRequest,
+    challenges: &[&SeenChallenge],
+) -> SessionKey {
+    let base = url_base(&exchange.request.url());
+    let matches_realm = |seen: &&&SeenChallenge| {
+        seen.bearer().is_some_and(|challenge| {
+            challenge.realm().is_some_and(|realm| url_base(realm) == base)
+                && match (&request.service, challenge.service()) {
+                    (Some(asked), Some(named)) => asked == named,
+                    _ => true,
+                }
+        })
+    };
+    let challenge = challenges
+        .iter()
+        .rev()
+        .filter(|seen| seen.exchange < exchange.index)
+        .find(matches_realm)
+        .or_else(|| challenges.iter().find(matches_realm));
+    let registry = match challenge {
+        Some(seen) => seen.authority.clone(),
+        None => request.service.clone().unwrap_or_else(|| exchange.request.authority()),
+    };
+    let repositories: Vec<&crate::protocol::Scope> =
+        request.scopes.iter().filter(|scope| scope.resource_type == "repository").collect();
+    let challenged_repository = challenge.and_then(|seen| {
+        seen.bearer()
+            .map(|challenge| challenge.scopes())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|scope| scope.resource_type == "repository")
+            .map(|scope| scope.name)
+    });
+    let repository = match repositories.as_slice() {
+        [] => None,
+        [only] => Some(only.name.clone()),
+        several => challenged_repository
+            .filter(|name| several.iter().any(|scope| scope.name == *name))
+            .or_else(|| {
+                several
+                    .iter()
+                    .find(|scope| scope.has_action("push"))
+                    .map(|scope| scope.name.clone())
+            })
+            .or_else(|| several.first().map(|scope| scope.name.clone())),
+    };
+    (registry, repository)
+}
+
+fn judge_registry(
+    exchange: &Exchange,
+    auth: &RequestAuth,
+    challenge: Option<&SeenChallenge>,
+    token_by_raw: &HashMap<String, usize>,
+    machine: &mut Machine,
+) -> Verdict {
+    let authorized = *auth != RequestAuth::None;
+    let Some(response) = &exchange.response else {
+        return match &exchange.error {
+            Some(error) => Verdict::Fail {
+                step: if authorized { Step::AuthorizedRetry } else { Step::TryRegistry },
+                cause: FailCause::Connection { error: error.clone() },
+            },
+            None => Verdict::Neutral,
+        };
+    };
+    if let Some(seen) = challenge {
+        if let Some(bearer) = seen.bearer() {
+            machine.scheme = AuthScheme::Bearer;
+            machine.realm = machine.realm.take().or_else(|| bearer.realm().map(str::to_owned));
+            machine.service =
+                machine.service.take().or_else(|| bearer.service().map(str::to_owned));
+        } else if seen.basic().is_some() && machine.scheme != AuthScheme::Bearer {
+            machine.scheme = AuthScheme::Basic;
+        }
+    }
+    let status = response.status;
+    let token = match auth {
+        RequestAuth::Bearer { token } => lookup_token(token_by_raw, token).copied(),
+        _ => None,
+    };
+    match status {
+        401 | 403 if !authorized => {
+            let usable = challenge.is_some_and(|seen| {
+                seen.bearer().is_some_and(|challenge| challenge.realm().is_some())
+                    || seen.basic().is_some()
+            });
+            if usable {
+                Verdict::Challenge
+            } else if status == 403 {
+                Verdict::Fail { step: Step::Challenge, cause: FailCause::Forbidden }
+            } else {
+                Verdict::Fail { step: Step::Challenge, cause: FailCause::NoChallenge { status } }
+            }
+        }
+        401 | 403 => {
+            let error =
+                challenge.and_then(|seen| seen.bearer()).and_then(|challenge| challenge.error());
+            let cause = match (auth, error) {
+                (_, Some("insufficient_scope")) => FailCause::InsufficientScope { token },
+                (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
+                (RequestAuth::Bearer { .. }, _) if status == 403 && error.is_none() => {
+                    // distribution answers 401; 403 without an error parameter is a denial
+                    // of the action (Harbor, GHCR, ECR).
+                    FailCause::InsufficientScope { token }
+                }
+                _ => FailCause::InvalidToken { token },
+            };
+            Verdict::Fail { step: Step::RegistryVerdict, cause }
+        }
+        429 => Verdict::Fail {
+            step: if authorized { Step::RegistryVerdict } else { Step::Challenge },
+            cause: FailCause::RateLimited { status },
+        },
+        500..=599 => Verdict::Fail {
+            step: if authorized { Step::RegistryVerdict } else { Step::Challenge },
+            cause: FailCause::ServerError { status },
+        },
+        _ => Verdict::Ok,
+    }
+}
+
+fn judge_token(
+    exchange: &Exchange,
+    request: &TokenRequest,
+    session_idx: usize,
+    tokens: &mut Vec<TokenRecord>,
+    token_by_raw: &mut HashMap<String, usize>,
+    machine: &mut Machine,
+) -> Verdict {
+    if machine.scheme == AuthScheme::None {
+        machine.scheme = AuthScheme::Bearer;
+    }
+    if machine.realm.is_none() {
+        machine.realm = Some(url_base(&exchange.request.url()));
+    }
+    if machine.service.is_none() {
+        machine.service = request.service.clone();
+    }
+    let Some(response) = &exchange.response else {
+        return match &exchange.error {
+            Some(error) => Verdict::Fail {
+                step: Step::TokenRequest,
+                cause: FailCause::Connection { error: error.clone() },
+            },
+            None => Verdict::Neutral,
+        };
+    };
+    let oauth_post = exchange.request.method.eq_ignore_ascii_case("POST");
+    match response.status {
+        200..=299 => {
+            let body = response.body.decoded(1 << 20).unwrap_or_default();
+            let parsed = match parse_token_response(&body) {
+                Ok(parsed) => parsed,
+                Err(_) => {
+                    return Verdict::Fail {
+                        step: Step::TokenResponse,
+                        cause: FailCause::TokenServiceError { status: response.status, oauth_post },
+                    };
+                }
+            };
+            let Some(raw) = parsed.effective_token().map(|secret| secret.expose().to_owned())
+            else {
+                return Verdict::Fail {
+                    step: Step::TokenResponse,
+                    cause: FailCause::TokenServiceError { status: response.status, oauth_post },
+                };
+            };
+            let decoded = decode_token(&raw);
+            let signature = match decoded.jwt() {
+                Some(jwt) => verify_signature(&raw, jwt, &[]),
+                None => SignatureCheck::NotChecked { reason: "not a JWT".to_owned() },
+            };
+            let token_idx = tokens.len();
+            token_by_raw.insert(raw.clone(), token_idx);
+            token_by_raw.entry(unsigned_part(&raw)).or_insert(token_idx);
+            tokens.push(TokenRecord {
+                issued_by: exchange.index,
+                session: Some(session_idx),
+                raw: Secret::new(raw),
+                decoded,
+                request: request.clone(),
+                effective_lifetime_s: parsed.effective_lifetime_s(),
+                refresh_token: parsed.refresh_token.clone(),
+                response: parsed,
+                signature,
+                uses: Vec::new(),
+                rejected_uses: Vec::new(),
+            });
+            Verdict::TokenIssued
+        }
+        401 | 403 => Verdict::Fail {
+            step: Step::TokenResponse,
+            cause: FailCause::TokenDenied {
+                anonymous: request.credential == Credential::Anonymous,
+                status: response.status,
+            },
+        },
+        429 => Verdict::Fail {
+            step: Step::TokenResponse,
+            cause: FailCause::RateLimited { status: 429 },
+        },
+        status => Verdict::Fail {
+            step: Step::TokenResponse,
+            cause: FailCause::TokenServiceError { status, oauth_post },
+        },
+    }
+}
+
+/// One session's state machine.
+struct Machine {
+    registry: String,
+    repository: Option<String>,
+    scheme: AuthScheme,
+    realm: Option<String>,
+    service: Option<String>,
+    state: State,
+    steps: Vec<StepExchanges>,
+}
+
+impl Machine {
+    fn new(registry: String, repository: Option<String>) -> Machine {
+        Machine {
+            registry,
+            repository,
+            scheme: AuthScheme::None,
+            realm: None,
+            service: None,
+            state: State::ExpectFirstRequest,
+            steps: Step::ALL
+                .iter()
+                .map(|&step| StepExchanges { step, exchanges: Vec::new() })
+                .collect(),
+        }
+    }
+
+    fn record(&mut self, step: Step, exchange: usize) {
+        if let Some(entry) = self.steps.iter_mut().find(|entry| entry.step == step) {
+            entry.exchanges.push(exchange);
+        }
+    }
+
+    fn feed(&mut self, idx: usize, role: &Role, verdict: &Verdict) {
+        match role {
+            Role::Registry { auth: RequestAuth::None, .. } => {
+                self.record(Step::TryRegistry, idx);
+                if *verdict == Verdict::Challenge
+                    || matches!(verdict, Verdict::Fail { step: Step::Challenge, .. })
+                {
+                    self.record(Step::Challenge, idx);
+                }
+            }
+            Role::Registry { .. } => {
+                self.record(Step::AuthorizedRetry, idx);
+                if !matches!(
+                    verdict,
+                    Verdict::Neutral | Verdict::Fail { step: Step::AuthorizedRetry, .. }
+                ) {
+                    self.record(Step::RegistryVerdict, idx);
+                }
+            }
+            Role::Token { .. } => {
+                self.record(Step::TokenRequest, idx);
+                if !matches!(
+                    verdict,
+                    Verdict::Neutral | Verdict::Fail { step: Step::TokenRequest, .. }
+                ) {
+                    self.record(Step::TokenResponse, idx);
+                }
+            }
+            _ => {}
+        }
+        self.state = self.state.next(verdict, self.scheme);
+    }
+
+    fn finish(self, members: &[usize], verdicts: &HashMap<usize, Verdict>) -> Session {
+        // The outcome is the last decisive verdict; the failing step is the first failure
+        // after the last success (so a recovered failure does not count).
+        let decisive: Vec<(usize, &Verdict)> = members
+            .iter()
+            .filter_map(|idx| verdicts.get(idx).map(|verdict| (*idx, verdict)))
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Ok | Verdict::Fail { .. }))
+            .collect();
+        let last_ok = decisive.iter().rposition(|(_, verdict)| **verdict == Verdict::Ok);
+        let (outcome, failed) = match decisive.last() {
+            None => (Outcome::Incomplete, None),
+            Some((_, Verdict::Ok)) => (Outcome::Success, None),
+            Some(_) => {
+                let first_failure = decisive[last_ok.map_or(0, |ok| ok + 1)..].first().and_then(
+                    |(idx, verdict)| match verdict {
+                        Verdict::Fail { step, .. } => Some((*step, *idx)),
+                        _ => None,
+                    },
+                );
+                (Outcome::Failure, first_failure)
+            }
+        };
+        Session {
+            registry: self.registry,
+            repository: self.repository,
+            scheme: self.scheme,
+            realm: self.realm,
+            service: self.service,
+            outcome,
+            failed_step: failed.map(|(step, _)| step),
+            failed_exchange: failed.map(|(_, idx)| idx),
+            steps: self.steps,
+            exchanges: members.to_vec(),
+            expected_next: if outcome == Outcome::Success {
+                None
+            } else {
+                self.state.expectation()
+            },
+        }
+    }
+}
+
+/// Whether `exchange` is in the session's final failing run (its failure stuck).
+fn is_final_failure(
+    session: &Session,
+    exchange: usize,
+    verdicts: &HashMap<usize, Verdict>,
+) -> bool {
+    session.outcome == Outcome::Failure
+        && session.failed_exchange.is_some_and(|first| exchange >= first)
+        && !session
+            .exchanges
+            .iter()
+            .any(|&idx| idx > exchange && verdicts.get(&idx) == Some(&Verdict::Ok))
+}
+
+fn collect_invalid_token_refusals(
+    session_idx: usize,
+    session: &Session,
+    verdicts: &HashMap<usize, Verdict>,
+    out: &mut Vec<(usize, usize, Option<usize>, bool)>,
+) {
+    for &idx in &session.exchanges {
+        if let Some(Verdict::Fail { cause: FailCause::InvalidToken { token }, .. }) =
+            verdicts.get(&idx)
+        {
+            out.push((session_idx, idx, *token, is_final_failure(session, idx, verdicts)));
+        }
+    }
+}
+
+fn session_findings(
+    capture: &Capture,
+    session_idx: usize,
+    session: &Session,
+    built: &Built,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let where_ = session_label(session);
+    for &idx in &session.exchanges {
+        let Some(Verdict::Fail { step, cause }) = built.verdicts.get(&idx) else { continue };
+        let final_failure = is_final_failure(session, idx, &built.verdicts);
+        let severity = if final_failure { Severity::Error } else { Severity::Warning };
+        let exchange = &capture.exchanges[idx];
+        let status = exchange.response.as_ref().map(|response| response.status);
+        let finding = |code: &'static str, severity: Severity, message: String| Finding {
+            code,
+            severity,
+            session: Some(session_idx),
+            step: Some(*step),
+            exchanges: vec![idx],
+            message,
+        };
+        let recovered =
+            if final_failure { "" } else { " The client recovered later in the session." };
+        match cause {
+            FailCause::Connection { error } if is_certificate_error(error) => findings.push(finding(
+                "tls-untrusted-certificate",
+                severity,
+                format!(
+                    "{where_}: the TLS handshake with {} failed: {error}.{}{recovered}",
+                    exchange.request.authority(),
+                    recorder_note(capture, exchange)
+                ),
+            )),
+            FailCause::Connection { error } => findings.push(finding(
+                "connection-failed",
+                severity,
+                format!("{where_}: {} {} got no answer: {error}.{recovered}", exchange.request.method, exchange.request.url()),
+            )),
+            FailCause::TokenDenied { anonymous: true, status } => findings.push(finding(
+                "anonymous-denied",
+                severity,
+                format!("{where_}: the token service refused an anonymous token request with {status}.{recovered}"),
+            )),
+            FailCause::TokenDenied { anonymous: false, status } => {
+                let who = token_request_user(&built.tokens, &classified_request(capture, idx));
+                findings.push(finding(
+                    "bad-credentials",
+                    severity,
+                    format!(
+                        "{where_}: the token service {} answered {status} to the credentials{who}: the password (or token) was refused.{recovered}",
+                        exchange.request.authority()
+                    ),
+                ));
+            }
+            FailCause::TokenServiceError { status, oauth_post } => {
+                // containerd's POST that falls back to GET is normal when the GET then works.
+                let fallback = *oauth_post && matches!(status, 400 | 404 | 405);
+                if final_failure || !fallback {
+                    findings.push(finding(
+                        "token-service-error",
+                        if final_failure { Severity::Error } else { Severity::Info },
+                        format!("{where_}: the token service answered {status} without a token.{recovered}"),
+                    ));
+                }
+            }
+            FailCause::NoChallenge { status } => findings.push(finding(
+                "malformed-challenge",
+                severity,
+                format!("{where_}: the registry answered {status} without a usable WWW-Authenticate challenge, so the client cannot know where to get a token."),
+            )),
+            FailCause::Forbidden => findings.push(finding(
+                "anonymous-denied",
+                severity,
+                format!("{where_}: the registry answered 403 to a request without credentials.{recovered}"),
+            )),
+            FailCause::InsufficientScope { token } => {
+                let record = token.and_then(|token_idx| built.tokens.get(token_idx));
+                let anonymous = record.is_some_and(|record| record.request.credential == Credential::Anonymous);
+                if !final_failure {
+                    // A scope upgrade: the client asked for more and then succeeded. Normal.
+                    continue;
+                }
+                let granted = record
+                    .and_then(|record| record.decoded.jwt().map(|jwt| jwt.granted_scopes()))
+                    .map(|scopes| {
+                        if scopes.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                        }
+                    });
+                let requested = record.map(|record| {
+                    record.request.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                });
+                let needed = action_needed(exchange);
+                let detail = match (requested, granted) {
+                    (Some(requested), Some(granted)) => {
+                        format!(" The client asked for `{requested}`; the token grants {granted}.")
+                    }
+                    _ => String::new(),
+                };
+                if anonymous {
+                    findings.push(finding(
+                        "anonymous-denied",
+                        severity,
+                        format!("{where_}: the client had only an anonymous token and the registry refused {} {} ({needed} needed, status {}).{detail}", exchange.request.method, exchange.request.path_only(), status.unwrap_or(0)),
+                    ));
+                } else {
+                    let user = record.and_then(|record| record.request.credential.username().map(str::to_owned));
+                    findings.push(finding(
+                        "insufficient-scope",
+                        severity,
+                        format!(
+                            "{where_}: the registry refused {} {} with insufficient_scope: the token{} lacks `{needed}`.{detail}",
+                            exchange.request.method,
+                            exchange.request.path_only(),
+                            user.map(|user| format!(" of `{user}`")).unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+            FailCause::InvalidToken { .. } => {} // explained with the clocks, in tokens.rs
+            FailCause::BasicDenied => findings.push(finding(
+                "bad-credentials",
+                severity,
+                format!(
+                    "{where_}: the registry refused the Basic credentials{} with {}.{recovered}",
+                    basic_user(exchange).map(|user| format!(" of `{user}`")).unwrap_or_default(),
+                    status.unwrap_or(0)
+                ),
+            )),
+            FailCause::RateLimited { status } => {
+                let limits = exchange
+                    .response
+                    .as_ref()
+                    .and_then(|response| rate_limit(&response.headers))
+                    .map(|limit| format!(" Limits: {limit:?}."))
+                    .unwrap_or_default();
+                findings.push(finding("rate-limited", severity, format!("{where_}: answered {status} (too many requests).{limits}{recovered}")));
+            }
+            FailCause::ServerError { status } => findings.push(finding(
+                "registry-error",
+                severity,
+                format!("{where_}: {} {} answered {status} (server error).{recovered}", exchange.request.method, exchange.request.path_only()),
+            )),
+        }
+    }
+    if session.outcome == Outcome::Incomplete {
+        findings.push(Finding {
+            code: "capture-incomplete",
+            severity: Severity::Warning,
+            session: Some(session_idx),
+            step: None,
+            exchanges: session.exchanges.clone(),
+            message: format!(
+                "{where_}: the session ends without a verdict{}.",
+                session
+                    .expected_next
+                    .map(|next| format!("; regauth expected {next}"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    findings
+}
+
+pub fn session_label(session: &Session) -> String {
+    match &session.repository {
+        Some(repository) => format!("{}/{repository}", session.registry),
+        None => session.registry.clone(),
+    }
+}
+
+fn classified_request(capture: &Capture, idx: usize) -> TokenRequest {
+    crate::protocol::parse_token_request(&capture.exchanges[idx].request)
+}
+
+fn token_request_user(_tokens: &[TokenRecord], request: &TokenRequest) -> String {
+    match request.credential.username() {
+        Some(user) => format!(" of `{user}`"),
+        None => String::new(),
+    }
+}
+
+fn basic_user(exchange: &Exchange) -> Option<String> {
+    match exchange.request.headers.get("authorization").map(crate::protocol::parse_authorization) {
+        Some(Ok(crate::protocol::Authorization::Basic { username, .. })) => Some(username),
+        _ => None,
+    }
+}
+
+/// The action a registry request needs: push for writes, pull for reads.
+pub fn action_needed(exchange: &Exchange) -> &'static str {
+    match exchange.request.method.to_ascii_uppercase().as_str() {
+        "GET" | "HEAD" => "pull",
+        "DELETE" => "delete",
+        _ => "push",
+    }
+}
+
+pub fn is_certificate_error(error: &str) -> bool {
+    let lower = error.to_ascii_lowercase();
+    ["certificate", "x509", "unknown ca", "unknown_ca", "self signed", "self-signed", "tlsv1 alert"]
+        .iter()
+        .any(|needle| lower.contains(needle))
+}
+
+fn recorder_note(capture: &Capture, exchange: &Exchange) -> &'static str {
+    let producer =
+        capture.sources.get(exchange.origin.source).and_then(|source| source.producer.as_deref());
+    if producer.is_some_and(|producer| producer.to_ascii_lowercase().contains("mitmproxy")) {
+        " In a mitmproxy capture this is mitmproxy's own check of the upstream server: give mitmproxy the registry's CA (--set ssl_verify_upstream_trusted_ca=ca.pem) or check that the client trusts it"
+    } else {
+        ""
+    }
+}

@@ -1,0 +1,652 @@
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use expect_test::{Expect, expect};
+
+use crate::capture::{self, CaptureError, Input};
+use crate::model::{BodyData, Exchange};
+
+fn read_str(text: &str) -> super::ReadResult {
+    super::read(0, "test.har", Bytes::copy_from_slice(text.as_bytes()))
+}
+
+/// Renders what the reader made of `input` as stable text.
+fn render(result: &super::ReadResult) -> String {
+    let mut out = String::new();
+    let (exchanges, problems, producer) = match result {
+        Ok(ok) => ok,
+        Err(err) => return format!("error: {err}\n"),
+    };
+    if let Some(producer) = producer {
+        let _ = writeln!(out, "producer: {producer}");
+    }
+    for exchange in exchanges {
+        render_exchange(&mut out, exchange);
+    }
+    for problem in problems {
+        let _ = writeln!(out, "problem: {problem}");
+    }
+    out
+}
+
+fn render_exchange(out: &mut String, exchange: &Exchange) {
+    let request = &exchange.request;
+    let _ = writeln!(
+        out,
+        "entry {} @{:?}: {} {} [{}|{}|{}|{}] {}",
+        exchange.origin.index,
+        exchange.origin.byte_offset,
+        request.method,
+        request.url(),
+        request.scheme,
+        request.host,
+        request.port,
+        request.path,
+        request.http_version,
+    );
+    let timing = &exchange.timing;
+    let _ = writeln!(
+        out,
+        "  time: {} .. {}",
+        timing.request_start.map_or("-".to_owned(), |t| t.to_rfc3339()),
+        timing.response_end.map_or("-".to_owned(), |t| t.to_rfc3339())
+    );
+    for (name, value) in request.headers.iter() {
+        let _ = writeln!(out, "  > {name}: {value}");
+    }
+    render_body(out, ">", &request.body);
+    if let Some(response) = &exchange.response {
+        let _ =
+            writeln!(out, "  < {} {} {}", response.http_version, response.status, response.reason);
+        for (name, value) in response.headers.iter() {
+            let _ = writeln!(out, "  < {name}: {value}");
+        }
+        render_body(out, "<", &response.body);
+    }
+    for (label, value) in [
+        ("server", &exchange.server_address),
+        ("connection", &exchange.connection),
+        ("error", &exchange.error),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(out, "  {label}: {value}");
+        }
+    }
+    if let Some(tls) = &exchange.tls {
+        let _ = writeln!(out, "  tls: {tls:?}");
+    }
+}
+
+fn render_body(out: &mut String, arrow: &str, body: &crate::model::Body) {
+    if body.is_absent() && body.size.is_none() {
+        return;
+    }
+    let kind = match &body.data {
+        BodyData::Absent => "absent",
+        BodyData::Raw(_) => "raw",
+        BodyData::Base64(_) => "base64",
+        BodyData::Latin1Text(_) => "latin1",
+        BodyData::JsonEscapedText(_) => "json-escaped",
+    };
+    let wire = body
+        .wire_bytes()
+        .map(|bytes| bytes.into_owned())
+        .unwrap_or_else(|err| err.to_string().into_bytes());
+    let _ = writeln!(
+        out,
+        "  {arrow} body {kind} size={:?} mime={:?} content-encoding={:?}: {:?}",
+        body.size,
+        body.mime_type,
+        body.content_encoding,
+        Bytes::from(wire)
+    );
+}
+
+fn check(input: &str, expected: Expect) {
+    expected.assert_eq(&render(&read_str(input)));
+}
+
+// hand-written fixture: the smallest HAR 1.2 a producer could write, with every optional
+// field (cache, timings, cookies, headersSize, bodySize, httpVersion, comment) missing
+#[test]
+fn minimal_entry_without_optional_fields() {
+    check(
+        r#"{"log":{"version":"1.2","creator":{"name":"hand","version":"1"},"entries":[
+{"startedDateTime":"2024-05-01T10:00:00.123Z","time":250,
+ "request":{"method":"GET","url":"https://Registry.Example/v2/"},
+ "response":{"status":401,"headers":[{"name":"WWW-Authenticate","value":"Bearer realm=\"https://auth.example/token\",service=\"registry.example\""}]}}
+]}}"#,
+        expect![[r#"
+            producer: hand 1
+            entry 0 @Some(76): GET https://registry.example/v2/ [https|registry.example|443|/v2/] 
+              time: 2024-05-01T10:00:00.123+00:00 .. 2024-05-01T10:00:00.373+00:00
+              <  401 
+              < WWW-Authenticate: Bearer realm="https://auth.example/token",service="registry.example"
+        "#]],
+    );
+}
+
+// hand-written fixture: UTF-8 BOM, HAR 1.3, comment and `_`-prefixed extension fields
+#[test]
+fn bom_and_har_1_3_with_extensions() {
+    check(
+        "\u{feff}{\"log\":{\"version\":\"1.3\",\"comment\":\"x\",\"_extra\":{\"deep\":[1,2,{}]},\"creator\":{\"name\":\"Firefox\",\"version\":\"128.0\"},\"entries\":[\
+{\"_initiator\":{\"type\":\"script\"},\"startedDateTime\":\"2024-05-01T10:00:00Z\",\"time\":-1,\"cache\":{},\"timings\":{\"send\":0,\"wait\":1,\"receive\":2},\
+\"request\":{\"method\":\"HEAD\",\"url\":\"http://localhost:5000/v2/x/blobs/sha256:ab\",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],\"headers\":[],\"queryString\":[],\"headersSize\":-1,\"bodySize\":-1,\"comment\":\"\"},\
+\"response\":{\"status\":200,\"statusText\":\"OK\",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],\"headers\":[],\"content\":{\"size\":0,\"mimeType\":\"\"},\"redirectURL\":\"\",\"headersSize\":-1,\"bodySize\":0}}]}}",
+        expect![[r#"
+            producer: Firefox 128.0
+            entry 0 @Some(126): HEAD http://localhost:5000/v2/x/blobs/sha256:ab [http|localhost|5000|/v2/x/blobs/sha256:ab] HTTP/1.1
+              time: 2024-05-01T10:00:00+00:00 .. -
+              < HTTP/1.1 200 OK
+              < body absent size=Some(0) mime=None content-encoding="": b""
+        "#]],
+    );
+}
+
+// hand-written fixture: base64 bodies; a decoded body keeps its `Content-Encoding: gzip`
+// header (as every producer does) and one body is stored still gzipped
+#[test]
+fn base64_bodies_and_content_encoding() {
+    check(
+        r#"{"log":{"version":"1.2","creator":{"name":"mitmproxy","version":"11.0.2"},"entries":[
+{"startedDateTime":"2024-05-01T10:00:00.000000+00:00","time":1,
+ "request":{"method":"GET","url":"https://r.example/v2/a/blobs/sha256:1","headers":[]},
+ "response":{"status":200,"headers":[{"name":"Content-Encoding","value":"gzip"}],"bodySize":30,
+   "content":{"size":3,"mimeType":"application/octet-stream","text":"AAH/","encoding":"base64"}}},
+{"startedDateTime":"2024-05-01T10:00:00.000000+00:00","time":1,
+ "request":{"method":"GET","url":"https://r.example/v2/a/blobs/sha256:2","headers":[]},
+ "response":{"status":200,"headers":[{"name":"content-encoding","value":"GZIP"}],"bodySize":-1,
+   "content":{"size":-1,"text":"H4sIAAAAAAAAA8tIzcnJBwCGphA2BQAAAA==","encoding":"base64"}}},
+{"startedDateTime":"2024-05-01T10:00:00.000000+00:00","time":1,
+ "request":{"method":"GET","url":"https://r.example/v2/","headers":[]},
+ "response":{"status":200,"headers":[{"name":"Content-Encoding","value":"br"}],
+   "content":{"size":2,"text":"{}","mimeType":"application/json"}}}
+]}}"#,
+        expect![[r#"
+            producer: mitmproxy 11.0.2
+            entry 0 @Some(86): GET https://r.example/v2/a/blobs/sha256:1 [https|r.example|443|/v2/a/blobs/sha256:1] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.001+00:00
+              <  200 
+              < Content-Encoding: gzip
+              < body base64 size=Some(30) mime=Some("application/octet-stream") content-encoding="": b"\0\x01\xff"
+            entry 1 @Some(433): GET https://r.example/v2/a/blobs/sha256:2 [https|r.example|443|/v2/a/blobs/sha256:2] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.001+00:00
+              <  200 
+              < content-encoding: GZIP
+              < body base64 size=None mime=None content-encoding="gzip": b"\x1f\x8b\x08\0\0\0\0\0\0\x03\xcbH\xcd\xc9\xc9\x07\0\x86\xa6\x106\x05\0\0\0"
+            entry 2 @Some(775): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.001+00:00
+              <  200 
+              < Content-Encoding: br
+              < body raw size=None mime=Some("application/json") content-encoding="": b"{}"
+        "#]],
+    );
+}
+
+// hand-written fixture: mitmproxy writes a binary request body one character per byte without
+// `encoding`; a JSON body with non-ASCII text is real UTF-8 and must stay as it is
+#[test]
+fn binary_request_body_quirk() {
+    check(
+        r#"{"log":{"version":"1.2","creator":{"name":"mitmproxy","version":"10.1.5"},"entries":[
+{"startedDateTime":"2024-05-01T10:00:00+00:00","time":1,
+ "request":{"method":"PATCH","url":"https://r.example/v2/a/blobs/uploads/u1","headers":[],"bodySize":5,
+   "postData":{"mimeType":"application/octet-stream","text":"\u0000\u0001\u00ff\u00fe\u001f","params":[]}},
+ "response":{"status":202,"headers":[]}},
+{"startedDateTime":"2024-05-01T10:00:01+00:00","time":1,
+ "request":{"method":"POST","url":"https://docker.example:2376/v1.41/auth","headers":[],
+   "postData":{"mimeType":"application/json","text":"{\"username\":\"é\"}"}},
+ "response":{"status":200,"headers":[]}},
+{"startedDateTime":"2024-05-01T10:00:02+00:00","time":1,
+ "request":{"method":"PUT","url":"https://r.example/up","headers":[],
+   "postData":{"mimeType":"application/octet-stream","text":"AAEC","encoding":"base64"}},
+ "response":{"status":201,"headers":[]}}
+]}}"#,
+        expect![[r#"
+            producer: mitmproxy 10.1.5
+            entry 0 @Some(86): PATCH https://r.example/v2/a/blobs/uploads/u1 [https|r.example|443|/v2/a/blobs/uploads/u1] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.001+00:00
+              > body latin1 size=Some(5) mime=Some("application/octet-stream") content-encoding="": b"\0\x01\xff\xfe\x1f"
+              <  202 
+            entry 1 @Some(397): POST https://docker.example:2376/v1.41/auth [https|docker.example|2376|/v1.41/auth] 
+              time: 2024-05-01T10:00:01+00:00 .. 2024-05-01T10:00:01.001+00:00
+              > body raw size=None mime=Some("application/json") content-encoding="": b"{\"username\":\"\xc3\xa9\"}"
+              <  200 
+            entry 2 @Some(664): PUT https://r.example/up [https|r.example|443|/up] 
+              time: 2024-05-01T10:00:02+00:00 .. 2024-05-01T10:00:02.001+00:00
+              > body base64 size=None mime=Some("application/octet-stream") content-encoding="": b"\0\x01\x02"
+              <  201 
+        "#]],
+    );
+}
+
+// hand-written fixture: `postData.params` without `text` (an OAuth2 token request)
+#[test]
+fn form_params_without_text_are_rebuilt() {
+    check(
+        r#"{"log":{"entries":[
+{"startedDateTime":"2024-05-01T10:00:00Z",
+ "request":{"method":"POST","url":"https://auth.example/token",
+   "postData":{"mimeType":"application/x-www-form-urlencoded","params":[
+     {"name":"grant_type","value":"password"},{"name":"scope","value":"repository:a/b:pull,push"},
+     {"name":"password","value":"p@ss w&rd"},{"name":"client_id"}]}},
+ "response":{"status":200,"content":{"size":2,"text":"{}"}}}
+]}}"#,
+        expect![[r#"
+            entry 0 @Some(20): POST https://auth.example/token [https|auth.example|443|/token] 
+              time: 2024-05-01T10:00:00+00:00 .. -
+              > body raw size=None mime=Some("application/x-www-form-urlencoded") content-encoding="": b"grant_type=password&scope=repository%3Aa%2Fb%3Apull%2Cpush&password=p%40ss+w%26rd&client_id="
+              <  200 
+              < body raw size=Some(2) mime=None content-encoding="": b"{}"
+        "#]],
+    );
+}
+
+// hand-written fixture: failed requests in the styles of mitmproxy (status 0 and
+// `response._error`), Chrome (entry `_error`) and Playwright (status -1, `_failureText`),
+// plus an entry without any response
+#[test]
+fn failed_requests_have_no_response() {
+    check(
+        r#"{"log":{"entries":[
+{"startedDateTime":"2024-05-01T10:00:00+00:00","time":0,
+ "request":{"method":"GET","url":"https://r.example:5000/v2/"},
+ "response":{"status":0,"statusText":"","httpVersion":"","headers":[],"content":{},"_error":"remote server does not speak TLS"}},
+{"startedDateTime":"2024-05-01T10:00:01+00:00",
+ "request":{"method":"GET","url":"https://r.example/v2/"},
+ "response":{"status":0,"headers":[]},"_error":"net::ERR_CONNECTION_REFUSED"},
+{"startedDateTime":"2024-05-01T10:00:02+00:00",
+ "request":{"method":"GET","url":"https://r.example/v2/"},
+ "response":{"status":-1,"headers":[],"_failureText":"net::ERR_CERT_AUTHORITY_INVALID"}},
+{"startedDateTime":"2024-05-01T10:00:03+00:00",
+ "request":{"method":"GET","url":"https://r.example/v2/"}},
+{"startedDateTime":"2024-05-01T10:00:04+00:00",
+ "request":{"method":"GET","url":"https://r.example/v2/"},
+ "response":{"status":"200","statusText":"OK","headers":[]}},
+{"startedDateTime":"2024-05-01T10:00:05+00:00",
+ "request":{"method":"GET","url":"https://r.example/v2/"},
+ "response":{"status":"teapot","headers":[]}}
+]}}"#,
+        expect![[r#"
+            entry 0 @Some(20): GET https://r.example:5000/v2/ [https|r.example|5000|/v2/] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00+00:00
+              error: remote server does not speak TLS
+            entry 1 @Some(271): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:01+00:00 .. -
+              error: net::ERR_CONNECTION_REFUSED
+            entry 2 @Some(457): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:02+00:00 .. -
+              error: net::ERR_CERT_AUTHORITY_INVALID
+            entry 3 @Some(654): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:03+00:00 .. -
+              error: the capture holds no response
+            entry 4 @Some(762): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:04+00:00 .. -
+              <  200 OK
+            entry 5 @Some(931): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: 2024-05-01T10:00:05+00:00 .. -
+              error: unreadable response status "teapot"
+            problem: test.har: entry 5 (byte 931): `response.status` is "teapot", not an HTTP status; response ignored
+        "#]],
+    );
+}
+
+// hand-written fixture: entries without url or method are skipped and located; the rest stays
+#[test]
+fn entries_without_url_or_method_are_skipped() {
+    check(
+        r#"{"log":{"entries":[
+{"request":{"method":"GET"},"response":{"status":200}},
+{"request":{"url":"https://r.example/v2/"},"response":{"status":200}},
+{"request":{"method":"GET","url":"/v2/relative"},"response":{"status":200}},
+{"request":{"method":"GET","url":5},"response":{"status":200}},
+{"response":{"status":200}},
+"not an entry",
+{"request":{"method":"GET","url":"https://r.example/v2/"},"response":{"status":200}}
+]}}"#,
+        expect![[r#"
+            entry 6 @Some(333): GET https://r.example/v2/ [https|r.example|443|/v2/] 
+              time: - .. -
+              <  200 
+            problem: test.har: entry 0 (byte 20): entry skipped: `request.url` is missing
+            problem: test.har: entry 1 (byte 76): entry skipped: `request.method` is missing
+            problem: test.har: entry 2 (byte 147): entry skipped: `request.url` "/v2/relative" is not an absolute URL
+            problem: test.har: entry 3 (byte 257): entry skipped: invalid type: integer `5`, expected a string
+            problem: test.har: entry 4 (byte 288): entry skipped: it has no `request`
+            problem: test.har: entry 5 (byte 330): entry skipped: invalid type: string "not an entry", expected a HAR entry object
+        "#]],
+    );
+}
+
+// hand-written fixture: timestamps with every offset style and fractional-second length
+#[test]
+fn timestamps_with_any_offset() {
+    let entry = |started: &str, time: &str| {
+        format!(
+            r#"{{"startedDateTime":"{started}"{time},"request":{{"method":"GET","url":"http://r.example/"}},"response":{{"status":204}}}}"#
+        )
+    };
+    let entries = [
+        entry("2024-05-01T12:00:00.5+02:00", r#","time":1000.5"#),
+        entry("2024-05-01T10:00:00.123456789123Z", r#","time":0.25"#),
+        entry("2024-05-01T10:00:00.000000+00:00", r#","time":-1"#),
+        entry("2024-05-01T05:30:00-04:30", ""),
+        entry("2024-05-01 10:00:00", r#","time":"12""#),
+        entry("2024-05-01T10:00:00", ""),
+        entry("yesterday", r#","time":5"#),
+    ];
+    check(
+        &format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(",\n")),
+        expect![[r#"
+            entry 0 @Some(19): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00.500+00:00 .. 2024-05-01T10:00:01.500500+00:00
+              <  204 
+            entry 1 @Some(163): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00.123456789+00:00 .. 2024-05-01T10:00:00.123706789+00:00
+              <  204 
+            entry 2 @Some(311): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00+00:00 .. -
+              <  204 
+            entry 3 @Some(456): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00+00:00 .. -
+              <  204 
+            entry 4 @Some(584): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.012+00:00
+              <  204 
+            entry 5 @Some(718): GET http://r.example/ [http|r.example|80|/] 
+              time: 2024-05-01T10:00:00+00:00 .. -
+              <  204 
+            entry 6 @Some(840): GET http://r.example/ [http|r.example|80|/] 
+              time: - .. -
+              <  204 
+            problem: test.har: entry 4 (byte 584): `startedDateTime` "2024-05-01 10:00:00" has no UTC offset; read as UTC
+            problem: test.har: entry 5 (byte 718): `startedDateTime` "2024-05-01T10:00:00" has no UTC offset; read as UTC
+            problem: test.har: entry 6 (byte 840): `startedDateTime` "yesterday" is not an RFC 3339 timestamp
+        "#]],
+    );
+}
+
+// hand-written fixture: URL shapes: IPv6 literals, default and explicit ports, userinfo,
+// fragments, a bare host, a query without path, a bad port
+#[test]
+fn url_shapes() {
+    let urls = [
+        "http://[::1]:5000/v2/",
+        "https://[2001:DB8::1]/v2/_catalog?n=10",
+        "HTTPS://Registry.Example:443/v2/",
+        "http://registry.example:8080",
+        "https://user:secret@registry.example/v2/?x=1#frag",
+        "https://registry.example?service=x",
+        "wss://registry.example/socket",
+        "https://registry.example:99999/v2/",
+        "https://[::1/v2/",
+        "data:image/png;base64,AAAA",
+    ];
+    let entries: Vec<String> = urls
+        .iter()
+        .map(|url| {
+            format!(r#"{{"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200}}}}"#)
+        })
+        .collect();
+    check(
+        &format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(",\n")),
+        expect![[r#"
+        entry 0 @Some(19): GET http://[::1]:5000/v2/ [http|::1|5000|/v2/] 
+          time: - .. -
+          <  200 
+        entry 1 @Some(105): GET https://[2001:db8::1]/v2/_catalog?n=10 [https|2001:db8::1|443|/v2/_catalog?n=10] 
+          time: - .. -
+          <  200 
+        entry 2 @Some(208): GET https://registry.example/v2/ [https|registry.example|443|/v2/] 
+          time: - .. -
+          <  200 
+        entry 3 @Some(305): GET http://registry.example:8080/ [http|registry.example|8080|/] 
+          time: - .. -
+          <  200 
+        entry 4 @Some(398): GET https://registry.example/v2/?x=1 [https|registry.example|443|/v2/?x=1] 
+          time: - .. -
+          <  200 
+        entry 5 @Some(512): GET https://registry.example/?service=x [https|registry.example|443|/?service=x] 
+          time: - .. -
+          <  200 
+        entry 6 @Some(611): GET wss://registry.example:443/socket [wss|registry.example|443|/socket] 
+          time: - .. -
+          <  200 
+        problem: test.har: entry 7 (byte 705): entry skipped: `request.url` "https://registry.example:99999/v2/" has an invalid port
+        problem: test.har: entry 8 (byte 804): entry skipped: `request.url` "https://[::1/v2/" has an unclosed IPv6 bracket
+        problem: test.har: entry 9 (byte 885): entry skipped: `request.url` "data:image/png;base64,AAAA" is not an absolute URL
+    "#]],
+    );
+}
+
+// hand-written fixture: Playwright's TLS and server fields, Chrome's HTTP/2 pseudo-headers
+#[test]
+fn playwright_security_details_and_pseudo_headers() {
+    check(
+        r#"{"log":{"version":"1.2","creator":{"name":"Playwright","version":"1.65.1"},"entries":[
+{"startedDateTime":"2024-05-01T10:00:00.000Z","time":12.5,
+ "request":{"method":"GET","url":"https://[2001:db8::5]:8443/v2/","httpVersion":"HTTP/2.0",
+   "headers":[{"name":":authority","value":"[2001:db8::5]:8443"},{"name":":method","value":"GET"},{"name":":path","value":"/v2/"},{"name":":scheme","value":"https"},{"name":"authorization","value":"Bearer abc"}]},
+ "response":{"status":200,"httpVersion":"HTTP/2.0","headers":[{"name":":status","value":"200"}],"content":{"size":0}},
+ "serverIPAddress":"[2001:db8::5]","_serverPort":8443,"connection":"4711",
+ "_securityDetails":{"protocol":"TLS 1.3","subjectName":"registry.example","issuer":"Example CA","validFrom":1700000000,"validTo":1800000000}},
+{"startedDateTime":"2024-05-01T10:00:00.000Z",
+ "request":{"method":"GET","url":"http://127.0.0.1:5000/v2/"},"response":{"status":200},
+ "serverIPAddress":"127.0.0.1","connection":12,"_securityDetails":{}}
+]}}"#,
+        expect![[r#"
+            producer: Playwright 1.65.1
+            entry 0 @Some(87): GET https://[2001:db8::5]:8443/v2/ [https|2001:db8::5|8443|/v2/] HTTP/2.0
+              time: 2024-05-01T10:00:00+00:00 .. 2024-05-01T10:00:00.012500+00:00
+              > :authority: [2001:db8::5]:8443
+              > :method: GET
+              > :path: /v2/
+              > :scheme: https
+              > authorization: Bearer abc
+              < HTTP/2.0 200 
+              < :status: 200
+              < body absent size=Some(0) mime=None content-encoding="": b""
+              server: [2001:db8::5]:8443
+              connection: 4711
+              tls: TlsInfo { established: true, sni: None, version: Some("TLSv1.3"), cipher: None, alpn: None, server_certificates: [], client_certificates: [], error: None, server_certificate_summary: Some(CertificateSummary { subject: Some("registry.example"), issuer: Some("Example CA"), not_before: Some(2023-11-14T22:13:20Z), not_after: Some(2027-01-15T08:00:00Z) }) }
+            entry 1 @Some(790): GET http://127.0.0.1:5000/v2/ [http|127.0.0.1|5000|/v2/] 
+              time: 2024-05-01T10:00:00+00:00 .. -
+              <  200 
+              server: 127.0.0.1:5000
+              connection: 12
+        "#]],
+    );
+}
+
+// hand-written fixtures: documents that are not HAR at all
+#[test]
+fn not_a_har() {
+    check(
+        "{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\",\n\"url\":\"http://r/\"} x]}}",
+        expect![[r#"
+        error: test.har: line 2 column 20 (byte 66): invalid JSON: expected `,` or `}`
+    "#]],
+    );
+    check(
+        "{\"log\":{\"entries\":[",
+        expect![[r#"
+        error: test.har: line 1 column 19 (byte 18): invalid JSON: EOF while parsing a list
+    "#]],
+    );
+    check(
+        "{\"notlog\":1}",
+        expect![[r#"
+        error: test.har: not a HAR file: the top-level object has no `log`
+    "#]],
+    );
+    check(
+        "[1,2]",
+        expect![[r#"
+        error: test.har: line 1 column 2 (byte 1): not a HAR file: invalid type: integer `1`, expected a HAR `log` object
+    "#]],
+    );
+    check(
+        "{\"log\":{\"version\":\"2.0\"}}",
+        expect![[r#"
+        problem: test.har: unknown HAR version "2.0", read as HAR 1.2
+        problem: test.har: the HAR log has no `entries`; it holds no exchanges
+    "#]],
+    );
+    check(
+        "\u{feff}\n\n  {\"log\": nope}",
+        expect![[r#"
+        error: test.har: line 3 column 12 (byte 16): invalid JSON: expected ident
+    "#]],
+    );
+}
+
+// serde_json skips unknown values without recursing and limits the depth of what it builds,
+// so hostile nesting anywhere gives an error or a skipped entry, never a stack overflow.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let texts = [
+        format!(r#"{{"log":{{"entries":[{{"_x":{}}}]}}}}"#, deep(100_000)),
+        format!(
+            r#"{{"log":{{"entries":[{{"request":{{"method":"GET","url":"http://r/","headers":{}}}}}]}}}}"#,
+            deep(100_000)
+        ),
+        format!(r#"{{"log":{{"entries":{}}}}}"#, deep(100_000)),
+        deep(100_000),
+    ];
+    for text in texts {
+        let result = read_str(&text);
+        let rendered = render(&result);
+        assert!(rendered.starts_with("error:") || rendered.contains("entry skipped"), "{rendered}");
+    }
+}
+
+// hand-written fixture: a body without escapes is a slice of the input, not a copy
+#[test]
+fn unescaped_bodies_borrow_the_input() {
+    let text = r#"{"log":{"entries":[{"request":{"method":"GET","url":"http://r/"},"response":{"status":200,"content":{"text":"plain body","mimeType":"text/plain"}}},{"request":{"method":"GET","url":"http://r/"},"response":{"status":200,"content":{"text":"line\nbreak"}}}]}}"#;
+    let input = Bytes::copy_from_slice(text.as_bytes());
+    let (exchanges, problems, _) = super::read(0, "t.har", input.clone()).unwrap();
+    assert!(problems.is_empty());
+    let body_of = |exchange: &Exchange| match &exchange.response.as_ref().unwrap().body.data {
+        BodyData::Raw(bytes) => bytes.clone(),
+        other => panic!("{other:?}"),
+    };
+    let borrowed = body_of(&exchanges[0]);
+    assert_eq!(&borrowed[..], b"plain body");
+    let input_range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
+    assert!(input_range.contains(&(borrowed.as_ptr() as usize)), "body was copied");
+    let escaped = &exchanges[1].response.as_ref().unwrap().body;
+    assert!(
+        matches!(&escaped.data, BodyData::JsonEscapedText(literal) if &literal[..] == br#""line\nbreak""#)
+    );
+    assert_eq!(&escaped.wire_bytes().unwrap()[..], b"line\nbreak");
+}
+
+const SMALL_HAR: &str = r#"{"log":{"version":"1.2","creator":{"name":"hand","version":"1"},"entries":[
+{"startedDateTime":"2024-05-01T10:00:00.123+00:00","time":250,"request":{"method":"GET","url":"https://r.example/v2/","headers":[{"name":"Accept","value":"*/*"}]},"response":{"status":401,"statusText":"Unauthorized","headers":[{"name":"WWW-Authenticate","value":"Bearer realm=\"https://auth.example/token\""}],"content":{"size":5,"text":"e30=","encoding":"base64"}}},
+{"startedDateTime":"2024-05-01T10:00:01+00:00","time":3,"request":{"method":"POST","url":"http://[::1]:80/token","postData":{"mimeType":"application/octet-stream","text":"\u00ff\u0000"}},"response":{"status":0,"_error":"refused"}}
+]}}"#;
+
+// hand-written fixture (SMALL_HAR), compressed the ways captures are shared: `.zhar` (zlib)
+// and gzip, read through `capture::read` like any input
+#[test]
+fn zlib_and_gzip_inputs() {
+    use std::io::Write as _;
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(SMALL_HAR.as_bytes()).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(SMALL_HAR.as_bytes()).unwrap();
+    let inputs = [
+        Input::new("a.zhar", zlib.finish().unwrap()),
+        Input::new("b.har.gz", gzip.finish().unwrap()),
+        Input::new("c.har", SMALL_HAR),
+    ];
+    let (capture, errors) = capture::read(&inputs);
+    assert_eq!(errors, []);
+    let mut out = String::new();
+    for source in &capture.sources {
+        let _ = writeln!(out, "{source:?}");
+    }
+    for exchange in &capture.exchanges {
+        let _ = writeln!(
+            out,
+            "{} {:?} {} {}",
+            exchange.index,
+            exchange.origin,
+            exchange.request.method,
+            exchange.request.url()
+        );
+    }
+    expect![[r#"
+        SourceInfo { name: "a.zhar", format: Har, compression: Zlib, producer: Some("hand 1"), size: 379 }
+        SourceInfo { name: "b.har.gz", format: Har, compression: Gzip, producer: Some("hand 1"), size: 391 }
+        SourceInfo { name: "c.har", format: Har, compression: None, producer: Some("hand 1"), size: 678 }
+        0 EntryRef { source: 0, index: 0, byte_offset: Some(76) } GET https://r.example/v2/
+        1 EntryRef { source: 1, index: 0, byte_offset: Some(76) } GET https://r.example/v2/
+        2 EntryRef { source: 2, index: 0, byte_offset: Some(76) } GET https://r.example/v2/
+        3 EntryRef { source: 0, index: 1, byte_offset: Some(444) } POST http://[::1]/token
+        4 EntryRef { source: 1, index: 1, byte_offset: Some(444) } POST http://[::1]/token
+        5 EntryRef { source: 2, index: 1, byte_offset: Some(444) } POST http://[::1]/token
+    "#]].assert_eq(&out);
+}
+
+/// Truncates and corrupts SMALL_HAR every way it can: the reader must never panic, and must
+/// answer with exchanges or with an error that says where.
+#[test]
+fn truncated_and_corrupted_input_never_panics() {
+    let original = SMALL_HAR.as_bytes();
+    let mut variants: Vec<Vec<u8>> =
+        (0..original.len()).map(|len| original[..len].to_vec()).collect();
+    for idx in 0..original.len() {
+        for flip in [0x01, 0x20, 0x80, 0xff] {
+            let mut corrupted = original.to_vec();
+            corrupted[idx] ^= flip;
+            variants.push(corrupted);
+        }
+    }
+    for variant in variants {
+        match super::read(0, "v.har", Bytes::from(variant.clone())) {
+            Ok((exchanges, problems, _)) => {
+                for exchange in &exchanges {
+                    // Touch the lazy bodies too: decoding must not panic either.
+                    let _ = exchange.request.body.decoded(1 << 20);
+                    if let Some(response) = &exchange.response {
+                        let _ = response.body.decoded(1 << 20);
+                    }
+                }
+                for problem in problems {
+                    assert!(
+                        problem.location.entry.is_some()
+                            || problem.location.byte_offset.is_some()
+                            || problem.message.contains("entries")
+                            || problem.message.contains("version"),
+                        "{problem}"
+                    );
+                }
+            }
+            Err(CaptureError::Malformed { location, .. }) => {
+                assert!(
+                    location.byte_offset.is_some()
+                        || location.line_column.is_some()
+                        || location.entry.is_none()
+                );
+                if let Some(offset) = location.byte_offset {
+                    assert!(offset as usize <= variant.len());
+                }
+            }
+            Err(other) => panic!("unexpected error kind: {other}"),
+        }
+    }
+}
+
+// hand-written fixture: Latin-1 bytes where JSON requires UTF-8
+#[test]
+fn invalid_utf8_is_located() {
+    let result = super::read(0, "l.har", Bytes::from_static(b"{\"log\":\n {\"x\":\"caf\xe9\"}}"));
+    expect![[r#"
+        error: l.har: line 2 column 11 (byte 18): invalid JSON: not UTF-8 text
+    "#]]
+    .assert_eq(&render(&result));
+}

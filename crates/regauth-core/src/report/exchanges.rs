@@ -1,0 +1,139 @@
+//! `regauth.exchanges/v1`: the normalized exchanges of a capture, one object per exchange.
+//!
+//! ```json
+//! {"schema": "regauth.exchanges/v1",
+//!  "sources": [{"name": "a.flow", "format": "mitmproxy-flow", "compression": "none", "producer": "...", "size": 1234}],
+//!  "exchanges": [{"index": 0, "source": 0, "entry": 3, "started_at": "2026-11-23T10:00:00.123456Z",
+//!                 "ended_at": "...", "method": "GET", "url": "https://r.example/v2/", "host": "r.example",
+//!                 "status": 401, "request_body_size": 0, "response_body_size": 87, "tls": true,
+//!                 "error": null}],
+//!  "problems": [{"source": "a.flow", "entry": 7, "byte_offset": 9120, "message": "..."}]}
+//! ```
+//! `status` is null when the exchange got no response. Fields are only ever added, never renamed.
+
+use serde::Serialize;
+
+use crate::capture::{Capture, Compression, Format};
+use crate::model::{Body, Timestamp};
+
+pub const SCHEMA: &str = "regauth.exchanges/v1";
+
+#[derive(Debug, Serialize)]
+pub struct ExchangeList {
+    pub schema: &'static str,
+    pub sources: Vec<SourceRow>,
+    pub exchanges: Vec<ExchangeRow>,
+    pub problems: Vec<ProblemRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceRow {
+    pub name: String,
+    pub format: &'static str,
+    pub compression: &'static str,
+    pub producer: Option<String>,
+    pub size: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExchangeRow {
+    pub index: usize,
+    pub source: usize,
+    pub entry: usize,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub method: String,
+    pub url: String,
+    pub host: String,
+    pub status: Option<u16>,
+    pub request_body_size: Option<u64>,
+    pub response_body_size: Option<u64>,
+    pub tls: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemRow {
+    pub source: String,
+    pub entry: Option<usize>,
+    pub byte_offset: Option<u64>,
+    pub message: String,
+}
+
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Har => "har",
+        Format::MitmproxyFlow => "mitmproxy-flow",
+        Format::Unknown => "unknown",
+    }
+}
+
+pub fn compression_name(compression: Compression) -> &'static str {
+    match compression {
+        Compression::None => "none",
+        Compression::Gzip => "gzip",
+        Compression::Zlib => "zlib",
+    }
+}
+
+/// RFC 3339 in UTC with microseconds, the way every regauth output writes instants.
+pub fn rfc3339(at: &Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Body size on the wire: the recorded size, else the length of what was recorded.
+pub fn body_size(body: &Body) -> Option<u64> {
+    if body.is_absent() {
+        return body.size;
+    }
+    body.size.or_else(|| body.wire_bytes().ok().map(|bytes| bytes.len() as u64))
+}
+
+impl ExchangeList {
+    pub fn from_capture(capture: &Capture) -> ExchangeList {
+        let sources = capture
+            .sources
+            .iter()
+            .map(|source| SourceRow {
+                name: source.name.clone(),
+                format: format_name(source.format),
+                compression: compression_name(source.compression),
+                producer: source.producer.clone(),
+                size: source.size,
+            })
+            .collect();
+        let exchanges = capture
+            .exchanges
+            .iter()
+            .map(|exchange| ExchangeRow {
+                index: exchange.index,
+                source: exchange.origin.source,
+                entry: exchange.origin.index,
+                started_at: exchange.timing.request_start.as_ref().map(rfc3339),
+                ended_at: exchange.timing.response_end.as_ref().map(rfc3339),
+                method: exchange.request.method.clone(),
+                url: exchange.request.url(),
+                host: exchange.request.host.clone(),
+                status: exchange.response.as_ref().map(|response| response.status),
+                request_body_size: body_size(&exchange.request.body),
+                response_body_size: exchange
+                    .response
+                    .as_ref()
+                    .and_then(|response| body_size(&response.body)),
+                tls: exchange.request.scheme == "https" || exchange.tls.is_some(),
+                error: exchange.error.clone(),
+            })
+            .collect();
+        let problems = capture
+            .problems
+            .iter()
+            .map(|problem| ProblemRow {
+                source: problem.location.source.clone(),
+                entry: problem.location.entry,
+                byte_offset: problem.location.byte_offset,
+                message: problem.message.clone(),
+            })
+            .collect();
+        ExchangeList { schema: SCHEMA, sources, exchanges, problems }
+    }
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Write samples/truth.json and the table in samples/README.md from one list.
+
+The truth is what record-all.sh injected (token service clock offset, token
+lifetime, credentials, ACLs, delays), not what an analyser concluded.
+
+usage: make_truth.py            (run from anywhere; paths are relative to this file)
+"""
+import json
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLES = os.path.dirname(HERE)
+
+SKOPEO = "skopeo 1.9.3 (Debian 12)"
+PODMAN = "podman 4.3.1 (Debian 12)"
+DXF = "python-dxf 12.1.1 (requests 2.34.2, Python 3.11.7)"
+CONTAINERD = "ctr/containerd 1.6.20 (Debian 12)"
+DOCKER = "docker CLI + dockerd 20.10.24 (Debian 12 docker.io)"
+SCRIPTED = "scripted OAuth2 client (samples/record/oauth2_client.py; requests 2.34.2) - not a real registry client"
+CHROMIUM = "Chromium 156.0.8078.79 (Debian 12) via playwright-core 1.65.1"
+M = "mitmproxy {}"
+M11 = M.format("11.0.2")
+TI = "tls-intercepted"
+
+# name, formats, client, outcome, failed_step, offset, lifetime, findings, scenario, notes
+ROWS = [
+    ("pull-success", "flow har", SKOPEO, "success", None, 0, 300, [TI],
+     "skopeo copy docker://registry.regauth.test:5000/private/app:1.0 -> oci: as reader (token auth)",
+     "Clean six-step pull: /v2/ 401, GET realm with Basic + account=, Bearer on manifest and blobs."),
+    ("push-success", "flow har", SKOPEO, "success", None, 0, 300, [TI],
+     "skopeo copy oci: -> registry.regauth.test:5000/private/new:1.0 as writer",
+     "Token scope repository:private/new:pull,push; HEAD/POST/PATCH/PUT per blob, manifest PUT."),
+    ("wrong-password", "flow har", SKOPEO, "failure", 4, 0, 300, [TI, "bad-credentials"],
+     "skopeo pull with a wrong password for reader",
+     "Token service answers 401 with a JSON error; the registry is never retried with a token."),
+    ("login-success", "flow har", SKOPEO, "success", None, 0, 300, [TI],
+     "skopeo login as writer",
+     "Token requested without scope (login); token has an empty access list, /v2/ then 200."),
+    ("login-wrong-password", "flow har", SKOPEO, "failure", 4, 0, 300, [TI, "bad-credentials"],
+     "skopeo login with a wrong password", "Token service 401."),
+    ("clock-behind", "flow har", SKOPEO, "failure", 6, -7200, 300, [TI, "clock-skew", "token-expired"],
+     "skopeo pull; token service clock 2 h behind",
+     "iat/nbf/exp, issued_at and the token service's Date header are all 2 h behind; the registry "
+     "rejects the token as expired (401 error=\"invalid_token\") and skopeo gives up."),
+    ("clock-ahead", "flow har", SKOPEO, "failure", 6, 7200, 300, [TI, "clock-skew", "token-not-yet-valid"],
+     "skopeo pull; token service clock 2 h ahead",
+     "nbf is 2 h in the registry's future: 401 error=\"invalid_token\" (distribution gives no reason)."),
+    ("clock-ahead-within-leeway", "flow har", SKOPEO, "success", None, 30, 300, [TI, "clock-skew"],
+     "skopeo pull; token service clock 30 s ahead",
+     "nbf is 30 s in the registry's future, inside distribution's 60 s leeway: the pull works. The skew is "
+     "real and visible (token service Date header, iat/nbf vs capture time) but harmless here."),
+    ("clock-ahead-beyond-leeway", "flow har", SKOPEO, "failure", 6, 90, 300,
+     [TI, "clock-skew", "token-not-yet-valid"],
+     "skopeo pull; token service clock 90 s ahead",
+     "nbf is 90 s in the registry's future, 30 s beyond the 60 s leeway: 401 error=\"invalid_token\"."),
+    ("token-expired-mid-push", "flow har", SKOPEO, "failure", 6, -40, 10,
+     [TI, "token-expired", "token-outlived-by-operation", "clock-skew"],
+     "skopeo push as writer; short-lived token, issuer clock 40 s behind, uploads slowed 12 s each by a mitmproxy addon",
+     "Token service omits issued_at, so skopeo counts from its own receipt time and clamps expires_in 10 to 60 s; "
+     "exp is 30 s before issue on the registry's clock, so with the 60 s leeway the registry accepts the token "
+     "for ~30 s. The first blob's PUT reaches the registry ~36 s after issue: 401 invalid_token; skopeo gives up. "
+     "The 12 s delays happen inside mitmproxy after the request was received (HAR/flow request start times are "
+     "the client's send times)."),
+    ("token-expired-mid-push-recovered", "flow har", DXF, "success", None, 0, 5,
+     [TI, "token-expired", "token-outlived-by-operation"],
+     "python-dxf push as writer; 5 s token, no clock offset, uploads slowed 25 s each by a mitmproxy addon",
+     "python-dxf ignores expires_in and reuses a token until it gets a 401. The first POST upgrades pull to "
+     "pull,push after error=\"insufficient_scope\" (normal). The second blob's POST reaches the registry ~75 s after "
+     "that token was issued (exp + 60 s leeway passed): 401 error=\"invalid_token\" at step 6, python-dxf fetches "
+     "a new token and the push completes. Overall success with one recovered step-6 rejection."),
+    ("push-insufficient-scope", "flow har", SKOPEO, "failure", 6, 0, 300, [TI, "insufficient-scope"],
+     "skopeo push to private/app as reader (ACL: pull only)",
+     "Token asked for pull,push, granted pull only; POST /blobs/uploads/ gets 401 error=\"insufficient_scope\"; "
+     "skopeo re-asks (same result) and fails with 'denied'."),
+    ("anonymous-pull-private", "flow har", SKOPEO, "failure", 6, 0, 300, [TI, "anonymous-denied"],
+     "skopeo pull of private/app with --src-no-creds",
+     "Anonymous token request (no Authorization, no account=) is answered 200 with an empty actions list; the "
+     "registry answers 401 error=\"insufficient_scope\". The registry's wording is insufficient scope; the "
+     "specific diagnosis is anonymous-denied."),
+    ("anonymous-pull-public", "flow har", SKOPEO, "success", None, 0, 300, [TI],
+     "skopeo pull of public/hello with --src-no-creds", "Anonymous token with pull on public/*."),
+    ("basic-success", "flow har", SKOPEO, "success", None, None, None, [TI],
+     "skopeo pull from basic.regauth.test:5002 (htpasswd Basic auth over TLS) as alice",
+     "Basic challenge on /v2/, then Basic on every request. No token service."),
+    ("basic-wrong-password", "flow har", SKOPEO, "failure", 6, None, None, [TI, "bad-credentials"],
+     "skopeo pull from the Basic-auth registry with a wrong password",
+     "The registry's credential check is step 6: manifest GET with Basic answered 401 Basic challenge."),
+    ("basic-plain-http", "flow har", SKOPEO, "success", None, None, None, ["credentials-over-plain-http"],
+     "skopeo pull from plain.regauth.test:5003 (htpasswd Basic over plain HTTP), --src-tls-verify=false",
+     "skopeo first tries HTTPS (fails: the server does not speak TLS; HAR status 0), falls back to http; "
+     "alice's password goes in clear on every request."),
+    ("noauth-pull", "flow har", SKOPEO, "success", None, None, None, [],
+     "skopeo pull from open.regauth.test:5004 (no auth, plain HTTP)",
+     "Failed HTTPS attempt then HTTP fallback; no credentials anywhere."),
+    ("two-registries", "flow har", SKOPEO, "success", None, 0, 300, [TI],
+     "skopeo copy registry.regauth.test:5000/private/app:1.0 (token, reader) -> basic.regauth.test:5002/team/copied:1.0 (Basic, alice)",
+     "Two auth sessions in one capture: Bearer on the source, Basic on the destination."),
+    ("realm-plain-http", "flow har", SKOPEO, "success", None, 0, 300, [TI, "credentials-over-plain-http"],
+     "skopeo pull from registry.regauth.test:5007 (HTTPS) whose token realm is http://auth.regauth.test:5011/token",
+     "The registry is TLS but the Bearer challenge points at a plain-HTTP realm: reader's Basic credentials go "
+     "to the token service in clear (and the token comes back in clear)."),
+    ("audience-mismatch", "flow har", SKOPEO, "failure", 6, 0, 300, [TI, "audience-mismatch"],
+     "skopeo pull; token service misconfigured to put aud=hub.regauth.test in every token",
+     "Registry expects aud registry.regauth.test (the service in its challenge): 401 error=\"invalid_token\"."),
+    ("tls-upstream-untrusted", "flow har", SKOPEO, "failure", 1, 0, 300, [TI, "tls-untrusted-certificate"],
+     "skopeo pull through a mitmproxy that does not trust the registry's private CA",
+     "mitmproxy cannot verify registry.regauth.test's certificate and answers the client 502; the flows carry "
+     "the error 'Certificate verify failed: unable to get local issuer certificate' (HAR: status 0 + _error). "
+     "skopeo also probes /v1/_ping. The registry and the token service were never reached."),
+    ("redirect-auth-forwarded", "flow har", SKOPEO, "success", None, 0, 300, [TI, "auth-forwarded-on-redirect"],
+     "skopeo pull from store.regauth.test:5005 whose blobs redirect (307) to cdn.store.regauth.test:5005",
+     "distribution 2.8 with the `redirect` storage middleware behind a TLS front (record/front_proxy.py) that "
+     "serves both names on one port; the CDN name serves the storage files. Go's net/http (Go 1.19) keeps "
+     "Authorization on a redirect to a subdomain with the same port, so the Bearer token reaches the CDN host. "
+     "The pull succeeds; the storage requests belong to the pull, not to the token sequence. Token service "
+     "service name store.regauth.test."),
+    ("redirect-auth-dropped", "flow har", DXF, "success", None, 0, 300, [TI],
+     "python-dxf pull from the same redirecting registry (control for redirect-auth-forwarded)",
+     "requests drops Authorization when the redirect changes host: the CDN requests carry no Authorization. "
+     "No finding about the redirect."),
+    ("oauth2-post", "flow har", SCRIPTED, "success", None, 0, 300, [TI],
+     "OAuth2 token flow: POST realm grant_type=password access_type=offline, then grant_type=refresh_token",
+     "Labelled scripted client (containerd-pull-push is the real POST client; this one adds the offline "
+     "refresh_token round trip, which containerd does not do without a stored identity token). Password in the form body; refresh_token "
+     "returned and used for the second access token."),
+    ("containerd-pull-push", "flow har", CONTAINERD, "success", None, 0, 300, [TI],
+     "ctr content fetch private/app:1.0 as reader, ctr images tag, ctr images push private/containerd:1.0 as writer",
+     "Real OAuth2 POST client: grant_type=password, client_id=containerd-client, password in the form body. "
+     "No /v2/ ping (starts with HEAD manifest); re-asks for a token per phase (resolve, fetch, push) and sends "
+     "the first request of a phase without Authorization, getting a fresh 401 each time (normal); push asks for "
+     "several scopes and mounts the blobs from private/app."),
+    ("containerd-wrong-password", "flow har", CONTAINERD, "failure", 4, 0, 300, [TI, "bad-credentials"],
+     "ctr content fetch with a wrong password",
+     "OAuth2 POST answered 401 invalid_grant, containerd falls back to GET with Basic, also 401."),
+    ("docker-login-pull-push", "flow har", DOCKER, "success", None, 0, 300, [TI, "credentials-over-plain-http"],
+     "docker login, pull private/app:1.0, tag, push private/docker:1.0 as writer; both legs recorded",
+     "One mitmproxy, two modes: CLI -> daemon on plain tcp:// (reverse:http://127.0.0.1:2375 on :2376) and "
+     "daemon -> registry/token service (regular proxy on :8080). POST /v1.41/auth carries writer's password in a "
+     "JSON body over plain HTTP (credentials-over-plain-http, on the daemon leg); the daemon asks the token "
+     "service with offline_token=true&client_id=docker, gets a refresh_token and returns it as IdentityToken; "
+     "pull and push then send X-Registry-Auth with that identity token and the daemon trades it for access "
+     "tokens by OAuth2 POST grant_type=refresh_token (no Basic). The push mounts layers from private/app."),
+    ("docker-wrong-password", "flow har", DOCKER, "failure", 4, 0, 300,
+     [TI, "bad-credentials", "credentials-over-plain-http"],
+     "docker login with a wrong password; both legs recorded",
+     "Token service 401 (step 4); the daemon answers the CLI's POST /v1.41/auth with 500 carrying the "
+     "registry's message (not 401). The wrong password still crossed the plain tcp:// daemon connection."),
+    ("dxf-pull-success", "flow har", DXF, "success", None, 0, 300, [TI],
+     "python-dxf pull of private/app as reader",
+     "No /v2/ ping: the first request is the manifest GET, whose 401 carries the scope."),
+    ("dxf-push-success", "flow har", DXF, "success", None, 0, 300, [TI],
+     "python-dxf push of two blobs + manifest to private/dxf as writer",
+     "Starts with a pull token from the HEAD challenge, gets 401 error=\"insufficient_scope\" on POST and upgrades "
+     "to pull,push: a normal upgrade, not a failure."),
+    ("podman-login-pull-push", "flow har", PODMAN, "success", None, 0, 300, [TI],
+     "podman login, pull private/app:1.0, tag, push private/podman:1.0 as writer (vfs storage, scratch root)",
+     "Three token sessions; the push asks for two scopes (pull,push on the target and pull on the source) and "
+     "mounts the layers cross-repository (POST ?mount=&from= -> 201); parallel identical token requests."),
+    ("podman-login-wrong-password", "flow har", PODMAN, "failure", 4, 0, 300, [TI, "bad-credentials"],
+     "podman login with a wrong password", "Token service 401."),
+    ("chromium-via-mitmproxy", "flow har", CHROMIUM, "success", None, 0, 300, [TI, "registry-error"],
+     "Chromium walks the flow by hand: /v2/, realm with Basic (browser answers a Basic challenge), manifest "
+     "navigation with Bearer, then fetch() of manifest and config blob",
+     "Token service challenges (account= but no credentials), Chromium retries with Basic. The manifest "
+     "navigation gets 404 MANIFEST_UNKNOWN (browser Accept has no OCI type): registry-error, not an auth "
+     "failure; the following fetch() with Accept succeeds. Also favicon 404s and two Chromium phone-home "
+     "requests (clients2.google.com, update.googleapis.com) answered 403 by the recorder's loopback guard."),
+    ("chromium-playwright", "har", CHROMIUM + ", recorded by Playwright recordHar (same session as chromium-via-mitmproxy)",
+     "success", None, 0, 300, [TI, "registry-error"],
+     "Same session as chromium-via-mitmproxy, HAR written by Playwright",
+     "Chromium/Playwright HAR quirk: the 401 Basic challenge from the token service and the retry are folded "
+     "into one entry that shows no Authorization header but a 200 with a pull token for private/app. "
+     "_securityDetails shows mitmproxy's certificate. No phone-home entries here."),
+]
+
+VERSIONS = ["8.1.1", "9.0.1", "10.4.2", "11.0.2", "12.2.3"]
+FORMAT_VERSION = {"8.1.1": 17, "9.0.1": 18, "10.4.2": 20, "11.0.2": 21, "12.2.3": 21}
+
+
+def entries():
+    out = []
+    for (name, fmts, client, outcome, step, offset, lifetime, findings, scenario, notes) in ROWS:
+        rec = "Playwright 1.65.1 recordHar" if name == "chromium-playwright" else M11
+        for ext in fmts.split():
+            out.append({
+                "file": f"{name}.{ext}", "outcome": outcome, "failed_step": step,
+                "clock_offsets": {} if offset is None else {"token-issuer": offset},
+                "token_lifetime_s": lifetime, "findings": findings, "client": client,
+                "recorder": rec, "scenario": scenario, "notes": notes,
+            })
+    for v in VERSIONS:
+        for ext in (["flow"] if v in ("8.1.1", "9.0.1") else ["flow", "har"]):
+            out.append({
+                "file": f"mitmproxy-versions/pull-success-mitmproxy-{v}.{ext}", "outcome": "success",
+                "failed_step": None, "clock_offsets": {"token-issuer": 0}, "token_lifetime_s": 300,
+                "findings": [TI], "client": SKOPEO, "recorder": M.format(v),
+                "scenario": "skopeo pull of private/app as reader (same as pull-success)",
+                "notes": (f"flow format version {FORMAT_VERSION[v]}" if ext == "flow" else "mitmproxy hardump HAR")
+                + ("; this mitmproxy has no HAR export" if v in ("8.1.1", "9.0.1") else ""),
+            })
+    return out
+
+
+def md_table(es):
+    lines = ["| files | client | recorder | scenario | outcome | failed step | issuer clock offset (s) | token lifetime (s) | expected findings |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    rows = []  # one row per capture session: .flow and .har of one session share it
+    for e in es:
+        base, ext = e["file"].rsplit(".", 1)
+        key = (base, e["recorder"])
+        if rows and rows[-1][0] == key:
+            rows[-1][1].append(ext)
+        else:
+            rows.append((key, [ext], e))
+    for (base, _), exts, e in rows:
+        off = e["clock_offsets"].get("token-issuer", "-")
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            ", ".join(f"`{base}.{x}`" for x in exts), e["client"], e["recorder"],
+            e["scenario"].replace("|", "\\|"), e["outcome"],
+            e["failed_step"] if e["failed_step"] is not None else "-", off,
+            e["token_lifetime_s"] if e["token_lifetime_s"] is not None else "-",
+            ", ".join(f"`{f}`" for f in e["findings"]) or "(none)"))
+    return "\n".join(lines)
+
+
+def main():
+    es = entries()
+    missing = [e["file"] for e in es if not os.path.exists(os.path.join(SAMPLES, e["file"]))]
+    if missing:
+        raise SystemExit(f"missing sample files: {missing}")
+    with open(os.path.join(SAMPLES, "truth.json"), "w") as f:
+        json.dump({"schema": 1, "samples": es}, f, indent=1)
+        f.write("\n")
+    readme = os.path.join(SAMPLES, "README.md")
+    text = open(readme).read()
+    text, n = re.subn(r"(<!-- truth-table:begin -->\n).*?(<!-- truth-table:end -->)",
+                      lambda m: m.group(1) + md_table(es) + "\n" + m.group(2), text, flags=re.S)
+    if n != 1:
+        raise SystemExit("README.md has no truth-table markers")
+    with open(readme, "w") as f:
+        f.write(text)
+    print(f"{len(es)} entries")
+
+
+if __name__ == "__main__":
+    main()
