@@ -51,6 +51,11 @@ fn flow_files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 fn seconds(ts: Option<Timestamp>) -> Option<f64> {
     ts.map(|ts| ts.timestamp() as f64 + f64::from(ts.timestamp_subsec_nanos()) * 1e-9)
 }
@@ -139,6 +144,17 @@ fn reads_flow_files_as_mitmproxy_does() {
             continue;
         };
         let expected: Value = serde_json::from_str(&expected_text).unwrap();
+        if let Some(recorded_sha256) = expected["sha256"].as_str() {
+            let actual_sha256 = sha256_hex(&std::fs::read(path).unwrap());
+            if recorded_sha256 != actual_sha256 {
+                failures.push(format!(
+                    "{name}: changed since mitmproxy's reading of it was made; \
+                     regenerate {} (see this file's docs)",
+                    expected_path.display()
+                ));
+                continue;
+            }
+        }
         let expected_flows = expected["flows"].as_array().unwrap();
         let mut exchanges: Vec<&Exchange> = capture.exchanges.iter().collect();
         exchanges.sort_by_key(|exchange| exchange.origin.index);
