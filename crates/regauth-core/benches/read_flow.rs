@@ -170,11 +170,14 @@ fn flow_file(n_flows: usize, n_headers: usize, body_len: usize) -> Vec<u8> {
 }
 
 fn read_flow(c: &mut Criterion) {
+    // `cargo test --all-targets` runs benches once as a smoke test (no `--bench` argument);
+    // a hundredth of the data keeps that quick in a debug build.
+    let scale = if std::env::args().any(|arg| arg == "--bench") { 1 } else { 100 };
     let cases = [
         // Blob pulls: 20,000 flows with 8 KiB bodies (~210 MB).
-        ("body_heavy", flow_file(20_000, 4, 8 * 1024)),
+        ("body_heavy", flow_file(20_000 / scale, 4, 8 * 1024)),
         // API chatter: 30,000 flows with 30 extra headers each way and tiny bodies (~140 MB).
-        ("header_heavy", flow_file(30_000, 30, 64)),
+        ("header_heavy", flow_file(30_000 / scale, 30, 64)),
     ];
     let mut group = c.benchmark_group("read_flow");
     group
@@ -191,7 +194,7 @@ fn read_flow(c: &mut Criterion) {
             "{errors:?} {:?}",
             capture.problems
         );
-        assert!(capture.exchanges.len() >= 20_000);
+        assert!(capture.exchanges.len() >= 20_000 / scale);
         group.throughput(Throughput::Bytes(n_bytes));
         group.bench_function(format!("{name} ({} MB)", n_bytes / 1_000_000), |bench| {
             bench.iter(|| capture::read(black_box(&[Input::new(name, bytes.clone())])));
