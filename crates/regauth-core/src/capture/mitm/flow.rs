@@ -424,22 +424,27 @@ fn timestamp(
     }
 }
 
+/// Float seconds since the epoch, rounded to the microsecond.
+///
+/// A float near 1.7e9 s resolves about a quarter of a microsecond, so finer digits are
+/// noise; rounding as Python's `datetime.fromtimestamp` does makes regauth show the same
+/// times as mitmproxy (`…00.173456`, not `…00.173455950`).
 pub(crate) fn seconds_to_timestamp(seconds: f64) -> Option<Timestamp> {
     if !seconds.is_finite() {
         return None;
     }
     let whole = seconds.floor();
-    // ±2^62 s is far beyond chrono's range, so the cast cannot saturate into a wrong value.
+    // ±4e18 s is far beyond chrono's range, so the cast below cannot saturate into a wrong value.
     if whole.abs() > 4.0e18 {
         return None;
     }
     let mut secs = whole as i64;
-    let mut nanos = ((seconds - whole) * 1e9).round() as u32;
-    if nanos >= 1_000_000_000 {
+    let mut micros = ((seconds - whole) * 1e6).round_ties_even() as u32;
+    if micros >= 1_000_000 {
         secs += 1;
-        nanos -= 1_000_000_000;
+        micros -= 1_000_000;
     }
-    DateTime::from_timestamp(secs, nanos)
+    DateTime::from_timestamp(secs, micros * 1000)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -676,12 +681,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_keep_sub_microsecond_precision() {
-        let ts = seconds_to_timestamp(1_700_000_000.123_456).unwrap();
-        assert_eq!(ts.timestamp(), 1_700_000_000);
-        assert!((i64::from(ts.timestamp_subsec_nanos()) - 123_456_000).abs() < 500);
+    fn timestamps_round_to_the_microsecond() {
+        let ts = seconds_to_timestamp(1_763_899_200.173_456).unwrap();
+        assert_eq!(ts.to_rfc3339(), "2025-11-23T12:00:00.173456+00:00");
         assert_eq!(seconds_to_timestamp(-0.5).unwrap().timestamp(), -1);
-        assert_eq!(seconds_to_timestamp(0.999_999_999_9).unwrap().timestamp(), 1);
+        assert_eq!(seconds_to_timestamp(0.999_999_9).unwrap().timestamp(), 1);
+        assert_eq!(seconds_to_timestamp(0.999_999_9).unwrap().timestamp_subsec_nanos(), 0);
         assert!(seconds_to_timestamp(f64::NAN).is_none());
         assert!(seconds_to_timestamp(f64::INFINITY).is_none());
         assert!(seconds_to_timestamp(1e300).is_none());
