@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use regauth_core::capture::{self, CaptureError, Input};
 
 /// Damaged copies tried per file for each kind of damage.
-const VARIANTS_PER_FILE: usize = 150;
+const VARIANTS_PER_FILE: usize = 100;
 
 fn flow_files() -> Vec<PathBuf> {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
