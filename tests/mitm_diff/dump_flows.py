@@ -10,6 +10,7 @@ One object per HTTP flow; `index` counts every flow in the file (TCP, UDP and DN
 take an index but are not listed), as regauth's entry index does.
 """
 
+import hashlib
 import json
 import sys
 
@@ -59,7 +60,10 @@ def dump_file(path):
         for index, f in enumerate(mio.FlowReader(fo).stream()):
             if isinstance(f, http.HTTPFlow):
                 out.append(dump_flow(index, f))
-    return {"reader": mversion.MITMPROXY, "flows": out}
+    with open(path, "rb") as fo:
+        # Lets the test tell a stale reading (the flow file was re-recorded) from a real difference.
+        sha256 = hashlib.sha256(fo.read()).hexdigest()
+    return {"reader": mversion.MITMPROXY, "sha256": sha256, "flows": out}
 
 
 def main():

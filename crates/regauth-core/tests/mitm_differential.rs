@@ -2,8 +2,16 @@
 //!
 //! For every `.flow` file under `crates/regauth-core/tests/data/mitm/` and under the
 //! repository's `samples/` (recursively, when it exists), mitmproxy's reading is committed
-//! next to it as `<file>.mitmdump.json`, so this test needs no Python. Regenerate them with
-//! a venv holding a recent mitmproxy (it migrates every older format itself):
+//! next to it as `<file>.mitmdump.json`, so this test needs no Python. To regenerate the
+//! test flow files (with each mitmproxy version's own API, `tests/data/mitm/generate.py`) and
+//! every expected reading, from the repository root:
+//!
+//! ```sh
+//! bash tests/mitm_diff/regenerate.sh
+//! ```
+//!
+//! or, for the readings alone, with a venv holding a recent mitmproxy (it migrates every
+//! older format itself):
 //!
 //! ```sh
 //! python3.12 -m venv /tmp/mitm-venv-12 && /tmp/mitm-venv-12/bin/pip install 'mitmproxy>=12,<13'
@@ -11,8 +19,7 @@
 //!     crates/regauth-core/tests/data/mitm/*.flow $(find samples -name '*.flow')
 //! ```
 //!
-//! The test flow files themselves come from `crates/regauth-core/tests/data/mitm/generate.py`
-//! (run once per mitmproxy version). A generated test file without its JSON fails the test;
+//! A generated test file without its JSON fails the test;
 //! a recorded sample without one is only read (it must read without an error) and listed.
 
 use std::path::{Path, PathBuf};
@@ -42,6 +49,11 @@ fn flow_files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn seconds(ts: Option<Timestamp>) -> Option<f64> {
@@ -132,6 +144,17 @@ fn reads_flow_files_as_mitmproxy_does() {
             continue;
         };
         let expected: Value = serde_json::from_str(&expected_text).unwrap();
+        if let Some(recorded_sha256) = expected["sha256"].as_str() {
+            let actual_sha256 = sha256_hex(&std::fs::read(path).unwrap());
+            if recorded_sha256 != actual_sha256 {
+                failures.push(format!(
+                    "{name}: changed since mitmproxy's reading of it was made; \
+                     regenerate {} (see this file's docs)",
+                    expected_path.display()
+                ));
+                continue;
+            }
+        }
         let expected_flows = expected["flows"].as_array().unwrap();
         let mut exchanges: Vec<&Exchange> = capture.exchanges.iter().collect();
         exchanges.sort_by_key(|exchange| exchange.origin.index);
@@ -180,4 +203,31 @@ fn names_the_flow_format_version() {
             Some(format!("mitmproxy flow format {version}").as_str())
         );
     }
+}
+
+/// Gzip-compressed flow files read the same; offsets are offsets in the decompressed flow file.
+#[test]
+fn reads_gzip_compressed_flow_files() {
+    use std::io::Write as _;
+    let plain =
+        std::fs::read(manifest_dir().join("tests/data/mitm/mitmproxy-11.0.2.flow")).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&plain).unwrap();
+    let gzipped = encoder.finish().unwrap();
+    let (from_plain, _) = capture::read(&[Input::new("plain.flow", plain)]);
+    let (from_gzip, errors) = capture::read(&[Input::new("capture.flow.gz", gzipped)]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(from_gzip.sources[0].producer.as_deref(), Some("mitmproxy flow format 21"));
+    let summary = |capture: &capture::Capture| -> Vec<(Option<u64>, String, Option<u16>)> {
+        capture
+            .exchanges
+            .iter()
+            .map(|exchange| {
+                let status = exchange.response.as_ref().map(|response| response.status);
+                (exchange.origin.byte_offset, exchange.request.url(), status)
+            })
+            .collect()
+    };
+    assert_eq!(summary(&from_gzip), summary(&from_plain));
+    assert_eq!(from_gzip.problems.len(), from_plain.problems.len());
 }

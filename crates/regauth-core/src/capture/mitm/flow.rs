@@ -5,21 +5,21 @@
 //! supported version directly instead, picking the field names and meanings each version
 //! used. What differs between 14 and 21 in the fields regauth reads:
 //!
-//! | field                        | 14 to 18                     | 19 to 21                        |
-//! |------------------------------|------------------------------|---------------------------------|
-//! | server ip:port               | `server_conn.ip_address`     | `server_conn.peername`          |
-//! | client ip:port               | `client_conn.address`        | `client_conn.peername`          |
-//! | cipher                       | `cipher_name`                | `cipher`                        |
-//! | TLS handshake done           | `tls_established` (bool)     | `timestamp_tls_setup` not null  |
-//! | server SNI                   | may be `true`: use the host of `server_conn.address` | text |
-//! | address host                 | bytes or text                | text                            |
+//! | field               | 14 to 18                               | 19 to 21                       |
+//! |---------------------|----------------------------------------|--------------------------------|
+//! | server ip:port      | `server_conn.ip_address`               | `server_conn.peername`         |
+//! | client ip:port      | `client_conn.address`                  | `client_conn.peername`         |
+//! | cipher              | `cipher_name`                          | `cipher`                       |
+//! | TLS handshake done  | `tls_established` (bool)               | `timestamp_tls_setup` not null |
+//! | server SNI          | text, or `true` for the connected host | text                           |
+//! | address host        | bytes or text                          | text                           |
 //!
 //! and 20 → 21 renamed the TLS version `QUIC` to `QUICv1`. The request and response dicts
-//! have not changed since version 9 (the remaining migrations touch websocket messages,
-//! `timestamp_created`, `mode`, `proxy_mode` and connection `state`, none of which regauth
-//! reads). mitmproxy writes `method`, `scheme`, `path`, `authority`, `http_version`,
-//! `reason`, header names and values and bodies as byte strings and `host` as text; both
-//! tags are accepted everywhere and bytes are decoded as lossy UTF-8.
+//! have the same fields in every version from 14 to 21 (the remaining migrations touch
+//! websocket messages, `timestamp_created`, `mode`, `proxy_mode` and connection `state`,
+//! none of which regauth reads). mitmproxy writes `method`, `scheme`, `path`, `authority`,
+//! `http_version`, `reason`, header names and values and bodies as byte strings and `host`
+//! as text; both tags are accepted everywhere and bytes are decoded as lossy UTF-8.
 //!
 //! Bodies are stored as they were on the wire (still content-encoded), so they become
 //! [`BodyData::Raw`] slices of the input plus the `Content-Encoding` header value.
@@ -28,8 +28,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use chrono::DateTime;
 
+use super::Problems;
 use super::tnetstring::{Item, Tag, TnetError};
-use crate::capture::{InputProblem, Location};
 use crate::model::{
     Body, BodyData, EntryRef, Exchange, Headers, Request, Response, Timestamp, Timing, TlsInfo,
 };
@@ -70,37 +70,42 @@ impl From<TnetError> for FlowError {
 }
 
 /// Where the flow being decoded sits, and where its lesser problems go.
-pub(super) struct FlowContext<'c> {
+pub(super) struct FlowContext<'c, 'n> {
     pub(super) source_idx: usize,
-    pub(super) source_name: &'c str,
     pub(super) entry_idx: usize,
     /// The whole input, to hand out body and certificate slices without copying.
     pub(super) input: &'c Bytes,
-    pub(super) problems: &'c mut Vec<InputProblem>,
+    pub(super) problems: &'c mut Problems<'n>,
+    /// The flow's integer format version, once read (for the producer string).
+    pub(super) version: Option<i64>,
 }
 
-impl FlowContext<'_> {
+impl FlowContext<'_, '_> {
     /// Records something that was wrong but did not stop the flow from being read.
     fn note(&mut self, offset: u64, message: impl Into<String>) {
-        self.problems.push(InputProblem {
-            location: Location {
-                source: self.source_name.to_owned(),
-                entry: Some(self.entry_idx),
-                byte_offset: Some(offset),
-                line_column: None,
-            },
-            message: message.into(),
-        });
+        self.problems.push(self.entry_idx, offset, message.into());
     }
 
-    /// Zero-copy: `payload` must be a slice of `self.input`.
+    /// `payload` as a zero-copy slice of the input. Payloads always come from the input, but
+    /// `Bytes::slice_ref` panics on anything else, so a foreign slice is copied instead.
     fn slice(&self, payload: &[u8]) -> Bytes {
-        if payload.is_empty() { Bytes::new() } else { self.input.slice_ref(payload) }
+        let input_range =
+            self.input.as_ptr() as usize..=self.input.as_ptr() as usize + self.input.len();
+        let payload_start = payload.as_ptr() as usize;
+        if payload.is_empty() {
+            Bytes::new()
+        } else if input_range.contains(&payload_start)
+            && input_range.contains(&(payload_start + payload.len()))
+        {
+            self.input.slice_ref(payload)
+        } else {
+            Bytes::copy_from_slice(payload)
+        }
     }
 }
 
 /// Decodes the flow dict `flow` (already framed at the top level of the file).
-pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decoded, FlowError> {
+pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<Decoded, FlowError> {
     let [version, flow_type, request, response, error, server_conn, client_conn, backup] =
         flow.dict()?.fields([
             "version",
@@ -114,7 +119,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         ])?;
     let version_item = required(version, flow, "version")?;
     let version = match version_item.tag() {
-        Tag::Integer => version_item.as_i64()?,
+        Tag::Integer => version_item.as_i64().map_err(in_field("flow", "version"))?,
         // Before format 4 (mitmproxy 3), versions were (major, minor[, patch]) tuples.
         _ => {
             return Ok(Decoded::Skipped {
@@ -124,6 +129,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
             });
         }
     };
+    ctx.version = Some(version);
     if version < OLDEST_VERSION {
         return Ok(Decoded::Skipped {
             reason: SkipReason::UnsupportedVersion { version: version.to_string() },
@@ -156,15 +162,20 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         response_end: response.as_ref().and_then(|response| response.timestamp_end),
     };
 
-    let server = match server_conn.filter(|item| !item.is_null()) {
+    let mut server = match server_conn.filter(|item| !item.is_null()) {
         Some(item) => decode_connection(item, version, Leg::Server, ctx),
         None => Connection::default(),
     };
-    let client = match client_conn.filter(|item| !item.is_null()) {
+    let mut client = match client_conn.filter(|item| !item.is_null()) {
         Some(item) => decode_connection(item, version, Leg::Client, ctx),
         None => Connection::default(),
     };
-    let tls = tls_info(&server, &client);
+    // Flows that went over the same upstream connection share its id (mitmproxy's
+    // `server_conn.id`); without one, the client's connection is the next best grouping.
+    let connection = server.id.take().or_else(|| client.id.take());
+    let server_address = server.peername.take();
+    let client_address = client.peername.take();
+    let tls = tls_info(server, client);
 
     Ok(Decoded::Exchange(Box::new(Exchange {
         index: ctx.entry_idx,
@@ -176,11 +187,11 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         request: request.request,
         response: response.map(|response| response.response),
         timing,
-        server_address: server.peername,
-        client_address: client.peername,
+        server_address,
+        client_address,
         tls,
         error,
-        connection: None,
+        connection,
     })))
 }
 
@@ -242,7 +253,10 @@ struct DecodedResponse {
     timestamp_end: Option<Timestamp>,
 }
 
-fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRequest, FlowError> {
+fn decode_request(
+    item: Item<'_>,
+    ctx: &mut FlowContext<'_, '_>,
+) -> Result<DecodedRequest, FlowError> {
     let what = "request";
     let [method, scheme, host, port, path, http_version, headers, content, timestamp_start] =
         item.dict().map_err(in_field(what, ""))?.fields([
@@ -291,7 +305,7 @@ fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRe
 
 fn decode_response(
     item: Item<'_>,
-    ctx: &mut FlowContext<'_>,
+    ctx: &mut FlowContext<'_, '_>,
 ) -> Result<DecodedResponse, FlowError> {
     let what = "response";
     let [status_code, reason, http_version, headers, content, timestamp_end] = item
@@ -332,8 +346,10 @@ fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
 /// reporting the flow as unreadable.
 fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowError> {
     let in_headers = in_field(what, "headers");
-    let mut headers = Vec::new();
-    for field in item.list().map_err(&in_headers)? {
+    let fields = item.list().map_err(&in_headers)?;
+    // Counting first only frames the items (no decoding) and saves the regrowth copies.
+    let mut headers = Vec::with_capacity(fields.clone().count());
+    for field in fields {
         let field = field.map_err(&in_headers)?;
         let mut parts = field.list().map_err(&in_headers)?;
         let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
@@ -352,7 +368,7 @@ fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowErr
 fn decode_body(
     content: Option<Item<'_>>,
     headers: &Headers,
-    ctx: &FlowContext<'_>,
+    ctx: &FlowContext<'_, '_>,
 ) -> Result<Body, TnetError> {
     // `content` is null when mitmproxy streamed the body through without keeping it.
     let data = match content.filter(|item| !item.is_null()) {
@@ -368,7 +384,7 @@ fn decode_body(
     Ok(Body { data, size, content_encoding, mime_type: None })
 }
 
-fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
+fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Option<String> {
     let res = item
         .dict()
         .and_then(|dict| dict.fields(["msg"]))
@@ -387,7 +403,11 @@ fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
 }
 
 /// A timestamp in float seconds since the epoch; `None` (with a note) when unusable.
-fn timestamp(item: Option<Item<'_>>, what: &str, ctx: &mut FlowContext<'_>) -> Option<Timestamp> {
+fn timestamp(
+    item: Option<Item<'_>>,
+    what: &str,
+    ctx: &mut FlowContext<'_, '_>,
+) -> Option<Timestamp> {
     let item = item.filter(|item| !item.is_null())?;
     match item.as_f64() {
         Ok(seconds) => {
@@ -404,22 +424,27 @@ fn timestamp(item: Option<Item<'_>>, what: &str, ctx: &mut FlowContext<'_>) -> O
     }
 }
 
+/// Float seconds since the epoch, rounded to the microsecond.
+///
+/// A float near 1.7e9 s resolves about a quarter of a microsecond, so finer digits are
+/// noise; rounding as Python's `datetime.fromtimestamp` does makes regauth show the same
+/// times as mitmproxy (`…00.173456`, not `…00.173455950`).
 pub(crate) fn seconds_to_timestamp(seconds: f64) -> Option<Timestamp> {
     if !seconds.is_finite() {
         return None;
     }
     let whole = seconds.floor();
-    // ±2^62 s is far beyond chrono's range, so the cast cannot saturate into a wrong value.
+    // ±4e18 s is far beyond chrono's range, so the cast below cannot saturate into a wrong value.
     if whole.abs() > 4.0e18 {
         return None;
     }
     let mut secs = whole as i64;
-    let mut nanos = ((seconds - whole) * 1e9).round() as u32;
-    if nanos >= 1_000_000_000 {
+    let mut micros = ((seconds - whole) * 1e6).round_ties_even() as u32;
+    if micros >= 1_000_000 {
         secs += 1;
-        nanos -= 1_000_000_000;
+        micros -= 1_000_000;
     }
-    DateTime::from_timestamp(secs, nanos)
+    DateTime::from_timestamp(secs, micros * 1000)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -433,6 +458,8 @@ enum Leg {
 /// The parts of a connection dict regauth uses.
 #[derive(Default)]
 struct Connection {
+    /// mitmproxy's id of the connection (a UUID), shared by the flows that used it.
+    id: Option<String>,
     /// `ip:port` of the remote end.
     peername: Option<String>,
     /// TLS was wanted on this connection (`tls`).
@@ -450,7 +477,7 @@ fn decode_connection(
     item: Item<'_>,
     version: i64,
     leg: Leg,
-    ctx: &mut FlowContext<'_>,
+    ctx: &mut FlowContext<'_, '_>,
 ) -> Connection {
     let what = match leg {
         Leg::Server => "server_conn",
@@ -464,8 +491,11 @@ fn decode_connection(
         (_, false) => "peername",
     };
     let cipher_key = if old_names { "cipher_name" } else { "cipher" };
+    // For an old client connection `peername_key` is "address" too; `fields` then fills only
+    // the first slot, and the second (`address`, used for the server SNI only) stays empty.
     let fields = item.dict().and_then(|dict| {
         dict.fields([
+            "id",
             peername_key,
             "address",
             "tls",
@@ -480,6 +510,7 @@ fn decode_connection(
         ])
     });
     let [
+        id,
         peername,
         address,
         tls,
@@ -498,10 +529,10 @@ fn decode_connection(
             return Connection::default();
         }
     };
-    let note_err = |ctx: &mut FlowContext<'_>, err: TnetError, field: &str| {
+    let note_err = |ctx: &mut FlowContext<'_, '_>, err: TnetError, field: &str| {
         ctx.note(err.offset, format!("{what}.{field}: {}", err.kind));
     };
-    let optional_text = |ctx: &mut FlowContext<'_>, item: Option<Item<'_>>, field: &str| {
+    let optional_text = |ctx: &mut FlowContext<'_, '_>, item: Option<Item<'_>>, field: &str| {
         let item = item.filter(|item| !item.is_null())?;
         text(item).map_err(|err| note_err(ctx, err, field)).ok()
     };
@@ -514,6 +545,7 @@ fn decode_connection(
         cipher: optional_text(ctx, cipher, "cipher"),
         alpn: optional_text(ctx, alpn, "alpn"),
         error: optional_text(ctx, error, "error"),
+        id: optional_text(ctx, id, "id"),
         ..Connection::default()
     };
     connection.peername =
@@ -525,10 +557,11 @@ fn decode_connection(
             }
         });
     connection.tls_wanted = tls.is_some_and(|item| item.as_bool().unwrap_or(false));
-    connection.tls_established = if old_names {
-        tls_established.is_some_and(|item| item.as_bool().unwrap_or(false))
-    } else {
-        timestamp_tls_setup.is_some_and(|item| !item.is_null())
+    // Up to 18 a `tls_established` flag was stored; from 19 it is derived from the handshake
+    // timestamp (as mitmproxy's `Connection.tls_established` does), and the flag is gone.
+    connection.tls_established = match tls_established.map(|item| item.as_bool()) {
+        Some(Ok(flag)) => flag,
+        _ => timestamp_tls_setup.is_some_and(|item| !item.is_null()),
     };
     // Up to version 18 the server SNI could be `true`, meaning "the host we connect to"
     // (compat.py convert_18_19).
@@ -558,7 +591,7 @@ fn address_text(item: Item<'_>) -> Result<String, TnetError> {
 }
 
 /// Certificates as mitmproxy stores them (PEM since mitmproxy 7) into DER.
-fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_>) -> Vec<Bytes> {
+fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_, '_>) -> Vec<Bytes> {
     let mut out = Vec::new();
     let items = match list.list() {
         Ok(items) => items,
@@ -617,25 +650,28 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// When only the client leg used TLS (mitmproxy in reverse mode terminating TLS in front of
 /// a plain-HTTP server, e.g. a Docker daemon), the client leg's facts are the only TLS there
 /// was, and they carry the client certificate a mutual-TLS client presented.
-fn tls_info(server: &Connection, client: &Connection) -> Option<TlsInfo> {
+fn tls_info(server: Connection, client: Connection) -> Option<TlsInfo> {
     let used_tls =
         |leg: &Connection| leg.tls_wanted || leg.tls_established || !leg.certificates.is_empty();
-    let (leg, server_certificates) = if used_tls(server) {
-        (server, server.certificates.clone())
-    } else if used_tls(client) {
+    let client_certificates = client.certificates.clone();
+    let (leg, server_certificates) = if used_tls(&server) {
+        let certificates = server.certificates.clone();
+        (server, certificates)
+    } else if used_tls(&client) {
         (client, Vec::new())
     } else {
         return None;
     };
     Some(TlsInfo {
         established: leg.tls_established,
-        sni: leg.sni.clone(),
-        version: leg.tls_version.clone(),
-        cipher: leg.cipher.clone(),
-        alpn: leg.alpn.clone(),
+        sni: leg.sni,
+        version: leg.tls_version,
+        cipher: leg.cipher,
+        alpn: leg.alpn,
         server_certificates,
-        client_certificates: client.certificates.clone(),
-        error: leg.error.clone(),
+        client_certificates,
+        error: leg.error,
+        // mitmproxy keeps the certificates themselves, so there is nothing to summarise.
         server_certificate_summary: None,
     })
 }
@@ -645,12 +681,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_keep_sub_microsecond_precision() {
-        let ts = seconds_to_timestamp(1_700_000_000.123_456).unwrap();
-        assert_eq!(ts.timestamp(), 1_700_000_000);
-        assert!((i64::from(ts.timestamp_subsec_nanos()) - 123_456_000).abs() < 500);
+    fn timestamps_round_to_the_microsecond() {
+        let ts = seconds_to_timestamp(1_763_899_200.173_456).unwrap();
+        assert_eq!(ts.to_rfc3339(), "2025-11-23T12:00:00.173456+00:00");
         assert_eq!(seconds_to_timestamp(-0.5).unwrap().timestamp(), -1);
-        assert_eq!(seconds_to_timestamp(0.999_999_999_9).unwrap().timestamp(), 1);
+        assert_eq!(seconds_to_timestamp(0.999_999_9).unwrap().timestamp(), 1);
+        assert_eq!(seconds_to_timestamp(0.999_999_9).unwrap().timestamp_subsec_nanos(), 0);
         assert!(seconds_to_timestamp(f64::NAN).is_none());
         assert!(seconds_to_timestamp(f64::INFINITY).is_none());
         assert!(seconds_to_timestamp(1e300).is_none());

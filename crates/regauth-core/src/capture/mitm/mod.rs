@@ -22,20 +22,24 @@ use super::{CaptureError, InputProblem, Location};
 use flow::{Decoded, FlowContext, NEWEST_VERSION, OLDEST_VERSION, SkipReason};
 use tnetstring::{Tag, TnetErrorKind};
 
+/// Most problems recorded per file; further ones are only counted, so a hostile file of
+/// millions of broken flows cannot exhaust memory with messages.
+const MAX_PROBLEMS: usize = 1000;
+/// Most distinct reasons for skipping flows (flow types, versions) reported one by one, and
+/// most distinct format versions named in the producer; both are attacker-chosen strings
+/// and numbers, so they are bounded too.
+const MAX_DISTINCT: usize = 16;
+
 pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
     let input: &[u8] = &bytes;
     let mut exchanges = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::new(name);
     let mut skipped: Vec<SkippedFlows> = Vec::new();
+    let mut n_skipped_otherwise = 0usize;
     let mut versions: Vec<i64> = Vec::new();
+    let mut noted_newer_version = false;
     let mut pos = 0;
     let mut entry_idx = 0;
-    let location = |entry: usize, offset: u64| Location {
-        source: name.to_owned(),
-        entry: Some(entry),
-        byte_offset: Some(offset),
-        line_column: None,
-    };
     // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
     while input[pos..].iter().any(|byte| !byte.is_ascii_whitespace()) {
         let item = match tnetstring::read_item(input, pos, input.len(), 0) {
@@ -44,7 +48,7 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                 let truncated = matches!(err.kind, TnetErrorKind::Truncated { .. });
                 if entry_idx == 0 && !truncated {
                     return Err(CaptureError::Malformed {
-                        location: location(0, err.offset),
+                        location: problems.location(0, err.offset),
                         message: format!("not a mitmproxy flow file: {}", err.kind),
                     });
                 }
@@ -56,66 +60,71 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                         err.kind
                     )
                 };
-                problems.push(InputProblem { location: location(entry_idx, err.offset), message });
+                problems.push(entry_idx, err.offset, message);
                 break;
             }
         };
         if item.tag() != Tag::Dict {
             if entry_idx == 0 {
                 return Err(CaptureError::Malformed {
-                    location: location(0, item.offset()),
+                    location: problems.location(0, item.offset()),
                     message: format!(
                         "not a mitmproxy flow file: it starts with {}, not a dict",
                         item.tag().describe()
                     ),
                 });
             }
-            problems.push(InputProblem {
-                location: location(entry_idx, item.offset()),
-                message: format!(
-                    "flow {entry_idx} is {}, not a dict; skipped",
-                    item.tag().describe()
-                ),
-            });
+            let message =
+                format!("flow {entry_idx} is {}, not a dict; skipped", item.tag().describe());
+            problems.push(entry_idx, item.offset(), message);
         } else {
             let mut ctx = FlowContext {
                 source_idx,
-                source_name: name,
                 entry_idx,
                 input: &bytes,
                 problems: &mut problems,
+                version: None,
             };
-            match flow::decode(item, &mut ctx) {
+            let res = flow::decode(item, &mut ctx);
+            let flow_version = ctx.version;
+            match res {
                 Ok(Decoded::Exchange(exchange)) => exchanges.push(*exchange),
                 Ok(Decoded::Skipped { reason }) => {
+                    let n_groups = skipped.len();
                     match skipped.iter_mut().find(|seen| seen.reason == reason) {
                         Some(seen) => seen.count += 1,
-                        None => skipped.push(SkippedFlows {
+                        None if n_groups < MAX_DISTINCT => skipped.push(SkippedFlows {
                             reason,
                             count: 1,
                             entry_idx,
                             offset: item.offset(),
                         }),
+                        None => n_skipped_otherwise += 1,
                     }
                 }
-                Err(err) => problems.push(InputProblem {
-                    location: location(entry_idx, err.offset),
-                    message: format!("flow {entry_idx} skipped: {}", err.message),
-                }),
+                Err(err) => problems.push(
+                    entry_idx,
+                    err.offset,
+                    format!("flow {entry_idx} skipped: {}", err.message),
+                ),
             }
-            if let Some(version) = flow_version(item)
-                && let Err(insert_at) = versions.binary_search(&version)
-            {
-                if version > NEWEST_VERSION && !versions.iter().any(|&seen| seen > NEWEST_VERSION) {
-                    problems.push(InputProblem {
-                        location: location(entry_idx, item.offset()),
-                        message: format!(
+            if let Some(version) = flow_version {
+                if version > NEWEST_VERSION && !noted_newer_version {
+                    noted_newer_version = true;
+                    problems.push(
+                        entry_idx,
+                        item.offset(),
+                        format!(
                             "flow format version {version} is newer than regauth knows ({NEWEST_VERSION}); \
                              read as version {NEWEST_VERSION}"
                         ),
-                    });
+                    );
                 }
-                versions.insert(insert_at, version);
+                if let Err(insert_at) = versions.binary_search(&version)
+                    && versions.len() < MAX_DISTINCT
+                {
+                    versions.insert(insert_at, version);
+                }
             }
         }
         pos = item.end();
@@ -140,7 +149,13 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
         } else {
             format!("skipped {} of: {what}, the first here: {why}", group.count)
         };
-        problems.push(InputProblem { location: location(group.entry_idx, group.offset), message });
+        problems.push(group.entry_idx, group.offset, message);
+    }
+    if n_skipped_otherwise > 0 {
+        let message = format!(
+            "skipped {n_skipped_otherwise} more flows of yet other types or versions regauth does not read"
+        );
+        problems.push_summary(message);
     }
     let producer = match versions.as_slice() {
         [] => None,
@@ -150,7 +165,55 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
             several.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
         )),
     };
-    Ok((exchanges, problems, producer))
+    Ok((exchanges, problems.finish(), producer))
+}
+
+/// The problems of one file, at most [`MAX_PROBLEMS`] of them kept.
+pub(super) struct Problems<'n> {
+    source_name: &'n str,
+    kept: Vec<InputProblem>,
+    n_dropped: usize,
+}
+
+impl<'n> Problems<'n> {
+    fn new(source_name: &'n str) -> Problems<'n> {
+        Problems { source_name, kept: Vec::new(), n_dropped: 0 }
+    }
+
+    fn location(&self, entry_idx: usize, offset: u64) -> Location {
+        Location {
+            source: self.source_name.to_owned(),
+            entry: Some(entry_idx),
+            byte_offset: Some(offset),
+            line_column: None,
+        }
+    }
+
+    pub(super) fn push(&mut self, entry_idx: usize, offset: u64, message: String) {
+        if self.kept.len() < MAX_PROBLEMS {
+            let location = self.location(entry_idx, offset);
+            self.kept.push(InputProblem { location, message });
+        } else {
+            self.n_dropped += 1;
+        }
+    }
+
+    /// A problem about the file as a whole, kept even past the cap. Located at the start of
+    /// the file, since it has no single place.
+    fn push_summary(&mut self, message: String) {
+        let location = self.location(0, 0);
+        self.kept.push(InputProblem { location, message });
+    }
+
+    fn finish(mut self) -> Vec<InputProblem> {
+        if self.n_dropped > 0 {
+            let n_dropped = self.n_dropped;
+            self.push_summary(format!(
+                "{n_dropped} more problems in this file are not listed (only the first {MAX_PROBLEMS} are)"
+            ));
+        }
+        self.kept
+    }
 }
 
 /// Flows skipped for the same reason, reported once with a count instead of once each.
@@ -159,12 +222,6 @@ struct SkippedFlows {
     count: usize,
     entry_idx: usize,
     offset: u64,
-}
-
-/// The integer `version` of a flow dict, if it has one (for the producer string).
-fn flow_version(flow: tnetstring::Item<'_>) -> Option<i64> {
-    let [version] = flow.dict().ok()?.fields(["version"]).ok()?;
-    version?.as_i64().ok()
 }
 
 #[cfg(test)]
@@ -307,6 +364,7 @@ mod tests {
             (
                 "server_conn",
                 d(vec![
+                    ("id", s("5e1f0000-0000-4000-8000-000000000001")),
                     ("address", T::L(vec![s("registry.example"), T::I(443)])),
                     ("peername", T::L(vec![s("2001:db8::1"), T::I(443), T::I(0), T::I(0)])),
                     ("sockname", T::L(vec![s("10.0.0.2"), T::I(50000)])),
@@ -386,8 +444,8 @@ mod tests {
         }
         writeln!(
             out,
-            "  server {:?} client {:?} error {:?}",
-            exchange.server_address, exchange.client_address, exchange.error
+            "  server {:?} client {:?} connection {:?} error {:?}",
+            exchange.server_address, exchange.client_address, exchange.connection, exchange.error
         )
         .unwrap();
         if let Some(tls) = &exchange.tls {
@@ -430,7 +488,7 @@ mod tests {
                 #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
-                  server Some("[2001:db8::1]:443") client Some("127.0.0.1:40000") error None
+                  server Some("[2001:db8::1]:443") client Some("127.0.0.1:40000") connection Some("5e1f0000-0000-4000-8000-000000000001") error None
                   tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [5] client certs [] error None
             "#]],
         );
@@ -479,10 +537,42 @@ mod tests {
                 #0 source 3 offset Some(0): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at Some("2023-11-14T22:13:20.250+00:00")
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until Some("2023-11-14T22:13:22+00:00")
-                  server Some("192.0.2.7:443") client Some("127.0.0.1:40000") error None
+                  server Some("192.0.2.7:443") client Some("127.0.0.1:40000") connection None error None
                   tls established true sni Some("registry.example") version Some("TLSv1.2") cipher Some("ECDHE-RSA-AES128-GCM-SHA256") alpn None server certs [] client certs [] error None
             "#]],
         );
+    }
+
+    #[test]
+    fn tls_facts_come_from_the_client_leg_when_only_it_used_tls() {
+        // hand-written fixture: mitmproxy in reverse mode terminating mutual TLS in front of a
+        // plain-HTTP server (a Docker daemon on tcp://), with a PEM client certificate.
+        let pem = b"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        let flow = flow_v21()
+            .set("server_conn.tls", T::Bool(false))
+            .set("server_conn.timestamp_tls_setup", T::Null)
+            .set("server_conn.certificate_list", T::L(vec![]))
+            .set("client_conn.tls", T::Bool(true))
+            .set("client_conn.timestamp_tls_setup", T::F(1_700_000_000.0))
+            .set("client_conn.sni", s("docker.example"))
+            .set("client_conn.tls_version", s("TLSv1.3"))
+            .set("client_conn.certificate_list", T::L(vec![b(pem)]));
+        let (exchanges, problems, _) = read_bytes(dumps(&[flow])).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let tls = exchanges[0].tls.as_ref().unwrap();
+        assert!(tls.established);
+        assert_eq!(tls.sni.as_deref(), Some("docker.example"));
+        assert_eq!(tls.version.as_deref(), Some("TLSv1.3"));
+        assert!(tls.server_certificates.is_empty());
+        assert_eq!(tls.client_certificates, [Bytes::from_static(b"\x30\x03\x02\x01\x01")]);
+
+        // No TLS on either leg: no TLS facts at all.
+        let plain = flow_v21()
+            .set("server_conn.tls", T::Bool(false))
+            .set("server_conn.timestamp_tls_setup", T::Null)
+            .set("server_conn.certificate_list", T::L(vec![]));
+        let (exchanges, _, _) = read_bytes(dumps(&[plain])).unwrap();
+        assert!(exchanges[0].tls.is_none());
     }
 
     #[test]
@@ -501,8 +591,8 @@ mod tests {
                 producer: Some("mitmproxy flow formats 13, 21")
                 problem: test.flow: entry 0 (byte 0): skipped 3 of: tcp flow, the first here: regauth reads HTTP flows only
                 problem: test.flow: entry 1 (byte 46): skipped a flow in format version 13 (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
-                problem: test.flow: entry 3 (byte 1214): skipped a dns flow: regauth reads HTTP flows only
-                problem: test.flow: entry 5 (byte 2381): skipped a flow in format version (0, 11) (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
+                problem: test.flow: entry 3 (byte 1259): skipped a dns flow: regauth reads HTTP flows only
+                problem: test.flow: entry 5 (byte 2471): skipped a flow in format version (0, 11) (regauth reads versions 14 to 21, written by mitmproxy 7 and later): open and save the file with a newer mitmproxy to convert it
             "#]],
         );
     }
@@ -522,7 +612,7 @@ mod tests {
         expect![[r#"
             [
                 "test.flow: entry 0 (byte 0): flow format version 22 is newer than regauth knows (21); read as version 21",
-                "test.flow: entry 2 (byte 3348): this flow was modified in mitmproxy after it was recorded; regauth reads the modified version (the recorded original is in its `backup`)",
+                "test.flow: entry 2 (byte 3483): this flow was modified in mitmproxy after it was recorded; regauth reads the modified version (the recorded original is in its `backup`)",
             ]
         "#]]
         .assert_debug_eq(&messages);
@@ -550,23 +640,23 @@ mod tests {
             &damaged,
             expect![[r#"
                 producer: Some("mitmproxy flow format 21")
-                #6 source 3 offset Some(5260): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at None
+                #6 source 3 offset Some(5485): GET https://registry.example/v2/library/alpine/manifests/latest HTTP/1.1 at None
                   request headers [("Accept", "*/*"), ("Accept", "x/y"), ("X-Bin", "caf�")] body 0 bytes encoding ""
                   response 401 "Unauthorized" HTTP/1.1 headers [("WWW-Authenticate", "Bearer realm=\"r\""), ("Content-Encoding", "gzip")] body 9 bytes encoding "gzip" until None
-                  server None client Some("127.0.0.1:40000") error Some("unknown error")
+                  server None client Some("127.0.0.1:40000") connection Some("5e1f0000-0000-4000-8000-000000000001") error Some("unknown error")
                   tls established true sni Some("registry.example") version Some("QUICv1") cipher Some("TLS_AES_128_GCM_SHA256") alpn Some("h2") server certs [] client certs [] error None
                 problem: test.flow: entry 0 (byte 92): flow 0 skipped: request.port: not between 0 and 65535
-                problem: test.flow: entry 1 (byte 1355): flow 1 skipped: request.headers: header field is not a [name, value] pair
-                problem: test.flow: entry 2 (byte 2315): flow 2 skipped: request.method: expected a string, found an integer
-                problem: test.flow: entry 3 (byte 3744): flow 3 skipped: response.status_code: expected an integer, found a text string
-                problem: test.flow: entry 4 (byte 4450): flow 4 skipped: flow has no `request` field
-                problem: test.flow: entry 5 (byte 5242): flow 5 skipped: flow has no `version` field
-                problem: test.flow: entry 6 (byte 5595): request.timestamp_start: expected a number, found a text string
-                problem: test.flow: entry 6 (byte 5906): response.timestamp_end inf is not a usable point in time
-                problem: test.flow: entry 6 (byte 5921): flow error has no `msg`
-                problem: test.flow: entry 6 (byte 6019): server_conn.peername: expected a string, found an integer
-                problem: test.flow: entry 6 (byte 6228): server_conn certificate 0 is neither PEM nor DER; ignored
-                problem: test.flow: entry 7 (byte 6380): flow 7 is a list, not a dict; skipped
+                problem: test.flow: entry 1 (byte 1400): flow 1 skipped: request.headers: header field is not a [name, value] pair
+                problem: test.flow: entry 2 (byte 2405): flow 2 skipped: request.method: expected a string, found an integer
+                problem: test.flow: entry 3 (byte 3879): flow 3 skipped: response.status_code: expected an integer, found a text string
+                problem: test.flow: entry 4 (byte 4630): flow 4 skipped: flow has no `request` field
+                problem: test.flow: entry 5 (byte 5467): flow 5 skipped: flow has no `version` field
+                problem: test.flow: entry 6 (byte 5820): request.timestamp_start: expected a number, found a text string
+                problem: test.flow: entry 6 (byte 6131): response.timestamp_end inf is not a usable point in time
+                problem: test.flow: entry 6 (byte 6146): flow error has no `msg`
+                problem: test.flow: entry 6 (byte 6289): server_conn.peername: expected a string, found an integer
+                problem: test.flow: entry 6 (byte 6498): server_conn certificate 0 is neither PEM nor DER; ignored
+                problem: test.flow: entry 7 (byte 6650): flow 7 is a list, not a dict; skipped
             "#]],
         );
     }
@@ -586,11 +676,11 @@ mod tests {
                             1,
                         ),
                         byte_offset: Some(
-                            1122,
+                            1167,
                         ),
                         line_column: None,
                     },
-                    message: "flow 1 is cut off: input ends early: item declares 1116 bytes and a type tag but only 1107 bytes remain (the file is truncated)",
+                    message: "flow 1 is cut off: input ends early: item declares 1161 bytes and a type tag but only 1152 bytes remain (the file is truncated)",
                 },
             ]
         "#]]
@@ -655,6 +745,36 @@ mod tests {
         assert_eq!(exchanges.len(), 0);
         assert!(problems[0].message.contains("declares 999999999 bytes"), "{problems:?}");
         assert_eq!(problems[0].location.byte_offset, Some(at as u64));
+    }
+
+    #[test]
+    fn floods_of_broken_or_odd_flows_stay_bounded() {
+        // hand-written fixture: 200,000 tiny flows, each with its own type, version or defect.
+        let mut input = Vec::new();
+        for flow_idx in 0..200_000i64 {
+            let flow = match flow_idx % 3 {
+                0 => d(vec![("version", T::I(21)), ("type", T::S(format!("kind{flow_idx}")))]),
+                1 => d(vec![("version", T::I(flow_idx % 14)), ("type", s("http"))]),
+                _ => d(vec![("version", T::I(21)), ("type", s("http"))]),
+            };
+            dump(&flow, &mut input);
+        }
+        let (exchanges, problems, producer) = read_bytes(Bytes::from(input)).unwrap();
+        assert!(exchanges.is_empty());
+        assert!(problems.len() <= MAX_PROBLEMS + MAX_DISTINCT + 2, "{}", problems.len());
+        let last_messages: Vec<&str> =
+            problems.iter().rev().take(2).map(|problem| problem.message.as_str()).collect();
+        expect![[r#"
+            [
+                "65682 more problems in this file are not listed (only the first 1000 are)",
+                "skipped 95230 more flows of yet other types or versions regauth does not read",
+            ]
+        "#]]
+        .assert_debug_eq(&last_messages);
+        assert_eq!(
+            producer.as_deref(),
+            Some("mitmproxy flow formats 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 21")
+        );
     }
 
     /// A small real file: generated with mitmproxy's test helpers (see tests/data/mitm/generate.py).

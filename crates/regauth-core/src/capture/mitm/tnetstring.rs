@@ -1,9 +1,10 @@
 //! A lazy, zero-copy reader for tnetstrings as mitmproxy writes them.
 //!
-//! Hand-written on purpose: the only tnetstring crate on crates.io is AGPL-licensed (this
-//! project is MIT/Apache) and reads strings as UTF-8 only, while mitmproxy stores request
-//! paths, header names and values and bodies as arbitrary bytes (`,`) next to its own
-//! unicode tag (`;`). We also want what a diagnostic reader needs and a generic parser does
+//! Hand-written on purpose: the only tnetstring crate on crates.io (`tnetstring` 0.2) is
+//! AGPL-3.0 (this project is MIT/Apache) and parses from `&str`, so UTF-8 only, while
+//! mitmproxy stores request paths, header names and values and bodies as arbitrary bytes
+//! (`,`) next to its own unicode tag (`;`); the other Rust implementation around is a module
+//! inside an application (condure, with ZeroMQ and mio as dependencies). We also want what a diagnostic reader needs and a generic parser does
 //! not give: slices of the caller's buffer instead of copies, the byte offset in every error,
 //! and hard caps on declared lengths and nesting so hostile input cannot exhaust memory or
 //! the stack.

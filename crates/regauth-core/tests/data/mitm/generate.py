@@ -9,8 +9,8 @@ Run it with the Python of a venv that has one mitmproxy version installed; it wr
 The versions committed here, and the flow format each writes: 7.0.4 (14, Python 3.9,
 `werkzeug<3`), 8.0.0 (15, Python 3.10, `werkzeug<3`), 8.1.1 (17, Python 3.10, `werkzeug<3`),
 9.0.1 (18), 10.4.2 (20), 11.0.2 (21, Python 3.11), 12.x (21, Python >= 3.12).
-After regenerating, refresh the expected readings with tests/mitm_diff/dump_flows.py
-(see crates/regauth-core/tests/mitm_differential.rs).
+tests/mitm_diff/regenerate.sh makes those venvs and regenerates every file and the expected
+readings (tests/mitm_diff/dump_flows.py; see crates/regauth-core/tests/mitm_differential.rs).
 
 Everything is deterministic except what mitmproxy itself randomises: flow, connection and
 message ids are fixed here, certificates use fixed Ed25519 keys (deterministic signatures).
