@@ -94,10 +94,10 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
             message: "not a HAR file: the top-level object has no `log`".to_owned(),
         });
     };
-    if let Some(version) = &log.version
-        && !version.0.starts_with("1.")
+    if let Some(version) = log.version.as_ref().and_then(Scalar::text)
+        && !version.starts_with("1.")
     {
-        problems.push(None, None, format!("unknown HAR version {:?}, read as HAR 1.2", version.0));
+        problems.push(None, None, format!("unknown HAR version {version:?}, read as HAR 1.2"));
     }
     let producer = log.creator.and_then(|creator| {
         let name = creator.name.map(|text| text.0.into_owned()).unwrap_or_default();
@@ -281,21 +281,24 @@ fn convert_entry(
         }
     };
 
-    let request_start = entry.started_date_time.and_then(|text| match parse_timestamp(&text.0) {
-        Ok((timestamp, None)) => Some(timestamp),
-        Ok((timestamp, Some(note))) => {
-            problems.push(Some(entry_idx), byte_offset, note);
-            Some(timestamp)
-        }
-        Err(reason) => {
-            problems.push(
-                Some(entry_idx),
-                byte_offset,
-                format!("`startedDateTime` {:?} {reason}", text.0),
-            );
-            None
-        }
-    });
+    let request_start =
+        entry.started_date_time.and_then(Scalar::into_text).and_then(|text| match parse_timestamp(
+            &text,
+        ) {
+            Ok((timestamp, None)) => Some(timestamp),
+            Ok((timestamp, Some(note))) => {
+                problems.push(Some(entry_idx), byte_offset, note);
+                Some(timestamp)
+            }
+            Err(reason) => {
+                problems.push(
+                    Some(entry_idx),
+                    byte_offset,
+                    format!("`startedDateTime` {text:?} {reason}"),
+                );
+                None
+            }
+        });
     // `time` is the total elapsed milliseconds; HAR writes -1 (or nothing) when unknown.
     let response_end =
         request_start.zip(entry.time.and_then(|time| time.as_f64())).and_then(|(start, millis)| {
@@ -316,12 +319,20 @@ fn convert_entry(
         host: url_parts.host,
         port: url_parts.port,
         path: url_parts.path,
-        http_version: request.http_version.map(|text| text.0.into_owned()).unwrap_or_default(),
+        http_version: request
+            .http_version
+            .and_then(Scalar::into_text)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
         headers: request_headers,
         body: request_body,
     };
 
-    let mut error = entry.error.map(|text| text.0.into_owned()).filter(|error| !error.is_empty());
+    let mut error = entry
+        .error
+        .and_then(Scalar::into_text)
+        .map(Cow::into_owned)
+        .filter(|error| !error.is_empty());
     let response = match entry.response {
         None => {
             error.get_or_insert_with(|| "the capture holds no response".to_owned());
@@ -332,7 +343,8 @@ fn convert_entry(
                 .error
                 .take()
                 .or(response.failure_text.take())
-                .map(|text| text.0.into_owned())
+                .and_then(Scalar::into_text)
+                .map(Cow::into_owned)
                 .filter(|error| !error.is_empty());
             if error.is_none() {
                 error = response_error;
@@ -367,7 +379,7 @@ fn convert_entry(
     };
 
     let server_address =
-        entry.server_ip_address.map(|text| text.0).filter(|ip| !ip.is_empty()).map(|ip| {
+        entry.server_ip_address.and_then(Scalar::into_text).filter(|ip| !ip.is_empty()).map(|ip| {
             let ip = ip.trim_start_matches('[').trim_end_matches(']');
             // Playwright notes the port; other producers only the IP, so the URL's port stands in.
             let port =
@@ -418,8 +430,11 @@ fn convert_response(
     let headers = convert_headers(response.headers);
     let mut body = Body::default();
     if let Some(content) = response.content {
-        body.mime_type =
-            content.mime_type.map(|text| text.0.into_owned()).filter(|mime| !mime.is_empty());
+        body.mime_type = content
+            .mime_type
+            .and_then(Scalar::into_text)
+            .map(Cow::into_owned)
+            .filter(|mime| !mime.is_empty());
         let is_base64 = is_base64(content.encoding.as_ref());
         body.data = match content.text.map(|text| response_body_data(context, text, is_base64)) {
             None => BodyData::Absent,
@@ -437,8 +452,16 @@ fn convert_response(
     body.content_encoding = remaining_content_encoding(&headers, &body.data);
     Response {
         status,
-        reason: response.status_text.map(|text| text.0.into_owned()).unwrap_or_default(),
-        http_version: response.http_version.map(|text| text.0.into_owned()).unwrap_or_default(),
+        reason: response
+            .status_text
+            .and_then(Scalar::into_text)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
+        http_version: response
+            .http_version
+            .and_then(Scalar::into_text)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
         headers,
         body,
     }
@@ -478,8 +501,11 @@ fn convert_request_body(
     body_size: Option<&Scalar<'_>>,
     headers: &Headers,
 ) -> Body {
-    let mime_type =
-        post_data.mime_type.map(|text| text.0.into_owned()).filter(|mime| !mime.is_empty());
+    let mime_type = post_data
+        .mime_type
+        .and_then(Scalar::into_text)
+        .map(Cow::into_owned)
+        .filter(|mime| !mime.is_empty());
     let data = match (post_data.text, post_data.params) {
         (Some(text), _) if is_base64(post_data.encoding.as_ref()) => {
             BodyData::Base64(bytes_of(context.buffer, text.0))
@@ -740,8 +766,8 @@ struct DocumentDe<'a> {
 #[derive(Deserialize)]
 #[serde(expecting = "a HAR `log` object")]
 struct LogDe<'a> {
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    version: Option<Scalar<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient")]
     creator: Option<CreatorDe<'a>>,
     /// Kept raw so one odd entry can be skipped on its own, and so each entry's byte offset
@@ -761,22 +787,22 @@ struct CreatorDe<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "a HAR entry object")]
 struct EntryDe<'a> {
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    started_date_time: Option<Text<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
+    #[serde(borrow)]
+    started_date_time: Option<Scalar<'a>>,
+    #[serde(borrow)]
     time: Option<Scalar<'a>>,
     #[serde(borrow)]
     request: Option<RequestDe<'a>>,
     #[serde(borrow)]
     response: Option<ResponseDe<'a>>,
-    #[serde(borrow, rename = "serverIPAddress", default, deserialize_with = "lenient")]
-    server_ip_address: Option<Text<'a>>,
-    #[serde(borrow, rename = "_serverPort", default, deserialize_with = "lenient")]
+    #[serde(borrow, rename = "serverIPAddress")]
+    server_ip_address: Option<Scalar<'a>>,
+    #[serde(borrow, rename = "_serverPort")]
     server_port: Option<Scalar<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
+    #[serde(borrow)]
     connection: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "_error", default, deserialize_with = "lenient")]
-    error: Option<Text<'a>>,
+    #[serde(borrow, rename = "_error")]
+    error: Option<Scalar<'a>>,
     #[serde(borrow, rename = "_securityDetails", default, deserialize_with = "lenient")]
     security_details: Option<SecurityDetailsDe<'a>>,
 }
@@ -788,13 +814,13 @@ struct RequestDe<'a> {
     method: Option<Text<'a>>,
     #[serde(borrow)]
     url: Option<Text<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    http_version: Option<Text<'a>>,
+    #[serde(borrow)]
+    http_version: Option<Scalar<'a>>,
     #[serde(borrow)]
     headers: Option<Vec<HeaderDe<'a>>>,
     #[serde(borrow)]
     post_data: Option<PostDataDe<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
+    #[serde(borrow)]
     body_size: Option<Scalar<'a>>,
 }
 
@@ -809,8 +835,8 @@ struct HeaderDe<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PostDataDe<'a> {
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    mime_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    mime_type: Option<Scalar<'a>>,
     #[serde(borrow)]
     text: Option<Text<'a>>,
     #[serde(borrow)]
@@ -833,31 +859,31 @@ struct ParamDe<'a> {
 struct ResponseDe<'a> {
     #[serde(borrow)]
     status: Option<Scalar<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    status_text: Option<Text<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    http_version: Option<Text<'a>>,
+    #[serde(borrow)]
+    status_text: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    http_version: Option<Scalar<'a>>,
     #[serde(borrow)]
     headers: Option<Vec<HeaderDe<'a>>>,
     #[serde(borrow)]
     content: Option<ContentDe<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
+    #[serde(borrow)]
     body_size: Option<Scalar<'a>>,
     /// mitmproxy and Chrome: why a request got no response.
-    #[serde(borrow, rename = "_error", default, deserialize_with = "lenient")]
-    error: Option<Text<'a>>,
+    #[serde(borrow, rename = "_error")]
+    error: Option<Scalar<'a>>,
     /// Playwright: why a request got no response.
-    #[serde(borrow, rename = "_failureText", default, deserialize_with = "lenient")]
-    failure_text: Option<Text<'a>>,
+    #[serde(borrow, rename = "_failureText")]
+    failure_text: Option<Scalar<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ContentDe<'a> {
-    #[serde(borrow, default, deserialize_with = "lenient")]
+    #[serde(borrow)]
     size: Option<Scalar<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    mime_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    mime_type: Option<Scalar<'a>>,
     /// Raw, so the text is scanned once and neither unescaped nor copied here.
     #[serde(borrow)]
     text: Option<&'a RawValue>,
@@ -882,10 +908,8 @@ struct SecurityDetailsDe<'a> {
     valid_to: Option<Scalar<'a>>,
 }
 
-/// Reads an optional field that only adds detail, so that a producer's odd type for it
-/// (`"_securityDetails": "n/a"`, `"time": null`, `"statusText": 404`) costs that detail and
-/// not the whole entry. Fields whose meaning matters (`url`, `method`, `headers`, bodies)
-/// are read strictly instead.
+/// Reads an optional object that only adds detail (`creator`, `_securityDetails`), so that
+/// an odd value for it (`"_securityDetails": "n/a"`) costs that detail and not the entry.
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -924,8 +948,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// A JSON scalar where HAR wants a number but producers differ (`"status": "200"`,
-/// `"_serverPort": 443`, `"connection": "12"` or `12`).
+/// Any JSON value, for fields that only add detail: HAR wants a number or a string there but
+/// producers differ (`"status": "200"`, `"connection": "12"` or `12`, `"time": null`,
+/// `"statusText": 404`). An odd type costs that detail, not the whole entry, and unlike a
+/// buffered retry it costs nothing on well-formed input. Fields whose meaning matters
+/// (`url`, `method`, `headers`, bodies) are read strictly instead.
 enum Scalar<'a> {
     Number(f64),
     Text(Cow<'a, str>),
@@ -934,7 +961,22 @@ enum Scalar<'a> {
     Structure,
 }
 
-impl Scalar<'_> {
+impl<'a> Scalar<'a> {
+    /// The string, if the value is one.
+    fn into_text(self) -> Option<Cow<'a, str>> {
+        match self {
+            Scalar::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Scalar::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
     fn as_f64(&self) -> Option<f64> {
         match self {
             Scalar::Number(number) => Some(*number).filter(|number| number.is_finite()),
