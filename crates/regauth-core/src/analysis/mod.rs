@@ -19,6 +19,8 @@ pub mod classify;
 pub mod clock;
 pub mod findings;
 mod session;
+#[cfg(test)]
+mod tests;
 mod tokens;
 
 use std::collections::HashMap;
