@@ -637,6 +637,8 @@ fn malformed_challenge_header_is_reported() {
     assert_eq!(finding.exchanges, vec![0]);
     // The realm is still readable, so the session waits for a token request, which never comes.
     assert_eq!(analysed.analysis.sessions[0].outcome, Outcome::Incomplete);
+    // Nothing got a verdict, so the capture as a whole did not succeed either.
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
 }
 
 #[test]
@@ -738,7 +740,7 @@ fn requests_without_response_are_capture_incomplete() {
     assert_eq!(session.outcome, Outcome::Incomplete);
     assert_eq!(session.failed_step, None);
     assert!(session.expected_next.is_some());
-    assert_ne!(analysed.analysis.outcome, Outcome::Failure);
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
     let incomplete: Vec<_> = analysed
         .analysis
         .findings
@@ -1014,4 +1016,12 @@ fn audience_list_naming_the_service_is_no_mismatch() {
         .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
         .analyze();
     assert_eq!(analysed.codes(), vec![("token-rejected", Severity::Error)]);
+}
+
+#[test]
+fn a_capture_without_sessions_is_not_a_success() {
+    let analysed = Scenario::new().get("https://example.com/index.html").answer(200).analyze();
+    assert!(analysed.analysis.sessions.is_empty());
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
 }
