@@ -418,6 +418,7 @@ fn basic_auth_registry_success_has_no_token_steps() {
     let analysed = basic_registry(true, REG);
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     for session in &analysed.analysis.sessions {
+        assert_eq!(session.scheme, AuthScheme::Basic, "{session:#?}");
         assert_eq!(session.outcome, Outcome::Success, "{session:#?}");
         for entry in &session.steps {
             if matches!(entry.step, Step::TokenRequest | Step::TokenResponse) {
@@ -1024,4 +1025,43 @@ fn a_capture_without_sessions_is_not_a_success() {
     assert!(analysed.analysis.sessions.is_empty());
     assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
     assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: the client sends Basic up front to a token-auth registry, which answers
+// with its Bearer challenge; the client then does the token dance and succeeds.
+#[test]
+fn basic_sent_to_a_bearer_registry_is_a_challenge_not_bad_credentials() {
+    let token = pull_token(0.3);
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .basic("alice", "pw")
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Success);
+    assert_eq!(session.scheme, AuthScheme::Bearer);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+    let challenge = session.steps.iter().find(|entry| entry.step == Step::Challenge);
+    assert_eq!(challenge.map(|entry| entry.exchanges.clone()), Some(vec![0]));
+}
+
+#[test]
+fn basic_sent_to_a_bearer_registry_that_is_never_followed_up() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .basic("alice", "pw")
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Incomplete);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
 }
