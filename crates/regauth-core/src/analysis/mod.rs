@@ -19,6 +19,8 @@ pub mod classify;
 pub mod clock;
 pub mod findings;
 mod session;
+#[cfg(test)]
+mod tests;
 mod tokens;
 
 use std::collections::HashMap;
@@ -246,10 +248,14 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     tokens::judge_tokens(capture, config, &classified, &mut built, &clocks, &mut findings);
     tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
     let findings = findings::merge(findings);
+    // Failure when any session failed; success only when some session actually got a verdict
+    // (a capture whose sessions all stop short, or that has none, proves nothing).
     let outcome = if built.sessions.iter().any(|session| session.outcome == Outcome::Failure) {
         Outcome::Failure
-    } else {
+    } else if built.sessions.iter().any(|session| session.outcome == Outcome::Success) {
         Outcome::Success
+    } else {
+        Outcome::Incomplete
     };
     Analysis {
         outcome,

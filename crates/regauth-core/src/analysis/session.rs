@@ -355,6 +355,15 @@ fn judge_registry(
             machine.scheme = AuthScheme::Basic;
         }
     }
+    // Without a challenge in the capture (it started later), the client's credentials say
+    // which scheme the registry uses.
+    if machine.scheme == AuthScheme::None {
+        match auth {
+            RequestAuth::Basic { .. } => machine.scheme = AuthScheme::Basic,
+            RequestAuth::Bearer { .. } => machine.scheme = AuthScheme::Bearer,
+            _ => {}
+        }
+    }
     let status = response.status;
     let token = match auth {
         RequestAuth::Bearer { token } => lookup_token(token_by_raw, token).copied(),
@@ -377,6 +386,17 @@ fn judge_registry(
         401 | 403 => {
             let error =
                 challenge.and_then(|seen| seen.bearer()).and_then(|challenge| challenge.error());
+            // Basic credentials sent up front to a token-auth registry: its plain Bearer
+            // challenge asks for a token; it does not judge the password.
+            if status == 401
+                && matches!(auth, RequestAuth::Basic { .. })
+                && error.is_none()
+                && challenge
+                    .and_then(|seen| seen.bearer())
+                    .is_some_and(|challenge| challenge.realm().is_some())
+            {
+                return Verdict::Challenge;
+            }
             let cause = match (auth, error) {
                 (_, Some("insufficient_scope")) => FailCause::InsufficientScope { token },
                 (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
@@ -523,7 +543,9 @@ impl Machine {
 
     fn feed(&mut self, idx: usize, role: &Role, verdict: &Verdict) {
         match role {
-            Role::Registry { auth: RequestAuth::None, .. } => {
+            Role::Registry { auth, .. }
+                if *auth == RequestAuth::None || *verdict == Verdict::Challenge =>
+            {
                 self.record(Step::TryRegistry, idx);
                 if *verdict == Verdict::Challenge
                     || matches!(verdict, Verdict::Fail { step: Step::Challenge, .. })

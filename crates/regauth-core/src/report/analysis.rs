@@ -5,7 +5,8 @@
 //! ```text
 //! {
 //!   "schema": "regauth.analysis/v1",
-//!   "outcome": "success" | "failure",        // failure when any session ended in failure
+//!   "outcome": "success" | "failure" | "incomplete", // failure when any session failed;
+//!                                        // incomplete when no session reached a verdict
 //!   "secrets": "masked" | "revealed",
 //!   "sources":  [{name, format, compression, producer, size}],
 //!   "sessions": [{index, registry, repository|null, scheme: "bearer"|"basic"|"none",

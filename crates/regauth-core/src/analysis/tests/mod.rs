@@ -1,0 +1,5 @@
+//! Hand-written scenarios for the auth engine: one per finding code and state-machine path.
+//! Every capture here is a hand-written fixture built with [`builder::Scenario`].
+
+mod builder;
+mod scenarios;

@@ -1,0 +1,1067 @@
+//! Edge cases of the state machine and of every finding code. All captures are hand-written
+//! fixtures (see [`super::builder`]).
+
+use super::builder::{Jwt, Scenario, T0, unix};
+use crate::analysis::{AuthScheme, ClockRole, Outcome, Severity, Step};
+
+const REG: &str = "https://reg.example";
+const SERVICE: &str = "reg.example";
+const CHALLENGE: &str = r#"Bearer realm="https://auth.example/token",service="reg.example""#;
+
+fn challenge_for(repository: &str, actions: &str) -> String {
+    format!(
+        r#"Bearer realm="https://auth.example/token",service="reg.example",scope="repository:{repository}:{actions}""#
+    )
+}
+
+fn token_url(scope: &str) -> String {
+    format!("https://auth.example/token?service={SERVICE}&scope={scope}")
+}
+
+fn pull_token(at: f64) -> String {
+    Jwt::new(SERVICE, unix(at), 300).access("team/app", &["pull"]).mint()
+}
+
+fn steps_of(analysed: &super::builder::Analysed, session: usize) -> Vec<(u8, Vec<usize>)> {
+    analysed.analysis.sessions[session]
+        .steps
+        .iter()
+        .map(|entry| (entry.step.number(), entry.exchanges.clone()))
+        .collect()
+}
+
+// hand-written fixture: /v2/ 401, token with Basic, manifest and blob with Bearer.
+fn six_step_pull() -> Scenario {
+    let token = pull_token(0.2);
+    Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "s3cret")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:aaaa"))
+        .bearer(&token)
+        .answer(200)
+}
+
+#[test]
+fn normal_six_step_pull_succeeds_without_errors() {
+    let analysed = six_step_pull().analyze();
+    let analysis = &analysed.analysis;
+    assert_eq!(analysis.outcome, Outcome::Success);
+    assert_eq!(analysis.sessions.len(), 1, "{:#?}", analysis.sessions);
+    let session = &analysis.sessions[0];
+    assert_eq!(session.registry, "reg.example");
+    assert_eq!(session.repository.as_deref(), Some("team/app"));
+    assert_eq!(session.scheme, AuthScheme::Bearer);
+    assert_eq!(session.realm.as_deref(), Some("https://auth.example/token"));
+    assert_eq!(session.service.as_deref(), Some(SERVICE));
+    assert_eq!(session.failed_step, None);
+    assert_eq!(
+        steps_of(&analysed, 0),
+        vec![
+            (1, vec![0]),
+            (2, vec![0]),
+            (3, vec![1]),
+            (4, vec![1]),
+            (5, vec![2, 3]),
+            (6, vec![2, 3])
+        ]
+    );
+    analysed.assert_no_errors();
+    assert!(analysis.findings.is_empty(), "{:#?}", analysis.findings);
+    assert_eq!(analysis.tokens.len(), 1);
+    assert_eq!(analysis.tokens[0].uses, vec![2, 3]);
+    assert!(analysis.tokens[0].rejected_uses.is_empty());
+    let text = analysed.text();
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
+fn wrong_password_at_the_token_service_fails_at_step_4() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "wrong")
+        .answer(401)
+        .json(r#"{"details":"incorrect username or password"}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::TokenResponse));
+    assert_eq!(session.failed_exchange, Some(1));
+    let finding = analysed.finding("bad-credentials");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::TokenResponse));
+    assert_eq!(finding.exchanges, vec![1]);
+    assert!(finding.message.contains("alice"), "{}", finding.message);
+    assert!(!analysed.has("anonymous-denied"));
+    assert_eq!(analysed.errors().len(), 1, "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn anonymous_token_then_insufficient_scope_is_anonymous_denied() {
+    let token = Jwt::new(SERVICE, unix(0.1), 300).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/private/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/private", "pull"))
+        .get(&token_url("repository:team/private:pull"))
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/private/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/private", "pull")
+        ))
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    assert_eq!(session.failed_exchange, Some(2));
+    let finding = analysed.finding("anonymous-denied");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::RegistryVerdict));
+    assert_eq!(finding.exchanges, vec![2]);
+    assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: a pull token, then a push needs more; the client upgrades and succeeds.
+#[test]
+fn scope_upgrade_that_succeeds_is_no_failure() {
+    let pull = pull_token(0.1);
+    let push = Jwt::new(SERVICE, unix(0.5), 300).access("team/app", &["pull", "push"]).mint();
+    let analysed = Scenario::new()
+        .head(&format!("{REG}/v2/team/app/blobs/sha256:aaaa"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&pull, 300)
+        .head(&format!("{REG}/v2/team/app/blobs/sha256:aaaa"))
+        .bearer(&pull)
+        .answer(404)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&pull)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "pull,push")
+        ))
+        .get(&token_url("repository:team/app:pull,push"))
+        .basic("alice", "pw")
+        .token_response(&push, 300)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&push)
+        .answer(202)
+        .analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1, "{:#?}", analysed.analysis.sessions);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Success);
+    assert_eq!(session.failed_step, None);
+    analysed.assert_no_errors();
+    assert!(!analysed.has("insufficient-scope"));
+    // The HEAD 404 is an existence check, not an error.
+    assert!(!analysed.has("registry-error"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn push_denied_is_insufficient_scope_at_step_6() {
+    let pull = Jwt::new(SERVICE, unix(0.1), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull,push"))
+        .get(&token_url("repository:team/app:pull,push"))
+        .basic("bob", "pw")
+        .token_response(&pull, 300)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&pull)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "pull,push")
+        ))
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![2]);
+    assert!(finding.message.contains("push"), "{}", finding.message);
+    assert!(finding.message.contains("bob"), "{}", finding.message);
+    assert!(!analysed.has("anonymous-denied"));
+}
+
+/// A token valid for 300 s from t = 0, used at `use_at` (capture clock); the registry's clock
+/// is `registry_offset` ahead; `status` is its answer.
+fn expiry_case(use_at: f64, registry_offset: f64, status: u16) -> super::builder::Analysed {
+    let token = Jwt::new(SERVICE, unix(0.0), 300).access("team/app", &["pull"]).mint();
+    let mut scenario = Scenario::new()
+        .clock("reg.example", registry_offset)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .at(use_at)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(status);
+    if status == 401 {
+        scenario = scenario
+            .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+            .json(r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#);
+    }
+    scenario.analyze()
+}
+
+#[test]
+fn token_expired_beyond_the_leeway_by_the_registry_clock() {
+    // Capture clock: 330 s after issue (within exp + 60). Registry clock: 100 s ahead, so it
+    // sees 430 s: 130 s past exp.
+    let analysed = expiry_case(330.0, 100.0, 401);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("token-expired");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(!analysed.has("token-rejected"));
+    assert!(!analysed.has("token-outlived-by-operation"));
+}
+
+#[test]
+fn token_past_exp_but_within_the_leeway_is_no_finding() {
+    let analysed = expiry_case(330.0, 0.0, 200);
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn refusal_within_the_leeway_is_not_called_expired() {
+    let analysed = expiry_case(330.0, 0.0, 401);
+    assert!(!analysed.has("token-expired"), "{:#?}", analysed.analysis.findings);
+    assert_eq!(analysed.finding("token-rejected").severity, Severity::Error);
+}
+
+#[test]
+fn token_not_yet_valid_when_the_issuer_runs_two_hours_ahead() {
+    let token = Jwt::new(SERVICE, unix(0.2) + 7200, 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .clock("auth.example", 7200.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .at(0.2)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .at(0.5)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("token-not-yet-valid");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(!analysed.has("token-expired"));
+    // The issuer's clock is estimated from `iat`/`issued_at` within 1.5 s.
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!((issuer.offset_s - 7200.0).abs() <= 1.5, "{issuer:?}");
+    let skew: Vec<_> =
+        analysed.analysis.findings.iter().filter(|finding| finding.code == "clock-skew").collect();
+    assert!(!skew.is_empty());
+    assert!(skew.iter().all(|finding| finding.message.contains("auth.example")), "{skew:#?}");
+    assert!(skew.iter().any(|finding| finding.severity == Severity::Error));
+}
+
+#[test]
+fn issuer_offset_of_7200_is_estimated_within_1_5_s() {
+    let token = Jwt::new(SERVICE, unix(0.3) + 7200, 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .clock("auth.example", 7200.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .at(0.3)
+        .get(&token_url("repository:team/app:pull"))
+        .token_response(&token, 300)
+        .analyze();
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!((issuer.offset_s - 7200.0).abs() <= 1.5, "{issuer:?}");
+    assert!(issuer.uncertainty_s <= 1.5, "{issuer:?}");
+    let service = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenService)
+        .expect("token service clock");
+    assert!((service.offset_s - 7200.0).abs() <= 1.5, "{service:?}");
+    let registry = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::Registry)
+        .expect("registry clock");
+    assert!(registry.offset_s.abs() <= 1.0, "{registry:?}");
+}
+
+// hand-written fixture: a 300 s token works for blobs, then a long push outlives it.
+fn long_push(recover: bool) -> super::builder::Analysed {
+    let token = Jwt::new(SERVICE, unix(0.1), 300).access("team/app", &["pull", "push"]).mint();
+    let fresh = Jwt::new(SERVICE, unix(400.5), 300).access("team/app", &["pull", "push"]).mint();
+    let mut scenario = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull,push"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&token)
+        .answer(202)
+        .at(400.0)
+        .put(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="invalid_token""#,
+            challenge_for("team/app", "pull,push")
+        ));
+    if recover {
+        scenario = scenario
+            .at(400.5)
+            .get(&token_url("repository:team/app:pull,push"))
+            .basic("alice", "pw")
+            .token_response(&fresh, 300)
+            .put(&format!("{REG}/v2/team/app/manifests/1.0"))
+            .bearer(&fresh)
+            .answer(201);
+    }
+    scenario.analyze()
+}
+
+#[test]
+fn token_reused_then_expired_is_outlived_by_operation() {
+    let analysed = long_push(false);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    assert_eq!(session.failed_exchange, Some(3));
+    let outlived = analysed.finding("token-outlived-by-operation");
+    assert_eq!(outlived.severity, Severity::Error);
+    assert_eq!(outlived.exchanges, vec![2, 3]);
+    assert_eq!(analysed.finding("token-expired").severity, Severity::Error);
+    assert_eq!(analysed.analysis.tokens[0].rejected_uses, vec![3]);
+}
+
+#[test]
+fn re_authentication_after_expiry_recovers_with_warnings_only() {
+    let analysed = long_push(true);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Success);
+    assert_eq!(session.failed_step, None);
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    analysed.assert_no_errors();
+    assert_eq!(analysed.finding("token-expired").severity, Severity::Warning);
+    assert_eq!(analysed.finding("token-outlived-by-operation").severity, Severity::Warning);
+}
+
+fn basic_registry(password_ok: bool, base: &str) -> super::builder::Analysed {
+    let password = if password_ok { "right" } else { "wrong" };
+    let mut scenario = Scenario::new()
+        .get(&format!("{base}/v2/"))
+        .answer(401)
+        .www_authenticate(r#"Basic realm="Registry Realm""#)
+        .get(&format!("{base}/v2/"))
+        .basic("alice", password);
+    scenario = if password_ok {
+        scenario.answer(200)
+    } else {
+        scenario.answer(401).www_authenticate(r#"Basic realm="Registry Realm""#)
+    };
+    scenario = scenario.get(&format!("{base}/v2/team/app/manifests/1.0")).basic("alice", password);
+    scenario = if password_ok {
+        scenario.answer(200)
+    } else {
+        scenario.answer(401).www_authenticate(r#"Basic realm="Registry Realm""#)
+    };
+    scenario.analyze()
+}
+
+#[test]
+fn basic_auth_registry_success_has_no_token_steps() {
+    let analysed = basic_registry(true, REG);
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    for session in &analysed.analysis.sessions {
+        assert_eq!(session.scheme, AuthScheme::Basic, "{session:#?}");
+        assert_eq!(session.outcome, Outcome::Success, "{session:#?}");
+        for entry in &session.steps {
+            if matches!(entry.step, Step::TokenRequest | Step::TokenResponse) {
+                assert!(entry.exchanges.is_empty(), "{session:#?}");
+            }
+        }
+    }
+    analysed.assert_no_errors();
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn basic_auth_registry_failure_is_bad_credentials_at_step_6() {
+    let analysed = basic_registry(false, REG);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    let failed: Vec<_> = analysed
+        .analysis
+        .sessions
+        .iter()
+        .filter(|session| session.outcome == Outcome::Failure)
+        .collect();
+    assert!(!failed.is_empty());
+    for session in failed {
+        assert_eq!(session.scheme, AuthScheme::Basic);
+        assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    }
+    let bad: Vec<_> = analysed
+        .analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.code == "bad-credentials")
+        .collect();
+    assert!(!bad.is_empty());
+    assert!(bad.iter().all(|finding| finding.severity == Severity::Error
+        && finding.step == Some(Step::RegistryVerdict)));
+    assert!(!analysed.has("credentials-over-plain-http"));
+}
+
+#[test]
+fn plain_http_basic_credentials_are_an_error() {
+    let analysed = basic_registry(true, "http://reg.example:5000");
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("credentials-over-plain-http");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(finding.message.contains("reg.example:5000"), "{}", finding.message);
+}
+
+#[test]
+fn password_in_the_token_query_is_secret_in_url() {
+    let token = pull_token(0.2);
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&format!(
+            "https://auth.example/token?service={SERVICE}&scope=repository:team/app:pull&username=alice&password=hunter2"
+        ))
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("secret-in-url");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::TokenRequest));
+    assert_eq!(finding.exchanges, vec![1]);
+    for finding in &analysed.analysis.findings {
+        assert!(!finding.message.contains("hunter2"), "{}", finding.message);
+    }
+    let text = analysed.text();
+    assert!(!text.contains("hunter2"), "{text}");
+    let json = analysed.json();
+    assert!(!json.contains("hunter2"), "{json}");
+}
+
+#[test]
+fn audience_mismatch_explains_the_refusal() {
+    let token = Jwt::new("other.example", unix(0.2), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    let finding = analysed.finding("audience-mismatch");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::RegistryVerdict));
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(finding.message.contains("other.example"), "{}", finding.message);
+    assert!(!analysed.has("token-rejected"));
+    assert!(!analysed.has("token-expired"));
+    assert_eq!(analysed.analysis.sessions[0].failed_step, Some(Step::RegistryVerdict));
+}
+
+#[test]
+fn token_for_one_registry_sent_to_another() {
+    let token = Jwt::new(SERVICE, unix(0.2), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .get("https://mirror.example/v2/")
+        .answer(401)
+        .www_authenticate(r#"Bearer realm="https://auth.mirror.example/token",service="mirror.example""#)
+        .get("https://mirror.example/v2/team/app/manifests/1.0")
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(r#"Bearer realm="https://auth.mirror.example/token",service="mirror.example",error="invalid_token""#)
+        .analyze();
+    let finding = analysed.finding("token-for-other-host");
+    assert_eq!(finding.exchanges, vec![1, 4]);
+    assert!(finding.message.contains("mirror.example"), "{}", finding.message);
+    // Two registries, each its own session.
+    let registries: Vec<&str> =
+        analysed.analysis.sessions.iter().map(|session| session.registry.as_str()).collect();
+    assert!(registries.contains(&"reg.example") && registries.contains(&"mirror.example"));
+}
+
+fn redirect(forward: bool, storage_host: &str) -> super::builder::Analysed {
+    let token = pull_token(0.2);
+    let location = format!("https://{storage_host}/blobs/aaaa?X-Amz-Signature=abc");
+    let mut scenario = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", &location)
+        .get(&location);
+    if forward {
+        scenario = scenario.bearer(&token);
+    }
+    scenario.answer(200).analyze()
+}
+
+#[test]
+fn redirect_with_authorization_forwarded_to_another_host() {
+    let analysed = redirect(true, "cdn.reg.example");
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("auth-forwarded-on-redirect");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert_eq!(finding.exchanges, vec![4, 5]);
+    assert!(finding.message.contains("subdomain"), "{}", finding.message);
+    // The storage download belongs to the session but is not a registry verdict.
+    let session = &analysed.analysis.sessions[0];
+    assert!(session.exchanges.contains(&5), "{session:#?}");
+    assert!(!session.steps.iter().any(|entry| entry.exchanges.contains(&5)), "{session:#?}");
+    assert_eq!(analysed.analysis.tokens[0].uses, vec![2, 3, 4]);
+}
+
+#[test]
+fn redirect_with_authorization_dropped_is_fine() {
+    let analysed = redirect(false, "storage.example");
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+    assert!(analysed.analysis.sessions[0].exchanges.contains(&5));
+}
+
+#[test]
+fn redirect_to_the_same_host_keeping_authorization_is_fine() {
+    let token = pull_token(0.2);
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", "/storage/bbbb")
+        .get(&format!("{REG}/storage/bbbb"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    assert!(!analysed.has("auth-forwarded-on-redirect"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn unauthorized_without_www_authenticate_is_malformed_challenge_at_step_2() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .json(r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::Challenge));
+    assert_eq!(session.failed_exchange, Some(0));
+    let finding = analysed.finding("malformed-challenge");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::Challenge));
+    assert_eq!(finding.exchanges, vec![0]);
+}
+
+#[test]
+fn malformed_challenge_header_is_reported() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(r#"Bearer realm="https://auth.example/token,service="reg.example"#)
+        .analyze();
+    let finding = analysed
+        .analysis
+        .findings
+        .iter()
+        .find(|finding| finding.code == "malformed-challenge")
+        .unwrap_or_else(|| panic!("{:#?}", analysed.analysis.findings));
+    assert_eq!(finding.step, Some(Step::Challenge));
+    assert_eq!(finding.exchanges, vec![0]);
+    // The realm is still readable, so the session waits for a token request, which never comes.
+    assert_eq!(analysed.analysis.sessions[0].outcome, Outcome::Incomplete);
+    // Nothing got a verdict, so the capture as a whole did not succeed either.
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
+}
+
+#[test]
+fn bearer_challenge_without_realm_is_malformed() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(r#"Bearer service="reg.example""#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::Challenge));
+    assert!(analysed.has("malformed-challenge"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn too_many_requests_with_retry_after_is_rate_limited() {
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:cccc"))
+        .bearer(&pull_token(0.2))
+        .answer(429)
+        .header("Retry-After", "30")
+        .json(r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("rate-limited");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![4]);
+    assert!(finding.message.contains("30"), "{}", finding.message);
+    // 429 is judged as rate limiting, not as a generic registry error.
+    assert!(!analysed.has("registry-error"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn name_unknown_is_a_registry_error_warning_but_head_404_is_not() {
+    let analysed = six_step_pull()
+        .head(&format!("{REG}/v2/team/app/blobs/sha256:dddd"))
+        .bearer(&pull_token(0.2))
+        .answer(404)
+        .get(&format!("{REG}/v2/team/app/manifests/2.0"))
+        .bearer(&pull_token(0.2))
+        .answer(404)
+        .json(r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#)
+        .analyze();
+    let finding = analysed.finding("registry-error");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert_eq!(finding.exchanges, vec![5]);
+    assert!(finding.message.contains("NAME_UNKNOWN"), "{}", finding.message);
+    analysed.assert_no_errors();
+}
+
+#[test]
+fn tls_verify_failure_on_the_first_request_fails_step_1() {
+    let analysed = Scenario::new()
+        .producer("mitmproxy 11.0.2")
+        .get(&format!("{REG}/v2/"))
+        .fails("Certificate verify failed: unable to get local issuer certificate")
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::TryRegistry));
+    assert_eq!(session.failed_exchange, Some(0));
+    let finding = analysed.finding("tls-untrusted-certificate");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert!(finding.message.contains("ssl_verify_upstream_trusted_ca"), "{}", finding.message);
+    assert!(!analysed.has("connection-failed"));
+    assert!(!analysed.has("capture-incomplete"));
+}
+
+#[test]
+fn connection_refused_is_connection_failed() {
+    let analysed =
+        Scenario::new().get("https://reg.example:5000/v2/").fails("Connection refused").analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::TryRegistry));
+    let finding = analysed.finding("connection-failed");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert!(!analysed.has("tls-untrusted-certificate"));
+}
+
+#[test]
+fn requests_without_response_are_capture_incomplete() {
+    let token = pull_token(0.2);
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Incomplete);
+    assert_eq!(session.failed_step, None);
+    assert!(session.expected_next.is_some());
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
+    let incomplete: Vec<_> = analysed
+        .analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.code == "capture-incomplete")
+        .collect();
+    assert!(!incomplete.is_empty());
+    assert!(incomplete.iter().all(|finding| finding.severity == Severity::Warning));
+    assert!(incomplete.iter().any(|finding| finding.exchanges.contains(&2)), "{incomplete:#?}");
+    analysed.assert_no_errors();
+}
+
+// hand-written fixture: containerd asks by OAuth2 POST, gets 405, falls back to GET.
+#[test]
+fn containerd_oauth_post_405_then_get_fallback_succeeds() {
+    let token = pull_token(0.3);
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .post("https://auth.example/token")
+        .form(
+            "application/x-www-form-urlencoded",
+            "grant_type=password&username=alice&password=pw&service=reg.example&scope=repository%3Ateam%2Fapp%3Apull&client_id=containerd-client",
+        )
+        .answer(405)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1, "{:#?}", analysed.analysis.sessions);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Success);
+    assert_eq!(session.failed_step, None);
+    assert_eq!(
+        session
+            .steps
+            .iter()
+            .find(|entry| entry.step == Step::TokenRequest)
+            .map(|entry| entry.exchanges.clone()),
+        Some(vec![1, 2])
+    );
+    analysed.assert_no_errors();
+    assert!(!analysed.has("token-service-error"), "{:#?}", analysed.analysis.findings);
+}
+
+fn engine_pull(x_registry_auth: &str) -> super::builder::Analysed {
+    Scenario::new()
+        .post(
+            "http://127.0.0.1:2375/v1.41/images/create?fromImage=reg.example%2Fteam%2Fapp&tag=1.0",
+        )
+        .header("X-Registry-Auth", x_registry_auth)
+        .answer(200)
+        .analyze()
+}
+
+#[test]
+fn engine_api_x_registry_auth_with_a_password_over_plain_http() {
+    use base64::Engine as _;
+    let config = base64::engine::general_purpose::URL_SAFE
+        .encode(r#"{"username":"alice","password":"hunter2","serveraddress":"reg.example"}"#);
+    let analysed = engine_pull(&config);
+    let finding = analysed.finding("credentials-over-plain-http");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert!(finding.message.contains("X-Registry-Auth"), "{}", finding.message);
+    assert!(!finding.message.contains("hunter2"));
+}
+
+#[test]
+fn engine_api_anonymous_x_registry_auth_carries_no_secret() {
+    let analysed = engine_pull("e30=");
+    assert!(!analysed.has("credentials-over-plain-http"), "{:#?}", analysed.analysis.findings);
+    analysed.assert_no_errors();
+}
+
+#[test]
+fn engine_api_login_body_with_a_password_over_plain_http() {
+    let analysed = Scenario::new()
+        .post("http://127.0.0.1:2375/v1.41/auth")
+        .form(
+            "application/json",
+            r#"{"username":"alice","password":"hunter2","serveraddress":"reg.example"}"#,
+        )
+        .answer(200)
+        .json(r#"{"Status":"Login Succeeded","IdentityToken":""}"#)
+        .analyze();
+    let finding = analysed.finding("credentials-over-plain-http");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.message.contains("/auth"), "{}", finding.message);
+}
+
+#[test]
+fn two_registries_make_two_sessions() {
+    let first = pull_token(0.2);
+    let second = Jwt::new("other.example", unix(1.2), 300).access("team/app", &["pull"]).mint();
+    let analysed = six_step_pull()
+        .at(1.0)
+        .get("https://other.example/v2/")
+        .answer(401)
+        .www_authenticate(
+            r#"Bearer realm="https://auth.other.example/token",service="other.example""#,
+        )
+        .get(
+            "https://auth.other.example/token?service=other.example&scope=repository:team/app:pull",
+        )
+        .token_response(&second, 300)
+        .get("https://other.example/v2/team/app/manifests/1.0")
+        .bearer(&second)
+        .answer(200)
+        .analyze();
+    let sessions = &analysed.analysis.sessions;
+    assert_eq!(sessions.len(), 2, "{sessions:#?}");
+    assert_eq!(sessions[0].registry, "reg.example");
+    assert_eq!(sessions[0].exchanges, vec![0, 1, 2, 3]);
+    assert_eq!(sessions[1].registry, "other.example");
+    assert_eq!(sessions[1].exchanges, vec![4, 5, 6]);
+    assert_eq!(sessions[1].realm.as_deref(), Some("https://auth.other.example/token"));
+    assert!(sessions.iter().all(|session| session.outcome == Outcome::Success));
+    assert!(!analysed.has("token-for-other-host"));
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+    let _ = first;
+}
+
+// hand-written fixture: two repositories pulled in parallel, their requests interleaved.
+#[test]
+fn interleaved_parallel_pulls_of_two_repositories() {
+    let app = Jwt::new(SERVICE, unix(0.0), 300).access("team/app", &["pull"]).mint();
+    let db = Jwt::new(SERVICE, unix(0.0), 300).access("team/db", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .at(0.0)
+        .get(&format!("{REG}/v2/team/db/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/db", "pull"))
+        .at(0.1)
+        .get(&token_url("repository:team/db:pull"))
+        .basic("alice", "pw")
+        .token_response(&db, 300)
+        .at(0.1)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&app, 300)
+        .at(0.2)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&app)
+        .answer(200)
+        .at(0.2)
+        .get(&format!("{REG}/v2/team/db/manifests/1.0"))
+        .bearer(&db)
+        .answer(403)
+        .analyze();
+    let sessions = &analysed.analysis.sessions;
+    assert_eq!(sessions.len(), 2, "{sessions:#?}");
+    let app_session = sessions
+        .iter()
+        .position(|session| session.repository.as_deref() == Some("team/app"))
+        .expect("team/app session");
+    let db_session = sessions
+        .iter()
+        .position(|session| session.repository.as_deref() == Some("team/db"))
+        .expect("team/db session");
+    assert_eq!(sessions[app_session].exchanges, vec![0, 3, 4]);
+    assert_eq!(sessions[db_session].exchanges, vec![1, 2, 5]);
+    assert_eq!(sessions[app_session].outcome, Outcome::Success);
+    assert_eq!(sessions[db_session].outcome, Outcome::Failure);
+    assert_eq!(sessions[db_session].failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.session, Some(db_session));
+    assert_eq!(finding.exchanges, vec![5]);
+}
+
+#[test]
+fn only_the_capture_machine_clock_is_off() {
+    let token = Jwt::new(SERVICE, unix(0.2) + 3600, 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .clock("reg.example", 3600.0)
+        .clock("auth.example", 3600.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .at(0.2)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("clock-skew");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(finding.message.contains("capture machine"), "{}", finding.message);
+    assert!(finding.message.contains("-1 h 0 min 0 s"), "{}", finding.message);
+    assert!(!analysed.has("token-not-yet-valid"));
+}
+
+#[test]
+fn token_request_without_a_challenge_in_the_capture() {
+    // The capture starts after the challenge: the token request alone must still be a session.
+    let token = pull_token(0.0);
+    let analysed = Scenario::new()
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    analysed.assert_no_errors();
+    let _ = T0;
+}
+
+#[test]
+fn expiry_is_judged_on_the_capture_clock_when_servers_send_no_date() {
+    let token = Jwt::new(SERVICE, unix(0.0), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .without_dates()
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .at(400.0)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    assert_eq!(analysed.codes(), vec![("token-expired", Severity::Error)]);
+    assert!(analysed.analysis.clocks.iter().all(|clock| clock.role == ClockRole::TokenIssuer));
+}
+
+#[test]
+fn the_refusal_date_decides_expiry() {
+    // The capture clock says 100 s after issue, but the refusal's own Date is 400 s after.
+    let token = Jwt::new(SERVICE, unix(0.0), 300).access("team/app", &["pull"]).mint();
+    let late = super::builder::stamp(400.0).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let analysed = Scenario::new()
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .at(100.0)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .date(&late)
+        .analyze();
+    assert!(analysed.has("token-expired"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn audience_list_naming_the_service_is_no_mismatch() {
+    let token = Jwt::new(SERVICE, unix(0.0), 300)
+        .claim("aud", serde_json::json!(["other.example", SERVICE]))
+        .access("team/app", &["pull"])
+        .mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    assert_eq!(analysed.codes(), vec![("token-rejected", Severity::Error)]);
+}
+
+#[test]
+fn a_capture_without_sessions_is_not_a_success() {
+    let analysed = Scenario::new().get("https://example.com/index.html").answer(200).analyze();
+    assert!(analysed.analysis.sessions.is_empty());
+    assert_eq!(analysed.analysis.outcome, Outcome::Incomplete);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: the client sends Basic up front to a token-auth registry, which answers
+// with its Bearer challenge; the client then does the token dance and succeeds.
+#[test]
+fn basic_sent_to_a_bearer_registry_is_a_challenge_not_bad_credentials() {
+    let token = pull_token(0.3);
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .basic("alice", "pw")
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Success);
+    assert_eq!(session.scheme, AuthScheme::Bearer);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+    let challenge = session.steps.iter().find(|entry| entry.step == Step::Challenge);
+    assert_eq!(challenge.map(|entry| entry.exchanges.clone()), Some(vec![0]));
+}
+
+#[test]
+fn basic_sent_to_a_bearer_registry_that_is_never_followed_up() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .basic("alice", "pw")
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Incomplete);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
