@@ -61,4 +61,24 @@ mod tests {
             ".ci/run must call `cargo xtask ci` on a line of its own"
         );
     }
+
+    /// The auth engine and the report layer only know the normalized model, never a reader's types.
+    #[test]
+    fn engine_does_not_import_reader_internals() {
+        let root = crate::project_root().join("crates/regauth-core/src");
+        let mut files = Vec::new();
+        rust_files(&root.join("analysis"), &mut files);
+        rust_files(&root.join("report"), &mut files);
+        assert!(files.len() >= 5, "engine sources not found");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for banned in ["capture::har", "capture::mitm", "mitm::", "har::"] {
+                assert!(
+                    !text.contains(banned),
+                    "{} uses {banned}: the engine must only see the model",
+                    file.display()
+                );
+            }
+        }
+    }
 }

@@ -196,6 +196,12 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
     let mut merged: Vec<Finding> = Vec::new();
     for finding in findings {
+        // Every code must be explained by `regauth explain`; tests run with debug assertions.
+        debug_assert!(
+            explain(finding.code).is_some(),
+            "finding code {} is not in CODES",
+            finding.code
+        );
         if let Some(existing) = merged.iter_mut().find(|existing| {
             existing.code == finding.code
                 && existing.session == finding.session
