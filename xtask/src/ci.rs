@@ -74,6 +74,10 @@ fn run_steps(sh: &Shell, root: &Path, steps: &mut Steps) -> Result<()> {
     })?;
     steps.run("doc tests", || Ok(cmd!(sh, "cargo test --workspace --doc --locked").run()?))?;
     steps.run("core has no browser/terminal/app dependencies", || check_core_dependencies(sh))?;
+    steps.run("mitmproxy's own reader agrees with the committed flow readings", || {
+        let python = tools::ensure_mitmproxy_venv(sh)?;
+        Ok(cmd!(sh, "{python} tests/mitm_diff/check_committed.py .").run()?)
+    })?;
 
     let detected = wasm_env::detect(sh)?;
     eprintln!("xtask: wasm toolchain mode: {}", detected.mode);

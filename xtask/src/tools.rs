@@ -125,6 +125,35 @@ fn same_npm_packages(installed: &[u8], lock: &[u8]) -> bool {
     packages(installed).is_some() && packages(installed) == packages(lock)
 }
 
+/// mitmproxy's Python reader, for the differential test. 11.0.2 is the newest release that runs
+/// on the machine's Python 3.11, and it reads every flow format from 7.x to 12.x.
+pub const MITMPROXY_VERSION: &str = "11.0.2";
+
+/// A venv with mitmproxy from PyPI, kept under ~/.cache so warm runs reuse it.
+pub fn ensure_mitmproxy_venv(sh: &Shell) -> Result<std::path::PathBuf> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".to_owned());
+    let venv = Path::new(&home).join(format!(".cache/regauth/mitmproxy-{MITMPROXY_VERSION}-venv"));
+    let python = venv.join("bin/python");
+    let ready = cmd!(sh, "{python} -c 'import mitmproxy.version as v; print(v.VERSION)'")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .is_ok_and(|version| version.trim() == MITMPROXY_VERSION);
+    if !ready {
+        eprintln!(
+            "xtask: installing mitmproxy {MITMPROXY_VERSION} from PyPI into {}",
+            venv.display()
+        );
+        let _ = std::fs::remove_dir_all(&venv);
+        cmd!(sh, "python3 -m venv {venv}").run().context("creating the mitmproxy venv")?;
+        let pin = format!("mitmproxy=={MITMPROXY_VERSION}");
+        cmd!(sh, "{python} -m pip install --quiet --disable-pip-version-check {pin}")
+            .run()
+            .context("installing mitmproxy from PyPI")?;
+    }
+    Ok(python)
+}
+
 fn ensure_chromium(sh: &Shell) -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
