@@ -10,7 +10,10 @@ use super::findings::{Finding, Severity};
 use super::{AuthScheme, Outcome, Session, Step, StepExchanges, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
-use crate::protocol::{Credential, TokenRequest, parse_token_response, rate_limit};
+use crate::protocol::{
+    Credential, EngineApiCall, TokenRequest, parse_auth_body, parse_token_response,
+    parse_x_registry_auth, rate_limit,
+};
 use crate::secret::Secret;
 use crate::token::{SignatureCheck, decode_token, verify_signature};
 
@@ -47,6 +50,11 @@ pub enum FailCause {
     },
     /// A Basic-auth registry refused the credentials.
     BasicDenied,
+    /// The Docker daemon relayed a refusal (Engine API leg: `/auth`, pull or push).
+    EngineRefused {
+        message: String,
+        with_credentials: bool,
+    },
     RateLimited {
         status: u16,
     },
@@ -150,6 +158,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
             Role::Token { request } => {
                 key_of[idx] = Some(token_session_key(&exchanges[idx], request, &challenge_list));
             }
+            Role::EngineApi { call } => key_of[idx] = engine_session_key(&exchanges[idx], call),
             _ => {}
         }
     }
@@ -231,7 +240,8 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
                 machine,
             ),
             Role::Storage { .. } => Verdict::Neutral,
-            Role::EngineApi { .. } | Role::Other => Verdict::Neutral,
+            Role::EngineApi { call } => judge_engine(exchange, call),
+            Role::Other => Verdict::Neutral,
         };
         if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = &classified.roles[idx]
             && let Some(&token_idx) = lookup_token(&token_by_raw, token)
@@ -261,6 +271,126 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         built.sessions.push(session);
     }
     built
+}
+
+/// The registry and repository an Engine API call concerns (what the daemon will contact).
+fn engine_session_key(exchange: &Exchange, call: &EngineApiCall) -> Option<SessionKey> {
+    match call {
+        EngineApiCall::Auth { .. } => {
+            let body = exchange.request.body.decoded(1 << 16).ok()?;
+            let config = parse_auth_body(&body).ok()?;
+            let server = config.serveraddress.unwrap_or_else(|| "docker.io".to_owned());
+            Some((normalize_registry(&server), None))
+        }
+        EngineApiCall::ImagesCreate { .. } => {
+            let query = exchange.request.query()?;
+            let image = form_urlencoded::parse(query.as_bytes())
+                .find(|(key, _)| key == "fromImage")
+                .map(|(_, value)| value.into_owned())?;
+            Some(split_image_reference(&image))
+        }
+        EngineApiCall::ImagePush { name, .. } => Some(split_image_reference(name)),
+        EngineApiCall::Ping { .. } => None,
+    }
+}
+
+/// `docker.io`, `https://index.docker.io/v1/` → `registry-1.docker.io` (where the daemon goes).
+fn normalize_registry(server: &str) -> String {
+    let without_scheme = server.split_once("://").map_or(server, |(_, rest)| rest);
+    let host = without_scheme.split('/').next().unwrap_or(without_scheme).to_ascii_lowercase();
+    match host.as_str() {
+        "docker.io" | "index.docker.io" | "registry.hub.docker.com" | "" => {
+            "registry-1.docker.io".to_owned()
+        }
+        _ => host,
+    }
+}
+
+/// `registry:5000/team/app:1.0` → (`registry:5000`, `team/app`); `alpine` → Docker Hub `library/alpine`.
+fn split_image_reference(image: &str) -> SessionKey {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let (first, rest) = without_digest.split_once('/').unwrap_or(("", without_digest));
+    let first_is_registry = first.contains('.') || first.contains(':') || first == "localhost";
+    let (registry, path) = if first_is_registry {
+        (normalize_registry(first), rest.to_owned())
+    } else if first.is_empty() {
+        ("registry-1.docker.io".to_owned(), format!("library/{rest}"))
+    } else {
+        ("registry-1.docker.io".to_owned(), without_digest.to_owned())
+    };
+    // A tag follows the last `:` after the last `/`.
+    let repository = match path.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name.to_owned(),
+        _ => path,
+    };
+    (registry, Some(repository))
+}
+
+/// The daemon's answer to a login, pull or push. Pull and push answer 200 and report failures
+/// as an `errorDetail` line inside the JSON progress stream.
+fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
+    let with_credentials = match call {
+        EngineApiCall::Auth { .. } => true,
+        _ => exchange
+            .request
+            .headers
+            .get("x-registry-auth")
+            .and_then(|value| parse_x_registry_auth(value).ok())
+            .is_some_and(|config| config.carries_secret()),
+    };
+    let step = match call {
+        EngineApiCall::Auth { .. } => Step::TokenResponse,
+        EngineApiCall::Ping { .. } => return Verdict::Neutral,
+        _ => Step::RegistryVerdict,
+    };
+    let Some(response) = &exchange.response else {
+        return match &exchange.error {
+            Some(error) => Verdict::Fail {
+                step: if step == Step::TokenResponse {
+                    Step::TokenRequest
+                } else {
+                    Step::TryRegistry
+                },
+                cause: FailCause::Connection { error: error.clone() },
+            },
+            None => Verdict::Neutral,
+        };
+    };
+    let body = response.body.decoded(4 << 20).unwrap_or_default();
+    let text = String::from_utf8_lossy(&body);
+    let message = engine_error_message(&text);
+    match (response.status, message) {
+        (200..=299, None) => Verdict::Ok,
+        (200..=299, Some(message)) => {
+            Verdict::Fail { step, cause: FailCause::EngineRefused { message, with_credentials } }
+        }
+        (status, message) => Verdict::Fail {
+            step,
+            cause: FailCause::EngineRefused {
+                message: message.unwrap_or_else(|| format!("status {status}")),
+                with_credentials,
+            },
+        },
+    }
+}
+
+/// The error message in an Engine API answer: `{"message": ...}` or the last `errorDetail`
+/// (or `error`) line of a JSON progress stream.
+fn engine_error_message(text: &str) -> Option<String> {
+    let mut found = None;
+    for line in text.lines().map(str::trim).filter(|line| line.starts_with('{')) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let message = value
+            .get("errorDetail")
+            .and_then(|detail| detail.get("message"))
+            .or_else(|| value.get("error"))
+            .or_else(|| value.get("message"))
+            .and_then(|message| message.as_str());
+        if let Some(message) = message {
+            found = Some(message.to_owned());
+        }
+    }
+    found
 }
 
 fn lookup_token<'a>(token_by_raw: &'a HashMap<String, usize>, raw: &str) -> Option<&'a usize> {
@@ -562,13 +692,27 @@ impl Machine {
                     self.record(Step::RegistryVerdict, idx);
                 }
             }
-            Role::Token { .. } => {
+            // The daemon's /auth asks the token service on the client's behalf.
+            Role::Token { .. } | Role::EngineApi { call: EngineApiCall::Auth { .. } } => {
                 self.record(Step::TokenRequest, idx);
                 if !matches!(
                     verdict,
                     Verdict::Neutral | Verdict::Fail { step: Step::TokenRequest, .. }
                 ) {
                     self.record(Step::TokenResponse, idx);
+                }
+            }
+            // A pull or push through the daemon: the registry's verdict comes back relayed.
+            Role::EngineApi {
+                call: EngineApiCall::ImagesCreate { .. } | EngineApiCall::ImagePush { .. },
+                ..
+            } => {
+                self.record(Step::TryRegistry, idx);
+                if !matches!(
+                    verdict,
+                    Verdict::Neutral | Verdict::Fail { step: Step::TryRegistry, .. }
+                ) {
+                    self.record(Step::RegistryVerdict, idx);
                 }
             }
             _ => {}
@@ -770,6 +914,36 @@ fn session_findings(
                 }
             }
             FailCause::InvalidToken { .. } => {} // explained with the clocks, in tokens.rs
+            FailCause::EngineRefused { message, with_credentials } => {
+                let lower = message.to_ascii_lowercase();
+                let code = if lower.contains("toomanyrequests") || lower.contains("too many requests") {
+                    "rate-limited"
+                } else if !with_credentials
+                    && (lower.contains("denied") || lower.contains("unauthorized") || lower.contains("docker login"))
+                {
+                    "anonymous-denied"
+                } else if lower.contains("incorrect username or password")
+                    || lower.contains("unauthorized")
+                    || lower.contains("authentication required")
+                {
+                    "bad-credentials"
+                } else if lower.contains("denied") || lower.contains("insufficient_scope") || lower.contains("docker login") {
+                    "insufficient-scope"
+                } else {
+                    "registry-error"
+                };
+                findings.push(finding(
+                    code,
+                    severity,
+                    format!(
+                        "{where_}: the Docker daemon answered {} {} with {}: \"{message}\" (the daemon relays what the registry or token service said{}).{recovered}",
+                        exchange.request.method,
+                        exchange.request.path_only(),
+                        status.map_or_else(|| "no status".to_owned(), |status| status.to_string()),
+                        if *with_credentials { "" } else { "; the client sent no credentials to the daemon" }
+                    ),
+                ));
+            }
             FailCause::BasicDenied => findings.push(finding(
                 "bad-credentials",
                 severity,

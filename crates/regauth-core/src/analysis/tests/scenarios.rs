@@ -1065,3 +1065,90 @@ fn basic_sent_to_a_bearer_registry_that_is_never_followed_up() {
     assert_eq!(session.outcome, Outcome::Incomplete);
     assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
 }
+
+// Docker Engine API captures of the CLI→daemon leg only: the daemon hides steps 2–5 and
+// relays the registry's verdict. hand-written fixtures, shaped like dockerd 20.10's answers.
+
+fn writer_auth() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE
+        .encode(r#"{"username":"bob","password":"pw","serveraddress":"reg.example"}"#)
+}
+
+#[test]
+fn engine_push_denied_inside_a_200_progress_stream_is_a_failure() {
+    let analysed = Scenario::new()
+        .post("http://127.0.0.1:2375/v1.41/images/reg.example/team/app/push?tag=1.0")
+        .header("X-Registry-Auth", &writer_auth())
+        .answer(200)
+        .json(concat!(
+            "{\"status\":\"The push refers to repository [reg.example/team/app]\"}\n",
+            "{\"status\":\"Preparing\",\"id\":\"4075756926\"}\n",
+            "{\"errorDetail\":{\"message\":\"denied: requested access to the resource is denied\"},\"error\":\"denied: requested access to the resource is denied\"}\n"
+        ))
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(
+        (session.registry.as_str(), session.repository.as_deref()),
+        ("reg.example", Some("team/app"))
+    );
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(
+        finding.message.contains("requested access to the resource is denied"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn engine_anonymous_pull_answered_404_is_anonymous_denied() {
+    let analysed = Scenario::new()
+        .post("http://127.0.0.1:2375/v1.41/images/create?fromImage=team%2Fprivate&tag=latest")
+        .header("X-Registry-Auth", "e30=")
+        .answer(404)
+        .json(r#"{"message":"pull access denied for team/private, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    // An image without a registry name is Docker Hub's.
+    assert_eq!(
+        (session.registry.as_str(), session.repository.as_deref()),
+        ("registry-1.docker.io", Some("team/private"))
+    );
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert!(analysed.has("anonymous-denied"), "{:#?}", analysed.analysis.findings);
+    assert!(!analysed.has("insufficient-scope"));
+}
+
+#[test]
+fn engine_login_refused_with_500_is_bad_credentials_at_step_4() {
+    let analysed = Scenario::new()
+        .post("http://127.0.0.1:2375/v1.41/auth")
+        .form("application/json", r#"{"username":"bob","password":"wrong","serveraddress":"https://index.docker.io/v1/"}"#)
+        .answer(500)
+        .json(r#"{"message":"Get \"https://registry-1.docker.io/v2/\": unauthorized: incorrect username or password"}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.registry, "registry-1.docker.io");
+    assert_eq!(session.failed_step, Some(Step::TokenResponse));
+    assert_eq!(analysed.finding("bad-credentials").severity, Severity::Error);
+    assert!(!analysed.json().contains("\"wrong\""), "the password leaked into the report");
+}
+
+#[test]
+fn engine_pull_that_streams_to_the_end_succeeds() {
+    let analysed = Scenario::new()
+        .post("http://127.0.0.1:2375/v1.41/images/create?fromImage=reg.example%3A5000%2Fteam%2Fapp%3A1.0")
+        .header("X-Registry-Auth", &writer_auth())
+        .answer(200)
+        .json("{\"status\":\"Pulling from team/app\"}\n{\"status\":\"Digest: sha256:00\"}\n")
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(
+        (session.registry.as_str(), session.repository.as_deref()),
+        ("reg.example:5000", Some("team/app"))
+    );
+    assert_eq!(session.outcome, Outcome::Success);
+}
