@@ -194,7 +194,11 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
 /// Merges findings with the same code, session and step into one (evidence united, the
 /// strongest severity kept), and orders them: errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
+    use std::collections::HashMap;
+    // Linear in the number of findings and evidence items: a capture with thousands of
+    // refusals (a rate-limited CI run) must not make merging quadratic.
     let mut merged: Vec<Finding> = Vec::new();
+    let mut slot_of: HashMap<(&'static str, Option<usize>, Option<Step>), usize> = HashMap::new();
     for finding in findings {
         // Every code must be explained by `regauth explain`; tests run with debug assertions.
         debug_assert!(
@@ -202,24 +206,21 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
             "finding code {} is not in CODES",
             finding.code
         );
-        if let Some(existing) = merged.iter_mut().find(|existing| {
-            existing.code == finding.code
-                && existing.session == finding.session
-                && existing.step == finding.step
-        }) {
-            existing.severity = existing.severity.max(finding.severity);
-            for exchange in finding.exchanges {
-                if !existing.exchanges.contains(&exchange) {
-                    existing.exchanges.push(exchange);
-                }
+        match slot_of.get(&(finding.code, finding.session, finding.step)) {
+            Some(&slot) => {
+                let existing = &mut merged[slot];
+                existing.severity = existing.severity.max(finding.severity);
+                existing.exchanges.extend(finding.exchanges);
             }
-            existing.exchanges.sort_unstable();
-        } else {
-            let mut finding = finding;
-            finding.exchanges.sort_unstable();
-            finding.exchanges.dedup();
-            merged.push(finding);
+            None => {
+                slot_of.insert((finding.code, finding.session, finding.step), merged.len());
+                merged.push(finding);
+            }
         }
+    }
+    for finding in &mut merged {
+        finding.exchanges.sort_unstable();
+        finding.exchanges.dedup();
     }
     merged.sort_by(|a, b| {
         b.severity

@@ -770,10 +770,12 @@ fn is_final_failure(
 ) -> bool {
     session.outcome == Outcome::Failure
         && session.failed_exchange.is_some_and(|first| exchange >= first)
-        && !session
-            .exchanges
-            .iter()
-            .any(|&idx| idx > exchange && verdicts.get(&idx) == Some(&Verdict::Ok))
+        && last_ok(session, verdicts).is_none_or(|ok| exchange > ok)
+}
+
+/// The last exchange of the session the registry served.
+fn last_ok(session: &Session, verdicts: &HashMap<usize, Verdict>) -> Option<usize> {
+    session.exchanges.iter().rev().copied().find(|idx| verdicts.get(idx) == Some(&Verdict::Ok))
 }
 
 fn collect_invalid_token_refusals(
@@ -944,15 +946,37 @@ fn session_findings(
                     ),
                 ));
             }
-            FailCause::BasicDenied => findings.push(finding(
-                "bad-credentials",
-                severity,
-                format!(
-                    "{where_}: the registry refused the Basic credentials{} with {}.{recovered}",
-                    basic_user(exchange).map(|user| format!(" of `{user}`")).unwrap_or_default(),
-                    status.unwrap_or(0)
-                ),
-            )),
+            FailCause::BasicDenied => {
+                let body = exchange
+                    .response
+                    .as_ref()
+                    .and_then(|response| response.body.text(1 << 16).ok())
+                    .unwrap_or_default();
+                let user = basic_user(exchange);
+                if body.to_ascii_lowercase().contains("expired") {
+                    // ECR: the Basic password is a 12-hour token; expiry is a 403 with this text.
+                    findings.push(finding(
+                        "token-expired",
+                        severity,
+                        format!(
+                            "{where_}: the registry refused the Basic credentials{} with {} because they expired: \"{}\". Registries such as ECR hand out passwords that last 12 hours; get a fresh one (`aws ecr get-login-password`).{recovered}",
+                            user.map(|user| format!(" of `{user}`")).unwrap_or_default(),
+                            status.unwrap_or(0),
+                            body.trim().chars().take(200).collect::<String>()
+                        ),
+                    ));
+                } else {
+                    findings.push(finding(
+                        "bad-credentials",
+                        severity,
+                        format!(
+                            "{where_}: the registry refused the Basic credentials{} with {}.{recovered}",
+                            user.map(|user| format!(" of `{user}`")).unwrap_or_default(),
+                            status.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
             FailCause::RateLimited { status } => {
                 let limits = exchange
                     .response

@@ -1152,3 +1152,19 @@ fn engine_pull_that_streams_to_the_end_succeeds() {
     );
     assert_eq!(session.outcome, Outcome::Success);
 }
+
+// hand-written fixture: ECR's answer to an expired 12-hour password (Basic auth, user AWS).
+#[test]
+fn ecr_expired_basic_password_is_token_expired_not_bad_credentials() {
+    let registry = "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    let analysed = Scenario::new()
+        .get(&format!("{registry}/v2/team/app/manifests/1.0"))
+        .basic("AWS", "eyJwYXlsb2FkIjoi")
+        .answer(403)
+        .json(r#"{"errors":[{"code":"DENIED","message":"Your authorization token has expired. Reauthenticate and try again."}]}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    assert_eq!(analysed.finding("token-expired").severity, Severity::Error);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
