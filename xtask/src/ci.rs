@@ -112,7 +112,7 @@ fn wasm_pipeline(
     // In the fallback pass the trunk build below already proves that core builds for wasm32.
     if primary {
         steps.run(&format!("[{mode}] build regauth-core for wasm32"), || {
-            wasm(cmd!(sh, "cargo build --locked --release --target {WASM_TARGET} -p regauth-core"))
+            wasm(cmd!(sh, "cargo build --locked --target {WASM_TARGET} -p regauth-core"))
         })?;
     }
     let dist_arg = dist.display().to_string();
