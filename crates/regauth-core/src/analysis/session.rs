@@ -673,12 +673,16 @@ fn session_findings(
             if final_failure { "" } else { " The client recovered later in the session." };
         match cause {
             FailCause::Connection { error } if is_certificate_error(error) => findings.push(finding(
-                "tls-untrusted-certificate",
+                if is_expired_certificate_error(error) {
+                    "tls-certificate-expired"
+                } else {
+                    "tls-untrusted-certificate"
+                },
                 severity,
                 format!(
                     "{where_}: the TLS handshake with {} failed: {error}.{}{recovered}",
                     exchange.request.authority(),
-                    recorder_note(capture, exchange)
+                    if is_expired_certificate_error(error) { "" } else { recorder_note(capture, exchange) }
                 ),
             )),
             FailCause::Connection { error } => findings.push(finding(
@@ -850,9 +854,41 @@ pub fn action_needed(exchange: &Exchange) -> &'static str {
 
 pub fn is_certificate_error(error: &str) -> bool {
     let lower = error.to_ascii_lowercase();
-    ["certificate", "x509", "unknown ca", "unknown_ca", "self signed", "self-signed", "tlsv1 alert"]
-        .iter()
-        .any(|needle| lower.contains(needle))
+    [
+        "certificate",
+        "x509",
+        "unknown ca",
+        "unknown_ca",
+        "self signed",
+        "self-signed",
+        "self_signed",
+        "tlsv1 alert",
+        // Chromium (`net::ERR_CERT_AUTHORITY_INVALID`, ...) and Firefox (`SEC_ERROR_UNKNOWN_ISSUER`,
+        // `MOZILLA_PKIX_ERROR_...`, `SSL_ERROR_BAD_CERT_DOMAIN`) name certificate failures by code.
+        "err_cert_",
+        "sec_error_",
+        "mozilla_pkix_error",
+        "_bad_cert",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
+}
+
+/// A certificate error that is about the certificate's dates (expired or not yet valid).
+pub fn is_expired_certificate_error(error: &str) -> bool {
+    let lower = error.to_ascii_lowercase();
+    [
+        "err_cert_date_invalid",
+        "expired_certificate",
+        "expired certificate",
+        "certificate has expired",
+        "certificate is not yet valid",
+        "certificate expired",
+        "cert_has_expired",
+        "has expired or is not yet valid",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
 }
 
 fn recorder_note(capture: &Capture, exchange: &Exchange) -> &'static str {

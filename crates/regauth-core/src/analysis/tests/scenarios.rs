@@ -1065,3 +1065,53 @@ fn basic_sent_to_a_bearer_registry_that_is_never_followed_up() {
     assert_eq!(session.outcome, Outcome::Incomplete);
     assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
 }
+
+fn first_request_fails(error: &str) -> super::builder::Analysed {
+    Scenario::new().get(&format!("{REG}/v2/")).fails(error).analyze()
+}
+
+#[test]
+fn browser_certificate_errors_are_tls_untrusted_certificate() {
+    for error in [
+        "net::ERR_CERT_AUTHORITY_INVALID",
+        "net::ERR_CERT_COMMON_NAME_INVALID",
+        "SEC_ERROR_UNKNOWN_ISSUER",
+        "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT",
+        "x509: certificate signed by unknown authority",
+        "SSL certificate problem: self signed certificate in certificate chain",
+    ] {
+        let analysed = first_request_fails(error);
+        assert_eq!(
+            analysed.codes(),
+            vec![("tls-untrusted-certificate", Severity::Error)],
+            "{error}"
+        );
+        assert_eq!(analysed.analysis.sessions[0].failed_step, Some(Step::TryRegistry));
+    }
+}
+
+#[test]
+fn expired_certificate_errors_are_tls_certificate_expired() {
+    for error in [
+        "net::ERR_CERT_DATE_INVALID",
+        "SEC_ERROR_EXPIRED_CERTIFICATE",
+        "x509: certificate has expired or is not yet valid: current time 2026-11-23T11:00:00Z is after 2026-01-01T00:00:00Z",
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)",
+    ] {
+        let analysed = first_request_fails(error);
+        assert_eq!(analysed.codes(), vec![("tls-certificate-expired", Severity::Error)], "{error}");
+        let finding = analysed.finding("tls-certificate-expired");
+        assert_eq!(finding.step, Some(Step::TryRegistry));
+        assert_eq!(finding.exchanges, vec![0]);
+    }
+}
+
+#[test]
+fn refused_and_reset_connections_are_connection_failed() {
+    for error in
+        ["net::ERR_CONNECTION_REFUSED", "Connection reset by peer", "NS_ERROR_CONNECTION_REFUSED"]
+    {
+        let analysed = first_request_fails(error);
+        assert_eq!(analysed.codes(), vec![("connection-failed", Severity::Error)], "{error}");
+    }
+}
