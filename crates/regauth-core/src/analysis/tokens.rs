@@ -62,13 +62,15 @@ pub fn estimate_clocks(
             .jwt()
             .and_then(|jwt| jwt.claims.iss.clone())
             .unwrap_or_else(|| exchange.request.authority());
-        // `issued_at` has sub-second precision when present; `iat` is whole seconds.
+        // `issued_at` may have sub-second precision; distribution's token server writes whole
+        // seconds (truncated, like `iat`), and then it says no more than `iat` does.
         if let Some(issued_at) = token.response.issued_at {
             let stamp = unix_seconds(&issued_at);
+            let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
             push(
                 issuer.clone(),
                 ClockRole::TokenIssuer,
-                OffsetInterval::from_observation(stamp, 0.0, &sent, &received),
+                OffsetInterval::from_observation(stamp, resolution, &sent, &received),
                 token.issued_by,
             );
         }

@@ -1115,3 +1115,49 @@ fn refused_and_reset_connections_are_connection_failed() {
         assert_eq!(analysed.codes(), vec![("connection-failed", Severity::Error)], "{error}");
     }
 }
+
+#[test]
+fn whole_second_issued_at_does_not_claim_sub_second_certainty() {
+    // distribution's token server writes `issued_at` in whole seconds. The issuer's clock is
+    // right; the request goes out 0.7 s into a second, so the truncated stamp lies 0.7 s
+    // "behind". The estimate must still contain the true offset, 0.
+    let token = Jwt::new(SERVICE, unix(0.7), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .at(0.7)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .analyze();
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!(issuer.offset_s.abs() <= issuer.uncertainty_s + 1e-3, "{issuer:?}");
+}
+
+#[test]
+fn sub_second_issued_at_narrows_the_issuer_clock() {
+    let token = Jwt::new(SERVICE, unix(0.7), 300).access("team/app", &["pull"]).mint();
+    let body = serde_json::json!({
+        "token": token,
+        "expires_in": 300,
+        "issued_at": super::builder::stamp(0.72).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    });
+    let analysed = Scenario::new()
+        .at(0.7)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .answer(200)
+        .json(&body.to_string())
+        .analyze();
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!(issuer.offset_s.abs() <= issuer.uncertainty_s + 1e-3, "{issuer:?}");
+    assert!(issuer.uncertainty_s <= 0.05, "{issuer:?}");
+}
