@@ -155,12 +155,13 @@ pub fn registry_repository(path: &str) -> Option<Option<String>> {
         return Some(None);
     }
     let rest = path.strip_prefix("/v2/")?;
-    for marker in ["/manifests/", "/blobs/", "/tags/", "/referrers/"] {
-        if let Some(idx) = rest.find(marker) {
-            return Some(Some(rest[..idx].to_owned()));
-        }
-    }
-    Some(None)
+    // The last marker wins: repository names may contain `manifests` or `blobs` as components,
+    // while what follows the marker (a tag, a digest, `uploads/<id>`, `list`) cannot.
+    let idx = ["/manifests/", "/blobs/", "/tags/", "/referrers/"]
+        .iter()
+        .filter_map(|marker| rest.rfind(marker))
+        .max();
+    Some(idx.map(|idx| rest[..idx].to_owned()))
 }
 
 fn looks_like_token_request(request: &Request) -> bool {
@@ -234,6 +235,19 @@ mod tests {
         assert_eq!(registry_repository("/v2/a/b/c/blobs/uploads/"), Some(Some("a/b/c".into())));
         assert_eq!(registry_repository("/v2/x/tags/list"), Some(Some("x".into())));
         assert_eq!(registry_repository("/token"), None);
+        // Repository names may contain the path markers; references and upload ids cannot.
+        assert_eq!(
+            registry_repository("/v2/a/manifests/b/manifests/latest"),
+            Some(Some("a/manifests/b".into()))
+        );
+        assert_eq!(
+            registry_repository("/v2/team/blobs/blobs/uploads/1234"),
+            Some(Some("team/blobs".into()))
+        );
+        assert_eq!(
+            registry_repository("/v2/foo/tags/bar/manifests/sha256:abcd"),
+            Some(Some("foo/tags/bar".into()))
+        );
     }
 
     #[test]
