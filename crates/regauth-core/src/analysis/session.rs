@@ -139,6 +139,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
     // 1. Which session each exchange belongs to.
     let mut key_of: Vec<Option<SessionKey>> = vec![None; exchanges.len()];
     let mut deferred_pings = Vec::new();
+    let mut unchallenged_tokens = Vec::new();
     for (idx, role) in classified.roles.iter().enumerate() {
         match role {
             Role::Registry { authority, repository: None, auth: RequestAuth::None } => {
@@ -148,9 +149,32 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
                 key_of[idx] = Some((authority.clone(), repository.clone()));
             }
             Role::Token { request } => {
-                key_of[idx] = Some(token_session_key(&exchanges[idx], request, &challenge_list));
+                let (key, challenged) =
+                    token_session_key(&exchanges[idx], request, &challenge_list);
+                if !challenged {
+                    unchallenged_tokens.push(idx);
+                }
+                key_of[idx] = Some(key);
             }
             _ => {}
+        }
+    }
+    // A token request whose challenge the capture lacks is named after its `service`, which
+    // need not be the registry's host (Docker Hub: registry.docker.io vs registry-1.docker.io):
+    // it belongs to the registry that then uses the token it got.
+    for idx in unchallenged_tokens {
+        let Some(issued) = issued_token(&exchanges[idx]) else { continue };
+        let issued_unsigned = unsigned_part(&issued);
+        let user = (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
+            Role::Registry { authority, auth: RequestAuth::Bearer { token }, .. }
+                if *token == issued || unsigned_part(token) == issued_unsigned =>
+            {
+                Some(authority.clone())
+            }
+            _ => None,
+        });
+        if let (Some(authority), Some((_, repository))) = (user, key_of[idx].clone()) {
+            key_of[idx] = Some((authority, repository));
         }
     }
     for (idx, authority) in deferred_pings {
@@ -276,12 +300,21 @@ fn unsigned_part(raw: &str) -> String {
     }
 }
 
-/// The registry and repository a token request serves.
+/// The token a token response handed out, if it did.
+fn issued_token(exchange: &Exchange) -> Option<String> {
+    let response = exchange.response.as_ref().filter(|response| response.status == 200)?;
+    let body = response.body.decoded(1 << 20).ok()?;
+    let parsed = parse_token_response(&body).ok()?;
+    parsed.effective_token().map(|secret| secret.expose().to_owned())
+}
+
+/// The registry and repository a token request serves, and whether a captured challenge
+/// named its realm.
 fn token_session_key(
     exchange: &Exchange,
     request: &TokenRequest,
     challenges: &[&SeenChallenge],
-) -> SessionKey {
+) -> (SessionKey, bool) {
     let base = url_base(&exchange.request.url());
     let matches_realm = |seen: &&&SeenChallenge| {
         seen.bearer().is_some_and(|challenge| {
@@ -325,7 +358,7 @@ fn token_session_key(
             })
             .or_else(|| several.first().map(|scope| scope.name.clone())),
     };
-    (registry, repository)
+    ((registry, repository), challenge.is_some())
 }
 
 fn judge_registry(
@@ -399,6 +432,11 @@ fn judge_registry(
             }
             let cause = match (auth, error) {
                 (_, Some("insufficient_scope")) => FailCause::InsufficientScope { token },
+                // 403 to good Basic credentials: the account may not do this (ECR, nginx ACLs);
+                // unless the registry says the password itself expired (ECR's 12 h tokens).
+                (RequestAuth::Basic { .. }, _) if status == 403 && !says_expired(response) => {
+                    FailCause::InsufficientScope { token: None }
+                }
                 (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
                 (RequestAuth::Bearer { .. }, _) if status == 403 && error.is_none() => {
                     // distribution answers 401; 403 without an error parameter is a denial
@@ -761,16 +799,21 @@ fn session_findings(
                     ));
                 } else {
                     let user = record.and_then(|record| record.request.credential.username().map(str::to_owned));
-                    findings.push(finding(
-                        "insufficient-scope",
-                        severity,
-                        format!(
+                    let message = match basic_user(exchange) {
+                        Some(basic) => format!(
+                            "{where_}: the registry refused {} {} to `{basic}` with {}: the account lacks `{needed}` on this repository.",
+                            exchange.request.method,
+                            exchange.request.path_only(),
+                            status.unwrap_or(0)
+                        ),
+                        None => format!(
                             "{where_}: the registry refused {} {} with insufficient_scope: the token{} lacks `{needed}`.{detail}",
                             exchange.request.method,
                             exchange.request.path_only(),
                             user.map(|user| format!(" of `{user}`")).unwrap_or_default()
                         ),
-                    ));
+                    };
+                    findings.push(finding("insufficient-scope", severity, message));
                 }
             }
             FailCause::InvalidToken { .. } => {} // explained with the clocks, in tokens.rs
@@ -841,6 +884,12 @@ fn basic_user(exchange: &Exchange) -> Option<String> {
         Some(Ok(crate::protocol::Authorization::Basic { username, .. })) => Some(username),
         _ => None,
     }
+}
+
+/// Whether a refusal's body says the credentials expired (ECR: "Your authorization token has
+/// expired").
+fn says_expired(response: &crate::model::Response) -> bool {
+    response.body.text(4096).is_ok_and(|text| text.to_ascii_lowercase().contains("expired"))
 }
 
 /// The action a registry request needs: push for writes, pull for reads.

@@ -1161,3 +1161,63 @@ fn sub_second_issued_at_narrows_the_issuer_clock() {
     assert!(issuer.offset_s.abs() <= issuer.uncertainty_s + 1e-3, "{issuer:?}");
     assert!(issuer.uncertainty_s <= 0.05, "{issuer:?}");
 }
+
+// hand-written fixture: a Docker Hub pull recorded after the challenge; the token's service
+// (registry.docker.io) is not the registry's host name (registry-1.docker.io).
+#[test]
+fn token_request_without_challenge_joins_the_registry_that_uses_the_token() {
+    let token =
+        Jwt::new("registry.docker.io", unix(0.0), 300).access("library/alpine", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get("https://auth.docker.io/token?service=registry.docker.io&scope=repository:library/alpine:pull")
+        .token_response(&token, 300)
+        .get("https://registry-1.docker.io/v2/library/alpine/manifests/latest")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let sessions = &analysed.analysis.sessions;
+    assert_eq!(sessions.len(), 1, "{sessions:#?}");
+    assert_eq!(sessions[0].registry, "registry-1.docker.io");
+    assert_eq!(sessions[0].repository.as_deref(), Some("library/alpine"));
+    assert_eq!(sessions[0].service.as_deref(), Some("registry.docker.io"));
+    assert_eq!(sessions[0].outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn basic_registry_refusing_an_action_is_not_bad_credentials() {
+    let analysed = Scenario::new()
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .answer(401)
+        .www_authenticate(r#"Basic realm="Registry""#)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .basic("reader", "pw")
+        .answer(403)
+        .json(r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.message.contains("reader"), "{}", finding.message);
+    assert!(!finding.message.contains("token"), "{}", finding.message);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn expired_registry_password_answered_403_is_bad_credentials() {
+    // ECR: user AWS, a 12 h password; once expired the registry answers 403.
+    let analysed = Scenario::new()
+        .get("https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/")
+        .answer(401)
+        .www_authenticate(r#"Basic realm="https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/",service="ecr.amazonaws.com""#)
+        .get("https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/app/manifests/1.0")
+        .basic("AWS", "eyJwYXlsb2FkIjoiLi4uIn0=")
+        .answer(403)
+        .header("Content-Type", "text/plain")
+        .json("Your authorization token has expired. Reauthenticate and try again.")
+        .analyze();
+    let finding = analysed.finding("bad-credentials");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(!analysed.has("insufficient-scope"));
+}
