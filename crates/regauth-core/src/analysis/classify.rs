@@ -102,7 +102,7 @@ pub fn classify(capture: &Capture) -> Classified {
     for exchange in exchanges {
         let request = &exchange.request;
         let base = url_base(&request.url());
-        let role = if let Some(&redirected_by) = redirects.get(&request.url()) {
+        let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&request.url())) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
             Role::Token { request: Box::new(parse_token_request(request)) }
@@ -120,7 +120,7 @@ pub fn classify(capture: &Capture) -> Classified {
         if matches!(role, Role::Registry { .. })
             && let Some(location) = redirect_location(exchange)
         {
-            redirects.insert(location, exchange.index);
+            redirects.insert(comparable_url(&location), exchange.index);
         }
         roles.push(role);
     }
@@ -146,6 +146,17 @@ pub fn url_base(url: &str) -> String {
             format!("{}://{}{}", scheme.to_ascii_lowercase(), authority, path)
         }
         None => without_query.to_owned(),
+    }
+}
+
+/// A URL with its scheme and host in lower case and a default port dropped (query kept), so a
+/// `Location` header and the request that followed it compare equal however they spell them.
+fn comparable_url(url: &str) -> String {
+    let query = url.split_once('?').map(|(_, query)| query);
+    let base = url_base(url.split('#').next().unwrap_or(url));
+    match query {
+        Some(query) => format!("{base}?{}", query.split('#').next().unwrap_or(query)),
+        None => base,
     }
 }
 
@@ -255,5 +266,10 @@ mod tests {
         assert_eq!(url_base("HTTPS://Auth.Example:443/token?x=1"), "https://auth.example/token");
         assert_eq!(url_base("http://a:8080/t#f"), "http://a:8080/t");
         assert_eq!(url_base("https://a"), "https://a/");
+        assert_eq!(
+            comparable_url("HTTPS://S3.Example:443/b/c?X-Amz-Signature=Ab#f"),
+            comparable_url("https://s3.example/b/c?X-Amz-Signature=Ab")
+        );
+        assert_ne!(comparable_url("https://s3/b?sig=A"), comparable_url("https://s3/b?sig=a"));
     }
 }

@@ -1221,3 +1221,20 @@ fn expired_registry_password_answered_403_is_bad_credentials() {
     assert_eq!(finding.severity, Severity::Error);
     assert!(!analysed.has("insufficient-scope"));
 }
+
+#[test]
+fn redirect_location_spelled_with_default_port_and_upper_case_host_still_matches() {
+    let token = pull_token(0.2);
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", "https://CDN.Reg.Example:443/blobs/bbbb?sig=1")
+        .get("https://cdn.reg.example/blobs/bbbb?sig=1")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let finding = analysed.finding("auth-forwarded-on-redirect");
+    assert_eq!(finding.exchanges, vec![4, 5]);
+    assert!(analysed.analysis.sessions[0].exchanges.contains(&5));
+}
