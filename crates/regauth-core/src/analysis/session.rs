@@ -791,12 +791,33 @@ fn session_findings(
                     }
                     _ => String::new(),
                 };
+                let unrequested = record.map(|record| unrequested_scopes(exchange, &record.request)).unwrap_or_default();
                 if anonymous {
                     findings.push(finding(
                         "anonymous-denied",
                         severity,
                         format!("{where_}: the client had only an anonymous token and the registry refused {} {} ({needed} needed, status {}).{detail}", exchange.request.method, exchange.request.path_only(), status.unwrap_or(0)),
                     ));
+                } else if let (false, Some(record)) = (unrequested.is_empty(), record) {
+                    // The client never asked for what the registry needs: no account right
+                    // would have helped.
+                    let mut evidence = vec![record.issued_by, idx];
+                    evidence.sort_unstable();
+                    findings.push(Finding {
+                        code: "scope-mismatch",
+                        severity,
+                        session: Some(session_idx),
+                        step: Some(Step::TokenRequest),
+                        exchanges: evidence,
+                        message: format!(
+                            "{where_}: the registry refused {} {} with insufficient_scope and needs `{}`, but the client asked the token service (exchange #{}) only for `{}`.",
+                            exchange.request.method,
+                            exchange.request.path_only(),
+                            unrequested.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+                            record.issued_by,
+                            record.request.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+                        ),
+                    });
                 } else {
                     let user = record.and_then(|record| record.request.credential.username().map(str::to_owned));
                     let message = match basic_user(exchange) {
@@ -884,6 +905,19 @@ fn basic_user(exchange: &Exchange) -> Option<String> {
         Some(Ok(crate::protocol::Authorization::Basic { username, .. })) => Some(username),
         _ => None,
     }
+}
+
+/// The scopes a refusal's challenge names that the token request did not ask for.
+fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<crate::protocol::Scope> {
+    let Some(response) = &exchange.response else { return Vec::new() };
+    let (challenges, _) =
+        crate::protocol::parse_challenges(response.headers.get_all("www-authenticate"));
+    challenges
+        .iter()
+        .filter(|challenge| challenge.is_bearer())
+        .flat_map(|challenge| challenge.scopes())
+        .filter(|needed| !request.scopes.iter().any(|asked| asked.covers(needed)))
+        .collect()
 }
 
 /// Whether a refusal's body says the credentials expired (ECR: "Your authorization token has

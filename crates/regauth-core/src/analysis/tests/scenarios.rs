@@ -1238,3 +1238,55 @@ fn redirect_location_spelled_with_default_port_and_upper_case_host_still_matches
     assert_eq!(finding.exchanges, vec![4, 5]);
     assert!(analysed.analysis.sessions[0].exchanges.contains(&5));
 }
+
+// hand-written fixture: the challenge asks for pull,push; the client asks only for pull and
+// retries with that token.
+#[test]
+fn client_asking_fewer_actions_than_challenged_is_scope_mismatch() {
+    let pull = pull_token(0.1);
+    let analysed = Scenario::new()
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "push,pull"))
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&pull, 300)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&pull)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "push,pull")
+        ))
+        .analyze();
+    assert_eq!(analysed.analysis.sessions[0].failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("scope-mismatch");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::TokenRequest));
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn client_asking_for_another_repository_is_scope_mismatch() {
+    let other = Jwt::new(SERVICE, unix(0.1), 300).access("team/other", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .get(&token_url("repository:team/other:pull"))
+        .basic("alice", "pw")
+        .token_response(&other, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&other)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "pull")
+        ))
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    let finding = analysed.finding("scope-mismatch");
+    assert!(finding.message.contains("repository:team/app:pull"), "{}", finding.message);
+    assert!(!analysed.has("insufficient-scope"));
+}
