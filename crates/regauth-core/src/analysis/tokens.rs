@@ -184,7 +184,7 @@ pub fn judge_tokens(
             });
         let mut explained = false;
         if let (Some(at), Some(exp)) = (at_registry, jwt.claims.exp)
-            && at > (exp + DISTRIBUTION_LEEWAY_S) as f64
+            && at > exp.saturating_add(DISTRIBUTION_LEEWAY_S) as f64
         {
             explained = true;
             let late = at - exp as f64;
@@ -226,7 +226,7 @@ pub fn judge_tokens(
         }
         if !explained
             && let (Some(at), Some(nbf)) = (at_registry, jwt.claims.nbf.or(jwt.claims.iat))
-            && at < (nbf - DISTRIBUTION_LEEWAY_S) as f64
+            && at < nbf.saturating_sub(DISTRIBUTION_LEEWAY_S) as f64
         {
             explained = true;
             finding(

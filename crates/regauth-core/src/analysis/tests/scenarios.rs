@@ -1290,3 +1290,37 @@ fn client_asking_for_another_repository_is_scope_mismatch() {
     assert!(finding.message.contains("repository:team/app:pull"), "{}", finding.message);
     assert!(!analysed.has("insufficient-scope"));
 }
+
+/// Claims at the edges of i64 (hostile or broken issuers) must not overflow anywhere.
+#[test]
+fn extreme_claims_do_not_overflow() {
+    for (exp, nbf, iat, expires_in) in [
+        (i64::MAX, i64::MIN, i64::MAX, i64::MAX),
+        (i64::MIN, i64::MAX, i64::MIN, i64::MIN),
+        (0, 0, 0, -1),
+    ] {
+        let token = Jwt::new(SERVICE, 0, 0)
+            .claim("exp", exp.into())
+            .claim("nbf", nbf.into())
+            .claim("iat", iat.into())
+            .access("team/app", &["pull"])
+            .mint();
+        let body = serde_json::json!({"token": token, "expires_in": expires_in, "issued_at": "9999-12-31T23:59:59Z"});
+        let analysed = Scenario::new()
+            .get(&format!("{REG}/v2/"))
+            .answer(401)
+            .www_authenticate(CHALLENGE)
+            .get(&token_url("repository:team/app:pull"))
+            .answer(200)
+            .json(&body.to_string())
+            .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+            .bearer(&token)
+            .answer(401)
+            .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+            .date("Fri, 31 Dec 9999 23:59:59 GMT")
+            .analyze();
+        assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+        assert!(!analysed.text().is_empty());
+        assert!(!analysed.json().is_empty());
+    }
+}
