@@ -31,7 +31,7 @@ fn steps_of(analysed: &super::builder::Analysed, session: usize) -> Vec<(u8, Vec
 }
 
 // hand-written fixture: /v2/ 401, token with Basic, manifest and blob with Bearer.
-fn six_step_pull() -> Scenario {
+pub(super) fn six_step_pull() -> Scenario {
     let token = pull_token(0.2);
     Scenario::new()
         .get(&format!("{REG}/v2/"))
@@ -331,7 +331,7 @@ fn issuer_offset_of_7200_is_estimated_within_1_5_s() {
 }
 
 // hand-written fixture: a 300 s token works for blobs, then a long push outlives it.
-fn long_push(recover: bool) -> super::builder::Analysed {
+pub(super) fn long_push(recover: bool) -> super::builder::Analysed {
     let token = Jwt::new(SERVICE, unix(0.1), 300).access("team/app", &["pull", "push"]).mint();
     let fresh = Jwt::new(SERVICE, unix(400.5), 300).access("team/app", &["pull", "push"]).mint();
     let mut scenario = Scenario::new()
