@@ -617,10 +617,33 @@ impl Machine {
     fn finish(self, members: &[usize], verdicts: &HashMap<usize, Verdict>) -> Session {
         // The outcome is the last decisive verdict; the failing step is the first failure
         // after the last success (so a recovered failure does not count).
+        // containerd's OAuth2 POST refused as unsupported (400/404/405) decides nothing when
+        // the client falls back to another token request afterwards.
+        let superseded_fallback = |idx: usize, verdict: &Verdict| {
+            matches!(
+                verdict,
+                Verdict::Fail {
+                    cause: FailCause::TokenServiceError {
+                        oauth_post: true,
+                        status: 400 | 404 | 405
+                    },
+                    ..
+                }
+            ) && members.iter().any(|&later| {
+                later > idx
+                    && matches!(
+                        verdicts.get(&later),
+                        Some(
+                            Verdict::TokenIssued | Verdict::Fail { step: Step::TokenResponse, .. }
+                        )
+                    )
+            })
+        };
         let decisive: Vec<(usize, &Verdict)> = members
             .iter()
             .filter_map(|idx| verdicts.get(idx).map(|verdict| (*idx, verdict)))
             .filter(|(_, verdict)| matches!(verdict, Verdict::Ok | Verdict::Fail { .. }))
+            .filter(|(idx, verdict)| !superseded_fallback(*idx, verdict))
             .collect();
         let last_ok = decisive.iter().rposition(|(_, verdict)| **verdict == Verdict::Ok);
         let (outcome, failed) = match decisive.last() {

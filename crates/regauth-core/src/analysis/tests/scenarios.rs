@@ -1324,3 +1324,27 @@ fn extreme_claims_do_not_overflow() {
         assert!(!analysed.json().is_empty());
     }
 }
+
+// hand-written fixture: containerd's POST is refused with 405, its GET fallback with 401.
+#[test]
+fn containerd_fallback_with_a_wrong_password_blames_the_get() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .post("https://auth.example/token")
+        .form(
+            "application/x-www-form-urlencoded",
+            "grant_type=password&username=alice&password=bad&service=reg.example&scope=repository%3Ateam%2Fapp%3Apull&client_id=containerd-client",
+        )
+        .answer(405)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "bad")
+        .answer(401)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::TokenResponse));
+    assert_eq!(session.failed_exchange, Some(2));
+    assert_eq!(analysed.codes(), vec![("bad-credentials", Severity::Error)]);
+}
