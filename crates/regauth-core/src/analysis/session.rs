@@ -746,6 +746,11 @@ fn session_findings(
                     if is_expired_certificate_error(error) { "" } else { recorder_note(capture, exchange) }
                 ),
             )),
+            FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, session, idx) => findings.push(finding(
+                "connection-failed",
+                Severity::Info,
+                format!("{where_}: {} {} got no answer: {error}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url()),
+            )),
             FailCause::Connection { error } => findings.push(finding(
                 "connection-failed",
                 severity,
@@ -941,6 +946,21 @@ fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<crate:
         .flat_map(|challenge| challenge.scopes())
         .filter(|needed| !request.scopes.iter().any(|asked| asked.covers(needed)))
         .collect()
+}
+
+/// Whether the failed exchange `idx` was an HTTPS attempt that the session followed with an
+/// answered plain-HTTP request to the same host and port.
+fn fell_back_to_http(capture: &Capture, session: &Session, idx: usize) -> bool {
+    let failed = &capture.exchanges[idx].request;
+    failed.scheme.eq_ignore_ascii_case("https")
+        && session.exchanges.iter().any(|&later| {
+            let other = &capture.exchanges[later];
+            later > idx
+                && other.response.is_some()
+                && other.request.scheme.eq_ignore_ascii_case("http")
+                && other.request.host.eq_ignore_ascii_case(&failed.host)
+                && other.request.port == failed.port
+        })
 }
 
 /// Whether a refusal's body says the credentials expired (ECR: "Your authorization token has

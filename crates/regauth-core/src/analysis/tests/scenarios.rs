@@ -1348,3 +1348,33 @@ fn containerd_fallback_with_a_wrong_password_blames_the_get() {
     assert_eq!(session.failed_exchange, Some(2));
     assert_eq!(analysed.codes(), vec![("bad-credentials", Severity::Error)]);
 }
+
+// hand-written fixture: skopeo tries HTTPS first on a plain-HTTP registry, then falls back.
+#[test]
+fn https_attempt_before_a_plain_http_fallback_is_only_info() {
+    let analysed = Scenario::new()
+        .get("https://plain.example:5003/v2/")
+        .fails("The remote server does not speak TLS.")
+        .get("http://plain.example:5003/v2/")
+        .answer(200)
+        .get("http://plain.example:5003/v2/team/app/manifests/1.0")
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("connection-failed");
+    assert_eq!(finding.severity, Severity::Info);
+    assert!(finding.message.contains("plain HTTP"), "{}", finding.message);
+}
+
+#[test]
+fn a_recovered_connection_failure_without_fallback_stays_a_warning() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .fails("Connection reset by peer")
+        .at(1.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert_eq!(analysed.finding("connection-failed").severity, Severity::Warning);
+}
