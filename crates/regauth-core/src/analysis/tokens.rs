@@ -401,7 +401,12 @@ pub fn global_findings(
             (&classified.roles[idx], &exchange.response)
         {
             let status = response.status;
-            let existence_check = status == 404 && request.method.eq_ignore_ascii_case("HEAD");
+            // HEAD 404 asks "is it there?"; so does a GET 404 on a repository the client
+            // then writes to successfully (checking a tag or blob before pushing it).
+            let existence_check = status == 404
+                && (request.method.eq_ignore_ascii_case("HEAD")
+                    || (request.method.eq_ignore_ascii_case("GET")
+                        && later_successful_write(capture, classified, idx)));
             if (400..500).contains(&status)
                 && !matches!(status, 401 | 403 | 429)
                 && !existence_check
@@ -533,6 +538,22 @@ pub fn global_findings(
         });
     }
     intercept_findings(capture, findings);
+}
+
+/// Whether a later request writes to the same registry repository as `idx` and succeeds.
+fn later_successful_write(capture: &Capture, classified: &Classified, idx: usize) -> bool {
+    let Role::Registry { authority, repository: Some(repository), .. } = &classified.roles[idx]
+    else {
+        return false;
+    };
+    capture.exchanges.iter().zip(&classified.roles).skip(idx + 1).any(|(later, role)| {
+        matches!(
+            role,
+            Role::Registry { authority: other, repository: Some(name), .. }
+                if other == authority && name == repository
+        ) && matches!(later.request.method.to_ascii_uppercase().as_str(), "PUT" | "POST" | "PATCH")
+            && later.response.as_ref().is_some_and(|response| (200..300).contains(&response.status))
+    })
 }
 
 fn capitalise(text: &str) -> String {

@@ -1378,3 +1378,26 @@ fn a_recovered_connection_failure_without_fallback_stays_a_warning() {
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     assert_eq!(analysed.finding("connection-failed").severity, Severity::Warning);
 }
+
+// hand-written fixture: a client checks with GET whether the tag exists before pushing it.
+#[test]
+fn get_404_before_a_successful_push_of_the_same_repository_is_an_existence_check() {
+    let push = Jwt::new(SERVICE, unix(0.1), 300).access("team/new", &["pull", "push"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/new", "pull,push"))
+        .get(&token_url("repository:team/new:pull,push"))
+        .basic("alice", "pw")
+        .token_response(&push, 300)
+        .get(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .bearer(&push)
+        .answer(404)
+        .json(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#)
+        .put(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .bearer(&push)
+        .answer(201)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
