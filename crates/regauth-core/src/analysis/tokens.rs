@@ -302,6 +302,7 @@ pub fn global_findings(
             }
         }
     }
+    let last_writes = last_successful_writes(capture, classified);
     let mut plain_http: HashMap<String, Vec<usize>> = HashMap::new();
     let mut plain_http_secret_kinds: HashMap<String, Vec<&'static str>> = HashMap::new();
     let mut incomplete = Vec::new();
@@ -406,7 +407,8 @@ pub fn global_findings(
             let existence_check = status == 404
                 && (request.method.eq_ignore_ascii_case("HEAD")
                     || (request.method.eq_ignore_ascii_case("GET")
-                        && later_successful_write(capture, classified, idx)));
+                        && matches!(&classified.roles[idx], Role::Registry { authority, repository: Some(repository), .. }
+                            if last_writes.get(&(authority.as_str(), repository.as_str())).is_some_and(|&write| write > idx))));
             if (400..500).contains(&status)
                 && !matches!(status, 401 | 403 | 429)
                 && !existence_check
@@ -540,20 +542,28 @@ pub fn global_findings(
     intercept_findings(capture, findings);
 }
 
-/// Whether a later request writes to the same registry repository as `idx` and succeeds.
-fn later_successful_write(capture: &Capture, classified: &Classified, idx: usize) -> bool {
-    let Role::Registry { authority, repository: Some(repository), .. } = &classified.roles[idx]
-    else {
-        return false;
-    };
-    capture.exchanges.iter().zip(&classified.roles).skip(idx + 1).any(|(later, role)| {
-        matches!(
-            role,
-            Role::Registry { authority: other, repository: Some(name), .. }
-                if other == authority && name == repository
-        ) && matches!(later.request.method.to_ascii_uppercase().as_str(), "PUT" | "POST" | "PATCH")
-            && later.response.as_ref().is_some_and(|response| (200..300).contains(&response.status))
-    })
+/// For each registry repository (authority, name), the last exchange that wrote to it
+/// (PUT/POST/PATCH) and succeeded.
+fn last_successful_writes<'a>(
+    capture: &Capture,
+    classified: &'a Classified,
+) -> HashMap<(&'a str, &'a str), usize> {
+    let mut last = HashMap::new();
+    for (idx, (exchange, role)) in capture.exchanges.iter().zip(&classified.roles).enumerate() {
+        if let Role::Registry { authority, repository: Some(repository), .. } = role
+            && matches!(
+                exchange.request.method.to_ascii_uppercase().as_str(),
+                "PUT" | "POST" | "PATCH"
+            )
+            && exchange
+                .response
+                .as_ref()
+                .is_some_and(|response| (200..300).contains(&response.status))
+        {
+            last.insert((authority.as_str(), repository.as_str()), idx);
+        }
+    }
+    last
 }
 
 fn capitalise(text: &str) -> String {
