@@ -177,19 +177,36 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
             key_of[idx] = Some((authority, repository));
         }
     }
-    for (idx, authority) in deferred_pings {
-        let next_token = (idx + 1..exchanges.len()).find(|&later| {
-            matches!(classified.roles[later], Role::Token { .. })
-                && key_of[later].as_ref().is_some_and(|(registry, _)| *registry == authority)
-        });
-        let next_repository_request = || {
-            (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
-                Role::Registry { authority: other, repository: Some(repository), .. }
-                    if *other == authority =>
-                {
-                    Some((authority.clone(), Some(repository.clone())))
+    // Per registry, the token requests and repository requests in capture order, so each ping
+    // finds the next one by binary search (a health checker's thousands of pings stay cheap).
+    let mut tokens_for: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut repository_requests_for: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (idx, role) in classified.roles.iter().enumerate() {
+        match role {
+            Role::Token { .. } => {
+                if let Some((registry, _)) = &key_of[idx] {
+                    tokens_for.entry(registry.clone()).or_default().push(idx);
                 }
-                _ => None,
+            }
+            Role::Registry { authority, repository: Some(_), .. } => {
+                repository_requests_for.entry(authority.as_str()).or_default().push(idx);
+            }
+            _ => {}
+        }
+    }
+    let next_after = |list: Option<&Vec<usize>>, idx: usize| {
+        list.and_then(|list| list.get(list.partition_point(|&other| other <= idx)).copied())
+    };
+    for (idx, authority) in deferred_pings {
+        let next_token = next_after(tokens_for.get(&authority), idx);
+        let next_repository_request = || {
+            next_after(repository_requests_for.get(authority.as_str()), idx).and_then(|later| {
+                match &classified.roles[later] {
+                    Role::Registry { repository: Some(repository), .. } => {
+                        Some((authority.clone(), Some(repository.clone())))
+                    }
+                    _ => None,
+                }
             })
         };
         key_of[idx] = Some(match next_token {
@@ -680,17 +697,17 @@ impl Machine {
 }
 
 /// Whether `exchange` is in the session's final failing run (its failure stuck).
+///
+/// `failed_exchange` is the first failure after the session's last success (see
+/// [`Machine::finish`]), so nothing after it succeeded: no need to scan for a later `Ok`
+/// (which made this quadratic on long captures).
 fn is_final_failure(
     session: &Session,
     exchange: usize,
-    verdicts: &HashMap<usize, Verdict>,
+    _verdicts: &HashMap<usize, Verdict>,
 ) -> bool {
     session.outcome == Outcome::Failure
         && session.failed_exchange.is_some_and(|first| exchange >= first)
-        && !session
-            .exchanges
-            .iter()
-            .any(|&idx| idx > exchange && verdicts.get(&idx) == Some(&Verdict::Ok))
 }
 
 fn collect_invalid_token_refusals(
@@ -716,6 +733,7 @@ fn session_findings(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let where_ = session_label(session);
+    let plain_http_answers = last_plain_http_answers(capture, session);
     for &idx in &session.exchanges {
         let Some(Verdict::Fail { step, cause }) = built.verdicts.get(&idx) else { continue };
         let final_failure = is_final_failure(session, idx, &built.verdicts);
@@ -746,7 +764,7 @@ fn session_findings(
                     if is_expired_certificate_error(error) { "" } else { recorder_note(capture, exchange) }
                 ),
             )),
-            FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, session, idx) => findings.push(finding(
+            FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, &plain_http_answers, idx) => findings.push(finding(
                 "connection-failed",
                 Severity::Info,
                 format!("{where_}: {} {} got no answer: {error}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url()),
@@ -948,19 +966,31 @@ fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<crate:
         .collect()
 }
 
+/// For each (lower-case host, port), the last exchange of the session that got an answer
+/// over plain HTTP.
+fn last_plain_http_answers(capture: &Capture, session: &Session) -> HashMap<(String, u16), usize> {
+    let mut last = HashMap::new();
+    for &idx in &session.exchanges {
+        let exchange = &capture.exchanges[idx];
+        if exchange.response.is_some() && exchange.request.scheme.eq_ignore_ascii_case("http") {
+            last.insert((exchange.request.host.to_ascii_lowercase(), exchange.request.port), idx);
+        }
+    }
+    last
+}
+
 /// Whether the failed exchange `idx` was an HTTPS attempt that the session followed with an
 /// answered plain-HTTP request to the same host and port.
-fn fell_back_to_http(capture: &Capture, session: &Session, idx: usize) -> bool {
+fn fell_back_to_http(
+    capture: &Capture,
+    plain_http_answers: &HashMap<(String, u16), usize>,
+    idx: usize,
+) -> bool {
     let failed = &capture.exchanges[idx].request;
     failed.scheme.eq_ignore_ascii_case("https")
-        && session.exchanges.iter().any(|&later| {
-            let other = &capture.exchanges[later];
-            later > idx
-                && other.response.is_some()
-                && other.request.scheme.eq_ignore_ascii_case("http")
-                && other.request.host.eq_ignore_ascii_case(&failed.host)
-                && other.request.port == failed.port
-        })
+        && plain_http_answers
+            .get(&(failed.host.to_ascii_lowercase(), failed.port))
+            .is_some_and(|&later| later > idx)
 }
 
 /// Whether a refusal's body says the credentials expired (ECR: "Your authorization token has

@@ -1401,3 +1401,21 @@ fn get_404_before_a_successful_push_of_the_same_repository_is_an_existence_check
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
 }
+
+/// Large captures stay roughly linear: a health checker pinging `/v2/` (no token ever follows)
+/// and a flaky link failing every other request. Quadratic scans would take minutes here.
+#[test]
+fn many_pings_and_failures_stay_linear() {
+    let mut scenario = Scenario::new();
+    for n in 0..20_000 {
+        scenario = scenario.at(f64::from(n)).get(&format!("{REG}/v2/"));
+        scenario = if n % 2 == 0 {
+            scenario.answer(401).www_authenticate(CHALLENGE)
+        } else {
+            scenario.fails("Connection reset by peer")
+        };
+    }
+    let analysed = scenario.analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1);
+    assert_eq!(analysed.analysis.sessions[0].exchanges.len(), 20_000);
+}
