@@ -1419,3 +1419,28 @@ fn many_pings_and_failures_stay_linear() {
     assert_eq!(analysed.analysis.sessions.len(), 1);
     assert_eq!(analysed.analysis.sessions[0].exchanges.len(), 20_000);
 }
+
+/// Thousands of challenge → token → retry cycles (a client that re-authenticates per blob).
+#[test]
+fn many_token_cycles_stay_fast() {
+    let mut scenario = Scenario::new();
+    for n in 0..3_000 {
+        let at = f64::from(n);
+        let token = Jwt::new(SERVICE, unix(at), 300).access("team/app", &["pull"]).mint();
+        scenario = scenario
+            .at(at)
+            .get(&format!("{REG}/v2/team/app/blobs/sha256:{n:04}"))
+            .answer(401)
+            .www_authenticate(&challenge_for("team/app", "pull"))
+            .get(&token_url("repository:team/app:pull"))
+            .basic("alice", "pw")
+            .token_response(&token, 300)
+            .get(&format!("{REG}/v2/team/app/blobs/sha256:{n:04}"))
+            .bearer(&token)
+            .answer(if n % 2 == 0 { 200 } else { 404 });
+    }
+    let analysed = scenario.analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1);
+    assert_eq!(analysed.analysis.tokens.len(), 3_000);
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+}
