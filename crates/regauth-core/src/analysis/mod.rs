@@ -247,10 +247,14 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let mut findings = built.findings.split_off(0);
     tokens::judge_tokens(capture, config, &classified, &mut built, &clocks, &mut findings);
     tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
+    let engine_failed = tokens::engine_api_findings(capture, &classified, &mut findings);
     let findings = findings::merge(findings);
-    // Failure when any session failed; success only when some session actually got a verdict
+    // Failure when any session (or a Docker Engine API leg) failed; success only when some
+    // session actually got a verdict
     // (a capture whose sessions all stop short, or that has none, proves nothing).
-    let outcome = if built.sessions.iter().any(|session| session.outcome == Outcome::Failure) {
+    let outcome = if engine_failed
+        || built.sessions.iter().any(|session| session.outcome == Outcome::Failure)
+    {
         Outcome::Failure
     } else if built.sessions.iter().any(|session| session.outcome == Outcome::Success) {
         Outcome::Success

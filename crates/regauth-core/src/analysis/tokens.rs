@@ -542,6 +542,84 @@ pub fn global_findings(
     intercept_findings(capture, findings);
 }
 
+/// Docker Engine API legs (CLI → dockerd): dockerd reports the registry's refusal to the CLI in
+/// its own way: `/auth` answers 500 with the registry's message, and a denied push answers 200
+/// with the error inside the JSON progress stream. Returns whether any of them failed.
+pub fn engine_api_findings(
+    capture: &Capture,
+    classified: &Classified,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    use crate::protocol::EngineApiCall;
+    let mut failed = false;
+    for (idx, (exchange, role)) in capture.exchanges.iter().zip(&classified.roles).enumerate() {
+        let (Role::EngineApi { call }, Some(response)) = (role, &exchange.response) else {
+            continue;
+        };
+        let body = response.body.text(1 << 20).unwrap_or_default();
+        let (code, message) = match call {
+            EngineApiCall::Auth { .. } if response.status >= 400 => {
+                let message = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|value| {
+                        value.get("message").and_then(|m| m.as_str()).map(str::to_owned)
+                    })
+                    .unwrap_or_else(|| body.chars().take(300).collect());
+                let lower = message.to_ascii_lowercase();
+                if !(lower.contains("unauthorized")
+                    || lower.contains("incorrect username or password")
+                    || lower.contains("authentication required"))
+                {
+                    continue;
+                }
+                (
+                    "bad-credentials",
+                    format!(
+                        "dockerd answered `docker login` (POST {}) with {}: the registry refused the credentials: {message}",
+                        exchange.request.path_only(),
+                        response.status
+                    ),
+                )
+            }
+            EngineApiCall::ImagePush { name, .. } => {
+                let Some(error) = body.lines().find_map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+                    let error = value.get("errorDetail")?.get("message")?.as_str()?.to_owned();
+                    Some(error)
+                }) else {
+                    continue;
+                };
+                let lower = error.to_ascii_lowercase();
+                let code = if lower.starts_with("denied") || lower.contains("insufficient_scope") {
+                    "insufficient-scope"
+                } else if lower.contains("unauthorized") {
+                    "bad-credentials"
+                } else {
+                    "registry-error"
+                };
+                (
+                    code,
+                    format!(
+                        "dockerd answered `docker push {name}` with {} but its progress stream ends in an error: {error}",
+                        response.status
+                    ),
+                )
+            }
+            _ => continue,
+        };
+        failed = true;
+        findings.push(Finding {
+            code,
+            severity: Severity::Error,
+            session: None,
+            step: None,
+            exchanges: vec![idx],
+            message,
+        });
+    }
+    failed
+}
+
 /// For each registry repository (authority, name), the last exchange that wrote to it
 /// (PUT/POST/PATCH) and succeeded.
 fn last_successful_writes<'a>(

@@ -1444,3 +1444,39 @@ fn many_token_cycles_stay_fast() {
     assert_eq!(analysed.analysis.tokens.len(), 3_000);
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
 }
+
+// hand-written fixture: only the CLI→daemon leg was recorded; `docker login` with a wrong
+// password makes dockerd answer 500 with the registry's message.
+#[test]
+fn engine_api_login_refused_with_500_is_bad_credentials() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/auth")
+        .form("application/json", r#"{"username":"alice","password":"wrong","serveraddress":"reg.example"}"#)
+        .answer(500)
+        .json(r#"{"message":"Get \"https://reg.example/v2/\": unauthorized: incorrect username or password"}"#)
+        .analyze();
+    let finding = analysed.finding("bad-credentials");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert!(finding.message.contains("incorrect username or password"), "{}", finding.message);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+}
+
+// hand-written fixture: a denied `docker push` answers 200; the error is in the JSON stream.
+#[test]
+fn engine_api_push_denied_inside_a_200_stream_is_insufficient_scope() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/images/reg.example%2Fteam%2Fapp/push?tag=1.0")
+        .header("X-Registry-Auth", "eyJpZGVudGl0eXRva2VuIjoicnQifQ")
+        .answer(200)
+        .json(concat!(
+            "{\"status\":\"The push refers to repository [reg.example/team/app]\"}\r\n",
+            "{\"status\":\"Preparing\",\"progressDetail\":{},\"id\":\"abc\"}\r\n",
+            "{\"errorDetail\":{\"message\":\"denied: requested access to the resource is denied\"},\"error\":\"denied: requested access to the resource is denied\"}\r\n"
+        ))
+        .analyze();
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+}
