@@ -117,7 +117,8 @@ pub fn classify(capture: &Capture) -> Classified {
         } else {
             Role::Other
         };
-        if matches!(role, Role::Registry { .. })
+        // A storage host may redirect again (CDN → origin); the next hop still belongs here.
+        if matches!(role, Role::Registry { .. } | Role::Storage { .. })
             && let Some(location) = redirect_location(exchange)
         {
             redirects.insert(comparable_url(&location), exchange.index);

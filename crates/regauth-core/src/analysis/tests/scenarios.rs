@@ -1480,3 +1480,48 @@ fn engine_api_push_denied_inside_a_200_stream_is_insufficient_scope() {
     assert_eq!(finding.exchanges, vec![0]);
     assert_eq!(analysed.analysis.outcome, Outcome::Failure);
 }
+
+// hand-written fixture: the registry redirects to a CDN, which redirects again to its origin.
+#[test]
+fn second_redirect_hop_still_belongs_to_the_session() {
+    let token = pull_token(0.2);
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", "https://cdn.example/b?sig=1")
+        .get("https://cdn.example/b?sig=1")
+        .answer(302)
+        .header("Location", "https://origin.example/b?sig=1")
+        .get("https://origin.example/b?sig=1")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert!(session.exchanges.contains(&5) && session.exchanges.contains(&6), "{session:#?}");
+    let finding = analysed.finding("auth-forwarded-on-redirect");
+    assert_eq!(finding.exchanges, vec![5, 6]);
+}
+
+#[test]
+fn registry_clock_behind_makes_a_fresh_token_not_yet_valid() {
+    let token = Jwt::new(SERVICE, unix(0.2), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .clock("reg.example", -600.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .at(0.2)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    assert_eq!(analysed.finding("token-not-yet-valid").severity, Severity::Error);
+    let skew = analysed.finding("clock-skew");
+    assert!(skew.message.contains("reg.example"), "{}", skew.message);
+    assert!(skew.message.contains("not yet valid"), "{}", skew.message);
+}
