@@ -161,7 +161,8 @@ fn comparable_url(url: &str) -> String {
     }
 }
 
-/// For `/v2/...` paths: `Some(repository)` (None for `/v2/`, `/v2/_catalog`, `/v1/_ping`).
+/// For registry API paths: `Some(repository)` (`Some(None)` for `/v2/`, `/v2/_catalog`,
+/// `/v1/_ping`); `None` for anything else, including `/v2/...` paths the registry API lacks.
 pub fn registry_repository(path: &str) -> Option<Option<String>> {
     if path == "/v2" || path == "/v2/" || path == "/v1/_ping" || path == "/v2/_catalog" {
         return Some(None);
@@ -173,7 +174,8 @@ pub fn registry_repository(path: &str) -> Option<Option<String>> {
         .iter()
         .filter_map(|marker| rest.rfind(marker))
         .max();
-    Some(idx.map(|idx| rest[..idx].to_owned()))
+    // Other `/v2/...` paths are no registry API (a web app's own `/v2/users`, say).
+    idx.filter(|&idx| idx > 0).map(|idx| Some(rest[..idx].to_owned()))
 }
 
 fn looks_like_token_request(request: &Request) -> bool {
@@ -247,6 +249,8 @@ mod tests {
         assert_eq!(registry_repository("/v2/a/b/c/blobs/uploads/"), Some(Some("a/b/c".into())));
         assert_eq!(registry_repository("/v2/x/tags/list"), Some(Some("x".into())));
         assert_eq!(registry_repository("/token"), None);
+        assert_eq!(registry_repository("/v2/users/me"), None);
+        assert_eq!(registry_repository("/v2//manifests/x"), None);
         // Repository names may contain the path markers; references and upload ids cannot.
         assert_eq!(
             registry_repository("/v2/a/manifests/b/manifests/latest"),

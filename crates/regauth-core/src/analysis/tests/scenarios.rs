@@ -1525,3 +1525,17 @@ fn registry_clock_behind_makes_a_fresh_token_not_yet_valid() {
     assert!(skew.message.contains("reg.example"), "{}", skew.message);
     assert!(skew.message.contains("not yet valid"), "{}", skew.message);
 }
+
+// hand-written fixture: a browser HAR of a web app whose own API lives under /v2/.
+#[test]
+fn web_api_paths_under_v2_are_not_registry_sessions() {
+    let analysed = Scenario::new()
+        .get("https://api.example.com/v2/users/me")
+        .answer(401)
+        .json(r#"{"error":"login required"}"#)
+        .get("https://api.example.com/v2/projects?page=2")
+        .answer(404)
+        .analyze();
+    assert!(analysed.analysis.sessions.is_empty(), "{:#?}", analysed.analysis.sessions);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
