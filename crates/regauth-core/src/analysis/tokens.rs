@@ -581,6 +581,46 @@ pub fn engine_api_findings(
                     ),
                 )
             }
+            EngineApiCall::ImagesCreate { .. } if response.status >= 400 => {
+                let message = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|value| {
+                        value.get("message").and_then(|m| m.as_str()).map(str::to_owned)
+                    })
+                    .unwrap_or_else(|| body.chars().take(300).collect());
+                let lower = message.to_ascii_lowercase();
+                if !(lower.contains("access denied")
+                    || lower.contains("denied:")
+                    || lower.contains("unauthorized"))
+                {
+                    continue;
+                }
+                let with_credentials = exchange
+                    .request
+                    .headers
+                    .get("x-registry-auth")
+                    .and_then(|value| parse_x_registry_auth(value).ok())
+                    .is_some_and(|config| config.carries_secret());
+                let code = if !with_credentials {
+                    "anonymous-denied"
+                } else if lower.contains("unauthorized") {
+                    "bad-credentials"
+                } else {
+                    "insufficient-scope"
+                };
+                (
+                    code,
+                    format!(
+                        "dockerd answered `docker pull` with {}{}: {message}",
+                        response.status,
+                        if with_credentials {
+                            ""
+                        } else {
+                            " (the CLI sent no credentials: X-Registry-Auth was empty)"
+                        }
+                    ),
+                )
+            }
             EngineApiCall::ImagePush { name, .. } => {
                 let Some(error) = body.lines().find_map(|line| {
                     let value: serde_json::Value = serde_json::from_str(line.trim()).ok()?;

@@ -1539,3 +1539,18 @@ fn web_api_paths_under_v2_are_not_registry_sessions() {
     assert!(analysed.analysis.sessions.is_empty(), "{:#?}", analysed.analysis.sessions);
     assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
 }
+
+// hand-written fixture: an anonymous `docker pull` of a private image through dockerd.
+#[test]
+fn engine_api_anonymous_pull_denied_is_anonymous_denied() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/images/create?fromImage=reg.example%2Fteam%2Fprivate&tag=1.0")
+        .header("X-Registry-Auth", "e30=")
+        .answer(404)
+        .json(r#"{"message":"pull access denied for reg.example/team/private, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"}"#)
+        .analyze();
+    let finding = analysed.finding("anonymous-denied");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+}
