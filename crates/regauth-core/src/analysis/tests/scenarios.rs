@@ -544,6 +544,11 @@ fn token_for_one_registry_sent_to_another() {
         .analyze();
     let finding = analysed.finding("token-for-other-host");
     assert_eq!(finding.exchanges, vec![1, 4]);
+    // The mirror's refusal is explained by the audience, not left as "rejected, reason unknown".
+    assert_eq!(
+        analysed.codes(),
+        vec![("audience-mismatch", Severity::Error), ("token-for-other-host", Severity::Warning)]
+    );
     assert!(finding.message.contains("mirror.example"), "{}", finding.message);
     // Two registries, each its own session.
     let registries: Vec<&str> =
