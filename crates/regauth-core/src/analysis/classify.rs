@@ -102,7 +102,7 @@ pub fn classify(capture: &Capture) -> Classified {
     for exchange in exchanges {
         let request = &exchange.request;
         let base = url_base(&request.url());
-        let role = if let Some(&redirected_by) = redirects.get(&request.url()) {
+        let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&request.url())) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
             Role::Token { request: Box::new(parse_token_request(request)) }
@@ -117,10 +117,11 @@ pub fn classify(capture: &Capture) -> Classified {
         } else {
             Role::Other
         };
-        if matches!(role, Role::Registry { .. })
+        // A storage host may redirect again (CDN → origin); the next hop still belongs here.
+        if matches!(role, Role::Registry { .. } | Role::Storage { .. })
             && let Some(location) = redirect_location(exchange)
         {
-            redirects.insert(location, exchange.index);
+            redirects.insert(comparable_url(&location), exchange.index);
         }
         roles.push(role);
     }
@@ -149,18 +150,32 @@ pub fn url_base(url: &str) -> String {
     }
 }
 
-/// For `/v2/...` paths: `Some(repository)` (None for `/v2/`, `/v2/_catalog`, `/v1/_ping`).
+/// A URL with its scheme and host in lower case and a default port dropped (query kept), so a
+/// `Location` header and the request that followed it compare equal however they spell them.
+fn comparable_url(url: &str) -> String {
+    let query = url.split_once('?').map(|(_, query)| query);
+    let base = url_base(url.split('#').next().unwrap_or(url));
+    match query {
+        Some(query) => format!("{base}?{}", query.split('#').next().unwrap_or(query)),
+        None => base,
+    }
+}
+
+/// For registry API paths: `Some(repository)` (`Some(None)` for `/v2/`, `/v2/_catalog`,
+/// `/v1/_ping`); `None` for anything else, including `/v2/...` paths the registry API lacks.
 pub fn registry_repository(path: &str) -> Option<Option<String>> {
     if path == "/v2" || path == "/v2/" || path == "/v1/_ping" || path == "/v2/_catalog" {
         return Some(None);
     }
     let rest = path.strip_prefix("/v2/")?;
-    for marker in ["/manifests/", "/blobs/", "/tags/", "/referrers/"] {
-        if let Some(idx) = rest.find(marker) {
-            return Some(Some(rest[..idx].to_owned()));
-        }
-    }
-    Some(None)
+    // The last marker wins: repository names may contain `manifests` or `blobs` as components,
+    // while what follows the marker (a tag, a digest, `uploads/<id>`, `list`) cannot.
+    let idx = ["/manifests/", "/blobs/", "/tags/", "/referrers/"]
+        .iter()
+        .filter_map(|marker| rest.rfind(marker))
+        .max();
+    // Other `/v2/...` paths are no registry API (a web app's own `/v2/users`, say).
+    idx.filter(|&idx| idx > 0).map(|idx| Some(rest[..idx].to_owned()))
 }
 
 fn looks_like_token_request(request: &Request) -> bool {
@@ -234,6 +249,21 @@ mod tests {
         assert_eq!(registry_repository("/v2/a/b/c/blobs/uploads/"), Some(Some("a/b/c".into())));
         assert_eq!(registry_repository("/v2/x/tags/list"), Some(Some("x".into())));
         assert_eq!(registry_repository("/token"), None);
+        assert_eq!(registry_repository("/v2/users/me"), None);
+        assert_eq!(registry_repository("/v2//manifests/x"), None);
+        // Repository names may contain the path markers; references and upload ids cannot.
+        assert_eq!(
+            registry_repository("/v2/a/manifests/b/manifests/latest"),
+            Some(Some("a/manifests/b".into()))
+        );
+        assert_eq!(
+            registry_repository("/v2/team/blobs/blobs/uploads/1234"),
+            Some(Some("team/blobs".into()))
+        );
+        assert_eq!(
+            registry_repository("/v2/foo/tags/bar/manifests/sha256:abcd"),
+            Some(Some("foo/tags/bar".into()))
+        );
     }
 
     #[test]
@@ -241,5 +271,10 @@ mod tests {
         assert_eq!(url_base("HTTPS://Auth.Example:443/token?x=1"), "https://auth.example/token");
         assert_eq!(url_base("http://a:8080/t#f"), "http://a:8080/t");
         assert_eq!(url_base("https://a"), "https://a/");
+        assert_eq!(
+            comparable_url("HTTPS://S3.Example:443/b/c?X-Amz-Signature=Ab#f"),
+            comparable_url("https://s3.example/b/c?X-Amz-Signature=Ab")
+        );
+        assert_ne!(comparable_url("https://s3/b?sig=A"), comparable_url("https://s3/b?sig=a"));
     }
 }

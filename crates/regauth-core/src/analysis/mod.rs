@@ -248,8 +248,9 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     tokens::judge_tokens(capture, config, &classified, &mut built, &clocks, &mut findings);
     tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
     let findings = findings::merge(findings);
-    // Failure when any session failed; success only when some session actually got a verdict
-    // (a capture whose sessions all stop short, or that has none, proves nothing).
+    // Failure when any session failed (Docker Engine API legs are sessions too); success only
+    // when some session actually got a verdict (a capture whose sessions all stop short, or
+    // that has none, proves nothing).
     let outcome = if built.sessions.iter().any(|session| session.outcome == Outcome::Failure) {
         Outcome::Failure
     } else if built.sessions.iter().any(|session| session.outcome == Outcome::Success) {

@@ -147,6 +147,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
     // 1. Which session each exchange belongs to.
     let mut key_of: Vec<Option<SessionKey>> = vec![None; exchanges.len()];
     let mut deferred_pings = Vec::new();
+    let mut unchallenged_tokens = Vec::new();
     for (idx, role) in classified.roles.iter().enumerate() {
         match role {
             Role::Registry { authority, repository: None, auth: RequestAuth::None } => {
@@ -156,25 +157,65 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
                 key_of[idx] = Some((authority.clone(), repository.clone()));
             }
             Role::Token { request } => {
-                key_of[idx] = Some(token_session_key(&exchanges[idx], request, &challenge_list));
+                let (key, challenged) =
+                    token_session_key(&exchanges[idx], request, &challenge_list);
+                if !challenged {
+                    unchallenged_tokens.push(idx);
+                }
+                key_of[idx] = Some(key);
             }
             Role::EngineApi { call } => key_of[idx] = engine_session_key(&exchanges[idx], call),
             _ => {}
         }
     }
-    for (idx, authority) in deferred_pings {
-        let next_token = (idx + 1..exchanges.len()).find(|&later| {
-            matches!(classified.roles[later], Role::Token { .. })
-                && key_of[later].as_ref().is_some_and(|(registry, _)| *registry == authority)
+    // A token request whose challenge the capture lacks is named after its `service`, which
+    // need not be the registry's host (Docker Hub: registry.docker.io vs registry-1.docker.io):
+    // it belongs to the registry that then uses the token it got.
+    for idx in unchallenged_tokens {
+        let Some(issued) = issued_token(&exchanges[idx]) else { continue };
+        let issued_unsigned = unsigned_part(&issued);
+        let user = (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
+            Role::Registry { authority, auth: RequestAuth::Bearer { token }, .. }
+                if *token == issued || unsigned_part(token) == issued_unsigned =>
+            {
+                Some(authority.clone())
+            }
+            _ => None,
         });
-        let next_repository_request = || {
-            (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
-                Role::Registry { authority: other, repository: Some(repository), .. }
-                    if *other == authority =>
-                {
-                    Some((authority.clone(), Some(repository.clone())))
+        if let (Some(authority), Some((_, repository))) = (user, key_of[idx].clone()) {
+            key_of[idx] = Some((authority, repository));
+        }
+    }
+    // Per registry, the token requests and repository requests in capture order, so each ping
+    // finds the next one by binary search (a health checker's thousands of pings stay cheap).
+    let mut tokens_for: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut repository_requests_for: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (idx, role) in classified.roles.iter().enumerate() {
+        match role {
+            Role::Token { .. } => {
+                if let Some((registry, _)) = &key_of[idx] {
+                    tokens_for.entry(registry.clone()).or_default().push(idx);
                 }
-                _ => None,
+            }
+            Role::Registry { authority, repository: Some(_), .. } => {
+                repository_requests_for.entry(authority.as_str()).or_default().push(idx);
+            }
+            _ => {}
+        }
+    }
+    let next_after = |list: Option<&Vec<usize>>, idx: usize| {
+        list.and_then(|list| list.get(list.partition_point(|&other| other <= idx)).copied())
+    };
+    for (idx, authority) in deferred_pings {
+        let next_token = next_after(tokens_for.get(&authority), idx);
+        let next_repository_request = || {
+            next_after(repository_requests_for.get(authority.as_str()), idx).and_then(|later| {
+                match &classified.roles[later] {
+                    Role::Registry { repository: Some(repository), .. } => {
+                        Some((authority.clone(), Some(repository.clone())))
+                    }
+                    _ => None,
+                }
             })
         };
         key_of[idx] = Some(match next_token {
@@ -406,12 +447,21 @@ fn unsigned_part(raw: &str) -> String {
     }
 }
 
-/// The registry and repository a token request serves.
+/// The token a token response handed out, if it did.
+fn issued_token(exchange: &Exchange) -> Option<String> {
+    let response = exchange.response.as_ref().filter(|response| response.status == 200)?;
+    let body = response.body.decoded(1 << 20).ok()?;
+    let parsed = parse_token_response(&body).ok()?;
+    parsed.effective_token().map(|secret| secret.expose().to_owned())
+}
+
+/// The registry and repository a token request serves, and whether a captured challenge
+/// named its realm.
 fn token_session_key(
     exchange: &Exchange,
     request: &TokenRequest,
     challenges: &[&SeenChallenge],
-) -> SessionKey {
+) -> (SessionKey, bool) {
     let base = url_base(&exchange.request.url());
     let matches_realm = |seen: &&&SeenChallenge| {
         seen.bearer().is_some_and(|challenge| {
@@ -455,7 +505,7 @@ fn token_session_key(
             })
             .or_else(|| several.first().map(|scope| scope.name.clone())),
     };
-    (registry, repository)
+    ((registry, repository), challenge.is_some())
 }
 
 fn judge_registry(
@@ -529,6 +579,11 @@ fn judge_registry(
             }
             let cause = match (auth, error) {
                 (_, Some("insufficient_scope")) => FailCause::InsufficientScope { token },
+                // 403 to good Basic credentials: the account may not do this (ECR, nginx ACLs);
+                // unless the registry says the password itself expired (ECR's 12 h tokens).
+                (RequestAuth::Basic { .. }, _) if status == 403 && !says_expired(response) => {
+                    FailCause::InsufficientScope { token: None }
+                }
                 (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
                 (RequestAuth::Bearer { .. }, _) if status == 403 && error.is_none() => {
                     // distribution answers 401; 403 without an error parameter is a denial
@@ -723,10 +778,33 @@ impl Machine {
     fn finish(self, members: &[usize], verdicts: &HashMap<usize, Verdict>) -> Session {
         // The outcome is the last decisive verdict; the failing step is the first failure
         // after the last success (so a recovered failure does not count).
+        // containerd's OAuth2 POST refused as unsupported (400/404/405) decides nothing when
+        // the client falls back to another token request afterwards.
+        let superseded_fallback = |idx: usize, verdict: &Verdict| {
+            matches!(
+                verdict,
+                Verdict::Fail {
+                    cause: FailCause::TokenServiceError {
+                        oauth_post: true,
+                        status: 400 | 404 | 405
+                    },
+                    ..
+                }
+            ) && members.iter().any(|&later| {
+                later > idx
+                    && matches!(
+                        verdicts.get(&later),
+                        Some(
+                            Verdict::TokenIssued | Verdict::Fail { step: Step::TokenResponse, .. }
+                        )
+                    )
+            })
+        };
         let decisive: Vec<(usize, &Verdict)> = members
             .iter()
             .filter_map(|idx| verdicts.get(idx).map(|verdict| (*idx, verdict)))
             .filter(|(_, verdict)| matches!(verdict, Verdict::Ok | Verdict::Fail { .. }))
+            .filter(|(idx, verdict)| !superseded_fallback(*idx, verdict))
             .collect();
         let last_ok = decisive.iter().rposition(|(_, verdict)| **verdict == Verdict::Ok);
         let (outcome, failed) = match decisive.last() {
@@ -763,19 +841,17 @@ impl Machine {
 }
 
 /// Whether `exchange` is in the session's final failing run (its failure stuck).
+///
+/// `failed_exchange` is the first failure after the session's last success (see
+/// [`Machine::finish`]), so nothing after it succeeded: no need to scan for a later `Ok`
+/// (which made this quadratic on long captures).
 fn is_final_failure(
     session: &Session,
     exchange: usize,
-    verdicts: &HashMap<usize, Verdict>,
+    _verdicts: &HashMap<usize, Verdict>,
 ) -> bool {
     session.outcome == Outcome::Failure
         && session.failed_exchange.is_some_and(|first| exchange >= first)
-        && last_ok(session, verdicts).is_none_or(|ok| exchange > ok)
-}
-
-/// The last exchange of the session the registry served.
-fn last_ok(session: &Session, verdicts: &HashMap<usize, Verdict>) -> Option<usize> {
-    session.exchanges.iter().rev().copied().find(|idx| verdicts.get(idx) == Some(&Verdict::Ok))
 }
 
 fn collect_invalid_token_refusals(
@@ -801,6 +877,7 @@ fn session_findings(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let where_ = session_label(session);
+    let plain_http_answers = last_plain_http_answers(capture, session);
     for &idx in &session.exchanges {
         let Some(Verdict::Fail { step, cause }) = built.verdicts.get(&idx) else { continue };
         let final_failure = is_final_failure(session, idx, &built.verdicts);
@@ -819,13 +896,22 @@ fn session_findings(
             if final_failure { "" } else { " The client recovered later in the session." };
         match cause {
             FailCause::Connection { error } if is_certificate_error(error) => findings.push(finding(
-                "tls-untrusted-certificate",
+                if is_expired_certificate_error(error) {
+                    "tls-certificate-expired"
+                } else {
+                    "tls-untrusted-certificate"
+                },
                 severity,
                 format!(
                     "{where_}: the TLS handshake with {} failed: {error}.{}{recovered}",
                     exchange.request.authority(),
-                    recorder_note(capture, exchange)
+                    if is_expired_certificate_error(error) { "" } else { recorder_note(capture, exchange) }
                 ),
+            )),
+            FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, &plain_http_answers, idx) => findings.push(finding(
+                "connection-failed",
+                Severity::Info,
+                format!("{where_}: {} {} got no answer: {error}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url()),
             )),
             FailCause::Connection { error } => findings.push(finding(
                 "connection-failed",
@@ -895,24 +981,50 @@ fn session_findings(
                     }
                     _ => String::new(),
                 };
+                let unrequested = record.map(|record| unrequested_scopes(exchange, &record.request)).unwrap_or_default();
                 if anonymous {
                     findings.push(finding(
                         "anonymous-denied",
                         severity,
                         format!("{where_}: the client had only an anonymous token and the registry refused {} {} ({needed} needed, status {}).{detail}", exchange.request.method, exchange.request.path_only(), status.unwrap_or(0)),
                     ));
+                } else if let (false, Some(record)) = (unrequested.is_empty(), record) {
+                    // The client never asked for what the registry needs: no account right
+                    // would have helped.
+                    let mut evidence = vec![record.issued_by, idx];
+                    evidence.sort_unstable();
+                    findings.push(Finding {
+                        code: "scope-mismatch",
+                        severity,
+                        session: Some(session_idx),
+                        step: Some(Step::TokenRequest),
+                        exchanges: evidence,
+                        message: format!(
+                            "{where_}: the registry refused {} {} with insufficient_scope and needs `{}`, but the client asked the token service (exchange #{}) only for `{}`.",
+                            exchange.request.method,
+                            exchange.request.path_only(),
+                            unrequested.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+                            record.issued_by,
+                            record.request.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+                        ),
+                    });
                 } else {
                     let user = record.and_then(|record| record.request.credential.username().map(str::to_owned));
-                    findings.push(finding(
-                        "insufficient-scope",
-                        severity,
-                        format!(
+                    let message = match basic_user(exchange) {
+                        Some(basic) => format!(
+                            "{where_}: the registry refused {} {} to `{basic}` with {}: the account lacks `{needed}` on this repository.",
+                            exchange.request.method,
+                            exchange.request.path_only(),
+                            status.unwrap_or(0)
+                        ),
+                        None => format!(
                             "{where_}: the registry refused {} {} with insufficient_scope: the token{} lacks `{needed}`.{detail}",
                             exchange.request.method,
                             exchange.request.path_only(),
                             user.map(|user| format!(" of `{user}`")).unwrap_or_default()
                         ),
-                    ));
+                    };
+                    findings.push(finding("insufficient-scope", severity, message));
                 }
             }
             FailCause::InvalidToken { .. } => {} // explained with the clocks, in tokens.rs
@@ -1037,6 +1149,52 @@ fn basic_user(exchange: &Exchange) -> Option<String> {
     }
 }
 
+/// The scopes a refusal's challenge names that the token request did not ask for.
+fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<crate::protocol::Scope> {
+    let Some(response) = &exchange.response else { return Vec::new() };
+    let (challenges, _) =
+        crate::protocol::parse_challenges(response.headers.get_all("www-authenticate"));
+    challenges
+        .iter()
+        .filter(|challenge| challenge.is_bearer())
+        .flat_map(|challenge| challenge.scopes())
+        .filter(|needed| !request.scopes.iter().any(|asked| asked.covers(needed)))
+        .collect()
+}
+
+/// For each (lower-case host, port), the last exchange of the session that got an answer
+/// over plain HTTP.
+fn last_plain_http_answers(capture: &Capture, session: &Session) -> HashMap<(String, u16), usize> {
+    let mut last = HashMap::new();
+    for &idx in &session.exchanges {
+        let exchange = &capture.exchanges[idx];
+        if exchange.response.is_some() && exchange.request.scheme.eq_ignore_ascii_case("http") {
+            last.insert((exchange.request.host.to_ascii_lowercase(), exchange.request.port), idx);
+        }
+    }
+    last
+}
+
+/// Whether the failed exchange `idx` was an HTTPS attempt that the session followed with an
+/// answered plain-HTTP request to the same host and port.
+fn fell_back_to_http(
+    capture: &Capture,
+    plain_http_answers: &HashMap<(String, u16), usize>,
+    idx: usize,
+) -> bool {
+    let failed = &capture.exchanges[idx].request;
+    failed.scheme.eq_ignore_ascii_case("https")
+        && plain_http_answers
+            .get(&(failed.host.to_ascii_lowercase(), failed.port))
+            .is_some_and(|&later| later > idx)
+}
+
+/// Whether a refusal's body says the credentials expired (ECR: "Your authorization token has
+/// expired").
+fn says_expired(response: &crate::model::Response) -> bool {
+    response.body.text(4096).is_ok_and(|text| text.to_ascii_lowercase().contains("expired"))
+}
+
 /// The action a registry request needs: push for writes, pull for reads.
 pub fn action_needed(exchange: &Exchange) -> &'static str {
     match exchange.request.method.to_ascii_uppercase().as_str() {
@@ -1048,9 +1206,41 @@ pub fn action_needed(exchange: &Exchange) -> &'static str {
 
 pub fn is_certificate_error(error: &str) -> bool {
     let lower = error.to_ascii_lowercase();
-    ["certificate", "x509", "unknown ca", "unknown_ca", "self signed", "self-signed", "tlsv1 alert"]
-        .iter()
-        .any(|needle| lower.contains(needle))
+    [
+        "certificate",
+        "x509",
+        "unknown ca",
+        "unknown_ca",
+        "self signed",
+        "self-signed",
+        "self_signed",
+        "tlsv1 alert",
+        // Chromium (`net::ERR_CERT_AUTHORITY_INVALID`, ...) and Firefox (`SEC_ERROR_UNKNOWN_ISSUER`,
+        // `MOZILLA_PKIX_ERROR_...`, `SSL_ERROR_BAD_CERT_DOMAIN`) name certificate failures by code.
+        "err_cert_",
+        "sec_error_",
+        "mozilla_pkix_error",
+        "_bad_cert",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
+}
+
+/// A certificate error that is about the certificate's dates (expired or not yet valid).
+pub fn is_expired_certificate_error(error: &str) -> bool {
+    let lower = error.to_ascii_lowercase();
+    [
+        "err_cert_date_invalid",
+        "expired_certificate",
+        "expired certificate",
+        "certificate has expired",
+        "certificate is not yet valid",
+        "certificate expired",
+        "cert_has_expired",
+        "has expired or is not yet valid",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
 }
 
 fn recorder_note(capture: &Capture, exchange: &Exchange) -> &'static str {

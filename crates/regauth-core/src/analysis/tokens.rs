@@ -62,13 +62,15 @@ pub fn estimate_clocks(
             .jwt()
             .and_then(|jwt| jwt.claims.iss.clone())
             .unwrap_or_else(|| exchange.request.authority());
-        // `issued_at` has sub-second precision when present; `iat` is whole seconds.
+        // `issued_at` may have sub-second precision; distribution's token server writes whole
+        // seconds (truncated, like `iat`), and then it says no more than `iat` does.
         if let Some(issued_at) = token.response.issued_at {
             let stamp = unix_seconds(&issued_at);
+            let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
             push(
                 issuer.clone(),
                 ClockRole::TokenIssuer,
-                OffsetInterval::from_observation(stamp, 0.0, &sent, &received),
+                OffsetInterval::from_observation(stamp, resolution, &sent, &received),
                 token.issued_by,
             );
         }
@@ -182,7 +184,7 @@ pub fn judge_tokens(
             });
         let mut explained = false;
         if let (Some(at), Some(exp)) = (at_registry, jwt.claims.exp)
-            && at > (exp + DISTRIBUTION_LEEWAY_S) as f64
+            && at > exp.saturating_add(DISTRIBUTION_LEEWAY_S) as f64
         {
             explained = true;
             let late = at - exp as f64;
@@ -224,7 +226,7 @@ pub fn judge_tokens(
         }
         if !explained
             && let (Some(at), Some(nbf)) = (at_registry, jwt.claims.nbf.or(jwt.claims.iat))
-            && at < (nbf - DISTRIBUTION_LEEWAY_S) as f64
+            && at < nbf.saturating_sub(DISTRIBUTION_LEEWAY_S) as f64
         {
             explained = true;
             finding(
@@ -300,6 +302,7 @@ pub fn global_findings(
             }
         }
     }
+    let last_writes = last_successful_writes(capture, classified);
     let mut plain_http: HashMap<String, Vec<usize>> = HashMap::new();
     let mut plain_http_secret_kinds: HashMap<String, Vec<&'static str>> = HashMap::new();
     let mut incomplete = Vec::new();
@@ -399,7 +402,13 @@ pub fn global_findings(
             (&classified.roles[idx], &exchange.response)
         {
             let status = response.status;
-            let existence_check = status == 404 && request.method.eq_ignore_ascii_case("HEAD");
+            // HEAD 404 asks "is it there?"; so does a GET 404 on a repository the client
+            // then writes to successfully (checking a tag or blob before pushing it).
+            let existence_check = status == 404
+                && (request.method.eq_ignore_ascii_case("HEAD")
+                    || (request.method.eq_ignore_ascii_case("GET")
+                        && matches!(&classified.roles[idx], Role::Registry { authority, repository: Some(repository), .. }
+                            if last_writes.get(&(authority.as_str(), repository.as_str())).is_some_and(|&write| write > idx))));
             if (400..500).contains(&status)
                 && !matches!(status, 401 | 403 | 429)
                 && !existence_check
@@ -531,6 +540,30 @@ pub fn global_findings(
         });
     }
     intercept_findings(capture, findings);
+}
+
+/// For each registry repository (authority, name), the last exchange that wrote to it
+/// (PUT/POST/PATCH) and succeeded.
+fn last_successful_writes<'a>(
+    capture: &Capture,
+    classified: &'a Classified,
+) -> HashMap<(&'a str, &'a str), usize> {
+    let mut last = HashMap::new();
+    for (idx, (exchange, role)) in capture.exchanges.iter().zip(&classified.roles).enumerate() {
+        if let Role::Registry { authority, repository: Some(repository), .. } = role
+            && matches!(
+                exchange.request.method.to_ascii_uppercase().as_str(),
+                "PUT" | "POST" | "PATCH"
+            )
+            && exchange
+                .response
+                .as_ref()
+                .is_some_and(|response| (200..300).contains(&response.status))
+        {
+            last.insert((authority.as_str(), repository.as_str()), idx);
+        }
+    }
+    last
 }
 
 fn capitalise(text: &str) -> String {

@@ -2,4 +2,5 @@
 //! Every capture here is a hand-written fixture built with [`builder::Scenario`].
 
 mod builder;
+mod mutations;
 mod scenarios;

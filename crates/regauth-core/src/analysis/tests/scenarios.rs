@@ -31,7 +31,7 @@ fn steps_of(analysed: &super::builder::Analysed, session: usize) -> Vec<(u8, Vec
 }
 
 // hand-written fixture: /v2/ 401, token with Basic, manifest and blob with Bearer.
-fn six_step_pull() -> Scenario {
+pub(super) fn six_step_pull() -> Scenario {
     let token = pull_token(0.2);
     Scenario::new()
         .get(&format!("{REG}/v2/"))
@@ -331,7 +331,7 @@ fn issuer_offset_of_7200_is_estimated_within_1_5_s() {
 }
 
 // hand-written fixture: a 300 s token works for blobs, then a long push outlives it.
-fn long_push(recover: bool) -> super::builder::Analysed {
+pub(super) fn long_push(recover: bool) -> super::builder::Analysed {
     let token = Jwt::new(SERVICE, unix(0.1), 300).access("team/app", &["pull", "push"]).mint();
     let fresh = Jwt::new(SERVICE, unix(400.5), 300).access("team/app", &["pull", "push"]).mint();
     let mut scenario = Scenario::new()
@@ -544,6 +544,11 @@ fn token_for_one_registry_sent_to_another() {
         .analyze();
     let finding = analysed.finding("token-for-other-host");
     assert_eq!(finding.exchanges, vec![1, 4]);
+    // The mirror's refusal is explained by the audience, not left as "rejected, reason unknown".
+    assert_eq!(
+        analysed.codes(),
+        vec![("audience-mismatch", Severity::Error), ("token-for-other-host", Severity::Warning)]
+    );
     assert!(finding.message.contains("mirror.example"), "{}", finding.message);
     // Two registries, each its own session.
     let registries: Vec<&str> =
@@ -1064,6 +1069,497 @@ fn basic_sent_to_a_bearer_registry_that_is_never_followed_up() {
     let session = &analysed.analysis.sessions[0];
     assert_eq!(session.outcome, Outcome::Incomplete);
     assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
+
+fn first_request_fails(error: &str) -> super::builder::Analysed {
+    Scenario::new().get(&format!("{REG}/v2/")).fails(error).analyze()
+}
+
+#[test]
+fn browser_certificate_errors_are_tls_untrusted_certificate() {
+    for error in [
+        "net::ERR_CERT_AUTHORITY_INVALID",
+        "net::ERR_CERT_COMMON_NAME_INVALID",
+        "SEC_ERROR_UNKNOWN_ISSUER",
+        "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT",
+        "x509: certificate signed by unknown authority",
+        "SSL certificate problem: self signed certificate in certificate chain",
+    ] {
+        let analysed = first_request_fails(error);
+        assert_eq!(
+            analysed.codes(),
+            vec![("tls-untrusted-certificate", Severity::Error)],
+            "{error}"
+        );
+        assert_eq!(analysed.analysis.sessions[0].failed_step, Some(Step::TryRegistry));
+    }
+}
+
+#[test]
+fn expired_certificate_errors_are_tls_certificate_expired() {
+    for error in [
+        "net::ERR_CERT_DATE_INVALID",
+        "SEC_ERROR_EXPIRED_CERTIFICATE",
+        "x509: certificate has expired or is not yet valid: current time 2026-11-23T11:00:00Z is after 2026-01-01T00:00:00Z",
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)",
+    ] {
+        let analysed = first_request_fails(error);
+        assert_eq!(analysed.codes(), vec![("tls-certificate-expired", Severity::Error)], "{error}");
+        let finding = analysed.finding("tls-certificate-expired");
+        assert_eq!(finding.step, Some(Step::TryRegistry));
+        assert_eq!(finding.exchanges, vec![0]);
+    }
+}
+
+#[test]
+fn refused_and_reset_connections_are_connection_failed() {
+    for error in
+        ["net::ERR_CONNECTION_REFUSED", "Connection reset by peer", "NS_ERROR_CONNECTION_REFUSED"]
+    {
+        let analysed = first_request_fails(error);
+        assert_eq!(analysed.codes(), vec![("connection-failed", Severity::Error)], "{error}");
+    }
+}
+
+#[test]
+fn whole_second_issued_at_does_not_claim_sub_second_certainty() {
+    // distribution's token server writes `issued_at` in whole seconds. The issuer's clock is
+    // right; the request goes out 0.7 s into a second, so the truncated stamp lies 0.7 s
+    // "behind". The estimate must still contain the true offset, 0.
+    let token = Jwt::new(SERVICE, unix(0.7), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .at(0.7)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .analyze();
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!(issuer.offset_s.abs() <= issuer.uncertainty_s + 1e-3, "{issuer:?}");
+}
+
+#[test]
+fn sub_second_issued_at_narrows_the_issuer_clock() {
+    let token = Jwt::new(SERVICE, unix(0.7), 300).access("team/app", &["pull"]).mint();
+    let body = serde_json::json!({
+        "token": token,
+        "expires_in": 300,
+        "issued_at": super::builder::stamp(0.72).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    });
+    let analysed = Scenario::new()
+        .at(0.7)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .answer(200)
+        .json(&body.to_string())
+        .analyze();
+    let issuer = analysed
+        .analysis
+        .clocks
+        .iter()
+        .find(|clock| clock.role == ClockRole::TokenIssuer)
+        .expect("token issuer clock");
+    assert!(issuer.offset_s.abs() <= issuer.uncertainty_s + 1e-3, "{issuer:?}");
+    assert!(issuer.uncertainty_s <= 0.05, "{issuer:?}");
+}
+
+// hand-written fixture: a Docker Hub pull recorded after the challenge; the token's service
+// (registry.docker.io) is not the registry's host name (registry-1.docker.io).
+#[test]
+fn token_request_without_challenge_joins_the_registry_that_uses_the_token() {
+    let token =
+        Jwt::new("registry.docker.io", unix(0.0), 300).access("library/alpine", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get("https://auth.docker.io/token?service=registry.docker.io&scope=repository:library/alpine:pull")
+        .token_response(&token, 300)
+        .get("https://registry-1.docker.io/v2/library/alpine/manifests/latest")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let sessions = &analysed.analysis.sessions;
+    assert_eq!(sessions.len(), 1, "{sessions:#?}");
+    assert_eq!(sessions[0].registry, "registry-1.docker.io");
+    assert_eq!(sessions[0].repository.as_deref(), Some("library/alpine"));
+    assert_eq!(sessions[0].service.as_deref(), Some("registry.docker.io"));
+    assert_eq!(sessions[0].outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn basic_registry_refusing_an_action_is_not_bad_credentials() {
+    let analysed = Scenario::new()
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .answer(401)
+        .www_authenticate(r#"Basic realm="Registry""#)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .basic("reader", "pw")
+        .answer(403)
+        .json(r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.message.contains("reader"), "{}", finding.message);
+    assert!(!finding.message.contains("token"), "{}", finding.message);
+    assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn expired_registry_password_answered_403_is_token_expired() {
+    // ECR: user AWS, a 12 h password; once expired the registry answers 403. The fix is a
+    // fresh password, not a corrected one, so this is expiry rather than bad credentials.
+    let analysed = Scenario::new()
+        .get("https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/")
+        .answer(401)
+        .www_authenticate(r#"Basic realm="https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/",service="ecr.amazonaws.com""#)
+        .get("https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/v2/app/manifests/1.0")
+        .basic("AWS", "eyJwYXlsb2FkIjoiLi4uIn0=")
+        .answer(403)
+        .header("Content-Type", "text/plain")
+        .json("Your authorization token has expired. Reauthenticate and try again.")
+        .analyze();
+    let finding = analysed.finding("token-expired");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.message.contains("12 hours"), "{}", finding.message);
+    assert!(!analysed.has("insufficient-scope") && !analysed.has("bad-credentials"));
+}
+
+#[test]
+fn redirect_location_spelled_with_default_port_and_upper_case_host_still_matches() {
+    let token = pull_token(0.2);
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", "https://CDN.Reg.Example:443/blobs/bbbb?sig=1")
+        .get("https://cdn.reg.example/blobs/bbbb?sig=1")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let finding = analysed.finding("auth-forwarded-on-redirect");
+    assert_eq!(finding.exchanges, vec![4, 5]);
+    assert!(analysed.analysis.sessions[0].exchanges.contains(&5));
+}
+
+// hand-written fixture: the challenge asks for pull,push; the client asks only for pull and
+// retries with that token.
+#[test]
+fn client_asking_fewer_actions_than_challenged_is_scope_mismatch() {
+    let pull = pull_token(0.1);
+    let analysed = Scenario::new()
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "push,pull"))
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&pull, 300)
+        .post(&format!("{REG}/v2/team/app/blobs/uploads/"))
+        .bearer(&pull)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "push,pull")
+        ))
+        .analyze();
+    assert_eq!(analysed.analysis.sessions[0].failed_step, Some(Step::RegistryVerdict));
+    let finding = analysed.finding("scope-mismatch");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.step, Some(Step::TokenRequest));
+    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
+}
+
+#[test]
+fn client_asking_for_another_repository_is_scope_mismatch() {
+    let other = Jwt::new(SERVICE, unix(0.1), 300).access("team/other", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .get(&token_url("repository:team/other:pull"))
+        .basic("alice", "pw")
+        .token_response(&other, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&other)
+        .answer(401)
+        .www_authenticate(&format!(
+            r#"{},error="insufficient_scope""#,
+            challenge_for("team/app", "pull")
+        ))
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+    let finding = analysed.finding("scope-mismatch");
+    assert!(finding.message.contains("repository:team/app:pull"), "{}", finding.message);
+    assert!(!analysed.has("insufficient-scope"));
+}
+
+/// Claims at the edges of i64 (hostile or broken issuers) must not overflow anywhere.
+#[test]
+fn extreme_claims_do_not_overflow() {
+    for (exp, nbf, iat, expires_in) in [
+        (i64::MAX, i64::MIN, i64::MAX, i64::MAX),
+        (i64::MIN, i64::MAX, i64::MIN, i64::MIN),
+        (0, 0, 0, -1),
+    ] {
+        let token = Jwt::new(SERVICE, 0, 0)
+            .claim("exp", exp.into())
+            .claim("nbf", nbf.into())
+            .claim("iat", iat.into())
+            .access("team/app", &["pull"])
+            .mint();
+        let body = serde_json::json!({"token": token, "expires_in": expires_in, "issued_at": "9999-12-31T23:59:59Z"});
+        let analysed = Scenario::new()
+            .get(&format!("{REG}/v2/"))
+            .answer(401)
+            .www_authenticate(CHALLENGE)
+            .get(&token_url("repository:team/app:pull"))
+            .answer(200)
+            .json(&body.to_string())
+            .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+            .bearer(&token)
+            .answer(401)
+            .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+            .date("Fri, 31 Dec 9999 23:59:59 GMT")
+            .analyze();
+        assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+        assert!(!analysed.text().is_empty());
+        assert!(!analysed.json().is_empty());
+    }
+}
+
+// hand-written fixture: containerd's POST is refused with 405, its GET fallback with 401.
+#[test]
+fn containerd_fallback_with_a_wrong_password_blames_the_get() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/app", "pull"))
+        .post("https://auth.example/token")
+        .form(
+            "application/x-www-form-urlencoded",
+            "grant_type=password&username=alice&password=bad&service=reg.example&scope=repository%3Ateam%2Fapp%3Apull&client_id=containerd-client",
+        )
+        .answer(405)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "bad")
+        .answer(401)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::TokenResponse));
+    assert_eq!(session.failed_exchange, Some(2));
+    assert_eq!(analysed.codes(), vec![("bad-credentials", Severity::Error)]);
+}
+
+// hand-written fixture: skopeo tries HTTPS first on a plain-HTTP registry, then falls back.
+#[test]
+fn https_attempt_before_a_plain_http_fallback_is_only_info() {
+    let analysed = Scenario::new()
+        .get("https://plain.example:5003/v2/")
+        .fails("The remote server does not speak TLS.")
+        .get("http://plain.example:5003/v2/")
+        .answer(200)
+        .get("http://plain.example:5003/v2/team/app/manifests/1.0")
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    let finding = analysed.finding("connection-failed");
+    assert_eq!(finding.severity, Severity::Info);
+    assert!(finding.message.contains("plain HTTP"), "{}", finding.message);
+}
+
+#[test]
+fn a_recovered_connection_failure_without_fallback_stays_a_warning() {
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .fails("Connection reset by peer")
+        .at(1.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(200)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert_eq!(analysed.finding("connection-failed").severity, Severity::Warning);
+}
+
+// hand-written fixture: a client checks with GET whether the tag exists before pushing it.
+#[test]
+fn get_404_before_a_successful_push_of_the_same_repository_is_an_existence_check() {
+    let push = Jwt::new(SERVICE, unix(0.1), 300).access("team/new", &["pull", "push"]).mint();
+    let analysed = Scenario::new()
+        .get(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .answer(401)
+        .www_authenticate(&challenge_for("team/new", "pull,push"))
+        .get(&token_url("repository:team/new:pull,push"))
+        .basic("alice", "pw")
+        .token_response(&push, 300)
+        .get(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .bearer(&push)
+        .answer(404)
+        .json(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#)
+        .put(&format!("{REG}/v2/team/new/manifests/1.0"))
+        .bearer(&push)
+        .answer(201)
+        .analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+/// Large captures stay roughly linear: a health checker pinging `/v2/` (no token ever follows)
+/// and a flaky link failing every other request. Quadratic scans would take minutes here.
+#[test]
+fn many_pings_and_failures_stay_linear() {
+    let mut scenario = Scenario::new();
+    for n in 0..20_000 {
+        scenario = scenario.at(f64::from(n)).get(&format!("{REG}/v2/"));
+        scenario = if n % 2 == 0 {
+            scenario.answer(401).www_authenticate(CHALLENGE)
+        } else {
+            scenario.fails("Connection reset by peer")
+        };
+    }
+    let analysed = scenario.analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1);
+    assert_eq!(analysed.analysis.sessions[0].exchanges.len(), 20_000);
+}
+
+/// Thousands of challenge → token → retry cycles (a client that re-authenticates per blob).
+#[test]
+fn many_token_cycles_stay_fast() {
+    let mut scenario = Scenario::new();
+    for n in 0..3_000 {
+        let at = f64::from(n);
+        let token = Jwt::new(SERVICE, unix(at), 300).access("team/app", &["pull"]).mint();
+        scenario = scenario
+            .at(at)
+            .get(&format!("{REG}/v2/team/app/blobs/sha256:{n:04}"))
+            .answer(401)
+            .www_authenticate(&challenge_for("team/app", "pull"))
+            .get(&token_url("repository:team/app:pull"))
+            .basic("alice", "pw")
+            .token_response(&token, 300)
+            .get(&format!("{REG}/v2/team/app/blobs/sha256:{n:04}"))
+            .bearer(&token)
+            .answer(if n % 2 == 0 { 200 } else { 404 });
+    }
+    let analysed = scenario.analyze();
+    assert_eq!(analysed.analysis.sessions.len(), 1);
+    assert_eq!(analysed.analysis.tokens.len(), 3_000);
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+}
+
+// hand-written fixture: only the CLI→daemon leg was recorded; `docker login` with a wrong
+// password makes dockerd answer 500 with the registry's message.
+#[test]
+fn engine_api_login_refused_with_500_is_bad_credentials() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/auth")
+        .form("application/json", r#"{"username":"alice","password":"wrong","serveraddress":"reg.example"}"#)
+        .answer(500)
+        .json(r#"{"message":"Get \"https://reg.example/v2/\": unauthorized: incorrect username or password"}"#)
+        .analyze();
+    let finding = analysed.finding("bad-credentials");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert!(finding.message.contains("incorrect username or password"), "{}", finding.message);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+}
+
+// hand-written fixture: a denied `docker push` answers 200; the error is in the JSON stream.
+#[test]
+fn engine_api_push_denied_inside_a_200_stream_is_insufficient_scope() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/images/reg.example%2Fteam%2Fapp/push?tag=1.0")
+        .header("X-Registry-Auth", "eyJpZGVudGl0eXRva2VuIjoicnQifQ")
+        .answer(200)
+        .json(concat!(
+            "{\"status\":\"The push refers to repository [reg.example/team/app]\"}\r\n",
+            "{\"status\":\"Preparing\",\"progressDetail\":{},\"id\":\"abc\"}\r\n",
+            "{\"errorDetail\":{\"message\":\"denied: requested access to the resource is denied\"},\"error\":\"denied: requested access to the resource is denied\"}\r\n"
+        ))
+        .analyze();
+    let finding = analysed.finding("insufficient-scope");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
+}
+
+// hand-written fixture: the registry redirects to a CDN, which redirects again to its origin.
+#[test]
+fn second_redirect_hop_still_belongs_to_the_session() {
+    let token = pull_token(0.2);
+    let analysed = six_step_pull()
+        .get(&format!("{REG}/v2/team/app/blobs/sha256:bbbb"))
+        .bearer(&token)
+        .answer(307)
+        .header("Location", "https://cdn.example/b?sig=1")
+        .get("https://cdn.example/b?sig=1")
+        .answer(302)
+        .header("Location", "https://origin.example/b?sig=1")
+        .get("https://origin.example/b?sig=1")
+        .bearer(&token)
+        .answer(200)
+        .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert!(session.exchanges.contains(&5) && session.exchanges.contains(&6), "{session:#?}");
+    let finding = analysed.finding("auth-forwarded-on-redirect");
+    assert_eq!(finding.exchanges, vec![5, 6]);
+}
+
+#[test]
+fn registry_clock_behind_makes_a_fresh_token_not_yet_valid() {
+    let token = Jwt::new(SERVICE, unix(0.2), 300).access("team/app", &["pull"]).mint();
+    let analysed = Scenario::new()
+        .clock("reg.example", -600.0)
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .at(0.2)
+        .get(&token_url("repository:team/app:pull"))
+        .basic("alice", "pw")
+        .token_response(&token, 300)
+        .get(&format!("{REG}/v2/team/app/manifests/1.0"))
+        .bearer(&token)
+        .answer(401)
+        .www_authenticate(&format!(r#"{CHALLENGE},error="invalid_token""#))
+        .analyze();
+    assert_eq!(analysed.finding("token-not-yet-valid").severity, Severity::Error);
+    let skew = analysed.finding("clock-skew");
+    assert!(skew.message.contains("reg.example"), "{}", skew.message);
+    assert!(skew.message.contains("not yet valid"), "{}", skew.message);
+}
+
+// hand-written fixture: a browser HAR of a web app whose own API lives under /v2/.
+#[test]
+fn web_api_paths_under_v2_are_not_registry_sessions() {
+    let analysed = Scenario::new()
+        .get("https://api.example.com/v2/users/me")
+        .answer(401)
+        .json(r#"{"error":"login required"}"#)
+        .get("https://api.example.com/v2/projects?page=2")
+        .answer(404)
+        .analyze();
+    assert!(analysed.analysis.sessions.is_empty(), "{:#?}", analysed.analysis.sessions);
+    assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: an anonymous `docker pull` of a private image through dockerd.
+#[test]
+fn engine_api_anonymous_pull_denied_is_anonymous_denied() {
+    let analysed = Scenario::new()
+        .post("http+unix://docker.sock/v1.41/images/create?fromImage=reg.example%2Fteam%2Fprivate&tag=1.0")
+        .header("X-Registry-Auth", "e30=")
+        .answer(404)
+        .json(r#"{"message":"pull access denied for reg.example/team/private, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"}"#)
+        .analyze();
+    let finding = analysed.finding("anonymous-denied");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(analysed.analysis.outcome, Outcome::Failure);
 }
 
 // Docker Engine API captures of the CLI→daemon leg only: the daemon hides steps 2–5 and
