@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal as _, Write as _};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use regauth_core::analysis::{AnalysisConfig, CODES, Outcome, analyze, explain as explain_code};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::text::{TextStyle, render};
@@ -16,8 +16,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let config =
-        AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, ..AnalysisConfig::default() };
+    let mut trusted_roots_der = Vec::new();
+    for path in &args.ca {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        trusted_roots_der.extend(crate::token::certificates_from(&bytes));
+    }
+    let config = AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, trusted_roots_der };
     let analysis = analyze(&capture, &config);
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let report = AnalysisReport::new(&capture, &analysis, secrets);

@@ -49,6 +49,9 @@ pub struct AnalyzeArgs {
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Trust anchors (PEM bundle or DER certificate) for checking tokens' x5c chains.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
     /// Report clocks further off than this as clock-skew (e.g. `5s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_s)]
     pub clock_skew_threshold: f64,

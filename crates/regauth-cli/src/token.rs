@@ -106,7 +106,7 @@ pub fn run(args: &TokenArgs) -> Result<Status> {
 }
 
 /// DER certificates from a PEM bundle or a single DER file.
-fn certificates_from(bytes: &[u8]) -> Vec<Vec<u8>> {
+pub fn certificates_from(bytes: &[u8]) -> Vec<Vec<u8>> {
     use base64::Engine as _;
     let Ok(text) = std::str::from_utf8(bytes) else { return vec![bytes.to_vec()] };
     if !text.contains("-----BEGIN CERTIFICATE-----") {

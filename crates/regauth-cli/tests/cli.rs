@@ -250,3 +250,49 @@ fn version_and_help_work() {
         assert!(help.contains(command), "help lacks {command}");
     }
 }
+
+#[test]
+fn analyze_anchors_token_chains_at_a_given_ca() {
+    use base64::Engine as _;
+    let revealed = stdout(&regauth(&[
+        "analyze",
+        "--format",
+        "json",
+        "--show-secrets",
+        &path("pull-success.flow"),
+    ]));
+    let value: serde_json::Value = serde_json::from_str(&revealed).expect("json");
+    let raw = value["tokens"][0]["token"].as_str().expect("token");
+    let header = raw.split('.').next().expect("header");
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).expect("base64url header"),
+    )
+    .expect("header JSON");
+    // The recorded token service puts its CA last in x5c; hand it over as a DER trust anchor.
+    let ca_der = base64::engine::general_purpose::STANDARD
+        .decode(
+            header["x5c"]
+                .as_array()
+                .and_then(|chain| chain.last())
+                .and_then(|cert| cert.as_str())
+                .expect("x5c"),
+        )
+        .expect("DER");
+    let ca_path = std::env::temp_dir().join(format!("regauth-test-ca-{}.der", std::process::id()));
+    std::fs::write(&ca_path, ca_der).expect("write CA");
+    let anchored = json(&regauth(&[
+        "analyze",
+        "--format",
+        "json",
+        "--ca",
+        &ca_path.display().to_string(),
+        &path("pull-success.flow"),
+    ]));
+    let unanchored = json(&regauth(&["analyze", "--format", "json", &path("pull-success.flow")]));
+    let _ = std::fs::remove_file(&ca_path);
+    let detail = |value: &serde_json::Value| {
+        value["tokens"][0]["jwt"]["signature_detail"].as_str().unwrap_or("").to_owned()
+    };
+    assert!(detail(&anchored).contains("(anchored at a trusted root)"), "{}", detail(&anchored));
+    assert!(detail(&unanchored).contains("not anchored"), "{}", detail(&unanchored));
+}

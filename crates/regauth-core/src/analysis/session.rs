@@ -138,6 +138,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
     let mut registry_service: HashMap<String, String> = HashMap::new();
     let mut challenge_list: Vec<&SeenChallenge> = classified.challenges.values().collect();
     challenge_list.sort_by_key(|seen| seen.exchange);
+    let realms = realms_of(&challenge_list);
     for seen in &challenge_list {
         if let Some(service) = seen.bearer().and_then(|challenge| challenge.service()) {
             registry_service.entry(seen.authority.clone()).or_insert_with(|| service.to_owned());
@@ -157,8 +158,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
                 key_of[idx] = Some((authority.clone(), repository.clone()));
             }
             Role::Token { request } => {
-                let (key, challenged) =
-                    token_session_key(&exchanges[idx], request, &challenge_list);
+                let (key, challenged) = token_session_key(&exchanges[idx], request, &realms);
                 if !challenged {
                     unchallenged_tokens.push(idx);
                 }
@@ -455,29 +455,48 @@ fn issued_token(exchange: &Exchange) -> Option<String> {
     parsed.effective_token().map(|secret| secret.expose().to_owned())
 }
 
+/// A Bearer challenge's realm, normalised once (token requests are matched against it).
+struct RealmOf<'a> {
+    seen: &'a SeenChallenge,
+    realm_base: Option<String>,
+}
+
+fn realms_of<'a>(challenges: &[&'a SeenChallenge]) -> Vec<RealmOf<'a>> {
+    challenges
+        .iter()
+        .map(|seen| RealmOf {
+            seen,
+            realm_base: seen.bearer().and_then(|challenge| challenge.realm()).map(url_base),
+        })
+        .collect()
+}
+
 /// The registry and repository a token request serves, and whether a captured challenge
 /// named its realm.
 fn token_session_key(
     exchange: &Exchange,
     request: &TokenRequest,
-    challenges: &[&SeenChallenge],
+    realms: &[RealmOf<'_>],
 ) -> (SessionKey, bool) {
     let base = url_base(&exchange.request.url());
-    let matches_realm = |seen: &&&SeenChallenge| {
-        seen.bearer().is_some_and(|challenge| {
-            challenge.realm().is_some_and(|realm| url_base(realm) == base)
-                && match (&request.service, challenge.service()) {
-                    (Some(asked), Some(named)) => asked == named,
-                    _ => true,
-                }
-        })
+    let matches_realm = |realm: &&RealmOf<'_>| {
+        realm.realm_base.as_deref() == Some(base.as_str())
+            && match (
+                &request.service,
+                realm.seen.bearer().and_then(|challenge| challenge.service()),
+            ) {
+                (Some(asked), Some(named)) => asked == named,
+                _ => true,
+            }
     };
-    let challenge = challenges
+    // The latest matching challenge before the request (realms are in capture order), else any.
+    let before = realms.partition_point(|realm| realm.seen.exchange < exchange.index);
+    let challenge = realms[..before]
         .iter()
         .rev()
-        .filter(|seen| seen.exchange < exchange.index)
         .find(matches_realm)
-        .or_else(|| challenges.iter().find(matches_realm));
+        .or_else(|| realms[before..].iter().find(matches_realm))
+        .map(|realm| realm.seen);
     let registry = match challenge {
         Some(seen) => seen.authority.clone(),
         None => request.service.clone().unwrap_or_else(|| exchange.request.authority()),

@@ -122,12 +122,24 @@ fn exchange_midpoint(exchange: &Exchange) -> Option<f64> {
 /// Explains each invalid-token refusal: expired, not yet valid, wrong audience, or unknown.
 pub fn judge_tokens(
     capture: &Capture,
-    _config: &AnalysisConfig,
+    config: &AnalysisConfig,
     _classified: &Classified,
     built: &mut Built,
     clocks: &[ClockEstimate],
     findings: &mut Vec<Finding>,
 ) {
+    // With trust anchors given, check every JWT's x5c chain against them (anchored or not).
+    if !config.trusted_roots_der.is_empty() {
+        for record in &mut built.tokens {
+            if let Some(jwt) = record.decoded.jwt() {
+                record.signature = crate::token::verify_signature(
+                    record.raw.expose(),
+                    jwt,
+                    &config.trusted_roots_der,
+                );
+            }
+        }
+    }
     let refusals = built.invalid_token_refusals.clone();
     for (session_idx, idx, token_idx, final_failure) in refusals {
         let session = &built.sessions[session_idx];
@@ -457,9 +469,17 @@ pub fn global_findings(
             }
         }
         // TLS certificate dates at capture time.
-        if let (Some(tls), Some(start)) = (&exchange.tls, exchange.timing.request_start)
-            && let Some(leaf) = tls.server_certificates.first()
-            && let Some((not_before, not_after)) = certificate_validity(leaf)
+        // From the DER chain (flow files), else from the recorder's summary (HAR `_securityDetails`).
+        let validity = exchange.tls.as_ref().and_then(|tls| {
+            tls.server_certificates.first().and_then(|leaf| certificate_validity(leaf)).or_else(
+                || {
+                    let summary = tls.server_certificate_summary.as_ref()?;
+                    Some((summary.not_before?.timestamp(), summary.not_after?.timestamp()))
+                },
+            )
+        });
+        if let (Some((not_before, not_after)), Some(start)) =
+            (validity, exchange.timing.request_start)
         {
             let now = start.timestamp();
             if now > not_after || now < not_before {
