@@ -922,20 +922,21 @@ fn session_findings(
                 },
                 severity,
                 format!(
-                    "{where_}: the TLS handshake with {} failed: {error}.{}{recovered}",
+                    "{where_}: the TLS handshake with {} failed: {}.{}{recovered}",
                     exchange.request.authority(),
+                    error.trim_end_matches('.'),
                     if is_expired_certificate_error(error) { "" } else { recorder_note(capture, exchange) }
                 ),
             )),
             FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, &plain_http_answers, idx) => findings.push(finding(
                 "connection-failed",
                 Severity::Info,
-                format!("{where_}: {} {} got no answer: {error}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url()),
+                format!("{where_}: {} {} got no answer: {}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url(), error.trim_end_matches('.')),
             )),
             FailCause::Connection { error } => findings.push(finding(
                 "connection-failed",
                 severity,
-                format!("{where_}: {} {} got no answer: {error}.{recovered}", exchange.request.method, exchange.request.url()),
+                format!("{where_}: {} {} got no answer: {}.{recovered}", exchange.request.method, exchange.request.url(), error.trim_end_matches('.')),
             )),
             FailCause::TokenDenied { anonymous: true, status } => findings.push(finding(
                 "anonymous-denied",
