@@ -57,7 +57,7 @@ fn arrow_row(arrow: &Arrow) -> Html {
             data-status={arrow.status.class()}>
             <div class={classes!("arrow", direction)} style={span}>
                 <span class="label">
-                    <span class="num">{ arrow.step }</span>
+                    <span class="step-num">{ arrow.step }</span>
                     { " " }{ arrow.title }
                 </span>
                 <span class="line" aria-hidden="true"></span>

@@ -13,7 +13,7 @@ pub struct ErrorPanelProps {
 pub fn error_panel(props: &ErrorPanelProps) -> Html {
     let error = &props.error;
     html! {
-        <section id="error" class="error" role="alert">
+        <section id="error" class="error-panel" role="alert">
             <h2 class="error-headline">{ &error.headline }</h2>
             <ul class="error-details">
                 { for error.details.iter().map(|detail| html! { <li>{ detail }</li> }) }
