@@ -1,6 +1,7 @@
 // Browser tests of the built web app: `node tests/e2e/run.mjs <dist dir>`.
 // Run by `cargo xtask ci` after `trunk build`; each test loads the app in headless chromium.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, assertEqual, launchBrowser, openApp, runTests, serveDir } from './harness.mjs';
@@ -187,6 +188,15 @@ const tests = [
     assert(await page.$('#outcome, #error'), 'neither analysis nor error for a truncated capture');
     assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
     await page.close();
+  }],
+  ['the release wasm stays within its size budget (every visitor downloads it)', async () => {
+    const wasm = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
+    assertEqual(wasm.length, 1, `wasm files in ${dist}`);
+    const bytes = readFileSync(join(dist, wasm[0]));
+    const gzipped = gzipSync(bytes, { level: 9 }).length;
+    console.log(`     wasm ${bytes.length} bytes raw, ${gzipped} bytes gzip -9 (${wasm[0]})`);
+    // Nov 23: 1,169,009 raw / 427,965 gzip, of which ≈230 KiB raw are the bundled samples.
+    assert(bytes.length < 1_400_000, `wasm grew to ${bytes.length} bytes (budget 1,400,000)`);
   }],
 ];
 
