@@ -279,7 +279,20 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         report.sessions.iter().filter(|session| session.outcome == "failure").collect();
     let total = report.sessions.len();
     let Some(first) = failed.first() else {
-        return format!("Success: {total} session(s), none failed ({exchange_count} exchange(s)).");
+        // A successful run can still have done something dangerous (a password over plain
+        // HTTP): name the errors and warnings so "success" does not read as "all is well".
+        let mut concerns: Vec<&str> = Vec::new();
+        for finding in &report.findings {
+            if finding.severity != "info" && !concerns.contains(&finding.code) {
+                concerns.push(finding.code);
+            }
+        }
+        let concerns = if concerns.is_empty() {
+            String::new()
+        } else {
+            format!(" Still worth a look: {}.", concerns.join(", "))
+        };
+        return format!("Success: {total} session(s), none failed.{concerns}");
     };
     let place = match first.failed_step {
         Some(step) => format!(" at step {step}"),
@@ -576,7 +589,12 @@ mod tests {
     fn basic_auth_skips_the_token_service() {
         let model = model_of("basic-plain-http.har");
         assert_eq!(model.outcome, "success");
-        assert!(model.headline.starts_with("Success: "), "{}", model.headline);
+        assert!(
+            model.headline.starts_with("Success: 1 session(s), none failed. Still worth a look: ")
+                && model.headline.contains("credentials-over-plain-http"),
+            "{}",
+            model.headline
+        );
         let session = &model.sessions[0];
         assert_eq!(session.scheme, "basic");
         assert_eq!(&statuses(session)[2..4], ["skipped", "skipped"]);
