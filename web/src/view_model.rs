@@ -278,6 +278,11 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
     let failed: Vec<&SessionRow> =
         report.sessions.iter().filter(|session| session.outcome == "failure").collect();
     let total = report.sessions.len();
+    if failed.is_empty() && report.outcome == "incomplete" {
+        return format!(
+            "Incomplete: none of {total} session(s) reached the registry's verdict; the capture may have started late or ended early."
+        );
+    }
     let Some(first) = failed.first() else {
         // A successful run can still have done something dangerous (a password over plain
         // HTTP): name the errors and warnings so "success" does not read as "all is well".
@@ -632,6 +637,41 @@ mod tests {
         assert!(model.findings.iter().any(|finding| finding.code == "token-expired"));
         assert!(model.sessions.iter().all(|session| session.outcome != "failure"));
         assert!(notes.contains(&"token-expired"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_capture_without_any_verdict_is_called_incomplete_not_success() {
+        let report = AnalysisReport {
+            schema: "regauth.analysis/v1",
+            outcome: "incomplete",
+            secrets: "masked",
+            sources: Vec::new(),
+            sessions: vec![SessionRow {
+                index: 0,
+                registry: "r.example".into(),
+                repository: Some("a/b".into()),
+                scheme: "bearer",
+                realm: None,
+                service: None,
+                outcome: "incomplete",
+                failed_step: None,
+                failed_exchange: None,
+                expected_next: Some("the token service's answer"),
+                steps: Vec::new(),
+                exchanges: Vec::new(),
+            }],
+            findings: Vec::new(),
+            clocks: Vec::new(),
+            tokens: Vec::new(),
+            problems: Vec::new(),
+        };
+        let model = page(&report, &[]);
+        assert!(
+            model.headline.starts_with("Incomplete: none of 1 session(s)"),
+            "{}",
+            model.headline
+        );
+        assert_eq!(statuses(&model.sessions[0]), ["not-reached"; 6]);
     }
 
     #[test]
