@@ -195,8 +195,9 @@ const tests = [
     const bytes = readFileSync(join(dist, wasm[0]));
     const gzipped = gzipSync(bytes, { level: 9 }).length;
     console.log(`     wasm ${bytes.length} bytes raw, ${gzipped} bytes gzip -9 (${wasm[0]})`);
-    // Nov 23: 1,169,009 raw / 435,236 gzip, of which ≈230 KiB raw are the bundled samples.
-    assert(bytes.length < 1_400_000, `wasm grew to ${bytes.length} bytes (budget 1,400,000)`);
+    // Nov 23: 1,415,117 raw / 534,671 gzip, of which ≈230 KiB raw are the bundled samples and
+    // ≈130 KiB the brotli dictionary (Content-Encoding: br). A jump past the budget needs a reason.
+    assert(bytes.length < 1_600_000, `wasm grew to ${bytes.length} bytes (budget 1,600,000)`);
   }],
 ];
 
