@@ -34,7 +34,7 @@
 
 use serde::Serialize;
 
-use super::exchanges::{ProblemRow, SourceRow, compression_name, format_name, rfc3339};
+use super::exchanges::{ProblemRow, SourceRow, rfc3339};
 use crate::analysis::{Analysis, explain};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
@@ -172,17 +172,7 @@ fn unix_to_rfc3339(seconds: i64) -> Option<String> {
 impl AnalysisReport {
     pub fn new(capture: &Capture, analysis: &Analysis, secrets: Secrets) -> AnalysisReport {
         let reveal = secrets == Secrets::Revealed;
-        let sources = capture
-            .sources
-            .iter()
-            .map(|source| SourceRow {
-                name: source.name.clone(),
-                format: format_name(source.format),
-                compression: compression_name(source.compression),
-                producer: source.producer.clone(),
-                size: source.size,
-            })
-            .collect();
+        let sources = SourceRow::list(capture);
         let sessions = analysis
             .sessions
             .iter()
@@ -341,16 +331,7 @@ impl AnalysisReport {
                 }
             })
             .collect();
-        let problems = capture
-            .problems
-            .iter()
-            .map(|problem| ProblemRow {
-                source: problem.location.source.clone(),
-                entry: problem.location.entry,
-                byte_offset: problem.location.byte_offset,
-                message: problem.message.clone(),
-            })
-            .collect();
+        let problems = ProblemRow::list(capture);
         AnalysisReport {
             schema: SCHEMA,
             outcome: analysis.outcome.as_str(),

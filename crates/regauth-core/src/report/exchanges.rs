@@ -89,9 +89,10 @@ pub fn body_size(body: &Body) -> Option<u64> {
     body.size.or_else(|| body.wire_bytes().ok().map(|bytes| bytes.len() as u64))
 }
 
-impl ExchangeList {
-    pub fn from_capture(capture: &Capture) -> ExchangeList {
-        let sources = capture
+impl SourceRow {
+    /// One row per input of the capture.
+    pub fn list(capture: &Capture) -> Vec<SourceRow> {
+        capture
             .sources
             .iter()
             .map(|source| SourceRow {
@@ -101,7 +102,29 @@ impl ExchangeList {
                 producer: source.producer.clone(),
                 size: source.size,
             })
-            .collect();
+            .collect()
+    }
+}
+
+impl ProblemRow {
+    /// One row per located problem of the capture.
+    pub fn list(capture: &Capture) -> Vec<ProblemRow> {
+        capture
+            .problems
+            .iter()
+            .map(|problem| ProblemRow {
+                source: problem.location.source.clone(),
+                entry: problem.location.entry,
+                byte_offset: problem.location.byte_offset,
+                message: problem.message.clone(),
+            })
+            .collect()
+    }
+}
+
+impl ExchangeList {
+    pub fn from_capture(capture: &Capture) -> ExchangeList {
+        let sources = SourceRow::list(capture);
         let exchanges = capture
             .exchanges
             .iter()
@@ -124,16 +147,7 @@ impl ExchangeList {
                 error: exchange.error.clone(),
             })
             .collect();
-        let problems = capture
-            .problems
-            .iter()
-            .map(|problem| ProblemRow {
-                source: problem.location.source.clone(),
-                entry: problem.location.entry,
-                byte_offset: problem.location.byte_offset,
-                message: problem.message.clone(),
-            })
-            .collect();
+        let problems = ProblemRow::list(capture);
         ExchangeList { schema: SCHEMA, sources, exchanges, problems }
     }
 }
