@@ -101,8 +101,9 @@ pub fn classify(capture: &Capture) -> Classified {
     let mut roles = Vec::with_capacity(exchanges.len());
     for exchange in exchanges {
         let request = &exchange.request;
-        let base = url_base(&request.url());
-        let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&request.url())) {
+        let url = request.url();
+        let base = url_base(&url);
+        let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&url)) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
             Role::Token { request: Box::new(parse_token_request(request)) }

@@ -244,8 +244,8 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let classified = classify::classify(capture);
     let mut built = session::build(capture, &classified);
     let clocks = tokens::estimate_clocks(capture, &classified, &built);
-    let mut findings = built.findings.split_off(0);
-    tokens::judge_tokens(capture, config, &classified, &mut built, &clocks, &mut findings);
+    let mut findings = std::mem::take(&mut built.findings);
+    tokens::judge_tokens(capture, config, &mut built, &clocks, &mut findings);
     tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
     let findings = findings::merge(findings);
     // Failure when any session failed (Docker Engine API legs are sessions too); success only

@@ -301,7 +301,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
 
     for (session_idx, machine) in machines.into_iter().enumerate() {
         let session = machine.finish(&members[session_idx], &built.verdicts);
-        let new_findings = session_findings(capture, session_idx, &session, &built);
+        let new_findings = session_findings(capture, classified, session_idx, &session, &built);
         built.findings.extend(new_findings);
         collect_invalid_token_refusals(
             session_idx,
@@ -890,6 +890,7 @@ fn collect_invalid_token_refusals(
 
 fn session_findings(
     capture: &Capture,
+    classified: &Classified,
     session_idx: usize,
     session: &Session,
     built: &Built,
@@ -944,7 +945,13 @@ fn session_findings(
                 format!("{where_}: the token service refused an anonymous token request with {status}.{recovered}"),
             )),
             FailCause::TokenDenied { anonymous: false, status } => {
-                let who = token_request_user(&built.tokens, &classified_request(capture, idx));
+                // The request was parsed when it was classified; no need to read it again.
+                let who = match &classified.roles[idx] {
+                    Role::Token { request } => {
+                        request.credential.username().map(|user| format!(" of `{user}`")).unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
                 findings.push(finding(
                     "bad-credentials",
                     severity,
@@ -1148,17 +1155,6 @@ pub fn session_label(session: &Session) -> String {
     match &session.repository {
         Some(repository) => format!("{}/{repository}", session.registry),
         None => session.registry.clone(),
-    }
-}
-
-fn classified_request(capture: &Capture, idx: usize) -> TokenRequest {
-    crate::protocol::parse_token_request(&capture.exchanges[idx].request)
-}
-
-fn token_request_user(_tokens: &[TokenRecord], request: &TokenRequest) -> String {
-    match request.credential.username() {
-        Some(user) => format!(" of `{user}`"),
-        None => String::new(),
     }
 }
 

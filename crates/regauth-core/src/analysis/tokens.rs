@@ -123,7 +123,6 @@ fn exchange_midpoint(exchange: &Exchange) -> Option<f64> {
 pub fn judge_tokens(
     capture: &Capture,
     config: &AnalysisConfig,
-    _classified: &Classified,
     built: &mut Built,
     clocks: &[ClockEstimate],
     findings: &mut Vec<Finding>,
@@ -140,7 +139,7 @@ pub fn judge_tokens(
             }
         }
     }
-    let refusals = built.invalid_token_refusals.clone();
+    let refusals = std::mem::take(&mut built.invalid_token_refusals);
     for (session_idx, idx, token_idx, final_failure) in refusals {
         let session = &built.sessions[session_idx];
         let where_ = session_label(session);
