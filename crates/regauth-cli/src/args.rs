@@ -107,7 +107,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "gib" => 1 << 30,
         "t" | "tb" => 1_000_000_000_000,
         "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit `{other}` (use KB, MB, GB, KiB, MiB, GiB)")),
+        other => {
+            return Err(format!("unknown size unit `{other}` (use KB, MB, GB, KiB, MiB, GiB)"));
+        }
     };
     value.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
 }

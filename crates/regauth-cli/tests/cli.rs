@@ -130,7 +130,10 @@ fn a_flow_and_its_har_count_once() {
     assert_eq!(output.status.code(), Some(0));
     let alone = json(&regauth(&["exchanges", "--format", "json", &path("pull-success.flow")]));
     let both = json(&output);
-    assert_eq!(both["exchanges"].as_array().map(Vec::len), alone["exchanges"].as_array().map(Vec::len));
+    assert_eq!(
+        both["exchanges"].as_array().map(Vec::len),
+        alone["exchanges"].as_array().map(Vec::len)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("regauth: note:") && stderr.contains("counted once"), "{stderr}");
 }

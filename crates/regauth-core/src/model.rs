@@ -680,3 +680,112 @@ pub struct CertificateSummary {
     pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn gzip_body(data: &[u8]) -> Body {
+        Body {
+            data: BodyData::Raw(Bytes::from(gzip(data))),
+            content_encoding: "gzip".to_owned(),
+            ..Body::default()
+        }
+    }
+
+    // hand-written fixture: JSON lines, gzip-encoded
+    #[test]
+    fn a_prefix_says_whether_it_is_all_and_lines_stop_at_whole_lines() {
+        let body = gzip_body(b"{\"a\":1}\n{\"b\":2}\r\n{\"c\":3}\n");
+        let whole = body.decoded_prefix(1 << 20).unwrap();
+        assert!(whole.complete);
+        assert_eq!(whole.bytes.len(), 25);
+        let cut = body.decoded_prefix(12).unwrap();
+        assert!(!cut.complete);
+        assert_eq!(&cut.bytes[..], b"{\"a\":1}\n{\"b\"");
+        let lines: Vec<Bytes> = body.lines(12).unwrap().collect();
+        assert_eq!(lines, [Bytes::from_static(b"{\"a\":1}")], "the cut line is left out");
+        let lines: Vec<Bytes> = body.lines(1 << 20).unwrap().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(&lines[1][..], b"{\"b\":2}");
+        assert_eq!(body.text(7).unwrap(), "{\"a\":1}");
+        assert_eq!(&body.decoded(3).unwrap()[..], b"{\"a");
+    }
+
+    #[test]
+    fn decoding_is_cached_and_charged_to_the_budget_once() {
+        let budget = Arc::new(DecodeBudget::new(150_000));
+        let body = gzip_body(&[b'x'; 100_000]).with_budget(&budget);
+        assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
+        let after_first = budget.remaining();
+        assert!(after_first <= 50_000, "{after_first}");
+        for limit in [10, 1000, 100_000, 1 << 20] {
+            let prefix = body.decoded_prefix(limit).unwrap();
+            assert_eq!(prefix.bytes.len(), limit.min(100_000));
+        }
+        assert_eq!(budget.remaining(), after_first, "cached: nothing decoded again");
+        // A second body of the same input finds the budget spent, and says how to raise it.
+        let other = gzip_body(&[b'y'; 100_000]).with_budget(&budget);
+        let err = other.decoded_prefix(1 << 20).unwrap_err();
+        assert!(matches!(err, BodyError::BudgetSpent { budget: 150_000 }), "{err}");
+        assert!(err.to_string().contains("--max-decoded-ratio"), "{err}");
+        // Replacing the data invalidates the cache.
+        let mut replaced = body.clone();
+        replaced.data = BodyData::Raw(Bytes::from(gzip(b"new")));
+        assert_eq!(&replaced.decoded_prefix(100).unwrap().bytes[..], b"new");
+    }
+
+    #[test]
+    fn base64_and_escaped_prefixes_decode_only_what_is_asked() {
+        let base64 = Body {
+            data: BodyData::Base64(Bytes::from_static(b"aGVs\nbG8gd29y bGQ=")),
+            ..Body::default()
+        };
+        assert_eq!(&base64.decoded_prefix(5).unwrap().bytes[..], b"hello");
+        assert!(!base64.decoded_prefix(5).unwrap().complete);
+        assert!(base64.decoded_prefix(11).unwrap().complete);
+        assert_eq!(base64.wire_len(), 11);
+        let escaped = Body {
+            data: BodyData::JsonEscapedText(Bytes::from_static(br#""a\nb\u00e9c""#)),
+            ..Body::default()
+        };
+        assert_eq!(escaped.text(100).unwrap(), "a\nbéc");
+        assert_eq!(&escaped.decoded_prefix(3).unwrap().bytes[..], b"a\nb");
+    }
+
+    #[test]
+    fn headers_borrow_from_the_source_and_copy_the_rest() {
+        let source = Bytes::from_static(b"Accept: */*; Authorization: Bearer x");
+        let text = std::str::from_utf8(&source).unwrap();
+        let mut headers = Headers::borrowing(source.clone(), 2);
+        headers.push_from_source(&text[..6], &text[8..11]);
+        headers.push_from_source("Authorization", &text[28..]);
+        headers.push("X-Added", "yes");
+        assert_eq!(
+            headers.owned, "AuthorizationX-Addedyes",
+            "only text not in the source is copied"
+        );
+        assert_eq!(headers.get("accept"), Some("*/*"));
+        assert_eq!(headers.get("AUTHORIZATION"), Some("Bearer x"));
+        assert_eq!(headers.get_all("x-added").collect::<Vec<_>>(), ["yes"]);
+        headers.set_value(0, "text/plain");
+        headers.retain(|name, _| name != "X-Added");
+        let pairs: Vec<(&str, &str)> = headers.iter().collect();
+        assert_eq!(pairs, [("Accept", "text/plain"), ("Authorization", "Bearer x")]);
+        assert_eq!(
+            headers,
+            Headers::from(vec![
+                ("Accept".to_owned(), "text/plain".to_owned()),
+                ("Authorization".to_owned(), "Bearer x".to_owned()),
+            ])
+        );
+    }
+}

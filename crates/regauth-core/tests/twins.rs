@@ -50,7 +50,10 @@ fn a_flow_and_its_har_count_once() {
         let (both, n_both, notes) = analysis_json(&[input(&har), input(flow)]);
         assert_eq!(n_both, n_alone.max(n_har), "{name}: every HAR exchange is one of the flow's");
         assert_eq!(notes.len(), 1, "{name}: {notes:?}");
-        assert!(notes[0].contains(&format!("{n_har} of its {n_har} exchanges")), "{name}: {notes:?}");
+        assert!(
+            notes[0].contains(&format!("{n_har} of its {n_har} exchanges")),
+            "{name}: {notes:?}"
+        );
         // Findings and sessions as with the flow alone; exchange rows name their source, so
         // compare what the engine concluded.
         for key in ["outcome", "sessions", "findings", "clocks", "tokens"] {
