@@ -394,11 +394,17 @@ impl DecodeBudget {
 
     /// Takes `n` bytes; false (taking nothing) when fewer remain.
     pub(crate) fn take(&self, n: u64) -> bool {
-        self.remaining
+        let taken = self
+            .remaining
             .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |left| {
                 left.checked_sub(n)
             })
-            .is_ok()
+            .is_ok();
+        if !taken {
+            // Spent: later bodies fail at once instead of each decoding a little first.
+            self.remaining.store(0, AtomicOrdering::Relaxed);
+        }
+        taken
     }
 }
 

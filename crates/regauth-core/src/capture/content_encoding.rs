@@ -39,6 +39,12 @@ pub fn decode_prefix(
     budget: Option<&DecodeBudget>,
 ) -> Result<DecodedPrefix, BodyError> {
     let codings = codings(encoding)?;
+    if let Some(budget) = budget
+        && budget.remaining() == 0
+        && !codings.is_empty()
+    {
+        return Err(BodyError::BudgetSpent { budget: budget.total() });
+    }
     // Codings are listed in the order they were applied, so undo them from the last.
     let mut reader: Box<dyn Read + '_> = Box::new(wire);
     for coding in codings.iter().rev() {

@@ -6,7 +6,8 @@
 //! its own input: it sorts as if it started with the timed exchange before it in that input
 //! (or before everything, when none is). The sort key is then
 //! `(effective start, input, position in the input)`, a lexicographic key over totally
-//! ordered parts, so the order is total and ties are impossible. (A comparator that says
+//! ordered parts, so the order is total and ties are impossible (positions are unique
+//! within an input). (A comparator that says
 //! "equal" whenever one side has no time is not transitive, and `sort_by` may panic on such
 //! a comparator since Rust 1.81.)
 //!
@@ -41,47 +42,48 @@ const MAX_CANDIDATES: usize = 64;
 const KEY_REQUEST_HEADERS: &[&str] = &["authorization"];
 const KEY_RESPONSE_HEADERS: &[&str] = &["www-authenticate", "date", "location"];
 
-/// The sort key of every exchange: `(effective start, source, index)` (see the module docs).
-fn sort_keys(exchanges: &[Exchange]) -> Vec<(Option<Timestamp>, usize, usize)> {
-    // Effective start: the exchange's own, else that of the timed exchange before it in its
-    // source. Walk each source in its own order to find "before".
-    let mut by_source: Vec<usize> = (0..exchanges.len()).collect();
-    by_source
-        .sort_unstable_by_key(|&idx| (exchanges[idx].origin.source, exchanges[idx].origin.index));
-    let mut keys = vec![(None, 0, 0); exchanges.len()];
-    let mut current_source = None;
-    let mut last_start: Option<Timestamp> = None;
-    for idx in by_source {
-        let exchange = &exchanges[idx];
-        if current_source != Some(exchange.origin.source) {
-            current_source = Some(exchange.origin.source);
-            last_start = None;
+/// The effective start of every exchange, by source and position: its own start, else that
+/// of the timed exchange before it in its source (see the module docs).
+fn effective_starts(exchanges: &[Exchange]) -> Vec<Vec<Option<Timestamp>>> {
+    let n_sources = exchanges.iter().map(|exchange| exchange.origin.source + 1).max().unwrap_or(0);
+    let mut own: Vec<Vec<Option<Timestamp>>> = vec![Vec::new(); n_sources];
+    for exchange in exchanges {
+        let starts = &mut own[exchange.origin.source];
+        if starts.len() <= exchange.origin.index {
+            starts.resize(exchange.origin.index + 1, None);
         }
-        if let Some(start) = exchange.timing.request_start {
-            last_start = Some(start);
-        }
-        keys[idx] = (last_start, exchange.origin.source, exchange.origin.index);
+        starts[exchange.origin.index] = exchange.timing.request_start;
     }
-    keys
+    for starts in &mut own {
+        let mut last = None;
+        for start in starts.iter_mut() {
+            match start {
+                Some(time) => last = Some(*time),
+                None => *start = last,
+            }
+        }
+    }
+    own
 }
 
 /// Orders `exchanges` into one timeline, drops the copies of exchanges found in several
-/// inputs, and numbers the rest.
+/// inputs, and numbers the rest. Sorts in place: the exchanges are most of a capture's memory.
 pub(super) fn merge(
-    exchanges: Vec<Exchange>,
+    mut exchanges: Vec<Exchange>,
     sources: &[SourceInfo],
 ) -> (Vec<Exchange>, Vec<InputNote>) {
-    let keys = sort_keys(&exchanges);
-    let mut order: Vec<usize> = (0..exchanges.len()).collect();
-    order.sort_unstable_by_key(|&idx| keys[idx]);
-    let mut slots: Vec<Option<Exchange>> = exchanges.into_iter().map(Some).collect();
-    let mut sorted: Vec<Exchange> = order.iter().filter_map(|&idx| slots[idx].take()).collect();
-
-    let notes = if sources.len() > 1 { drop_duplicates(&mut sorted, sources) } else { Vec::new() };
-    for (idx, exchange) in sorted.iter_mut().enumerate() {
+    let effective = effective_starts(&exchanges);
+    let key = |exchange: &Exchange| {
+        let origin = &exchange.origin;
+        (effective[origin.source][origin.index], origin.source, origin.index)
+    };
+    exchanges.sort_unstable_by_key(key);
+    let notes =
+        if sources.len() > 1 { drop_duplicates(&mut exchanges, sources) } else { Vec::new() };
+    for (idx, exchange) in exchanges.iter_mut().enumerate() {
         exchange.index = idx;
     }
-    (sorted, notes)
+    (exchanges, notes)
 }
 
 /// Rank of a source when two copies of an exchange compete: lower wins.

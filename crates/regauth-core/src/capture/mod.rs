@@ -73,9 +73,9 @@ pub struct ReadLimits {
 impl ReadLimits {
     pub const DEFAULT: ReadLimits = ReadLimits {
         max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
-        max_inflate_ratio: 32,
+        max_inflate_ratio: 16,
         max_exchange_memory_ratio: 1,
-        max_decoded_ratio: 16,
+        max_decoded_ratio: 4,
     };
 
     fn max_inflated(&self, compressed_len: u64) -> u64 {
@@ -234,7 +234,12 @@ pub fn read_with(inputs: &[Input], limits: &ReadLimits) -> (Capture, Vec<Capture
                     });
                 }
                 capture.sources.push(info);
-                capture.exchanges.extend(exchanges);
+                // Moved, not copied, when it is the first: exchanges are most of the memory.
+                if capture.exchanges.is_empty() {
+                    capture.exchanges = exchanges;
+                } else {
+                    capture.exchanges.extend(exchanges);
+                }
                 capture.problems.extend(problems);
             }
             Err(err) => {
@@ -323,7 +328,12 @@ impl<'a> ReaderContext<'a> {
 /// Memory one exchange takes (its value plus what it owns on the heap), for the read budget;
 /// slices of the input cost nothing extra.
 pub(crate) fn exchange_memory(exchange: &Exchange) -> u64 {
-    let strings = |texts: &[&String]| texts.iter().map(|text| text.capacity()).sum::<usize>();
+    // What the allocator hands out for a string: its capacity rounded up, plus a header
+    // (glibc: 16-byte granules, 8-byte header, 32 bytes at least); nothing when empty.
+    let allocation =
+        |capacity: usize| if capacity == 0 { 0 } else { (capacity + 8).div_ceil(16).max(2) * 16 };
+    let strings =
+        |texts: &[&String]| texts.iter().map(|text| allocation(text.capacity())).sum::<usize>();
     let request = &exchange.request;
     let mut total = size_of::<Exchange>()
         + strings(&[&request.method, &request.scheme, &request.host, &request.path])
@@ -340,7 +350,7 @@ pub(crate) fn exchange_memory(exchange: &Exchange) -> u64 {
         .chain([&exchange.connection])
         .flatten()
     {
-        total += text.capacity();
+        total += allocation(text.capacity());
     }
     if exchange.tls.is_some() {
         total += size_of::<crate::model::TlsInfo>() + 256;
