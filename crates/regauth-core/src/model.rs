@@ -738,15 +738,16 @@ mod tests {
             assert_eq!(prefix.bytes.len(), limit.min(100_000));
         }
         assert_eq!(budget.remaining(), after_first, "cached: nothing decoded again");
+        // Replacing the data invalidates the cache.
+        let mut replaced = body.clone();
+        replaced.data = BodyData::Raw(Bytes::from(gzip(b"new")));
+        assert_eq!(&replaced.decoded_prefix(100).unwrap().bytes[..], b"new");
         // A second body of the same input finds the budget spent, and says how to raise it.
         let other = gzip_body(&[b'y'; 100_000]).with_budget(&budget);
         let err = other.decoded_prefix(1 << 20).unwrap_err();
         assert!(matches!(err, BodyError::BudgetSpent { budget: 150_000 }), "{err}");
         assert!(err.to_string().contains("--max-decoded-ratio"), "{err}");
-        // Replacing the data invalidates the cache.
-        let mut replaced = body.clone();
-        replaced.data = BodyData::Raw(Bytes::from(gzip(b"new")));
-        assert_eq!(&replaced.decoded_prefix(100).unwrap().bytes[..], b"new");
+        assert_eq!(budget.remaining(), 0, "spent: later bodies fail without decoding");
     }
 
     #[test]
