@@ -2,6 +2,7 @@
 //! web-sys, so every label and every red arrow is unit-tested natively. The components only
 //! lay these values out; nothing here judges authentication (the core already did).
 
+use regauth_core::analysis::{AuthScheme, Outcome, Severity};
 use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
 
@@ -95,7 +96,7 @@ pub struct Arrow {
     pub step: u8,
     pub from: Lane,
     pub to: Lane,
-    pub title: &'static str,
+    pub title: String,
     /// The first exchange behind the step (`#3 GET /v2/… → 401`), plus how many more.
     pub detail: Option<String>,
     pub status: ArrowStatus,
@@ -116,7 +117,7 @@ pub struct SessionModel {
     pub verdict: String,
     pub realm: Option<String>,
     pub service: Option<String>,
-    pub expected_next: Option<&'static str>,
+    pub expected_next: Option<String>,
     pub arrows: Vec<Arrow>,
 }
 
@@ -124,12 +125,12 @@ pub struct SessionModel {
 pub struct FindingModel {
     pub code: &'static str,
     pub severity: &'static str,
-    pub title: &'static str,
+    pub title: String,
     /// `session 1, step 6`, `session 2`, `capture`.
     pub place: String,
     pub exchanges: String,
     pub message: String,
-    pub fix: &'static str,
+    pub fix: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -163,8 +164,8 @@ pub struct JwtModel {
     pub access: Vec<AccessModel>,
     /// (claim, unix seconds, RFC 3339) for iat, nbf, exp, in the issuer's clock.
     pub times: Vec<(&'static str, i64, String)>,
-    pub signature: &'static str,
-    pub signature_check: &'static str,
+    pub signature: String,
+    pub signature_check: String,
     pub signature_detail: String,
 }
 
@@ -172,7 +173,7 @@ pub struct JwtModel {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenModel {
     pub index: usize,
-    pub kind: &'static str,
+    pub kind: String,
     /// `reader (basic)`, `anonymous`.
     pub holder: String,
     pub scopes: String,
@@ -210,7 +211,7 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
     let sessions: Vec<SessionModel> =
         report.sessions.iter().map(|session| session_model(session, report, exchanges)).collect();
     PageModel {
-        outcome: report.outcome,
+        outcome: report.outcome.as_str(),
         headline: headline(report, exchanges.len()),
         sources: report
             .sources
@@ -226,7 +227,7 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
             .iter()
             .map(|clock| ClockModel {
                 host: clock.host.clone(),
-                role: clock.role,
+                role: clock.role.as_str(),
                 offset: format!("{:+.1} s", clock.offset_seconds),
                 uncertainty: format!("± {:.1} s", clock.uncertainty_seconds),
                 observations: clock.observations,
@@ -276,9 +277,9 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         );
     }
     let failed: Vec<&SessionRow> =
-        report.sessions.iter().filter(|session| session.outcome == "failure").collect();
+        report.sessions.iter().filter(|session| session.outcome == Outcome::Failure).collect();
     let total = report.sessions.len();
-    if failed.is_empty() && report.outcome == "incomplete" {
+    if failed.is_empty() && report.outcome == Outcome::Incomplete {
         return format!(
             "Incomplete: none of {total} session(s) reached the registry's verdict; the capture may have started late or ended early."
         );
@@ -288,8 +289,8 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         // HTTP): name the errors and warnings so "success" does not read as "all is well".
         let mut concerns: Vec<&str> = Vec::new();
         for finding in &report.findings {
-            if finding.severity != "info" && !concerns.contains(&finding.code) {
-                concerns.push(finding.code);
+            if finding.severity != Severity::Info && !concerns.contains(&finding.code.as_str()) {
+                concerns.push(finding.code.as_str());
             }
         }
         let concerns = if concerns.is_empty() {
@@ -321,10 +322,9 @@ fn explaining_finding(
     step: Option<u8>,
 ) -> Option<&FindingRow> {
     let errors = || {
-        report
-            .findings
-            .iter()
-            .filter(move |finding| finding.session == Some(session) && finding.severity == "error")
+        report.findings.iter().filter(move |finding| {
+            finding.session == Some(session) && finding.severity == Severity::Error
+        })
     };
     errors().find(|finding| step.is_some() && finding.step == step).or_else(|| errors().next())
 }
@@ -346,9 +346,9 @@ fn session_model(
             let row = session.steps.iter().find(|step| step.step == number);
             let seen = row.map(|row| row.exchanges.as_slice()).unwrap_or_default();
             let skipped = match session.scheme {
-                "basic" => (3..=4).contains(&number),
-                "none" => (2..=5).contains(&number),
-                _ => false,
+                AuthScheme::Basic => (3..=4).contains(&number),
+                AuthScheme::None => (2..=5).contains(&number),
+                AuthScheme::Bearer => false,
             };
             let status = if session.failed_step == Some(number) {
                 ArrowStatus::Failed
@@ -366,12 +366,15 @@ fn session_model(
             let finding = (status == ArrowStatus::Failed)
                 .then(|| explaining_finding(report, session.index, Some(number)))
                 .flatten()
-                .map(|finding| FindingRef { code: finding.code, message: finding.message.clone() });
+                .map(|finding| FindingRef {
+                    code: finding.code.as_str(),
+                    message: finding.message.clone(),
+                });
             let notes = report
                 .findings
                 .iter()
                 .filter(|other| other.session == Some(session.index) && other.step == Some(number))
-                .map(|other| other.code)
+                .map(|other| other.code.as_str())
                 .filter(|code| finding.as_ref().is_none_or(|shown| shown.code != *code))
                 .collect();
             let (from, to) = lanes_of_step(number);
@@ -379,7 +382,9 @@ fn session_model(
                 step: number,
                 from,
                 to,
-                title: row.map_or(STEP_TITLES[usize::from(number - 1)], |row| row.title),
+                title: row
+                    .map_or(STEP_TITLES[usize::from(number - 1)], |row| row.title.as_str())
+                    .to_owned(),
                 detail: exchange_detail(seen, exchanges),
                 status,
                 finding,
@@ -388,18 +393,18 @@ fn session_model(
         })
         .collect();
     let verdict = match (session.outcome, session.failed_step) {
-        ("failure", Some(step)) => format!("failure at step {step}"),
-        (outcome, _) => outcome.to_owned(),
+        (Outcome::Failure, Some(step)) => format!("failure at step {step}"),
+        (outcome, _) => outcome.as_str().to_owned(),
     };
     SessionModel {
         index: session.index,
         title: session_name(session),
-        scheme: session.scheme,
-        outcome: session.outcome,
+        scheme: session.scheme.as_str(),
+        outcome: session.outcome.as_str(),
         verdict,
         realm: session.realm.clone(),
         service: session.service.clone(),
-        expected_next: session.expected_next,
+        expected_next: session.expected_next.clone(),
         arrows,
     }
 }
@@ -450,24 +455,24 @@ fn finding_model(finding: &FindingRow) -> FindingModel {
         exchanges.push(format!("… ({} exchanges)", finding.exchanges.len()));
     }
     FindingModel {
-        code: finding.code,
-        severity: finding.severity,
-        title: finding.title,
+        code: finding.code.as_str(),
+        severity: finding.severity.as_str(),
+        title: finding.title.clone(),
         place,
         exchanges: exchanges.join(" "),
         message: finding.message.clone(),
-        fix: finding.fix,
+        fix: finding.fix.clone(),
     }
 }
 
 fn token_model(token: &TokenRow) -> TokenModel {
     let holder = match &token.username {
         Some(user) => format!("{user} ({})", token.credential),
-        None => token.credential.to_owned(),
+        None => token.credential.clone(),
     };
     TokenModel {
         index: token.index,
-        kind: token.kind,
+        kind: token.kind.clone(),
         holder,
         scopes: if token.requested_scopes.is_empty() {
             "no scope".to_owned()
@@ -506,8 +511,8 @@ fn token_model(token: &TokenRow) -> TokenModel {
             .into_iter()
             .filter_map(|(claim, unix, at)| Some((claim, unix?, at.clone().unwrap_or_default())))
             .collect(),
-            signature: jwt.signature,
-            signature_check: jwt.signature_check,
+            signature: jwt.signature.clone(),
+            signature_check: jwt.signature_check.clone(),
             signature_detail: jwt.signature_detail.clone(),
         }),
     }
@@ -642,21 +647,21 @@ mod tests {
     #[test]
     fn a_capture_without_any_verdict_is_called_incomplete_not_success() {
         let report = AnalysisReport {
-            schema: "regauth.analysis/v1",
-            outcome: "incomplete",
-            secrets: "masked",
+            schema: "regauth.analysis/v1".to_owned(),
+            outcome: Outcome::Incomplete,
+            secrets: Secrets::Masked,
             sources: Vec::new(),
             sessions: vec![SessionRow {
                 index: 0,
                 registry: "r.example".into(),
                 repository: Some("a/b".into()),
-                scheme: "bearer",
+                scheme: AuthScheme::Bearer,
                 realm: None,
                 service: None,
-                outcome: "incomplete",
+                outcome: Outcome::Incomplete,
                 failed_step: None,
                 failed_exchange: None,
-                expected_next: Some("the token service's answer"),
+                expected_next: Some("the token service's answer".to_owned()),
                 steps: Vec::new(),
                 exchanges: Vec::new(),
             }],

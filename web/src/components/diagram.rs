@@ -36,7 +36,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     { for session.arrows.iter().map(arrow_row) }
                 </ol>
             </div>
-            if let Some(next) = session.expected_next {
+            if let Some(next) = &session.expected_next {
                 <p class="expected-next">{ format!("The capture ends while waiting for: {next}") }</p>
             }
         </section>
@@ -58,7 +58,7 @@ fn arrow_row(arrow: &Arrow) -> Html {
             <div class={classes!("arrow", direction)} style={span}>
                 <span class="label">
                     <span class="step-num">{ arrow.step }</span>
-                    { " " }{ arrow.title }
+                    { " " }{ &arrow.title }
                 </span>
                 <span class="line" aria-hidden="true"></span>
                 <span class="detail">{ arrow.detail.clone().unwrap_or_else(|| status_text(arrow)) }</span>

@@ -25,12 +25,14 @@ mod tokens;
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
 use crate::token::{DecodedToken, SignatureCheck};
 
-pub use findings::{CODES, CodeInfo, Finding, Severity, explain};
+pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
 
 /// The six steps of registry token authentication. The single source of their numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,7 +93,9 @@ impl Default for AnalysisConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a session (or the whole capture) ended. Serialised as `success`, `failure`, `incomplete`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Success,
     Failure,
@@ -108,7 +112,9 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialised as `bearer`, `basic`, `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AuthScheme {
     /// Token authentication (steps 1–6).
     Bearer,
@@ -170,7 +176,9 @@ pub struct ClockEstimate {
     pub exchanges: Vec<usize>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Serialised as `registry`, `token-service`, `token-issuer`, `storage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClockRole {
     /// A registry's `Date` header.
     Registry,
