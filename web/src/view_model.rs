@@ -2,7 +2,7 @@
 //! web-sys, so every label and every red arrow is unit-tested natively. The components only
 //! lay these values out; nothing here judges authentication (the core already did).
 
-use regauth_core::analysis::{AuthScheme, Outcome, Severity};
+use regauth_core::analysis::{Outcome, Severity};
 use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
 
@@ -46,43 +46,9 @@ pub fn lanes_of_step(step: u8) -> (Lane, Lane) {
     }
 }
 
-/// Titles of the steps, for steps the session never reached (the report only titles the
-/// steps it lists). Kept in step with `regauth_core::analysis::Step::title`.
-const STEP_TITLES: [&str; 6] = [
-    "client tries the registry",
-    "registry challenges (401 + WWW-Authenticate)",
-    "client asks the token service",
-    "token service answers",
-    "client retries with credentials",
-    "registry checks and serves",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArrowStatus {
-    /// Seen in the capture and not the failure.
-    Done,
-    /// The step whose answer made the session fail.
-    Failed,
-    /// Not seen; the session failed or stopped before it.
-    NotReached,
-    /// Not part of this auth scheme (Basic has no token service).
-    Skipped,
-    /// Not seen although later steps were (e.g. credentials sent up front).
-    NotSeen,
-}
-
-impl ArrowStatus {
-    /// CSS class, also what the browser tests look for (`.step.failed`).
-    pub fn class(self) -> &'static str {
-        match self {
-            ArrowStatus::Done => "done",
-            ArrowStatus::Failed => "failed",
-            ArrowStatus::NotReached => "not-reached",
-            ArrowStatus::Skipped => "skipped",
-            ArrowStatus::NotSeen => "not-seen",
-        }
-    }
-}
+/// Where a session got with a step; the CSS class (`.step.failed`, which the browser tests
+/// look for) is its wire spelling, `status.as_str()`.
+pub use regauth_core::analysis::StepStatus as ArrowStatus;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FindingRef {
@@ -263,13 +229,6 @@ pub fn token_secrets(report: &AnalysisReport) -> Vec<TokenSecrets> {
         .collect()
 }
 
-fn session_name(session: &SessionRow) -> String {
-    match &session.repository {
-        Some(repository) => format!("{}/{repository}", session.registry),
-        None => format!("{} (registry)", session.registry),
-    }
-}
-
 fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
     if report.sessions.is_empty() {
         return format!(
@@ -304,29 +263,16 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         Some(step) => format!(" at step {step}"),
         None => String::new(),
     };
-    let cause = explaining_finding(report, first.index, first.failed_step)
+    let cause = first
+        .failed_finding
+        .as_ref()
         .map(|finding| format!(": {}", finding.code))
         .unwrap_or_default();
     format!(
         "Failure: {} of {total} session(s) failed. First: {}{place}{cause}.",
         failed.len(),
-        session_name(first)
+        first.title
     )
-}
-
-/// The finding that explains a failure: an error on that session and step, else any error on
-/// the session. `tls-intercepted` and other notes are never the explanation.
-fn explaining_finding(
-    report: &AnalysisReport,
-    session: usize,
-    step: Option<u8>,
-) -> Option<&FindingRow> {
-    let errors = || {
-        report.findings.iter().filter(move |finding| {
-            finding.session == Some(session) && finding.severity == Severity::Error
-        })
-    };
-    errors().find(|finding| step.is_some() && finding.step == step).or_else(|| errors().next())
 }
 
 fn session_model(
@@ -334,58 +280,36 @@ fn session_model(
     report: &AnalysisReport,
     exchanges: &[ExchangeRow],
 ) -> SessionModel {
-    let last_seen = session
+    let explanation = session
+        .failed_finding
+        .as_ref()
+        .and_then(|reference| report.findings.get(reference.index))
+        .map(|finding| FindingRef {
+            code: finding.code.as_str(),
+            message: finding.message.clone(),
+        });
+    let arrows = session
         .steps
         .iter()
-        .filter(|step| !step.exchanges.is_empty())
-        .map(|step| step.step)
-        .max()
-        .unwrap_or(0);
-    let arrows = (1..=6u8)
-        .map(|number| {
-            let row = session.steps.iter().find(|step| step.step == number);
-            let seen = row.map(|row| row.exchanges.as_slice()).unwrap_or_default();
-            let skipped = match session.scheme {
-                AuthScheme::Basic => (3..=4).contains(&number),
-                AuthScheme::None => (2..=5).contains(&number),
-                AuthScheme::Bearer => false,
-            };
-            let status = if session.failed_step == Some(number) {
-                ArrowStatus::Failed
-            } else if !seen.is_empty() {
-                ArrowStatus::Done
-            } else if skipped {
-                ArrowStatus::Skipped
-            } else if session.failed_step.is_some_and(|failed| number > failed)
-                || number > last_seen
-            {
-                ArrowStatus::NotReached
-            } else {
-                ArrowStatus::NotSeen
-            };
-            let finding = (status == ArrowStatus::Failed)
-                .then(|| explaining_finding(report, session.index, Some(number)))
-                .flatten()
-                .map(|finding| FindingRef {
-                    code: finding.code.as_str(),
-                    message: finding.message.clone(),
-                });
+        .map(|row| {
+            let status = row.status;
+            let finding = explanation.clone().filter(|_| status == ArrowStatus::Failed);
             let notes = report
                 .findings
                 .iter()
-                .filter(|other| other.session == Some(session.index) && other.step == Some(number))
+                .filter(|other| {
+                    other.session == Some(session.index) && other.step == Some(row.step)
+                })
                 .map(|other| other.code.as_str())
                 .filter(|code| finding.as_ref().is_none_or(|shown| shown.code != *code))
                 .collect();
-            let (from, to) = lanes_of_step(number);
+            let (from, to) = lanes_of_step(row.step);
             Arrow {
-                step: number,
+                step: row.step,
                 from,
                 to,
-                title: row
-                    .map_or(STEP_TITLES[usize::from(number - 1)], |row| row.title.as_str())
-                    .to_owned(),
-                detail: exchange_detail(seen, exchanges),
+                title: row.title.clone(),
+                detail: exchange_detail(&row.exchanges, exchanges),
                 status,
                 finding,
                 notes,
@@ -398,7 +322,7 @@ fn session_model(
     };
     SessionModel {
         index: session.index,
-        title: session_name(session),
+        title: session.title.clone(),
         scheme: session.scheme.as_str(),
         outcome: session.outcome.as_str(),
         verdict,
@@ -522,7 +446,7 @@ fn token_model(token: &TokenRow) -> TokenModel {
 mod tests {
     use regauth_core::analysis::{AnalysisConfig, analyze};
     use regauth_core::capture::{Input, read};
-    use regauth_core::report::analysis::Secrets;
+    use regauth_core::report::analysis::{Secrets, StepRow};
     use regauth_core::report::exchanges::ExchangeList;
 
     use super::*;
@@ -538,7 +462,7 @@ mod tests {
     }
 
     fn statuses(session: &SessionModel) -> Vec<&'static str> {
-        session.arrows.iter().map(|arrow| arrow.status.class()).collect()
+        session.arrows.iter().map(|arrow| arrow.status.as_str()).collect()
     }
 
     #[test]
@@ -646,6 +570,16 @@ mod tests {
 
     #[test]
     fn a_capture_without_any_verdict_is_called_incomplete_not_success() {
+        // hand-written fixture: a report whose one session never got a verdict.
+        let steps = (1..=6u8)
+            .map(|step| StepRow {
+                step,
+                title: format!("step {step}"),
+                exchanges: Vec::new(),
+                in_scheme: true,
+                status: ArrowStatus::NotReached,
+            })
+            .collect();
         let report = AnalysisReport {
             schema: "regauth.analysis/v1".to_owned(),
             outcome: Outcome::Incomplete,
@@ -655,15 +589,17 @@ mod tests {
                 index: 0,
                 registry: "r.example".into(),
                 repository: Some("a/b".into()),
-                scheme: AuthScheme::Bearer,
+                scheme: regauth_core::analysis::AuthScheme::Bearer,
                 realm: None,
                 service: None,
                 outcome: Outcome::Incomplete,
                 failed_step: None,
                 failed_exchange: None,
                 expected_next: Some("the token service's answer".to_owned()),
-                steps: Vec::new(),
+                steps,
                 exchanges: Vec::new(),
+                title: "r.example/a/b".to_owned(),
+                failed_finding: None,
             }],
             findings: Vec::new(),
             clocks: Vec::new(),
@@ -676,7 +612,12 @@ mod tests {
             "{}",
             model.headline
         );
-        assert_eq!(statuses(&model.sessions[0]), ["not-reached"; 6]);
+        // The page draws the steps the report lists, as the report says.
+        let session = &model.sessions[0];
+        assert_eq!(session.title, "r.example/a/b");
+        assert_eq!(statuses(session), ["not-reached"; 6]);
+        assert_eq!(session.arrows[2].title, "step 3");
+        assert_eq!(session.arrows[2].detail, None);
     }
 
     #[test]

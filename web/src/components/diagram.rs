@@ -53,8 +53,8 @@ fn arrow_row(arrow: &Arrow) -> Html {
     let span = grid_columns(from.min(to) * 2 + 2, from.max(to) * 2 + 2);
     let direction = if to > from { "ltr" } else { "rtl" };
     html! {
-        <li class={classes!("step", arrow.status.class())} data-step={arrow.step.to_string()}
-            data-status={arrow.status.class()}>
+        <li class={classes!("step", arrow.status.as_str())} data-step={arrow.step.to_string()}
+            data-status={arrow.status.as_str()}>
             <div class={classes!("arrow", direction)} style={span}>
                 <span class="label">
                     <span class="step-num">{ arrow.step }</span>
@@ -76,7 +76,7 @@ fn arrow_row(arrow: &Arrow) -> Html {
 }
 
 fn status_text(arrow: &Arrow) -> String {
-    match arrow.status.class() {
+    match arrow.status.as_str() {
         "skipped" => "not part of this auth scheme".to_owned(),
         "not-reached" => "not reached".to_owned(),
         _ => "not seen in the capture".to_owned(),

@@ -855,6 +855,7 @@ impl Machine {
             } else {
                 self.state.expectation()
             },
+            failed_finding: None,
         }
     }
 }

@@ -12,7 +12,9 @@
 //!   "sessions": [{index, registry, repository|null, scheme: "bearer"|"basic"|"none",
 //!                 realm|null, service|null, outcome: "success"|"failure"|"incomplete",
 //!                 failed_step: 1..6|null, failed_exchange|null, expected_next|null,
-//!                 steps: [{step, title, exchanges: [..]}], exchanges: [..]}],
+//!                 steps: [{step, title, exchanges: [..], in_scheme,
+//!                          status: "done"|"failed"|"not-reached"|"skipped"|"not-seen"}],
+//!                 exchanges: [..], title, failed_finding: {index, code}|null}],
 //!   "findings": [{code, severity: "error"|"warning"|"info", title, session|null, step|null,
 //!                 exchanges: [..], message, fix}],
 //!   "clocks":   [{host, role: "registry"|"token-service"|"token-issuer"|"storage",
@@ -27,6 +29,10 @@
 //!   "problems": [{source, entry|null, byte_offset|null, message}]
 //! }
 //! ```
+//! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
+//! always the six steps in order, `in_scheme` false for those its scheme lacks (Basic: 3 and 4;
+//! none: 2 to 5); `failed_finding` points into `findings` at the error that explains the
+//! failing step. Shells draw these as they are instead of re-deriving them.
 //! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
 //! that clock minus the capture clock, in seconds. Secrets (token signatures, refresh tokens,
 //! passwords) are masked unless revealed on request. Fields are only ever added, never renamed
@@ -35,7 +41,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
-use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity};
+use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
 
@@ -76,6 +82,18 @@ pub struct SessionRow {
     pub expected_next: Option<String>,
     pub steps: Vec<StepRow>,
     pub exchanges: Vec<usize>,
+    /// `registry/repository`, or `registry (registry)`: how every output names the session.
+    pub title: String,
+    /// The finding that explains the failing step (an error on that step, else on the session).
+    pub failed_finding: Option<FindingRef>,
+}
+
+/// Points at one entry of [`AnalysisReport::findings`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingRef {
+    /// Index into `findings`.
+    pub index: usize,
+    pub code: Code,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +101,9 @@ pub struct StepRow {
     pub step: u8,
     pub title: String,
     pub exchanges: Vec<usize>,
+    /// Whether the session's auth scheme has this step (Basic has no token service).
+    pub in_scheme: bool,
+    pub status: StepStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -189,16 +210,22 @@ impl AnalysisReport {
                 failed_step: session.failed_step.map(|step| step.number()),
                 failed_exchange: session.failed_exchange,
                 expected_next: session.expected_next.map(str::to_owned),
-                steps: session
-                    .steps
+                steps: Step::ALL
                     .iter()
-                    .map(|entry| StepRow {
-                        step: entry.step.number(),
-                        title: entry.step.title().to_owned(),
-                        exchanges: entry.exchanges.clone(),
+                    .map(|&step| StepRow {
+                        step: step.number(),
+                        title: step.title().to_owned(),
+                        exchanges: session.exchanges_of(step).to_vec(),
+                        in_scheme: session.scheme.has_step(step),
+                        status: session.step_status(step),
                     })
                     .collect(),
                 exchanges: session.exchanges.clone(),
+                title: session.title(),
+                failed_finding: session.failed_finding.and_then(|index| {
+                    let finding = analysis.findings.get(index)?;
+                    Some(FindingRef { index, code: finding.code })
+                }),
             })
             .collect();
         let findings = analysis
@@ -383,6 +410,16 @@ mod tests {
             assert_eq!(spelled(role), format!("\"{text}\""));
             assert_eq!(role.as_str(), text);
             assert_eq!(serde_json::from_str::<ClockRole>(&spelled(role)).ok(), Some(role));
+        }
+        for (status, text) in [
+            (StepStatus::Done, "done"),
+            (StepStatus::Failed, "failed"),
+            (StepStatus::NotReached, "not-reached"),
+            (StepStatus::Skipped, "skipped"),
+            (StepStatus::NotSeen, "not-seen"),
+        ] {
+            assert_eq!(spelled(status), format!("\"{text}\""));
+            assert_eq!(status.as_str(), text);
         }
         assert_eq!(spelled(Secrets::Masked), "\"masked\"");
         assert_eq!(spelled(Secrets::Revealed), "\"revealed\"");

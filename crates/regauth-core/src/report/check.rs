@@ -130,9 +130,8 @@ fn outcome_assertion(report: &AnalysisReport, expected: Outcome) -> Assertion {
         .filter(|session| session.outcome == Outcome::Failure)
         .map(|session| {
             format!(
-                "{}{} failed at step {}",
-                session.registry,
-                session.repository.as_ref().map(|repo| format!("/{repo}")).unwrap_or_default(),
+                "{} failed at step {}",
+                session.title,
                 session.failed_step.map_or_else(|| "?".to_owned(), |step| step.to_string())
             )
         })

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::analysis::{AnalysisReport, Secrets};
-use crate::analysis::{Outcome, Severity};
+use crate::analysis::{Outcome, Severity, StepStatus};
 use crate::capture::Capture;
 
 /// How to decorate the text.
@@ -123,10 +123,6 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
     );
 
     for session in &report.sessions {
-        let name = match &session.repository {
-            Some(repository) => format!("{}/{repository}", session.registry),
-            None => format!("{} (registry)", session.registry),
-        };
         let verdict = match (session.outcome, session.failed_step) {
             (Outcome::Failure, Some(step)) => {
                 format!("{} at step {step}", paint.outcome(Outcome::Failure))
@@ -135,8 +131,9 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
         };
         let _ = writeln!(
             out,
-            "\n{} {name}  [{} auth]  {verdict}",
+            "\n{} {}  [{} auth]  {verdict}",
             paint.bold(&format!("Session {}", session.index + 1)),
+            session.title,
             session.scheme.as_str()
         );
         if let Some(realm) = &session.realm {
@@ -150,7 +147,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             if step.exchanges.is_empty() {
                 continue;
             }
-            let marker = if session.failed_step == Some(step.step) { " ✗" } else { "" };
+            let marker = if step.status == StepStatus::Failed { " ✗" } else { "" };
             let first =
                 step.exchanges.first().map(|&idx| exchange_line(capture, idx)).unwrap_or_default();
             let more = if step.exchanges.len() > 1 {
