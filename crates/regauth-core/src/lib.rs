@@ -23,6 +23,8 @@
 
 pub mod analysis;
 pub mod capture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
 pub mod report;
