@@ -55,6 +55,7 @@ pub fn run(args: &TokenArgs) -> Result<Status> {
         ),
         SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
         SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
     };
     let shown = if args.show_secrets { raw.clone() } else { jwt.masked() };
     match args.format {

@@ -24,6 +24,7 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
+//!     (signature_check: "valid"|"invalid"|"not-checked"|"unsupported")
 //!   "problems": [{source, entry|null, byte_offset|null, message}]
 //! }
 //! ```
@@ -266,6 +267,7 @@ impl AnalysisReport {
                         ),
                         SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
                         SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
                     };
                     JwtRow {
                         header: JwtHeaderRow {
