@@ -11,8 +11,8 @@ use super::{AuthScheme, Outcome, Session, Step, StepExchanges, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
 use crate::protocol::{
-    Credential, EngineApiCall, TokenRequest, parse_auth_body, parse_token_response,
-    parse_x_registry_auth, rate_limit,
+    Credential, EngineApiCall, TokenRequest, TokenResponseError, parse_auth_body,
+    parse_token_response_body, parse_x_registry_auth, rate_limit,
 };
 use crate::secret::Secret;
 use crate::token::{SignatureCheck, decode_token, verify_signature};
@@ -33,6 +33,12 @@ pub enum FailCause {
     TokenServiceError {
         status: u16,
         oauth_post: bool,
+    },
+    /// The token service's answer is over the size regauth reads of a token response, so
+    /// whether it carried a token is unknown.
+    TokenResponseTooLarge {
+        status: u16,
+        limit: usize,
     },
     /// A 401 without a usable challenge.
     NoChallenge {
@@ -450,8 +456,7 @@ fn unsigned_part(raw: &str) -> String {
 /// The token a token response handed out, if it did.
 fn issued_token(exchange: &Exchange) -> Option<String> {
     let response = exchange.response.as_ref().filter(|response| response.status == 200)?;
-    let body = response.body.decoded(1 << 20).ok()?;
-    let parsed = parse_token_response(&body).ok()?;
+    let parsed = parse_token_response_body(&response.body).ok()?;
     parsed.effective_token().map(|secret| secret.expose().to_owned())
 }
 
@@ -654,9 +659,14 @@ fn judge_token(
     let oauth_post = exchange.request.method.eq_ignore_ascii_case("POST");
     match response.status {
         200..=299 => {
-            let body = response.body.decoded(1 << 20).unwrap_or_default();
-            let parsed = match parse_token_response(&body) {
+            let parsed = match parse_token_response_body(&response.body) {
                 Ok(parsed) => parsed,
+                Err(TokenResponseError::TooLarge { limit }) => {
+                    return Verdict::Fail {
+                        step: Step::TokenResponse,
+                        cause: FailCause::TokenResponseTooLarge { status: response.status, limit },
+                    };
+                }
                 Err(_) => {
                     return Verdict::Fail {
                         step: Step::TokenResponse,
@@ -972,6 +982,14 @@ fn session_findings(
                     ));
                 }
             }
+            FailCause::TokenResponseTooLarge { status, limit } => findings.push(finding(
+                "token-service-error",
+                if final_failure { Severity::Error } else { Severity::Info },
+                format!(
+                    "{where_}: the token service answered {status} with a body over {} ({limit} bytes), more than regauth reads of a token response, so it was not analysed: whether it carried a token is unknown. Token responses are a few KiB; one this large is refused by careful clients too.{recovered}",
+                    crate::units::human_bytes(*limit as u64)
+                ),
+            )),
             FailCause::NoChallenge { status } => findings.push(finding(
                 "malformed-challenge",
                 severity,

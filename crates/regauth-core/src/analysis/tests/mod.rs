@@ -2,5 +2,6 @@
 //! Every capture here is a hand-written fixture built with [`builder::Scenario`].
 
 mod builder;
+mod limits;
 mod mutations;
 mod scenarios;
