@@ -4,6 +4,7 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use regauth_core::analysis::{AnalysisConfig, Outcome, Severity, analyze, explain};
+use regauth_core::secret::mask_url_secrets;
 use serde::Serialize;
 
 use crate::Status;
@@ -78,7 +79,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
                 finding.severity == Severity::Error
                     && !args.allow.iter().any(|code| code == finding.code)
             })
-            .map(|finding| format!("{}: {}", finding.code, finding.message))
+            .map(|finding| format!("{}: {}", finding.code, mask_url_secrets(&finding.message)))
             .collect();
         assertions.push(Assertion {
             name: "no error-level findings".to_owned(),
@@ -91,7 +92,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
             .findings
             .iter()
             .filter(|finding| finding.code == code)
-            .map(|finding| finding.message.clone())
+            .map(|finding| mask_url_secrets(&finding.message).into_owned())
             .collect();
         assertions.push(Assertion {
             name: format!("no {code}"),

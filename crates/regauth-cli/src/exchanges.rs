@@ -3,6 +3,7 @@
 use std::io::Write as _;
 
 use anyhow::Result;
+use regauth_core::report::analysis::Secrets;
 use regauth_core::report::exchanges::ExchangeList;
 
 use crate::Status;
@@ -11,7 +12,8 @@ use crate::input::read_capture;
 
 pub fn run(args: &ExchangesArgs) -> Result<Status> {
     let (capture, errors) = read_capture(&args.files)?;
-    let list = ExchangeList::from_capture(&capture);
+    let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
+    let list = ExchangeList::new(&capture, secrets);
     let mut stdout = std::io::stdout().lock();
     match args.format {
         OutputFormat::Json => {

@@ -29,10 +29,10 @@ pub fn read_capture(files: &[PathBuf]) -> Result<(Capture, Vec<CaptureError>)> {
     let (capture, errors) = capture::read(&inputs);
     let mut stderr = std::io::stderr().lock();
     for problem in &capture.problems {
-        let _ = writeln!(stderr, "regauth: warning: {problem}");
+        let _ = writeln!(stderr, "regauth: warning: {}", crate::for_stderr(&problem.to_string()));
     }
     for error in &errors {
-        let _ = writeln!(stderr, "regauth: error: {error}");
+        let _ = writeln!(stderr, "regauth: error: {}", crate::for_stderr(&error.to_string()));
     }
     Ok((capture, errors))
 }

@@ -23,6 +23,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod display;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;

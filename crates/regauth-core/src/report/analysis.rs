@@ -49,6 +49,17 @@ pub enum Secrets {
     Revealed,
 }
 
+impl Secrets {
+    /// `text` (a URL, a path, a message quoting one) with the credentials in its URLs masked
+    /// ([`crate::secret::mask_url_secrets`]), unless secrets are revealed.
+    pub fn url_text(self, text: &str) -> String {
+        match self {
+            Secrets::Masked => crate::secret::mask_url_secrets(text).into_owned(),
+            Secrets::Revealed => text.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct AnalysisReport {
     pub schema: &'static str,
@@ -183,7 +194,7 @@ impl AnalysisReport {
                 registry: session.registry.clone(),
                 repository: session.repository.clone(),
                 scheme: session.scheme.as_str(),
-                realm: session.realm.clone(),
+                realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
                 service: session.service.clone(),
                 outcome: session.outcome.as_str(),
                 failed_step: session.failed_step.map(|step| step.number()),
@@ -213,7 +224,7 @@ impl AnalysisReport {
                     session: finding.session,
                     step: finding.step.map(|step| step.number()),
                     exchanges: finding.exchanges.clone(),
-                    message: finding.message.clone(),
+                    message: secrets.url_text(&finding.message),
                     fix: info.map_or("", |info| info.fix),
                 }
             })
@@ -333,7 +344,7 @@ impl AnalysisReport {
                 }
             })
             .collect();
-        let problems = ProblemRow::list(capture);
+        let problems = ProblemRow::list(capture, secrets);
         AnalysisReport {
             schema: SCHEMA,
             outcome: analysis.outcome.as_str(),
