@@ -23,7 +23,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
         trusted_roots_der.extend(crate::token::certificates_from(&bytes));
     }
     let config = AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, trusted_roots_der };
-    let analysis = analyze(&capture, &config);
+    let analysis =
+        crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
+            analyze(&capture, &config)
+        });
+    crate::progress::finish();
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let report = AnalysisReport::new(&capture, &analysis, secrets);
     let mut stdout = std::io::stdout().lock();

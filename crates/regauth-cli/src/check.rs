@@ -36,7 +36,11 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     if !errors.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
+    let analysis =
+        crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
+            analyze(&capture, &AnalysisConfig::default())
+        });
+    crate::progress::finish();
     let mut assertions = Vec::new();
 
     let expected = match args.expect {

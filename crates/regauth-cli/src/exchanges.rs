@@ -14,6 +14,7 @@ pub fn run(args: &ExchangesArgs) -> Result<Status> {
     let (capture, errors) = read_capture(&args.files)?;
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let list = ExchangeList::new(&capture, secrets);
+    crate::progress::finish();
     let mut stdout = std::io::stdout().lock();
     match args.format {
         OutputFormat::Json => {

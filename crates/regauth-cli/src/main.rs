@@ -9,6 +9,7 @@ mod args;
 mod check;
 mod exchanges;
 mod input;
+mod progress;
 mod token;
 
 use std::io::Write as _;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             Err(anyhow::anyhow!("this command is not available yet"))
         }
     };
+    progress::finish();
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Failure) => ExitCode::from(1),
