@@ -53,8 +53,11 @@ pub fn run(args: &[String]) -> Result<()> {
     sh.change_dir(&root);
     ensure_tools(&sh)?;
     eprintln!("xtask: writing seed corpora from samples/ to fuzz/corpus/");
-    cmd!(sh, "cargo run --locked --quiet -p regauth-core --example fuzz_seeds -- samples fuzz/corpus")
-        .run()?;
+    cmd!(
+        sh,
+        "cargo run --locked --quiet -p regauth-core --example fuzz_seeds -- samples fuzz/corpus"
+    )
+    .run()?;
     let max_time = format!("-max_total_time={seconds}");
     for target in &targets {
         eprintln!("\nxtask: fuzzing {target} for {seconds} s");

@@ -4,6 +4,7 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use regauth_core::analysis::{AnalysisConfig, Outcome, Severity, analyze, explain};
+use regauth_core::display::{Safe, safe, safe_lines};
 use regauth_core::secret::mask_url_secrets;
 use serde::Serialize;
 
@@ -139,11 +140,11 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
                     stdout,
                     "{} {}",
                     if assertion.passed { "pass" } else { "FAIL" },
-                    assertion.name
+                    Safe(&assertion.name)
                 )?;
                 if !assertion.passed {
-                    for line in assertion.detail.lines() {
-                        writeln!(stdout, "     {line}")?;
+                    for line in assertion.detail.split('\n') {
+                        writeln!(stdout, "     {}", Safe(line))?;
                     }
                 }
             }
@@ -163,36 +164,49 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     Ok(if passed { Status::Success } else { Status::Failure })
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
+/// JUnit XML through a real XML writer (quick-xml escapes markup). Capture-derived text is made
+/// display-safe first: that escapes every control character XML 1.0 forbids (NUL, ESC, ...;
+/// escaping `<` is not enough for those, no XML parser accepts them even as references) and the
+/// noncharacters U+FFFE/U+FFFF, so the document is well-formed for any input.
 fn write_junit(out: &mut impl std::io::Write, assertions: &[Assertion]) -> std::io::Result<()> {
-    let failures = assertions.iter().filter(|assertion| !assertion.passed).count();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="regauth" tests="{}" failures="{failures}">"#,
-        assertions.len()
-    )?;
-    writeln!(
-        out,
-        r#"  <testsuite name="regauth check" tests="{}" failures="{failures}">"#,
-        assertions.len()
-    )?;
-    for assertion in assertions {
-        let name = xml_escape(&assertion.name);
-        if assertion.passed {
-            writeln!(out, r#"    <testcase classname="regauth.check" name="{name}"/>"#)?;
-        } else {
-            writeln!(out, r#"    <testcase classname="regauth.check" name="{name}">"#)?;
-            writeln!(
-                out,
-                r#"      <failure message="{name}">{}</failure>"#,
-                xml_escape(&assertion.detail)
-            )?;
-            writeln!(out, "    </testcase>")?;
-        }
-    }
-    writeln!(out, "  </testsuite>\n</testsuites>")
+    use quick_xml::events::{BytesDecl, BytesText, Event};
+    let failures = assertions.iter().filter(|assertion| !assertion.passed).count().to_string();
+    let tests = assertions.len().to_string();
+    let mut writer = quick_xml::Writer::new_with_indent(out, b' ', 2);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("testsuites")
+        .with_attributes([("name", "regauth"), ("tests", &tests), ("failures", &failures)])
+        .write_inner_content(|writer| {
+            writer
+                .create_element("testsuite")
+                .with_attributes([
+                    ("name", "regauth check"),
+                    ("tests", &tests),
+                    ("failures", &failures),
+                ])
+                .write_inner_content(|writer| {
+                    for assertion in assertions {
+                        let name = safe(&assertion.name);
+                        let testcase = writer
+                            .create_element("testcase")
+                            .with_attributes([("classname", "regauth.check"), ("name", &name)]);
+                        if assertion.passed {
+                            testcase.write_empty()?;
+                        } else {
+                            let detail = safe_lines(&assertion.detail);
+                            testcase.write_inner_content(|writer| {
+                                writer
+                                    .create_element("failure")
+                                    .with_attribute(("message", name.as_ref()))
+                                    .write_text_content(BytesText::new(&detail))?;
+                                Ok(())
+                            })?;
+                        }
+                    }
+                    Ok(())
+                })?;
+            Ok(())
+        })?;
+    writeln!(writer.get_mut())
 }

@@ -3,6 +3,7 @@
 use std::io::{Read as _, Write as _};
 
 use anyhow::{Context as _, Result};
+use regauth_core::display::{Safe, safe_lines};
 use regauth_core::token::{SignatureCheck, TokenKind, decode_token, verify_signature};
 
 use crate::Status;
@@ -74,8 +75,11 @@ pub fn run(args: &TokenArgs) -> Result<Status> {
             writeln!(stdout)?;
         }
         OutputFormat::Text => {
-            writeln!(stdout, "header: {}", serde_json::to_string_pretty(&jwt.raw_header)?)?;
-            writeln!(stdout, "claims: {}", serde_json::to_string_pretty(&jwt.raw_claims)?)?;
+            // serde_json escapes C0 controls but not C1, bidi or other format characters.
+            let header = serde_json::to_string_pretty(&jwt.raw_header)?;
+            let claims = serde_json::to_string_pretty(&jwt.raw_claims)?;
+            writeln!(stdout, "header: {}", safe_lines(&header))?;
+            writeln!(stdout, "claims: {}", safe_lines(&claims))?;
             for (name, value) in
                 [("iat", jwt.claims.iat), ("nbf", jwt.claims.nbf), ("exp", jwt.claims.exp)]
             {
@@ -87,16 +91,16 @@ pub fn run(args: &TokenArgs) -> Result<Status> {
                 writeln!(
                     stdout,
                     "grants: {}:{}:{}",
-                    entry.resource_type,
-                    entry.name,
-                    entry.actions.join(",")
+                    Safe(&entry.resource_type),
+                    Safe(&entry.name),
+                    Safe(&entry.actions.join(","))
                 )?;
             }
-            writeln!(stdout, "signature: {check_name}: {detail}")?;
+            writeln!(stdout, "signature: {check_name}: {}", Safe(&detail))?;
             for problem in &decoded.problems {
-                writeln!(stdout, "problem: {problem}")?;
+                writeln!(stdout, "problem: {}", Safe(problem))?;
             }
-            writeln!(stdout, "token: {shown}")?;
+            writeln!(stdout, "token: {}", Safe(&shown))?;
         }
     }
     Ok(if matches!(check, SignatureCheck::Invalid { .. }) {

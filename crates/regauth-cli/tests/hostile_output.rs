@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use regauth_core::display::is_unsafe_char;
 use serde_json::json;
 
 /// What a capture can use to take over a terminal: a window title (OSC 0 ... BEL), clearing
@@ -121,7 +122,10 @@ fn hostile_har() -> PathBuf {
                              "entries": entries}});
     let dir = std::env::temp_dir().join(format!("regauth-hostile-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("capture{}.har", "\u{202e}"));
+    // One file per call: tests run in parallel and must not read each other's half-written file.
+    static N_WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N_WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("capture{n}{}.har", "\u{202e}"));
     std::fs::write(&path, serde_json::to_vec(&har).expect("json")).expect("write the fixture");
     path
 }
@@ -192,4 +196,76 @@ fn r9_no_url_credential_in_any_output_unless_asked() {
     for secret in ["hunter2pass", "tok3nValue", "S3cretPass", "sig4ture"] {
         assert!(shown.contains(secret), "--show-secrets hides {secret}");
     }
+}
+
+/// The first character a terminal must not receive raw, if any (line feeds are the only
+/// control character text output may contain).
+fn raw_unsafe(shown: &str) -> Option<(usize, char)> {
+    shown.char_indices().find(|&(_, ch)| ch != '\n' && is_unsafe_char(ch))
+}
+
+#[test]
+fn r9_no_capture_controls_or_bidi_reach_the_terminal() {
+    for extra in [&[][..], &["--show-secrets"][..]] {
+        for (ran, format, output) in run_everything(extra) {
+            let stderr = text(&output.stderr);
+            assert_eq!(raw_unsafe(&stderr), None, "{ran}: stderr {stderr:?}");
+            let stdout = text(&output.stdout);
+            match format {
+                "text" => {
+                    assert_eq!(raw_unsafe(&stdout), None, "{ran}: stdout {stdout:?}");
+                    // The escapes are visible instead.
+                    assert!(
+                        stdout.contains("\\x1b") || ran.starts_with("check"),
+                        "{ran}: {stdout}"
+                    );
+                }
+                "json" => {
+                    let value: serde_json::Value = serde_json::from_str(&stdout)
+                        .unwrap_or_else(|err| panic!("{ran}: not JSON ({err}): {stdout}"));
+                    assert!(value["schema"].is_string(), "{ran}");
+                }
+                "junit" => {
+                    assert_eq!(raw_unsafe(&stdout), None, "{ran}: {stdout:?}");
+                    let mut reader = quick_xml::Reader::from_str(&stdout);
+                    let mut n_failures = 0;
+                    loop {
+                        match reader.read_event() {
+                            Ok(quick_xml::events::Event::Eof) => break,
+                            Ok(quick_xml::events::Event::Start(tag))
+                                if tag.name().as_ref() == "failure" =>
+                            {
+                                n_failures += 1;
+                            }
+                            Ok(_) => {}
+                            Err(err) => panic!(
+                                "{ran}: not well-formed at {}: {err}\n{stdout}",
+                                reader.buffer_position()
+                            ),
+                        }
+                    }
+                    assert!(
+                        n_failures > 0,
+                        "{ran}: the denied registry-error is a failure:\n{stdout}"
+                    );
+                }
+                other => panic!("unexpected format {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn r9_json_keeps_capture_strings_exact() {
+    let har = hostile_har();
+    let output = regauth(&["exchanges", "--format", "json", har.to_str().expect("path")]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let errors: Vec<&str> = value["exchanges"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|row| row["error"].as_str())
+        .collect();
+    assert_eq!(errors, [format!("connection refused {}", hostile())]);
+    assert_eq!(value["sources"][0]["producer"], format!("recorder{TITLE} 1"));
 }

@@ -114,14 +114,18 @@ mod tests {
         check("ok\rFAKE", "ok\\rFAKE");
         check("user\u{202e}gpj.exe", "user\\u{202e}gpj.exe");
         check("a\u{2066}b\u{2069}c\u{200b}d\u{feff}", "a\\u{2066}b\\u{2069}c\\u{200b}d\\u{feff}");
-        check("c1\u{9b}31m del\x7f nul\0 tab\t nl\n", "c1\\u{9b}31m del\\x7f nul\\x00 tab\\t nl\\n");
+        check(
+            "c1\u{9b}31m del\x7f nul\0 tab\t nl\n",
+            "c1\\u{9b}31m del\\x7f nul\\x00 tab\\t nl\\n",
+        );
         check("tag\u{e0041} nonchar\u{fffe}\u{ffff}", "tag\\u{e0041} nonchar\\u{fffe}\\u{ffff}");
         check("ls\u{2028}ps\u{2029}", "ls\\u{2028}ps\\u{2029}");
     }
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {
-        for text in ["registry.example:5000/v2/ → 401", "pässwörd ✗ 日本語 emoji 🙂", "", "a\\x1b"] {
+        for text in ["registry.example:5000/v2/ → 401", "pässwörd ✗ 日本語 emoji 🙂", "", "a\\x1b"]
+        {
             assert!(matches!(safe(text), Cow::Borrowed(_)), "{text}");
             assert_eq!(Safe(text).to_string(), text);
         }
@@ -138,6 +142,8 @@ mod tests {
         let all: String = (0..=0x10FFFFu32).filter_map(char::from_u32).collect();
         let shown = safe(&all);
         assert!(!shown.chars().any(is_unsafe_char));
-        assert!(shown.contains("\\u{202e}") && shown.contains("\\x1b") && shown.contains("\\u{85}"));
+        assert!(
+            shown.contains("\\u{202e}") && shown.contains("\\x1b") && shown.contains("\\u{85}")
+        );
     }
 }

@@ -25,8 +25,11 @@ use crate::report::exchanges::ExchangeList;
 use crate::report::text::{TextStyle, render};
 use crate::token::{REDACTED_SIGNATURE, TokenKind, decode_token, mask_token, verify_signature};
 
+/// A harness: takes the fuzzer's bytes, panics when a property breaks.
+pub type Harness = fn(&[u8]);
+
 /// Every fuzz target, as named in `fuzz/Cargo.toml` and by `cargo xtask fuzz`, with its harness.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("tnetstring", tnetstring),
     ("flow", flow),
     ("har", har),
@@ -216,7 +219,8 @@ pub fn registry_auth(data: &[u8]) {
 }
 
 /// The whole path: sniff (and decompress), read, analyse, and build every report (JSON and
-/// text, masked and revealed). The JSON must parse back.
+/// text, masked and revealed). The JSON must parse back, and the text must carry no control or
+/// bidi character but line feeds, whatever the capture holds.
 pub fn pipeline(data: &[u8]) {
     let (capture, _errors) = capture::read(&[Input::new("fuzz-input", data.to_vec())]);
     report_all(&capture);
@@ -231,7 +235,11 @@ fn report_all(capture: &Capture) {
         let report = AnalysisReport::new(capture, &analysis, secrets);
         let json = serde_json::to_string(&report).unwrap_or_default();
         assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "analysis JSON");
-        let _text = render(&report, capture, TextStyle { color: false });
+        let text = render(&report, capture, TextStyle { color: false });
+        if let Some(bad) = text.chars().find(|&ch| ch != '\n' && crate::display::is_unsafe_char(ch))
+        {
+            panic!("the text report writes {bad:?} raw:\n{text}");
+        }
     }
 }
 

@@ -220,10 +220,7 @@ mod tests {
             "https://pkg-containers.githubusercontent.com/ghcr1/blobs/sha256:1?se=2024&sig=Zm9v%3D&sp=r",
             "https://pkg-containers.githubusercontent.com/ghcr1/blobs/sha256:1?se=2024&sig=***&sp=r",
         );
-        check(
-            "/registry-v2/data?verify=1700000000-AbC&x=1",
-            "/registry-v2/data?verify=***&x=1",
-        );
+        check("/registry-v2/data?verify=1700000000-AbC&x=1", "/registry-v2/data?verify=***&x=1");
         check(
             "grant_type=password&username=alice&PASSWORD=pw&client_secret=cs&offline_token=true",
             "grant_type=password&username=alice&PASSWORD=***&client_secret=***&offline_token=true",
