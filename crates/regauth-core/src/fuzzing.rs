@@ -13,7 +13,7 @@
 
 use bytes::Bytes;
 
-use crate::analysis::{AnalysisConfig, analyze};
+use crate::analysis::{AnalysisConfig, Code, Outcome, analyze};
 use crate::capture::mitm::tnetstring::{self, Tag};
 use crate::capture::{self, Capture, Input};
 use crate::protocol::challenge::parse_challenges;
@@ -21,6 +21,7 @@ use crate::protocol::engine_api::{is_engine_api_path, parse_auth_body, parse_x_r
 use crate::protocol::scope::{parse_scope, parse_scope_list};
 use crate::protocol::token_response::parse_token_response;
 use crate::report::analysis::{AnalysisReport, Secrets};
+use crate::report::check::{CheckReport, CheckSpec};
 use crate::report::exchanges::ExchangeList;
 use crate::report::text::{TextStyle, render};
 use crate::token::{REDACTED_SIGNATURE, TokenKind, decode_token, mask_token, verify_signature};
@@ -236,11 +237,49 @@ fn report_all(capture: &Capture) {
         let json = serde_json::to_string(&report).unwrap_or_default();
         assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "analysis JSON");
         let text = render(&report, capture, TextStyle { color: false });
-        if let Some(bad) = text.chars().find(|&ch| ch != '\n' && crate::display::is_unsafe_char(ch))
-        {
-            panic!("the text report writes {bad:?} raw:\n{text}");
+        assert_terminal_safe("the text report", &text);
+        // `regauth check` over every code: its text is terminal-safe, its JUnit well-formed XML.
+        let spec = CheckSpec {
+            expect: Outcome::Success,
+            deny: Code::ALL.to_vec(),
+            allow: Vec::new(),
+            max_clock_skew_s: Some(0.0),
+        };
+        let check = CheckReport::new(&report, &spec);
+        assert_terminal_safe("the check text", &check.render_text());
+        assert_well_formed_xml(&check.render_junit());
+    }
+}
+
+fn assert_terminal_safe(what: &str, text: &str) {
+    if let Some(bad) = text.chars().find(|&ch| ch != '\n' && crate::display::is_unsafe_char(ch)) {
+        panic!("{what} writes {bad:?} raw:\n{text}");
+    }
+}
+
+fn assert_well_formed_xml(xml: &str) {
+    // XML 1.0 `Char`: no C0 control but tab, line feed and carriage return, no U+FFFE/U+FFFF.
+    // quick-xml's reader does not check characters, so this does.
+    let forbidden = |ch: char| {
+        (ch < ' ' && !matches!(ch, '\t' | '\n' | '\r')) || ch == '\u{fffe}' || ch == '\u{ffff}'
+    };
+    if let Some(bad) = xml.chars().find(|&ch| forbidden(ch)) {
+        panic!("JUnit carries {bad:?}, which XML 1.0 forbids:\n{xml}");
+    }
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
+            Err(err) => {
+                panic!("JUnit is not well-formed at {}: {err}\n{xml}", reader.buffer_position())
+            }
         }
     }
+    assert_eq!(depth, 0, "unbalanced JUnit:\n{xml}");
 }
 
 /// Seed inputs for each target, taken from one capture file (the bytes of a sample): the file

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::classify::{Classified, RequestAuth, Role};
 use super::clock::{OffsetInterval, combine, describe_offset, parse_http_date, unix_seconds};
-use super::findings::{Finding, Severity};
+use super::findings::{Code, Finding, Severity};
 use super::session::{Built, Verdict, session_label};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, Step};
 use crate::capture::Capture;
@@ -148,7 +148,7 @@ pub fn judge_tokens(
         let recovered =
             if final_failure { "" } else { " The client re-authenticated and recovered." };
         let mut finding =
-            |code: &'static str, severity: Severity, message: String, evidence: Vec<usize>| {
+            |code: Code, severity: Severity, message: String, evidence: Vec<usize>| {
                 findings.push(Finding {
                     code,
                     severity,
@@ -160,7 +160,7 @@ pub fn judge_tokens(
             };
         let Some(record) = token_idx.and_then(|token_idx| built.tokens.get(token_idx)) else {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused a bearer token that this capture never shows being issued, so regauth cannot say why.{recovered}"
@@ -171,7 +171,7 @@ pub fn judge_tokens(
         };
         let Some(jwt) = record.decoded.jwt() else {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused an opaque token (not a JWT), so its validity cannot be read from the token.{recovered}"
@@ -200,7 +200,7 @@ pub fn judge_tokens(
             explained = true;
             let late = at - exp as f64;
             finding(
-                "token-expired",
+                Code::TokenExpired,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} because it had expired: by the registry's clock the request came {} after the token's `exp`, beyond the 60 s leeway.{recovered}",
@@ -225,7 +225,7 @@ pub fn judge_tokens(
                     _ => String::new(),
                 };
                 finding(
-                    "token-outlived-by-operation",
+                    Code::TokenOutlivedByOperation,
                     severity,
                     format!(
                         "{where_}: the token worked at first, then the operation outlasted it:{span} its lifetime is {} s (`expires_in` as clients use it).{recovered}",
@@ -241,7 +241,7 @@ pub fn judge_tokens(
         {
             explained = true;
             finding(
-                "token-not-yet-valid",
+                Code::TokenNotYetValid,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} because it was not valid yet: its `nbf` lies {} ahead of the registry's clock, beyond the 60 s leeway.{recovered}",
@@ -258,7 +258,7 @@ pub fn judge_tokens(
         {
             explained = true;
             finding(
-                "audience-mismatch",
+                Code::AudienceMismatch,
                 severity,
                 format!(
                     "{where_}: the token's audience is {:?} but the registry's service is `{service}`; the registry refused it.{recovered}",
@@ -269,7 +269,7 @@ pub fn judge_tokens(
         }
         if !explained {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} although it is within its validity window and names the registry's service.{recovered}",
@@ -303,7 +303,7 @@ pub fn global_findings(
                 && *service != issued_for
             {
                 findings.push(Finding {
-                    code: "token-for-other-host",
+                    code: Code::TokenForOtherHost,
                     severity: Severity::Warning,
                     session: built.session_of_exchange.get(&use_idx).copied(),
                     step: Some(Step::AuthorizedRetry),
@@ -372,7 +372,7 @@ pub fn global_findings(
             && token_request.secret_in_url
         {
             findings.push(Finding {
-                code: "secret-in-url",
+                code: Code::SecretInUrl,
                 severity: Severity::Error,
                 session,
                 step: Some(Step::TokenRequest),
@@ -390,7 +390,7 @@ pub fn global_findings(
             let from = &capture.exchanges[redirected_by].request;
             if !from.host.eq_ignore_ascii_case(&request.host) {
                 findings.push(Finding {
-                    code: "auth-forwarded-on-redirect",
+                    code: Code::AuthForwardedOnRedirect,
                     severity: Severity::Warning,
                     session,
                     step: None,
@@ -435,7 +435,7 @@ pub fn global_findings(
                     })
                     .unwrap_or_else(|| format!("status {status}"));
                 findings.push(Finding {
-                    code: "registry-error",
+                    code: Code::RegistryError,
                     severity: Severity::Warning,
                     session,
                     step: Some(if *auth == RequestAuth::None {
@@ -455,7 +455,7 @@ pub fn global_findings(
                 && limit.remaining_count() == Some(0)
             {
                 findings.push(Finding {
-                    code: "rate-limited",
+                    code: Code::RateLimited,
                     severity: Severity::Warning,
                     session,
                     step: None,
@@ -483,7 +483,7 @@ pub fn global_findings(
             let now = start.timestamp();
             if now > not_after || now < not_before {
                 findings.push(Finding {
-                    code: "tls-certificate-expired",
+                    code: Code::TlsCertificateExpired,
                     severity: Severity::Error,
                     session,
                     step: None,
@@ -500,7 +500,7 @@ pub fn global_findings(
     for (seen_idx, seen) in &classified.challenges {
         if !seen.problems.is_empty() {
             findings.push(Finding {
-                code: "malformed-challenge",
+                code: Code::MalformedChallenge,
                 severity: Severity::Warning,
                 session: built.session_of_exchange.get(seen_idx).copied(),
                 step: Some(Step::Challenge),
@@ -523,7 +523,7 @@ pub fn global_findings(
         let kinds = plain_http_secret_kinds.get(&host).cloned().unwrap_or_default();
         let only_bearer = kinds.iter().all(|kind| *kind == "a bearer token");
         findings.push(Finding {
-            code: "credentials-over-plain-http",
+            code: Code::CredentialsOverPlainHttp,
             severity: if only_bearer { Severity::Warning } else { Severity::Error },
             session: None,
             step: None,
@@ -536,7 +536,7 @@ pub fn global_findings(
     }
     if !incomplete.is_empty() {
         findings.push(Finding {
-            code: "capture-incomplete",
+            code: Code::CaptureIncomplete,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -546,7 +546,7 @@ pub fn global_findings(
     }
     if !capture.problems.is_empty() {
         findings.push(Finding {
-            code: "capture-incomplete",
+            code: Code::CaptureIncomplete,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -637,7 +637,7 @@ fn intercept_findings(capture: &Capture, findings: &mut Vec<Finding>) {
             continue;
         }
         findings.push(Finding {
-            code: "tls-intercepted",
+            code: Code::TlsIntercepted,
             severity: Severity::Info,
             session: None,
             step: None,
@@ -678,7 +678,7 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
             .all(|clock| (clock.offset_s - off[0].offset_s).abs() <= config.max_clock_skew_s);
     if all_off_alike {
         findings.push(Finding {
-            code: "clock-skew",
+            code: Code::ClockSkew,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -718,7 +718,7 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
             ClockRole::Storage => "",
         };
         findings.push(Finding {
-            code: "clock-skew",
+            code: Code::ClockSkew,
             severity,
             session: None,
             step: None,

@@ -5,3 +5,4 @@ mod builder;
 mod limits;
 mod mutations;
 mod scenarios;
+mod steps;
