@@ -164,6 +164,19 @@ fn run_everything(extra: &[&str]) -> Vec<(String, &'static str, Output)> {
     runs
 }
 
+/// `regauth exchanges --format json` of the hostile capture.
+fn exchanges_json() -> serde_json::Value {
+    let har = hostile_har();
+    let output = regauth(&["exchanges", "--format", "json", har.to_str().expect("path")]);
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+/// One string field of every exchange row that has it.
+fn column<'a>(value: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    let rows = value["exchanges"].as_array().expect("rows");
+    rows.iter().filter_map(|row| row[field].as_str()).collect()
+}
+
 #[test]
 fn r9_no_url_credential_in_any_output_unless_asked() {
     for (ran, _format, output) in run_everything(&[]) {
@@ -174,15 +187,8 @@ fn r9_no_url_credential_in_any_output_unless_asked() {
         }
     }
     // The masks keep the parameter names, so people see what was there.
-    let har = hostile_har();
-    let output = regauth(&["exchanges", "--format", "json", har.to_str().expect("path")]);
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    let urls: Vec<&str> = value["exchanges"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .filter_map(|row| row["url"].as_str())
-        .collect();
+    let value = exchanges_json();
+    let urls = column(&value, "url");
     assert!(urls.iter().any(|url| url.ends_with("&password=***&access_token=***")), "{urls:?}");
     assert!(urls.iter().any(|url| url.contains("X-Amz-Signature=***")), "{urls:?}");
     let problems = value["problems"].to_string();
@@ -257,15 +263,8 @@ fn r9_no_capture_controls_or_bidi_reach_the_terminal() {
 
 #[test]
 fn r9_json_keeps_capture_strings_exact() {
-    let har = hostile_har();
-    let output = regauth(&["exchanges", "--format", "json", har.to_str().expect("path")]);
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    let errors: Vec<&str> = value["exchanges"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .filter_map(|row| row["error"].as_str())
-        .collect();
+    let value = exchanges_json();
+    let errors = column(&value, "error");
     assert_eq!(errors, [format!("connection refused {}", hostile())]);
     assert_eq!(value["sources"][0]["producer"], format!("recorder{TITLE} 1"));
 }
