@@ -12,7 +12,7 @@ use crate::args::{ExchangesArgs, OutputFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &ExchangesArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let list = ExchangeList::new(&capture, secrets);
     crate::progress::finish();

@@ -192,14 +192,16 @@ fn r9_no_url_credential_in_any_output_unless_asked() {
     assert!(urls.iter().any(|url| url.ends_with("&password=***&access_token=***")), "{urls:?}");
     assert!(urls.iter().any(|url| url.contains("X-Amz-Signature=***")), "{urls:?}");
     let problems = value["problems"].to_string();
-    assert!(problems.contains("alice:***@"), "{problems}");
+    // The entry whose URL does not parse is reported by place, its URL not quoted.
+    assert!(problems.contains("entries[4].request.url"), "{problems}");
     // With --show-secrets `exchanges` and `analyze` print them.
     let shown = run_everything(&["--show-secrets"])
         .into_iter()
         .filter(|(ran, _, _)| ran.starts_with("exchanges"))
         .map(|(_, _, output)| text(&output.stdout))
         .collect::<String>();
-    for secret in ["hunter2pass", "tok3nValue", "S3cretPass", "sig4ture"] {
+    // (S3cretPass is in a URL that does not parse, which no output quotes at all.)
+    for secret in ["hunter2pass", "tok3nValue", "sig4ture"] {
         assert!(shown.contains(secret), "--show-secrets hides {secret}");
     }
 }

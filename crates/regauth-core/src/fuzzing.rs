@@ -103,7 +103,9 @@ fn unreachable_tag() -> ! {
 /// The mitmproxy flow reader (framing, version handling and the flow decoder), without sniffing.
 pub fn flow(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
-    if let Ok((exchanges, problems, _producer)) = capture::mitm::read(0, "fuzz.flow", bytes) {
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "fuzz.flow", data.len() as u64, &limits);
+    if let Ok((exchanges, problems, _producer)) = capture::mitm::read_with(&context, bytes) {
         check_read(data, &exchanges, &problems);
     }
 }
@@ -111,7 +113,9 @@ pub fn flow(data: &[u8]) {
 /// The HAR reader, without sniffing.
 pub fn har(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
-    if let Ok((exchanges, problems, _producer)) = capture::har::read(0, "fuzz.har", bytes) {
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "fuzz.har", data.len() as u64, &limits);
+    if let Ok((exchanges, problems, _producer)) = capture::har::read_with(&context, bytes) {
         check_read(data, &exchanges, &problems);
     }
 }
@@ -181,12 +185,14 @@ pub fn token_response(data: &[u8]) {
         assert!(lifetime >= crate::protocol::token_response::MIN_LIFETIME_S);
         // Each secret field debugs as its mask and nothing else. (Searching the whole `Debug`
         // for the token's text gave false alarms: a token may equal part of another field.)
-        for secret in [&response.token, &response.access_token, &response.refresh_token]
-            .into_iter()
-            .flatten()
+        for secret in
+            [&response.token, &response.access_token, &response.refresh_token].into_iter().flatten()
         {
             assert_eq!(format!("{secret:?}"), format!("Secret({})", secret.masked()));
-            assert_eq!(secret.masked(), crate::secret::Secret::new("x".repeat(secret.expose().chars().count())).masked());
+            assert_eq!(
+                secret.masked(),
+                crate::secret::Secret::new("x".repeat(secret.expose().chars().count())).masked()
+            );
         }
     }
 }
