@@ -1,12 +1,13 @@
 //! Capture-wide checks: findings about the whole capture rather than one session's failure.
 //! One function per check, each reading the capture and what the sessions concluded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::Step;
 use super::classify::{Classified, RequestAuth, Role};
-use super::findings::{Code, Finding, Severity};
+use super::findings::{Code, Finding, Severity, join_and};
 use super::session::Built;
+use super::tokens::unsigned_part;
+use super::{Step, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
 use crate::protocol::{
@@ -29,7 +30,8 @@ pub fn capture_findings(
     checks.certificate_dates(findings);
     checks.malformed_challenges(findings);
     checks.plain_http_credentials(findings);
-    checks.incomplete_capture(findings);
+    checks.unanswered_requests(findings);
+    checks.unreadable_input(findings);
     interception(capture, findings);
 }
 
@@ -282,15 +284,25 @@ impl Checks<'_> {
         }
     }
 
-    /// Secrets sent over plain HTTP, one finding per host naming every kind of secret.
+    /// Secrets sent over plain HTTP, one finding per host naming every kind of secret. A
+    /// token issued without credentials that grants at most `pull` is no secret: anyone can
+    /// ask for the same one.
     fn plain_http_credentials(&self, findings: &mut Vec<Finding>) {
+        // By unsigned part, so a token whose signature a sanitiser replaced still matches.
+        let public_tokens: HashSet<String> = self
+            .built
+            .tokens
+            .iter()
+            .filter(|record| is_public_anonymous(record))
+            .map(|record| unsigned_part(record.raw.expose()))
+            .collect();
         let mut plain_http: HashMap<String, Vec<usize>> = HashMap::new();
         let mut secret_kinds: HashMap<String, Vec<&'static str>> = HashMap::new();
         for (idx, exchange, role) in self.exchanges() {
             if !exchange.request.scheme.eq_ignore_ascii_case("http") {
                 continue;
             }
-            let kinds = secrets_sent(exchange, role);
+            let kinds = secrets_sent(exchange, role, &public_tokens);
             if kinds.is_empty() {
                 continue;
             }
@@ -303,65 +315,115 @@ impl Checks<'_> {
                 }
             }
         }
+        if plain_http.is_empty() {
+            return;
+        }
         let mut hosts: Vec<_> = plain_http.into_iter().collect();
         hosts.sort();
-        for (host, exchanges) in hosts {
+        // "Basic credentials went to a, and a bearer token to b, over plain HTTP": every host
+        // with every kind of secret it received.
+        let mut parts = Vec::new();
+        let mut only_bearer = true;
+        let mut exchanges = Vec::new();
+        for (host, host_exchanges) in hosts {
             let kinds = secret_kinds.get(&host).cloned().unwrap_or_default();
-            let only_bearer = kinds.iter().all(|kind| *kind == "a bearer token");
-            findings.push(Finding {
-                code: Code::CredentialsOverPlainHttp,
-                severity: if only_bearer { Severity::Warning } else { Severity::Error },
-                session: None,
-                step: None,
-                exchanges,
-                message: format!(
-                    "{} went to {host} over plain HTTP, readable by anyone on the path.",
-                    capitalise(&kinds.join(" and "))
-                ),
+            only_bearer &= kinds.iter().all(|kind| *kind == "a bearer token");
+            let kinds = kinds.join(" and ");
+            parts.push(if parts.is_empty() {
+                format!("{} went to {host}", capitalise(&kinds))
+            } else {
+                format!("{kinds} to {host}")
             });
+            exchanges.extend(host_exchanges);
         }
+        let listed = match parts.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{}, and {last},", rest.join(", ")),
+            [] => return,
+        };
+        findings.push(Finding {
+            code: Code::CredentialsOverPlainHttp,
+            severity: if only_bearer { Severity::Warning } else { Severity::Error },
+            session: None,
+            step: None,
+            exchanges,
+            message: format!("{listed} over plain HTTP, readable by anyone on the path."),
+        });
     }
 
-    /// A capture that stopped early: requests with neither a response nor an error (the
-    /// recorder stopped first), or parts of the input the readers could not read.
-    fn incomplete_capture(&self, findings: &mut Vec<Finding>) {
+    /// Requests with neither a response nor an error: the recorder stopped first.
+    fn unanswered_requests(&self, findings: &mut Vec<Finding>) {
         let unanswered: Vec<usize> = self
             .exchanges()
             .filter(|(_, exchange, _)| exchange.response.is_none() && exchange.error.is_none())
             .map(|(idx, _, _)| idx)
             .collect();
-        let problems = &self.capture.problems;
-        let message = if !unanswered.is_empty() {
+        if unanswered.is_empty() {
+            return;
+        }
+        findings.push(capture_incomplete(
             format!(
                 "{} request(s) have no response and no error: the capture stopped before they finished.",
                 unanswered.len()
-            )
-        } else if let Some(first) = problems.first() {
+            ),
+            unanswered,
+        ));
+    }
+
+    /// Parts of the input the readers could not read.
+    fn unreadable_input(&self, findings: &mut Vec<Finding>) {
+        let problems = &self.capture.problems;
+        let Some(first) = problems.first() else { return };
+        findings.push(capture_incomplete(
             format!(
                 "Parts of the input could not be read ({} problem(s)); the first: {first}.",
                 problems.len()
-            )
-        } else {
-            return;
-        };
-        findings.push(Finding {
-            code: Code::CaptureIncomplete,
-            severity: Severity::Warning,
-            session: None,
-            step: None,
-            exchanges: unanswered,
-            message,
-        });
+            ),
+            Vec::new(),
+        ));
     }
 }
 
-/// The kinds of secret a plain-HTTP request carries, in words.
-fn secrets_sent(exchange: &Exchange, role: &Role) -> Vec<&'static str> {
+fn capture_incomplete(message: String, exchanges: Vec<usize>) -> Finding {
+    Finding {
+        code: Code::CaptureIncomplete,
+        severity: Severity::Warning,
+        session: None,
+        step: None,
+        exchanges,
+        message,
+    }
+}
+
+/// Whether a token was issued to a request without credentials and grants at most `pull`
+/// (an opaque token's grants are unknown: it grants what anonymous clients may do).
+fn is_public_anonymous(record: &TokenRecord) -> bool {
+    record.request.credential == Credential::Anonymous
+        && record.decoded.jwt().is_none_or(|jwt| {
+            jwt.claims
+                .access
+                .iter()
+                .all(|entry| entry.actions.iter().all(|action| action == "pull"))
+        })
+}
+
+/// The kinds of secret a plain-HTTP request carries, in words. A bearer token in
+/// `public_tokens` (by unsigned part: [`is_public_anonymous`]) is none.
+fn secrets_sent(
+    exchange: &Exchange,
+    role: &Role,
+    public_tokens: &HashSet<String>,
+) -> Vec<&'static str> {
     let request = &exchange.request;
     let mut kinds = Vec::new();
     if let Some(value) = request.headers.get("authorization") {
-        let scheme = value.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-        kinds.push(if scheme == "bearer" { "a bearer token" } else { "Basic credentials" });
+        let mut words = value.split_whitespace();
+        let scheme = words.next().unwrap_or("").to_ascii_lowercase();
+        if scheme != "bearer" {
+            kinds.push("Basic credentials");
+        } else if !words.next().is_some_and(|token| public_tokens.contains(&unsigned_part(token))) {
+            kinds.push("a bearer token");
+        }
     }
     if let Role::Token { request: token_request } = role {
         match token_request.credential {
@@ -450,8 +512,11 @@ fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
 }
 
 /// Interception: the recorder terminated the client's TLS (mitmproxy, Charles, Fiddler...).
+/// One finding naming every input that shows it.
 fn interception(capture: &Capture, findings: &mut Vec<Finding>) {
     const INTERCEPTORS: [&str; 5] = ["mitmproxy", "charles", "fiddler", "http toolkit", "burp"];
+    // (input name, interceptor, its decrypted HTTPS exchanges)
+    let mut intercepted: Vec<(&str, &str, Vec<usize>)> = Vec::new();
     for (source_idx, source) in capture.sources.iter().enumerate() {
         let producer = source.producer.clone().unwrap_or_default().to_ascii_lowercase();
         let by_producer = INTERCEPTORS.iter().find(|name| producer.contains(*name));
@@ -470,20 +535,35 @@ fn interception(capture: &Capture, findings: &mut Vec<Finding>) {
             INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
         });
         let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };
-        if https.is_empty() {
-            continue;
+        if !https.is_empty() {
+            intercepted.push((&source.name, interceptor, https));
         }
-        findings.push(Finding {
-            code: Code::TlsIntercepted,
-            severity: Severity::Info,
-            session: None,
-            step: None,
-            exchanges: https.iter().copied().take(50).collect(),
-            message: format!(
-                "{}: the client's HTTPS traffic ({} exchanges) went through {interceptor}, whose CA the client trusted; TLS problems between the client and the real servers cannot show here.",
-                source.name,
-                https.len()
-            ),
-        });
     }
+    let Some((_, first_interceptor, _)) = intercepted.first() else { return };
+    let total: usize = intercepted.iter().map(|(_, _, https)| https.len()).sum();
+    let one_interceptor =
+        intercepted.iter().all(|(_, interceptor, _)| interceptor == first_interceptor);
+    let (inputs, through) = if one_interceptor {
+        let names: Vec<&str> = intercepted.iter().map(|(name, _, _)| *name).collect();
+        (join_and(&names), format!("{first_interceptor}, whose CA the client trusted"))
+    } else {
+        let names: Vec<String> = intercepted
+            .iter()
+            .map(|(name, interceptor, _)| format!("{name} ({interceptor})"))
+            .collect();
+        (join_and(&names), "these recorders, whose CAs the client trusted".to_owned())
+    };
+    findings.push(Finding {
+        code: Code::TlsIntercepted,
+        severity: Severity::Info,
+        session: None,
+        step: None,
+        exchanges: intercepted
+            .iter()
+            .flat_map(|(_, _, https)| https.iter().copied().take(50))
+            .collect(),
+        message: format!(
+            "{inputs}: the client's HTTPS traffic ({total} exchanges) went through {through}; TLS problems between the client and the real servers cannot show here."
+        ),
+    });
 }

@@ -12,7 +12,7 @@
 //! which clock is off, and by how much.
 
 use super::classify::{Classified, Role};
-use super::findings::{Code, Finding, Severity};
+use super::findings::{Code, Finding, Severity, join_and};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Timestamp;
@@ -275,7 +275,10 @@ pub fn skew_findings(
             .collect();
         format!("the capture machine's clock and {}, which agree", names.join(", "))
     };
-    findings.extend(off.into_iter().map(|clock| clock_off(clock, &reference)));
+    findings.push(match off.as_slice() {
+        [clock] => clock_off(clock, &reference),
+        several => clocks_off(several, &reference),
+    });
 }
 
 /// Every server is off by about the same amount: the capture machine's clock is the one off.
@@ -294,14 +297,73 @@ fn capture_clock_off(off: &[&ClockEstimate]) -> Finding {
     }
 }
 
-/// One clock off `reference`, with what that does to tokens; an error beyond the registry's
-/// 60 s leeway.
-fn clock_off(clock: &ClockEstimate, reference: &str) -> Finding {
-    let severity = if clock.offset_s.abs() > DISTRIBUTION_LEEWAY_S as f64 {
+/// An error beyond the registry's 60 s leeway (tokens then fail), else a warning.
+fn skew_severity(clock: &ClockEstimate) -> Severity {
+    if clock.offset_s.abs() > DISTRIBUTION_LEEWAY_S as f64 {
         Severity::Error
     } else {
         Severity::Warning
+    }
+}
+
+/// Several clocks off `reference` (typically a token service's `Date` and its tokens' `iat`):
+/// one finding naming each, by how much, and what that does to tokens.
+fn clocks_off(off: &[&ClockEstimate], reference: &str) -> Finding {
+    let named: Vec<String> = off
+        .iter()
+        .map(|clock| {
+            format!(
+                "{} ({}, {} ±{:.1} s)",
+                clock.host,
+                clock.role.as_str(),
+                describe_offset(clock.offset_s),
+                clock.uncertainty_s
+            )
+        })
+        .collect();
+    // What the skew does, said once per kind of clock and direction, naming the hosts.
+    let hosts_where = |wanted: &dyn Fn(&ClockEstimate) -> bool| -> Option<String> {
+        let mut hosts: Vec<&str> = Vec::new();
+        for clock in off.iter().filter(|clock| wanted(clock)) {
+            if !hosts.contains(&clock.host.as_str()) {
+                hosts.push(&clock.host);
+            }
+        }
+        (!hosts.is_empty()).then(|| join_and(&hosts))
     };
+    let issues_tokens = |clock: &ClockEstimate| {
+        matches!(clock.role, ClockRole::TokenIssuer | ClockRole::TokenService)
+    };
+    let mut consequences = String::new();
+    if let Some(hosts) = hosts_where(&|clock| issues_tokens(clock) && clock.offset_s > 0.0) {
+        consequences.push_str(&format!(" Tokens issued by {hosts} start in the registry's future: the registry sees them as not yet valid."));
+    }
+    if let Some(hosts) = hosts_where(&|clock| issues_tokens(clock) && clock.offset_s <= 0.0) {
+        consequences.push_str(&format!(" Tokens issued by {hosts} end early by the registry's clock: they look expired sooner than their lifetime."));
+    }
+    if let Some(hosts) =
+        hosts_where(&|clock| clock.role == ClockRole::Registry && clock.offset_s > 0.0)
+    {
+        consequences.push_str(&format!(" {hosts} sees tokens expire early."));
+    }
+    if let Some(hosts) =
+        hosts_where(&|clock| clock.role == ClockRole::Registry && clock.offset_s <= 0.0)
+    {
+        consequences.push_str(&format!(" {hosts} sees fresh tokens as not yet valid."));
+    }
+    Finding {
+        code: Code::ClockSkew,
+        severity: off.iter().map(|clock| skew_severity(clock)).max().unwrap_or(Severity::Warning),
+        session: None,
+        step: None,
+        exchanges: off.iter().flat_map(|clock| clock.exchanges.iter().copied().take(20)).collect(),
+        message: format!("The clocks of {} are off {reference}.{consequences}", join_and(&named)),
+    }
+}
+
+/// One clock off `reference`, with what that does to tokens.
+fn clock_off(clock: &ClockEstimate, reference: &str) -> Finding {
+    let severity = skew_severity(clock);
     let consequence = match clock.role {
         ClockRole::TokenIssuer | ClockRole::TokenService if clock.offset_s > 0.0 => {
             " Tokens it issues start in the registry's future: the registry sees them as not yet valid."
