@@ -8,7 +8,7 @@ use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::text::{TextStyle, render};
 
 use crate::Status;
-use crate::args::{AnalyzeArgs, ExplainArgs, OutputFormat};
+use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, OutputFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &AnalyzeArgs) -> Result<Status> {
@@ -16,13 +16,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let mut trusted_roots_der = Vec::new();
-    for path in &args.ca {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        trusted_roots_der.extend(crate::token::certificates_from(&bytes));
-    }
-    let config = AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, trusted_roots_der };
+    let config = analysis_config(&args.engine)?;
     let analysis =
         crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
             analyze(&capture, &config)
@@ -49,6 +43,21 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     } else {
         Status::Success
     })
+}
+
+/// The engine settings from the arguments `analyze` and `check` share: the one place that
+/// builds an [`AnalysisConfig`], so both commands judge a capture alike.
+pub fn analysis_config(args: &EngineArgs) -> Result<AnalysisConfig> {
+    let mut config = AnalysisConfig::default();
+    if let Some(max_clock_skew_s) = args.max_clock_skew {
+        config.max_clock_skew_s = max_clock_skew_s;
+    }
+    for path in &args.ca {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        config.trusted_roots_der.extend(crate::token::certificates_from(&bytes));
+    }
+    Ok(config)
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<Status> {

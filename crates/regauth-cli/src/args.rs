@@ -50,14 +50,27 @@ pub struct AnalyzeArgs {
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The analysis settings `analyze` and `check` share, so both judge a capture alike.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
     /// Trust anchors (PEM bundle or DER certificate) for checking tokens' x5c chains.
     #[arg(long, value_name = "FILE")]
     pub ca: Vec<PathBuf>,
-    /// Report clocks further off than this as clock-skew (e.g. `5s`, `2m`).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_s)]
-    pub clock_skew_threshold: f64,
-    #[command(flatten)]
-    pub limits: LimitArgs,
+    /// Report clocks further off the capture clock than this as clock-skew (e.g. `5s`, `2m`;
+    /// default 10s). `check` also fails when a clock is further off.
+    #[arg(
+        long,
+        visible_alias = "clock-skew-threshold",
+        value_name = "DURATION",
+        value_parser = parse_duration_s
+    )]
+    pub max_clock_skew: Option<f64>,
 }
 
 /// What reading an input may cost (see "Limits" in the README). Reaching a limit keeps what
@@ -123,9 +136,8 @@ pub struct CheckArgs {
     /// check unless allowed with --allow.
     #[arg(long, value_enum, default_value_t = Expectation::Success)]
     pub expect: Expectation,
-    /// Fail when any clock is further off the capture clock than this (e.g. `5s`, `1m`).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_s)]
-    pub max_clock_skew: Option<f64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Fail when a finding with this code is present, at any severity (repeatable).
     #[arg(long, value_name = "CODE")]
     pub deny: Vec<String>,

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use anyhow::Result;
-use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
+use regauth_core::analysis::{Code, Outcome, analyze};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::check::{CheckReport, CheckSpec};
 
@@ -32,15 +32,16 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         },
         deny: parse_codes(&args.deny)?,
         allow: parse_codes(&args.allow)?,
-        max_clock_skew_s: args.max_clock_skew,
+        max_clock_skew_s: args.engine.max_clock_skew,
     };
+    let config = crate::analyze::analysis_config(&args.engine)?;
     let (capture, input_errors) = read_capture(&args.files, &args.limits.read_limits())?;
     if capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
     let analysis =
         crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
-            analyze(&capture, &AnalysisConfig::default())
+            analyze(&capture, &config)
         });
     crate::progress::finish();
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);

@@ -272,9 +272,7 @@ impl Scenario {
     }
 
     pub fn analyze(self) -> Analysed {
-        let capture = self.capture();
-        let analysis = analyze(&capture, &AnalysisConfig::default());
-        Analysed { capture, analysis }
+        Analysed::of(self.capture())
     }
 }
 
@@ -340,6 +338,12 @@ pub struct Analysed {
 }
 
 impl Analysed {
+    /// Analyses a capture (e.g. a scenario's, reshaped by hand) with the default settings.
+    pub fn of(capture: Capture) -> Analysed {
+        let analysis = analyze(&capture, &AnalysisConfig::default());
+        Analysed { capture, analysis }
+    }
+
     pub fn codes(&self) -> Vec<(&'static str, Severity)> {
         self.analysis
             .findings
