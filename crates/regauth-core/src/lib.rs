@@ -23,6 +23,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod client_config;
 pub mod model;
 pub mod protocol;
 pub mod report;
