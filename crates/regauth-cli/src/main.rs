@@ -7,6 +7,7 @@
 mod analyze;
 mod args;
 mod check;
+mod config;
 mod exchanges;
 mod input;
 mod token;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
+        Command::Config(args) => config::run(args),
         Command::Redact | Command::Diagram => {
             Err(anyhow::anyhow!("this command is not available yet"))
         }

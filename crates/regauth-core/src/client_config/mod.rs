@@ -483,6 +483,9 @@ fn compare(lookup: &Lookup, credential: &ObservedCredential) -> (Verdict, String
     let matched = |what: &str| {
         (Verdict::Match, format!("{} sent {seen}, {what} ({configured})", credential.via.as_str()))
     };
+    if credential.login {
+        return compare_login(lookup, credential, &seen, &configured);
+    }
     match &lookup.source {
         Source::CredHelper { .. } | Source::CredsStore { .. } | Source::DefaultStore { .. } => {
             if lookup.helper_on_path == Some(false) && credential.kind != ObservedKind::Anonymous {
@@ -546,6 +549,47 @@ fn compare(lookup: &Lookup, credential: &ObservedCredential) -> (Verdict, String
             }
             _ => mismatch("a different kind of credential"),
         },
+    }
+}
+
+/// A login's credentials come from the prompt and become the stored entry: only the user name
+/// can be compared (docker stores an identity token instead of the password it logged in with).
+fn compare_login(
+    lookup: &Lookup,
+    credential: &ObservedCredential,
+    seen: &str,
+    configured: &str,
+) -> (Verdict, String) {
+    let via = credential.via.as_str();
+    let Some(seen_user) = credential.kind.username() else {
+        return (Verdict::Unverifiable, format!("{via} (a login) sent {seen}"));
+    };
+    let stored_user = match &lookup.source {
+        Source::AuthsEntry { stored, .. } => stored.username(),
+        Source::EnvAuthConfig { username, .. } => username.as_deref(),
+        Source::None => None,
+        _ => {
+            return (
+                Verdict::Unverifiable,
+                format!(
+                    "{via} (a login) sent {seen}; the login is stored in {configured}, which regauth does not run"
+                ),
+            );
+        }
+    };
+    match stored_user {
+        Some(stored) if stored == seen_user => (
+            Verdict::Match,
+            format!("{via} (a login) sent {seen}; the config holds that user ({configured})"),
+        ),
+        _ => (
+            Verdict::Mismatch,
+            format!(
+                "{via} (a login) to {} sent {seen}, but {}'s config gives {configured}: the login failed, or was stored in another file",
+                credential.registry,
+                lookup.client.as_str()
+            ),
+        ),
     }
 }
 

@@ -90,21 +90,26 @@ pub struct ObservedCredential {
     pub via: Via,
     /// The client the capture shows sending it (from `User-Agent` or the Engine API), if known.
     pub client: Option<Client>,
+    /// A login: `docker login`'s `/auth` body, or a token request without scope or with
+    /// `offline_token=true`. Its credentials come from the prompt or flags and are what the
+    /// client then stores (docker keeps an identity token instead of the password).
+    pub login: bool,
     pub exchanges: Vec<usize>,
 }
 
 /// Collects the credentials of a capture, grouped by registry, kind, user name, way and client.
 pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<ObservedCredential> {
     let classified = classify(capture);
-    type GroupKey = (String, ObservedKind, Via, Option<Client>);
+    type GroupKey = (String, ObservedKind, Via, Option<Client>, bool);
     let mut groups: BTreeMap<GroupKey, (Option<String>, Vec<usize>)> = BTreeMap::new();
     let mut add = |registry: String,
                    repository: Option<String>,
                    kind: ObservedKind,
                    via: Via,
                    client: Option<Client>,
+                   login: bool,
                    idx: usize| {
-        let slot = groups.entry((registry, kind, via, client)).or_insert((None, Vec::new()));
+        let slot = groups.entry((registry, kind, via, client, login)).or_insert((None, Vec::new()));
         if slot.0.is_none() {
             slot.0 = repository;
         }
@@ -136,12 +141,14 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                     }
                     Credential::Bearer(_) => continue,
                 };
+                let login = request.offline_token || request.scopes.is_empty();
                 add(
                     client_registry_name(&session.registry),
                     session.repository.clone(),
                     kind,
                     via,
                     client,
+                    login,
                     idx,
                 );
             }
@@ -152,6 +159,7 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                     ObservedKind::Password { username: username.clone() },
                     Via::RegistryBasic,
                     client,
+                    false,
                     idx,
                 );
             }
@@ -184,19 +192,29 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                     (None, None) => "docker.io".to_owned(),
                 };
                 let repository = reference.as_deref().map(repository_of);
-                add(registry, repository, engine_kind(&config), via, Some(Client::Docker), idx);
+                let login = via == Via::EngineAuthBody;
+                add(
+                    registry,
+                    repository,
+                    engine_kind(&config),
+                    via,
+                    Some(Client::Docker),
+                    login,
+                    idx,
+                );
             }
             _ => {}
         }
     }
     groups
         .into_iter()
-        .map(|((registry, kind, via, client), (repository, exchanges))| ObservedCredential {
+        .map(|((registry, kind, via, client, login), (repository, exchanges))| ObservedCredential {
             registry,
             repository,
             kind,
             via,
             client,
+            login,
             exchanges,
         })
         .collect()

@@ -558,6 +558,7 @@ fn observed(
         kind,
         via,
         client,
+        login: false,
         exchanges: vec![3, 4],
     }
 }

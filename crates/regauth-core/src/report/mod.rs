@@ -5,8 +5,10 @@
 //!
 //! - [`exchanges::ExchangeList`], schema `regauth.exchanges/v1`: what `regauth exchanges --format json` prints.
 //! - [`analysis::AnalysisReport`], schema `regauth.analysis/v1`: what `regauth analyze --format json` prints.
+//! - [`config::ConfigReport`], schema `regauth.config/v1`: what `regauth config --format json` prints.
 //! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
 
 pub mod analysis;
+pub mod config;
 pub mod exchanges;
 pub mod text;
