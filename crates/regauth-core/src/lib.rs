@@ -28,6 +28,7 @@ pub mod model;
 pub mod protocol;
 pub mod report;
 pub mod secret;
+pub mod tls_facts;
 pub mod token;
 pub mod units;
 

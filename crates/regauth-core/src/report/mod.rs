@@ -12,3 +12,4 @@ pub mod analysis;
 pub mod config;
 pub mod exchanges;
 pub mod text;
+pub mod tls;

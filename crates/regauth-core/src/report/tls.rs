@@ -1,0 +1,186 @@
+//! The TLS section: every TLS endpoint of a capture with its server chain and the client
+//! certificate a mutual-TLS client presented. Part of `regauth.analysis/v1` (field `tls`) and
+//! the body of `regauth.tls/v1` (`regauth tls --format json`).
+//!
+//! # Wire format
+//!
+//! ```text
+//! "tls": {
+//!   "certificates": [{index, sha256, subject|null, issuer|null, serial|null,
+//!                     not_before|null, not_after|null,          // RFC 3339
+//!                     dns_names: [..], ip_addresses: [..], crl_distribution_points: [..],
+//!                     ocsp_responders: [..], ca_issuers: [..], extended_key_usage: [..],
+//!                     is_ca, public_key|null, problems: [..]}],  // each certificate once
+//!   "connections": [{host, port, sni|null, server_addresses: [..], versions: [..], ciphers: [..],
+//!                    alpn: [..], established, errors: [..],
+//!                    server_chain: [Link], client_chain: [Link],   // leaf first
+//!                    server_summary: {subject, issuer, not_before, not_after}|null,  // HAR only
+//!                    host_check: "match"|"mismatch"|"no-subject-alt-name"|null,
+//!                    host_check_name|null,    // the SAN that matched
+//!                    exchanges: [..], first_seen|null, last_seen|null}]
+//! }
+//! Link = {certificate,                        // index into certificates
+//!         validity: "valid"|"expired"|"not-yet-valid"|"unknown",  // over first_seen..last_seen
+//!         seconds_to_expiry|null}             // not_after - last_seen (negative: expired)
+//! ```
+//! Validity is judged at the exchanges' own timestamps (capture clock), never the machine's.
+//! `regauth.tls/v1` is `{schema, sources, tls, findings, problems}` with the `tls-*` findings
+//! and the Engine-over-plain-tcp finding in the analysis's finding shape. Fields are only ever
+//! added, never renamed or removed.
+
+use serde::Serialize;
+
+use super::exchanges::rfc3339;
+use crate::tls_facts::{CertificateFacts, TlsConnection, TlsFacts, ValidityAt};
+
+#[derive(Debug, Default, Serialize)]
+pub struct TlsSection {
+    pub certificates: Vec<CertificateRow>,
+    pub connections: Vec<ConnectionRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CertificateRow {
+    pub index: usize,
+    pub sha256: String,
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub serial: Option<String>,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+    pub dns_names: Vec<String>,
+    pub ip_addresses: Vec<String>,
+    pub crl_distribution_points: Vec<String>,
+    pub ocsp_responders: Vec<String>,
+    pub ca_issuers: Vec<String>,
+    pub extended_key_usage: Vec<String>,
+    pub is_ca: bool,
+    pub public_key: Option<String>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionRow {
+    pub host: String,
+    pub port: u16,
+    pub sni: Option<String>,
+    pub server_addresses: Vec<String>,
+    pub versions: Vec<String>,
+    pub ciphers: Vec<String>,
+    pub alpn: Vec<String>,
+    pub established: bool,
+    pub errors: Vec<String>,
+    pub server_chain: Vec<LinkRow>,
+    pub client_chain: Vec<LinkRow>,
+    pub server_summary: Option<SummaryRow>,
+    pub host_check: Option<&'static str>,
+    pub host_check_name: Option<String>,
+    pub exchanges: Vec<usize>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkRow {
+    pub certificate: usize,
+    pub validity: &'static str,
+    pub seconds_to_expiry: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryRow {
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+}
+
+/// How a certificate fares over a connection's time span: expired if it was at the last
+/// exchange, not yet valid if it was at the first.
+pub fn validity_over(connection: &TlsConnection, facts: &CertificateFacts) -> &'static str {
+    let (Some(first), Some(last)) = (connection.first_seen, connection.last_seen) else {
+        return "unknown";
+    };
+    match (facts.validity_at(first), facts.validity_at(last)) {
+        (_, Some(ValidityAt::Expired { .. })) => "expired",
+        (Some(ValidityAt::NotYetValid { .. }), _) => "not-yet-valid",
+        (Some(_), Some(_)) => "valid",
+        _ => "unknown",
+    }
+}
+
+impl TlsSection {
+    pub fn new(facts: &TlsFacts) -> TlsSection {
+        let certificates = facts
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(index, cert)| CertificateRow {
+                index,
+                sha256: cert.sha256.clone(),
+                subject: cert.subject.clone(),
+                issuer: cert.issuer.clone(),
+                serial: cert.serial.clone(),
+                not_before: cert.not_before.as_ref().map(rfc3339),
+                not_after: cert.not_after.as_ref().map(rfc3339),
+                dns_names: cert.dns_names.clone(),
+                ip_addresses: cert.ip_addresses.clone(),
+                crl_distribution_points: cert.crl_distribution_points.clone(),
+                ocsp_responders: cert.ocsp_responders.clone(),
+                ca_issuers: cert.ca_issuers.clone(),
+                extended_key_usage: cert.extended_key_usage.clone(),
+                is_ca: cert.is_ca,
+                public_key: cert.public_key.clone(),
+                problems: cert.problems.clone(),
+            })
+            .collect();
+        let links = |connection: &TlsConnection, chain: &[usize]| -> Vec<LinkRow> {
+            chain
+                .iter()
+                .filter_map(|&index| {
+                    let cert = facts.certificates.get(index)?;
+                    Some(LinkRow {
+                        certificate: index,
+                        validity: validity_over(connection, cert),
+                        seconds_to_expiry: match (cert.not_after, connection.last_seen) {
+                            (Some(not_after), Some(last)) => Some((not_after - last).num_seconds()),
+                            _ => None,
+                        },
+                    })
+                })
+                .collect()
+        };
+        let connections = facts
+            .connections
+            .iter()
+            .map(|connection| ConnectionRow {
+                host: connection.host.clone(),
+                port: connection.port,
+                sni: connection.sni.clone(),
+                server_addresses: connection.server_addresses.clone(),
+                versions: connection.versions.clone(),
+                ciphers: connection.ciphers.clone(),
+                alpn: connection.alpn.clone(),
+                established: connection.established,
+                errors: connection.errors.clone(),
+                server_chain: links(connection, &connection.server_chain),
+                client_chain: links(connection, &connection.client_chain),
+                server_summary: connection.server_summary.as_ref().map(|summary| SummaryRow {
+                    subject: summary.subject.clone(),
+                    issuer: summary.issuer.clone(),
+                    not_before: summary.not_before.as_ref().map(rfc3339),
+                    not_after: summary.not_after.as_ref().map(rfc3339),
+                }),
+                host_check: connection.host_check.as_ref().map(|check| check.as_str()),
+                host_check_name: match &connection.host_check {
+                    Some(crate::tls_facts::HostCheck::Matches { name }) => Some(name.clone()),
+                    _ => None,
+                },
+                exchanges: connection.exchanges.clone(),
+                first_seen: connection.first_seen.as_ref().map(rfc3339),
+                last_seen: connection.last_seen.as_ref().map(rfc3339),
+            })
+            .collect();
+        TlsSection { certificates, connections }
+    }
+}
