@@ -47,6 +47,22 @@ pub enum Command {
     /// Exit status: 0 no problem, 1 a problem (plaintext secret, missing helper, mismatch...),
     /// 2 a file could not be read.
     Config(ConfigArgs),
+    /// Show every TLS connection of captures: server chain, client certificate (mutual TLS),
+    /// validity at capture time, host name check, CRL/OCSP endpoints, and the TLS findings.
+    ///
+    /// Exit status: 0 no TLS error, 1 a TLS error finding (expired, not yet valid, host name
+    /// mismatch, untrusted...), 2 the input could not be read.
+    Tls(TlsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format (JSON: `regauth.tls/v1`).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, clap::Args)]

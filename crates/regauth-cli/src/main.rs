@@ -10,6 +10,7 @@ mod check;
 mod config;
 mod exchanges;
 mod input;
+mod tls;
 mod token;
 
 use std::io::Write as _;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
         Command::Config(args) => config::run(args),
+        Command::Tls(args) => tls::run(args),
         Command::Redact | Command::Diagram => {
             Err(anyhow::anyhow!("this command is not available yet"))
         }

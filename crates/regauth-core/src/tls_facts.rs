@@ -169,6 +169,27 @@ impl CertificateFacts {
         facts
     }
 
+    /// The facts a HAR recorder's summary of a leaf gives (no DER: names and dates only).
+    pub fn from_summary(summary: &CertificateSummary) -> CertificateFacts {
+        CertificateFacts {
+            sha256: String::new(),
+            subject: summary.subject.clone(),
+            issuer: summary.issuer.clone(),
+            serial: None,
+            not_before: summary.not_before,
+            not_after: summary.not_after,
+            dns_names: Vec::new(),
+            ip_addresses: Vec::new(),
+            crl_distribution_points: Vec::new(),
+            ocsp_responders: Vec::new(),
+            ca_issuers: Vec::new(),
+            extended_key_usage: Vec::new(),
+            is_ca: false,
+            public_key: None,
+            problems: Vec::new(),
+        }
+    }
+
     /// Where `at` lies relative to the validity period.
     pub fn validity_at(&self, at: Timestamp) -> Option<ValidityAt> {
         let (not_before, not_after) = (self.not_before?, self.not_after?);
@@ -454,4 +475,4 @@ pub fn tls_facts(capture: &Capture) -> TlsFacts {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

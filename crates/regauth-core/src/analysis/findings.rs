@@ -156,9 +156,27 @@ pub const CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: "tls-certificate-expired",
-        title: "A server certificate was expired",
-        explanation: "The certificate the server presented was outside its validity period at capture time.",
-        fix: "Renew the server certificate (and check the clock of the machine that judged it).",
+        title: "A TLS certificate was expired",
+        explanation: "A certificate of the TLS connection (the server's, an intermediate it sends, or the client certificate a mutual-TLS client presented) was past its `notAfter` at the time of the exchange (capture clock), or the handshake failed because of it. Clients refuse expired server certificates; servers such as dockerd with --tlsverify refuse expired client certificates.",
+        fix: "Renew the certificate (for a Docker daemon: the server's `--tlscert` or the client's `~/.docker/cert.pem`), and check the clock of the machine that judged it: a clock far ahead makes valid certificates look expired.",
+    },
+    CodeInfo {
+        code: "tls-certificate-not-yet-valid",
+        title: "A TLS certificate was not valid yet",
+        explanation: "A certificate of the TLS connection had a `notBefore` later than the time of the exchange (capture clock). Either it was issued with a start date in the future, or the clock of the machine that recorded (usually also running the client) is behind, which also makes tokens look not yet valid.",
+        fix: "Check the clock of the client machine first (`timedatectl`, `chronyc makestep`); if it is right, reissue the certificate with a start date in the past (issuers usually backdate by an hour).",
+    },
+    CodeInfo {
+        code: "tls-hostname-mismatch",
+        title: "The server certificate does not name the host",
+        explanation: "The certificate the server presented does not cover the host name the client connected to. Go clients (docker, podman, skopeo, containerd) check only the subjectAltName entries: a `*` matches exactly one leftmost label (`*.example.com` covers `registry.example.com`, not `example.com` nor `a.b.example.com`), IP addresses need IP entries, and a certificate without subjectAltName is refused whatever its Common Name says.",
+        fix: "Reissue the certificate with the registry's host name (and IP, if clients use it) in subjectAltName (`openssl req -addext \"subjectAltName=DNS:registry.example.com\"`), or connect by a name the certificate covers.",
+    },
+    CodeInfo {
+        code: "tls-client-certificate-expiring",
+        title: "A client certificate expires within 30 days",
+        explanation: "A mutual-TLS client (typically the docker CLI talking to dockerd with --tlsverify, or a client with a certificate for a registry) presented a certificate that expires within 30 days of the capture. When it does, the daemon or registry refuses the handshake and every command fails with a TLS error. dockerd does not check revocation (CRL or OCSP) itself, which is why the report lists the endpoints the certificate names.",
+        fix: "Issue a new client certificate before the date shown and install it where the client reads it (`DOCKER_CERT_PATH`, `~/.docker/cert.pem` and `key.pem`; for registries `/etc/docker/certs.d/<host:port>/client.cert` and `client.key`).",
     },
     CodeInfo {
         code: "tls-intercepted",

@@ -21,6 +21,7 @@ pub mod findings;
 mod session;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod tokens;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use std::collections::HashMap;
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
+use crate::tls_facts::{TlsFacts, tls_facts};
 use crate::token::{DecodedToken, SignatureCheck};
 
 pub use findings::{CODES, CodeInfo, Finding, Severity, explain};
@@ -237,6 +239,8 @@ pub struct Analysis {
     pub tokens: Vec<TokenRecord>,
     /// Exchange index → session index.
     pub session_of_exchange: HashMap<usize, usize>,
+    /// Every TLS endpoint with its certificates (server chain, client certificate).
+    pub tls: TlsFacts,
 }
 
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
@@ -246,7 +250,9 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let clocks = tokens::estimate_clocks(capture, &classified, &built);
     let mut findings = std::mem::take(&mut built.findings);
     tokens::judge_tokens(capture, config, &mut built, &clocks, &mut findings);
-    tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
+    let tls = tls_facts(capture);
+    tokens::global_findings(capture, config, &classified, &built, &clocks, &tls, &mut findings);
+    tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
     let findings = findings::merge(findings);
     // Failure when any session failed (Docker Engine API legs are sessions too); success only
     // when some session actually got a verdict (a capture whose sessions all stop short, or
@@ -265,5 +271,6 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
         clocks,
         tokens: built.tokens,
         session_of_exchange: built.session_of_exchange,
+        tls,
     }
 }

@@ -11,6 +11,7 @@ use super::{AnalysisConfig, ClockEstimate, ClockRole, Step};
 use crate::capture::Capture;
 use crate::model::Exchange;
 use crate::protocol::{Credential, parse_error_body, parse_x_registry_auth, rate_limit};
+use crate::tls_facts::TlsFacts;
 use crate::token::DISTRIBUTION_LEEWAY_S;
 
 pub fn estimate_clocks(
@@ -287,6 +288,7 @@ pub fn global_findings(
     classified: &Classified,
     built: &Built,
     clocks: &[ClockEstimate],
+    tls: &TlsFacts,
     findings: &mut Vec<Finding>,
 ) {
     clock_findings(config, clocks, findings);
@@ -467,35 +469,6 @@ pub fn global_findings(
                 });
             }
         }
-        // TLS certificate dates at capture time.
-        // From the DER chain (flow files), else from the recorder's summary (HAR `_securityDetails`).
-        let validity = exchange.tls.as_ref().and_then(|tls| {
-            tls.server_certificates.first().and_then(|leaf| certificate_validity(leaf)).or_else(
-                || {
-                    let summary = tls.server_certificate_summary.as_ref()?;
-                    Some((summary.not_before?.timestamp(), summary.not_after?.timestamp()))
-                },
-            )
-        });
-        if let (Some((not_before, not_after)), Some(start)) =
-            (validity, exchange.timing.request_start)
-        {
-            let now = start.timestamp();
-            if now > not_after || now < not_before {
-                findings.push(Finding {
-                    code: "tls-certificate-expired",
-                    severity: Severity::Error,
-                    session,
-                    step: None,
-                    exchanges: vec![idx],
-                    message: format!(
-                        "The certificate of {} was {} at capture time.",
-                        request.authority(),
-                        if now > not_after { "expired" } else { "not valid yet" }
-                    ),
-                });
-            }
-        }
     }
     for (seen_idx, seen) in &classified.challenges {
         if !seen.problems.is_empty() {
@@ -558,7 +531,7 @@ pub fn global_findings(
             ),
         });
     }
-    intercept_findings(capture, findings);
+    intercept_findings(capture, tls, findings);
 }
 
 /// For each registry repository (authority, name), the last exchange that wrote to it
@@ -593,18 +566,11 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
-    use x509_cert::der::Decode as _;
-    let certificate = x509_cert::Certificate::from_der(der).ok()?;
-    let validity = &certificate.tbs_certificate.validity;
-    let not_before = i64::try_from(validity.not_before.to_unix_duration().as_secs()).ok()?;
-    let not_after = i64::try_from(validity.not_after.to_unix_duration().as_secs()).ok()?;
-    Some((not_before, not_after))
-}
-
 /// Interception: the recorder terminated the client's TLS (mitmproxy, Charles, Fiddler...).
-fn intercept_findings(capture: &Capture, findings: &mut Vec<Finding>) {
-    const INTERCEPTORS: [&str; 5] = ["mitmproxy", "charles", "fiddler", "http toolkit", "burp"];
+fn intercept_findings(capture: &Capture, tls: &TlsFacts, findings: &mut Vec<Finding>) {
+    // Burp's CA calls itself "PortSwigger CA".
+    const INTERCEPTORS: [&str; 6] =
+        ["mitmproxy", "charles", "fiddler", "http toolkit", "burp", "portswigger"];
     for (source_idx, source) in capture.sources.iter().enumerate() {
         let producer = source.producer.clone().unwrap_or_default().to_ascii_lowercase();
         let by_producer = INTERCEPTORS.iter().find(|name| producer.contains(*name));
@@ -618,18 +584,27 @@ fn intercept_findings(capture: &Capture, findings: &mut Vec<Finding>) {
             })
             .map(|exchange| exchange.index)
             .collect();
-        let by_issuer = capture
-            .exchanges
+        // The leaf's issuer: a HAR recorder's summary (what the browser saw), or the DER chain
+        // (in a flow file, what the upstream server sent: an interceptor in front of the recorder).
+        let by_issuer = tls
+            .connections
             .iter()
-            .filter(|exchange| exchange.origin.source == source_idx)
-            .find_map(|exchange| {
-                let tls = exchange.tls.as_ref()?;
-                let issuer = tls
-                    .server_certificate_summary
-                    .as_ref()?
-                    .issuer
-                    .as_deref()?
-                    .to_ascii_lowercase();
+            .filter(|connection| {
+                connection
+                    .exchanges
+                    .first()
+                    .and_then(|&idx| capture.exchanges.get(idx))
+                    .is_some_and(|exchange| exchange.origin.source == source_idx)
+            })
+            .find_map(|connection| {
+                let issuer = match (&connection.server_summary, connection.server_chain.first()) {
+                    (Some(summary), _) => summary.issuer.clone(),
+                    (None, Some(&leaf)) => {
+                        tls.certificates.get(leaf).and_then(|leaf| leaf.issuer.clone())
+                    }
+                    (None, None) => None,
+                }?
+                .to_ascii_lowercase();
                 INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
             });
         let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };

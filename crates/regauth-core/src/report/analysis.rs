@@ -24,7 +24,8 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
-//!   "problems": [{source, entry|null, byte_offset|null, message}]
+//!   "problems": [{source, entry|null, byte_offset|null, message}],
+//!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
 //! }
 //! ```
 //! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
@@ -35,6 +36,7 @@
 use serde::Serialize;
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
+use super::tls::TlsSection;
 use crate::analysis::{Analysis, explain};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
@@ -59,6 +61,8 @@ pub struct AnalysisReport {
     pub clocks: Vec<ClockRow>,
     pub tokens: Vec<TokenRow>,
     pub problems: Vec<ProblemRow>,
+    /// Every TLS endpoint with its certificates ([`super::tls`]).
+    pub tls: TlsSection,
 }
 
 #[derive(Debug, Serialize)]
@@ -342,6 +346,7 @@ impl AnalysisReport {
             clocks,
             tokens,
             problems,
+            tls: TlsSection::new(&analysis.tls),
         }
     }
 }

@@ -184,3 +184,207 @@ impl TlsSection {
         TlsSection { certificates, connections }
     }
 }
+
+/// Schema of `regauth tls --format json`.
+pub const SCHEMA: &str = "regauth.tls/v1";
+
+/// `regauth.tls/v1`: the analysis's TLS section with the findings about TLS.
+#[derive(Debug, Serialize)]
+pub struct TlsReport {
+    pub schema: &'static str,
+    pub sources: Vec<super::exchanges::SourceRow>,
+    pub tls: TlsSection,
+    pub findings: Vec<super::analysis::FindingRow>,
+    pub problems: Vec<super::exchanges::ProblemRow>,
+}
+
+impl TlsReport {
+    /// Takes the TLS parts of an analysis report: the section, and the findings whose code
+    /// starts with `tls-` or says credentials went without TLS.
+    pub fn from_analysis(report: super::analysis::AnalysisReport) -> TlsReport {
+        let super::analysis::AnalysisReport { sources, findings, problems, tls, .. } = report;
+        TlsReport {
+            schema: SCHEMA,
+            sources,
+            tls,
+            findings: findings
+                .into_iter()
+                .filter(|finding| {
+                    finding.code.starts_with("tls-")
+                        || finding.code == "credentials-over-plain-http"
+                })
+                .collect(),
+            problems,
+        }
+    }
+
+    /// Whether a finding of error severity is present.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|finding| finding.severity == "error")
+    }
+}
+
+/// Text from a capture, with control characters escaped so it cannot drive the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
+        .collect()
+}
+
+/// The TLS report as text for people.
+pub fn render_text(report: &TlsReport, color: bool) -> String {
+    use std::fmt::Write as _;
+    let paint = |code: &str, text: &str| {
+        if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    };
+    // `2026-11-22T11:37:11.000000Z` → `2026-11-22 11:37:11 UTC`: seconds are enough here.
+    let date = |text: &Option<String>| {
+        text.as_deref().map_or("?".to_owned(), |text| {
+            format!("{} UTC", text.get(..19).unwrap_or(text).replace('T', " "))
+        })
+    };
+    let mut out = String::new();
+    if report.tls.connections.is_empty() {
+        let _ = writeln!(out, "No TLS connections in the capture.");
+    }
+    for connection in &report.tls.connections {
+        let mut header = format!("{}:{}", printable(&connection.host), connection.port);
+        if let Some(sni) = &connection.sni {
+            let _ = write!(header, "  SNI {}", printable(sni));
+        }
+        for version in &connection.versions {
+            let _ = write!(header, "  {}", printable(version));
+        }
+        for address in &connection.server_addresses {
+            let _ = write!(header, "  {}", printable(address));
+        }
+        let _ = writeln!(out, "{}", paint("1", &header));
+        let mut shown: Vec<String> =
+            connection.exchanges.iter().take(12).map(|idx| format!("#{idx}")).collect();
+        if connection.exchanges.len() > 12 {
+            shown.push("...".to_owned());
+        }
+        let _ = writeln!(
+            out,
+            "  {} exchange(s) {}, {} .. {}",
+            connection.exchanges.len(),
+            shown.join(" "),
+            date(&connection.first_seen),
+            date(&connection.last_seen)
+        );
+        if !connection.established {
+            let _ = writeln!(out, "  {}", paint("1;31", "handshake did not complete"));
+        }
+        for error in &connection.errors {
+            let _ = writeln!(out, "  error: {}", printable(error));
+        }
+        match (connection.host_check, &connection.host_check_name) {
+            (Some("match"), Some(name)) => {
+                let _ = writeln!(out, "  host name: matches {}", printable(name));
+            }
+            (Some(other), _) => {
+                let _ = writeln!(out, "  host name: {}", paint("1;31", other));
+            }
+            (None, _) => {}
+        }
+        if let Some(summary) = &connection.server_summary {
+            let _ = writeln!(
+                out,
+                "  server certificate (recorder's summary): {} issued by {}, valid {} .. {}",
+                printable(summary.subject.as_deref().unwrap_or("?")),
+                printable(summary.issuer.as_deref().unwrap_or("?")),
+                date(&summary.not_before),
+                date(&summary.not_after)
+            );
+        }
+        for (title, chain) in [
+            ("server chain", &connection.server_chain),
+            ("client certificate", &connection.client_chain),
+        ] {
+            if chain.is_empty() {
+                if title == "client certificate" {
+                    let _ = writeln!(out, "  client certificate: none");
+                }
+                continue;
+            }
+            let _ = writeln!(out, "  {title}:");
+            for (position, link) in chain.iter().enumerate() {
+                let Some(cert) = report.tls.certificates.get(link.certificate) else { continue };
+                let validity = match link.validity {
+                    "valid" => paint("32", "valid at capture time"),
+                    "expired" => paint("1;31", "EXPIRED at capture time"),
+                    "not-yet-valid" => paint("1;31", "NOT YET VALID at capture time"),
+                    other => other.to_owned(),
+                };
+                let expiry = link
+                    .seconds_to_expiry
+                    .filter(|seconds| *seconds >= 0)
+                    .map(|seconds| format!(", expires {} day(s) after", seconds / 86_400))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "    {position} {}",
+                    printable(cert.subject.as_deref().unwrap_or("(unreadable certificate)"))
+                );
+                let _ = writeln!(
+                    out,
+                    "      issuer   {}",
+                    printable(cert.issuer.as_deref().unwrap_or("?"))
+                );
+                let _ = writeln!(
+                    out,
+                    "      valid    {} .. {} ({validity}{expiry})",
+                    date(&cert.not_before),
+                    date(&cert.not_after)
+                );
+                let mut names: Vec<String> =
+                    cert.dns_names.iter().map(|name| printable(name)).collect();
+                names.extend(cert.ip_addresses.iter().map(|ip| format!("IP {}", printable(ip))));
+                if !names.is_empty() {
+                    let _ = writeln!(out, "      SANs     {}", names.join(", "));
+                }
+                let mut key = cert.public_key.clone().unwrap_or_default();
+                if !cert.extended_key_usage.is_empty() {
+                    let _ = write!(key, "; usage {}", cert.extended_key_usage.join(", "));
+                }
+                if cert.is_ca {
+                    key.push_str("; CA");
+                }
+                let _ = writeln!(out, "      key      {}", printable(&key));
+                let list = |items: &[String]| {
+                    if items.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        items.iter().map(|item| printable(item)).collect::<Vec<_>>().join(", ")
+                    }
+                };
+                let _ = writeln!(
+                    out,
+                    "      CRL      {}; OCSP {}",
+                    list(&cert.crl_distribution_points),
+                    list(&cert.ocsp_responders)
+                );
+                let _ = writeln!(out, "      sha256   {}", cert.sha256);
+                for problem in &cert.problems {
+                    let _ = writeln!(out, "      problem  {}", printable(problem));
+                }
+            }
+        }
+        let _ = writeln!(out);
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "{}", paint("1", "Findings"));
+        for finding in &report.findings {
+            let severity = format!("{:<7}", finding.severity);
+            let severity = match finding.severity {
+                "error" => paint("1;31", &severity),
+                "warning" => paint("33", &severity),
+                _ => paint("36", &severity),
+            };
+            let _ = writeln!(out, "  {severity} {}", finding.code);
+            let _ = writeln!(out, "          {}", printable(&finding.message));
+            let _ = writeln!(out, "          fix: {}", finding.fix);
+        }
+    }
+    out
+}

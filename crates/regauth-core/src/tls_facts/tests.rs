@@ -82,17 +82,23 @@ pub const CA: &str = "CN=regauth test CA,O=regauth test";
 pub struct TestCa {
     key: p256::ecdsa::SigningKey,
     pub der: Vec<u8>,
+    name: &'static str,
 }
 
 impl TestCa {
     pub fn new() -> TestCa {
+        TestCa::named(CA)
+    }
+
+    /// A CA with another name (an interceptor's, say).
+    pub fn named(ca_name: &'static str) -> TestCa {
         let key = key(7);
         let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
         let builder = CertificateBuilder::new(
             Profile::Root,
             SerialNumber::from(1u32),
             validity(CAPTURE_AT - 3650 * DAY, CAPTURE_AT + 3650 * DAY),
-            name(CA),
+            name(ca_name),
             spki,
             &key,
         )
@@ -100,7 +106,7 @@ impl TestCa {
         let der =
             x509_cert::der::Encode::to_der(&builder.build::<p256::ecdsa::DerSignature>().unwrap())
                 .unwrap();
-        TestCa { key, der }
+        TestCa { key, der, name: ca_name }
     }
 
     pub fn mint(&self, spec: &Spec<'_>) -> Vec<u8> {
@@ -108,7 +114,7 @@ impl TestCa {
         let spki = SubjectPublicKeyInfoOwned::from_key(*leaf_key.verifying_key()).unwrap();
         let mut builder = CertificateBuilder::new(
             Profile::Leaf {
-                issuer: name(CA),
+                issuer: name(self.name),
                 enable_key_agreement: false,
                 enable_key_encipherment: false,
             },
