@@ -289,3 +289,25 @@ fn unreadable_config_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(json(&output)["files"][0]["state"], "invalid");
 }
+
+#[test]
+fn hostile_keys_cannot_drive_the_terminal() {
+    let dir = scratch("hostile");
+    let config = dir.join("config.json");
+    // hand-written fixture: escape sequences in a key, a helper name and a user name.
+    write(
+        &config,
+        &format!(
+            r#"{{"auths": {{"evil\u001b[2J.example": {{"auth": "{}"}}}}, "credHelpers": {{"x.example": "h\u001b]0;pwned\u0007"}}}}"#,
+            auth("user\u{1b}[31m", "pw")
+        ),
+    );
+    let output = regauth(&["config", &config.display().to_string()], &dir, &dir, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("evil"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "raw control characters reach the terminal: {text:?}"
+    );
+}

@@ -35,6 +35,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::printable;
+
 use crate::client_config::{
     Client, ConfigAnalysis, ConfigInputs, FileState, Lookup, Source, describe_source, explain_code,
 };
@@ -233,14 +235,6 @@ impl ConfigReport {
             findings,
         }
     }
-}
-
-/// Text from a config file or a capture, with control characters escaped so it cannot drive
-/// the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
-        .collect()
 }
 
 /// The report as text for people.

@@ -6,6 +6,7 @@
 //! - [`exchanges::ExchangeList`], schema `regauth.exchanges/v1`: what `regauth exchanges --format json` prints.
 //! - [`analysis::AnalysisReport`], schema `regauth.analysis/v1`: what `regauth analyze --format json` prints.
 //! - [`config::ConfigReport`], schema `regauth.config/v1`: what `regauth config --format json` prints.
+//! - [`tls::TlsReport`], schema `regauth.tls/v1`: what `regauth tls --format json` prints; its [`tls::TlsSection`] is also the `tls` field of `regauth.analysis/v1`.
 //! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
 
 pub mod analysis;
@@ -13,3 +14,19 @@ pub mod config;
 pub mod exchanges;
 pub mod text;
 pub mod tls;
+
+/// Text from a config file or a capture, with control characters escaped so it cannot drive
+/// the terminal (escape sequences, carriage returns that overwrite a line).
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printable_escapes_control_characters() {
+        assert_eq!(super::printable("a\x1b[31mb\rc\u{7f}é"), "a\\u{1b}[31mb\\rc\\u{7f}é");
+    }
+}

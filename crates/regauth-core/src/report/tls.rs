@@ -30,6 +30,8 @@
 
 use serde::Serialize;
 
+use super::printable;
+
 use super::exchanges::rfc3339;
 use crate::tls_facts::{CertificateFacts, TlsConnection, TlsFacts, ValidityAt};
 
@@ -222,13 +224,6 @@ impl TlsReport {
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|finding| finding.severity == "error")
     }
-}
-
-/// Text from a capture, with control characters escaped so it cannot drive the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
-        .collect()
 }
 
 /// The TLS report as text for people.
