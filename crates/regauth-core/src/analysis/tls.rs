@@ -18,6 +18,34 @@ pub(super) fn tls_findings(
     capture: &Capture,
     facts: &TlsFacts,
     session_of_exchange: &HashMap<usize, usize>,
+    out: &mut Vec<Finding>,
+) {
+    let mut findings = Vec::new();
+    connection_findings(capture, facts, session_of_exchange, &mut findings);
+    // The engine merges findings of one code and session into one and keeps the first message;
+    // join the messages here so that a second endpoint's problem is not lost in that merge.
+    let mut joined: Vec<Finding> = Vec::new();
+    for finding in findings {
+        match joined
+            .iter_mut()
+            .find(|seen| seen.code == finding.code && seen.session == finding.session)
+        {
+            Some(seen) => {
+                seen.message.push(' ');
+                seen.message.push_str(&finding.message);
+                seen.exchanges.extend(finding.exchanges);
+                seen.severity = seen.severity.max(finding.severity);
+            }
+            None => joined.push(finding),
+        }
+    }
+    out.extend(joined);
+}
+
+fn connection_findings(
+    capture: &Capture,
+    facts: &TlsFacts,
+    session_of_exchange: &HashMap<usize, usize>,
     findings: &mut Vec<Finding>,
 ) {
     for connection in &facts.connections {
@@ -251,6 +279,34 @@ mod tests {
         assert!(
             message.contains("registry.example:443") && message.contains("1 day 0 h"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn two_endpoints_with_expired_certificates_keep_both_messages() {
+        let ca = TestCa::new();
+        let registry = ca.mint(&Spec { not_after: CAPTURE_AT - DAY, ..Spec::default() });
+        let auth = ca.mint(&Spec {
+            subject: "CN=auth.example",
+            dns: &["auth.example"],
+            not_after: CAPTURE_AT - 2 * DAY,
+            ..Spec::default()
+        });
+        // Outside any session (no registry API path), so the engine would merge the two.
+        let mut exchanges = vec![
+            exchange(0, "registry.example", 443, CAPTURE_AT, &[&registry], &[]),
+            exchange(1, "auth.example", 443, CAPTURE_AT, &[&auth], &[]),
+        ];
+        for exchange in &mut exchanges {
+            exchange.request.path = "/index.html".into();
+        }
+        let found = tls_findings(&capture(exchanges));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].2, vec![0, 1]);
+        assert!(
+            found[0].3.contains("registry.example:443") && found[0].3.contains("auth.example:443"),
+            "{}",
+            found[0].3
         );
     }
 
