@@ -4,7 +4,6 @@ use std::io::{IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
 use regauth_core::analysis::{AnalysisConfig, CODES, Outcome, analyze, explain as explain_code};
-use regauth_core::client_config::{CONFIG_CODES, explain_code as explain_config_code};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::text::{TextStyle, render};
 
@@ -52,13 +51,14 @@ pub fn explain(args: &ExplainArgs) -> Result<Status> {
     let mut stdout = std::io::stdout().lock();
     match &args.code {
         None => {
-            for info in CODES.iter().chain(CONFIG_CODES) {
+            // Wide enough for the longest code (`config-plaintext-identity-token`).
+            for info in CODES {
                 writeln!(stdout, "{:<32} {}", info.code, info.title)?;
             }
             writeln!(stdout, "\n`regauth explain CODE` prints the explanation and the fix.")?;
         }
         Some(code) => {
-            let Some(info) = explain_code(code).or_else(|| explain_config_code(code)) else {
+            let Some(info) = explain_code(code) else {
                 bail!("unknown finding code `{code}` (`regauth explain` lists them)");
             };
             writeln!(

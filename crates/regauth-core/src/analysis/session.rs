@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge, url_base};
-use super::findings::{Finding, Severity};
+use super::findings::{Code, Finding, Severity};
 use super::{AuthScheme, Outcome, Session, Step, StepExchanges, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
@@ -855,6 +855,7 @@ impl Machine {
             } else {
                 self.state.expectation()
             },
+            failed_finding: None,
         }
     }
 }
@@ -904,7 +905,7 @@ fn session_findings(
         let severity = if final_failure { Severity::Error } else { Severity::Warning };
         let exchange = &capture.exchanges[idx];
         let status = exchange.response.as_ref().map(|response| response.status);
-        let finding = |code: &'static str, severity: Severity, message: String| Finding {
+        let finding = |code: Code, severity: Severity, message: String| Finding {
             code,
             severity,
             session: Some(session_idx),
@@ -917,9 +918,9 @@ fn session_findings(
         match cause {
             FailCause::Connection { error } if is_certificate_error(error) => findings.push(finding(
                 if is_expired_certificate_error(error) {
-                    "tls-certificate-expired"
+                    Code::TlsCertificateExpired
                 } else {
-                    "tls-untrusted-certificate"
+                    Code::TlsUntrustedCertificate
                 },
                 severity,
                 format!(
@@ -930,17 +931,17 @@ fn session_findings(
                 ),
             )),
             FailCause::Connection { error } if !final_failure && fell_back_to_http(capture, &plain_http_answers, idx) => findings.push(finding(
-                "connection-failed",
+                Code::ConnectionFailed,
                 Severity::Info,
                 format!("{where_}: {} {} got no answer: {}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.", exchange.request.method, exchange.request.url(), error.trim_end_matches('.')),
             )),
             FailCause::Connection { error } => findings.push(finding(
-                "connection-failed",
+                Code::ConnectionFailed,
                 severity,
                 format!("{where_}: {} {} got no answer: {}.{recovered}", exchange.request.method, exchange.request.url(), error.trim_end_matches('.')),
             )),
             FailCause::TokenDenied { anonymous: true, status } => findings.push(finding(
-                "anonymous-denied",
+                Code::AnonymousDenied,
                 severity,
                 format!("{where_}: the token service refused an anonymous token request with {status}.{recovered}"),
             )),
@@ -953,7 +954,7 @@ fn session_findings(
                     _ => String::new(),
                 };
                 findings.push(finding(
-                    "bad-credentials",
+                    Code::BadCredentials,
                     severity,
                     format!(
                         "{where_}: the token service {} answered {status} to the credentials{who}: the password (or token) was refused.{recovered}",
@@ -966,19 +967,19 @@ fn session_findings(
                 let fallback = *oauth_post && matches!(status, 400 | 404 | 405);
                 if final_failure || !fallback {
                     findings.push(finding(
-                        "token-service-error",
+                        Code::TokenServiceError,
                         if final_failure { Severity::Error } else { Severity::Info },
                         format!("{where_}: the token service answered {status} without a token.{recovered}"),
                     ));
                 }
             }
             FailCause::NoChallenge { status } => findings.push(finding(
-                "malformed-challenge",
+                Code::MalformedChallenge,
                 severity,
                 format!("{where_}: the registry answered {status} without a usable WWW-Authenticate challenge, so the client cannot know where to get a token."),
             )),
             FailCause::Forbidden => findings.push(finding(
-                "anonymous-denied",
+                Code::AnonymousDenied,
                 severity,
                 format!("{where_}: the registry answered 403 to a request without credentials.{recovered}"),
             )),
@@ -1011,7 +1012,7 @@ fn session_findings(
                 let unrequested = record.map(|record| unrequested_scopes(exchange, &record.request)).unwrap_or_default();
                 if anonymous {
                     findings.push(finding(
-                        "anonymous-denied",
+                        Code::AnonymousDenied,
                         severity,
                         format!("{where_}: the client had only an anonymous token and the registry refused {} {} ({needed} needed, status {}).{detail}", exchange.request.method, exchange.request.path_only(), status.unwrap_or(0)),
                     ));
@@ -1021,7 +1022,7 @@ fn session_findings(
                     let mut evidence = vec![record.issued_by, idx];
                     evidence.sort_unstable();
                     findings.push(Finding {
-                        code: "scope-mismatch",
+                        code: Code::ScopeMismatch,
                         severity,
                         session: Some(session_idx),
                         step: Some(Step::TokenRequest),
@@ -1051,27 +1052,27 @@ fn session_findings(
                             user.map(|user| format!(" of `{user}`")).unwrap_or_default()
                         ),
                     };
-                    findings.push(finding("insufficient-scope", severity, message));
+                    findings.push(finding(Code::InsufficientScope, severity, message));
                 }
             }
             FailCause::InvalidToken { .. } => {} // explained with the clocks, in tokens.rs
             FailCause::EngineRefused { message, with_credentials } => {
                 let lower = message.to_ascii_lowercase();
                 let code = if lower.contains("toomanyrequests") || lower.contains("too many requests") {
-                    "rate-limited"
+                    Code::RateLimited
                 } else if !with_credentials
                     && (lower.contains("denied") || lower.contains("unauthorized") || lower.contains("docker login"))
                 {
-                    "anonymous-denied"
+                    Code::AnonymousDenied
                 } else if lower.contains("incorrect username or password")
                     || lower.contains("unauthorized")
                     || lower.contains("authentication required")
                 {
-                    "bad-credentials"
+                    Code::BadCredentials
                 } else if lower.contains("denied") || lower.contains("insufficient_scope") || lower.contains("docker login") {
-                    "insufficient-scope"
+                    Code::InsufficientScope
                 } else {
-                    "registry-error"
+                    Code::RegistryError
                 };
                 findings.push(finding(
                     code,
@@ -1095,7 +1096,7 @@ fn session_findings(
                 if body.to_ascii_lowercase().contains("expired") {
                     // ECR: the Basic password is a 12-hour token; expiry is a 403 with this text.
                     findings.push(finding(
-                        "token-expired",
+                        Code::TokenExpired,
                         severity,
                         format!(
                             "{where_}: the registry refused the Basic credentials{} with {} because they expired: \"{}\". Registries such as ECR hand out passwords that last 12 hours; get a fresh one (`aws ecr get-login-password`).{recovered}",
@@ -1106,7 +1107,7 @@ fn session_findings(
                     ));
                 } else {
                     findings.push(finding(
-                        "bad-credentials",
+                        Code::BadCredentials,
                         severity,
                         format!(
                             "{where_}: the registry refused the Basic credentials{} with {}.{recovered}",
@@ -1123,10 +1124,10 @@ fn session_findings(
                     .and_then(|response| rate_limit(&response.headers))
                     .map(|limit| format!(" Limits: {limit:?}."))
                     .unwrap_or_default();
-                findings.push(finding("rate-limited", severity, format!("{where_}: answered {status} (too many requests).{limits}{recovered}")));
+                findings.push(finding(Code::RateLimited, severity, format!("{where_}: answered {status} (too many requests).{limits}{recovered}")));
             }
             FailCause::ServerError { status } => findings.push(finding(
-                "registry-error",
+                Code::RegistryError,
                 severity,
                 format!("{where_}: {} {} answered {status} (server error).{recovered}", exchange.request.method, exchange.request.path_only()),
             )),
@@ -1134,7 +1135,7 @@ fn session_findings(
     }
     if session.outcome == Outcome::Incomplete {
         findings.push(Finding {
-            code: "capture-incomplete",
+            code: Code::CaptureIncomplete,
             severity: Severity::Warning,
             session: Some(session_idx),
             step: None,

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::{Finding, Severity};
+use crate::analysis::{Code, Finding, Severity};
 use crate::capture::Capture;
 use crate::tls_facts::{
     CLIENT_CERTIFICATE_WARNING_DAYS, CertificateFacts, HostCheck, TlsConnection, TlsFacts,
@@ -98,7 +98,7 @@ fn connection_findings(
             };
             if let Some(message) = message {
                 findings.push(Finding {
-                    code: "tls-hostname-mismatch",
+                    code: Code::TlsHostnameMismatch,
                     severity: Severity::Error,
                     session,
                     step: None,
@@ -119,7 +119,7 @@ fn connection_findings(
                 && remaining_s <= CLIENT_CERTIFICATE_WARNING_DAYS * 24 * 3600
             {
                 findings.push(Finding {
-                    code: "tls-client-certificate-expiring",
+                    code: Code::TlsClientCertificateExpiring,
                     severity: Severity::Warning,
                     session,
                     step: None,
@@ -159,7 +159,7 @@ fn validity_findings(
     let mut emitted = false;
     if let (Some(&(_, since_s)), Some(not_after)) = (expired.first(), certificate.not_after) {
         findings.push(Finding {
-            code: "tls-certificate-expired",
+            code: Code::TlsCertificateExpired,
             severity: Severity::Error,
             session,
             step: None,
@@ -174,7 +174,7 @@ fn validity_findings(
     }
     if let (Some(&(_, starts_in_s)), Some(not_before)) = (early.first(), certificate.not_before) {
         findings.push(Finding {
-            code: "tls-certificate-not-yet-valid",
+            code: Code::TlsCertificateNotYetValid,
             severity: Severity::Error,
             session,
             step: None,
@@ -244,8 +244,10 @@ mod tests {
         analyze(capture, &AnalysisConfig::default())
             .findings
             .into_iter()
-            .filter(|finding| finding.code.starts_with("tls-"))
-            .map(|finding| (finding.code, finding.severity, finding.exchanges, finding.message))
+            .filter(|finding| finding.code.as_str().starts_with("tls-"))
+            .map(|finding| {
+                (finding.code.as_str(), finding.severity, finding.exchanges, finding.message)
+            })
             .collect()
     }
 

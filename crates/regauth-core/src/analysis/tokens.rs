@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::classify::{Classified, RequestAuth, Role};
 use super::clock::{OffsetInterval, combine, describe_offset, parse_http_date, unix_seconds};
-use super::findings::{Finding, Severity};
+use super::findings::{Code, Finding, Severity};
 use super::session::{Built, Verdict, session_label};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, Step};
 use crate::capture::Capture;
@@ -149,7 +149,7 @@ pub fn judge_tokens(
         let recovered =
             if final_failure { "" } else { " The client re-authenticated and recovered." };
         let mut finding =
-            |code: &'static str, severity: Severity, message: String, evidence: Vec<usize>| {
+            |code: Code, severity: Severity, message: String, evidence: Vec<usize>| {
                 findings.push(Finding {
                     code,
                     severity,
@@ -161,7 +161,7 @@ pub fn judge_tokens(
             };
         let Some(record) = token_idx.and_then(|token_idx| built.tokens.get(token_idx)) else {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused a bearer token that this capture never shows being issued, so regauth cannot say why.{recovered}"
@@ -172,7 +172,7 @@ pub fn judge_tokens(
         };
         let Some(jwt) = record.decoded.jwt() else {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused an opaque token (not a JWT), so its validity cannot be read from the token.{recovered}"
@@ -201,7 +201,7 @@ pub fn judge_tokens(
             explained = true;
             let late = at - exp as f64;
             finding(
-                "token-expired",
+                Code::TokenExpired,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} because it had expired: by the registry's clock the request came {} after the token's `exp`, beyond the 60 s leeway.{recovered}",
@@ -226,7 +226,7 @@ pub fn judge_tokens(
                     _ => String::new(),
                 };
                 finding(
-                    "token-outlived-by-operation",
+                    Code::TokenOutlivedByOperation,
                     severity,
                     format!(
                         "{where_}: the token worked at first, then the operation outlasted it:{span} its lifetime is {} s (`expires_in` as clients use it).{recovered}",
@@ -242,7 +242,7 @@ pub fn judge_tokens(
         {
             explained = true;
             finding(
-                "token-not-yet-valid",
+                Code::TokenNotYetValid,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} because it was not valid yet: its `nbf` lies {} ahead of the registry's clock, beyond the 60 s leeway.{recovered}",
@@ -259,7 +259,7 @@ pub fn judge_tokens(
         {
             explained = true;
             finding(
-                "audience-mismatch",
+                Code::AudienceMismatch,
                 severity,
                 format!(
                     "{where_}: the token's audience is {:?} but the registry's service is `{service}`; the registry refused it.{recovered}",
@@ -270,7 +270,7 @@ pub fn judge_tokens(
         }
         if !explained {
             finding(
-                "token-rejected",
+                Code::TokenRejected,
                 severity,
                 format!(
                     "{where_}: the registry refused the token issued at exchange #{} although it is within its validity window and names the registry's service.{recovered}",
@@ -305,7 +305,7 @@ pub fn global_findings(
                 && *service != issued_for
             {
                 findings.push(Finding {
-                    code: "token-for-other-host",
+                    code: Code::TokenForOtherHost,
                     severity: Severity::Warning,
                     session: built.session_of_exchange.get(&use_idx).copied(),
                     step: Some(Step::AuthorizedRetry),
@@ -374,7 +374,7 @@ pub fn global_findings(
             && token_request.secret_in_url
         {
             findings.push(Finding {
-                code: "secret-in-url",
+                code: Code::SecretInUrl,
                 severity: Severity::Error,
                 session,
                 step: Some(Step::TokenRequest),
@@ -392,7 +392,7 @@ pub fn global_findings(
             let from = &capture.exchanges[redirected_by].request;
             if !from.host.eq_ignore_ascii_case(&request.host) {
                 findings.push(Finding {
-                    code: "auth-forwarded-on-redirect",
+                    code: Code::AuthForwardedOnRedirect,
                     severity: Severity::Warning,
                     session,
                     step: None,
@@ -437,7 +437,7 @@ pub fn global_findings(
                     })
                     .unwrap_or_else(|| format!("status {status}"));
                 findings.push(Finding {
-                    code: "registry-error",
+                    code: Code::RegistryError,
                     severity: Severity::Warning,
                     session,
                     step: Some(if *auth == RequestAuth::None {
@@ -457,7 +457,7 @@ pub fn global_findings(
                 && limit.remaining_count() == Some(0)
             {
                 findings.push(Finding {
-                    code: "rate-limited",
+                    code: Code::RateLimited,
                     severity: Severity::Warning,
                     session,
                     step: None,
@@ -473,7 +473,7 @@ pub fn global_findings(
     for (seen_idx, seen) in &classified.challenges {
         if !seen.problems.is_empty() {
             findings.push(Finding {
-                code: "malformed-challenge",
+                code: Code::MalformedChallenge,
                 severity: Severity::Warning,
                 session: built.session_of_exchange.get(seen_idx).copied(),
                 step: Some(Step::Challenge),
@@ -496,7 +496,7 @@ pub fn global_findings(
         let kinds = plain_http_secret_kinds.get(&host).cloned().unwrap_or_default();
         let only_bearer = kinds.iter().all(|kind| *kind == "a bearer token");
         findings.push(Finding {
-            code: "credentials-over-plain-http",
+            code: Code::CredentialsOverPlainHttp,
             severity: if only_bearer { Severity::Warning } else { Severity::Error },
             session: None,
             step: None,
@@ -509,7 +509,7 @@ pub fn global_findings(
     }
     if !incomplete.is_empty() {
         findings.push(Finding {
-            code: "capture-incomplete",
+            code: Code::CaptureIncomplete,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -519,7 +519,7 @@ pub fn global_findings(
     }
     if !capture.problems.is_empty() {
         findings.push(Finding {
-            code: "capture-incomplete",
+            code: Code::CaptureIncomplete,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -612,7 +612,7 @@ fn intercept_findings(capture: &Capture, tls: &TlsFacts, findings: &mut Vec<Find
             continue;
         }
         findings.push(Finding {
-            code: "tls-intercepted",
+            code: Code::TlsIntercepted,
             severity: Severity::Info,
             session: None,
             step: None,
@@ -653,7 +653,7 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
             .all(|clock| (clock.offset_s - off[0].offset_s).abs() <= config.max_clock_skew_s);
     if all_off_alike {
         findings.push(Finding {
-            code: "clock-skew",
+            code: Code::ClockSkew,
             severity: Severity::Warning,
             session: None,
             step: None,
@@ -693,7 +693,7 @@ fn clock_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &
             ClockRole::Storage => "",
         };
         findings.push(Finding {
-            code: "clock-skew",
+            code: Code::ClockSkew,
             severity,
             session: None,
             step: None,

@@ -32,7 +32,7 @@ pub use parse::{
     parse_config,
 };
 
-use crate::analysis::{CodeInfo, Severity};
+use crate::analysis::{Code, Severity};
 use parse::quoted;
 
 /// A config file as the shell found it.
@@ -183,7 +183,7 @@ impl Verdict {
 /// Something about the configuration worth acting on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigFinding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub registry: Option<String>,
     /// Index into [`ConfigInputs::files`].
@@ -203,63 +203,6 @@ impl ConfigAnalysis {
     pub fn has_problems(&self) -> bool {
         self.findings.iter().any(|finding| finding.severity >= Severity::Warning)
     }
-}
-
-/// Finding codes of `regauth config`, with explanation and fix (listed by `regauth explain`).
-pub const CONFIG_CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: "config-plaintext-password",
-        title: "A registry password is stored in clear in a config file",
-        explanation: "An `auths` entry holds `auth` (base64 of `user:password`) or a `password` field. Base64 is an encoding, not encryption: anyone who can read the file, a backup of it or a container image it was copied into can log in as that user. docker writes it when no credential store is configured; podman and skopeo write it to auth.json by default.",
-        fix: "Configure a credential helper (`\"credsStore\": \"pass\"`, `secretservice`, `osxkeychain`, `wincred`, or a `credHelpers` entry per registry), then `docker logout <registry>` and `docker login <registry>` so the secret moves into the helper; for podman, add a `credHelpers` entry for the registry to auth.json (podman ignores `credsStore`) and `podman login` again. Rotate the password if the file was ever shared.",
-    },
-    CodeInfo {
-        code: "config-plaintext-identity-token",
-        title: "An identity (refresh) token is stored in clear in a config file",
-        explanation: "An `auths` entry holds an `identitytoken`: the refresh token a token service handed out at `docker login`. It is not the password, and it can be revoked, but until then it gets new access tokens for the account, so anyone who can read the file can use the registry as that user.",
-        fix: "Use a credential helper (`credsStore` or `credHelpers`) so `docker login` stores the token there, then `docker logout`/`docker login` again; revoke the token at the registry if the file was shared.",
-    },
-    CodeInfo {
-        code: "config-helper-missing",
-        title: "The configured credential helper is not installed",
-        explanation: "The lookup for this registry ends at `credHelpers` or `credsStore`, so the client runs `docker-credential-<name>`, and that program is not on PATH. docker then fails with `error getting credentials - err: exec: \"docker-credential-<name>\": executable file not found in $PATH`; podman's lookup fails the same way. A config copied from another machine (Docker Desktop's `desktop`, `osxkeychain`) is the usual cause.",
-        fix: "Install the helper (e.g. Debian `golang-docker-credential-helpers` for `pass`/`secretservice`), or remove the `credsStore`/`credHelpers` entry and log in again.",
-    },
-    CodeInfo {
-        code: "config-invalid-entry",
-        title: "A config entry cannot be decoded",
-        explanation: "A value in the file has the wrong type, or an `auth` value is not standard base64 of `user:password`. docker refuses the whole file when an `auth` value does not decode (`invalid auth configuration file`) and carries on without it; podman fails the lookup for that registry (bad base64) or skips the entry (no `user:` part).",
-        fix: "Remove the broken entry (or the whole `auths` entry for that registry) and log in again; when writing `auth` by hand use `printf '%s' 'user:password' | base64 -w0`.",
-    },
-    CodeInfo {
-        code: "config-ambiguous-key",
-        title: "Several entries match the same registry",
-        explanation: "No `auths` key names the registry exactly, and several keys do once scheme and path are stripped (`https://registry.example/v1/`, `registry.example/v2/`). The clients walk a Go map, so which entry they use changes from run to run.",
-        fix: "Keep one entry per registry, keyed by its plain host[:port] (`https://index.docker.io/v1/` for Docker Hub in docker's config).",
-    },
-    CodeInfo {
-        code: "config-key-never-used",
-        title: "A config key is never matched",
-        explanation: "Clients look registries up by exact keys: docker by host[:port] (Docker Hub as `https://index.docker.io/v1/`) in `credHelpers`, and by host after stripping scheme and path in `auths`; podman by host (Docker Hub as `docker.io`) in `credHelpers`. A key in another spelling (`docker.io` for docker, `https://…` in `credHelpers`, `index.docker.io`) is silently skipped and the client falls back to `credsStore` or goes anonymous.",
-        fix: "Rename the key to the spelling the client looks up (docker: `https://index.docker.io/v1/` for Docker Hub, `host:port` otherwise; podman: `docker.io`, `host:port`); keep both spellings if both clients share the file.",
-    },
-    CodeInfo {
-        code: "config-creds-store-ignored",
-        title: "podman and skopeo ignore credsStore",
-        explanation: "`credsStore` is a docker-only setting: containers/image (podman, skopeo, buildah) reads only `auths` and `credHelpers`. A registry whose secret docker keeps in the store has no credentials for podman, which then goes anonymous, or uses a stale plaintext `auths` entry that docker no longer reads.",
-        fix: "Add a `credHelpers` entry for each registry both clients use (`\"registry.example\": \"pass\"`; `docker.io` for Docker Hub in podman's spelling), or `podman login` separately.",
-    },
-    CodeInfo {
-        code: "config-credentials-mismatch",
-        title: "The capture's credentials did not come from the configured source",
-        explanation: "For this registry the config leads to one credential (a user name, an identity token, or none), and the capture shows the client sending another: a different user, a password instead of an identity token, credentials where the config has none, or none where it has some. The client read another file (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, `--authfile`, root's config under sudo), took credentials from flags (`--creds`, `-u`), or did not match the key (host vs host:port, Docker Hub's spelling).",
-        fix: "Check which config the client really reads (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, sudo's HOME) and the exact key spelling; run `regauth config` with that file, and log in again with the intended user.",
-    },
-];
-
-/// The explanation of a config finding code.
-pub fn explain_code(code: &str) -> Option<&'static CodeInfo> {
-    CONFIG_CODES.iter().find(|info| info.code == code)
 }
 
 /// Reads the `DOCKER_AUTH_CONFIG` environment value (`{"auths": {key: {"auth": ...}}}`) into
@@ -371,7 +314,7 @@ pub fn analyze_config(
             let (verdict, message) = compare(&lookup, credential);
             if verdict == Verdict::Mismatch {
                 findings.push(ConfigFinding {
-                    code: "config-credentials-mismatch",
+                    code: Code::ConfigCredentialsMismatch,
                     severity: Severity::Error,
                     registry: Some(row.name.clone()),
                     file: lookup.file,
@@ -390,7 +333,7 @@ pub fn analyze_config(
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then(a.code.cmp(b.code))
+            .then(a.code.cmp(&b.code))
             .then(a.registry.cmp(&b.registry))
             .then(a.file.cmp(&b.file))
     });
@@ -600,7 +543,7 @@ fn lookup_findings(rows: &[RegistryRow], findings: &mut Vec<ConfigFinding>) {
                 && lookup.helper_on_path == Some(false)
             {
                 findings.push(ConfigFinding {
-                    code: "config-helper-missing",
+                    code: Code::ConfigHelperMissing,
                     severity: Severity::Error,
                     registry: Some(row.name.clone()),
                     file: lookup.file,
@@ -614,7 +557,7 @@ fn lookup_findings(rows: &[RegistryRow], findings: &mut Vec<ConfigFinding>) {
             }
             if lookup.ambiguous_keys.len() > 1 {
                 findings.push(ConfigFinding {
-                    code: "config-ambiguous-key",
+                    code: Code::ConfigAmbiguousKey,
                     severity: Severity::Warning,
                     registry: Some(row.name.clone()),
                     file: lookup.file,
@@ -648,7 +591,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
             FileState::Parsed(config) => config,
             FileState::Invalid(error) => {
                 findings.push(ConfigFinding {
-                    code: "config-invalid-entry",
+                    code: Code::ConfigInvalidEntry,
                     severity: Severity::Error,
                     registry: None,
                     file: Some(file_idx),
@@ -660,7 +603,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
         };
         for problem in &config.problems {
             findings.push(ConfigFinding {
-                code: "config-invalid-entry",
+                code: Code::ConfigInvalidEntry,
                 severity: Severity::Error,
                 registry: None,
                 file: Some(file_idx),
@@ -689,7 +632,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
                 .unwrap_or_default();
             if entry.stores_password() {
                 findings.push(ConfigFinding {
-                    code: "config-plaintext-password",
+                    code: Code::ConfigPlaintextPassword,
                     severity: Severity::Warning,
                     registry: Some(registry.clone()),
                     file: Some(file_idx),
@@ -702,7 +645,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
             }
             if entry.stores_identity_token() {
                 findings.push(ConfigFinding {
-                    code: "config-plaintext-identity-token",
+                    code: Code::ConfigPlaintextIdentityToken,
                     severity: Severity::Warning,
                     registry: Some(registry.clone()),
                     file: Some(file_idx),
@@ -715,7 +658,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
             }
             if let AuthField::Invalid(problem) = &entry.auth {
                 findings.push(ConfigFinding {
-                    code: "config-invalid-entry",
+                    code: Code::ConfigInvalidEntry,
                     severity: Severity::Error,
                     registry: Some(registry.clone()),
                     file: Some(file_idx),
@@ -735,7 +678,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
                 && matches!(&entry.auth, AuthField::Pair { username, .. } if username.is_empty())
             {
                 findings.push(ConfigFinding {
-                    code: "config-invalid-entry",
+                    code: Code::ConfigInvalidEntry,
                     severity: Severity::Error,
                     registry: Some(registry.clone()),
                     file: Some(file_idx),
@@ -748,7 +691,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
             }
             if read_by_docker && (entry.key == "docker.io" || entry.key == "registry-1.docker.io") {
                 findings.push(ConfigFinding {
-                    code: "config-key-never-used",
+                    code: Code::ConfigKeyNeverUsed,
                     severity: Severity::Warning,
                     registry: Some("docker.io".to_owned()),
                     file: Some(file_idx),
@@ -792,7 +735,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
                 " (helpers are looked up by the plain host[:port])".to_owned()
             };
             findings.push(ConfigFinding {
-                code: "config-key-never-used",
+                code: Code::ConfigKeyNeverUsed,
                 severity: Severity::Warning,
                 registry: Some(display_name(&lookup::docker_convert_to_hostname(key))),
                 file: Some(file_idx),
@@ -808,7 +751,7 @@ fn file_findings(inputs: &ConfigInputs, rows: &[RegistryRow], findings: &mut Vec
         }
         if read_by_podman && let Some(store) = &config.creds_store {
             findings.push(ConfigFinding {
-                code: "config-creds-store-ignored",
+                code: Code::ConfigCredsStoreIgnored,
                 severity: Severity::Info,
                 registry: None,
                 file: Some(file_idx),

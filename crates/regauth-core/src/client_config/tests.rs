@@ -65,7 +65,7 @@ fn analyze_one(json: &str, observed: &[ObservedCredential]) -> (ConfigInputs, Co
 }
 
 fn codes(analysis: &ConfigAnalysis) -> Vec<&'static str> {
-    analysis.findings.iter().map(|finding| finding.code).collect()
+    analysis.findings.iter().map(|finding| finding.code.as_str()).collect()
 }
 
 fn row<'a>(analysis: &'a ConfigAnalysis, name: &str) -> &'a RegistryRow {
@@ -114,7 +114,7 @@ fn docker_creds_store_shadows_auths_entries() {
     let plaintext = analysis
         .findings
         .iter()
-        .find(|finding| finding.code == "config-plaintext-password")
+        .find(|finding| finding.code == Code::ConfigPlaintextPassword)
         .expect("plaintext flagged");
     assert!(plaintext.message.contains("Used by podman"), "{}", plaintext.message);
     assert!(
@@ -220,7 +220,7 @@ fn cred_helpers_key_docker_io_is_podman_spelling_only() {
     let never_used: Vec<&str> = analysis
         .findings
         .iter()
-        .filter(|finding| finding.code == "config-key-never-used")
+        .filter(|finding| finding.code == Code::ConfigKeyNeverUsed)
         .map(|finding| finding.message.as_str())
         .collect();
     assert_eq!(never_used.len(), 2, "{never_used:?}");
@@ -290,7 +290,7 @@ fn missing_helper_is_an_error() {
     let missing: Vec<&ConfigFinding> = analysis
         .findings
         .iter()
-        .filter(|finding| finding.code == "config-helper-missing")
+        .filter(|finding| finding.code == Code::ConfigHelperMissing)
         .collect();
     assert_eq!(missing.len(), 1, "{:?}", analysis.findings);
     assert_eq!(missing[0].severity, Severity::Error);
@@ -636,7 +636,7 @@ fn capture_credentials_match_or_not() {
     let mismatches: Vec<&ConfigFinding> = analysis
         .findings
         .iter()
-        .filter(|finding| finding.code == "config-credentials-mismatch")
+        .filter(|finding| finding.code == Code::ConfigCredentialsMismatch)
         .collect();
     assert_eq!(mismatches.len(), 3, "{mismatches:?}");
     assert!(mismatches.iter().any(|finding| finding.message.contains("\"mallory\"")

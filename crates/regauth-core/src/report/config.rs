@@ -33,20 +33,21 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::printable;
 
+use crate::analysis::{Code, Severity};
 use crate::client_config::{
-    Client, ConfigAnalysis, ConfigInputs, FileState, Lookup, Source, describe_source, explain_code,
+    Client, ConfigAnalysis, ConfigInputs, FileState, Lookup, Source, describe_source,
 };
 
 pub const SCHEMA: &str = "regauth.config/v1";
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConfigReport {
-    pub schema: &'static str,
-    pub outcome: &'static str,
+    pub schema: String,
+    pub outcome: String,
     pub files: Vec<FileRow>,
     pub docker_auth_config_env: bool,
     pub helpers: Vec<HelperRow>,
@@ -54,24 +55,24 @@ pub struct ConfigReport {
     pub findings: Vec<ConfigFindingRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileRow {
     pub index: usize,
     pub path: String,
-    pub format: &'static str,
-    pub state: &'static str,
+    pub format: String,
+    pub state: String,
     pub error: Option<String>,
-    pub read_by: Vec<&'static str>,
+    pub read_by: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HelperRow {
     pub name: String,
     pub program: String,
     pub on_path: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegistryRowDto {
     pub name: String,
     pub in_capture: bool,
@@ -80,13 +81,13 @@ pub struct RegistryRowDto {
     pub capture: Vec<CheckRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LookupRow {
-    pub source: &'static str,
+    pub source: String,
     pub description: String,
     pub file: Option<usize>,
     pub key: Option<String>,
-    pub credential: Option<&'static str>,
+    pub credential: Option<String>,
     pub username: Option<String>,
     pub helper: Option<String>,
     pub helper_key: Option<String>,
@@ -95,42 +96,44 @@ pub struct LookupRow {
     pub passed_over: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckRow {
-    pub client: &'static str,
-    pub via: &'static str,
-    pub credential: &'static str,
+    pub client: String,
+    pub via: String,
+    pub credential: String,
     pub username: Option<String>,
     pub exchanges: Vec<usize>,
-    pub verdict: &'static str,
+    pub verdict: String,
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConfigFindingRow {
-    pub code: &'static str,
-    pub severity: &'static str,
-    pub title: &'static str,
+    pub code: Code,
+    pub severity: Severity,
+    pub title: String,
     pub registry: Option<String>,
     pub file: Option<usize>,
     pub message: String,
-    pub fix: &'static str,
+    pub fix: String,
 }
 
 impl LookupRow {
     fn new(lookup: &Lookup) -> LookupRow {
         let (key, credential, username) = match &lookup.source {
-            Source::AuthsEntry { key, stored } => {
-                (Some(key.clone()), Some(stored.as_str()), stored.username().map(str::to_owned))
-            }
+            Source::AuthsEntry { key, stored } => (
+                Some(key.clone()),
+                Some(stored.as_str().to_owned()),
+                stored.username().map(str::to_owned),
+            ),
             Source::EnvAuthConfig { key, username } => {
-                (Some(key.clone()), Some("password"), username.clone())
+                (Some(key.clone()), Some("password".to_owned()), username.clone())
             }
             Source::CredHelper { config_key, .. } => (Some(config_key.clone()), None, None),
             _ => (None, None, None),
         };
         LookupRow {
-            source: lookup.source.kind(),
+            source: lookup.source.kind().to_owned(),
             description: describe_source(lookup),
             file: lookup.file,
             key,
@@ -158,16 +161,16 @@ impl ConfigReport {
             .map(|(index, source)| {
                 let mut read_by = Vec::new();
                 if inputs.docker_view && inputs.docker_file == Some(index) {
-                    read_by.push(Client::Docker.as_str());
+                    read_by.push(Client::Docker.as_str().to_owned());
                 }
                 if inputs.podman_chain.contains(&index) {
-                    read_by.push(Client::Podman.as_str());
+                    read_by.push(Client::Podman.as_str().to_owned());
                 }
                 FileRow {
                     index,
                     path: source.path.clone(),
-                    format: source.format.as_str(),
-                    state: source.state.as_str(),
+                    format: source.format.as_str().to_owned(),
+                    state: source.state.as_str().to_owned(),
                     error: match &source.state {
                         FileState::Unreadable(reason) => Some(reason.clone()),
                         FileState::Invalid(error) => Some(error.to_string()),
@@ -198,12 +201,12 @@ impl ConfigReport {
                     .checks
                     .iter()
                     .map(|check| CheckRow {
-                        client: check.client.as_str(),
-                        via: check.observed.via.as_str(),
-                        credential: check.observed.kind.as_str(),
+                        client: check.client.as_str().to_owned(),
+                        via: check.observed.via.as_str().to_owned(),
+                        credential: check.observed.kind.as_str().to_owned(),
                         username: check.observed.kind.username().map(str::to_owned),
                         exchanges: check.observed.exchanges.clone(),
-                        verdict: check.verdict.as_str(),
+                        verdict: check.verdict.as_str().to_owned(),
                         message: check.message.clone(),
                     })
                     .collect(),
@@ -213,21 +216,21 @@ impl ConfigReport {
             .findings
             .iter()
             .map(|finding| {
-                let info = explain_code(finding.code);
+                let info = finding.code.info();
                 ConfigFindingRow {
                     code: finding.code,
-                    severity: finding.severity.as_str(),
-                    title: info.map_or("", |info| info.title),
+                    severity: finding.severity,
+                    title: info.title.to_owned(),
                     registry: finding.registry.clone(),
                     file: finding.file,
                     message: finding.message.clone(),
-                    fix: info.map_or("", |info| info.fix),
+                    fix: info.fix.to_owned(),
                 }
             })
             .collect();
         ConfigReport {
-            schema: SCHEMA,
-            outcome: if analysis.has_problems() { "problems" } else { "ok" },
+            schema: SCHEMA.to_owned(),
+            outcome: if analysis.has_problems() { "problems" } else { "ok" }.to_owned(),
             files,
             docker_auth_config_env: !inputs.docker_env.auth_config_env.is_empty(),
             helpers: helper_rows,
@@ -291,7 +294,7 @@ pub fn render_text(report: &ConfigReport, color: bool) -> String {
             }
         }
         for check in &registry.capture {
-            let verdict = match check.verdict {
+            let verdict = match check.verdict.as_str() {
                 "match" => paint("32", "match"),
                 "mismatch" => paint("1;31", "MISMATCH"),
                 other => paint("33", other),
@@ -308,11 +311,11 @@ pub fn render_text(report: &ConfigReport, color: bool) -> String {
         let _ = writeln!(out, "\n{}", paint("1", "Findings"));
         let mut fixed = std::collections::BTreeSet::new();
         for finding in &report.findings {
-            let severity = format!("{:<7}", finding.severity);
+            let severity_text = format!("{:<7}", finding.severity.as_str());
             let severity = match finding.severity {
-                "error" => paint("1;31", &severity),
-                "warning" => paint("33", &severity),
-                _ => paint("36", &severity),
+                Severity::Error => paint("1;31", &severity_text),
+                Severity::Warning => paint("33", &severity_text),
+                Severity::Info => paint("36", &severity_text),
             };
             let _ = writeln!(out, "  {severity} {}", finding.code);
             let _ = writeln!(out, "          {}", printable(&finding.message));

@@ -28,20 +28,21 @@
 //! and the Engine-over-plain-tcp finding in the analysis's finding shape. Fields are only ever
 //! added, never renamed or removed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::printable;
 
 use super::exchanges::rfc3339;
+use crate::analysis::{Code, Severity};
 use crate::tls_facts::{CertificateFacts, TlsConnection, TlsFacts, ValidityAt};
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TlsSection {
     pub certificates: Vec<CertificateRow>,
     pub connections: Vec<ConnectionRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CertificateRow {
     pub index: usize,
     pub sha256: String,
@@ -61,7 +62,7 @@ pub struct CertificateRow {
     pub problems: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionRow {
     pub host: String,
     pub port: u16,
@@ -75,21 +76,21 @@ pub struct ConnectionRow {
     pub server_chain: Vec<LinkRow>,
     pub client_chain: Vec<LinkRow>,
     pub server_summary: Option<SummaryRow>,
-    pub host_check: Option<&'static str>,
+    pub host_check: Option<String>,
     pub host_check_name: Option<String>,
     pub exchanges: Vec<usize>,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkRow {
     pub certificate: usize,
-    pub validity: &'static str,
+    pub validity: String,
     pub seconds_to_expiry: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
     pub subject: Option<String>,
     pub issuer: Option<String>,
@@ -143,7 +144,7 @@ impl TlsSection {
                     let cert = facts.certificates.get(index)?;
                     Some(LinkRow {
                         certificate: index,
-                        validity: validity_over(connection, cert),
+                        validity: validity_over(connection, cert).to_owned(),
                         seconds_to_expiry: match (cert.not_after, connection.last_seen) {
                             (Some(not_after), Some(last)) => Some((not_after - last).num_seconds()),
                             _ => None,
@@ -173,7 +174,7 @@ impl TlsSection {
                     not_before: summary.not_before.as_ref().map(rfc3339),
                     not_after: summary.not_after.as_ref().map(rfc3339),
                 }),
-                host_check: connection.host_check.as_ref().map(|check| check.as_str()),
+                host_check: connection.host_check.as_ref().map(|check| check.as_str().to_owned()),
                 host_check_name: match &connection.host_check {
                     Some(crate::tls_facts::HostCheck::Matches { name }) => Some(name.clone()),
                     _ => None,
@@ -191,9 +192,9 @@ impl TlsSection {
 pub const SCHEMA: &str = "regauth.tls/v1";
 
 /// `regauth.tls/v1`: the analysis's TLS section with the findings about TLS.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TlsReport {
-    pub schema: &'static str,
+    pub schema: String,
     pub sources: Vec<super::exchanges::SourceRow>,
     pub tls: TlsSection,
     pub findings: Vec<super::analysis::FindingRow>,
@@ -206,14 +207,14 @@ impl TlsReport {
     pub fn from_analysis(report: super::analysis::AnalysisReport) -> TlsReport {
         let super::analysis::AnalysisReport { sources, findings, problems, tls, .. } = report;
         TlsReport {
-            schema: SCHEMA,
+            schema: SCHEMA.to_owned(),
             sources,
             tls,
             findings: findings
                 .into_iter()
                 .filter(|finding| {
-                    finding.code.starts_with("tls-")
-                        || finding.code == "credentials-over-plain-http"
+                    finding.code.as_str().starts_with("tls-")
+                        || finding.code == Code::CredentialsOverPlainHttp
                 })
                 .collect(),
             problems,
@@ -222,7 +223,7 @@ impl TlsReport {
 
     /// Whether a finding of error severity is present.
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|finding| finding.severity == "error")
+        self.findings.iter().any(|finding| finding.severity == Severity::Error)
     }
 }
 
@@ -273,7 +274,7 @@ pub fn render_text(report: &TlsReport, color: bool) -> String {
         for error in &connection.errors {
             let _ = writeln!(out, "  error: {}", printable(error));
         }
-        match (connection.host_check, &connection.host_check_name) {
+        match (connection.host_check.as_deref(), &connection.host_check_name) {
             (Some("match"), Some(name)) => {
                 let _ = writeln!(out, "  host name: matches {}", printable(name));
             }
@@ -305,7 +306,7 @@ pub fn render_text(report: &TlsReport, color: bool) -> String {
             let _ = writeln!(out, "  {title}:");
             for (position, link) in chain.iter().enumerate() {
                 let Some(cert) = report.tls.certificates.get(link.certificate) else { continue };
-                let validity = match link.validity {
+                let validity = match link.validity.as_str() {
                     "valid" => paint("32", "valid at capture time"),
                     "expired" => paint("1;31", "EXPIRED at capture time"),
                     "not-yet-valid" => paint("1;31", "NOT YET VALID at capture time"),
@@ -370,11 +371,11 @@ pub fn render_text(report: &TlsReport, color: bool) -> String {
     if !report.findings.is_empty() {
         let _ = writeln!(out, "{}", paint("1", "Findings"));
         for finding in &report.findings {
-            let severity = format!("{:<7}", finding.severity);
+            let severity_text = format!("{:<7}", finding.severity.as_str());
             let severity = match finding.severity {
-                "error" => paint("1;31", &severity),
-                "warning" => paint("33", &severity),
-                _ => paint("36", &severity),
+                Severity::Error => paint("1;31", &severity_text),
+                Severity::Warning => paint("33", &severity_text),
+                Severity::Info => paint("36", &severity_text),
             };
             let _ = writeln!(out, "  {severity} {}", finding.code);
             let _ = writeln!(out, "          {}", printable(&finding.message));

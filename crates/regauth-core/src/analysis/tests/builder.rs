@@ -341,17 +341,21 @@ pub struct Analysed {
 
 impl Analysed {
     pub fn codes(&self) -> Vec<(&'static str, Severity)> {
-        self.analysis.findings.iter().map(|finding| (finding.code, finding.severity)).collect()
+        self.analysis
+            .findings
+            .iter()
+            .map(|finding| (finding.code.as_str(), finding.severity))
+            .collect()
     }
 
     pub fn has(&self, code: &str) -> bool {
-        self.analysis.findings.iter().any(|finding| finding.code == code)
+        self.analysis.findings.iter().any(|finding| finding.code.as_str() == code)
     }
 
     /// The single finding with `code` (fails when there is none or several).
     pub fn finding(&self, code: &str) -> &Finding {
         let found: Vec<&Finding> =
-            self.analysis.findings.iter().filter(|finding| finding.code == code).collect();
+            self.analysis.findings.iter().filter(|finding| finding.code.as_str() == code).collect();
         assert_eq!(
             found.len(),
             1,

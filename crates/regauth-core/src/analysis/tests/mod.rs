@@ -4,3 +4,4 @@
 mod builder;
 mod mutations;
 mod scenarios;
+mod steps;
