@@ -18,15 +18,12 @@ use std::collections::HashMap;
 
 use chrono::DateTime;
 use x509_cert::Certificate;
+use x509_cert::der::asn1::AnyRef;
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::oid::AssociatedOid as _;
 use x509_cert::der::oid::db::{rfc5280, rfc5912, rfc8410};
-use x509_cert::der::{Decode as _, Encode as _};
-use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
-use x509_cert::ext::pkix::{
-    AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage,
-    SubjectAltName,
-};
+use x509_cert::der::{Decode as _, Encode as _, Reader as _, SliceReader, Tag, Tagged as _};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 
 use crate::capture::Capture;
 use crate::model::{CertificateSummary, Timestamp};
@@ -119,39 +116,59 @@ impl CertificateFacts {
                 }
             };
             if id == SubjectAltName::OID {
-                let res = SubjectAltName::from_der(value).map(|names| {
-                    for name in names.0 {
-                        match name {
-                            GeneralName::DnsName(dns) => facts.dns_names.push(dns.to_string()),
-                            GeneralName::IpAddress(ip) => {
-                                facts.ip_addresses.push(ip_text(ip.as_bytes()));
-                            }
+                let res = sequence_elements(value).map(|names| {
+                    for name in names {
+                        match context_number(&name) {
+                            Some(GENERAL_NAME_DNS) => facts
+                                .dns_names
+                                .push(String::from_utf8_lossy(name.value()).into_owned()),
+                            Some(GENERAL_NAME_IP) => facts.ip_addresses.push(ip_text(name.value())),
                             _ => {}
                         }
                     }
                 });
                 read(&mut facts, "subjectAltName", res);
-            } else if id == CrlDistributionPoints::OID {
-                let res = CrlDistributionPoints::from_der(value).map(|points| {
-                    for point in points.0 {
-                        if let Some(DistributionPointName::FullName(names)) =
-                            point.distribution_point
-                        {
-                            facts.crl_distribution_points.extend(names.into_iter().filter_map(uri));
+            } else if id == CRL_DISTRIBUTION_POINTS {
+                // DistributionPoint ::= SEQUENCE { distributionPoint [0] { fullName [0] GeneralNames } ... }
+                let res = sequence_elements(value).and_then(|points| {
+                    for point in points {
+                        for field in elements(point.value())? {
+                            if context_number(&field) != Some(0) {
+                                continue;
+                            }
+                            for name in elements(field.value())? {
+                                if context_number(&name) != Some(0) {
+                                    continue;
+                                }
+                                facts.crl_distribution_points.extend(uris(name.value())?);
+                            }
                         }
                     }
+                    Ok(())
                 });
                 read(&mut facts, "cRLDistributionPoints", res);
-            } else if id == AuthorityInfoAccessSyntax::OID {
-                let res = AuthorityInfoAccessSyntax::from_der(value).map(|access| {
-                    for description in access.0 {
-                        let Some(location) = uri(description.access_location) else { continue };
-                        if description.access_method == rfc5280::ID_AD_OCSP {
-                            facts.ocsp_responders.push(location);
-                        } else if description.access_method == rfc5280::ID_AD_CA_ISSUERS {
-                            facts.ca_issuers.push(location);
+            } else if id == AUTHORITY_INFO_ACCESS {
+                // AccessDescription ::= SEQUENCE { accessMethod OID, accessLocation GeneralName }
+                let res = sequence_elements(value).and_then(|descriptions| {
+                    for description in descriptions {
+                        let parts = elements(description.value())?;
+                        let (Some(method), Some(location)) = (parts.first(), parts.get(1)) else {
+                            continue;
+                        };
+                        let Ok(method) = ObjectIdentifier::from_bytes(method.value()) else {
+                            continue;
+                        };
+                        if context_number(location) != Some(GENERAL_NAME_URI) {
+                            continue;
+                        }
+                        let uri = String::from_utf8_lossy(location.value()).into_owned();
+                        if method == rfc5280::ID_AD_OCSP {
+                            facts.ocsp_responders.push(uri);
+                        } else if method == rfc5280::ID_AD_CA_ISSUERS {
+                            facts.ca_issuers.push(uri);
                         }
                     }
+                    Ok(())
                 });
                 read(&mut facts, "authorityInfoAccess", res);
             } else if id == ExtendedKeyUsage::OID {
@@ -225,6 +242,49 @@ impl CertificateFacts {
     }
 }
 
+// The three GeneralName forms regauth reports (RFC 5280 4.2.1.6), read by hand from der's
+// generic TLVs: x509-cert's full GeneralName decoders (every CHOICE arm, in three extension
+// types) cost the web app about 100 KB of wasm for names nobody shows.
+const GENERAL_NAME_DNS: u8 = 2;
+const GENERAL_NAME_URI: u8 = 6;
+const GENERAL_NAME_IP: u8 = 7;
+const CRL_DISTRIBUTION_POINTS: ObjectIdentifier = rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS;
+const AUTHORITY_INFO_ACCESS: ObjectIdentifier = rfc5280::ID_PE_AUTHORITY_INFO_ACCESS;
+
+/// The TLVs one after the other in `content` (the value of a SEQUENCE or a constructed tag).
+fn elements(content: &[u8]) -> Result<Vec<AnyRef<'_>>, x509_cert::der::Error> {
+    let mut reader = SliceReader::new(content)?;
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        out.push(AnyRef::decode(&mut reader)?);
+    }
+    Ok(out)
+}
+
+/// The elements of a DER `SEQUENCE`.
+fn sequence_elements(der: &[u8]) -> Result<Vec<AnyRef<'_>>, x509_cert::der::Error> {
+    let sequence = AnyRef::from_der(der)?;
+    sequence.tag().assert_eq(Tag::Sequence)?;
+    elements(sequence.value())
+}
+
+/// The number of a context-specific tag (`[2]` → 2).
+fn context_number(any: &AnyRef<'_>) -> Option<u8> {
+    match any.tag() {
+        Tag::ContextSpecific { number, .. } => Some(number.value()),
+        _ => None,
+    }
+}
+
+/// The URIs among the GeneralNames in `content`.
+fn uris(content: &[u8]) -> Result<Vec<String>, x509_cert::der::Error> {
+    Ok(elements(content)?
+        .into_iter()
+        .filter(|name| context_number(name) == Some(GENERAL_NAME_URI))
+        .map(|name| String::from_utf8_lossy(name.value()).into_owned())
+        .collect())
+}
+
 /// A certificate's validity relative to one instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValidityAt {
@@ -273,13 +333,6 @@ pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
         (idx == 0 && *expected == "*" && !actual.is_empty())
             || expected.eq_ignore_ascii_case(actual)
     })
-}
-
-fn uri(name: GeneralName) -> Option<String> {
-    match name {
-        GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
-        _ => None,
-    }
 }
 
 fn ip_text(bytes: &[u8]) -> String {

@@ -127,7 +127,7 @@ fn connection_findings(
                     message: format!(
                         "{role} expires {} after the capture ({}), issued by {}.{}",
                         describe_span(remaining_s),
-                        not_after.format("%Y-%m-%d %H:%M UTC"),
+                        short_date(&not_after),
                         leaf.issuer.as_deref().unwrap_or("an unknown issuer"),
                         revocation_note(leaf)
                     ),
@@ -167,7 +167,7 @@ fn validity_findings(
             message: format!(
                 "{role} had expired {} before the capture (not after {}).",
                 describe_span(since_s),
-                not_after.format("%Y-%m-%d %H:%M UTC")
+                short_date(&not_after)
             ),
         });
         emitted = true;
@@ -182,12 +182,17 @@ fn validity_findings(
             message: format!(
                 "{role} was not valid yet: its validity starts {} after the capture time (not before {}). Either it was issued with a future date or the clock of the machine that recorded (and ran the client) is behind.",
                 describe_span(starts_in_s),
-                not_before.format("%Y-%m-%d %H:%M UTC")
+                short_date(&not_before)
             ),
         });
         emitted = true;
     }
     emitted
+}
+
+/// `2027-01-14T08:00:00Z` (chrono's strftime would add kilobytes to the web app for this).
+fn short_date(at: &crate::model::Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn endpoint(connection: &TlsConnection) -> String {
