@@ -53,7 +53,7 @@ pub fn run(args: &ConfigArgs) -> Result<Status> {
     let observed = if args.capture.is_empty() {
         Vec::new()
     } else {
-        let (capture, errors) = read_capture(&args.capture)?;
+        let (capture, errors) = read_capture(&args.capture, &args.limits.read_limits())?;
         capture_unreadable = !errors.is_empty();
         let analysis = analyze(&capture, &AnalysisConfig::default());
         observed_credentials(&capture, &analysis)

@@ -12,7 +12,7 @@ use crate::args::{OutputFormat, TlsArgs};
 use crate::input::read_capture;
 
 pub fn run(args: &TlsArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }

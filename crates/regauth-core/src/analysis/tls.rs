@@ -18,34 +18,6 @@ pub(super) fn tls_findings(
     capture: &Capture,
     facts: &TlsFacts,
     session_of_exchange: &HashMap<usize, usize>,
-    out: &mut Vec<Finding>,
-) {
-    let mut findings = Vec::new();
-    connection_findings(capture, facts, session_of_exchange, &mut findings);
-    // The engine merges findings of one code and session into one and keeps the first message;
-    // join the messages here so that a second endpoint's problem is not lost in that merge.
-    let mut joined: Vec<Finding> = Vec::new();
-    for finding in findings {
-        match joined
-            .iter_mut()
-            .find(|seen| seen.code == finding.code && seen.session == finding.session)
-        {
-            Some(seen) => {
-                seen.message.push(' ');
-                seen.message.push_str(&finding.message);
-                seen.exchanges.extend(finding.exchanges);
-                seen.severity = seen.severity.max(finding.severity);
-            }
-            None => joined.push(finding),
-        }
-    }
-    out.extend(joined);
-}
-
-fn connection_findings(
-    capture: &Capture,
-    facts: &TlsFacts,
-    session_of_exchange: &HashMap<usize, usize>,
     findings: &mut Vec<Finding>,
 ) {
     for connection in &facts.connections {

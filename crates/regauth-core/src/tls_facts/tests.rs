@@ -200,7 +200,7 @@ pub fn exchange(
         timing: Timing { request_start: Some(at(unix)), response_end: Some(at(unix)) },
         server_address: Some(format!("192.0.2.1:{port}")),
         client_address: None,
-        tls: Some(TlsInfo {
+        tls: Some(Box::new(TlsInfo {
             established: true,
             sni: Some(host.into()),
             version: Some("TLSv1.3".into()),
@@ -210,7 +210,7 @@ pub fn exchange(
             client_certificates: client.iter().map(|der| Bytes::copy_from_slice(der)).collect(),
             error: None,
             server_certificate_summary: None,
-        }),
+        })),
         error: None,
         connection: None,
     }
@@ -227,6 +227,7 @@ pub fn capture(exchanges: Vec<Exchange>) -> Capture {
         }],
         exchanges,
         problems: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
