@@ -12,7 +12,7 @@ use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, OutputFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &AnalyzeArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }

@@ -35,8 +35,8 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         max_clock_skew_s: args.engine.max_clock_skew,
     };
     let config = crate::analyze::analysis_config(&args.engine)?;
-    let (capture, errors) = read_capture(&args.files)?;
-    if !errors.is_empty() {
+    let (capture, input_errors) = read_capture(&args.files, &args.limits.read_limits())?;
+    if capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
     let analysis = analyze(&capture, &config);
@@ -53,5 +53,12 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         CheckFormat::Junit => write!(stdout, "{}", check.render_junit())?,
     }
     stdout.flush()?;
-    Ok(if check.passed { Status::Success } else { Status::Failure })
+    // The readable inputs were checked, but not all that were named: the check cannot vouch.
+    Ok(if !input_errors.is_empty() {
+        Status::Error
+    } else if check.passed {
+        Status::Success
+    } else {
+        Status::Failure
+    })
 }

@@ -81,6 +81,75 @@ fn unreadable_input_exits_2_with_a_message() {
 }
 
 #[test]
+fn an_input_with_no_exchange_exits_2() {
+    let dir = std::env::temp_dir().join(format!("regauth-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flow = std::fs::read(sample("pull-success.flow")).unwrap();
+    let cut = dir.join("cut.flow");
+    std::fs::write(&cut, &flow[..100]).unwrap();
+    let cut = cut.display().to_string();
+    for command in ["exchanges", "analyze", "check"] {
+        let output = regauth(&[command, &cut]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no exchange could be read"), "{command}: {stderr}");
+        assert!(stderr.contains("(byte "), "{command}: the problem names the offset: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn with_several_inputs_the_readable_ones_are_analysed_and_the_run_exits_2() {
+    let output = regauth(&[
+        "exchanges",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        "/nonexistent/capture.har",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let value = json(&output);
+    assert!(!value["exchanges"].as_array().expect("array").is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/capture.har"), "{stderr}");
+    assert!(stderr.contains("1 of 2 inputs could not be used"), "{stderr}");
+    let analyze = regauth(&["analyze", &path("pull-success.flow"), "/nonexistent/capture.har"]);
+    assert_eq!(analyze.status.code(), Some(2));
+    assert!(stdout(&analyze).contains("Session 1"), "{}", stdout(&analyze));
+}
+
+#[test]
+fn a_flow_and_its_har_count_once() {
+    let output = regauth(&[
+        "exchanges",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        &path("pull-success.har"),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let alone = json(&regauth(&["exchanges", "--format", "json", &path("pull-success.flow")]));
+    let both = json(&output);
+    assert_eq!(
+        both["exchanges"].as_array().map(Vec::len),
+        alone["exchanges"].as_array().map(Vec::len)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("regauth: note:") && stderr.contains("counted once"), "{stderr}");
+}
+
+#[test]
+fn limits_have_flags_and_say_how_to_raise_them() {
+    let output = regauth(&["exchanges", "--max-memory-ratio", "0", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(0), "64 MiB of floor is plenty for a sample");
+    let output = regauth(&["exchanges", "--max-input-size", "1KiB", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--max-input-size"));
+    let output = regauth(&["exchanges", "--max-input-size", "lots", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn analyze_exit_code_follows_the_outcome() {
     assert_eq!(regauth(&["analyze", &path("pull-success.flow")]).status.code(), Some(0));
     assert_eq!(regauth(&["analyze", &path("clock-behind.har")]).status.code(), Some(1));
