@@ -9,6 +9,7 @@ mod args;
 mod check;
 mod exchanges;
 mod input;
+mod redact;
 mod token;
 
 use std::io::Write as _;
@@ -34,9 +35,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
-        Command::Redact | Command::Diagram => {
-            Err(anyhow::anyhow!("this command is not available yet"))
-        }
+        Command::Redact(args) => redact::run(args),
+        Command::Diagram => Err(anyhow::anyhow!("this command is not available yet")),
     };
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,

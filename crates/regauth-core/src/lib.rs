@@ -25,6 +25,7 @@ pub mod analysis;
 pub mod capture;
 pub mod model;
 pub mod protocol;
+pub mod redact;
 pub mod report;
 pub mod secret;
 pub mod token;

@@ -8,7 +8,7 @@ pub mod content_encoding;
 pub mod har;
 pub(crate) mod json_string;
 pub mod mitm;
-mod sniff;
+pub(crate) mod sniff;
 
 use bytes::Bytes;
 

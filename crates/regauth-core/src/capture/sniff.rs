@@ -55,7 +55,7 @@ fn looks_like_tnetstring(bytes: &[u8]) -> bool {
     digits > 0 && bytes.get(digits) == Some(&b':')
 }
 
-pub(super) fn decompress(
+pub(crate) fn decompress(
     name: &str,
     bytes: &Bytes,
     compression: Compression,
@@ -85,7 +85,7 @@ pub(super) fn decompress(
 }
 
 /// A short printable description of what an unknown input starts with.
-pub(super) fn describe_start(bytes: &[u8]) -> String {
+pub(crate) fn describe_start(bytes: &[u8]) -> String {
     let head: String = bytes
         .iter()
         .take(16)
