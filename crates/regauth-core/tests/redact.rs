@@ -284,10 +284,6 @@ fn spellings(secret: &str) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
-}
-
 /// Everything regauth reads from a capture, where a secret could hide: paths, header values,
 /// decoded bodies.
 fn readable_texts(capture: &Capture) -> Vec<Vec<u8>> {
@@ -431,18 +427,23 @@ fn check_one(
     totals.files += 1;
     totals.secrets += known.0.len();
     totals.masked += redacted.masked.len();
+    // One automaton over every spelling of every secret, run over the copy's bytes and over
+    // everything regauth reads from it.
+    let mut needles = Vec::new();
+    let mut described = Vec::new();
     for (secret, what) in &known.0 {
         for (spelling, needle) in spellings(secret) {
-            if needle.len() < 8 {
-                continue;
+            if needle.len() >= 8 {
+                needles.push(needle);
+                described.push(format!("a {what} ({} chars) survives as {spelling}", secret.len()));
             }
-            totals.checks += 1;
-            if contains(&plain_copy, &needle) || texts.iter().any(|text| contains(text, &needle)) {
-                failures.push(format!(
-                    "{name}: a {what} ({} chars) survives as {spelling}",
-                    secret.len()
-                ));
-            }
+        }
+    }
+    totals.checks += needles.len();
+    let automaton = aho_corasick::AhoCorasick::new(&needles).expect("automaton");
+    for haystack in std::iter::once(&plain_copy).chain(&texts) {
+        for found in automaton.find_overlapping_iter(haystack.as_slice()) {
+            failures.push(format!("{name}: {}", described[found.pattern().as_usize()]));
         }
     }
     for item in &redacted.masked {
