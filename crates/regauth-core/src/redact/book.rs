@@ -22,8 +22,6 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use sha2::{Digest as _, Sha256};
 
 use super::SecretKind;
@@ -210,34 +208,20 @@ impl Book {
         Some((out, kinds))
     }
 
-    /// An automaton over every spelling a secret could survive in, for the final check of the
-    /// output: the sweep spellings plus base64 (both alphabets) at each of the three byte
-    /// alignments inside a longer base64 run. Returns the automaton and, per needle, the entry
-    /// and whether it needs non-alphanumeric neighbours.
-    pub(super) fn leak_detector(&self) -> Option<(AhoCorasick, Vec<(SecretKind, bool)>)> {
-        let mut needles: Vec<Vec<u8>> = Vec::new();
-        let mut meta = Vec::new();
-        for entry in &self.entries {
-            let secret = entry.secret.expose();
-            if secret.len() < MIN_SWEEP_LEN {
-                continue;
+    /// The first place in `data` where a known secret stands in one of its plain spellings
+    /// (a short secret only where it stands alone), and its kind. For the final check.
+    pub(super) fn find_known(&self, data: &[u8]) -> Option<(usize, SecretKind)> {
+        let (automaton, patterns) = self.sweep.as_ref()?;
+        let mut at = 0;
+        while at < data.len() {
+            let found = automaton.find(aho_corasick::Input::new(data).span(at..data.len()))?;
+            let pattern = &patterns[found.pattern().as_usize()];
+            if !pattern.bounded || stands_alone(data, found.start(), found.end()) {
+                return Some((found.start(), self.entries[pattern.entry].kind));
             }
-            let bounded = secret.len() < MIN_UNBOUNDED_LEN;
-            for (needle, _) in spellings(secret, &entry.replacement) {
-                needles.push(needle);
-                meta.push((entry.kind, bounded));
-            }
-            for needle in base64_spellings(secret.as_bytes()) {
-                needles.push(needle);
-                meta.push((entry.kind, false));
-            }
+            at = found.start() + 1;
         }
-        if needles.is_empty() {
-            return None;
-        }
-        let automaton =
-            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&needles).ok()?;
-        Some((automaton, meta))
+        None
     }
 }
 
@@ -306,29 +290,6 @@ pub(super) fn percent_encode(text: &str, form: bool, upper: bool) -> Vec<u8> {
     out
 }
 
-/// The base64 characters that depend only on `secret` when it sits at byte offset 0, 1 or 2
-/// of a longer encoded run, in both alphabets (padding never falls inside, so it does not
-/// matter). Runs shorter than [`MIN_SWEEP_LEN`] characters are left out: too likely by chance.
-pub(super) fn base64_spellings(secret: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for offset in 0..3usize {
-        let mut shifted = vec![0u8; offset];
-        shifted.extend_from_slice(secret);
-        let first = (4 * offset).div_ceil(3);
-        let last = 4 * (offset + secret.len()) / 3;
-        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
-            let encoded = engine.encode(&shifted);
-            if let Some(middle) = encoded.as_bytes().get(first..last)
-                && middle.len() >= MIN_SWEEP_LEN
-                && !out.iter().any(|known: &Vec<u8>| known == middle)
-            {
-                out.push(middle.to_vec());
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,27 +333,5 @@ mod tests {
             r#"a=redacted-by-regauth&b=redacted-by-regauth {"x":"redacted-by-regauth"} xp@ss word/1 short"#
         );
         assert_eq!(kinds.len(), 3);
-    }
-
-    #[test]
-    fn base64_spellings_cover_every_alignment() {
-        let secret = b"alice-pass-1";
-        let spellings = base64_spellings(secret);
-        for prefix in ["", "x", "xy", "xyz"] {
-            for suffix in ["", "!", "!!"] {
-                let mut plain = prefix.as_bytes().to_vec();
-                plain.extend_from_slice(secret);
-                plain.extend_from_slice(suffix.as_bytes());
-                for encoded in [STANDARD_NO_PAD.encode(&plain), URL_SAFE_NO_PAD.encode(&plain)] {
-                    assert!(
-                        spellings.iter().any(|needle| encoded
-                            .as_bytes()
-                            .windows(needle.len())
-                            .any(|w| w == needle)),
-                        "{prefix:?} {suffix:?} {encoded}"
-                    );
-                }
-            }
-        }
     }
 }

@@ -11,6 +11,7 @@
 //! messages, metadata, comments, error messages) gets the sweep.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::rules::{BodyChange, Place, Redactor};
 use crate::capture::mitm::tnetstring::{Item, Tag, TnetError, read_item};
@@ -152,7 +153,7 @@ impl<'a> Walk<'a, '_, '_> {
                     self.header_list(*value, &trailers, &place, None)?
                 }
                 b"content" if matches!(value.tag(), Tag::Bytes | Tag::Text) => {
-                    body.as_ref().map(|(_, change)| encode(&change.wire, value.tag()))
+                    body.as_ref().map(|(_, change)| encode_string(&change.wire, value.tag()))
                 }
                 _ => self.generic(*value, &place)?,
             });
@@ -187,7 +188,8 @@ impl<'a> Walk<'a, '_, '_> {
         place: &Place,
         body: Option<&(usize, BodyChange)>,
     ) -> Rewrite {
-        let mut changed_pairs: Vec<(usize, Vec<u8>)> = Vec::new();
+        // Keyed by the pair's offset; a map keeps a list of many changed headers linear.
+        let mut changed_pairs: HashMap<usize, Vec<u8>> = HashMap::new();
         for header in headers {
             let original = header.value.payload();
             let mut value = Cow::Borrowed(original);
@@ -213,8 +215,8 @@ impl<'a> Walk<'a, '_, '_> {
             if let Some(name_item) = name_item {
                 payload.extend_from_slice(self.whole(&name_item));
             }
-            payload.extend_from_slice(&encode(&new_value, header.value.tag()));
-            changed_pairs.push((header.item.offset() as usize, encode(&payload, Tag::List)));
+            payload.extend_from_slice(&encode_string(&new_value, header.value.tag()));
+            changed_pairs.insert(header.item.offset() as usize, encode(&payload, Tag::List));
         }
         if changed_pairs.is_empty() {
             return Ok(None);
@@ -222,8 +224,8 @@ impl<'a> Walk<'a, '_, '_> {
         let mut payload = Vec::with_capacity(list.payload().len() + 64);
         for pair in list.list()? {
             let pair = pair?;
-            match changed_pairs.iter().find(|(offset, _)| *offset == pair.offset() as usize) {
-                Some((_, new)) => payload.extend_from_slice(new),
+            match changed_pairs.get(&(pair.offset() as usize)) {
+                Some(new) => payload.extend_from_slice(new),
                 None => payload.extend_from_slice(self.whole(&pair)),
             }
         }
@@ -233,9 +235,10 @@ impl<'a> Walk<'a, '_, '_> {
     /// Any other value: strings are swept, containers walked (dict keys are kept).
     fn generic(&mut self, item: Item<'a>, place: &Place) -> Rewrite {
         match item.tag() {
-            Tag::Bytes | Tag::Text => {
-                Ok(self.redactor.string(place, item.payload()).map(|new| encode(&new, item.tag())))
-            }
+            Tag::Bytes | Tag::Text => Ok(self
+                .redactor
+                .string(place, item.payload())
+                .map(|new| encode_string(&new, item.tag()))),
             Tag::List => {
                 let children = item.list()?.collect::<Result<Vec<_>, _>>()?;
                 let mut new_children = Vec::with_capacity(children.len());
@@ -278,6 +281,14 @@ impl<'a> Walk<'a, '_, '_> {
         }
         Some(encode(&payload, Tag::Dict))
     }
+}
+
+/// A changed string item, with its original tag unless that is `;` (UTF-8 text) and the new
+/// bytes are not UTF-8 (a body compressed again), which only `,` (bytes) may hold.
+fn encode_string(payload: &[u8], tag: Tag) -> Vec<u8> {
+    let tag =
+        if tag == Tag::Text && std::str::from_utf8(payload).is_err() { Tag::Bytes } else { tag };
+    encode(payload, tag)
 }
 
 /// One tnetstring item: `<length>:<payload><tag>`.

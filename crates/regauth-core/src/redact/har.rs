@@ -8,11 +8,11 @@
 //! `_` extensions, comments) gets the sweep. Only changed literals (and the size fields that
 //! follow them) are written; every other byte of the file stays as it was.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use base64::Engine as _;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::RedactError;
@@ -30,30 +30,54 @@ pub(super) fn redact(data: &[u8], redactor: &mut Redactor<'_>) -> Result<Vec<u8>
         byte_offset: (bom_len + err.valid_up_to()) as u64,
         message: "invalid JSON: not UTF-8 text".to_owned(),
     })?;
-    let root: &RawValue = serde_json::from_str(text).map_err(|err| RedactError::Malformed {
-        byte_offset: (bom_len + line_column_to_offset(text, err.line(), err.column())) as u64,
-        message: format!("invalid JSON: {err}"),
-    })?;
-    let Some(log) = get(&fields(root), "log") else {
-        return Err(RedactError::Malformed {
-            byte_offset: bom_len as u64,
-            message: "not a HAR file: the top-level object has no `log`".to_owned(),
-        });
+    // One pass over the document when it has the usual shape (it is validated on the way);
+    // otherwise field by field, so an odd `log` still gets a precise error or its entries.
+    let entries = match serde_json::from_str::<DocDe<'_>>(text) {
+        Ok(DocDe { log: Some(LogDe { entries }) }) => entries.unwrap_or_default(),
+        Ok(DocDe { log: None }) => return Err(not_a_har(bom_len)),
+        Err(_) => {
+            let root: &RawValue =
+                serde_json::from_str(text).map_err(|err| RedactError::Malformed {
+                    byte_offset: (bom_len + line_column_to_offset(text, err.line(), err.column()))
+                        as u64,
+                    message: format!("invalid JSON: {err}"),
+                })?;
+            let Some(log) = get(&fields(root), "log") else { return Err(not_a_har(bom_len)) };
+            get(&fields(log), "entries").map(items).unwrap_or_default()
+        }
     };
-    let entries = get(&fields(log), "entries").map(items).unwrap_or_default();
-    let mut har = Har { data, redactor, edits: Vec::new(), handled: HashSet::new() };
+    let mut har = Har { data, redactor, edits: Vec::new(), handled: Vec::new() };
     for (entry_idx, entry) in entries.into_iter().enumerate() {
-        let entry_fields = fields(entry);
-        if let Some(request) = get(&entry_fields, "request") {
+        let (request, response) = entry_messages(entry);
+        if let Some(request) = request {
             har.message(entry_idx, Side::Request, request);
         }
-        if let Some(response) = get(&entry_fields, "response") {
+        if let Some(response) = response {
             har.message(entry_idx, Side::Response, response);
         }
     }
     har.sweep_the_rest();
     let Har { edits, .. } = har;
     Ok(apply_byte_edits(data, edits).unwrap_or_else(|| data.to_vec()))
+}
+
+fn not_a_har(bom_len: usize) -> RedactError {
+    RedactError::Malformed {
+        byte_offset: bom_len as u64,
+        message: "not a HAR file: the top-level object has no `log`".to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+struct DocDe<'a> {
+    #[serde(borrow)]
+    log: Option<LogDe<'a>>,
+}
+
+#[derive(Deserialize)]
+struct LogDe<'a> {
+    #[serde(borrow)]
+    entries: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,8 +99,9 @@ struct Har<'d, 'r, 'c> {
     data: &'d [u8],
     redactor: &'r mut Redactor<'c>,
     edits: Vec<(Range<usize>, Vec<u8>)>,
-    /// Start offsets of the literals a structural rule already handled.
-    handled: HashSet<usize>,
+    /// Start offsets of the literals a structural rule already handled (sorted before the
+    /// sweep looks them up).
+    handled: Vec<usize>,
 }
 
 impl<'d> Har<'d, '_, '_> {
@@ -89,7 +114,7 @@ impl<'d> Har<'d, '_, '_> {
     /// Marks `raw` as handled and, when `new` is given, replaces it with that string.
     fn set_string(&mut self, raw: &RawValue, new: Option<String>) {
         let Some(span) = self.span(raw) else { return };
-        self.handled.insert(span.start);
+        self.handled.push(span.start);
         if let Some(new) = new {
             self.edits.push((span, json::literal(&new)));
         }
@@ -106,25 +131,14 @@ impl<'d> Har<'d, '_, '_> {
         }
     }
 
-    fn message(&mut self, entry: usize, side: Side, raw: &'d RawValue) {
-        let message = fields(raw);
+    fn message(&mut self, entry: usize, side: Side, message: Message<'d>) {
         let side_name = match side {
             Side::Request => "request",
             Side::Response => "response",
         };
-        let headers: Vec<(String, &RawValue)> = get(&message, "headers")
-            .map(items)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|header| {
-                let header = fields(header);
-                let name = string(get(&header, "name")?)?;
-                let value = get(&header, "value").filter(|value| is_string(value))?;
-                Some((name, value))
-            })
-            .collect();
         let header = |name: &str| {
-            headers
+            message
+                .headers
                 .iter()
                 .find(|(header_name, _)| header_name.eq_ignore_ascii_case(name))
                 .and_then(|(_, value)| string(value))
@@ -133,43 +147,31 @@ impl<'d> Har<'d, '_, '_> {
 
         let body_key = if side == Side::Request { "postData" } else { "content" };
         let mut body: Option<(usize, BodyChange)> = None;
-        if let Some(container) = get(&message, body_key) {
-            let container = fields(container);
-            let mime =
-                get(&container, "mimeType").and_then(string).or_else(|| header("content-type"));
-            if let Some(text) = get(&container, "text").filter(|text| is_string(text)) {
-                let is_base64 = get(&container, "encoding")
-                    .and_then(string)
+        if let Some(container) = &message.body {
+            let mime = container.mime_type.clone().or_else(|| header("content-type"));
+            if let Some(text) = container.text {
+                let is_base64 = container
+                    .encoding
+                    .as_deref()
                     .is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
                 let place = Place::new(Some(entry), format!("{side_name}.{body_key}.text"));
                 body = self.body_text(&place, text, is_base64, mime.as_deref(), &encoding, side);
             }
-            for param in get(&container, "params").map(items).unwrap_or_default() {
-                let param = fields(param);
-                let (Some(name), Some(value)) = (
-                    get(&param, "name").and_then(string),
-                    get(&param, "value").filter(|v| is_string(v)),
-                ) else {
-                    continue;
-                };
+            for (name, value) in &container.params {
                 let place = Place::new(Some(entry), format!("{side_name}.{body_key}.params"));
-                let new = string(value).and_then(|text| self.redactor.param(&place, &name, &text));
+                let new = string(value).and_then(|text| self.redactor.param(&place, name, &text));
                 self.set_string(value, new);
             }
             if let Some((_, change)) = &body {
-                self.fix_size(
-                    get(&container, "size"),
-                    change.old_decoded_len,
-                    change.new_decoded_len,
-                );
+                self.fix_size(container.size, change.old_decoded_len, change.new_decoded_len);
             }
         }
         if let Some((old_stored_len, change)) = &body {
-            self.fix_size(get(&message, "bodySize"), *old_stored_len, change.wire.len());
+            self.fix_size(message.body_size, *old_stored_len, change.wire.len());
         }
 
         let mut headers_delta: i64 = 0;
-        for (name, raw_value) in &headers {
+        for (name, raw_value) in &message.headers {
             let Some(original) = string(raw_value) else { continue };
             let mut value = original.clone();
             if let Some((old_stored_len, change)) = &body {
@@ -192,7 +194,7 @@ impl<'d> Har<'d, '_, '_> {
             self.set_string(raw_value, new);
         }
         if headers_delta != 0
-            && let Some(raw) = get(&message, "headersSize")
+            && let Some(raw) = message.headers_size
             && let Ok(old) = raw.get().trim().parse::<i64>()
             && old >= 0
         {
@@ -201,28 +203,18 @@ impl<'d> Har<'d, '_, '_> {
         }
 
         let url_key = if side == Side::Request { "url" } else { "redirectURL" };
-        if let Some(raw) = get(&message, url_key).filter(|raw| is_string(raw)) {
+        if let Some(raw) = message.url {
             let place = Place::new(Some(entry), format!("{side_name}.{url_key}"));
             let new = string(raw).and_then(|url| self.redactor.string(&place, url.as_bytes()));
             self.set_string(raw, new.map(|new| String::from_utf8_lossy(&new).into_owned()));
         }
-        for param in get(&message, "queryString").map(items).unwrap_or_default() {
-            let param = fields(param);
-            let (Some(name), Some(value)) = (
-                get(&param, "name").and_then(string),
-                get(&param, "value").filter(|v| is_string(v)),
-            ) else {
-                continue;
-            };
+        for (name, value) in &message.query {
             let place = Place::new(Some(entry), format!("{side_name}.queryString"));
-            let new = string(value).and_then(|text| self.redactor.param(&place, &name, &text));
+            let new = string(value).and_then(|text| self.redactor.param(&place, name, &text));
             self.set_string(value, new);
         }
-        for cookie in get(&message, "cookies").map(items).unwrap_or_default() {
-            let cookie = fields(cookie);
-            let Some(value) = get(&cookie, "value").filter(|v| is_string(v)) else { continue };
-            let name = get(&cookie, "name").and_then(string).unwrap_or_default();
-            let place = Place::new(Some(entry), format!("{side_name}.cookie")).sub(&name);
+        for (name, value) in &message.cookies {
+            let place = Place::new(Some(entry), format!("{side_name}.cookie")).sub(name);
             let new = string(value).and_then(|text| self.redactor.cookie_value(&place, &text));
             self.set_string(value, new);
         }
@@ -242,9 +234,16 @@ impl<'d> Har<'d, '_, '_> {
     ) -> Option<(usize, BodyChange)> {
         let text = string(raw)?;
         let span = self.span(raw)?;
-        self.handled.insert(span.start);
+        self.handled.push(span.start);
         let (bytes, stored) = if is_base64 {
-            let compact: String = text.chars().filter(|ch| !ch.is_ascii_whitespace()).collect();
+            let compact: std::borrow::Cow<'_, str> =
+                if memchr::memchr3(b' ', b'\n', b'\r', text.as_bytes()).is_some()
+                    || memchr::memchr(b'\t', text.as_bytes()).is_some()
+                {
+                    text.split_ascii_whitespace().collect::<String>().into()
+                } else {
+                    text.as_str().into()
+                };
             match super::rules::Base64Text::parse(&compact, false) {
                 Some(base64) => (base64.decoded, Stored::Base64),
                 None => {
@@ -279,10 +278,13 @@ impl<'d> Har<'d, '_, '_> {
     /// The sweep over every string literal no rule handled (skipping keys and strings too
     /// short to matter). Items found get the literal's JSON path as their field.
     fn sweep_the_rest(&mut self) {
+        self.handled.sort_unstable();
         let Har { data, redactor, edits, handled } = self;
         let data: &[u8] = data;
         json::for_each_string(data, |span, role, frames| {
-            if role == Role::Key || span.len() < MIN_SWEPT_LITERAL || handled.contains(&span.start)
+            if role == Role::Key
+                || span.len() < MIN_SWEPT_LITERAL
+                || handled.binary_search(&span.start).is_ok()
             {
                 return;
             }
@@ -304,6 +306,179 @@ impl<'d> Har<'d, '_, '_> {
                 }
             }
         });
+    }
+}
+
+/// The parts of a request or response the rules look at; string values stay raw (for their
+/// spans), names are read.
+struct Message<'a> {
+    /// Header name and value (only headers whose value is a string).
+    headers: Vec<(String, &'a RawValue)>,
+    cookies: Vec<(String, &'a RawValue)>,
+    query: Vec<(String, &'a RawValue)>,
+    body: Option<BodyParts<'a>>,
+    /// `request.url` or `response.redirectURL`, when a string.
+    url: Option<&'a RawValue>,
+    body_size: Option<&'a RawValue>,
+    headers_size: Option<&'a RawValue>,
+}
+
+/// `postData` or `content`.
+struct BodyParts<'a> {
+    text: Option<&'a RawValue>,
+    encoding: Option<String>,
+    mime_type: Option<String>,
+    size: Option<&'a RawValue>,
+    params: Vec<(String, &'a RawValue)>,
+}
+
+/// An entry's request and response, read in one pass over the entry when it has the usual
+/// shape, else field by field (so one odd field never hides the others).
+fn entry_messages(entry: &RawValue) -> (Option<Message<'_>>, Option<Message<'_>>) {
+    if let Ok(typed) = serde_json::from_str::<EntryDe<'_>>(entry.get()) {
+        return (
+            typed.request.map(|message| message.into_message(false)),
+            typed.response.map(|message| message.into_message(true)),
+        );
+    }
+    let members = fields(entry);
+    let lenient = |name: &str, is_response: bool| {
+        get(&members, name).map(|raw| lenient_message(raw, is_response))
+    };
+    (lenient("request", false), lenient("response", true))
+}
+
+fn lenient_message(raw: &RawValue, is_response: bool) -> Message<'_> {
+    let message = fields(raw);
+    let pairs = |name: &str| -> Vec<(String, &RawValue)> {
+        get(&message, name)
+            .map(items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|pair| {
+                let pair = fields(pair);
+                let name = get(&pair, "name").and_then(string).unwrap_or_default();
+                Some((name, get(&pair, "value").filter(|value| is_string(value))?))
+            })
+            .collect()
+    };
+    let body = get(&message, if is_response { "content" } else { "postData" }).map(|raw| {
+        let body = fields(raw);
+        BodyParts {
+            text: get(&body, "text").filter(|text| is_string(text)),
+            encoding: get(&body, "encoding").and_then(string),
+            mime_type: get(&body, "mimeType").and_then(string),
+            size: get(&body, "size"),
+            params: get(&body, "params")
+                .map(items)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|pair| {
+                    let pair = fields(pair);
+                    let name = get(&pair, "name").and_then(string)?;
+                    Some((name, get(&pair, "value").filter(|value| is_string(value))?))
+                })
+                .collect(),
+        }
+    });
+    Message {
+        headers: pairs("headers").into_iter().filter(|(name, _)| !name.is_empty()).collect(),
+        cookies: pairs("cookies"),
+        query: pairs("queryString"),
+        body,
+        url: get(&message, if is_response { "redirectURL" } else { "url" })
+            .filter(|url| is_string(url)),
+        body_size: get(&message, "bodySize"),
+        headers_size: get(&message, "headersSize"),
+    }
+}
+
+/// The usual shape of an entry, every leaf raw; any other shape falls back to the lenient
+/// reading.
+#[derive(Deserialize)]
+struct EntryDe<'a> {
+    #[serde(borrow)]
+    request: Option<MessageDe<'a>>,
+    #[serde(borrow)]
+    response: Option<MessageDe<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageDe<'a> {
+    #[serde(borrow, default)]
+    headers: Vec<PairDe<'a>>,
+    #[serde(borrow, default)]
+    cookies: Vec<PairDe<'a>>,
+    #[serde(borrow, default)]
+    query_string: Vec<PairDe<'a>>,
+    #[serde(borrow)]
+    post_data: Option<BodyDe<'a>>,
+    #[serde(borrow)]
+    content: Option<BodyDe<'a>>,
+    #[serde(borrow)]
+    url: Option<&'a RawValue>,
+    #[serde(borrow, rename = "redirectURL")]
+    redirect_url: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body_size: Option<&'a RawValue>,
+    #[serde(borrow)]
+    headers_size: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyDe<'a> {
+    #[serde(borrow)]
+    text: Option<&'a RawValue>,
+    #[serde(borrow)]
+    encoding: Option<&'a RawValue>,
+    #[serde(borrow)]
+    mime_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    size: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Vec<PairDe<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PairDe<'a> {
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    value: Option<&'a RawValue>,
+}
+
+impl<'a> MessageDe<'a> {
+    fn into_message(self, is_response: bool) -> Message<'a> {
+        let pairs = |list: Vec<PairDe<'a>>| -> Vec<(String, &'a RawValue)> {
+            list.into_iter()
+                .filter_map(|pair| {
+                    let name = pair.name.and_then(string).unwrap_or_default();
+                    Some((name, pair.value.filter(|value| is_string(value))?))
+                })
+                .collect()
+        };
+        let body = if is_response { self.content } else { self.post_data };
+        let url = if is_response { self.redirect_url } else { self.url };
+        Message {
+            headers: pairs(self.headers).into_iter().filter(|(name, _)| !name.is_empty()).collect(),
+            cookies: pairs(self.cookies),
+            query: pairs(self.query_string),
+            body: body.map(|body| BodyParts {
+                text: body.text.filter(|text| is_string(text)),
+                encoding: body.encoding.and_then(string),
+                mime_type: body.mime_type.and_then(string),
+                size: body.size,
+                params: pairs(body.params)
+                    .into_iter()
+                    .filter(|(name, _)| !name.is_empty())
+                    .collect(),
+            }),
+            url: url.filter(|url| is_string(url)),
+            body_size: self.body_size,
+            headers_size: self.headers_size,
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! string boundaries; callers validate the text with serde_json first, so on valid JSON it is
 //! exact, and on anything else it still never panics and never reads out of bounds.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One level of nesting around the current position.
@@ -90,6 +91,15 @@ pub(super) fn frame_key(json: &[u8], frame: &Frame) -> Option<String> {
             json.get(span.clone()).map(crate::capture::json_string::unescape)
         }
         _ => None,
+    }
+}
+
+/// The text of a string literal (quotes included): borrowed when it has no escapes.
+pub(super) fn literal_text(literal: &[u8]) -> Cow<'_, str> {
+    let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default();
+    match std::str::from_utf8(inner) {
+        Ok(text) if memchr::memchr(b'\\', inner).is_none() => Cow::Borrowed(text),
+        _ => Cow::Owned(crate::capture::json_string::unescape(literal)),
     }
 }
 

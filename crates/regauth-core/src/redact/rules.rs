@@ -78,12 +78,25 @@ pub(super) enum Field {
 /// Recognises secret-holding names of query parameters, form fields, JSON keys and headers.
 /// Case, `-`, `_` and `.` do not matter (`X-Registry-Token`, `refresh_token`, `IdentityToken`).
 pub(super) fn field_kind(name: &str) -> Option<Field> {
-    let normalized: String = name
-        .chars()
-        .filter(|ch| !matches!(ch, '-' | '_' | '.' | ' '))
-        .map(|ch| ch.to_ascii_lowercase())
-        .collect();
-    let name = normalized.as_str();
+    // Normalised on the stack when short (this runs for every JSON key and query parameter).
+    let mut buffer = [0u8; 64];
+    let mut heap = Vec::new();
+    let mut len = 0;
+    for byte in name.bytes().filter(|byte| !matches!(byte, b'-' | b'_' | b'.' | b' ')) {
+        let byte = byte.to_ascii_lowercase();
+        match buffer.get_mut(len) {
+            Some(slot) => *slot = byte,
+            None => {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&buffer);
+                }
+                heap.push(byte);
+            }
+        }
+        len += 1;
+    }
+    let normalized = if heap.is_empty() { &buffer[..len] } else { &heap[..] };
+    let name = std::str::from_utf8(normalized).ok()?;
     Some(match name {
         "auth" => Field::AuthPair,
         "authorization" | "proxyauthorization" => Field::Authorization,
@@ -119,6 +132,11 @@ const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
 const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
 const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
+/// Standard-alphabet base64 without padding, leniently (trailing bits allowed).
+pub(super) fn decode_standard(text: &[u8]) -> Option<Vec<u8>> {
+    STANDARD_LENIENT.decode(text).ok()
+}
+
 impl Base64Text {
     /// Reads `text` as base64 in either alphabet, padded or not. Text with neither `+/` nor
     /// `-_` fits both; `prefer_url_safe` picks how a changed value is then written.
@@ -127,8 +145,8 @@ impl Base64Text {
         if core.is_empty() || text.len() - core.len() > 2 || core.len() % 4 == 1 {
             return None;
         }
-        let has_standard = core.contains(['+', '/']);
-        let has_url_safe = core.contains(['-', '_']);
+        let has_standard = memchr::memchr2(b'+', b'/', core.as_bytes()).is_some();
+        let has_url_safe = memchr::memchr2(b'-', b'_', core.as_bytes()).is_some();
         if has_standard && has_url_safe {
             return None;
         }
@@ -191,6 +209,8 @@ pub(super) struct BodyChange {
 
 pub(super) struct Redactor<'c> {
     pub(super) config: &'c RedactConfig,
+    /// Where JWTs start (`{"` in base64url), built once.
+    jwt_start: memchr::memmem::Finder<'static>,
     pub(super) book: Book,
     /// The final pass: masked items and notes are recorded (the first pass only discovers).
     pub(super) recording: bool,
@@ -202,6 +222,7 @@ impl<'c> Redactor<'c> {
     pub(super) fn new(config: &'c RedactConfig) -> Redactor<'c> {
         Redactor {
             config,
+            jwt_start: memchr::memmem::Finder::new(b"eyJ"),
             book: Book::default(),
             recording: false,
             masked: Vec::new(),
@@ -623,19 +644,17 @@ impl<'c> Redactor<'c> {
         let mut strings = Vec::new();
         json::for_each_string(data, |span, role, frames| {
             if role != json::Role::Key {
-                let key = match role {
-                    json::Role::Member => {
-                        frames.last().and_then(|frame| json::frame_key(data, frame))
-                    }
+                let key = match (role, frames.last()) {
+                    (json::Role::Member, Some(json::Frame::Object { key, .. })) => key.clone(),
                     _ => None,
                 };
                 strings.push((span, key));
             }
         });
         let mut edits: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
-        for (span, key) in strings {
+        for (span, key_span) in strings {
             let Some(literal) = data.get(span.clone()) else { continue };
-            let value = crate::capture::json_string::unescape(literal);
+            let key = key_span.and_then(|key_span| data.get(key_span)).map(json::literal_text);
             let field = key.as_deref().and_then(|key| {
                 if extra.iter().any(|extra| extra.eq_ignore_ascii_case(key)) {
                     Some(Field::Password)
@@ -643,6 +662,11 @@ impl<'c> Redactor<'c> {
                     field_kind(key)
                 }
             });
+            // Short strings without a telling key hold nothing the sweep could find.
+            if field.is_none() && literal.len() < super::book::MIN_SWEEP_LEN + 2 {
+                continue;
+            }
+            let value = json::literal_text(literal);
             let structural = match (field, key.as_deref()) {
                 (Some(field), Some(key)) => self.secret_value(&place.sub(key), field, &value),
                 _ => None,
@@ -689,7 +713,8 @@ impl<'c> Redactor<'c> {
 
     /// Registers the signature of every JWT in `data` (found by its `eyJ` header).
     fn discover_jwts(&mut self, data: &[u8]) {
-        for start in memchr::memmem::find_iter(data, b"eyJ") {
+        let starts: Vec<usize> = self.jwt_start.find_iter(data).collect();
+        for start in starts {
             if start > 0 && is_base64url_byte(data[start - 1]) {
                 continue;
             }
@@ -716,23 +741,15 @@ impl<'c> Redactor<'c> {
     /// holds (JSON with secret keys, `user:password`, known secrets).
     fn base64_runs(&mut self, place: &Place, data: &[u8], depth: usize) -> Option<Vec<u8>> {
         let mut edits: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
-        let mut pos = 0;
-        while pos < data.len() {
-            if !is_base64_byte(data[pos]) {
-                pos += 1;
-                continue;
-            }
-            let start = pos;
-            let core_end = run_end(data, start, is_base64_byte);
+        for (start, core_end) in long_base64_runs(data) {
             let mut end = core_end;
             while end < data.len() && end - core_end < 2 && data[end] == b'=' {
                 end += 1;
             }
-            pos = end.max(start + 1);
             // JWT segments are kept as they are (the claims must stay readable and identical).
             let next_is_dot = data.get(core_end) == Some(&b'.');
             let prev_is_dot = start > 0 && data[start - 1] == b'.';
-            if core_end - start < MIN_BASE64_RUN || next_is_dot || prev_is_dot {
+            if next_is_dot || prev_is_dot {
                 continue;
             }
             let Ok(run) = std::str::from_utf8(&data[start..end]) else { continue };
@@ -806,12 +823,62 @@ fn looks_like_form(text: &str) -> bool {
         })
 }
 
+/// Bit 0: base64url alphabet; bit 1: either base64 alphabet.
+const BASE64_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let ch = byte as u8;
+        if ch.is_ascii_alphanumeric() || ch == b'-' || ch == b'_' {
+            table[byte] = 0b11;
+        } else if ch == b'+' || ch == b'/' {
+            table[byte] = 0b10;
+        }
+        byte += 1;
+    }
+    table
+};
+
 fn is_base64url_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+    BASE64_CLASS[usize::from(byte)] & 1 != 0
 }
 
 fn is_base64_byte(byte: u8) -> bool {
-    is_base64url_byte(byte) || byte == b'+' || byte == b'/'
+    BASE64_CLASS[usize::from(byte)] & 2 != 0
+}
+
+/// `(start, end)` of every maximal run of base64 characters at least [`MIN_BASE64_RUN`] long.
+///
+/// Looks at every `MIN_BASE64_RUN`-th byte only, as long as those are not base64: a run that
+/// long must cover one of them. Random binary data (most bodies) is skipped ~16 bytes at a
+/// time instead of branching on every byte.
+fn long_base64_runs(data: &[u8]) -> Vec<(usize, usize)> {
+    base64_runs_at_least(data, MIN_BASE64_RUN)
+}
+
+/// [`long_base64_runs`] with another minimum length (at least 1).
+pub(super) fn base64_runs_at_least(data: &[u8], min_len: usize) -> Vec<(usize, usize)> {
+    let min_len = min_len.max(1);
+    let mut runs = Vec::new();
+    let mut covered_to = 0;
+    let mut probe = min_len - 1;
+    while probe < data.len() {
+        if !is_base64_byte(data[probe]) {
+            probe += min_len;
+            continue;
+        }
+        let mut start = probe;
+        while start > covered_to && is_base64_byte(data[start - 1]) {
+            start -= 1;
+        }
+        let end = run_end(data, probe, is_base64_byte);
+        if end - start >= min_len {
+            runs.push((start, end));
+        }
+        covered_to = end;
+        probe = end + min_len;
+    }
+    runs
 }
 
 fn run_end(data: &[u8], start: usize, member: fn(u8) -> bool) -> usize {
@@ -885,5 +952,88 @@ fn encode_again(coding: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             encoder.finish().ok()
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every maximal run, the slow way.
+    fn naive_runs(data: &[u8]) -> Vec<(usize, usize)> {
+        let mut runs = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            if is_base64_byte(data[pos]) {
+                let end = run_end(data, pos, is_base64_byte);
+                if end - pos >= MIN_BASE64_RUN {
+                    runs.push((pos, end));
+                }
+                pos = end;
+            } else {
+                pos += 1;
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn skipping_run_finder_finds_what_a_byte_by_byte_scan_finds() {
+        // Deterministic pseudo-random inputs with runs of every length around the minimum.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..500 {
+            let mut data = Vec::new();
+            while data.len() < 300 {
+                let run = (next() % 40) as usize;
+                data.extend((0..run).map(|_| b"abcXYZ019+/-_"[(next() % 13) as usize]));
+                data.extend((0..(next() % 4)).map(|_| b" .\"\x00:"[(next() % 5) as usize]));
+            }
+            assert_eq!(
+                long_base64_runs(&data),
+                naive_runs(&data),
+                "{:?}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+        assert_eq!(long_base64_runs(b""), []);
+        assert_eq!(long_base64_runs(&[b'a'; 16]), [(0, 16)]);
+        assert_eq!(long_base64_runs(&[b'a'; 15]), []);
+    }
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "password",
+            "Password",
+            "client_secret",
+            "refresh_token",
+            "IdentityToken",
+            "X-Auth-Token",
+            "access-token",
+            "X-Amz-Signature",
+            "sig",
+            "api_key",
+            "passwd",
+            "a-name-longer-than-the-sixty-four-byte-buffer-for-the-admin-password",
+        ] {
+            assert!(field_kind(name).is_some(), "{name}");
+        }
+        for name in [
+            "offline_token",
+            "token_type",
+            "username",
+            "scope",
+            "service",
+            "WWW-Authenticate",
+            "expires_in",
+        ] {
+            assert_eq!(field_kind(name), None, "{name}");
+        }
     }
 }

@@ -628,15 +628,44 @@ fn redacting_twice_changes_nothing_more() {
 
 #[test]
 fn a_secret_that_cannot_be_rewritten_stops_the_copy() {
-    // The password's base64 sits glued to other base64 characters, misaligned: no rule can
-    // decode it, and the final check refuses to hand out the copy.
-    let hidden = format!("xyz{}", STANDARD_NO_PAD.encode(format!("alice:{PASSWORD}")));
+    // The password's base64 glued to other base64 characters: aligned, the sweep decodes the
+    // run and masks it; misaligned, no rule can, and the final check (which decodes every run
+    // from each of its first four characters) refuses to hand out the copy.
     let basic = format!("Basic {}", STANDARD.encode(format!("alice:{PASSWORD}")));
-    let input =
-        flow("POST", "/", &[("Authorization", &basic)], hidden.as_bytes(), &[], b"", vec![]);
-    match redact(&input, &RedactConfig::default()) {
-        Err(RedactError::SecretSurvived { kind: SecretKind::Password, .. }) => {}
-        other => panic!("{:?}", other.map(|copy| copy.masked)),
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        for prefix in ["", "x", "xy", "xyz", "wxyz"] {
+            for suffix in ["", "!", "?>?"] {
+                let hidden =
+                    format!("{prefix}{}", engine.encode(format!("alice:{PASSWORD}{suffix}")));
+                let input = flow(
+                    "POST",
+                    "/",
+                    &[("Authorization", &basic)],
+                    hidden.as_bytes(),
+                    &[],
+                    b"",
+                    vec![],
+                );
+                let result = redact(&input, &RedactConfig::default());
+                if prefix.len() % 4 == 0 {
+                    let copy = result.unwrap_or_else(|err| panic!("{prefix:?} {suffix:?}: {err}"));
+                    let body = body_of(&read_one(&copy.bytes).request.body);
+                    let decoded = engine.decode(body.trim_start_matches(prefix)).unwrap();
+                    let decoded = String::from_utf8(decoded).unwrap();
+                    assert!(decoded.starts_with(&format!("alice:{MARKER}")), "{decoded}");
+                    assert!(!decoded.contains(PASSWORD), "{decoded}");
+                } else {
+                    assert!(
+                        matches!(
+                            result,
+                            Err(RedactError::SecretSurvived { kind: SecretKind::Password, .. })
+                        ),
+                        "{prefix:?} {suffix:?}: {:?}",
+                        result.map(|copy| copy.masked)
+                    );
+                }
+            }
+        }
     }
 }
 
