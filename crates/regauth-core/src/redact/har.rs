@@ -171,6 +171,7 @@ impl<'d> Har<'d, '_, '_> {
         }
 
         let mut headers_delta: i64 = 0;
+        let headers_place = Place::new(Some(entry), format!("{side_name}.headers"));
         for (name, raw_value) in &message.headers {
             let Some(original) = string(raw_value) else { continue };
             let mut value = original.clone();
@@ -183,7 +184,7 @@ impl<'d> Har<'d, '_, '_> {
                     value = "identity".to_owned();
                 }
             }
-            let place = Place::new(Some(entry), format!("{side_name}.headers")).sub(name);
+            let place = headers_place.sub(name);
             let new = match self.redactor.header(&place, name, value.as_bytes()) {
                 Some(new) => Some(String::from_utf8_lossy(&new).into_owned()),
                 None => (value != original).then_some(value),

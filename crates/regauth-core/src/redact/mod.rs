@@ -285,6 +285,9 @@ fn check_no_leak(output: &[u8], book: &book::Book) -> Result<(), RedactError> {
         return Err(RedactError::SecretSurvived { kind, byte_offset: at as u64 });
     }
     for (start, end) in rules::base64_runs_at_least(output, book::MIN_SWEEP_LEN) {
+        if rules::is_hex_id(&output[start..end]) {
+            continue;
+        }
         let standard: Vec<u8> = output[start..end]
             .iter()
             .map(|&byte| match byte {

@@ -47,6 +47,9 @@ impl Place {
 }
 
 pub(super) fn clean_label(label: &str) -> String {
+    if label.len() <= 64 && label.bytes().all(|byte| byte.is_ascii_graphic() || byte == b' ') {
+        return label.to_owned();
+    }
     let mut out: String = label
         .chars()
         .take(64)
@@ -489,16 +492,18 @@ impl<'c> Redactor<'c> {
     /// A header value. Structural rules by header name first, then the sweep.
     pub(super) fn header(&mut self, place: &Place, name: &str, value: &[u8]) -> Option<Vec<u8>> {
         let Ok(text) = std::str::from_utf8(value) else { return self.sweep(place, value, 0) };
-        let lower = name.trim().to_ascii_lowercase();
-        let structural = match lower.as_str() {
-            "authorization" | "proxy-authorization" => self.authorization(place, text),
-            "cookie" => self.cookie(place, text, false),
-            "set-cookie" | "set-cookie2" => self.cookie(place, text, true),
-            "x-registry-auth" | "x-registry-config" => self.base64_json(place, text),
-            _ => match field_kind(&lower) {
-                Some(field) => self.secret_value(place, field, text),
-                None => None,
-            },
+        let name = name.trim();
+        let is = |known: &[&str]| known.iter().any(|known| name.eq_ignore_ascii_case(known));
+        let structural = if is(&["authorization", "proxy-authorization"]) {
+            self.authorization(place, text)
+        } else if is(&["cookie"]) {
+            self.cookie(place, text, false)
+        } else if is(&["set-cookie", "set-cookie2"]) {
+            self.cookie(place, text, true)
+        } else if is(&["x-registry-auth", "x-registry-config"]) {
+            self.base64_json(place, text)
+        } else {
+            field_kind(name).and_then(|field| self.secret_value(place, field, text))
         };
         let current = structural.as_deref().unwrap_or(text);
         self.sweep(place, current.as_bytes(), 0).or(structural.map(String::into_bytes))
@@ -742,6 +747,9 @@ impl<'c> Redactor<'c> {
     fn base64_runs(&mut self, place: &Place, data: &[u8], depth: usize) -> Option<Vec<u8>> {
         let mut edits: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
         for (start, core_end) in long_base64_runs(data) {
+            if is_hex_id(&data[start..core_end]) {
+                continue;
+            }
             let mut end = core_end;
             while end < data.len() && end - core_end < 2 && data[end] == b'=' {
                 end += 1;
@@ -821,6 +829,14 @@ fn looks_like_form(text: &str) -> bool {
             byte.is_ascii_alphanumeric()
                 || matches!(byte, b'%' | b'+' | b'=' | b'&' | b'.' | b'_' | b'*' | b'~' | b'-')
         })
+}
+
+/// Digests, UUID parts and request ids: runs of only lower- or only upper-case hex digits.
+/// Base64 of anything holding a secret is all hex with a chance of about 4^-16, so the
+/// sweep does not decode these (they are everywhere in registry traffic).
+pub(super) fn is_hex_id(run: &[u8]) -> bool {
+    run.iter().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+        || run.iter().all(|byte| matches!(byte, b'0'..=b'9' | b'A'..=b'F'))
 }
 
 /// Bit 0: base64url alphabet; bit 1: either base64 alphabet.
