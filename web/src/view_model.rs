@@ -2,6 +2,7 @@
 //! web-sys, so every label and every red arrow is unit-tested natively. The components only
 //! lay these values out; nothing here judges authentication (the core already did).
 
+use regauth_core::analysis::{Outcome, Severity};
 use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
 
@@ -45,43 +46,9 @@ pub fn lanes_of_step(step: u8) -> (Lane, Lane) {
     }
 }
 
-/// Titles of the steps, for steps the session never reached (the report only titles the
-/// steps it lists). Kept in step with `regauth_core::analysis::Step::title`.
-const STEP_TITLES: [&str; 6] = [
-    "client tries the registry",
-    "registry challenges (401 + WWW-Authenticate)",
-    "client asks the token service",
-    "token service answers",
-    "client retries with credentials",
-    "registry checks and serves",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArrowStatus {
-    /// Seen in the capture and not the failure.
-    Done,
-    /// The step whose answer made the session fail.
-    Failed,
-    /// Not seen; the session failed or stopped before it.
-    NotReached,
-    /// Not part of this auth scheme (Basic has no token service).
-    Skipped,
-    /// Not seen although later steps were (e.g. credentials sent up front).
-    NotSeen,
-}
-
-impl ArrowStatus {
-    /// CSS class, also what the browser tests look for (`.step.failed`).
-    pub fn class(self) -> &'static str {
-        match self {
-            ArrowStatus::Done => "done",
-            ArrowStatus::Failed => "failed",
-            ArrowStatus::NotReached => "not-reached",
-            ArrowStatus::Skipped => "skipped",
-            ArrowStatus::NotSeen => "not-seen",
-        }
-    }
-}
+/// Where a session got with a step; the CSS class (`.step.failed`, which the browser tests
+/// look for) is its wire spelling, `status.as_str()`.
+pub use regauth_core::analysis::StepStatus as ArrowStatus;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FindingRef {
@@ -95,7 +62,7 @@ pub struct Arrow {
     pub step: u8,
     pub from: Lane,
     pub to: Lane,
-    pub title: &'static str,
+    pub title: String,
     /// The first exchange behind the step (`#3 GET /v2/… → 401`), plus how many more.
     pub detail: Option<String>,
     pub status: ArrowStatus,
@@ -116,7 +83,7 @@ pub struct SessionModel {
     pub verdict: String,
     pub realm: Option<String>,
     pub service: Option<String>,
-    pub expected_next: Option<&'static str>,
+    pub expected_next: Option<String>,
     pub arrows: Vec<Arrow>,
 }
 
@@ -124,12 +91,12 @@ pub struct SessionModel {
 pub struct FindingModel {
     pub code: &'static str,
     pub severity: &'static str,
-    pub title: &'static str,
+    pub title: String,
     /// `session 1, step 6`, `session 2`, `capture`.
     pub place: String,
     pub exchanges: String,
     pub message: String,
-    pub fix: &'static str,
+    pub fix: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -163,8 +130,8 @@ pub struct JwtModel {
     pub access: Vec<AccessModel>,
     /// (claim, unix seconds, RFC 3339) for iat, nbf, exp, in the issuer's clock.
     pub times: Vec<(&'static str, i64, String)>,
-    pub signature: &'static str,
-    pub signature_check: &'static str,
+    pub signature: String,
+    pub signature_check: String,
     pub signature_detail: String,
 }
 
@@ -172,7 +139,7 @@ pub struct JwtModel {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenModel {
     pub index: usize,
-    pub kind: &'static str,
+    pub kind: String,
     /// `reader (basic)`, `anonymous`.
     pub holder: String,
     pub scopes: String,
@@ -210,7 +177,7 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
     let sessions: Vec<SessionModel> =
         report.sessions.iter().map(|session| session_model(session, report, exchanges)).collect();
     PageModel {
-        outcome: report.outcome,
+        outcome: report.outcome.as_str(),
         headline: headline(report, exchanges.len()),
         sources: report
             .sources
@@ -226,7 +193,7 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
             .iter()
             .map(|clock| ClockModel {
                 host: clock.host.clone(),
-                role: clock.role,
+                role: clock.role.as_str(),
                 offset: format!("{:+.1} s", clock.offset_seconds),
                 uncertainty: format!("± {:.1} s", clock.uncertainty_seconds),
                 observations: clock.observations,
@@ -262,13 +229,6 @@ pub fn token_secrets(report: &AnalysisReport) -> Vec<TokenSecrets> {
         .collect()
 }
 
-fn session_name(session: &SessionRow) -> String {
-    match &session.repository {
-        Some(repository) => format!("{}/{repository}", session.registry),
-        None => format!("{} (registry)", session.registry),
-    }
-}
-
 fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
     if report.sessions.is_empty() {
         return format!(
@@ -276,9 +236,9 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         );
     }
     let failed: Vec<&SessionRow> =
-        report.sessions.iter().filter(|session| session.outcome == "failure").collect();
+        report.sessions.iter().filter(|session| session.outcome == Outcome::Failure).collect();
     let total = report.sessions.len();
-    if failed.is_empty() && report.outcome == "incomplete" {
+    if failed.is_empty() && report.outcome == Outcome::Incomplete {
         return format!(
             "Incomplete: none of {total} session(s) reached the registry's verdict; the capture may have started late or ended early."
         );
@@ -288,8 +248,8 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         // HTTP): name the errors and warnings so "success" does not read as "all is well".
         let mut concerns: Vec<&str> = Vec::new();
         for finding in &report.findings {
-            if finding.severity != "info" && !concerns.contains(&finding.code) {
-                concerns.push(finding.code);
+            if finding.severity != Severity::Info && !concerns.contains(&finding.code.as_str()) {
+                concerns.push(finding.code.as_str());
             }
         }
         let concerns = if concerns.is_empty() {
@@ -303,30 +263,16 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
         Some(step) => format!(" at step {step}"),
         None => String::new(),
     };
-    let cause = explaining_finding(report, first.index, first.failed_step)
+    let cause = first
+        .failed_finding
+        .as_ref()
         .map(|finding| format!(": {}", finding.code))
         .unwrap_or_default();
     format!(
         "Failure: {} of {total} session(s) failed. First: {}{place}{cause}.",
         failed.len(),
-        session_name(first)
+        first.title
     )
-}
-
-/// The finding that explains a failure: an error on that session and step, else any error on
-/// the session. `tls-intercepted` and other notes are never the explanation.
-fn explaining_finding(
-    report: &AnalysisReport,
-    session: usize,
-    step: Option<u8>,
-) -> Option<&FindingRow> {
-    let errors = || {
-        report
-            .findings
-            .iter()
-            .filter(move |finding| finding.session == Some(session) && finding.severity == "error")
-    };
-    errors().find(|finding| step.is_some() && finding.step == step).or_else(|| errors().next())
 }
 
 fn session_model(
@@ -334,53 +280,36 @@ fn session_model(
     report: &AnalysisReport,
     exchanges: &[ExchangeRow],
 ) -> SessionModel {
-    let last_seen = session
+    let explanation = session
+        .failed_finding
+        .as_ref()
+        .and_then(|reference| report.findings.get(reference.index))
+        .map(|finding| FindingRef {
+            code: finding.code.as_str(),
+            message: finding.message.clone(),
+        });
+    let arrows = session
         .steps
         .iter()
-        .filter(|step| !step.exchanges.is_empty())
-        .map(|step| step.step)
-        .max()
-        .unwrap_or(0);
-    let arrows = (1..=6u8)
-        .map(|number| {
-            let row = session.steps.iter().find(|step| step.step == number);
-            let seen = row.map(|row| row.exchanges.as_slice()).unwrap_or_default();
-            let skipped = match session.scheme {
-                "basic" => (3..=4).contains(&number),
-                "none" => (2..=5).contains(&number),
-                _ => false,
-            };
-            let status = if session.failed_step == Some(number) {
-                ArrowStatus::Failed
-            } else if !seen.is_empty() {
-                ArrowStatus::Done
-            } else if skipped {
-                ArrowStatus::Skipped
-            } else if session.failed_step.is_some_and(|failed| number > failed)
-                || number > last_seen
-            {
-                ArrowStatus::NotReached
-            } else {
-                ArrowStatus::NotSeen
-            };
-            let finding = (status == ArrowStatus::Failed)
-                .then(|| explaining_finding(report, session.index, Some(number)))
-                .flatten()
-                .map(|finding| FindingRef { code: finding.code, message: finding.message.clone() });
+        .map(|row| {
+            let status = row.status;
+            let finding = explanation.clone().filter(|_| status == ArrowStatus::Failed);
             let notes = report
                 .findings
                 .iter()
-                .filter(|other| other.session == Some(session.index) && other.step == Some(number))
-                .map(|other| other.code)
+                .filter(|other| {
+                    other.session == Some(session.index) && other.step == Some(row.step)
+                })
+                .map(|other| other.code.as_str())
                 .filter(|code| finding.as_ref().is_none_or(|shown| shown.code != *code))
                 .collect();
-            let (from, to) = lanes_of_step(number);
+            let (from, to) = lanes_of_step(row.step);
             Arrow {
-                step: number,
+                step: row.step,
                 from,
                 to,
-                title: row.map_or(STEP_TITLES[usize::from(number - 1)], |row| row.title),
-                detail: exchange_detail(seen, exchanges),
+                title: row.title.clone(),
+                detail: exchange_detail(&row.exchanges, exchanges),
                 status,
                 finding,
                 notes,
@@ -388,18 +317,18 @@ fn session_model(
         })
         .collect();
     let verdict = match (session.outcome, session.failed_step) {
-        ("failure", Some(step)) => format!("failure at step {step}"),
-        (outcome, _) => outcome.to_owned(),
+        (Outcome::Failure, Some(step)) => format!("failure at step {step}"),
+        (outcome, _) => outcome.as_str().to_owned(),
     };
     SessionModel {
         index: session.index,
-        title: session_name(session),
-        scheme: session.scheme,
-        outcome: session.outcome,
+        title: session.title.clone(),
+        scheme: session.scheme.as_str(),
+        outcome: session.outcome.as_str(),
         verdict,
         realm: session.realm.clone(),
         service: session.service.clone(),
-        expected_next: session.expected_next,
+        expected_next: session.expected_next.clone(),
         arrows,
     }
 }
@@ -450,24 +379,24 @@ fn finding_model(finding: &FindingRow) -> FindingModel {
         exchanges.push(format!("… ({} exchanges)", finding.exchanges.len()));
     }
     FindingModel {
-        code: finding.code,
-        severity: finding.severity,
-        title: finding.title,
+        code: finding.code.as_str(),
+        severity: finding.severity.as_str(),
+        title: finding.title.clone(),
         place,
         exchanges: exchanges.join(" "),
         message: finding.message.clone(),
-        fix: finding.fix,
+        fix: finding.fix.clone(),
     }
 }
 
 fn token_model(token: &TokenRow) -> TokenModel {
     let holder = match &token.username {
         Some(user) => format!("{user} ({})", token.credential),
-        None => token.credential.to_owned(),
+        None => token.credential.clone(),
     };
     TokenModel {
         index: token.index,
-        kind: token.kind,
+        kind: token.kind.clone(),
         holder,
         scopes: if token.requested_scopes.is_empty() {
             "no scope".to_owned()
@@ -506,8 +435,8 @@ fn token_model(token: &TokenRow) -> TokenModel {
             .into_iter()
             .filter_map(|(claim, unix, at)| Some((claim, unix?, at.clone().unwrap_or_default())))
             .collect(),
-            signature: jwt.signature,
-            signature_check: jwt.signature_check,
+            signature: jwt.signature.clone(),
+            signature_check: jwt.signature_check.clone(),
             signature_detail: jwt.signature_detail.clone(),
         }),
     }
@@ -517,7 +446,7 @@ fn token_model(token: &TokenRow) -> TokenModel {
 mod tests {
     use regauth_core::analysis::{AnalysisConfig, analyze};
     use regauth_core::capture::{Input, read};
-    use regauth_core::report::analysis::Secrets;
+    use regauth_core::report::analysis::{Secrets, StepRow};
     use regauth_core::report::exchanges::ExchangeList;
 
     use super::*;
@@ -533,7 +462,7 @@ mod tests {
     }
 
     fn statuses(session: &SessionModel) -> Vec<&'static str> {
-        session.arrows.iter().map(|arrow| arrow.status.class()).collect()
+        session.arrows.iter().map(|arrow| arrow.status.as_str()).collect()
     }
 
     #[test]
@@ -641,24 +570,36 @@ mod tests {
 
     #[test]
     fn a_capture_without_any_verdict_is_called_incomplete_not_success() {
+        // hand-written fixture: a report whose one session never got a verdict.
+        let steps = (1..=6u8)
+            .map(|step| StepRow {
+                step,
+                title: format!("step {step}"),
+                exchanges: Vec::new(),
+                in_scheme: true,
+                status: ArrowStatus::NotReached,
+            })
+            .collect();
         let report = AnalysisReport {
-            schema: "regauth.analysis/v1",
-            outcome: "incomplete",
-            secrets: "masked",
+            schema: "regauth.analysis/v1".to_owned(),
+            outcome: Outcome::Incomplete,
+            secrets: Secrets::Masked,
             sources: Vec::new(),
             sessions: vec![SessionRow {
                 index: 0,
                 registry: "r.example".into(),
                 repository: Some("a/b".into()),
-                scheme: "bearer",
+                scheme: regauth_core::analysis::AuthScheme::Bearer,
                 realm: None,
                 service: None,
-                outcome: "incomplete",
+                outcome: Outcome::Incomplete,
                 failed_step: None,
                 failed_exchange: None,
-                expected_next: Some("the token service's answer"),
-                steps: Vec::new(),
+                expected_next: Some("the token service's answer".to_owned()),
+                steps,
                 exchanges: Vec::new(),
+                title: "r.example/a/b".to_owned(),
+                failed_finding: None,
             }],
             findings: Vec::new(),
             clocks: Vec::new(),
@@ -671,7 +612,12 @@ mod tests {
             "{}",
             model.headline
         );
-        assert_eq!(statuses(&model.sessions[0]), ["not-reached"; 6]);
+        // The page draws the steps the report lists, as the report says.
+        let session = &model.sessions[0];
+        assert_eq!(session.title, "r.example/a/b");
+        assert_eq!(statuses(session), ["not-reached"; 6]);
+        assert_eq!(session.arrows[2].title, "step 3");
+        assert_eq!(session.arrows[2].detail, None);
     }
 
     #[test]

@@ -1,193 +1,64 @@
-//! `regauth check`: assertions over recorded sessions, for CI.
+//! `regauth check`: assertions over recorded sessions, for CI. The assertions and their
+//! renderings are the core's `regauth.check/v1` contract; this file reads the input, maps the
+//! arguments and writes the result.
 
 use std::io::Write as _;
 
 use anyhow::Result;
-use regauth_core::analysis::{AnalysisConfig, Outcome, Severity, analyze, explain};
-use serde::Serialize;
+use regauth_core::analysis::{Code, Outcome, analyze};
+use regauth_core::report::analysis::{AnalysisReport, Secrets};
+use regauth_core::report::check::{CheckReport, CheckSpec};
 
 use crate::Status;
 use crate::args::{CheckArgs, CheckFormat, Expectation};
 use crate::input::read_capture;
 
-/// One assertion and whether it held.
-#[derive(Debug, Serialize)]
-struct Assertion {
-    name: String,
-    passed: bool,
-    detail: String,
-}
-
-#[derive(Debug, Serialize)]
-struct CheckReport {
-    schema: &'static str,
-    passed: bool,
-    assertions: Vec<Assertion>,
+fn parse_codes(codes: &[String]) -> Result<Vec<Code>> {
+    codes
+        .iter()
+        .map(|code| {
+            Code::parse(code).ok_or_else(|| {
+                anyhow::anyhow!("unknown finding code `{code}` (`regauth explain` lists them)")
+            })
+        })
+        .collect()
 }
 
 pub fn run(args: &CheckArgs) -> Result<Status> {
-    for code in args.deny.iter().chain(&args.allow) {
-        if explain(code).is_none() {
-            anyhow::bail!("unknown finding code `{code}` (`regauth explain` lists them)");
-        }
-    }
-    let (capture, errors) = read_capture(&args.files)?;
-    if !errors.is_empty() {
+    let spec = CheckSpec {
+        expect: match args.expect {
+            Expectation::Success => Outcome::Success,
+            Expectation::Failure => Outcome::Failure,
+        },
+        deny: parse_codes(&args.deny)?,
+        allow: parse_codes(&args.allow)?,
+        max_clock_skew_s: args.engine.max_clock_skew,
+    };
+    let config = crate::analyze::analysis_config(&args.engine)?;
+    let (capture, input_errors) = read_capture(&args.files, &args.limits.read_limits())?;
+    if capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
-    let mut assertions = Vec::new();
+    let analysis = analyze(&capture, &config);
+    let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
+    let check = CheckReport::new(&report, &spec);
 
-    let expected = match args.expect {
-        Expectation::Success => Outcome::Success,
-        Expectation::Failure => Outcome::Failure,
-    };
-    let failed_sessions: Vec<String> = analysis
-        .sessions
-        .iter()
-        .filter(|session| session.outcome == Outcome::Failure)
-        .map(|session| {
-            format!(
-                "{}{} failed at step {}",
-                session.registry,
-                session.repository.as_ref().map(|repo| format!("/{repo}")).unwrap_or_default(),
-                session
-                    .failed_step
-                    .map_or_else(|| "?".to_owned(), |step| step.number().to_string())
-            )
-        })
-        .collect();
-    assertions.push(Assertion {
-        name: format!("outcome is {}", expected.as_str()),
-        passed: analysis.outcome == expected,
-        detail: if failed_sessions.is_empty() {
-            format!(
-                "outcome {} ({} session(s))",
-                analysis.outcome.as_str(),
-                analysis.sessions.len()
-            )
-        } else {
-            format!("outcome {}: {}", analysis.outcome.as_str(), failed_sessions.join("; "))
-        },
-    });
-    if expected == Outcome::Success {
-        let errors: Vec<String> = analysis
-            .findings
-            .iter()
-            .filter(|finding| {
-                finding.severity == Severity::Error
-                    && !args.allow.iter().any(|code| code == finding.code)
-            })
-            .map(|finding| format!("{}: {}", finding.code, finding.message))
-            .collect();
-        assertions.push(Assertion {
-            name: "no error-level findings".to_owned(),
-            passed: errors.is_empty(),
-            detail: if errors.is_empty() { "none".to_owned() } else { errors.join("\n") },
-        });
-    }
-    for code in &args.deny {
-        let present: Vec<String> = analysis
-            .findings
-            .iter()
-            .filter(|finding| finding.code == code)
-            .map(|finding| finding.message.clone())
-            .collect();
-        assertions.push(Assertion {
-            name: format!("no {code}"),
-            passed: present.is_empty(),
-            detail: if present.is_empty() { "absent".to_owned() } else { present.join("\n") },
-        });
-    }
-    if let Some(limit) = args.max_clock_skew {
-        let over: Vec<String> = analysis
-            .clocks
-            .iter()
-            .filter(|clock| clock.offset_s.abs() - clock.uncertainty_s > limit)
-            .map(|clock| {
-                format!(
-                    "{} ({}) {:+.1} s ± {:.1} s",
-                    clock.host,
-                    clock.role.as_str(),
-                    clock.offset_s,
-                    clock.uncertainty_s
-                )
-            })
-            .collect();
-        assertions.push(Assertion {
-            name: format!("clock skew within {limit} s"),
-            passed: over.is_empty(),
-            detail: if over.is_empty() {
-                format!("{} clock(s) within the limit", analysis.clocks.len())
-            } else {
-                over.join("; ")
-            },
-        });
-    }
-
-    let passed = assertions.iter().all(|assertion| assertion.passed);
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        CheckFormat::Text => {
-            for assertion in &assertions {
-                writeln!(
-                    stdout,
-                    "{} {}",
-                    if assertion.passed { "pass" } else { "FAIL" },
-                    assertion.name
-                )?;
-                if !assertion.passed {
-                    for line in assertion.detail.lines() {
-                        writeln!(stdout, "     {line}")?;
-                    }
-                }
-            }
-            let n_failed = assertions.iter().filter(|assertion| !assertion.passed).count();
-            writeln!(stdout, "check: {} passed, {n_failed} failed", assertions.len() - n_failed)?;
-        }
+        CheckFormat::Text => write!(stdout, "{}", check.render_text())?,
         CheckFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut stdout,
-                &CheckReport { schema: "regauth.check/v1", passed, assertions },
-            )?;
+            serde_json::to_writer_pretty(&mut stdout, &check)?;
             writeln!(stdout)?;
         }
-        CheckFormat::Junit => write_junit(&mut stdout, &assertions)?,
+        CheckFormat::Junit => write!(stdout, "{}", check.render_junit())?,
     }
     stdout.flush()?;
-    Ok(if passed { Status::Success } else { Status::Failure })
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn write_junit(out: &mut impl std::io::Write, assertions: &[Assertion]) -> std::io::Result<()> {
-    let failures = assertions.iter().filter(|assertion| !assertion.passed).count();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="regauth" tests="{}" failures="{failures}">"#,
-        assertions.len()
-    )?;
-    writeln!(
-        out,
-        r#"  <testsuite name="regauth check" tests="{}" failures="{failures}">"#,
-        assertions.len()
-    )?;
-    for assertion in assertions {
-        let name = xml_escape(&assertion.name);
-        if assertion.passed {
-            writeln!(out, r#"    <testcase classname="regauth.check" name="{name}"/>"#)?;
-        } else {
-            writeln!(out, r#"    <testcase classname="regauth.check" name="{name}">"#)?;
-            writeln!(
-                out,
-                r#"      <failure message="{name}">{}</failure>"#,
-                xml_escape(&assertion.detail)
-            )?;
-            writeln!(out, "    </testcase>")?;
-        }
-    }
-    writeln!(out, "  </testsuite>\n</testsuites>")
+    // The readable inputs were checked, but not all that were named: the check cannot vouch.
+    Ok(if !input_errors.is_empty() {
+        Status::Error
+    } else if check.passed {
+        Status::Success
+    } else {
+        Status::Failure
+    })
 }

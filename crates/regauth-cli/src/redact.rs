@@ -31,8 +31,9 @@ pub fn run(args: &RedactArgs) -> Result<Status> {
     } else {
         std::fs::read(&args.input).with_context(|| format!("cannot read {input_name}"))?
     };
-    let redacted = redact(&bytes, &RedactConfig::default())
-        .with_context(|| format!("cannot redact {input_name}"))?;
+    let config = RedactConfig { limits: args.limits.read_limits() };
+    let redacted =
+        redact(&bytes, &config).with_context(|| format!("cannot redact {input_name}"))?;
     drop(bytes);
 
     let mut stderr = std::io::stderr().lock();

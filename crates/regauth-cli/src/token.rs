@@ -1,15 +1,17 @@
-//! `regauth token`: decode and verify one token.
+//! `regauth token`: decode and verify one token. Decoding and the `regauth.token/v1` contract
+//! live in the core; this file reads the token and the CA files and writes the result.
 
 use std::io::{Read as _, Write as _};
 
 use anyhow::{Context as _, Result};
-use regauth_core::token::{SignatureCheck, TokenKind, decode_token, verify_signature};
+use regauth_core::report::analysis::Secrets;
+use regauth_core::report::token::TokenReport;
 
 use crate::Status;
 use crate::args::{OutputFormat, TokenArgs};
 
 pub fn run(args: &TokenArgs) -> Result<Status> {
-    let mut raw = if args.token == "-" {
+    let text = if args.token == "-" {
         let mut text = String::new();
         std::io::stdin()
             .lock()
@@ -19,90 +21,20 @@ pub fn run(args: &TokenArgs) -> Result<Status> {
     } else {
         args.token.clone()
     };
-    raw = raw.trim().to_owned();
-    if let Some(stripped) = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")) {
-        raw = stripped.trim().to_owned();
-    }
     let mut roots = Vec::new();
     for path in &args.ca {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         roots.extend(certificates_from(&bytes));
     }
-    let decoded = decode_token(&raw);
+    let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
+    let report = TokenReport::new(&text, &roots, secrets);
     let mut stdout = std::io::stdout().lock();
-    let TokenKind::Jwt(jwt) = &decoded.kind else {
-        let kind = format!("{:?}", decoded.kind);
-        match args.format {
-            OutputFormat::Json => writeln!(
-                stdout,
-                "{}",
-                serde_json::json!({"schema": "regauth.token/v1", "kind": kind, "problems": decoded.problems})
-            )?,
-            OutputFormat::Text => writeln!(stdout, "opaque token: {kind}")?,
-        }
-        return Ok(Status::Success);
-    };
-    let check = verify_signature(&raw, jwt, &roots);
-    let (check_name, detail) = match &check {
-        SignatureCheck::Valid { chain, anchored } => (
-            "valid",
-            format!(
-                "chain {}{}",
-                chain.join(" <- "),
-                if *anchored { ", anchored at a given CA" } else { ", not anchored (pass --ca)" }
-            ),
-        ),
-        SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
-        SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
-    };
-    let shown = if args.show_secrets { raw.clone() } else { jwt.masked() };
     match args.format {
-        OutputFormat::Json => {
-            let value = serde_json::json!({
-                "schema": "regauth.token/v1",
-                "kind": "jwt",
-                "token": shown,
-                "header": jwt.raw_header,
-                "claims": jwt.raw_claims,
-                "signature_check": check_name,
-                "signature_detail": detail,
-                "problems": decoded.problems,
-            });
-            serde_json::to_writer_pretty(&mut stdout, &value)?;
-            writeln!(stdout)?;
-        }
-        OutputFormat::Text => {
-            writeln!(stdout, "header: {}", serde_json::to_string_pretty(&jwt.raw_header)?)?;
-            writeln!(stdout, "claims: {}", serde_json::to_string_pretty(&jwt.raw_claims)?)?;
-            for (name, value) in
-                [("iat", jwt.claims.iat), ("nbf", jwt.claims.nbf), ("exp", jwt.claims.exp)]
-            {
-                if let Some(at) = value.and_then(|secs| chrono::DateTime::from_timestamp(secs, 0)) {
-                    writeln!(stdout, "{name}: {}", at.to_rfc3339())?;
-                }
-            }
-            for entry in &jwt.claims.access {
-                writeln!(
-                    stdout,
-                    "grants: {}:{}:{}",
-                    entry.resource_type,
-                    entry.name,
-                    entry.actions.join(",")
-                )?;
-            }
-            writeln!(stdout, "signature: {check_name}: {detail}")?;
-            for problem in &decoded.problems {
-                writeln!(stdout, "problem: {problem}")?;
-            }
-            writeln!(stdout, "token: {shown}")?;
-        }
+        OutputFormat::Json => write!(stdout, "{}", report.to_json())?,
+        OutputFormat::Text => write!(stdout, "{}", report.render_text())?,
     }
-    Ok(if matches!(check, SignatureCheck::Invalid { .. }) {
-        Status::Failure
-    } else {
-        Status::Success
-    })
+    Ok(if report.signature_is_invalid() { Status::Failure } else { Status::Success })
 }
 
 /// DER certificates from a PEM bundle or a single DER file.

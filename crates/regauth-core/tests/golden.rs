@@ -84,6 +84,12 @@ fn analysis_renderings_match_the_golden_files() {
         let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
         let text = render(&report, &capture, TextStyle { color: false });
         let json = serde_json::to_string_pretty(&report).expect("report serialises") + "\n";
+        // The web app receives the report from a Web Worker as JSON: it must come back as the
+        // same value and serialise to the same bytes.
+        let received: AnalysisReport =
+            serde_json::from_str(&json).unwrap_or_else(|err| panic!("{stem}: {err}"));
+        assert_eq!(received, report, "{stem}: the report does not survive a JSON round trip");
+        assert_eq!(serde_json::to_string_pretty(&received).expect("serialises") + "\n", json);
         assert!(
             !json.contains("writer-pass-1") && !json.contains("reader-pass-1"),
             "{stem}: a password leaked"

@@ -58,7 +58,8 @@ fn every_sample_agrees_with_its_injected_truth() {
             }
             _ => {}
         }
-        let codes: Vec<&str> = analysis.findings.iter().map(|finding| finding.code).collect();
+        let codes: Vec<&str> =
+            analysis.findings.iter().map(|finding| finding.code.as_str()).collect();
         for expected in
             sample["findings"].as_array().into_iter().flatten().filter_map(|code| code.as_str())
         {
@@ -75,7 +76,7 @@ fn every_sample_agrees_with_its_injected_truth() {
             .collect();
         for finding in &analysis.findings {
             if finding.severity == regauth_core::analysis::Severity::Error
-                && !expected.contains(&finding.code)
+                && !expected.contains(&finding.code.as_str())
             {
                 mismatch(format!("unexpected error finding {}: {}", finding.code, finding.message));
             }

@@ -36,7 +36,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     { for session.arrows.iter().map(arrow_row) }
                 </ol>
             </div>
-            if let Some(next) = session.expected_next {
+            if let Some(next) = &session.expected_next {
                 <p class="expected-next">{ format!("The capture ends while waiting for: {next}") }</p>
             }
         </section>
@@ -53,12 +53,12 @@ fn arrow_row(arrow: &Arrow) -> Html {
     let span = grid_columns(from.min(to) * 2 + 2, from.max(to) * 2 + 2);
     let direction = if to > from { "ltr" } else { "rtl" };
     html! {
-        <li class={classes!("step", arrow.status.class())} data-step={arrow.step.to_string()}
-            data-status={arrow.status.class()}>
+        <li class={classes!("step", arrow.status.as_str())} data-step={arrow.step.to_string()}
+            data-status={arrow.status.as_str()}>
             <div class={classes!("arrow", direction)} style={span}>
                 <span class="label">
                     <span class="step-num">{ arrow.step }</span>
-                    { " " }{ arrow.title }
+                    { " " }{ &arrow.title }
                 </span>
                 <span class="line" aria-hidden="true"></span>
                 <span class="detail">{ arrow.detail.clone().unwrap_or_else(|| status_text(arrow)) }</span>
@@ -76,7 +76,7 @@ fn arrow_row(arrow: &Arrow) -> Html {
 }
 
 fn status_text(arrow: &Arrow) -> String {
-    match arrow.status.class() {
+    match arrow.status.as_str() {
         "skipped" => "not part of this auth scheme".to_owned(),
         "not-reached" => "not reached".to_owned(),
         _ => "not seen in the capture".to_owned(),

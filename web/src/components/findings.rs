@@ -28,13 +28,13 @@ pub fn findings_list(props: &FindingsProps) -> Html {
                         <div class="finding-head">
                             <span class={classes!("severity", finding.severity)}>{ finding.severity }</span>
                             <code class="code">{ finding.code }</code>
-                            <span class="finding-title">{ finding.title }</span>
+                            <span class="finding-title">{ &finding.title }</span>
                             <span class="place">{ format!("{}; {}", finding.place, finding.exchanges) }</span>
                         </div>
                         <p class="message">{ &finding.message }</p>
                         // Info findings are observations, not problems: no fix to offer.
                         if finding.severity != "info" && !finding.fix.is_empty() {
-                            <p class="fix"><strong>{ "Fix: " }</strong>{ finding.fix }</p>
+                            <p class="fix"><strong>{ "Fix: " }</strong>{ &finding.fix }</p>
                         }
                     </li>
                 }) }

@@ -2,9 +2,13 @@
 //!
 //! Codes are part of every output format. Add codes freely; never rename or remove one.
 
+use serde::{Deserialize, Serialize};
+
 use crate::analysis::Step;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialised as `info`, `warning`, `error`; ordered by weight (`Error` is the greatest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Info,
     Warning,
@@ -21,10 +25,116 @@ impl Severity {
     }
 }
 
+/// A finding's stable identifier. Serialised as its kebab-case string (`clock-skew`); part of
+/// every output format, so a variant is never renamed or removed (the unit test below lists
+/// every string literally).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    BadCredentials,
+    TokenExpired,
+    TokenNotYetValid,
+    ClockSkew,
+    TokenOutlivedByOperation,
+    InsufficientScope,
+    AnonymousDenied,
+    CredentialsOverPlainHttp,
+    SecretInUrl,
+    AudienceMismatch,
+    ScopeMismatch,
+    TokenForOtherHost,
+    AuthForwardedOnRedirect,
+    MalformedChallenge,
+    RateLimited,
+    RegistryError,
+    CaptureIncomplete,
+    TlsUntrustedCertificate,
+    TlsCertificateExpired,
+    TlsIntercepted,
+    TokenRejected,
+    ConnectionFailed,
+    TokenServiceError,
+}
+
+impl Code {
+    /// Every code, in the order `regauth explain` lists them.
+    pub const ALL: [Code; 23] = [
+        Code::BadCredentials,
+        Code::TokenExpired,
+        Code::TokenNotYetValid,
+        Code::ClockSkew,
+        Code::TokenOutlivedByOperation,
+        Code::InsufficientScope,
+        Code::AnonymousDenied,
+        Code::CredentialsOverPlainHttp,
+        Code::SecretInUrl,
+        Code::AudienceMismatch,
+        Code::ScopeMismatch,
+        Code::TokenForOtherHost,
+        Code::AuthForwardedOnRedirect,
+        Code::MalformedChallenge,
+        Code::RateLimited,
+        Code::RegistryError,
+        Code::CaptureIncomplete,
+        Code::TlsUntrustedCertificate,
+        Code::TlsCertificateExpired,
+        Code::TlsIntercepted,
+        Code::TokenRejected,
+        Code::ConnectionFailed,
+        Code::TokenServiceError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadCredentials => "bad-credentials",
+            Code::TokenExpired => "token-expired",
+            Code::TokenNotYetValid => "token-not-yet-valid",
+            Code::ClockSkew => "clock-skew",
+            Code::TokenOutlivedByOperation => "token-outlived-by-operation",
+            Code::InsufficientScope => "insufficient-scope",
+            Code::AnonymousDenied => "anonymous-denied",
+            Code::CredentialsOverPlainHttp => "credentials-over-plain-http",
+            Code::SecretInUrl => "secret-in-url",
+            Code::AudienceMismatch => "audience-mismatch",
+            Code::ScopeMismatch => "scope-mismatch",
+            Code::TokenForOtherHost => "token-for-other-host",
+            Code::AuthForwardedOnRedirect => "auth-forwarded-on-redirect",
+            Code::MalformedChallenge => "malformed-challenge",
+            Code::RateLimited => "rate-limited",
+            Code::RegistryError => "registry-error",
+            Code::CaptureIncomplete => "capture-incomplete",
+            Code::TlsUntrustedCertificate => "tls-untrusted-certificate",
+            Code::TlsCertificateExpired => "tls-certificate-expired",
+            Code::TlsIntercepted => "tls-intercepted",
+            Code::TokenRejected => "token-rejected",
+            Code::ConnectionFailed => "connection-failed",
+            Code::TokenServiceError => "token-service-error",
+        }
+    }
+
+    /// The code spelled `text`, if regauth knows it.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|code| code.as_str() == text)
+    }
+
+    /// The long explanation and fix of this code.
+    pub fn info(self) -> &'static CodeInfo {
+        // `CODES` lists every code in `Code::ALL` order (checked by a unit test).
+        &CODES[self as usize]
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad` so that `{:<28}` aligns codes in tables.
+        f.pad(self.as_str())
+    }
+}
+
 /// One thing regauth noticed, tied to the exchanges that show it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     /// Index into [`crate::analysis::Analysis::sessions`], when the finding belongs to one.
     pub session: Option<usize>,
@@ -38,7 +148,7 @@ pub struct Finding {
 /// The long, general explanation of a code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodeInfo {
-    pub code: &'static str,
+    pub code: Code,
     pub title: &'static str,
     pub explanation: &'static str,
     pub fix: &'static str,
@@ -47,139 +157,139 @@ pub struct CodeInfo {
 /// Every code regauth can emit, in the order `regauth explain` lists them.
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
-        code: "bad-credentials",
+        code: Code::BadCredentials,
         title: "The username or password was refused",
         explanation: "The client sent credentials (HTTP Basic to the token service or to a Basic-auth registry, or a password/refresh token in an OAuth2 form) and the server answered 401 or 403. Registries word this as 'unauthorized: incorrect username or password'; Docker Engine's /auth answers 500 with the registry's message.",
         fix: "Check the username and password (or access token) for this registry: `docker login <registry>` / `podman login <registry>` again. If a credential helper is configured (credsStore/credHelpers in ~/.docker/config.json), make sure it returns the right secret for this host (`docker-credential-<name> get <<< <registry>`). Tokens from cloud registries (ECR: 12 h, GCR: 1 h) expire and must be refreshed.",
     },
     CodeInfo {
-        code: "token-expired",
+        code: Code::TokenExpired,
         title: "The registry rejected a bearer token that had expired",
         explanation: "A bearer token carries an expiry time (`exp`, issuer clock). The registry compares it with its own clock, with distribution's 60 s leeway, and answers 401 error=\"invalid_token\" once it has passed. Clients cache tokens for `expires_in` seconds counted from `issued_at` or from their own clock, so a slow operation or a clock disagreement can make them send a token the registry already considers expired.",
         fix: "If the clocks disagree, fix them first (see clock-skew). Otherwise raise the token lifetime on the token service (Docker Hub uses 300 s), or use a client that re-authenticates on 401 invalid_token (current docker, containerd, skopeo/podman do).",
     },
     CodeInfo {
-        code: "token-not-yet-valid",
+        code: Code::TokenNotYetValid,
         title: "The registry rejected a bearer token that was not valid yet",
         explanation: "The token's `nbf` (not before) lies in the future by the registry's clock, beyond distribution's 60 s leeway. That happens when the token service's clock is ahead of the registry's, or the registry's clock is behind.",
         fix: "Synchronise the clocks of the token service and the registry hosts (NTP: `chronyc makestep`, `timedatectl set-ntp true`; on VMs after suspend, resync the guest clock).",
     },
     CodeInfo {
-        code: "clock-skew",
+        code: Code::ClockSkew,
         title: "Clocks disagree",
         explanation: "regauth compares the capture machine's clock (the recorder's timestamps) with each server's `Date` header and with the token issuer's `iat`/`issued_at`. An offset beyond the threshold shifts token validity windows: a token service running ahead issues tokens the registry sees as not yet valid; one running behind issues tokens that are already expired.",
         fix: "Synchronise the clock that is off (NTP: `chronyc makestep`, `timedatectl set-ntp true`; for VMs and WSL, resync after suspend: `hwclock -s`).",
     },
     CodeInfo {
-        code: "token-outlived-by-operation",
+        code: Code::TokenOutlivedByOperation,
         title: "The operation lasted longer than its token",
         explanation: "A token that worked earlier in the session was later rejected because it had expired: the pull or push took longer than the token's lifetime and the client kept using the cached token.",
         fix: "Raise the token lifetime on the token service, or use a client that re-authenticates when the registry answers 401 invalid_token. For very slow uploads, split them or speed up the link.",
     },
     CodeInfo {
-        code: "insufficient-scope",
+        code: Code::InsufficientScope,
         title: "The token does not grant the action the client needed",
         explanation: "The registry answered 401/403 with error=\"insufficient_scope\": the token's `access` claim lacks the action (e.g. `push`) for this repository. The token service grants only what the account may do, even when the client asks for more.",
         fix: "Give the account the missing right (e.g. push on the repository) in the registry's access control, or log in as an account that has it.",
     },
     CodeInfo {
-        code: "anonymous-denied",
+        code: Code::AnonymousDenied,
         title: "An anonymous client was denied",
         explanation: "The client asked for a token without credentials, and the registry then refused access. The repository is private (or does not exist: registries answer the same to hide private names).",
         fix: "Log in first (`docker login` / `podman login` / `skopeo login`), or check that the credential helper is actually called for this registry host (a config entry for a different host name or port is not used).",
     },
     CodeInfo {
-        code: "credentials-over-plain-http",
+        code: Code::CredentialsOverPlainHttp,
         title: "Credentials travelled without TLS",
-        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials.",
+        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials. A token handed out without credentials that grants at most pull is not counted: anyone can ask for the same one.",
         fix: "Serve the registry and the token realm over HTTPS. For the Docker daemon, use TLS with client certificates (`DOCKER_TLS_VERIFY=1`, `--tlsverify`) or an SSH/unix socket instead of plain tcp://.",
     },
     CodeInfo {
-        code: "secret-in-url",
+        code: Code::SecretInUrl,
         title: "A secret is in a URL",
         explanation: "A password or token appears in a query string. URLs end up in proxy logs, browser history and server access logs.",
         fix: "Send credentials in the Authorization header or in a POST body instead, and rotate the secret that was exposed.",
     },
     CodeInfo {
-        code: "audience-mismatch",
+        code: Code::AudienceMismatch,
         title: "The token was issued for a different service",
         explanation: "The token's `aud` claim does not name the service the registry announced in its challenge. distribution rejects such tokens with 401 invalid_token.",
         fix: "Make the token service's audience match the registry's `auth.token.service` setting (and the client send `service=` from the challenge unchanged).",
     },
     CodeInfo {
-        code: "scope-mismatch",
+        code: Code::ScopeMismatch,
         title: "The client asked for a different scope than the registry challenged",
         explanation: "The registry's challenge named one scope and the client requested a token for another (different repository or fewer actions), so the token cannot authorise the request.",
         fix: "Usually a client or proxy bug (rewritten repository names, a mirror prefix); check repository names and mirror configuration.",
     },
     CodeInfo {
-        code: "token-for-other-host",
+        code: Code::TokenForOtherHost,
         title: "A token obtained for one registry was sent to another",
         explanation: "The bearer token was issued for a different registry service than the one it was sent to.",
         fix: "Check registry mirrors and credential configuration: a token must be requested from the realm that the receiving registry names.",
     },
     CodeInfo {
-        code: "auth-forwarded-on-redirect",
+        code: Code::AuthForwardedOnRedirect,
         title: "The Authorization header followed a redirect to another host",
         explanation: "The registry redirected a request (usually a blob download) to another host, and the client sent its Authorization header there too. Go's net/http (docker, containerd, skopeo, podman) keeps the header when the new host is the same host or a subdomain, so storage on e.g. cdn.<registry> receives registry tokens.",
         fix: "Serve storage from a host that is not a subdomain of the registry, or use pre-signed URLs only; treat the storage host as able to use the registry token until it expires.",
     },
     CodeInfo {
-        code: "malformed-challenge",
+        code: Code::MalformedChallenge,
         title: "The registry's challenge could not be understood",
         explanation: "A 401 came without a usable WWW-Authenticate header (missing, unparseable, or a Bearer challenge without realm), so a client cannot know where to get a token.",
         fix: "Fix the registry or the proxy in front of it so that 401 responses carry `WWW-Authenticate: Bearer realm=\"...\",service=\"...\"` (quoted values).",
     },
     CodeInfo {
-        code: "rate-limited",
+        code: Code::RateLimited,
         title: "The registry is rate limiting",
         explanation: "The registry answered 429 / TOOMANYREQUESTS, or its rate-limit headers show no remaining requests.",
         fix: "Authenticate (anonymous limits are lower), wait for the window in Retry-After / ratelimit-limit, or use a pull-through cache.",
     },
     CodeInfo {
-        code: "registry-error",
+        code: Code::RegistryError,
         title: "The registry answered with an error",
         explanation: "The registry returned an error response (e.g. NAME_UNKNOWN, MANIFEST_UNKNOWN, or a server error) that is not an authentication failure.",
         fix: "Read the error code and message: check the repository and tag names, and the registry's logs for server errors.",
     },
     CodeInfo {
-        code: "capture-incomplete",
+        code: Code::CaptureIncomplete,
         title: "The capture is missing parts",
         explanation: "Some requests have no response (aborted, or the recorder stopped), the file is truncated, or a session ends before the registry answered.",
         fix: "Record again and let the operation finish before stopping the recorder.",
     },
     CodeInfo {
-        code: "tls-untrusted-certificate",
+        code: Code::TlsUntrustedCertificate,
         title: "A TLS certificate was not trusted",
         explanation: "A TLS handshake failed because the server's certificate chain did not verify, typically a private CA that is not installed where the client looks. In a mitmproxy capture, the failing verification may be mitmproxy's own check of the upstream server.",
         fix: "Install the CA for this registry: docker reads /etc/docker/certs.d/<host:port>/ca.crt, containerd /etc/containerd/certs.d/<host:port>/hosts.toml (ca = ...), podman and skopeo /etc/containers/certs.d/<host:port>/ca.crt; or add it system-wide (update-ca-certificates). When recording with mitmproxy, give it the CA: `--set ssl_verify_upstream_trusted_ca=ca.pem`.",
     },
     CodeInfo {
-        code: "tls-certificate-expired",
+        code: Code::TlsCertificateExpired,
         title: "A server certificate was expired",
         explanation: "The certificate the server presented was outside its validity period at capture time.",
         fix: "Renew the server certificate (and check the clock of the machine that judged it).",
     },
     CodeInfo {
-        code: "tls-intercepted",
+        code: Code::TlsIntercepted,
         title: "TLS was intercepted by the recorder",
         explanation: "The client's HTTPS connections were terminated by an intercepting proxy (such as mitmproxy) whose CA the client trusted; that is how the capture was made. TLS trust problems between the client and the real registry therefore cannot show in this capture.",
         fix: "Nothing to fix for the capture itself. Remove the interception CA from the client's trust store when you are done.",
     },
     CodeInfo {
-        code: "token-rejected",
+        code: Code::TokenRejected,
         title: "The registry rejected the token for a reason the capture does not show",
         explanation: "The registry answered 401 error=\"invalid_token\" but the token is within its validity window and names the right audience. Remaining causes: the registry does not trust the token's signing certificate (rootcertbundle), the issuer (`iss`) differs from the registry's configured issuer, or the token was altered.",
         fix: "Compare the registry's auth.token settings (issuer, rootcertbundle, service) with the token's header and claims (`regauth token`).",
     },
     CodeInfo {
-        code: "connection-failed",
+        code: Code::ConnectionFailed,
         title: "A request got no answer",
         explanation: "The connection failed before any HTTP answer: the host name did not resolve, the port refused, the proxy could not reach the server, or the connection broke.",
         fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server.",
     },
     CodeInfo {
-        code: "token-service-error",
+        code: Code::TokenServiceError,
         title: "The token service did not hand out a token",
         explanation: "The token request got an answer other than 200 with a token (and not 401/403, which mean refused credentials): a server error, a bad request, or a 200 whose body has no token. containerd's OAuth2 POST is answered 400/404/405 by services that only know GET; containerd then falls back to GET, which is normal when it succeeds.",
         fix: "Check the token service's logs and the realm URL; if only GET is supported, make sure the client falls back to it.",
@@ -188,60 +298,167 @@ pub const CODES: &[CodeInfo] = &[
 
 /// The long explanation of `code`, if regauth knows it.
 pub fn explain(code: &str) -> Option<&'static CodeInfo> {
-    CODES.iter().find(|info| info.code == code)
+    Code::parse(code).map(Code::info)
 }
 
-/// Merges findings with the same code, session and step into one (evidence united, the
-/// strongest severity kept), and orders them: errors first, then by first evidence.
+/// How many different messages a merged finding spells out before it summarises the rest.
+const MERGED_MESSAGES_SHOWN: usize = 5;
+
+/// Merges findings with the same code, session and step into one: evidence united, the
+/// strongest severity kept, and every different message kept (the strongest first), so a
+/// merged finding still names every host, file and request it is about. Then orders them:
+/// errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
+    /// The messages of one merged finding, each with the severity it came with.
+    #[derive(Default)]
+    struct Messages {
+        distinct: Vec<(Severity, String)>,
+        seen: HashSet<String>,
+    }
     // Linear in the number of findings and evidence items: a capture with thousands of
     // refusals (a rate-limited CI run) must not make merging quadratic.
     let mut merged: Vec<Finding> = Vec::new();
-    let mut slot_of: HashMap<(&'static str, Option<usize>, Option<Step>), usize> = HashMap::new();
-    for finding in findings {
-        // Every code must be explained by `regauth explain`; tests run with debug assertions.
-        debug_assert!(
-            explain(finding.code).is_some(),
-            "finding code {} is not in CODES",
-            finding.code
-        );
-        match slot_of.get(&(finding.code, finding.session, finding.step)) {
-            Some(&slot) => {
-                let existing = &mut merged[slot];
-                existing.severity = existing.severity.max(finding.severity);
-                existing.exchanges.extend(finding.exchanges);
-            }
-            None => {
-                slot_of.insert((finding.code, finding.session, finding.step), merged.len());
-                merged.push(finding);
-            }
+    let mut messages: Vec<Messages> = Vec::new();
+    let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> = HashMap::new();
+    for mut finding in findings {
+        let key = (finding.code, finding.session, finding.step);
+        let slot = *slot_of.entry(key).or_insert_with(|| {
+            messages.push(Messages::default());
+            merged.push(Finding {
+                code: finding.code,
+                severity: finding.severity,
+                session: finding.session,
+                step: finding.step,
+                exchanges: Vec::new(),
+                message: String::new(),
+            });
+            merged.len() - 1
+        });
+        let existing = &mut merged[slot];
+        existing.severity = existing.severity.max(finding.severity);
+        existing.exchanges.append(&mut finding.exchanges);
+        let slot_messages = &mut messages[slot];
+        if slot_messages.seen.insert(finding.message.clone()) {
+            slot_messages.distinct.push((finding.severity, finding.message));
         }
     }
-    for finding in &mut merged {
+    for (finding, mut slot_messages) in merged.iter_mut().zip(messages) {
         finding.exchanges.sort_unstable();
         finding.exchanges.dedup();
+        // Stable: among equals, the first seen first.
+        slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+        finding.message = join_messages(&slot_messages.distinct);
     }
     merged.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.exchanges.first().cmp(&b.exchanges.first()))
-            .then(a.code.cmp(b.code))
+            // By spelling, not declaration order: the order outputs have always had.
+            .then(a.code.as_str().cmp(b.code.as_str()))
     });
     merged
+}
+
+/// The messages of a merged finding as one text: the first few in full (a `label: ` prefix
+/// they share with the first, such as the session's name, said once), then how many more.
+fn join_messages(distinct: &[(Severity, String)]) -> String {
+    let Some((_, first)) = distinct.first() else { return String::new() };
+    let label = first.find(": ").map(|at| &first[..at + 2]);
+    let mut text = first.clone();
+    for (_, message) in distinct.iter().take(MERGED_MESSAGES_SHOWN).skip(1) {
+        text.push(' ');
+        match label.and_then(|label| message.strip_prefix(label)) {
+            Some(rest) => {
+                let mut chars = rest.chars();
+                if let Some(initial) = chars.next() {
+                    text.extend(initial.to_uppercase());
+                    text.push_str(chars.as_str());
+                }
+            }
+            None => text.push_str(message),
+        }
+    }
+    if distinct.len() > MERGED_MESSAGES_SHOWN {
+        text.push_str(&format!(
+            " And {} more like these (see the exchanges).",
+            distinct.len() - MERGED_MESSAGES_SHOWN
+        ));
+    }
+    text
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "),
+            last.as_ref()
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
+    const STABLE_CODES: [&str; 23] = [
+        "bad-credentials",
+        "token-expired",
+        "token-not-yet-valid",
+        "clock-skew",
+        "token-outlived-by-operation",
+        "insufficient-scope",
+        "anonymous-denied",
+        "credentials-over-plain-http",
+        "secret-in-url",
+        "audience-mismatch",
+        "scope-mismatch",
+        "token-for-other-host",
+        "auth-forwarded-on-redirect",
+        "malformed-challenge",
+        "rate-limited",
+        "registry-error",
+        "capture-incomplete",
+        "tls-untrusted-certificate",
+        "tls-certificate-expired",
+        "tls-intercepted",
+        "token-rejected",
+        "connection-failed",
+        "token-service-error",
+    ];
+
+    #[test]
+    fn every_stable_code_round_trips() {
+        for text in STABLE_CODES {
+            let code = Code::parse(text).unwrap_or_else(|| panic!("code {text} disappeared"));
+            assert_eq!(code.as_str(), text);
+            assert_eq!(code.to_string(), text);
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
+            assert_eq!(explain(text).map(|info| info.code), Some(code));
+        }
+        // New codes are welcome, but each must be added to the list above.
+        for code in Code::ALL {
+            assert!(STABLE_CODES.contains(&code.as_str()), "{code} is missing from STABLE_CODES");
+        }
+    }
+
     #[test]
     fn codes_are_unique_kebab_case_and_explained() {
+        assert_eq!(CODES.len(), Code::ALL.len());
         let mut seen = std::collections::HashSet::new();
-        for info in CODES {
+        for (info, code) in CODES.iter().zip(Code::ALL) {
+            assert_eq!(info.code, code, "CODES must follow Code::ALL order");
+            assert_eq!(code.info(), info);
             assert!(seen.insert(info.code), "duplicate code {}", info.code);
             assert!(
-                info.code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                info.code.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
                 "{}",
                 info.code
             );
@@ -251,7 +468,60 @@ mod tests {
                 info.code
             );
         }
-        assert_eq!(explain("clock-skew").map(|info| info.code), Some("clock-skew"));
+        assert_eq!(explain("clock-skew").map(|info| info.code), Some(Code::ClockSkew));
         assert_eq!(explain("no-such-code"), None);
+    }
+
+    fn found(severity: Severity, exchange: usize, message: &str) -> Finding {
+        Finding {
+            code: Code::RegistryError,
+            severity,
+            session: Some(0),
+            step: Some(Step::RegistryVerdict),
+            exchanges: vec![exchange],
+            message: message.to_owned(),
+        }
+    }
+
+    // hand-written fixture: one kind of finding seen at several exchanges.
+    #[test]
+    fn a_merged_finding_keeps_every_message_the_strongest_first() {
+        let merged = merge(vec![
+            found(Severity::Warning, 3, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+            found(Severity::Error, 7, "r/app: GET /v2/b answered 500."),
+            found(Severity::Warning, 5, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+        ]);
+        assert_eq!(merged.len(), 1);
+        let finding = &merged[0];
+        assert_eq!((finding.severity, finding.exchanges.clone()), (Severity::Error, vec![3, 5, 7]));
+        // The shared `r/app: ` label is said once; the repeated message once.
+        assert_eq!(
+            finding.message,
+            "r/app: GET /v2/b answered 500. GET /v2/a answered NAME_UNKNOWN."
+        );
+    }
+
+    #[test]
+    fn a_merged_finding_with_many_messages_says_how_many_more() {
+        let many: Vec<Finding> = (0..8)
+            .map(|idx| found(Severity::Warning, idx, &format!("GET /v2/{idx} answered 404.")))
+            .collect();
+        let merged = merge(many);
+        assert_eq!(merged.len(), 1);
+        assert!(merged[0].message.starts_with("GET /v2/0 answered 404. GET /v2/1 answered 404."));
+        assert!(merged[0].message.ends_with(" And 3 more like these (see the exchanges)."));
+        assert_eq!(merged[0].exchanges.len(), 8);
+    }
+
+    #[test]
+    fn severities_keep_their_spelling_and_order() {
+        for (severity, text) in
+            [(Severity::Info, "info"), (Severity::Warning, "warning"), (Severity::Error, "error")]
+        {
+            assert_eq!(severity.as_str(), text);
+            assert_eq!(serde_json::to_string(&severity).unwrap(), format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<Severity>(&format!("\"{text}\"")).unwrap(), severity);
+        }
+        assert!(Severity::Error > Severity::Warning && Severity::Warning > Severity::Info);
     }
 }

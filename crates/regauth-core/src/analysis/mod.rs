@@ -1,36 +1,47 @@
 //! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
 //!
 //! ```text
-//!  exchanges ──► classify (registry / token / engine / storage)
+//!  exchanges ──► classify.rs (registry / token / engine / storage)
 //!                   │
 //!                   ▼
-//!            assign to sessions (registry + repository; pings adopted by the
-//!                   │            session whose token request follows them)
+//!            assign.rs: sessions (registry + repository; pings adopted by the
+//!                   │   session whose token request follows them)
 //!                   ▼
-//!            per-session state machine ──► steps 1–6, verdicts, outcome
-//!                   │
+//!            session.rs walks the capture: verdict.rs judges each answer,
+//!                   │   machine.rs files it under steps 1–6 ──► outcome, failing step
+//!                   ▼                                           explain.rs: why
+//!            clock.rs (Date, iat) ──► refusals.rs (invalid tokens) ──► checks.rs
+//!                   │                                 (capture-wide findings)
 //!                   ▼
-//!            clocks (Date, iat) ──► token checks ──► findings
+//!            findings.rs: merge, order; each session's explaining finding
 //! ```
 //!
 //! Time is never read from the machine: validity is judged against the capture's clocks.
 
+mod assign;
+mod checks;
 pub mod classify;
 pub mod clock;
+mod explain;
 pub mod findings;
+mod machine;
+mod refusals;
 mod session;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod verdict;
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
 use crate::token::{DecodedToken, SignatureCheck};
 
-pub use findings::{CODES, CodeInfo, Finding, Severity, explain};
+pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
 
 /// The six steps of registry token authentication. The single source of their numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,7 +102,9 @@ impl Default for AnalysisConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a session (or the whole capture) ended. Serialised as `success`, `failure`, `incomplete`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Success,
     Failure,
@@ -108,7 +121,9 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialised as `bearer`, `basic`, `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AuthScheme {
     /// Token authentication (steps 1–6).
     Bearer,
@@ -124,6 +139,45 @@ impl AuthScheme {
             AuthScheme::Bearer => "bearer",
             AuthScheme::Basic => "basic",
             AuthScheme::None => "none",
+        }
+    }
+
+    /// Whether this scheme has `step`: Basic has no token service (steps 3–4), and a registry
+    /// that asks for nothing has only the request and its answer (steps 1 and 6).
+    pub fn has_step(self, step: Step) -> bool {
+        match self {
+            AuthScheme::Bearer => true,
+            AuthScheme::Basic => !matches!(step, Step::TokenRequest | Step::TokenResponse),
+            AuthScheme::None => matches!(step, Step::TryRegistry | Step::RegistryVerdict),
+        }
+    }
+}
+
+/// Where a session got with one step, as the sequence diagram shows it. Serialised as
+/// `done`, `failed`, `not-reached`, `skipped`, `not-seen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    /// Seen in the capture, and not the failure.
+    Done,
+    /// The step whose answer made the session fail.
+    Failed,
+    /// Not seen; the session failed or stopped before it.
+    NotReached,
+    /// Not part of the session's auth scheme (Basic has no token service).
+    Skipped,
+    /// Not seen although later steps were (e.g. credentials sent up front).
+    NotSeen,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Done => "done",
+            StepStatus::Failed => "failed",
+            StepStatus::NotReached => "not-reached",
+            StepStatus::Skipped => "skipped",
+            StepStatus::NotSeen => "not-seen",
         }
     }
 }
@@ -155,6 +209,51 @@ pub struct Session {
     pub exchanges: Vec<usize>,
     /// What the session was waiting for when the capture ended, if it did not finish.
     pub expected_next: Option<&'static str>,
+    /// Index into [`Analysis::findings`] of the finding that explains the failing step.
+    pub failed_finding: Option<usize>,
+}
+
+impl Session {
+    /// `registry/repository`, or `registry (registry)` for a registry-wide session (`/v2/`,
+    /// login): how every output names the session.
+    pub fn title(&self) -> String {
+        match &self.repository {
+            Some(repository) => format!("{}/{repository}", self.registry),
+            None => format!("{} (registry)", self.registry),
+        }
+    }
+
+    /// The exchanges the session has for `step`.
+    pub fn exchanges_of(&self, step: Step) -> &[usize] {
+        self.steps
+            .iter()
+            .find(|entry| entry.step == step)
+            .map(|entry| entry.exchanges.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Where the session got with `step`.
+    pub fn step_status(&self, step: Step) -> StepStatus {
+        let last_seen = self
+            .steps
+            .iter()
+            .filter(|entry| !entry.exchanges.is_empty())
+            .map(|entry| entry.step)
+            .max();
+        if self.failed_step == Some(step) {
+            StepStatus::Failed
+        } else if !self.exchanges_of(step).is_empty() {
+            StepStatus::Done
+        } else if !self.scheme.has_step(step) {
+            StepStatus::Skipped
+        } else if self.failed_step.is_some_and(|failed| step > failed)
+            || last_seen.is_none_or(|last| step > last)
+        {
+            StepStatus::NotReached
+        } else {
+            StepStatus::NotSeen
+        }
+    }
 }
 
 /// What one clock says relative to the capture clock.
@@ -170,7 +269,9 @@ pub struct ClockEstimate {
     pub exchanges: Vec<usize>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Serialised as `registry`, `token-service`, `token-issuer`, `storage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClockRole {
     /// A registry's `Date` header.
     Registry,
@@ -243,11 +344,17 @@ pub struct Analysis {
 pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let classified = classify::classify(capture);
     let mut built = session::build(capture, &classified);
-    let clocks = tokens::estimate_clocks(capture, &classified, &built);
+    let clocks = clock::estimate_clocks(capture, &classified, &built.tokens);
     let mut findings = std::mem::take(&mut built.findings);
-    tokens::judge_tokens(capture, config, &mut built, &clocks, &mut findings);
-    tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
+    tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
+    refusals::explain_refusals(capture, &built, &clocks, &mut findings);
+    clock::skew_findings(config, &clocks, &mut findings);
+    checks::capture_findings(capture, &classified, &built, &mut findings);
     let findings = findings::merge(findings);
+    for session_idx in 0..built.sessions.len() {
+        built.sessions[session_idx].failed_finding =
+            explaining_finding(&built.sessions[session_idx], session_idx, &findings);
+    }
     // Failure when any session failed (Docker Engine API legs are sessions too); success only
     // when some session actually got a verdict (a capture whose sessions all stop short, or
     // that has none, proves nothing).
@@ -266,4 +373,32 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
         tokens: built.tokens,
         session_of_exchange: built.session_of_exchange,
     }
+}
+
+/// The finding that explains a failed session: an error on that session and its failing
+/// step whose evidence holds the failing exchange, else an error on that step, else any error
+/// on the session. Notes (info) and warnings never explain a failure.
+fn explaining_finding(
+    session: &Session,
+    session_idx: usize,
+    findings: &[Finding],
+) -> Option<usize> {
+    if session.outcome != Outcome::Failure {
+        return None;
+    }
+    let errors = || {
+        findings.iter().enumerate().filter(|(_, finding)| {
+            finding.session == Some(session_idx) && finding.severity == Severity::Error
+        })
+    };
+    let on_failed_step =
+        |finding: &Finding| session.failed_step.is_some() && finding.step == session.failed_step;
+    let holds_failed_exchange = |finding: &Finding| {
+        session.failed_exchange.is_some_and(|failed| finding.exchanges.contains(&failed))
+    };
+    errors()
+        .find(|(_, finding)| on_failed_step(finding) && holds_failed_exchange(finding))
+        .or_else(|| errors().find(|(_, finding)| on_failed_step(finding)))
+        .or_else(|| errors().next())
+        .map(|(idx, _)| idx)
 }

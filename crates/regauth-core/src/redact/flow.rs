@@ -18,7 +18,7 @@ use crate::capture::mitm::tnetstring::{Item, Tag, TnetError, read_item};
 
 /// Redacts every flow of `input`. A flow that cannot be walked, and a tail that is cut off,
 /// are left out of the copy (with a note): unread bytes could hold anything.
-pub(super) fn redact(input: &[u8], redactor: &mut Redactor<'_>) -> Vec<u8> {
+pub(super) fn redact(input: &[u8], redactor: &mut Redactor) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len() + input.len() / 32);
     let mut walk = Walk { input, redactor };
     let mut pos = 0;
@@ -69,9 +69,9 @@ impl Side {
 
 type Rewrite = Result<Option<Vec<u8>>, TnetError>;
 
-struct Walk<'a, 'r, 'c> {
+struct Walk<'a, 'r> {
     input: &'a [u8],
-    redactor: &'r mut Redactor<'c>,
+    redactor: &'r mut Redactor,
 }
 
 /// A `[name, value]` header pair whose value is a string.
@@ -81,7 +81,7 @@ struct Header<'a> {
     value: Item<'a>,
 }
 
-impl<'a> Walk<'a, '_, '_> {
+impl<'a> Walk<'a, '_> {
     fn whole(&self, item: &Item<'a>) -> &'a [u8] {
         self.input.get(item.offset() as usize..item.end()).unwrap_or_default()
     }

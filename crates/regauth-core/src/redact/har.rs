@@ -24,7 +24,7 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Strings shorter than this (quotes included) cannot hold anything the sweep looks for.
 const MIN_SWEPT_LITERAL: usize = super::book::MIN_SWEEP_LEN + 2;
 
-pub(super) fn redact(data: &[u8], redactor: &mut Redactor<'_>) -> Result<Vec<u8>, RedactError> {
+pub(super) fn redact(data: &[u8], redactor: &mut Redactor) -> Result<Vec<u8>, RedactError> {
     let bom_len = if data.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
     let text = std::str::from_utf8(&data[bom_len..]).map_err(|err| RedactError::Malformed {
         byte_offset: (bom_len + err.valid_up_to()) as u64,
@@ -95,16 +95,16 @@ enum Stored {
     Latin1,
 }
 
-struct Har<'d, 'r, 'c> {
+struct Har<'d, 'r> {
     data: &'d [u8],
-    redactor: &'r mut Redactor<'c>,
+    redactor: &'r mut Redactor,
     edits: Vec<(Range<usize>, Vec<u8>)>,
     /// Start offsets of the literals a structural rule already handled (sorted before the
     /// sweep looks them up).
     handled: Vec<usize>,
 }
 
-impl<'d> Har<'d, '_, '_> {
+impl<'d> Har<'d, '_> {
     fn span(&self, raw: &RawValue) -> Option<Range<usize>> {
         let start = (raw.get().as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
         let end = start.checked_add(raw.get().len())?;

@@ -33,7 +33,7 @@
 //! HAR base64. A changed gzip or deflate body is compressed again; br and zstd cannot be
 //! written here, so such a body, when it held a secret, is stored decoded with
 //! `Content-Encoding: identity` (and a [`RedactNote`] says so). A body that cannot be decoded,
-//! or is larger than [`RedactConfig::max_decoded_body_bytes`] decoded, is only searched for
+//! or would exceed the decoding budget ([`RedactConfig::limits`]), is only searched for
 //! known secrets in its stored bytes, and a note says so. `Content-Length` headers and HAR
 //! `bodySize`, `content.size` and `headersSize` follow a changed body or header when they
 //! matched it before.
@@ -57,28 +57,36 @@ mod tests;
 
 use std::io::Write as _;
 
-use bytes::Bytes;
-
 pub use book::MARKER;
 
-use crate::capture::{self, CaptureError, Compression, Format};
+use crate::capture::{self, Compression, Format};
 
-/// Settings of one redaction.
-#[derive(Clone, Debug)]
+/// Settings of one redaction: the readers' limits, with the same meaning and defaults.
+#[derive(Clone, Debug, Default)]
 pub struct RedactConfig {
-    /// Largest input accepted, after gunzip.
-    pub max_input_bytes: u64,
-    /// Largest body looked into once its content-encoding is undone; larger ones are only
-    /// searched for known secrets in their stored bytes.
-    pub max_decoded_body_bytes: usize,
+    /// `max_input_bytes` and `max_inflate_ratio` bound a gzip/zlib input once inflated;
+    /// `max_decoded_ratio` bounds what undoing bodies' content-encoding may produce in all
+    /// (per pass). A body beyond that is only searched for known secrets as stored, and a
+    /// [`RedactNote`] says so. `max_exchange_memory_ratio` is not used here.
+    pub limits: capture::ReadLimits,
 }
 
-impl Default for RedactConfig {
-    fn default() -> RedactConfig {
-        RedactConfig {
-            max_input_bytes: capture::DEFAULT_MAX_INPUT_BYTES,
-            max_decoded_body_bytes: 256 << 20,
-        }
+impl RedactConfig {
+    /// How far a gzip/zlib input of `compressed_len` bytes may inflate.
+    fn max_inflated(&self, compressed_len: u64) -> u64 {
+        self.limits
+            .max_inflate_ratio
+            .saturating_mul(compressed_len)
+            .max(capture::INFLATE_FLOOR_BYTES)
+            .min(self.limits.max_input_bytes)
+    }
+
+    /// How many bytes undoing content-encodings may produce in one pass over `input_len`.
+    fn max_decoded(&self, input_len: u64) -> u64 {
+        self.limits
+            .max_decoded_ratio
+            .saturating_mul(input_len)
+            .saturating_add(capture::DECODED_FLOOR_BYTES)
     }
 }
 
@@ -179,7 +187,9 @@ pub enum RedactError {
         "not a capture regauth can redact (expected a HAR file or a mitmproxy flow file, found {found})"
     )]
     UnknownFormat { found: String },
-    #[error("larger than the limit of {limit} bytes after decompression")]
+    #[error(
+        "larger than the limit of {limit} bytes after decompression (raise the input limits to redact it)"
+    )]
     TooLarge { limit: u64 },
     #[error("cannot decompress {compression:?} data: {reason}")]
     Decompress { compression: Compression, reason: String },
@@ -199,36 +209,28 @@ pub fn redact(input: &[u8], config: &RedactConfig) -> Result<Redacted, RedactErr
         return Err(RedactError::Empty);
     }
     let sniffed = capture::sniff(input);
-    let decompressed: Bytes;
+    let inflated: Vec<u8>;
     let payload: &[u8] = if sniffed.compression == Compression::None {
         input
     } else {
-        decompressed = capture::sniff::decompress(
-            "input",
-            &Bytes::copy_from_slice(input),
-            sniffed.compression,
-            config.max_input_bytes,
-        )
-        .map_err(from_capture_error)?;
-        &decompressed
+        inflated = inflate(input, sniffed.compression, config.max_inflated(input.len() as u64))?;
+        &inflated
     };
-    if payload.len() as u64 > config.max_input_bytes {
-        return Err(RedactError::TooLarge { limit: config.max_input_bytes });
+    if payload.len() as u64 > config.limits.max_input_bytes {
+        return Err(RedactError::TooLarge { limit: config.limits.max_input_bytes });
     }
     let format = capture::sniff(payload).format;
     if format == Format::Unknown {
         return Err(RedactError::UnknownFormat { found: capture::sniff::describe_start(payload) });
     }
-    let mut redactor = rules::Redactor::new(config);
+    let mut redactor = rules::Redactor::new(config.max_decoded(payload.len() as u64));
     run(format, payload, &mut redactor)?;
     // Pass 2, repeated while it still finds new secrets (a secret first seen inside something
     // only the rewrite pass decodes); in practice one round.
     let mut output = Vec::new();
     for _ in 0..3 {
         redactor.book.freeze();
-        redactor.recording = true;
-        redactor.masked.clear();
-        redactor.notes.clear();
+        redactor.start_recording_pass();
         output = run(format, payload, &mut redactor)?;
         if !redactor.book.grew_since_freeze() {
             break;
@@ -252,7 +254,7 @@ pub fn redact(input: &[u8], config: &RedactConfig) -> Result<Redacted, RedactErr
 fn run(
     format: Format,
     payload: &[u8],
-    redactor: &mut rules::Redactor<'_>,
+    redactor: &mut rules::Redactor,
 ) -> Result<Vec<u8>, RedactError> {
     match format {
         Format::Har => har::redact(payload, redactor),
@@ -263,17 +265,24 @@ fn run(
     }
 }
 
-fn from_capture_error(err: CaptureError) -> RedactError {
-    match err {
-        CaptureError::TooLarge { limit, .. } => RedactError::TooLarge { limit },
-        CaptureError::Decompress { compression, reason, .. } => {
-            RedactError::Decompress { compression, reason }
-        }
-        CaptureError::Empty { .. } => RedactError::Empty,
-        CaptureError::UnknownFormat { found, .. } => RedactError::UnknownFormat { found },
-        CaptureError::Malformed { location, message } => {
-            RedactError::Malformed { byte_offset: location.byte_offset.unwrap_or(0), message }
-        }
+/// A whole gzip or zlib input, inflated to at most `limit` bytes. Unlike the readers, a cut
+/// or damaged stream is an error: a copy of part of a capture would silently drop the rest.
+fn inflate(input: &[u8], compression: Compression, limit: u64) -> Result<Vec<u8>, RedactError> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    let res = match compression {
+        Compression::None => return Ok(input.to_vec()),
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(input)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut out),
+        Compression::Zlib => flate2::read::ZlibDecoder::new(input)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut out),
+    };
+    match res {
+        Ok(_) if out.len() as u64 > limit => Err(RedactError::TooLarge { limit }),
+        Ok(_) => Ok(out),
+        Err(err) => Err(RedactError::Decompress { compression, reason: err.to_string() }),
     }
 }
 

@@ -13,7 +13,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::book::{Book, MARKER, is_maskable};
-use super::{MaskedItem, RedactConfig, RedactNote, SecretKind, json};
+use super::{MaskedItem, RedactNote, SecretKind, json};
 
 /// How many base64 layers deep the sweep looks (a body holding base64 JSON holding a base64
 /// `user:password` is three).
@@ -210,8 +210,7 @@ pub(super) struct BodyChange {
     pub(super) new_decoded_len: usize,
 }
 
-pub(super) struct Redactor<'c> {
-    pub(super) config: &'c RedactConfig,
+pub(super) struct Redactor {
     /// Where JWTs start (`{"` in base64url), built once.
     jwt_start: memchr::memmem::Finder<'static>,
     pub(super) book: Book,
@@ -219,18 +218,31 @@ pub(super) struct Redactor<'c> {
     pub(super) recording: bool,
     pub(super) masked: Vec<MaskedItem>,
     pub(super) notes: Vec<RedactNote>,
+    /// How many bytes undoing content-encodings may still produce in this pass.
+    decode_budget: u64,
+    decode_budget_per_pass: u64,
 }
 
-impl<'c> Redactor<'c> {
-    pub(super) fn new(config: &'c RedactConfig) -> Redactor<'c> {
+impl Redactor {
+    pub(super) fn new(decode_budget: u64) -> Redactor {
         Redactor {
-            config,
+            decode_budget,
+            decode_budget_per_pass: decode_budget,
             jwt_start: memchr::memmem::Finder::new(b"eyJ"),
             book: Book::default(),
             recording: false,
             masked: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// Starts a pass: masked items and notes are recorded from now on, and the decoding
+    /// budget is full again.
+    pub(super) fn start_recording_pass(&mut self) {
+        self.recording = true;
+        self.masked.clear();
+        self.notes.clear();
+        self.decode_budget = self.decode_budget_per_pass;
     }
 
     fn record(&mut self, place: &Place, kind: SecretKind) {
@@ -576,21 +588,25 @@ impl<'c> Redactor<'c> {
                 new_decoded_len,
             });
         }
-        let limit = self.config.max_decoded_body_bytes;
+        let limit = usize::try_from(self.decode_budget).unwrap_or(usize::MAX);
         let decoded = match crate::capture::content_encoding::decode(
             &coding,
             Cow::Borrowed(wire),
             limit.saturating_add(1),
         ) {
             Ok(decoded) if decoded.len() > limit => {
+                self.decode_budget = 0;
                 let message = format!(
-                    "{}: body not inspected: larger than {limit} bytes once its content-encoding ({coding}) is undone; only its stored bytes were searched for known secrets",
+                    "{}: body not inspected: undoing its content-encoding ({coding}) would pass the decoding budget (--max-decoded-ratio); only its stored bytes were searched for known secrets",
                     place.field
                 );
                 self.note(place.entry, None, message);
                 return self.raw_sweep(place, wire);
             }
-            Ok(decoded) => decoded,
+            Ok(decoded) => {
+                self.decode_budget = self.decode_budget.saturating_sub(decoded.len() as u64);
+                decoded
+            }
             Err(err) => {
                 let message = format!(
                     "{}: body not inspected: {err}; only its stored bytes were searched for known secrets",
@@ -1020,6 +1036,25 @@ mod tests {
         assert_eq!(long_base64_runs(b""), []);
         assert_eq!(long_base64_runs(&[b'a'; 16]), [(0, 16)]);
         assert_eq!(long_base64_runs(&[b'a'; 15]), []);
+    }
+
+    #[test]
+    fn content_decoding_stops_at_the_budget_and_says_so() {
+        use std::io::Write as _;
+        let body = br#"{"refresh_token":"rt-abcdefghijklmnopqrstuvwxyz"}"#;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(body).unwrap();
+        let gzipped = encoder.finish().unwrap();
+        let place = Place::new(Some(3), "response.content");
+        // Enough budget for one copy of the body: the first is rewritten, the second is not.
+        let mut redactor = Redactor::new(body.len() as u64 + 10);
+        redactor.start_recording_pass();
+        let first = redactor.wire_body(&place, &gzipped, "gzip", None, false).expect("rewritten");
+        assert!(!first.now_identity && first.new_decoded_len < body.len() + 20);
+        assert_eq!(redactor.wire_body(&place, &gzipped, "gzip", None, false).map(|c| c.wire), None);
+        assert_eq!(redactor.notes.len(), 1);
+        assert_eq!(redactor.notes[0].entry, Some(3));
+        assert!(redactor.notes[0].message.contains("decoding budget"), "{:?}", redactor.notes);
     }
 
     #[test]

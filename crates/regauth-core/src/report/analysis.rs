@@ -12,7 +12,9 @@
 //!   "sessions": [{index, registry, repository|null, scheme: "bearer"|"basic"|"none",
 //!                 realm|null, service|null, outcome: "success"|"failure"|"incomplete",
 //!                 failed_step: 1..6|null, failed_exchange|null, expected_next|null,
-//!                 steps: [{step, title, exchanges: [..]}], exchanges: [..]}],
+//!                 steps: [{step, title, exchanges: [..], in_scheme,
+//!                          status: "done"|"failed"|"not-reached"|"skipped"|"not-seen"}],
+//!                 exchanges: [..], title, failed_finding: {index, code}|null}],
 //!   "findings": [{code, severity: "error"|"warning"|"info", title, session|null, step|null,
 //!                 exchanges: [..], message, fix}],
 //!   "clocks":   [{host, role: "registry"|"token-service"|"token-issuer"|"storage",
@@ -27,32 +29,41 @@
 //!   "problems": [{source, entry|null, byte_offset|null, message}]
 //! }
 //! ```
+//! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
+//! always the six steps in order, `in_scheme` false for those its scheme lacks (Basic: 3 and 4;
+//! none: 2 to 5). A step's `exchanges` start with the one whose answer decided it (the failing
+//! request on the failed step; else the success the session's outcome rests on, or the latest
+//! exchange of the step before it), then the others in capture order. `failed_finding` points
+//! into `findings` at the error that explains the failing step. Shells draw these as they are
+//! instead of re-deriving them. A finding merges every occurrence of its code on one session
+//! and step: `exchanges` holds all of them and `message` says each different thing once.
 //! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
 //! that clock minus the capture clock, in seconds. Secrets (token signatures, refresh tokens,
 //! passwords) are masked unless revealed on request. Fields are only ever added, never renamed
 //! or removed; a breaking change gets a new schema version.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
-use crate::analysis::{Analysis, explain};
+use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
 
 pub const SCHEMA: &str = "regauth.analysis/v1";
 
-/// Whether secrets are printed as they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether secrets are printed as they are. Serialised as `masked` or `revealed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Secrets {
     Masked,
     Revealed,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisReport {
-    pub schema: &'static str,
-    pub outcome: &'static str,
-    pub secrets: &'static str,
+    pub schema: String,
+    pub outcome: Outcome,
+    pub secrets: Secrets,
     pub sources: Vec<SourceRow>,
     pub sessions: Vec<SessionRow>,
     pub findings: Vec<FindingRow>,
@@ -61,59 +72,74 @@ pub struct AnalysisReport {
     pub problems: Vec<ProblemRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionRow {
     pub index: usize,
     pub registry: String,
     pub repository: Option<String>,
-    pub scheme: &'static str,
+    pub scheme: AuthScheme,
     pub realm: Option<String>,
     pub service: Option<String>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub failed_step: Option<u8>,
     pub failed_exchange: Option<usize>,
-    pub expected_next: Option<&'static str>,
+    pub expected_next: Option<String>,
     pub steps: Vec<StepRow>,
     pub exchanges: Vec<usize>,
+    /// `registry/repository`, or `registry (registry)`: how every output names the session.
+    pub title: String,
+    /// The finding that explains the failing step (an error on that step, else on the session).
+    pub failed_finding: Option<FindingRef>,
 }
 
-#[derive(Debug, Serialize)]
+/// Points at one entry of [`AnalysisReport::findings`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingRef {
+    /// Index into `findings`.
+    pub index: usize,
+    pub code: Code,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRow {
     pub step: u8,
-    pub title: &'static str,
+    pub title: String,
     pub exchanges: Vec<usize>,
+    /// Whether the session's auth scheme has this step (Basic has no token service).
+    pub in_scheme: bool,
+    pub status: StepStatus,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingRow {
-    pub code: &'static str,
-    pub severity: &'static str,
-    pub title: &'static str,
+    pub code: Code,
+    pub severity: Severity,
+    pub title: String,
     pub session: Option<usize>,
     pub step: Option<u8>,
     pub exchanges: Vec<usize>,
     pub message: String,
-    pub fix: &'static str,
+    pub fix: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClockRow {
     pub host: String,
-    pub role: &'static str,
+    pub role: ClockRole,
     pub offset_seconds: f64,
     pub uncertainty_seconds: f64,
     pub observations: usize,
     pub exchanges: Vec<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenRow {
     pub index: usize,
     pub issued_by: usize,
     pub session: Option<usize>,
     pub token: String,
-    pub kind: &'static str,
-    pub credential: &'static str,
+    pub kind: String,
+    pub credential: String,
     pub username: Option<String>,
     pub requested_scopes: Vec<String>,
     pub expires_in: Option<i64>,
@@ -125,19 +151,19 @@ pub struct TokenRow {
     pub jwt: Option<JwtRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JwtRow {
     pub header: JwtHeaderRow,
     pub claims: ClaimsRow,
     pub exp_at: Option<String>,
     pub nbf_at: Option<String>,
     pub iat_at: Option<String>,
-    pub signature: &'static str,
-    pub signature_check: &'static str,
+    pub signature: String,
+    pub signature_check: String,
     pub signature_detail: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JwtHeaderRow {
     pub alg: String,
     pub kid: Option<String>,
@@ -145,7 +171,7 @@ pub struct JwtHeaderRow {
     pub x5c_certificates: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimsRow {
     pub iss: Option<String>,
     pub sub: Option<String>,
@@ -157,7 +183,7 @@ pub struct ClaimsRow {
     pub access: Vec<AccessRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccessRow {
     #[serde(rename = "type")]
     pub resource_type: String,
@@ -181,39 +207,45 @@ impl AnalysisReport {
                 index,
                 registry: session.registry.clone(),
                 repository: session.repository.clone(),
-                scheme: session.scheme.as_str(),
+                scheme: session.scheme,
                 realm: session.realm.clone(),
                 service: session.service.clone(),
-                outcome: session.outcome.as_str(),
+                outcome: session.outcome,
                 failed_step: session.failed_step.map(|step| step.number()),
                 failed_exchange: session.failed_exchange,
-                expected_next: session.expected_next,
-                steps: session
-                    .steps
+                expected_next: session.expected_next.map(str::to_owned),
+                steps: Step::ALL
                     .iter()
-                    .map(|entry| StepRow {
-                        step: entry.step.number(),
-                        title: entry.step.title(),
-                        exchanges: entry.exchanges.clone(),
+                    .map(|&step| StepRow {
+                        step: step.number(),
+                        title: step.title().to_owned(),
+                        exchanges: session.exchanges_of(step).to_vec(),
+                        in_scheme: session.scheme.has_step(step),
+                        status: session.step_status(step),
                     })
                     .collect(),
                 exchanges: session.exchanges.clone(),
+                title: session.title(),
+                failed_finding: session.failed_finding.and_then(|index| {
+                    let finding = analysis.findings.get(index)?;
+                    Some(FindingRef { index, code: finding.code })
+                }),
             })
             .collect();
         let findings = analysis
             .findings
             .iter()
             .map(|finding| {
-                let info = explain(finding.code);
+                let info = finding.code.info();
                 FindingRow {
                     code: finding.code,
-                    severity: finding.severity.as_str(),
-                    title: info.map_or("", |info| info.title),
+                    severity: finding.severity,
+                    title: info.title.to_owned(),
                     session: finding.session,
                     step: finding.step.map(|step| step.number()),
                     exchanges: finding.exchanges.clone(),
                     message: finding.message.clone(),
-                    fix: info.map_or("", |info| info.fix),
+                    fix: info.fix.to_owned(),
                 }
             })
             .collect();
@@ -222,7 +254,7 @@ impl AnalysisReport {
             .iter()
             .map(|clock| ClockRow {
                 host: clock.host.clone(),
-                role: clock.role.as_str(),
+                role: clock.role,
                 offset_seconds: clock.offset_s,
                 uncertainty_seconds: clock.uncertainty_s,
                 observations: clock.observations,
@@ -300,8 +332,9 @@ impl AnalysisReport {
                             SignatureState::Present => "present",
                             SignatureState::Missing => "missing",
                             SignatureState::Redacted => "redacted",
-                        },
-                        signature_check,
+                        }
+                        .to_owned(),
+                        signature_check: signature_check.to_owned(),
                         signature_detail,
                     }
                 });
@@ -310,8 +343,8 @@ impl AnalysisReport {
                     issued_by: record.issued_by,
                     session: record.session,
                     token,
-                    kind,
-                    credential: record.credential_kind(),
+                    kind: kind.to_owned(),
+                    credential: record.credential_kind().to_owned(),
                     username: record.request.credential.username().map(str::to_owned),
                     requested_scopes: record
                         .request
@@ -333,9 +366,9 @@ impl AnalysisReport {
             .collect();
         let problems = ProblemRow::list(capture);
         AnalysisReport {
-            schema: SCHEMA,
-            outcome: analysis.outcome.as_str(),
-            secrets: if reveal { "revealed" } else { "masked" },
+            schema: SCHEMA.to_owned(),
+            outcome: analysis.outcome,
+            secrets,
             sources,
             sessions,
             findings,
@@ -343,5 +376,56 @@ impl AnalysisReport {
             tokens,
             problems,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spelled<T: Serialize>(value: T) -> String {
+        serde_json::to_string(&value).unwrap_or_default()
+    }
+
+    #[test]
+    fn vocabulary_enums_keep_their_wire_spelling() {
+        for (outcome, text) in [
+            (Outcome::Success, "success"),
+            (Outcome::Failure, "failure"),
+            (Outcome::Incomplete, "incomplete"),
+        ] {
+            assert_eq!(spelled(outcome), format!("\"{text}\""));
+            assert_eq!(outcome.as_str(), text);
+        }
+        for (scheme, text) in [
+            (AuthScheme::Bearer, "bearer"),
+            (AuthScheme::Basic, "basic"),
+            (AuthScheme::None, "none"),
+        ] {
+            assert_eq!(spelled(scheme), format!("\"{text}\""));
+            assert_eq!(scheme.as_str(), text);
+        }
+        for (role, text) in [
+            (ClockRole::Registry, "registry"),
+            (ClockRole::TokenService, "token-service"),
+            (ClockRole::TokenIssuer, "token-issuer"),
+            (ClockRole::Storage, "storage"),
+        ] {
+            assert_eq!(spelled(role), format!("\"{text}\""));
+            assert_eq!(role.as_str(), text);
+            assert_eq!(serde_json::from_str::<ClockRole>(&spelled(role)).ok(), Some(role));
+        }
+        for (status, text) in [
+            (StepStatus::Done, "done"),
+            (StepStatus::Failed, "failed"),
+            (StepStatus::NotReached, "not-reached"),
+            (StepStatus::Skipped, "skipped"),
+            (StepStatus::NotSeen, "not-seen"),
+        ] {
+            assert_eq!(spelled(status), format!("\"{text}\""));
+            assert_eq!(status.as_str(), text);
+        }
+        assert_eq!(spelled(Secrets::Masked), "\"masked\"");
+        assert_eq!(spelled(Secrets::Revealed), "\"revealed\"");
     }
 }

@@ -11,31 +11,31 @@
 //! ```
 //! `status` is null when the exchange got no response. Fields are only ever added, never renamed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, Compression, Format};
 use crate::model::{Body, Timestamp};
 
 pub const SCHEMA: &str = "regauth.exchanges/v1";
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExchangeList {
-    pub schema: &'static str,
+    pub schema: String,
     pub sources: Vec<SourceRow>,
     pub exchanges: Vec<ExchangeRow>,
     pub problems: Vec<ProblemRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceRow {
     pub name: String,
-    pub format: &'static str,
-    pub compression: &'static str,
+    pub format: String,
+    pub compression: String,
     pub producer: Option<String>,
     pub size: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExchangeRow {
     pub index: usize,
     pub source: usize,
@@ -52,7 +52,7 @@ pub struct ExchangeRow {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProblemRow {
     pub source: String,
     pub entry: Option<usize>,
@@ -97,8 +97,8 @@ impl SourceRow {
             .iter()
             .map(|source| SourceRow {
                 name: source.name.clone(),
-                format: format_name(source.format),
-                compression: compression_name(source.compression),
+                format: format_name(source.format).to_owned(),
+                compression: compression_name(source.compression).to_owned(),
                 producer: source.producer.clone(),
                 size: source.size,
             })
@@ -148,6 +148,6 @@ impl ExchangeList {
             })
             .collect();
         let problems = ProblemRow::list(capture);
-        ExchangeList { schema: SCHEMA, sources, exchanges, problems }
+        ExchangeList { schema: SCHEMA.to_owned(), sources, exchanges, problems }
     }
 }

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::analysis::AnalysisReport;
+use super::analysis::{AnalysisReport, Secrets};
+use crate::analysis::{Outcome, Severity, StepStatus};
 use crate::capture::Capture;
 
 /// How to decorate the text.
@@ -24,19 +25,19 @@ impl Paint {
     fn bold(&self, text: &str) -> String {
         self.wrap("1", text)
     }
-    fn severity(&self, severity: &str) -> String {
-        let padded = format!("{severity:<7}");
+    fn severity(&self, severity: Severity) -> String {
+        let padded = format!("{:<7}", severity.as_str());
         match severity {
-            "error" => self.wrap("1;31", &padded),
-            "warning" => self.wrap("33", &padded),
-            _ => self.wrap("36", &padded),
+            Severity::Error => self.wrap("1;31", &padded),
+            Severity::Warning => self.wrap("33", &padded),
+            Severity::Info => self.wrap("36", &padded),
         }
     }
-    fn outcome(&self, outcome: &str) -> String {
+    fn outcome(&self, outcome: Outcome) -> String {
         match outcome {
-            "success" => self.wrap("1;32", "SUCCESS"),
-            "failure" => self.wrap("1;31", "FAILURE"),
-            other => self.wrap("1;33", &other.to_ascii_uppercase()),
+            Outcome::Success => self.wrap("1;32", "SUCCESS"),
+            Outcome::Failure => self.wrap("1;31", "FAILURE"),
+            Outcome::Incomplete => self.wrap("1;33", "INCOMPLETE"),
         }
     }
 }
@@ -109,7 +110,8 @@ fn abbreviate_token(token: &str) -> String {
 pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> String {
     let paint = Paint { color: style.color };
     let mut out = String::new();
-    let failed = report.sessions.iter().filter(|session| session.outcome == "failure").count();
+    let failed =
+        report.sessions.iter().filter(|session| session.outcome == Outcome::Failure).count();
     let _ = writeln!(
         out,
         "{} {}: {} session(s), {failed} failed; {} exchange(s) read from {}",
@@ -121,19 +123,18 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
     );
 
     for session in &report.sessions {
-        let name = match &session.repository {
-            Some(repository) => format!("{}/{repository}", session.registry),
-            None => format!("{} (registry)", session.registry),
-        };
         let verdict = match (session.outcome, session.failed_step) {
-            ("failure", Some(step)) => format!("{} at step {step}", paint.outcome("failure")),
+            (Outcome::Failure, Some(step)) => {
+                format!("{} at step {step}", paint.outcome(Outcome::Failure))
+            }
             (outcome, _) => paint.outcome(outcome),
         };
         let _ = writeln!(
             out,
-            "\n{} {name}  [{} auth]  {verdict}",
+            "\n{} {}  [{} auth]  {verdict}",
             paint.bold(&format!("Session {}", session.index + 1)),
-            session.scheme
+            session.title,
+            session.scheme.as_str()
         );
         if let Some(realm) = &session.realm {
             let _ = writeln!(
@@ -146,7 +147,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             if step.exchanges.is_empty() {
                 continue;
             }
-            let marker = if session.failed_step == Some(step.step) { " ✗" } else { "" };
+            let marker = if step.status == StepStatus::Failed { " ✗" } else { "" };
             let first =
                 step.exchanges.first().map(|&idx| exchange_line(capture, idx)).unwrap_or_default();
             let more = if step.exchanges.len() > 1 {
@@ -160,7 +161,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             };
             let _ = writeln!(out, "  {} {:<46}{marker} {first}{more}", step.step, step.title);
         }
-        if let Some(next) = session.expected_next {
+        if let Some(next) = &session.expected_next {
             let _ = writeln!(out, "  waiting for: {next}");
         }
     }
@@ -178,11 +179,11 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 out,
                 "  {} {}  ({place}; {})",
                 paint.severity(finding.severity),
-                paint.bold(finding.code),
+                paint.bold(finding.code.as_str()),
                 exchange_list(&finding.exchanges)
             );
             let _ = writeln!(out, "          {}", finding.message);
-            if finding.severity != "info" {
+            if finding.severity != Severity::Info {
                 let _ = writeln!(out, "          fix: {}", finding.fix);
             }
         }
@@ -195,7 +196,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 out,
                 "  {:<36} {:<13} {:>+10.1} s ± {:.1} s  ({} observation(s))",
                 clock.host,
-                clock.role,
+                clock.role.as_str(),
                 clock.offset_seconds,
                 clock.uncertainty_seconds,
                 clock.observations
@@ -278,7 +279,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             );
         }
     }
-    if report.secrets == "masked" && !report.tokens.is_empty() {
+    if report.secrets == Secrets::Masked && !report.tokens.is_empty() {
         let _ = writeln!(
             out,
             "\nSecrets are masked (token signatures, refresh tokens); --show-secrets reveals them."

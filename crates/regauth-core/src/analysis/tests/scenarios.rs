@@ -2,7 +2,7 @@
 //! fixtures (see [`super::builder`]).
 
 use super::builder::{Jwt, Scenario, T0, unix};
-use crate::analysis::{AuthScheme, ClockRole, Outcome, Severity, Step};
+use crate::analysis::{AuthScheme, ClockRole, Code, Outcome, Severity, Step};
 
 const REG: &str = "https://reg.example";
 const SERVICE: &str = "reg.example";
@@ -287,8 +287,12 @@ fn token_not_yet_valid_when_the_issuer_runs_two_hours_ahead() {
         .find(|clock| clock.role == ClockRole::TokenIssuer)
         .expect("token issuer clock");
     assert!((issuer.offset_s - 7200.0).abs() <= 1.5, "{issuer:?}");
-    let skew: Vec<_> =
-        analysed.analysis.findings.iter().filter(|finding| finding.code == "clock-skew").collect();
+    let skew: Vec<_> = analysed
+        .analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.code == Code::ClockSkew)
+        .collect();
     assert!(!skew.is_empty());
     assert!(skew.iter().all(|finding| finding.message.contains("auth.example")), "{skew:#?}");
     assert!(skew.iter().any(|finding| finding.severity == Severity::Error));
@@ -449,7 +453,7 @@ fn basic_auth_registry_failure_is_bad_credentials_at_step_6() {
         .analysis
         .findings
         .iter()
-        .filter(|finding| finding.code == "bad-credentials")
+        .filter(|finding| finding.code == Code::BadCredentials)
         .collect();
     assert!(!bad.is_empty());
     assert!(bad.iter().all(|finding| finding.severity == Severity::Error
@@ -637,7 +641,7 @@ fn malformed_challenge_header_is_reported() {
         .analysis
         .findings
         .iter()
-        .find(|finding| finding.code == "malformed-challenge")
+        .find(|finding| finding.code == Code::MalformedChallenge)
         .unwrap_or_else(|| panic!("{:#?}", analysed.analysis.findings));
     assert_eq!(finding.step, Some(Step::Challenge));
     assert_eq!(finding.exchanges, vec![0]);
@@ -751,7 +755,7 @@ fn requests_without_response_are_capture_incomplete() {
         .analysis
         .findings
         .iter()
-        .filter(|finding| finding.code == "capture-incomplete")
+        .filter(|finding| finding.code == Code::CaptureIncomplete)
         .collect();
     assert!(!incomplete.is_empty());
     assert!(incomplete.iter().all(|finding| finding.severity == Severity::Warning));
@@ -790,7 +794,8 @@ fn containerd_oauth_post_405_then_get_fallback_succeeds() {
             .iter()
             .find(|entry| entry.step == Step::TokenRequest)
             .map(|entry| entry.exchanges.clone()),
-        Some(vec![1, 2])
+        // The GET that got the token decided the step; the refused POST follows.
+        Some(vec![2, 1])
     );
     analysed.assert_no_errors();
     assert!(!analysed.has("token-service-error"), "{:#?}", analysed.analysis.findings);
