@@ -1,6 +1,6 @@
 //! `regauth redact IN -o OUT`: writes the core's redacted copy, never over the input.
 
-use std::io::{Read as _, Write as _};
+use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
@@ -19,10 +19,17 @@ pub fn run(args: &RedactArgs) -> Result<Status> {
         (Some(output), false) => Some(output),
         (None, false) => bail!("no output: give -o OUT (or --dry-run)"),
     };
-    if let Some(output) = output
-        && output.as_os_str() != "-"
-    {
-        refuse_unsafe_output(&args.input, from_stdin, output, args.force)?;
+    if let Some(output) = output {
+        if output.as_os_str() == "-" {
+            // The copy is capture bytes: on a terminal they could be escape sequences.
+            if std::io::stdout().is_terminal() {
+                bail!(
+                    "refusing to write a capture to a terminal; redirect standard output or give -o FILE"
+                );
+            }
+        } else {
+            refuse_unsafe_output(&args.input, from_stdin, output, args.force)?;
+        }
     }
     let bytes = if from_stdin {
         let mut bytes = Vec::new();
