@@ -54,6 +54,11 @@ const VENDOR_PREFIXES: &[&str] = &[
     "dckr_oat_",
 ];
 
+/// Whether `value` starts with a known vendor token prefix (and has more after it).
+pub(super) fn has_vendor_prefix(value: &str) -> bool {
+    VENDOR_PREFIXES.iter().any(|prefix| value.len() > prefix.len() && value.starts_with(prefix))
+}
+
 /// How a secret is replaced (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Style {
@@ -124,7 +129,7 @@ impl Book {
                 } else {
                     VENDOR_PREFIXES
                         .iter()
-                        .find(|prefix| secret.len() > prefix.len() && secret.starts_with(**prefix))
+                        .find(|prefix| has_vendor_prefix(secret) && secret.starts_with(**prefix))
                         .copied()
                         .unwrap_or("")
                 };

@@ -281,10 +281,18 @@ impl Redactor {
         }
     }
 
-    /// A password becomes the marker, except an ECR password (base64 JSON with `payload` and
-    /// `datakey`), whose two secret fields are masked inside so it still reads as one.
+    /// A password becomes the marker, except where it is really a token and its kind can stay
+    /// recognisable: a JWT (ACR's refresh token as a password) or a vendor token (GCR's
+    /// `oauth2accesstoken:ya29.…`, `gitlab-ci-token:glpat-…`) is masked as a token, and an ECR
+    /// password (base64 JSON with `payload` and `datakey`) has those two fields masked inside.
     fn password(&mut self, place: &Place, value: &str) -> String {
-        if let Some(base64) = Base64Text::parse(value.trim(), false)
+        let trimmed = value.trim();
+        if jwt_parts(trimmed).is_some() || super::book::has_vendor_prefix(trimmed) {
+            if let Some(masked) = self.token(place, SecretKind::Token, trimmed) {
+                return masked;
+            }
+        }
+        if let Some(base64) = Base64Text::parse(trimmed, false)
             && let Ok(serde_json::Value::Object(object)) =
                 serde_json::from_slice::<serde_json::Value>(&base64.decoded)
             && object.contains_key("payload")

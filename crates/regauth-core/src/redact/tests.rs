@@ -240,6 +240,36 @@ fn authorization_basic_bearer_and_other_schemes() {
 }
 
 #[test]
+fn tokens_used_as_basic_passwords_keep_their_kind() {
+    let ya29 = "ya29.a0AfH6SMBx3kD8-ZrLqWmN0pTyUvC2hJk";
+    let cases = [
+        format!("oauth2accesstoken:{ya29}"),
+        format!("00000000-0000-0000-0000-000000000000:{}", jwt()),
+        format!("alice:{PASSWORD}"),
+    ];
+    let mut passwords = Vec::new();
+    for pair in &cases {
+        let header = format!("Basic {}", STANDARD.encode(pair));
+        let copy =
+            redacted(&flow("GET", "/v2/", &[("Authorization", &header)], b"", &[], b"", vec![]));
+        let exchange = read_one(&copy.bytes);
+        match crate::protocol::parse_authorization(
+            exchange.request.headers.get("authorization").unwrap(),
+        ) {
+            Ok(crate::protocol::Authorization::Basic { password, .. }) => {
+                passwords.push(password.expose().to_owned())
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(passwords[0].starts_with(&format!("ya29.{MARKER}-")), "{}", passwords[0]);
+    let (signing_input, _) =
+        jwt().rsplit_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+    assert!(passwords[1].starts_with(&format!("{signing_input}.{MARKER}-")), "{}", passwords[1]);
+    assert_eq!(passwords[2], MARKER);
+}
+
+#[test]
 fn one_token_gets_one_replacement_everywhere() {
     let token_response = format!(
         r#"{{"token": "{jwt}", "access_token": "{jwt}", "expires_in": 300, "refresh_token": "{REFRESH}"}}"#,
