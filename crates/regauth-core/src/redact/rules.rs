@@ -287,10 +287,10 @@ impl Redactor {
     /// password (base64 JSON with `payload` and `datakey`) has those two fields masked inside.
     fn password(&mut self, place: &Place, value: &str) -> String {
         let trimmed = value.trim();
-        if jwt_parts(trimmed).is_some() || super::book::has_vendor_prefix(trimmed) {
-            if let Some(masked) = self.token(place, SecretKind::Token, trimmed) {
-                return masked;
-            }
+        if (jwt_parts(trimmed).is_some() || super::book::has_vendor_prefix(trimmed))
+            && let Some(masked) = self.token(place, SecretKind::Token, trimmed)
+        {
+            return masked;
         }
         if let Some(base64) = Base64Text::parse(trimmed, false)
             && let Ok(serde_json::Value::Object(object)) =
