@@ -476,8 +476,10 @@ impl Redactor {
         self.params(place, text, start + query_at + 1, end, edits);
     }
 
-    /// `name=value` pairs separated by `&` (or `;`) in `text[start..end]` (query strings,
-    /// fragments, form bodies).
+    /// `name=value` pairs separated by `&` in `text[start..end]` (query strings, fragments,
+    /// form bodies; a `#` starts the fragment's pairs). Not `;` or `?`: both may stand raw
+    /// inside a value, and splitting there would leave the rest of a secret behind. A URL
+    /// nested unencoded inside a value has its own parameters read by [`Redactor::urls`].
     fn params(
         &mut self,
         place: &Place,
@@ -488,7 +490,7 @@ impl Redactor {
     ) {
         let Some(pairs) = text.get(start..end) else { return };
         let mut offset = start;
-        for pair in pairs.split(['&', ';', '#', '?']) {
+        for pair in pairs.split(['&', '#']) {
             let pair_start = offset;
             offset += pair.len() + 1;
             let Some(eq) = pair.find('=') else { continue };

@@ -379,6 +379,22 @@ fn urls_lose_secret_query_values_and_userinfo_passwords_only() {
         "{new_location}"
     );
     assert_eq!(exchange.request.headers.get("referer"), Some(new_location.as_str()));
+    // Raw `?` and `;` inside a value belong to it; an unencoded nested URL has its own query.
+    let raw = flow(
+        "GET",
+        "/cb?next=https://other.test/cb?access_token=abcdefghijklmnopqrst&password=ab?cd;efgh",
+        &[],
+        b"",
+        &[],
+        b"",
+        vec![],
+    );
+    let path = read_one(&redacted(&raw).bytes).request.path;
+    assert!(
+        path.starts_with("/cb?next=https://other.test/cb?access_token=redacted-by-regauth-"),
+        "{path}"
+    );
+    assert!(path.ends_with(&format!("&password={MARKER}")), "{path}");
     // A mitmproxy mode string is not a URL with a password.
     let mode = flow(
         "GET",
