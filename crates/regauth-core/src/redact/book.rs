@@ -39,10 +39,14 @@ pub(super) const MIN_SWEEP_LEN: usize = 8;
 /// either side), for the same reason.
 const MIN_UNBOUNDED_LEN: usize = 16;
 
-/// Prefixes of opaque tokens that say which vendor issued them; kept in the replacement.
-const VENDOR_PREFIXES: &[&str] = &[
+/// Prefixes of opaque tokens that say which vendor issued them; kept in the replacement, and
+/// a token with one of them is masked wherever it stands, labelled or not.
+pub(super) const VENDOR_PREFIXES: &[&str] = &[
+    // Google: OAuth2 access token, refresh token, API key.
     "ya29.",
     "1//",
+    "AIza",
+    // GitHub, GitLab, Docker Hub personal and organisation access tokens.
     "ghp_",
     "gho_",
     "ghu_",

@@ -213,6 +213,8 @@ pub(super) struct BodyChange {
 pub(super) struct Redactor {
     /// Where JWTs start (`{"` in base64url), built once.
     jwt_start: memchr::memmem::Finder<'static>,
+    /// Where vendor tokens start (`ya29.`, `ghp_`, ...), built once.
+    vendor_start: Option<aho_corasick::AhoCorasick>,
     pub(super) book: Book,
     /// The final pass: masked items and notes are recorded (the first pass only discovers).
     pub(super) recording: bool,
@@ -229,6 +231,7 @@ impl Redactor {
             decode_budget,
             decode_budget_per_pass: decode_budget,
             jwt_start: memchr::memmem::Finder::new(b"eyJ"),
+            vendor_start: aho_corasick::AhoCorasick::new(super::book::VENDOR_PREFIXES).ok(),
             book: Book::default(),
             recording: false,
             masked: Vec::new(),
@@ -714,10 +717,12 @@ impl Redactor {
         apply_byte_edits(data, edits)
     }
 
-    /// The sweep: finds JWTs (their signatures become known secrets), masks secrets in URLs,
+    /// The sweep: finds JWTs (their signatures become known secrets) and vendor tokens, masks
+    /// secrets in URLs,
     /// replaces every known secret in its plain spellings, and looks inside base64 runs.
     pub(super) fn sweep(&mut self, place: &Place, data: &[u8], depth: usize) -> Option<Vec<u8>> {
         self.discover_jwts(data);
+        self.discover_vendor_tokens(data);
         let mut current: Cow<'_, [u8]> = Cow::Borrowed(data);
         if let Ok(text) = std::str::from_utf8(data)
             && (text.contains("://") || (text.starts_with('/') && text.contains(['?', '#'])))
@@ -739,6 +744,28 @@ impl Redactor {
         match current {
             Cow::Owned(new) if new != data => Some(new),
             _ => None,
+        }
+    }
+
+    /// Registers every vendor token in `data` (a known prefix at a word start, then at least
+    /// 16 token characters), wherever it stands.
+    fn discover_vendor_tokens(&mut self, data: &[u8]) {
+        let Some(prefixes) = &self.vendor_start else { return };
+        let found: Vec<(usize, usize)> =
+            prefixes.find_iter(data).map(|found| (found.start(), found.end())).collect();
+        for (start, prefix_end) in found {
+            if start > 0 && is_token_byte(data[start - 1]) {
+                continue;
+            }
+            let end = run_end(data, prefix_end, is_token_byte);
+            if end - prefix_end < 16 {
+                continue;
+            }
+            if let Ok(token) = std::str::from_utf8(&data[start..end])
+                && is_maskable(token)
+            {
+                self.book.register(token, SecretKind::Token);
+            }
         }
     }
 
@@ -880,6 +907,11 @@ const BASE64_CLASS: [u8; 256] = {
     }
     table
 };
+
+/// Characters of an RFC 6750 token (`token68`) plus `~`.
+fn is_token_byte(byte: u8) -> bool {
+    is_base64_byte(byte) || matches!(byte, b'.' | b'~' | b'=')
+}
 
 fn is_base64url_byte(byte: u8) -> bool {
     BASE64_CLASS[usize::from(byte)] & 1 != 0

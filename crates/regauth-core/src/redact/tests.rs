@@ -240,6 +240,25 @@ fn authorization_basic_bearer_and_other_schemes() {
 }
 
 #[test]
+fn vendor_tokens_are_masked_wherever_they_stand() {
+    let text = "note: use ghp_16C7e42F292c6912E7710c838347Ae178B4a, key AIzaSyA-1234567890abcdefghijklmnopqrstu; not ghp_short";
+    let copy = redacted(&flow(
+        "POST",
+        "/notes",
+        &[("Content-Type", "text/plain")],
+        text.as_bytes(),
+        &[],
+        b"",
+        vec![],
+    ));
+    let body = body_of(&read_one(&copy.bytes).request.body);
+    assert!(body.starts_with(&format!("note: use ghp_{MARKER}-")), "{body}");
+    assert!(body.contains(&format!(", key AIza{MARKER}-")), "{body}");
+    assert!(body.ends_with("; not ghp_short"), "{body}");
+    assert!(!body.contains("16C7e42F") && !body.contains("SyA-12345"));
+}
+
+#[test]
 fn tokens_used_as_basic_passwords_keep_their_kind() {
     let ya29 = "ya29.a0AfH6SMBx3kD8-ZrLqWmN0pTyUvC2hJk";
     let cases = [
