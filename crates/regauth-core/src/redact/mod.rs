@@ -26,8 +26,9 @@
 //! (`password`, `refresh_token`, `client_secret`, `*token`, `*signature`, ...), URL userinfo
 //! passwords, JSON members with secret names at any depth (`token`, `access_token`,
 //! `refresh_token`, `IdentityToken`, `identitytoken`, `password`, config.json `auth`, ...),
-//! every JWT signature anywhere, and whatever a base64 run holds (`user:password`, JSON with
-//! secret members). Then every secret found is replaced wherever else it occurs.
+//! every JWT signature and vendor-prefixed token (`ya29.`, `ghp_`, ...) anywhere, and
+//! whatever a base64 run holds (`user:password`, JSON with secret members). Then every secret
+//! found is replaced wherever else it occurs.
 //!
 //! Bodies are read after undoing their content-encoding (gzip, deflate, br, zstd) and
 //! HAR base64. A changed gzip or deflate body is compressed again; br and zstd cannot be
