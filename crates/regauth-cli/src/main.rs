@@ -15,6 +15,7 @@ mod config;
 mod exchanges;
 mod input;
 mod progress;
+mod redact;
 mod tls;
 mod token;
 
@@ -43,9 +44,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => analyze::explain(args),
         Command::Config(args) => config::run(args),
         Command::Tls(args) => tls::run(args),
-        Command::Redact | Command::Diagram => {
-            Err(anyhow::anyhow!("this command is not available yet"))
-        }
+        Command::Redact(args) => redact::run(args),
+        Command::Diagram => Err(anyhow::anyhow!("this command is not available yet")),
     };
     progress::finish();
     match result {
