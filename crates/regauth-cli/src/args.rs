@@ -32,8 +32,10 @@ pub enum Command {
     Token(TokenArgs),
     /// Write a copy of a capture with secrets removed (planned).
     Redact,
-    /// Print the auth sequence as a Mermaid or SVG diagram (planned).
-    Diagram,
+    /// Draw the auth sequence as a Mermaid sequence diagram or an SVG image.
+    ///
+    /// Exit status: 0 when drawn, 2 when an input could not be read or there is no such session.
+    Diagram(DiagramArgs),
     /// Print the long explanation of a finding code (all codes without an argument).
     Explain(ExplainArgs),
 }
@@ -91,6 +93,28 @@ pub enum CheckFormat {
     Text,
     Json,
     Junit,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Several
+    /// files are read as one timeline.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Draw only this session, numbered from 1 as `regauth analyze` prints them (all by default).
+    #[arg(long, value_name = "N")]
+    pub session: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
+    pub format: DiagramFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid `sequenceDiagram` text (for Markdown, mermaid.live, GitHub).
+    Mermaid,
+    /// A self-contained SVG image.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@
 mod analyze;
 mod args;
 mod check;
+mod diagram;
 mod exchanges;
 mod input;
 mod token;
@@ -34,9 +35,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
-        Command::Redact | Command::Diagram => {
-            Err(anyhow::anyhow!("this command is not available yet"))
-        }
+        Command::Diagram(args) => diagram::run(args),
+        Command::Redact => Err(anyhow::anyhow!("this command is not available yet")),
     };
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,

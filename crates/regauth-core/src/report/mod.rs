@@ -10,6 +10,18 @@
 //! - [`token::TokenReport`], schema `regauth.token/v1`: what `regauth token --format json` prints.
 //! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
 //!
+//! # Renderers for people and CI
+//!
+//! Pure functions of the DTOs above (no I/O; the same on wasm32), shared by the CLI and the
+//! web app's exports. Each escapes capture text for its language through [`escape`].
+//!
+//! - [`diagram::sequence`]: the sequence diagram as data; [`mermaid::render_mermaid`] and
+//!   [`svg::render_svg`] draw it.
+//! - [`markdown`]: a report to paste into an issue (verdict, sessions, failing step,
+//!   findings with fixes, a Mermaid diagram).
+//! - [`junit`]: JUnit XML, one test suite per capture, one test case per session and assertion.
+//! - [`github`]: GitHub Actions workflow-command annotations.
+//!
 //! Every DTO derives `Serialize` and `Deserialize` (owned fields only), so a report can cross a
 //! process or Web Worker boundary and come back as the same value. The small vocabulary enums
 //! they share with the engine ([`crate::analysis::Outcome`], [`crate::analysis::Severity`],
@@ -18,6 +30,10 @@
 
 pub mod analysis;
 pub mod check;
+pub mod diagram;
+pub mod escape;
 pub mod exchanges;
+pub mod mermaid;
+pub mod svg;
 pub mod text;
 pub mod token;
