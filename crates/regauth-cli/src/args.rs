@@ -26,7 +26,10 @@ pub enum Command {
     /// Exit status: 0 when every session succeeded, 1 when one ended in failure, 2 when the
     /// input could not be read.
     Analyze(AnalyzeArgs),
-    /// Assert properties of recorded sessions for CI: exit 0 pass, 1 an assertion failed, 2 cannot run.
+    /// Assert properties of recorded sessions for CI, one verdict per file.
+    ///
+    /// Exit status: 0 when every file passed, 1 when an assertion failed in any file, 2 when
+    /// an input could not be read (the others are still checked) or the arguments are wrong.
     Check(CheckArgs),
     /// Decode and verify one registry token (JWT claims, access, x5c signature; opaque kinds).
     Token(TokenArgs),
@@ -46,8 +49,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -61,9 +64,13 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Each file
+    /// is checked on its own, in parallel, unless --merge is given.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Read all files as one timeline (a session split across captures) and give one verdict.
+    #[arg(long)]
+    pub merge: bool,
     /// The outcome the capture must have. With `success`, error-level findings also fail the
     /// check unless allowed with --allow.
     #[arg(long, value_enum, default_value_t = Expectation::Success)]
@@ -78,8 +85,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "CODE")]
     pub allow: Vec<String>,
     /// Output format of the verdict.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -88,11 +95,19 @@ pub enum Expectation {
     Failure,
 }
 
+/// The formats of `analyze` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub enum ReportFormat {
+    /// For people.
     Text,
+    /// Versioned JSON (`regauth.analysis/v1`, `regauth.check/v1`).
     Json,
+    /// JUnit XML: a test suite per capture, a test case per session and assertion.
     Junit,
+    /// GitHub-flavoured Markdown for an issue: verdict, sessions, findings, Mermaid diagram.
+    Markdown,
+    /// GitHub Actions annotations (`::error title=...::...`).
+    Github,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,17 +1,26 @@
 //! `regauth check`: assertions over recorded sessions, for CI. The assertions and their
-//! renderings are the core's `regauth.check/v1` contract; this file reads the input, maps the
-//! arguments and writes the result.
+//! renderings are the core's `regauth.check/v1` contract; this file reads the inputs (each
+//! file on its own, in parallel, or all as one timeline with `--merge`), maps the arguments
+//! and writes the result.
 
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
+use regauth_core::capture;
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
-use regauth_core::report::check::{CheckReport, CheckSpec};
+use regauth_core::report::check::{CheckReport, CheckSpec, render_runs_text};
+use regauth_core::report::exchanges::{ExchangeList, ExchangeRow};
+use regauth_core::report::github::render_github;
+use regauth_core::report::junit::render_junit;
+use regauth_core::report::markdown::render_runs;
+use regauth_core::report::runs::{CaptureRun, Checked, RunStatus};
 
 use crate::Status;
-use crate::args::{CheckArgs, CheckFormat, Expectation};
-use crate::input::read_capture;
+use crate::args::{CheckArgs, Expectation, ReportFormat};
+use crate::input::read_inputs;
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Code>> {
     codes
@@ -24,6 +33,84 @@ fn parse_codes(codes: &[String]) -> Result<Vec<Code>> {
         .collect()
 }
 
+/// What checking one capture (a file, or every file with `--merge`) gave.
+struct Checked1 {
+    inputs: Vec<String>,
+    /// Lines for stderr (warnings about located problems, errors about unusable inputs),
+    /// printed in input order once every file is done.
+    messages: Vec<String>,
+    /// Inputs that could not be used (the run exits 2).
+    n_unusable: usize,
+    result: Result<(AnalysisReport, Vec<ExchangeRow>, CheckReport), String>,
+}
+
+fn check_capture(paths: &[PathBuf], spec: &CheckSpec) -> Checked1 {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|path| {
+            if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() }
+        })
+        .collect();
+    let mut messages = Vec::new();
+    let mut errors = Vec::new();
+    let mut inputs = Vec::new();
+    for path in paths {
+        match read_inputs(std::slice::from_ref(path)) {
+            Ok(mut read) => inputs.append(&mut read),
+            Err(err) => errors.push(format!("{err:#}")),
+        }
+    }
+    let (capture, capture_errors) = capture::read(&inputs);
+    drop(inputs);
+    errors.extend(capture_errors.iter().map(ToString::to_string));
+    messages.extend(capture.problems.iter().map(|problem| format!("regauth: warning: {problem}")));
+    messages.extend(errors.iter().map(|error| format!("regauth: error: {error}")));
+    let n_unusable = errors.len();
+    if capture.exchanges.is_empty() {
+        let error =
+            if errors.is_empty() { "no HTTP exchange in it".to_owned() } else { errors.join("; ") };
+        return Checked1 {
+            inputs: names,
+            messages,
+            n_unusable: n_unusable.max(1),
+            result: Err(error),
+        };
+    }
+    let analysis = analyze(&capture, &AnalysisConfig::default());
+    let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
+    let exchanges = ExchangeList::from_capture(&capture).exchanges;
+    let check = CheckReport::new(&report, spec);
+    Checked1 { inputs: names, messages, n_unusable, result: Ok((report, exchanges, check)) }
+}
+
+/// Checks each group of paths on up to as many threads as there are cores; results come back
+/// in the order of `groups`.
+fn check_all(groups: &[Vec<PathBuf>], spec: &CheckSpec) -> Vec<Checked1> {
+    let n_workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(groups.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Checked1)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..n_workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let idx = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(group) = groups.get(idx) else { break };
+                        mine.push((idx, check_capture(group, spec)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
+    });
+    done.sort_by_key(|(idx, _)| *idx);
+    done.into_iter().map(|(_, checked)| checked).collect()
+}
+
 pub fn run(args: &CheckArgs) -> Result<Status> {
     let spec = CheckSpec {
         expect: match args.expect {
@@ -34,23 +121,49 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         allow: parse_codes(&args.allow)?,
         max_clock_skew_s: args.max_clock_skew,
     };
-    let (capture, errors) = read_capture(&args.files)?;
-    if !errors.is_empty() {
-        return Ok(Status::Error);
+    let groups: Vec<Vec<PathBuf>> = if args.merge {
+        vec![args.files.clone()]
+    } else {
+        args.files.iter().map(|path| vec![path.clone()]).collect()
+    };
+    let results = check_all(&groups, &spec);
+    {
+        let mut stderr = std::io::stderr().lock();
+        for line in results.iter().flat_map(|checked| &checked.messages) {
+            let _ = writeln!(stderr, "{line}");
+        }
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
-    let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
-    let check = CheckReport::new(&report, &spec);
+    let runs: Vec<CaptureRun<'_>> = results
+        .iter()
+        .map(|checked| CaptureRun {
+            inputs: checked.inputs.clone(),
+            result: match &checked.result {
+                Ok((analysis, exchanges, check)) => {
+                    Ok(Checked { analysis, exchanges, check: Some(check) })
+                }
+                Err(error) => Err(error.clone()),
+            },
+        })
+        .collect();
 
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        CheckFormat::Text => write!(stdout, "{}", check.render_text())?,
-        CheckFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &check)?;
+        ReportFormat::Text => write!(stdout, "{}", render_runs_text(&runs))?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &CheckReport::summarize(&runs, spec.expect))?;
             writeln!(stdout)?;
         }
-        CheckFormat::Junit => write!(stdout, "{}", check.render_junit())?,
+        ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,
+        ReportFormat::Markdown => write!(stdout, "{}", render_runs(&runs))?,
+        ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,
     }
     stdout.flush()?;
-    Ok(if check.passed { Status::Success } else { Status::Failure })
+    let any_unusable = results.iter().any(|checked| checked.n_unusable > 0);
+    Ok(if any_unusable {
+        Status::Error
+    } else if runs.iter().all(|run| run.status() == RunStatus::Passed) {
+        Status::Success
+    } else {
+        Status::Failure
+    })
 }

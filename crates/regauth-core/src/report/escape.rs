@@ -104,14 +104,16 @@ pub fn mermaid_text(text: &str) -> String {
 }
 
 /// ASCII punctuation that means something inline in (GitHub-flavoured) Markdown: emphasis,
-/// code, links and images, raw HTML and entities, tables, strikethrough, math, emoji
-/// shortcodes, headings and list markers.
-const MARKDOWN_SPECIAL: &str = "\\`*_{}[]<>#+-!|~$&:";
+/// code, links and images, raw HTML and entities, tables, strikethrough, math.
+const MARKDOWN_SPECIAL: &str = "\\`*_[]<>|~$&";
+/// What starts a block at the start of a line: list items, headings, setext underlines.
+const MARKDOWN_LINE_START: &str = "-+=#";
 
 /// Prose from a capture for Markdown. Words that GitHub would turn into a link (URLs, `www.`,
 /// e-mail addresses, `@mentions`, `#123` references) become code spans; in other words every
-/// character with an inline meaning is backslash-escaped. `in_table` also escapes `|` inside
-/// the code spans (a GFM table splits cells before it reads code spans).
+/// character with an inline meaning is backslash-escaped, and so is a list or heading marker
+/// at the start (the text is one line: [`visible`] escapes line breaks). `in_table` also
+/// escapes `|` inside the code spans (a GFM table splits cells before it reads code spans).
 pub fn md_text(text: &str, in_table: bool) -> String {
     let text = visible(text);
     let mut out = String::with_capacity(text.len() + 16);
@@ -124,8 +126,13 @@ pub fn md_text(text: &str, in_table: bool) -> String {
             out.push_str(&md_code(word, in_table));
             continue;
         }
-        for ch in word.chars() {
-            if MARKDOWN_SPECIAL.contains(ch) {
+        let at_start = out.trim_start().is_empty();
+        let n_digits = word.chars().take_while(char::is_ascii_digit).count();
+        for (char_idx, ch) in word.chars().enumerate() {
+            let starts_block = at_start
+                && ((char_idx == 0 && MARKDOWN_LINE_START.contains(ch))
+                    || (char_idx == n_digits && n_digits > 0 && (ch == '.' || ch == ')')));
+            if MARKDOWN_SPECIAL.contains(ch) || starts_block {
                 out.push('\\');
             }
             out.push(ch);
@@ -242,9 +249,13 @@ mod tests {
         assert_eq!(md_text("mail a@b.c or @team #12", false), "mail `a@b.c` or `@team` `#12`");
         assert_eq!(md_text("www.evil.example|x", true), "`www.evil.example\\|x`");
         assert_eq!(
-            md_text(":smile: $x$ ~~y~~ &lt;", false),
-            "\\:smile\\: \\$x\\$ \\~\\~y\\~\\~ \\&lt;"
+            md_text("host:5000 $x$ ~~y~~ &lt;", false),
+            "host:5000 \\$x\\$ \\~\\~y\\~\\~ \\&lt;"
         );
+        assert_eq!(md_text("- item + x-y", false), "\\- item + x-y");
+        assert_eq!(md_text("  + item", false), "  \\+ item");
+        assert_eq!(md_text("1. first 2. second", false), "1\\. first 2. second");
+        assert_eq!(md_text("=== x", false), "\\=== x");
         assert_eq!(md_text("line\nbreak", false), "line\\\\nbreak");
     }
 
