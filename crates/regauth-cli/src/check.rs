@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
-use regauth_core::capture;
+use regauth_core::capture::{self, ReadLimits};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::check::{CheckReport, CheckSpec, render_runs_text};
 use regauth_core::report::exchanges::{ExchangeList, ExchangeRow};
@@ -44,26 +44,27 @@ struct Checked1 {
     result: Result<(AnalysisReport, Vec<ExchangeRow>, CheckReport), String>,
 }
 
-fn check_capture(paths: &[PathBuf], spec: &CheckSpec) -> Checked1 {
+/// What every capture is checked with.
+struct Settings {
+    spec: CheckSpec,
+    config: AnalysisConfig,
+    limits: ReadLimits,
+}
+
+fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
     let names: Vec<String> = paths
         .iter()
         .map(|path| {
             if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() }
         })
         .collect();
-    let mut messages = Vec::new();
-    let mut errors = Vec::new();
-    let mut inputs = Vec::new();
-    for path in paths {
-        match read_inputs(std::slice::from_ref(path)) {
-            Ok(mut read) => inputs.append(&mut read),
-            Err(err) => errors.push(format!("{err:#}")),
-        }
-    }
-    let (capture, capture_errors) = capture::read(&inputs);
+    let (inputs, mut errors) = read_inputs(paths);
+    let (capture, capture_errors) = capture::read_with(&inputs, &settings.limits);
     drop(inputs);
     errors.extend(capture_errors.iter().map(ToString::to_string));
-    messages.extend(capture.problems.iter().map(|problem| format!("regauth: warning: {problem}")));
+    let mut messages: Vec<String> =
+        capture.problems.iter().map(|problem| format!("regauth: warning: {problem}")).collect();
+    messages.extend(capture.notes.iter().map(|note| format!("regauth: note: {note}")));
     messages.extend(errors.iter().map(|error| format!("regauth: error: {error}")));
     let n_unusable = errors.len();
     if capture.exchanges.is_empty() {
@@ -76,16 +77,16 @@ fn check_capture(paths: &[PathBuf], spec: &CheckSpec) -> Checked1 {
             result: Err(error),
         };
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
+    let analysis = analyze(&capture, &settings.config);
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
     let exchanges = ExchangeList::from_capture(&capture).exchanges;
-    let check = CheckReport::new(&report, spec);
+    let check = CheckReport::new(&report, &settings.spec);
     Checked1 { inputs: names, messages, n_unusable, result: Ok((report, exchanges, check)) }
 }
 
 /// Checks each group of paths on up to as many threads as there are cores; results come back
 /// in the order of `groups`.
-fn check_all(groups: &[Vec<PathBuf>], spec: &CheckSpec) -> Vec<Checked1> {
+fn check_all(groups: &[Vec<PathBuf>], settings: &Settings) -> Vec<Checked1> {
     let n_workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(groups.len())
@@ -99,7 +100,7 @@ fn check_all(groups: &[Vec<PathBuf>], spec: &CheckSpec) -> Vec<Checked1> {
                     loop {
                         let idx = next.fetch_add(1, Ordering::Relaxed);
                         let Some(group) = groups.get(idx) else { break };
-                        mine.push((idx, check_capture(group, spec)));
+                        mine.push((idx, check_capture(group, settings)));
                     }
                     mine
                 })
@@ -119,14 +120,19 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         },
         deny: parse_codes(&args.deny)?,
         allow: parse_codes(&args.allow)?,
-        max_clock_skew_s: args.max_clock_skew,
+        max_clock_skew_s: args.engine.max_clock_skew,
+    };
+    let settings = Settings {
+        spec,
+        config: crate::analyze::analysis_config(&args.engine)?,
+        limits: args.limits.read_limits(),
     };
     let groups: Vec<Vec<PathBuf>> = if args.merge {
         vec![args.files.clone()]
     } else {
         args.files.iter().map(|path| vec![path.clone()]).collect()
     };
-    let results = check_all(&groups, &spec);
+    let results = check_all(&groups, &settings);
     {
         let mut stderr = std::io::stderr().lock();
         for line in results.iter().flat_map(|checked| &checked.messages) {
@@ -150,7 +156,10 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     match args.format {
         ReportFormat::Text => write!(stdout, "{}", render_runs_text(&runs))?,
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &CheckReport::summarize(&runs, spec.expect))?;
+            serde_json::to_writer_pretty(
+                &mut stdout,
+                &CheckReport::summarize(&runs, settings.spec.expect),
+            )?;
             writeln!(stdout)?;
         }
         ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,

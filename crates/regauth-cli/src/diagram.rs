@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use anyhow::{Result, bail};
-use regauth_core::analysis::{AnalysisConfig, analyze};
+use regauth_core::analysis::analyze;
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::exchanges::ExchangeList;
 use regauth_core::report::mermaid::render_mermaid;
@@ -16,11 +16,12 @@ use crate::args::{DiagramArgs, DiagramFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &DiagramArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let config = crate::analyze::analysis_config(&args.engine)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
+    let analysis = analyze(&capture, &config);
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
     let exchanges = ExchangeList::from_capture(&capture).exchanges;
     let session = match args.session {
