@@ -259,7 +259,7 @@ fn capture_section(out: &mut String, run: &CaptureRun<'_>, heading: &str) {
             if let Some(finding) = checked.failure_of(session) {
                 let _ = writeln!(
                     out,
-                    "  {} {}: {}",
+                    "  {}: {}. {}",
                     md_code(finding.code.as_str(), false),
                     md_text(finding.code.info().title, false),
                     md_text(&finding.message, false)
