@@ -173,10 +173,21 @@ impl Machine {
         self.state = self.state.next(verdict, self.scheme);
     }
 
-    /// The finished session: its outcome and failing step from the verdicts of its members.
-    pub fn finish(self, members: &[usize], verdicts: &HashMap<usize, Verdict>) -> Session {
+    /// The finished session: its outcome and failing step from the verdicts of its members,
+    /// and each step's evidence led by the exchange that decided it.
+    pub fn finish(
+        mut self,
+        members: &[usize],
+        verdicts: &HashMap<usize, Verdict>,
+        exchanges: &[Exchange],
+    ) -> Session {
         let decisive = decisive_verdicts(members, verdicts);
         let (outcome, failed) = outcome_of(&decisive);
+        if let Some(decision) = decision(&decisive, failed, exchanges) {
+            for entry in &mut self.steps {
+                lead_with_decider(&mut entry.exchanges, decision);
+            }
+        }
         Session {
             registry: self.registry,
             repository: self.repository,
@@ -246,6 +257,40 @@ fn outcome_of(decisive: &[(usize, &Verdict)]) -> (Outcome, Option<(Step, usize)>
             (Outcome::Failure, first_failure)
         }
     }
+}
+
+/// The exchange the session's outcome rests on: the failing one, else the first success
+/// after the last failure (a served request rather than an existence check's 404 when there
+/// is one). None for a session without a verdict.
+fn decision(
+    decisive: &[(usize, &Verdict)],
+    failed: Option<(Step, usize)>,
+    exchanges: &[Exchange],
+) -> Option<usize> {
+    if let Some((_, idx)) = failed {
+        return Some(idx);
+    }
+    let last_failure = decisive.iter().rposition(|(_, verdict)| !verdict.is_success());
+    let since = &decisive[last_failure.map_or(0, |at| at + 1)..];
+    let served = |idx: usize| {
+        exchanges
+            .get(idx)
+            .and_then(|exchange| exchange.response.as_ref())
+            .is_some_and(|response| response.status < 400)
+    };
+    since
+        .iter()
+        .find(|(idx, verdict)| verdict.is_success() && served(*idx))
+        .or_else(|| since.iter().find(|(_, verdict)| verdict.is_success()))
+        .map(|(idx, _)| *idx)
+}
+
+/// Puts first the exchange of a step that decided it: the session's deciding exchange when
+/// the step has it, else the step's latest exchange before it (the challenge, token or retry
+/// that the decision built on). The others keep capture order.
+fn lead_with_decider(step_exchanges: &mut [usize], decision: usize) {
+    let Some(position) = step_exchanges.iter().rposition(|&idx| idx <= decision) else { return };
+    step_exchanges[..=position].rotate_right(1);
 }
 
 /// Whether `exchange` is in the session's final failing run (its failure stuck).

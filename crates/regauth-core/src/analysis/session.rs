@@ -45,7 +45,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         .machines
         .into_iter()
         .zip(&assignment.members)
-        .map(|(machine, members)| machine.finish(members, &walked.verdicts))
+        .map(|(machine, members)| machine.finish(members, &walked.verdicts, &capture.exchanges))
         .collect();
     let mut built = Built {
         sessions: Vec::new(),

@@ -79,6 +79,11 @@ impl Verdict {
     pub fn is_decisive(&self) -> bool {
         matches!(self, Verdict::Ok | Verdict::Fail { .. })
     }
+
+    /// Whether this is the registry serving (the decisive success).
+    pub fn is_success(&self) -> bool {
+        *self == Verdict::Ok
+    }
 }
 
 /// No answer: a connection failure at `step` when the recorder saw an error, else nothing to
