@@ -15,7 +15,7 @@ use regauth_core::report::check::{CheckReport, CheckSpec, render_runs_text};
 use regauth_core::report::exchanges::{ExchangeList, ExchangeRow};
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
-use regauth_core::report::markdown::render_runs;
+use regauth_core::report::markdown::render_check;
 use regauth_core::report::runs::{CaptureRun, Checked, RunStatus};
 
 use crate::Status;
@@ -163,7 +163,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
             writeln!(stdout)?;
         }
         ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,
-        ReportFormat::Markdown => write!(stdout, "{}", render_runs(&runs))?,
+        ReportFormat::Markdown => write!(stdout, "{}", render_check(&runs))?,
         ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,
     }
     stdout.flush()?;

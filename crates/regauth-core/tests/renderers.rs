@@ -13,7 +13,7 @@ use regauth_core::report::diagram::{MessageKind, NoteKind, Role, Row, sequence};
 use regauth_core::report::exchanges::{ExchangeList, ExchangeRow};
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
-use regauth_core::report::markdown::{render_markdown, render_runs};
+use regauth_core::report::markdown::{render_check, render_markdown};
 use regauth_core::report::mermaid::render_mermaid;
 use regauth_core::report::runs::{CaptureRun, Checked};
 use regauth_core::report::svg::render_svg;
@@ -597,7 +597,7 @@ fn markdown_has_no_links_html_or_broken_tables_whatever_the_capture_says() {
             },
             CaptureRun { inputs: vec![HOSTILE.to_owned()], result: Err(HOSTILE.to_owned()) },
         ];
-        assert_safe_markdown(&render_runs(&runs), what);
+        assert_safe_markdown(&render_check(&runs), what);
     }
 }
 

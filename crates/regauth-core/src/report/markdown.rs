@@ -24,19 +24,23 @@ const MAX_DIAGRAMS: usize = 3;
 /// One analysis as Markdown (`regauth analyze --format markdown`, the web app's export).
 pub fn render_markdown(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> String {
     let names = report.sources.iter().map(|source| source.name.clone()).collect();
-    render_runs(&[CaptureRun {
-        inputs: names,
-        result: Ok(Checked { analysis: report, exchanges, check: None }),
-    }])
+    render_runs(
+        "regauth analyze",
+        &[CaptureRun {
+            inputs: names,
+            result: Ok(Checked { analysis: report, exchanges, check: None }),
+        }],
+    )
 }
 
-/// Captures as Markdown: one capture in full; several as a summary table, then each capture
-/// that failed or could not be read in full.
-pub fn render_runs(runs: &[CaptureRun<'_>]) -> String {
+/// The captures of a `regauth check` run as Markdown: one capture in full; several as a
+/// summary table, then each capture that failed or could not be read in full.
+pub fn render_check(runs: &[CaptureRun<'_>]) -> String {
+    render_runs("regauth check", runs)
+}
+
+fn render_runs(command: &str, runs: &[CaptureRun<'_>]) -> String {
     let mut out = String::new();
-    let is_check =
-        runs.iter().any(|run| matches!(&run.result, Ok(checked) if checked.check.is_some()));
-    let command = if is_check { "regauth check" } else { "regauth analyze" };
     if let [only] = runs {
         let _ = writeln!(out, "## {command}: {}\n", md_code(&only.name(), false));
         capture_section(&mut out, only, "###");
