@@ -127,7 +127,7 @@ pub fn md_text(text: &str, in_table: bool) -> String {
             continue;
         }
         let at_start = out.trim_start().is_empty();
-        let n_digits = word.chars().take_while(char::is_ascii_digit).count();
+        let n_digits = word.chars().take_while(|ch| ch.is_ascii_digit()).count();
         for (char_idx, ch) in word.chars().enumerate() {
             let starts_block = at_start
                 && ((char_idx == 0 && MARKDOWN_LINE_START.contains(ch))
@@ -198,7 +198,9 @@ mod tests {
 
     #[test]
     fn nothing_invisible_survives_any_code_point() {
-        let all: String = (0..=0x10FFFFu32).filter_map(char::from_u32).collect();
+        let all: String = (0..=0x10FFFFu32)
+            .filter_map(|code| <char as TryFrom<u32>>::try_from(code).ok())
+            .collect();
         assert!(!visible(&all).chars().any(is_invisible));
     }
 
@@ -223,7 +225,7 @@ mod tests {
         while let Some(at) = rest.find('#') {
             outside_entities.push_str(&rest[..at]);
             let after = &rest[at + 1..];
-            let digits = after.chars().take_while(char::is_ascii_digit).count();
+            let digits = after.chars().take_while(|ch| ch.is_ascii_digit()).count();
             assert!(digits > 0 && after[digits..].starts_with(';'), "a bare # in {out}");
             rest = &after[digits + 1..];
         }
