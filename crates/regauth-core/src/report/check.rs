@@ -235,36 +235,6 @@ impl CheckReport {
         }
         out
     }
-
-    /// JUnit XML: one test case per assertion, in one suite.
-    pub fn render_junit(&self) -> String {
-        let total = self.assertions.len();
-        let failures = self.assertions.iter().filter(|assertion| !assertion.passed).count();
-        let mut out = String::new();
-        let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-        let _ =
-            writeln!(out, r#"<testsuites name="regauth" tests="{total}" failures="{failures}">"#);
-        let _ = writeln!(
-            out,
-            r#"  <testsuite name="regauth check" tests="{total}" failures="{failures}">"#
-        );
-        for assertion in &self.assertions {
-            let name = xml_escape(&assertion.name);
-            if assertion.passed {
-                let _ = writeln!(out, r#"    <testcase classname="regauth.check" name="{name}"/>"#);
-            } else {
-                let _ = writeln!(out, r#"    <testcase classname="regauth.check" name="{name}">"#);
-                let _ = writeln!(
-                    out,
-                    r#"      <failure message="{name}">{}</failure>"#,
-                    xml_escape(&assertion.detail)
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
-        }
-        let _ = writeln!(out, "  </testsuite>\n</testsuites>");
-        out
-    }
 }
 
 impl FileVerdict {
@@ -435,8 +405,4 @@ fn clock_skew_assertion(report: &AnalysisReport, limit: f64) -> Assertion {
             over.join("; ")
         },
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -6,7 +6,7 @@
 //! - [`exchanges::ExchangeList`], schema `regauth.exchanges/v1`: what `regauth exchanges --format json` prints.
 //! - [`analysis::AnalysisReport`], schema `regauth.analysis/v1`: what `regauth analyze --format json` prints.
 //! - [`check::CheckReport`], schema `regauth.check/v1`: what `regauth check --format json` prints
-//!   (also as text and JUnit XML).
+//!   (also as text, JUnit XML, Markdown and GitHub annotations through the renderers below).
 //! - [`token::TokenReport`], schema `regauth.token/v1`: what `regauth token --format json` prints.
 //! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
 //!
