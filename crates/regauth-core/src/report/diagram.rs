@@ -21,6 +21,8 @@
 //! is marked (its answer, or the request when it got none) and followed by a note naming the
 //! finding that explains it. Labels hold capture text as it is: each renderer escapes.
 
+use std::collections::HashMap;
+
 use super::analysis::{AnalysisReport, SessionRow};
 use super::escape::shorten;
 use super::exchanges::ExchangeRow;
@@ -254,14 +256,10 @@ pub fn url_parts(url: &str) -> (&str, &str) {
 
 /// Hosts compare without case and without the scheme's default port.
 fn same_host(left: &str, right: &str) -> bool {
-    fn normal(host: &str) -> String {
-        let lower = host.to_ascii_lowercase();
-        match lower.strip_suffix(":443").or_else(|| lower.strip_suffix(":80")) {
-            Some(bare) => bare.to_owned(),
-            None => lower,
-        }
+    fn bare(host: &str) -> &str {
+        host.strip_suffix(":443").or_else(|| host.strip_suffix(":80")).unwrap_or(host)
     }
-    normal(left) == normal(right)
+    bare(left).eq_ignore_ascii_case(bare(right))
 }
 
 /// A path with digests and upload ids abbreviated, so `GET …/blobs/sha256:<a>` and
@@ -295,6 +293,8 @@ struct Placed<'a> {
     to: ParticipantKey<'a>,
     method: &'a str,
     path: &'a str,
+    /// [`path_shape`] of `path`: what consecutive exchanges must share to collapse.
+    shape: String,
     status: Option<u16>,
     /// RFC 3339 in UTC with the same precision everywhere, so they compare as strings.
     started_at: Option<&'a str>,
@@ -304,7 +304,8 @@ struct Placed<'a> {
     failed: bool,
 }
 
-fn lookup(exchanges: &[ExchangeRow], index: usize) -> Option<&ExchangeRow> {
+/// The row of exchange `index`: at its position when the list is the whole capture's.
+pub(crate) fn lookup(exchanges: &[ExchangeRow], index: usize) -> Option<&ExchangeRow> {
     match exchanges.get(index) {
         Some(row) if row.index == index => Some(row),
         _ => exchanges.iter().find(|row| row.index == index),
@@ -325,19 +326,23 @@ fn place<'a>(session: &'a SessionRow, exchanges: &'a [ExchangeRow]) -> Vec<Place
     };
     // With Engine API calls in the session, the daemon is the registry's client.
     let daemon = rows.iter().find(|row| is_daemon_call(row)).map(|row| url_parts(&row.url).0);
-    let steps_of = |index: usize| {
-        session
-            .steps
-            .iter()
-            .filter(move |step| step.exchanges.contains(&index))
-            .map(|step| step.step)
-    };
+    // Exchange -> (request step, response step), in one pass (sessions can hold thousands).
+    let mut steps_of: HashMap<usize, (Option<u8>, Option<u8>)> = HashMap::new();
+    for step in &session.steps {
+        for &index in &step.exchanges {
+            let (request, response) = steps_of.entry(index).or_default();
+            if step.step % 2 == 1 {
+                *request = Some(request.map_or(step.step, |seen| seen.min(step.step)));
+            } else {
+                *response = Some(response.map_or(step.step, |seen| seen.max(step.step)));
+            }
+        }
+    }
     let mut after_redirect = false;
     let mut placed = Vec::with_capacity(rows.len());
     for row in rows {
         let (host, path) = url_parts(&row.url);
-        let request_step = steps_of(row.index).filter(|step| step % 2 == 1).min();
-        let response_step = steps_of(row.index).filter(|step| step % 2 == 0).max();
+        let (request_step, response_step) = steps_of.get(&row.index).copied().unwrap_or_default();
         let role = if is_daemon_call(row) {
             Role::DockerDaemon
         } else if same_host(host, &session.registry) {
@@ -370,6 +375,7 @@ fn place<'a>(session: &'a SessionRow, exchanges: &'a [ExchangeRow]) -> Vec<Place
             to,
             method: &row.method,
             path,
+            shape: path_shape(path),
             status: row.status,
             started_at: row.started_at.as_deref(),
             ended_at: row.ended_at.as_deref(),
@@ -393,7 +399,7 @@ fn groups<'p, 'a>(placed: &'p [Placed<'a>]) -> Vec<&'p [Placed<'a>]> {
             && left.status == right.status
             && left.request_step == right.request_step
             && left.response_step == right.response_step
-            && path_shape(left.path) == path_shape(right.path)
+            && left.shape == right.shape
     };
     placed.chunk_by(|left, right| same(left, right)).collect()
 }
@@ -440,7 +446,7 @@ fn messages(
     let from = position(&first.from);
     let to = position(&first.to);
     let indexes: Vec<usize> = group.iter().map(|exchange| exchange.index).collect();
-    let path = if group.len() > 1 { path_shape(first.path) } else { first.path.to_owned() };
+    let path = if group.len() > 1 { first.shape.clone() } else { first.path.to_owned() };
     let request_text = format!("{} {}", first.method, shorten(&path, MAX_PATH_CHARS));
     let note = || {
         Row::Note(Note {

@@ -6,7 +6,7 @@
 
 use super::analysis::{AnalysisReport, FindingRow, SessionRow};
 use super::check::CheckReport;
-use super::diagram::{status_text, url_parts};
+use super::diagram::{lookup, status_text, url_parts};
 use super::exchanges::ExchangeRow;
 use crate::analysis::{Code, Outcome};
 
@@ -83,7 +83,7 @@ impl<'a> Checked<'a> {
     /// it may carry credentials).
     pub fn failed_exchange_line(&self, session: &SessionRow) -> Option<String> {
         let index = session.failed_exchange?;
-        let row = self.exchanges.iter().find(|row| row.index == index)?;
+        let row = lookup(self.exchanges, index)?;
         Some(exchange_line(row))
     }
 }
