@@ -11,9 +11,11 @@
 mod analyze;
 mod args;
 mod check;
+mod config;
 mod diagram;
 mod exchanges;
 mod input;
+mod tls;
 mod token;
 
 use std::io::Write as _;
@@ -39,6 +41,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
+        Command::Config(args) => config::run(args),
+        Command::Tls(args) => tls::run(args),
         Command::Diagram(args) => diagram::run(args),
         Command::Redact => Err(anyhow::anyhow!("this command is not available yet")),
     };
