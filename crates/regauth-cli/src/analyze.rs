@@ -8,7 +8,7 @@ use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::exchanges::ExchangeList;
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
-use regauth_core::report::markdown::render_markdown;
+use regauth_core::report::markdown::render_analysis;
 use regauth_core::report::runs::{CaptureRun, Checked};
 use regauth_core::report::text::{TextStyle, render};
 
@@ -32,8 +32,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     };
     // The inputs were read as one timeline: one run, named after all of them.
     let run = || CaptureRun {
-        inputs: report.sources.iter().map(|source| source.name.clone()).collect(),
-        result: Ok(Checked { analysis: &report, exchanges: &exchanges, check: None }),
+        unusable: errors.clone(),
+        ..CaptureRun::checked(
+            report.sources.iter().map(|source| source.name.clone()).collect(),
+            Checked { analysis: &report, exchanges: &exchanges, check: None },
+        )
     };
     let mut stdout = std::io::stdout().lock();
     match args.format {
@@ -46,7 +49,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
             write!(stdout, "{}", render(&report, &capture, TextStyle { color }))?;
         }
         ReportFormat::Junit => write!(stdout, "{}", render_junit(&[run()]))?,
-        ReportFormat::Markdown => write!(stdout, "{}", render_markdown(&report, &exchanges))?,
+        ReportFormat::Markdown => write!(stdout, "{}", render_analysis(&[run()]))?,
         ReportFormat::Github => write!(stdout, "{}", render_github(&[run()]))?,
     }
     stdout.flush()?;

@@ -39,8 +39,8 @@ struct Checked1 {
     /// Lines for stderr (warnings about located problems, errors about unusable inputs),
     /// printed in input order once every file is done.
     messages: Vec<String>,
-    /// Inputs that could not be used (the run exits 2).
-    n_unusable: usize,
+    /// Why inputs could not be used while others were read (the run exits 2).
+    unusable: Vec<String>,
     result: Result<(AnalysisReport, Vec<ExchangeRow>, CheckReport), String>,
 }
 
@@ -66,22 +66,16 @@ fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
         capture.problems.iter().map(|problem| format!("regauth: warning: {problem}")).collect();
     messages.extend(capture.notes.iter().map(|note| format!("regauth: note: {note}")));
     messages.extend(errors.iter().map(|error| format!("regauth: error: {error}")));
-    let n_unusable = errors.len();
     if capture.exchanges.is_empty() {
         let error =
             if errors.is_empty() { "no HTTP exchange in it".to_owned() } else { errors.join("; ") };
-        return Checked1 {
-            inputs: names,
-            messages,
-            n_unusable: n_unusable.max(1),
-            result: Err(error),
-        };
+        return Checked1 { inputs: names, messages, unusable: Vec::new(), result: Err(error) };
     }
     let analysis = analyze(&capture, &settings.config);
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
     let exchanges = ExchangeList::from_capture(&capture).exchanges;
     let check = CheckReport::new(&report, &settings.spec);
-    Checked1 { inputs: names, messages, n_unusable, result: Ok((report, exchanges, check)) }
+    Checked1 { inputs: names, messages, unusable: errors, result: Ok((report, exchanges, check)) }
 }
 
 /// Checks each group of paths on up to as many threads as there are cores; results come back
@@ -149,6 +143,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
                 }
                 Err(error) => Err(error.clone()),
             },
+            unusable: checked.unusable.clone(),
         })
         .collect();
 
@@ -167,8 +162,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,
     }
     stdout.flush()?;
-    let any_unusable = results.iter().any(|checked| checked.n_unusable > 0);
-    Ok(if any_unusable {
+    Ok(if runs.iter().any(|run| run.status() == RunStatus::Unreadable) {
         Status::Error
     } else if runs.iter().all(|run| run.status() == RunStatus::Passed) {
         Status::Success

@@ -186,6 +186,24 @@ fn check_merge_reads_the_files_as_one_timeline() {
     let alone = regauth(&["check", "--format", "json", "samples/clock-ahead.flow"]);
     let alone: serde_json::Value = serde_json::from_slice(&alone.stdout).expect("JSON");
     assert_eq!(value["assertions"], alone["assertions"]);
+
+    // An input that cannot be used: the others are still checked, the capture is unreadable.
+    let partial = regauth(&[
+        "check",
+        "--merge",
+        "--format",
+        "json",
+        "samples/pull-success.flow",
+        "samples/no-such-file.har",
+    ]);
+    assert_eq!(partial.status.code(), Some(2));
+    let value: serde_json::Value = serde_json::from_slice(&partial.stdout).expect("JSON");
+    assert_eq!(value["passed"], false);
+    assert_eq!(value["files"][0]["status"], "unreadable");
+    assert_eq!(value["files"][0]["outcome"], "success", "what could be read was checked");
+    assert!(
+        value["files"][0]["error"].as_str().is_some_and(|error| error.contains("no-such-file"))
+    );
 }
 
 #[test]

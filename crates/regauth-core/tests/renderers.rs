@@ -477,14 +477,17 @@ fn junit_is_well_formed_for_hostile_text_and_every_code_point() {
         let check = check_of(analysed);
         let runs = [
             CaptureRun {
-                inputs: vec![HOSTILE.to_owned()],
-                result: Ok(Checked {
-                    analysis: &analysed.report,
-                    exchanges: &analysed.exchanges,
-                    check: Some(&check),
-                }),
+                unusable: vec![HOSTILE.to_owned()],
+                ..CaptureRun::checked(
+                    vec![HOSTILE.to_owned()],
+                    Checked {
+                        analysis: &analysed.report,
+                        exchanges: &analysed.exchanges,
+                        check: Some(&check),
+                    },
+                )
             },
-            CaptureRun { inputs: vec![HOSTILE.to_owned()], result: Err(HOSTILE.to_owned()) },
+            CaptureRun::unreadable(vec![HOSTILE.to_owned()], HOSTILE.to_owned()),
         ];
         let junit = render_junit(&runs);
         let document = roxmltree::Document::parse(&junit)
@@ -495,8 +498,9 @@ fn junit_is_well_formed_for_hostile_text_and_every_code_point() {
             root.children().filter(|node| node.has_tag_name("testsuite")).collect();
         assert_eq!(suites.len(), 2, "{what}");
         let cases = suites[0].children().filter(|node| node.has_tag_name("testcase")).count();
-        assert_eq!(cases, analysed.report.sessions.len() + check.assertions.len(), "{what}");
-        assert_eq!(root.attribute("errors"), Some("1"), "{what}: the unreadable input");
+        // The unusable input, the sessions, the assertions.
+        assert_eq!(cases, 1 + analysed.report.sessions.len() + check.assertions.len(), "{what}");
+        assert_eq!(root.attribute("errors"), Some("2"), "{what}: the two inputs not read");
         assert!(document.descendants().all(|node| !node.has_tag_name("script")), "{what}");
         let failure = document
             .descendants()
@@ -588,14 +592,17 @@ fn markdown_has_no_links_html_or_broken_tables_whatever_the_capture_says() {
         let check = check_of(&analysed);
         let runs = [
             CaptureRun {
-                inputs: vec![HOSTILE.to_owned()],
-                result: Ok(Checked {
-                    analysis: &analysed.report,
-                    exchanges: &analysed.exchanges,
-                    check: Some(&check),
-                }),
+                unusable: vec![HOSTILE.to_owned()],
+                ..CaptureRun::checked(
+                    vec![HOSTILE.to_owned()],
+                    Checked {
+                        analysis: &analysed.report,
+                        exchanges: &analysed.exchanges,
+                        check: Some(&check),
+                    },
+                )
             },
-            CaptureRun { inputs: vec![HOSTILE.to_owned()], result: Err(HOSTILE.to_owned()) },
+            CaptureRun::unreadable(vec![HOSTILE.to_owned()], HOSTILE.to_owned()),
         ];
         assert_safe_markdown(&render_check(&runs), what);
     }
@@ -620,14 +627,17 @@ fn github_annotations_stay_one_command_each() {
         let check = check_of(&analysed);
         let runs = [
             CaptureRun {
-                inputs: vec![HOSTILE.to_owned()],
-                result: Ok(Checked {
-                    analysis: &analysed.report,
-                    exchanges: &analysed.exchanges,
-                    check: Some(&check),
-                }),
+                unusable: vec![HOSTILE.to_owned()],
+                ..CaptureRun::checked(
+                    vec![HOSTILE.to_owned()],
+                    Checked {
+                        analysis: &analysed.report,
+                        exchanges: &analysed.exchanges,
+                        check: Some(&check),
+                    },
+                )
             },
-            CaptureRun { inputs: vec![HOSTILE.to_owned()], result: Err(HOSTILE.to_owned()) },
+            CaptureRun::unreadable(vec![HOSTILE.to_owned()], HOSTILE.to_owned()),
         ];
         let output = render_github(&runs);
         assert!(!output.contains('\r'), "{what}");

@@ -25,8 +25,10 @@
 //! top level sums them up: `passed` is true when every file passed; each assertion name
 //! appears once, passed when it held in every file that has it, its `detail` listing the files
 //! where it failed (`file: detail` lines) or `held in N file(s)`; and a file that could not be
-//! read adds a failed assertion `every input is readable`. A session's `failed_finding` is the
-//! code of the finding that explains its failure.
+//! read adds a failed assertion `every input is readable`. A file's `status` is `unreadable`
+//! when it (or, with `--merge`, any of its inputs) could not be used; `error` says why, and
+//! what could be read is still checked. A session's `failed_finding` is the code of the
+//! finding that explains its failure.
 //!
 //! `expect`, `codes` and `files` were added to v1 after its first release; fields are only
 //! ever added, never renamed or removed.
@@ -137,6 +139,7 @@ impl CheckReport {
     pub fn summarize(runs: &[CaptureRun<'_>], expect: Outcome) -> CheckReport {
         let files: Vec<FileVerdict> = runs.iter().map(FileVerdict::of).collect();
         if let [only] = runs
+            && only.unusable.is_empty()
             && let Ok(checked) = &only.result
             && let Some(check) = checked.check
         {
@@ -243,7 +246,7 @@ impl FileVerdict {
         let (error, outcome, assertions, sessions) = match &run.result {
             Err(error) => (Some(error.clone()), None, Vec::new(), Vec::new()),
             Ok(checked) => (
-                None,
+                (!run.unusable.is_empty()).then(|| run.unusable.join("; ")),
                 Some(checked.analysis.outcome),
                 checked.check.map(|check| check.assertions.clone()).unwrap_or_default(),
                 checked
@@ -277,6 +280,7 @@ impl FileVerdict {
 /// capture and a summary line.
 pub fn render_runs_text(runs: &[CaptureRun<'_>]) -> String {
     if let [only] = runs
+        && only.unusable.is_empty()
         && let Ok(checked) = &only.result
         && let Some(check) = checked.check
     {
@@ -290,6 +294,9 @@ pub fn render_runs_text(runs: &[CaptureRun<'_>]) -> String {
             RunStatus::Unreadable => "UNREADABLE",
         };
         let _ = writeln!(out, "== {}: {verdict}", visible(&run.name()));
+        for error in &run.unusable {
+            let _ = writeln!(out, "     {}", visible(error));
+        }
         match &run.result {
             Err(error) => {
                 let _ = writeln!(out, "     {}", visible(error));

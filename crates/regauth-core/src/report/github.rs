@@ -64,6 +64,14 @@ pub fn render_github(runs: &[CaptureRun<'_>]) -> String {
     let mut annotations = Vec::new();
     for run in runs {
         let file = run.inputs.first().cloned().unwrap_or_default();
+        for error in &run.unusable {
+            annotations.push(Annotation {
+                level: Level::Error,
+                file: file.clone(),
+                title: "regauth: cannot read an input".to_owned(),
+                lines: vec![error.clone()],
+            });
+        }
         match &run.result {
             Err(error) => annotations.push(Annotation {
                 level: Level::Error,

@@ -94,17 +94,28 @@ fn suite(run: &CaptureRun<'_>) -> Suite {
         }
         Ok(checked) => checked,
     };
-    let mut cases: Vec<Case> = checked
-        .analysis
-        .sessions
+    let mut cases: Vec<Case> = run
+        .unusable
         .iter()
-        .map(|session| Case {
+        .map(|error| Case {
+            classname: "regauth.input",
+            name: format!("read {name}"),
+            problem: Some(Problem {
+                element: "error",
+                kind: "unreadable".to_owned(),
+                message: error.clone(),
+                body: error.clone(),
+            }),
+        })
+        .collect();
+    cases.extend(checked.analysis.sessions.iter().map(|session| {
+        Case {
             classname: "regauth.session",
             name: format!("session {}: {}", session.index + 1, session.title),
             problem: (session.outcome == Outcome::Failure && checked.failure_is_bad())
                 .then(|| session_failure(checked, session)),
-        })
-        .collect();
+        }
+    }));
     if let Some(check) = checked.check {
         cases.extend(check.assertions.iter().map(|assertion| Case {
             classname: "regauth.check",

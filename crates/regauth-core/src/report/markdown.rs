@@ -24,13 +24,15 @@ const MAX_DIAGRAMS: usize = 3;
 /// One analysis as Markdown (`regauth analyze --format markdown`, the web app's export).
 pub fn render_markdown(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> String {
     let names = report.sources.iter().map(|source| source.name.clone()).collect();
-    render_runs(
-        "regauth analyze",
-        &[CaptureRun {
-            inputs: names,
-            result: Ok(Checked { analysis: report, exchanges, check: None }),
-        }],
-    )
+    render_analysis(&[CaptureRun::checked(
+        names,
+        Checked { analysis: report, exchanges, check: None },
+    )])
+}
+
+/// The capture of a `regauth analyze` run (its inputs read as one timeline) as Markdown.
+pub fn render_analysis(runs: &[CaptureRun<'_>]) -> String {
+    render_runs("regauth analyze", runs)
 }
 
 /// The captures of a `regauth check` run as Markdown: one capture in full; several as a
@@ -163,6 +165,9 @@ fn capture_section(out: &mut String, run: &CaptureRun<'_>, heading: &str) {
         }
         Ok(checked) => checked,
     };
+    for error in &run.unusable {
+        let _ = writeln!(out, "⚠️ **Not read**: {}\n", md_text(error, false));
+    }
     let report = checked.analysis;
     if let Some(check) = checked.check {
         let n_failed = check.assertions.iter().filter(|assertion| !assertion.passed).count();

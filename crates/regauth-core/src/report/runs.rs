@@ -16,6 +16,8 @@ pub struct CaptureRun<'a> {
     pub inputs: Vec<String>,
     /// What regauth made of them, or why it could not read them.
     pub result: Result<Checked<'a>, String>,
+    /// Why some of the inputs could not be used while the others were read (the run exits 2).
+    pub unusable: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -47,15 +49,25 @@ impl RunStatus {
 }
 
 impl<'a> CaptureRun<'a> {
+    pub fn checked(inputs: Vec<String>, checked: Checked<'a>) -> CaptureRun<'a> {
+        CaptureRun { inputs, result: Ok(checked), unusable: Vec::new() }
+    }
+
+    pub fn unreadable(inputs: Vec<String>, error: String) -> CaptureRun<'a> {
+        CaptureRun { inputs, result: Err(error), unusable: Vec::new() }
+    }
+
     /// `a.har`, or `a.har + b.har` for inputs read as one timeline.
     pub fn name(&self) -> String {
         if self.inputs.is_empty() { "<no input>".to_owned() } else { self.inputs.join(" + ") }
     }
 
-    /// A check passes when its assertions hold; an analysis when no session failed.
+    /// A check passes when its assertions hold; an analysis when no session failed. A run
+    /// with an input it could not use is unreadable, whatever the others said.
     pub fn status(&self) -> RunStatus {
         match &self.result {
             Err(_) => RunStatus::Unreadable,
+            Ok(_) if !self.unusable.is_empty() => RunStatus::Unreadable,
             Ok(Checked { check: Some(check), .. }) if check.passed => RunStatus::Passed,
             Ok(Checked { check: Some(_), .. }) => RunStatus::Failed,
             Ok(Checked { analysis, .. }) if analysis.outcome == Outcome::Failure => {
