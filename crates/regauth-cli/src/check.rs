@@ -20,7 +20,8 @@ use regauth_core::report::runs::{CaptureRun, Checked, RunStatus};
 
 use crate::Status;
 use crate::args::{CheckArgs, Expectation, ReportFormat};
-use crate::input::read_inputs;
+use crate::for_stderr;
+use crate::input::{read_input, total_size};
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Code>> {
     codes
@@ -58,14 +59,26 @@ fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
             if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() }
         })
         .collect();
-    let (inputs, mut errors) = read_inputs(paths);
+    let mut inputs = Vec::with_capacity(paths.len());
+    let mut errors = Vec::new();
+    for path in paths {
+        match read_input(path) {
+            Ok(input) => inputs.push(input),
+            Err(error) => errors.push(error),
+        }
+    }
     let (capture, capture_errors) = capture::read_with(&inputs, &settings.limits);
     drop(inputs);
     errors.extend(capture_errors.iter().map(ToString::to_string));
-    let mut messages: Vec<String> =
-        capture.problems.iter().map(|problem| format!("regauth: warning: {problem}")).collect();
-    messages.extend(capture.notes.iter().map(|note| format!("regauth: note: {note}")));
-    messages.extend(errors.iter().map(|error| format!("regauth: error: {error}")));
+    let stderr_line =
+        |kind: &str, message: &str| format!("regauth: {kind}: {}", for_stderr(message));
+    let mut messages: Vec<String> = capture
+        .problems
+        .iter()
+        .map(|problem| stderr_line("warning", &problem.to_string()))
+        .collect();
+    messages.extend(capture.notes.iter().map(|note| stderr_line("note", &note.to_string())));
+    messages.extend(errors.iter().map(|error| stderr_line("error", error)));
     if capture.exchanges.is_empty() {
         let error =
             if errors.is_empty() { "no HTTP exchange in it".to_owned() } else { errors.join("; ") };
@@ -126,7 +139,11 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     } else {
         args.files.iter().map(|path| vec![path.clone()]).collect()
     };
+    // One bar for all the files (workers count their bytes on it); no phases, as the files
+    // are decoded and analysed at once.
+    crate::progress::start_reading(total_size(&args.files));
     let results = check_all(&groups, &settings);
+    crate::progress::finish();
     {
         let mut stderr = std::io::stderr().lock();
         for line in results.iter().flat_map(|checked| &checked.messages) {

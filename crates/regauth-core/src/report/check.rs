@@ -40,11 +40,10 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::escape::visible;
-
 use super::analysis::AnalysisReport;
 use super::runs::{CaptureRun, RunStatus};
 use crate::analysis::{Code, Outcome, Severity};
+use crate::display::{Safe, safe};
 
 pub const SCHEMA: &str = "regauth.check/v1";
 
@@ -228,11 +227,12 @@ impl CheckReport {
                 out,
                 "{} {}",
                 if assertion.passed { "pass" } else { "FAIL" },
-                assertion.name
+                Safe(&assertion.name)
             );
             if !assertion.passed {
-                for line in assertion.detail.lines() {
-                    let _ = writeln!(out, "     {line}");
+                // Details quote capture strings (hosts, finding messages): one safe line each.
+                for line in assertion.detail.split('\n') {
+                    let _ = writeln!(out, "     {}", Safe(line));
                 }
             }
         }
@@ -293,13 +293,13 @@ pub fn render_runs_text(runs: &[CaptureRun<'_>]) -> String {
             RunStatus::Failed => "FAIL",
             RunStatus::Unreadable => "UNREADABLE",
         };
-        let _ = writeln!(out, "== {}: {verdict}", visible(&run.name()));
+        let _ = writeln!(out, "== {}: {verdict}", safe(&run.name()));
         for error in &run.unusable {
-            let _ = writeln!(out, "     {}", visible(error));
+            let _ = writeln!(out, "     {}", safe(error));
         }
         match &run.result {
             Err(error) => {
-                let _ = writeln!(out, "     {}", visible(error));
+                let _ = writeln!(out, "     {}", safe(error));
             }
             Ok(checked) => {
                 if let Some(check) = checked.check {

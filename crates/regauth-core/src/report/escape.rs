@@ -1,69 +1,24 @@
 //! Escaping for each output language, in one place. Every string that came from a capture
 //! (hosts, paths, realms, registry messages quoted in findings, claims) is hostile: it may
 //! carry markup, control characters or the syntax of the language it lands in. Each function
-//! here first makes the text display-safe ([`visible`]: control, bidi and other invisible
+//! here first makes the text display-safe ([`safe`]: control, bidi and other invisible
 //! characters become visible escapes, so a field is one line), then escapes what is special
 //! in its target:
 //!
 //! ```text
-//!  capture text ──► visible ──► mermaid_text   `#59;` entity codes for all but [A-Za-z0-9 ./:_-(),?=[]@+!~*|^]
-//!                           ├─► md_text        backslash escapes; URLs, mails, `#`s as code spans
-//!                           ├─► md_code        a code span with a fence longer than any backtick run
-//!                           ├─► gh_data        GitHub workflow commands: `%`, CR, LF
-//!                           └─► gh_property    ... and `:` `,` in `key=value` properties
+//!  capture text ──► safe ──┬─► mermaid_text   `#59;` entity codes for all but [A-Za-z0-9 ./:_-(),?=[]@+!~*|^]
+//!                          ├─► md_text        backslash escapes; URLs, mails, `#`s as code spans
+//!                          ├─► md_code        a code span with a fence longer than any backtick run
+//!                          ├─► gh_data        GitHub workflow commands: `%`, CR, LF
+//!                          └─► gh_property    ... and `:` `,` in `key=value` properties
 //! ```
-//! XML (JUnit, SVG) is written by quick-xml, which escapes markup; [`visible`] removes what XML
+//! XML (JUnit, SVG) is written by quick-xml, which escapes markup; [`safe`] removes what XML
 //! 1.0 forbids even as a character reference (NUL, ESC, U+FFFE...).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `ch` must not reach a terminal, a document or an XML file as it is: controls (so
-/// CR and LF too: a field is one line), Unicode format characters (bidi overrides, zero-width
-/// characters, the BOM, tag characters), line/paragraph separators and noncharacters.
-// A handful of ranges written out instead of a general-category crate in the core (and the
-// wasm) for one predicate.
-pub fn is_invisible(ch: char) -> bool {
-    let code = ch as u32;
-    ch.is_control()
-        || matches!(code, 0x00AD | 0x061C | 0x180E | 0x2028 | 0x2029 | 0xFEFF)
-        || (0x200B..=0x200F).contains(&code)
-        || (0x202A..=0x202E).contains(&code)
-        || (0x2060..=0x206F).contains(&code)
-        || (0xFFF9..=0xFFFB).contains(&code)
-        || (0xE0000..=0xE007F).contains(&code)
-        || (0xFDD0..=0xFDEF).contains(&code)
-        || code & 0xFFFE == 0xFFFE
-}
-
-/// `text` with every [`is_invisible`] character written as a visible escape (`\n`, `\x1b`,
-/// `\u{202e}`); borrowed when there is none.
-pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_invisible) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for ch in text.chars() {
-        match ch {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            ch if is_invisible(ch) && (ch as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", ch as u32);
-            }
-            ch if is_invisible(ch) => {
-                let _ = write!(out, "\\u{{{:x}}}", ch as u32);
-            }
-            ch => out.push(ch),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Like [`visible`], but keeps line feeds, for text that is several lines on purpose.
-pub fn visible_lines(text: &str) -> String {
-    text.split('\n').map(visible).collect::<Vec<_>>().join("\n")
-}
+use crate::display::safe;
 
 /// At most `max_chars` characters of `text`, with `…` when cut.
 pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
@@ -82,7 +37,7 @@ pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
 /// Non-ASCII characters that are visible stay as they are, and so does `:` (in a message it
 /// only means something in a leading `wrap:`/`nowrap:`, which is encoded).
 pub fn mermaid_text(text: &str) -> String {
-    let text = visible(text);
+    let text = safe(text);
     let mut out = String::with_capacity(text.len());
     let lower = text.to_ascii_lowercase();
     let wrap_colon = ["wrap:", "nowrap:"]
@@ -112,10 +67,10 @@ const MARKDOWN_LINE_START: &str = "-+=#";
 /// Prose from a capture for Markdown. Words that GitHub would turn into a link (URLs, `www.`,
 /// e-mail addresses, `@mentions`, `#123` references) become code spans; in other words every
 /// character with an inline meaning is backslash-escaped, and so is a list or heading marker
-/// at the start (the text is one line: [`visible`] escapes line breaks). `in_table` also
+/// at the start (the text is one line: [`safe`] escapes line breaks). `in_table` also
 /// escapes `|` inside the code spans (a GFM table splits cells before it reads code spans).
 pub fn md_text(text: &str, in_table: bool) -> String {
-    let text = visible(text);
+    let text = safe(text);
     let mut out = String::with_capacity(text.len() + 16);
     for (idx, word) in text.split(' ').enumerate() {
         if idx > 0 {
@@ -145,7 +100,7 @@ pub fn md_text(text: &str, in_table: bool) -> String {
 /// is one backtick longer than the longest run inside; a space pads text that starts or ends
 /// with a backtick. In a table, `|` is written `\|` (GFM reads that inside code spans too).
 pub fn md_code(text: &str, in_table: bool) -> String {
-    let text = visible(text);
+    let text = safe(text);
     if text.is_empty() {
         return "(empty)".to_owned();
     }
@@ -163,7 +118,7 @@ pub fn md_code(text: &str, in_table: bool) -> String {
 
 /// The message part of a GitHub Actions workflow command (`::error ...::MESSAGE`): GitHub
 /// decodes `%25`, `%0D` and `%0A`, so those three are the escapes; line feeds meant as line
-/// breaks are passed in as `\n`. Capture text must go through [`visible`] first (the callers
+/// breaks are passed in as `\n`. Capture text must go through [`safe`] first (the callers
 /// do), so a capture cannot start a new command line or colour the log.
 pub fn gh_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
@@ -172,37 +127,12 @@ pub fn gh_data(text: &str) -> String {
 /// A property value of a workflow command (`title=VALUE`): like [`gh_data`], plus `:` and `,`,
 /// which end the property list and a property.
 pub fn gh_property(text: &str) -> String {
-    gh_data(&visible(text)).replace(':', "%3A").replace(',', "%2C")
+    gh_data(&safe(text)).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn invisible_characters_become_visible_escapes() {
-        // hand-written fixture: what a hostile capture puts in realms, paths and messages.
-        assert_eq!(visible("a\x1b]0;t\x07b"), "a\\x1b]0;t\\x07b");
-        assert_eq!(visible("x\r\ny\tz\0"), "x\\r\\ny\\tz\\x00");
-        assert_eq!(
-            visible("user\u{202e}gpj.exe\u{200b}\u{feff}"),
-            "user\\u{202e}gpj.exe\\u{200b}\\u{feff}"
-        );
-        assert_eq!(
-            visible("c1\u{9b} nonchar\u{fffe}\u{ffff} tag\u{e0041}"),
-            "c1\\u{9b} nonchar\\u{fffe}\\u{ffff} tag\\u{e0041}"
-        );
-        assert!(matches!(visible("plain ✓ 日本"), Cow::Borrowed(_)));
-        assert_eq!(visible_lines("one\ntwo\r"), "one\ntwo\\r");
-    }
-
-    #[test]
-    fn nothing_invisible_survives_any_code_point() {
-        let all: String = (0..=0x10FFFFu32)
-            .filter_map(|code| <char as TryFrom<u32>>::try_from(code).ok())
-            .collect();
-        assert!(!visible(&all).chars().any(is_invisible));
-    }
 
     #[test]
     fn shorten_cuts_on_characters() {

@@ -10,14 +10,15 @@
 //! per input that could not be read, most important first (GitHub shows only the first few
 //! of each level per step), then one plain summary line. For a check that passed, error-level
 //! findings are shown as warnings: the gate is green, so nothing is red. Capture text is made
-//! [`visible`] (no control character reaches the log, so no line can start a new command) and
+//! [`safe`](crate::display::safe) (no control character reaches the log, so no line can start a new command) and
 //! escaped as GitHub requires: `%`, CR and LF in messages; also `:` and `,` in properties.
 
 use std::fmt::Write as _;
 
-use super::escape::{gh_data, gh_property, visible};
+use super::escape::{gh_data, gh_property};
 use super::runs::{CaptureRun, Checked, RunStatus, fixes};
 use crate::analysis::{Outcome, Severity};
+use crate::display::safe;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -46,8 +47,7 @@ struct Annotation {
 
 impl Annotation {
     fn write(&self, out: &mut String) {
-        let message: Vec<String> =
-            self.lines.iter().map(|line| visible(line).into_owned()).collect();
+        let message: Vec<String> = self.lines.iter().map(|line| safe(line).into_owned()).collect();
         let _ = writeln!(
             out,
             "::{} file={},title={}::{}",

@@ -19,7 +19,7 @@
 //! </testsuites>
 //! ```
 //! A failed session is a failure unless a check expected the capture to fail. Written with
-//! quick-xml (markup escaped in text and attributes); capture text is made [`visible`] first,
+//! quick-xml (markup escaped in text and attributes); capture text is made [`safe`](crate::display::safe) first,
 //! which also removes the characters XML 1.0 forbids, so the file is well-formed whatever the
 //! capture holds.
 
@@ -28,9 +28,9 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::escape::{visible, visible_lines};
 use super::runs::{CaptureRun, Checked, fixes};
 use crate::analysis::{Outcome, Severity};
+use crate::display::{safe, safe_lines};
 
 /// A test case as the writer needs it.
 struct Case {
@@ -201,7 +201,7 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite]) -> io::Result<()> {
 }
 
 fn write_suite(writer: &mut Writer<Vec<u8>>, suite: &Suite) -> io::Result<()> {
-    let name = visible(&suite.name);
+    let name = safe(&suite.name);
     let tests = suite.cases.len().to_string();
     let failures = suite.count("failure").to_string();
     let errors = suite.count("error").to_string();
@@ -224,7 +224,7 @@ fn write_suite(writer: &mut Writer<Vec<u8>>, suite: &Suite) -> io::Result<()> {
                 })?;
             }
             for case in &suite.cases {
-                let name = visible(&case.name);
+                let name = safe(&case.name);
                 let element = writer
                     .create_element("testcase")
                     .with_attributes([("classname", case.classname), ("name", name.as_ref())]);
@@ -237,12 +237,10 @@ fn write_suite(writer: &mut Writer<Vec<u8>>, suite: &Suite) -> io::Result<()> {
                             writer
                                 .create_element(problem.element)
                                 .with_attributes([
-                                    ("type", visible(&problem.kind).as_ref()),
-                                    ("message", visible(&problem.message).as_ref()),
+                                    ("type", safe(&problem.kind).as_ref()),
+                                    ("message", safe(&problem.message).as_ref()),
                                 ])
-                                .write_text_content(BytesText::new(&visible_lines(
-                                    &problem.body,
-                                )))?;
+                                .write_text_content(BytesText::new(&safe_lines(&problem.body)))?;
                             Ok(())
                         })?;
                     }

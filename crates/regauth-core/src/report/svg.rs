@@ -2,7 +2,7 @@
 //! (the same model as the Mermaid text).
 //!
 //! Written with quick-xml, which escapes markup in text and attributes; capture text is made
-//! [`visible`] first, which also removes what XML 1.0 forbids. The image has no script, no
+//! [`safe`](crate::display::safe) first, which also removes what XML 1.0 forbids. The image has no script, no
 //! `foreignObject`, no style sheet, no link and no reference to anything outside itself
 //! (arrowheads are drawn, not `marker`s). Lanes are participants; requests are solid arrows,
 //! answers dashed. The failing arrow is red, thicker, ends in a cross and its label starts
@@ -16,9 +16,10 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::analysis::AnalysisReport;
 use super::diagram::{Message, MessageKind, NoteKind, Row, SequenceDiagram, sequence};
-use super::escape::{shorten, visible};
+use super::escape::shorten;
 use super::exchanges::ExchangeRow;
 use crate::analysis::{Outcome, Severity};
+use crate::display::safe;
 
 const MIN_LANE_GAP: f64 = 250.0;
 const MAX_LANE_GAP: f64 = 460.0;
@@ -92,14 +93,14 @@ fn num(value: f64) -> String {
 /// A label that fits `width` pixels.
 fn fit(text: &str, width: f64) -> String {
     let max_chars = ((width / CHAR_WIDTH) as usize).max(8);
-    shorten(&visible(text), max_chars).into_owned()
+    shorten(&safe(text), max_chars).into_owned()
 }
 
 /// Lines of at most `width` pixels, broken at spaces; at most three, the last shortened.
 fn wrap(text: &str, width: f64) -> Vec<String> {
     const MAX_LINES: usize = 3;
     let max_chars = ((width / CHAR_WIDTH) as usize).max(8);
-    let text = visible(text);
+    let text = safe(text);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
@@ -164,7 +165,7 @@ fn description(diagram: &SequenceDiagram) -> String {
     if sentences.is_empty() {
         "No registry auth session.".to_owned()
     } else {
-        visible(&sentences.join(" ")).into_owned()
+        safe(&sentences.join(" ")).into_owned()
     }
 }
 
@@ -193,7 +194,7 @@ fn write_svg(writer: &mut Writer<Vec<u8>>, diagram: &SequenceDiagram) -> io::Res
             writer
                 .create_element("title")
                 .with_attribute(("id", "regauth-diagram-title"))
-                .write_text_content(BytesText::new(&visible(&diagram.title)))?;
+                .write_text_content(BytesText::new(&safe(&diagram.title)))?;
             writer
                 .create_element("desc")
                 .with_attribute(("id", "regauth-diagram-desc"))
@@ -262,7 +263,7 @@ fn write_lanes(
             |writer| {
                 writer
                     .create_element("title")
-                    .write_text_content(BytesText::new(&visible(&participant.label())))?;
+                    .write_text_content(BytesText::new(&safe(&participant.label())))?;
                 writer
                     .create_element("line")
                     .with_attributes([
@@ -335,7 +336,7 @@ fn write_note(
     let NoteStyle { fill, stroke, bold } = style;
     let (lines, x1, x2) = note_box(layout, over, text);
     writer.create_element("g").with_attribute(("class", "note")).write_inner_content(|writer| {
-        writer.create_element("title").write_text_content(BytesText::new(&visible(text)))?;
+        writer.create_element("title").write_text_content(BytesText::new(&safe(text)))?;
         writer
             .create_element("rect")
             .with_attributes([
@@ -391,7 +392,7 @@ fn write_message(
         label
     );
     writer.create_element("g").with_attribute(("class", class)).write_inner_content(|writer| {
-        writer.create_element("title").write_text_content(BytesText::new(&visible(&title)))?;
+        writer.create_element("title").write_text_content(BytesText::new(&safe(&title)))?;
         let mut line = writer.create_element("line").with_attributes([
             ("x1", num(x1).as_str()),
             ("y1", num(line_y).as_str()),
