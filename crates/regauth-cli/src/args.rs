@@ -27,7 +27,10 @@ pub enum Command {
     /// Exit status: 0 when every session succeeded, 1 when one ended in failure, 2 when the
     /// input could not be read.
     Analyze(AnalyzeArgs),
-    /// Assert properties of recorded sessions for CI: exit 0 pass, 1 an assertion failed, 2 cannot run.
+    /// Assert properties of recorded sessions for CI, one verdict per file.
+    ///
+    /// Exit status: 0 when every file passed, 1 when an assertion failed in any file, 2 when
+    /// an input could not be read (the others are still checked) or the arguments are wrong.
     Check(CheckArgs),
     /// Decode and verify one registry token (JWT claims, access, x5c signature; opaque kinds).
     Token(TokenArgs),
@@ -39,8 +42,10 @@ pub enum Command {
     /// bodies and base64 values; everything else is copied byte for byte. The input is never
     /// modified. Exit status: 0 written (or listed), 2 cannot read, redact or write.
     Redact(RedactArgs),
-    /// Print the auth sequence as a Mermaid or SVG diagram (planned).
-    Diagram,
+    /// Draw the auth sequence as a Mermaid sequence diagram or an SVG image.
+    ///
+    /// Exit status: 0 when drawn, 2 when an input could not be read or there is no such session.
+    Diagram(DiagramArgs),
     /// Print the long explanation of a finding code (all codes without an argument).
     Explain(ExplainArgs),
     /// Show which credential docker and podman use for each registry (credHelpers, credsStore,
@@ -107,8 +112,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -191,9 +196,13 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Each file
+    /// is checked on its own, in parallel, unless --merge is given.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Read all files as one timeline (a session split across captures) and give one verdict.
+    #[arg(long)]
+    pub merge: bool,
     /// The outcome the capture must have. With `success`, error-level findings also fail the
     /// check unless allowed with --allow.
     #[arg(long, value_enum, default_value_t = Expectation::Success)]
@@ -207,8 +216,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "CODE")]
     pub allow: Vec<String>,
     /// Output format of the verdict.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -219,11 +228,45 @@ pub enum Expectation {
     Failure,
 }
 
+/// The formats of `analyze` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub enum ReportFormat {
+    /// For people.
     Text,
+    /// Versioned JSON (`regauth.analysis/v1`, `regauth.check/v1`).
     Json,
+    /// JUnit XML: a test suite per capture, a test case per session and assertion.
     Junit,
+    /// GitHub-flavoured Markdown for an issue: verdict, sessions, findings, Mermaid diagram.
+    Markdown,
+    /// GitHub Actions annotations (`::error title=...::...`).
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Several
+    /// files are read as one timeline.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Draw only this session, numbered from 1 as `regauth analyze` prints them (all by default).
+    #[arg(long, value_name = "N")]
+    pub session: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
+    pub format: DiagramFormat,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid `sequenceDiagram` text (for Markdown, mermaid.live, GitHub).
+    Mermaid,
+    /// A self-contained SVG image.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,6 +12,7 @@ mod analyze;
 mod args;
 mod check;
 mod config;
+mod diagram;
 mod exchanges;
 mod input;
 mod progress;
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Tls(args) => tls::run(args),
         Command::Redact(args) => redact::run(args),
-        Command::Diagram => Err(anyhow::anyhow!("this command is not available yet")),
+        Command::Diagram(args) => diagram::run(args),
     };
     progress::finish();
     match result {
