@@ -636,6 +636,9 @@ podman_cmd() { # podman with a scratch store
   echo podman --root "$PODMAN_ROOT/root" --runroot "$PODMAN_ROOT/run" --storage-driver vfs \
     --cgroup-manager cgroupfs --events-backend file
 }
+empty_authfile() { # podman/buildah --creds still insist on an existing REGISTRY_AUTH_FILE
+  echo '{"auths": {}}' >"$SCRATCH/auth.json"
+}
 buildah_cmd() { # buildah with a scratch store
   echo buildah --root "$SCRATCH/buildah/root" --runroot "$SCRATCH/buildah/run" --storage-driver vfs
 }
@@ -672,6 +675,7 @@ sc_insecure_clock() {
   local pm; read -r -a pm <<<"$(podman_cmd)"
   local bh; read -r -a bh <<<"$(buildah_cmd)"
   local conf; conf=$(regconf insecure)
+  empty_authfile
   token_http_start --clock-offset 7200
   mitm_start 12 "$SAMPLES/insecure-podman-clock-ahead"
   run insecure-podman-clock-ahead proxied env CONTAINERS_REGISTRIES_CONF="$conf" "${pm[@]}" pull \
@@ -689,6 +693,7 @@ sc_insecure_no_fallback() {
   rm -rf "$SCRATCH/podman"
   local pm; read -r -a pm <<<"$(podman_cmd)"
   local conf; conf=$(regconf secure)
+  empty_authfile
   token_http_start
   mitm_start 12 "$SAMPLES/insecure-not-configured"
   run insecure-not-configured proxied env CONTAINERS_REGISTRIES_CONF="$conf" "${pm[@]}" pull \
@@ -809,7 +814,7 @@ sc_buildah() {
   run buildah-tag proxied "${bh[@]}" tag "$R/private/app:1.0" "$R/private/buildah:1.0"
   run buildah-push proxied "${bh[@]}" push "$R/private/buildah:1.0"
   mitm_stop
-  rm -f "$SCRATCH/auth.json"
+  empty_authfile
   mitm_start 12 "$SAMPLES/buildah-push-insufficient-scope"
   run buildah-push-denied proxied "${bh[@]}" push --creds reader:reader-pass-1 "$R/private/app:1.0" "docker://$R/private/buildah-denied:1.0"
   mitm_stop
