@@ -710,11 +710,13 @@ mitm_docker() { # out-base [extra mitmdump args]: both legs, mitmproxy 12
   mitm_start 12 "$out" --mode "regular@$MITM_PORT" --mode "reverse:http://127.0.0.1:2375@2376" "$@"
 }
 sc_insecure_docker() {
-  # dockerd with insecure-registries: https probe (skip-verify) then http fallback
+  # dockerd with insecure-registries: https probe (skip-verify) then http fallback.
+  # tls_fail_closed.py lets dockerd see the failed TLS handshake as it would
+  # without mitmproxy (plain mitmproxy answers 502, see sc_insecure_docker_502).
   containerd_start
   token_http_start
   docker_cli
-  mitm_docker "$SAMPLES/insecure-docker-login-pull-push"
+  mitm_docker "$SAMPLES/insecure-docker-login-pull-push" -s "$HERE/tls_fail_closed.py"
   dockerd_start "\"insecure-registries\": [\"$LAB\"]"
   run insecure-docker-login "${DK[@]}" login -u writer -p writer-pass-1 "$LAB"
   run insecure-docker-pull "${DK[@]}" pull "$LAB/private/app:1.0"
@@ -722,8 +724,25 @@ sc_insecure_docker() {
   run insecure-docker-push "${DK[@]}" push "$LAB/private/docker:1.0"
   mitm_stop
   rm -rf "$SCRATCH/docker/cli"; mkdir -p "$SCRATCH/docker/cli"
-  mitm_docker "$SAMPLES/insecure-docker-wrong-password"
+  mitm_docker "$SAMPLES/insecure-docker-wrong-password" -s "$HERE/tls_fail_closed.py"
   run insecure-docker-login-wrong "${DK[@]}" login -u writer -p wrong-pass "$LAB"
+  mitm_stop
+  dockerd_stop
+  token_http_stop
+  containerd_stop
+}
+sc_insecure_docker_502() {
+  # The same dockerd setup through plain mitmproxy (no tls_fail_closed.py), as a user
+  # would record it: mitmproxy finishes the TLS handshake with dockerd and answers
+  # the https:// probe 502; `docker login` still falls back to http (it tries every
+  # endpoint), the pull does not (an HTTP answer means "this endpoint speaks HTTPS").
+  containerd_start
+  token_http_start
+  docker_cli
+  mitm_docker "$SAMPLES/insecure-docker-pull-recorder-502"
+  dockerd_start "\"insecure-registries\": [\"$LAB\"]"
+  run insecure-docker-502-login "${DK[@]}" login -u writer -p writer-pass-1 "$LAB"
+  run insecure-docker-502-pull "${DK[@]}" pull "$LAB/private/app:1.0"
   mitm_stop
   dockerd_stop
   token_http_stop
@@ -734,7 +753,7 @@ sc_insecure_docker_slow() {
   containerd_start
   token_http_start
   docker_cli
-  REGAUTH_SLOW_RATE=400 mitm_docker "$SAMPLES/insecure-docker-slow-push" -s "$HERE/slow_addon.py"
+  REGAUTH_SLOW_RATE=400 mitm_docker "$SAMPLES/insecure-docker-slow-push" -s "$HERE/slow_addon.py" -s "$HERE/tls_fail_closed.py"
   dockerd_start "\"insecure-registries\": [\"$LAB\"]"
   run insecure-docker-slow-login "${DK[@]}" login -u writer -p writer-pass-1 "$LAB"
   run insecure-docker-slow-pull "${DK[@]}" pull "$LAB/private/layers:1.0"
@@ -863,7 +882,7 @@ sc_docker_mtls() {
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead clock_leeway
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
   basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions
-  insecure_podman insecure_wrong_password insecure_clock insecure_no_fallback insecure_docker insecure_docker_slow
+  insecure_podman insecure_wrong_password insecure_clock insecure_no_fallback insecure_docker insecure_docker_502 insecure_docker_slow
   docker_denied docker_token_expiry dxf_digest_invalid killed_mid_upload buildah oras docker_mtls)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
