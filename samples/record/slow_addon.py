@@ -9,6 +9,10 @@ link instead: each such request waits len(body)/RATE seconds, so large bodies
 arrive late, small ones soon after, and body-less requests (POST, the final PUT
 of a chunked upload, a re-sent empty body) are not delayed. Both may be set
 (the delays add up).
+
+A delayed request whose client disconnects stops waiting at once (an upload on a
+slow link ends when its sender goes away), so mitmproxy records it then with its
+"Client disconnected." error.
 """
 import asyncio
 import os
@@ -25,8 +29,10 @@ class SlowUploads:
         wait = DELAY
         if RATE:
             wait += len(req.raw_content or b"") / RATE
-        if wait:
-            await asyncio.sleep(wait)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while loop.time() < deadline and flow.client_conn.timestamp_end is None:
+            await asyncio.sleep(min(0.25, deadline - loop.time()))
 
 
 addons = [SlowUploads()]
