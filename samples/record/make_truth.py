@@ -279,6 +279,27 @@ ROWS12 = [
      "oras-py pull of private/app:1.0 with a wrong password",
      "Token GET with Basic answered 401; oras-py's retry decorator tries the whole request 5 times with growing "
      "sleeps (3, 5, 11, 29 s), each time manifest GET 401 then token 401.", []),
+    ("push-killed-mid-upload", "flow har", SKOPEO, "incomplete", None, 0, 300, [TI],
+     "skopeo push of a three-layer image as writer, killed by timeout(1) after 8 s while a layer upload crawls over "
+     "a link limited to 400 B/s (mitmproxy addon)",
+     "Auth completes (401 challenge, token with pull,push, HEAD 404, POST 202 with Bearer); the PATCH carrying the "
+     "first layer is still on the slow link when timeout(1) kills skopeo: mitmproxy records it with \"Client "
+     "disconnected.\" and no response. The client gave up; no server failed, nothing was refused: not "
+     "connection-failed, and the push never reached its end (incomplete). skopeo 1.9.3 copied this image's "
+     "layers one at a time here, so one upload was in flight. [issue 8: 8.4]", ["8.4"]),
+    ("docker-mtls-login-pull", "flow har", DOCKER, "success", None, 0, 300,
+     {"flow": [TI, "client-certificate-expiring"], "har": [TI]},
+     "docker login + pull as reader, CLI -> dockerd over mutual TLS (--tlsverify) through mitmproxy in reverse mode "
+     "with a client certificate; client certificate expires 20 days after the recording",
+     "dockerd listens on tcp://127.0.0.1:2376 with --tlsverify (server cert and client CA: the regauth test CA). "
+     "mitmproxy listens on :2377 in reverse mode (reverse:https://127.0.0.1:2376), presents its own certificate to the "
+     "CLI (DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH with mitmproxy's CA as ca.pem), asks the CLI for its client "
+     "certificate (request_client_cert=true: the flow's client connection carries it) and presents the same client "
+     "certificate to dockerd (client_certs). Client certificate: CN \"regauth docker client\", issuer \"regauth test "
+     "CA\", extendedKeyUsage clientAuth, valid from 1 h before to 20 days after the recording: it expires within "
+     "30 days (issue 11 item 5; \"client-certificate-expiring\" is the proposed finding code, flow only: a HAR has "
+     "no client certificate). The /auth body (reader's password) travels inside TLS: no plain-HTTP credential "
+     "finding. Daemon leg through the regular proxy as in the other docker samples.", []),
 ]
 
 VERSIONS = ["8.1.1", "9.0.1", "10.4.2", "11.0.2", "12.2.3"]
@@ -290,7 +311,10 @@ def entries():
     rows = [row + ([], None) for row in ROWS] + [row[:10] + (row[10], M12) for row in ROWS12]
     for (name, fmts, client, outcome, step, offset, lifetime, findings, scenario, notes, shows, rec) in rows:
         rec = rec or ("Playwright 1.65.1 recordHar" if name == "chromium-playwright" else M11)
+        per_format = findings if isinstance(findings, dict) else None
         for ext in fmts.split():
+            if per_format is not None:  # e.g. a client certificate only a flow file records
+                findings = per_format[ext]
             out.append({
                 "file": f"{name}.{ext}", "outcome": outcome, "failed_step": step,
                 "clock_offsets": {} if offset is None else {"token-issuer": offset},

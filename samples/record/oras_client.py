@@ -41,7 +41,7 @@ def main():
                 os.chdir(cwd)
         else:
             for path in client.pull(target=target, outdir=tmp):
-                print(os.path.basename(path), os.path.getsize(path))
+                print("pulled", os.path.basename(path))
 
 
 if __name__ == "__main__":
