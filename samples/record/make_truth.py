@@ -279,6 +279,18 @@ ROWS12 = [
      "oras-py pull of private/app:1.0 with a wrong password",
      "Token GET with Basic answered 401; oras-py's retry decorator tries the whole request 5 times with growing "
      "sleeps (3, 5, 11, 29 s), each time manifest GET 401 then token 401.", []),
+    ("dxf-push-token-expired-digest-invalid", "flow har", DXF12, "failure", 6, 0, 5,
+     [TI, "token-expired", "token-outlived-by-operation", "registry-error"],
+     "python-dxf push_blob(filename) as writer; 5 s token, no clock offset; the link is limited to 28 B/s by a "
+     "mitmproxy addon, so the 1,920-byte PUT takes ~69 s",
+     "HEAD 401 -> token (pull) -> HEAD 404 -> POST 401 insufficient_scope -> token (pull,push) -> POST 202 (a normal "
+     "scope upgrade). The monolithic PUT carries the open file; it reaches the registry ~70 s after its token was "
+     "issued (exp + distribution's 60 s leeway passed): 401 error=\"invalid_token\". python-dxf re-authenticates (new "
+     "token, 200) and re-sends the PUT with the same file object, already read to its end: Transfer-Encoding chunked, "
+     "0 bytes, same ?digest=, answered 400 DIGEST_INVALID \"provided digest did not match uploaded content\"; "
+     "python-dxf raises. The push failed at step 6 after a successful re-authentication: the client did not "
+     "recover (no later request for that blob succeeded). Cause: the operation outlived the token, and the client's "
+     "body could not be sent twice. [issue 8: 8.2]", ["8.2"]),
     ("push-killed-mid-upload", "flow har", SKOPEO, "incomplete", None, 0, 300, [TI],
      "skopeo push of a three-layer image as writer, killed by timeout(1) after 8 s while a layer upload crawls over "
      "a link limited to 400 B/s (mitmproxy addon)",

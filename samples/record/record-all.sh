@@ -268,6 +268,10 @@ seed() {
   "$py" "$HERE/mkimage.py" "$SCRATCH/img/slow" slow 2 3 >/dev/null
   # three layers of 4, 8 and 16 KiB: on a bandwidth-limited link they finish at different times
   "$py" "$HERE/mkimage.py" "$SCRATCH/img/layers" layers 3 4,8,16 >/dev/null
+  # the same image as a docker-archive for `docker load`: a local image the daemon
+  # must upload (a pulled one would be mounted from its source repository)
+  rm -f "$SCRATCH/img/layers.tar"
+  skopeo copy -q "oci:$SCRATCH/img/layers:layers" "docker-archive:$SCRATCH/img/layers.tar:local/layers:1.0"
   token_start
   token_http_start
   direct skopeo copy -q --dest-creds writer:writer-pass-1 oci:"$SCRATCH/img/app":app "docker://$R/private/app:1.0"
@@ -749,15 +753,16 @@ sc_insecure_docker_502() {
   containerd_stop
 }
 sc_insecure_docker_slow() {
-  # dockerd, insecure-registries, a slow uplink (mitmproxy delays each upload by its size at 400 B/s)
+  # dockerd, insecure-registries, a slow uplink (mitmproxy delays each upload by its
+  # size at 400 B/s); the image is loaded locally (docker load), so its layers are uploaded
   containerd_start
   token_http_start
   docker_cli
   REGAUTH_SLOW_RATE=400 mitm_docker "$SAMPLES/insecure-docker-slow-push" -s "$HERE/slow_addon.py" -s "$HERE/tls_fail_closed.py"
   dockerd_start "\"insecure-registries\": [\"$LAB\"]"
   run insecure-docker-slow-login "${DK[@]}" login -u writer -p writer-pass-1 "$LAB"
-  run insecure-docker-slow-pull "${DK[@]}" pull "$LAB/private/layers:1.0"
-  run insecure-docker-slow-tag "${DK[@]}" tag "$LAB/private/layers:1.0" "$LAB/private/slow:1.0"
+  run insecure-docker-slow-load "${DK[@]}" load -i "$SCRATCH/img/layers.tar"
+  run insecure-docker-slow-tag "${DK[@]}" tag local/layers:1.0 "$LAB/private/slow:1.0"
   run insecure-docker-slow-push "${DK[@]}" push "$LAB/private/slow:1.0"
   mitm_stop
   dockerd_stop
@@ -789,16 +794,18 @@ sc_docker_token_expiry() {
   # dockerd pushes three layers (4, 8, 16 KiB) in parallel over a link limited to
   # 60 B/s; the token lives 5 s (registry leeway 60 s), dockerd counts 60 s from
   # issued_at. The 4 KiB layer's PATCH reaches the registry ~70 s after the token
-  # was issued: 401 invalid_token, dockerd does not retry an auth error, gives up
-  # the push and drops the other uploads still in flight.
+  # was issued: 401 invalid_token; dockerd does not retry an auth error, but it
+  # lets the other uploads finish (each refused the same way) before the push
+  # stream reports the error. The image is loaded locally (docker load) so that
+  # its layers must be uploaded.
   containerd_start
   token_start --lifetime 5
   docker_cli
-  REGAUTH_SLOW_RATE=60 mitm_docker "$SAMPLES/docker-push-token-expired-abandoned" -s "$HERE/slow_addon.py"
+  REGAUTH_SLOW_RATE=60 mitm_docker "$SAMPLES/docker-push-token-expired" -s "$HERE/slow_addon.py"
   dockerd_start
   run docker-expiry-login "${DK[@]}" login -u writer -p writer-pass-1 "$R"
-  run docker-expiry-pull "${DK[@]}" pull "$R/private/layers:1.0"
-  run docker-expiry-tag "${DK[@]}" tag "$R/private/layers:1.0" "$R/private/expiry:1.0"
+  run docker-expiry-load "${DK[@]}" load -i "$SCRATCH/img/layers.tar"
+  run docker-expiry-tag "${DK[@]}" tag local/layers:1.0 "$R/private/expiry:1.0"
   run docker-expiry-push "${DK[@]}" push "$R/private/expiry:1.0"
   mitm_stop
   dockerd_stop
@@ -825,6 +832,23 @@ sc_killed_mid_upload() {
     "oci:$SCRATCH/img/layers:layers" "docker://$R/private/killed:1.0"
   sleep 2
   mitm_stop
+}
+sc_containerd_token_expiry() {
+  # ctr pushes a locally imported three-layer image (4, 8, 16 KiB) in parallel over
+  # a link limited to 60 B/s; the token lives 5 s (registry leeway 60 s). The first
+  # layer upload reaching the registry after ~70 s is refused (401 invalid_token);
+  # containerd's push runs its uploads in an errgroup, so the first error cancels
+  # the others still in flight (mitmproxy: "Client disconnected.").
+  local ctr=(ctr --address "$SCRATCH/containerd/containerd.sock" --namespace regauth)
+  containerd_start
+  token_start --lifetime 5
+  run containerd-expiry-import "${ctr[@]}" images import "$SCRATCH/img/layers.tar"
+  run containerd-expiry-tag "${ctr[@]}" images tag docker.io/local/layers:1.0 "$R/private/ctr-expiry:1.0"
+  REGAUTH_SLOW_RATE=60 mitm_start 12 "$SAMPLES/containerd-push-token-expired-abandoned" -s "$HERE/slow_addon.py"
+  run containerd-expiry-push proxied "${ctr[@]}" images push --user writer:writer-pass-1 "$R/private/ctr-expiry:1.0"
+  sleep 2
+  mitm_stop
+  containerd_stop
 }
 sc_buildah() {
   rm -rf "$SCRATCH/buildah"; rm -f "$SCRATCH/auth.json"
@@ -891,7 +915,7 @@ scenarios_all=(pull_success push_success wrong_password login clock_behind clock
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
   basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions
   insecure_podman insecure_wrong_password insecure_clock insecure_no_fallback insecure_docker insecure_docker_502 insecure_docker_slow
-  docker_denied docker_token_expiry dxf_digest_invalid killed_mid_upload buildah oras docker_mtls)
+  docker_denied docker_token_expiry containerd_token_expiry dxf_digest_invalid killed_mid_upload buildah oras docker_mtls)
 
 # containers/image keeps a blob-location cache (it makes skopeo try cross-repo
 # mounts from repositories seen in earlier runs); start each scenario without it
