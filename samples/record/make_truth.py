@@ -243,6 +243,14 @@ ROWS12 = [
      "GET manifest over https all fail and /images/create answers 500 \"received unexpected HTTP status: 502 Bad "
      "Gateway\". The pull's probe has no fallback: failure at step 1 (caused by the recorder in the path). "
      "[issue 8: 8.1, both the normal probe (login) and the no-fallback case (pull)]", ["8.1"]),
+    ("insecure-docker-slow-push", "flow har", DOCKER, "success", None, 0, 300, [CP],
+     "docker login as writer, docker load of a three-layer image, tag, push to lab.regauth.test:5012 "
+     "(insecure-registries) over a link limited to 400 B/s by a mitmproxy addon; both legs recorded",
+     "HTTPS probe and http:// fallback per operation as in insecure-docker-login-pull-push (tls_fail_closed.py). "
+     "The three layer PATCHes run in parallel and take ~11, ~21 and ~41 s; the push completes well inside the 300 s "
+     "token lifetime. No retry: dockerd retries an upload only after a network or server error, and the slow link "
+     "caused none. A long but successful push; the password and tokens crossed plain HTTP. [issue 8: 8.1]",
+     ["8.1"]),
     ("docker-push-denied", "flow har", DOCKER, "failure", 6, 0, 300, [TI, "insufficient-scope", CP],
      "docker login as reader, pull private/app:1.0, tag private/app:2.0, push (reader may pull, not push); both legs recorded",
      "The daemon asks for repository:private/app:pull,push, the token grants pull only; blob HEADs succeed (the "
@@ -255,6 +263,18 @@ ROWS12 = [
      "X-Registry-Auth is e30= ({}), the daemon asks for an anonymous token (granted nothing), HEAD and GET manifest "
      "401 insufficient_scope; /images/create answers 404 \"pull access denied ... repository does not exist or may "
      "require 'docker login'\" although the repository exists. [issue 8: 8.3]", ["8.3"]),
+    ("docker-push-token-expired", "flow har", DOCKER, "failure", 6, 0, 5,
+     [TI, "token-expired", "token-outlived-by-operation", CP],
+     "docker login as writer, docker load of a three-layer image (4, 8, 16 KiB), tag, push; 5 s token; uploads slowed "
+     "to 60 B/s by a mitmproxy addon; both legs recorded",
+     "The daemon trades its identity token for a 5 s access token (OAuth2 POST grant_type=refresh_token) and counts "
+     "60 s from issued_at (expires_in is clamped up to 60). POST /blobs/uploads/ x3 succeed; the PATCHes reach the "
+     "registry ~70, ~140 and ~275 s later, after exp + distribution's 60 s leeway: each is answered 401 "
+     "error=\"invalid_token\". dockerd does not retry an auth error and does not ask for a new token; it lets the "
+     "other uploads finish, then the Engine API push stream (HTTP 200) ends with errorDetail \"unauthorized: "
+     "authentication required\". The cause, from the daemon's registry leg, is an expired token (the push outlived "
+     "it), not bad credentials. writer's password crossed the plain tcp:// daemon connection in /auth. "
+     "[issue 8: 8.3]", ["8.3"]),
     ("buildah-login-pull-push", "flow har", BUILDAH, "success", None, 0, 300, [TI],
      "buildah login, pull private/app:1.0, tag, push private/buildah:1.0 as writer (vfs, scratch root)",
      "containers/image like podman: login without scope, pull, push with cross-repository mounts and parallel "
