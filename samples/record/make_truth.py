@@ -288,13 +288,15 @@ ROWS12 = [
      "oras-py pull of private/app:1.0 as reader (oras.client.OrasClient, Basic credentials set on its token auth)",
      "No /v2/ ping: the manifest GET's 401 challenge gives the scope; oras-py sends Basic to the realm (no account=) "
      "and reuses the token for the blobs.", []),
-    ("oras-py-push-token-not-upgraded", "flow har", ORAS, "failure", 6, 0, 300, [TI, "insufficient-scope"],
+    ("oras-py-push-token-not-upgraded", "flow har", ORAS, "failure", 6, 0, 300, [TI, "scope-mismatch"],
      "oras-py push of a two-file artifact to private/oras:1.0 as writer (who may push)",
      "oras-py 0.2.43 keeps the first token it got and, on a 401, sends that same token again (it asks anew only "
      "after a 403). Its push starts with HEAD blob (challenge scope pull: token for pull), then POST "
      "/blobs/uploads/ is answered 401 error=\"insufficient_scope\" (scope pull,push), re-sent with the same pull "
-     "token, 401 again; oras-py fails. The account had the right: the token never asked for push. A client that "
-     "does not upgrade its token (compare dxf-push-success, where python-dxf upgrades).", []),
+     "token, 401 again; oras-py fails. The account had the right: the client never asked for push, so this is "
+     "scope-mismatch (the only token request asked for fewer actions than the registry's challenge needs), not an "
+     "account lacking a right (giving writer more rights would change nothing). A client that does not upgrade "
+     "its token (compare dxf-push-success, where python-dxf upgrades).", []),
     ("oras-py-wrong-password", "flow har", ORAS, "failure", 4, 0, 300, [TI, "bad-credentials"],
      "oras-py pull of private/app:1.0 with a wrong password",
      "Token GET with Basic answered 401; oras-py's retry decorator tries the whole request 5 times with growing "

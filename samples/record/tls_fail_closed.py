@@ -26,7 +26,9 @@ class FailClosedOnServerTls:
             return
         original = f.error
         f.kill()  # the client's connection is reset instead of getting a 502
-        asyncio.get_running_loop().call_later(1.0, setattr, f, "error", mflow.Error(original.msg, original.timestamp))
+        # After mitmproxy has acted on the kill (it does so right after this hook chain),
+        # put the original error back for the HAR, which is written at exit.
+        asyncio.get_running_loop().call_later(0.05, setattr, f, "error", mflow.Error(original.msg, original.timestamp))
 
 
 class AddLast:
