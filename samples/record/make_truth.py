@@ -301,6 +301,18 @@ ROWS12 = [
      "oras-py pull of private/app:1.0 with a wrong password",
      "Token GET with Basic answered 401; oras-py's retry decorator tries the whole request 5 times with growing "
      "sleeps (3, 5, 11, 29 s), each time manifest GET 401 then token 401.", []),
+    ("containerd-push-token-expired-abandoned", "flow har", CONTAINERD, "failure", 6, 0, 5,
+     [TI, "token-expired", "token-outlived-by-operation"],
+     "ctr images push as writer of a locally imported three-layer image (layer tars of 10, 10 and 20 KB); 5 s token; "
+     "uploads slowed to 60 B/s by a mitmproxy addon",
+     "OAuth2 POST token (pull,push; 5 s), blob HEADs 404, four POST /blobs/uploads/ 202, the config PUT (643 bytes) "
+     "201 at once. The layer PUTs carry their bodies and reach the registry ~170 s (10 KB) and ~340 s (20 KB) later, "
+     "past exp + distribution's 60 s leeway: 401 error=\"invalid_token\". containerd re-sends the refused PUTs "
+     "with the same token (it never asks for a new one); the second 401 for the same request makes it fail "
+     "(\"server message: invalid_token: authorization failed\") and it cancels the uploads still in flight: two "
+     "re-sent PUTs are recorded with \"Client disconnected.\" and no response. Those were abandoned by the client, "
+     "not connection failures; the failure is the expired token at step 6 (the push outlived it). "
+     "[issue 8: 8.4; the outcome after retries, 8.2]", ["8.2", "8.4"]),
     ("dxf-push-token-expired-digest-invalid", "flow har", DXF12, "failure", 6, 0, 5,
      [TI, "token-expired", "token-outlived-by-operation", "registry-error"],
      "python-dxf push_blob(filename) as writer; 5 s token, no clock offset; the link is limited to 28 B/s by a "

@@ -225,6 +225,7 @@ mitm_start() { # version out-base-path [extra mitmdump args]
   wait_port "$MITM_PORT"
 }
 mitm_stop() {
+  sleep 0.5 # let addons' pending work (tls_fail_closed.py) finish before the HAR is written
   kill -INT "$MITM_PID" 2>/dev/null || true
   wait "$MITM_PID" 2>/dev/null || true
   MITM_PID=
