@@ -391,16 +391,26 @@ def md_table(es):
         key = (base, e["recorder"])
         if rows and rows[-1][0] == key:
             rows[-1][1].append(ext)
+            rows[-1][3][ext] = e["findings"]
         else:
-            rows.append((key, [ext], e))
-    for (base, _), exts, e in rows:
+            rows.append((key, [ext], e, {ext: e["findings"]}))
+    for (base, _), exts, e, per_ext in rows:
+        codes = []
+        for ext, findings in per_ext.items():
+            for f in findings:
+                if f not in codes:
+                    codes.append(f)
+
+        def label(code):
+            only = [x for x in per_ext if code in per_ext[x]]
+            return f"`{code}`" + (f" ({', '.join(only)} only)" if len(only) < len(per_ext) else "")
         off = e["clock_offsets"].get("token-issuer", "-")
         lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
             ", ".join(f"`{base}.{x}`" for x in exts), e["client"], e["recorder"],
             e["scenario"].replace("|", "\\|"), e["outcome"],
             e["failed_step"] if e["failed_step"] is not None else "-", off,
             e["token_lifetime_s"] if e["token_lifetime_s"] is not None else "-",
-            ", ".join(f"`{f}`" for f in e["findings"]) or "(none)"))
+            ", ".join(label(f) for f in codes) or "(none)"))
     return "\n".join(lines)
 
 
