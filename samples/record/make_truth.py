@@ -299,8 +299,9 @@ ROWS12 = [
      "its token (compare dxf-push-success, where python-dxf upgrades).", []),
     ("oras-py-wrong-password", "flow har", ORAS, "failure", 4, 0, 300, [TI, "bad-credentials"],
      "oras-py pull of private/app:1.0 with a wrong password",
-     "Token GET with Basic answered 401; oras-py's retry decorator tries the whole request 5 times with growing "
-     "sleeps (3, 5, 11, 29 s), each time manifest GET 401 then token 401.", []),
+     "Token GET with Basic answered 401; oras-py's retry decorator repeats the whole request, 6 tries with growing "
+     "sleeps between them (3, 5, 11, 29, 83 s), each time manifest GET 401 then token 401: repeated bad "
+     "credentials, one failure.", []),
     ("containerd-push-token-expired-abandoned", "flow har", CONTAINERD, "failure", 6, 0, 5,
      [TI, "token-expired", "token-outlived-by-operation"],
      "ctr images push as writer of a locally imported three-layer image (layer tars of 10, 10 and 20 KB); 5 s token; "
