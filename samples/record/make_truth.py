@@ -335,7 +335,7 @@ ROWS12 = [
      "connection-failed, and the push never reached its end (incomplete). skopeo 1.9.3 copied this image's "
      "layers one at a time here, so one upload was in flight. [issue 8: 8.4]", ["8.4"]),
     ("docker-mtls-login-pull", "flow har", DOCKER, "success", None, 0, 300,
-     {"flow": [TI, "client-certificate-expiring"], "har": [TI]},
+     {"flow": [TI, "tls-client-certificate-expiring"], "har": [TI]},
      "docker login + pull as reader, CLI -> dockerd over mutual TLS (--tlsverify) through mitmproxy in reverse mode "
      "with a client certificate; client certificate expires 20 days after the recording",
      "dockerd listens on tcp://127.0.0.1:2376 with --tlsverify (server cert and client CA: the regauth test CA). "
@@ -344,7 +344,7 @@ ROWS12 = [
      "certificate (request_client_cert=true: the flow's client connection carries it) and presents the same client "
      "certificate to dockerd (client_certs). Client certificate: CN \"regauth docker client\", issuer \"regauth test "
      "CA\", extendedKeyUsage clientAuth, valid from 1 h before to 20 days after the recording: it expires within "
-     "30 days (issue 11 item 5; \"client-certificate-expiring\" is the proposed finding code, flow only: a HAR has "
+     "30 days (issue 11 item 5: \"tls-client-certificate-expiring\", flow only: a HAR has "
      "no client certificate). The /auth body (reader's password) travels inside TLS: no plain-HTTP credential "
      "finding. Daemon leg through the regular proxy as in the other docker samples.", []),
 ]

@@ -1,15 +1,23 @@
 //! Truth tests: every recorded sample is analysed and compared with the truth injected when
 //! it was recorded (`samples/truth.json`, written by `samples/record/`): outcome, failing
-//! step, token-issuer clock offset (within 1.5 s) and the expected finding codes.
+//! step, token-issuer clock offset (within 1.5 s) and the expected finding codes; an error- or
+//! warning-level finding the truth does not name is a false alarm and fails too.
 
 use std::path::{Path, PathBuf};
 
-use regauth_core::analysis::{AnalysisConfig, ClockRole, Outcome, analyze};
+use regauth_core::analysis::{AnalysisConfig, ClockRole, Code, Outcome, Severity, analyze};
 use regauth_core::capture::{self, Input};
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples")
 }
+
+/// Codes the truth names that another branch adds, as (sample, code): accepted as missing only
+/// while this build does not know the code at all (`Code::parse` fails). Once the code exists,
+/// the sample is checked like every other, so the exception ends by itself.
+/// `tls-client-certificate-expiring` comes with the TLS work (issue 11, item 5).
+const CODES_NOT_YET_BUILT: [(&str, &str); 1] =
+    [("docker-mtls-login-pull.flow", "tls-client-certificate-expiring")];
 
 struct Mismatch {
     file: String,
@@ -63,11 +71,13 @@ fn every_sample_agrees_with_its_injected_truth() {
         for expected in
             sample["findings"].as_array().into_iter().flatten().filter_map(|code| code.as_str())
         {
-            if !codes.contains(&expected) {
+            let not_yet_built = CODES_NOT_YET_BUILT.contains(&(file, expected))
+                && Code::parse(expected).is_none();
+            if !codes.contains(&expected) && !not_yet_built {
                 mismatch(format!("missing finding {expected} (found {codes:?})"));
             }
         }
-        // Error-level findings must be expected: an unexpected error is a false alarm.
+        // Error- and warning-level findings must be expected: an unexpected one is a false alarm.
         let expected: Vec<&str> = sample["findings"]
             .as_array()
             .into_iter()
@@ -75,10 +85,14 @@ fn every_sample_agrees_with_its_injected_truth() {
             .filter_map(|code| code.as_str())
             .collect();
         for finding in &analysis.findings {
-            if finding.severity == regauth_core::analysis::Severity::Error
-                && !expected.contains(&finding.code.as_str())
+            if finding.severity >= Severity::Warning && !expected.contains(&finding.code.as_str())
             {
-                mismatch(format!("unexpected error finding {}: {}", finding.code, finding.message));
+                mismatch(format!(
+                    "unexpected {} finding {}: {}",
+                    finding.severity.as_str(),
+                    finding.code,
+                    finding.message
+                ));
             }
         }
         // The recorder shifted the token service's whole clock (token claims and its `Date`), so

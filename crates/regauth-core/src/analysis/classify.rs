@@ -65,6 +65,9 @@ pub struct Classified {
     pub roles: Vec<Role>,
     /// Challenges by exchange index.
     pub challenges: HashMap<usize, SeenChallenge>,
+    /// HTTPS-first probes the client repeated over plain HTTP: probe → the plain-HTTP
+    /// exchange that repeated it ([`super::connection::fallback_probes`]).
+    pub fallback_probes: HashMap<usize, usize>,
 }
 
 pub fn classify(capture: &Capture) -> Classified {
@@ -126,7 +129,8 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         roles.push(role);
     }
-    Classified { roles, challenges }
+    let fallback_probes = super::connection::fallback_probes(exchanges, &roles);
+    Classified { roles, challenges, fallback_probes }
 }
 
 /// `scheme://host[:port]/path` in lower-case host form, without query or fragment.

@@ -54,11 +54,13 @@ pub enum Code {
     TokenRejected,
     ConnectionFailed,
     TokenServiceError,
+    InsecureRegistryFallback,
+    RequestAbandoned,
 }
 
 impl Code {
     /// Every code, in the order `regauth explain` lists them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::BadCredentials,
         Code::TokenExpired,
         Code::TokenNotYetValid,
@@ -82,6 +84,8 @@ impl Code {
         Code::TokenRejected,
         Code::ConnectionFailed,
         Code::TokenServiceError,
+        Code::InsecureRegistryFallback,
+        Code::RequestAbandoned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +113,8 @@ impl Code {
             Code::TokenRejected => "token-rejected",
             Code::ConnectionFailed => "connection-failed",
             Code::TokenServiceError => "token-service-error",
+            Code::InsecureRegistryFallback => "insecure-registry-fallback",
+            Code::RequestAbandoned => "request-abandoned",
         }
     }
 
@@ -294,6 +300,18 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "The token request got an answer other than 200 with a token (and not 401/403, which mean refused credentials): a server error, a bad request, or a 200 whose body has no token. containerd's OAuth2 POST is answered 400/404/405 by services that only know GET; containerd then falls back to GET, which is normal when it succeeds.",
         fix: "Check the token service's logs and the realm URL; if only GET is supported, make sure the client falls back to it.",
     },
+    CodeInfo {
+        code: Code::InsecureRegistryFallback,
+        title: "The client fell back from HTTPS to plain HTTP",
+        explanation: "A client told that a registry is insecure (podman, buildah and skopeo: `insecure = true` in registries.conf or `--tls-verify=false`; dockerd: `insecure-registries`, and every registry on 127.0.0.0/8) first tries `https://host:port/v2/`. Against a registry that speaks only plain HTTP that attempt fails at TLS (mitmproxy records \"The remote server does not speak TLS\", a browser HAR a failed entry, a recorder may answer 502) and the client repeats the request over `http://`. That probe is normal and no failure. It does show that the registry is reached without TLS, so whatever the client sends there (passwords, tokens) can be read on the path.",
+        fix: "Nothing to fix for the auth sequence. To stop sending credentials in clear, serve the registry over HTTPS (a private CA installed on the clients is enough) and take it off the insecure list.",
+    },
+    CodeInfo {
+        code: Code::RequestAbandoned,
+        title: "The client gave up on a request",
+        explanation: "A request got no answer because the client went away, not because the server could not be reached: the client was killed or exited (often after another request failed, cancelling its uploads still in flight), or a browser aborted the request. mitmproxy records such requests as \"Client disconnected.\" (HTTP/1) or \"stream reset by client\" (HTTP/2); Chromium writes `net::ERR_ABORTED`, Firefox `NS_BINDING_ABORTED`. When the client gave up in the middle of an operation and nothing had failed, the session is incomplete: it never reached its end.",
+        fix: "Nothing to fix on the server. If the client was stopped on purpose (a timeout, Ctrl-C), let the operation finish before stopping it; if it gave up after another request failed, fix that failure (the session's failing step).",
+    },
 ];
 
 /// The long explanation of `code`, if regauth knows it.
@@ -406,7 +424,7 @@ mod tests {
     use super::*;
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
-    const STABLE_CODES: [&str; 23] = [
+    const STABLE_CODES: [&str; 25] = [
         "bad-credentials",
         "token-expired",
         "token-not-yet-valid",
@@ -430,6 +448,8 @@ mod tests {
         "token-rejected",
         "connection-failed",
         "token-service-error",
+        "insecure-registry-fallback",
+        "request-abandoned",
     ];
 
     #[test]

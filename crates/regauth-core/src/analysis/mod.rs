@@ -22,9 +22,11 @@ mod assign;
 mod checks;
 pub mod classify;
 pub mod clock;
+mod connection;
 mod explain;
 pub mod findings;
 mod machine;
+mod objects;
 mod refusals;
 mod session;
 #[cfg(test)]
@@ -204,6 +206,10 @@ pub struct Session {
     pub failed_step: Option<Step>,
     /// Exchange whose answer made the session fail.
     pub failed_exchange: Option<usize>,
+    /// The failing exchanges no later request for the same object (the same upload, blob,
+    /// manifest, token realm or daemon call) recovered from, in capture order: the failures
+    /// that stuck. Empty unless the session failed.
+    pub unrecovered_failures: Vec<usize>,
     pub steps: Vec<StepExchanges>,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
     pub exchanges: Vec<usize>,
@@ -350,7 +356,8 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     refusals::explain_refusals(capture, &built, &clocks, &mut findings);
     clock::skew_findings(config, &clocks, &mut findings);
     checks::capture_findings(capture, &classified, &built, &mut findings);
-    let findings = findings::merge(findings);
+    let mut findings = findings::merge(findings);
+    explain::link_engine_relays(capture, &built, &mut findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
             explaining_finding(&built.sessions[session_idx], session_idx, &findings);
