@@ -172,9 +172,12 @@ impl SessionContext<'_> {
                 ),
             );
         }
-        let not_tls = if exchange.request.scheme.eq_ignore_ascii_case("https") && is_not_tls(error)
+        // Said once per registry: the first such failure of the session explains the others.
+        let not_tls = if exchange.request.scheme.eq_ignore_ascii_case("https")
+            && is_not_tls(error)
+            && !self.earlier_not_tls_failure(failure.idx)
         {
-            " The server answers on this port, but not with TLS: if the registry speaks plain HTTP, the client must be told it is insecure (registries.conf `insecure = true` or `--tls-verify=false` for podman, buildah and skopeo; `insecure-registries` for dockerd), and then it falls back to http://; or serve the registry over HTTPS. No fallback to plain HTTP follows in this capture."
+            " The server answers on this port, but not with TLS, and the client did not fall back to plain HTTP: it was not told that the registry is insecure (or, as dockerd does after a recorder's 502, it took an answer on https:// for a TLS registry)."
         } else {
             ""
         };
@@ -188,6 +191,20 @@ impl SessionContext<'_> {
                 exchange.request.url()
             ),
         )
+    }
+
+    /// Whether an earlier failure of the session already said that `idx`'s server does not
+    /// speak TLS.
+    fn earlier_not_tls_failure(&self, idx: usize) -> bool {
+        let authority = self.capture.exchanges[idx].request.authority();
+        self.session_members_between(0, idx).any(|earlier| {
+            let exchange = &self.capture.exchanges[earlier];
+            matches!(
+                self.built.verdicts.get(&earlier),
+                Some(Verdict::Fail { cause: FailCause::Connection { .. }, .. })
+            ) && exchange.request.authority() == authority
+                && exchange.error.as_deref().is_some_and(is_not_tls)
+        })
     }
 
     /// Requests the client gave up before they were answered: no failure of the server. When
@@ -214,9 +231,9 @@ impl SessionContext<'_> {
             .collect();
         let more = exchanges.len().saturating_sub(requests.len());
         let ending = if session.outcome == Outcome::Incomplete {
-            " The session ends with them: the client went away before the operation finished, so it has no verdict."
+            " The session ends there: the client went away before the operation finished, so it has no verdict."
         } else if session.outcome == Outcome::Failure {
-            " The client gave them up; its failure is the session's failing step."
+            " It gave up after the session's failure (its failing step), not because of these."
         } else {
             ""
         };
@@ -226,7 +243,7 @@ impl SessionContext<'_> {
             session: Some(self.session_idx),
             step: None,
             message: format!(
-                "{}: the client gave up {} before an answer came ({}): {}{}. The server was reachable; these are no connection failures.{ending}",
+                "{}: the client gave up {} before an answer came ({}): {}{}. Not a connection failure: the server was reachable.{ending}",
                 self.where_,
                 if exchanges.len() == 1 { "a request" } else { "requests" },
                 distinct.join("; "),
@@ -499,10 +516,10 @@ impl SessionContext<'_> {
                 .session_members_between(earlier, failure.idx)
                 .find(|idx| self.built.verdicts.get(idx) == Some(&Verdict::TokenIssued));
             message.push_str(&format!(
-                " It repeated the request {} at #{earlier}{}, and the client did not recover: no later request for it succeeded.",
+                " It was the client's retry of the request refused at #{earlier} ({}){}; the retry failed and nothing later succeeded for it, so the client did not recover.",
                 self.refusal_words(earlier),
                 new_token
-                    .map(|token| format!(", after the client got a new token at #{token}"))
+                    .map(|token| format!(", made after the client got a new token at #{token}"))
                     .unwrap_or_default()
             ));
             let sent = |idx: usize| self.capture.exchanges[idx].request.body.wire_len();
@@ -542,19 +559,16 @@ impl SessionContext<'_> {
         let status = self.capture.exchanges[idx].response.as_ref().map(|response| response.status);
         match self.built.verdicts.get(&idx) {
             Some(Verdict::Fail { cause: FailCause::InvalidToken { .. }, .. }) => format!(
-                "the registry refused with {} because it did not accept the token (see the refusal's finding for why)",
+                "{}: the registry did not accept the token; the findings on that refusal say why",
                 status.unwrap_or(401)
             ),
             Some(Verdict::Fail { cause: FailCause::InsufficientScope { .. }, .. }) => {
-                "the registry refused for insufficient scope".to_owned()
+                "insufficient scope".to_owned()
             }
             Some(Verdict::Fail { cause: FailCause::Connection { .. }, .. }) => {
-                "that got no answer".to_owned()
+                "no answer".to_owned()
             }
-            _ => format!(
-                "the registry answered {}",
-                status.map_or_else(|| "with an error".to_owned(), |status| status.to_string())
-            ),
+            _ => status.map_or_else(|| "an error".to_owned(), |status| format!("status {status}")),
         }
     }
 
@@ -651,7 +665,11 @@ pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Find
                     && finding.severity >= Severity::Warning
                     && finding.exchanges.contains(&leg)
             })
-            .max_by_key(|finding| finding.severity);
+            // The strongest, and of those the first shown (merge's order).
+            .fold(None::<&mut Finding>, |best, finding| match best {
+                Some(best) if best.severity >= finding.severity => Some(best),
+                _ => Some(finding),
+            });
         let Some(finding) = explaining else { continue };
         let request = &capture.exchanges[call].request;
         finding.message.push_str(&format!(

@@ -291,8 +291,8 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: Code::ConnectionFailed,
         title: "A request got no answer",
-        explanation: "The connection failed before any HTTP answer: the host name did not resolve, the port refused, the proxy could not reach the server, or the connection broke.",
-        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server.",
+        explanation: "The connection failed before any HTTP answer from the server: the host name did not resolve, the port refused, the TLS handshake failed (a plain-HTTP server answering on an https:// URL), the proxy or recorder could not reach the server (and answered 502 itself), it timed out, or the connection broke. An HTTPS attempt that the client then repeated over plain HTTP is not this (see insecure-registry-fallback), nor is a request the client gave up itself (see request-abandoned).",
+        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server. When the error says the server does not speak TLS, the registry serves plain HTTP on that port: tell the client it is insecure (registries.conf `insecure = true` or `--tls-verify=false` for podman, buildah and skopeo; `insecure-registries` for dockerd), or better, serve it over HTTPS.",
     },
     CodeInfo {
         code: Code::TokenServiceError,
@@ -368,14 +368,19 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
         slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
         finding.message = join_messages(&slot_messages.distinct);
     }
-    merged.sort_by(|a, b| {
+    order(&mut merged);
+    merged
+}
+
+/// The order findings are shown in: errors first, then by first evidence, then by code.
+pub fn order(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.exchanges.first().cmp(&b.exchanges.first()))
             // By spelling, not declaration order: the order outputs have always had.
             .then(a.code.as_str().cmp(b.code.as_str()))
     });
-    merged
 }
 
 /// The messages of a merged finding as one text: the first few in full (a `label: ` prefix

@@ -358,6 +358,7 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     checks::capture_findings(capture, &classified, &built, &mut findings);
     let mut findings = findings::merge(findings);
     explain::link_engine_relays(capture, &built, &mut findings);
+    findings::order(&mut findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
             explaining_finding(&built.sessions[session_idx], session_idx, &findings);
