@@ -177,9 +177,10 @@ impl Machine {
     }
 
     /// The finished session: its outcome and failing step from the verdicts of its members,
-    /// taken in the order their answers counted ([`Timeline::decided_at`]).
+    /// taken in the order their answers counted ([`Timeline::decided_at`]), and each step's
+    /// evidence led by the exchange that decided it.
     pub fn finish(
-        self,
+        mut self,
         members: &[usize],
         verdicts: &HashMap<usize, Verdict>,
         timeline: &Timeline,
@@ -187,6 +188,16 @@ impl Machine {
     ) -> Session {
         let ordered = in_decision_order(members, timeline);
         let judged = judge_session(&ordered, verdicts, timeline, exchanges);
+        let decisive: Vec<(usize, &Verdict)> = ordered
+            .iter()
+            .filter_map(|&idx| verdicts.get(&idx).map(|verdict| (idx, verdict)))
+            .filter(|(_, verdict)| verdict.is_decisive())
+            .collect();
+        if let Some(decision) = decision(&decisive, judged.failed, exchanges) {
+            for entry in &mut self.steps {
+                lead_with_decider(&mut entry.exchanges, decision);
+            }
+        }
         let expected_next = match judged.outcome {
             Outcome::Success => None,
             Outcome::Incomplete if judged.in_flight_at_end => Some(
@@ -361,6 +372,40 @@ pub fn relay_engine_failures(
             Verdict::Fail { step: *step, cause: FailCause::EngineRelayed { leg, message: message.clone() } };
         verdicts.insert(call, relayed);
     }
+}
+
+/// The exchange the session's outcome rests on: the failing one, else the first success
+/// after the last failure (a served request rather than an existence check's 404 when there
+/// is one). None for a session without a verdict.
+fn decision(
+    decisive: &[(usize, &Verdict)],
+    failed: Option<(Step, usize)>,
+    exchanges: &[Exchange],
+) -> Option<usize> {
+    if let Some((_, idx)) = failed {
+        return Some(idx);
+    }
+    let last_failure = decisive.iter().rposition(|(_, verdict)| !verdict.is_success());
+    let since = &decisive[last_failure.map_or(0, |at| at + 1)..];
+    let served = |idx: usize| {
+        exchanges
+            .get(idx)
+            .and_then(|exchange| exchange.response.as_ref())
+            .is_some_and(|response| response.status < 400)
+    };
+    since
+        .iter()
+        .find(|(idx, verdict)| verdict.is_success() && served(*idx))
+        .or_else(|| since.iter().find(|(_, verdict)| verdict.is_success()))
+        .map(|(idx, _)| *idx)
+}
+
+/// Puts first the exchange of a step that decided it: the session's deciding exchange when
+/// the step has it, else the step's latest exchange before it (the challenge, token or retry
+/// that the decision built on). The others keep capture order.
+fn lead_with_decider(step_exchanges: &mut [usize], decision: usize) {
+    let Some(position) = step_exchanges.iter().rposition(|&idx| idx <= decision) else { return };
+    step_exchanges[..=position].rotate_right(1);
 }
 
 /// Whether `exchange` failed and no later request for the same object recovered from it.

@@ -384,7 +384,8 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
 }
 
 /// The finding that explains a failed session: an error on that session and its failing
-/// step, else any error on the session. Notes (info) and warnings never explain a failure.
+/// step whose evidence holds the failing exchange, else an error on that step, else any error
+/// on the session. Notes (info) and warnings never explain a failure.
 fn explaining_finding(
     session: &Session,
     session_idx: usize,
@@ -398,8 +399,14 @@ fn explaining_finding(
             finding.session == Some(session_idx) && finding.severity == Severity::Error
         })
     };
+    let on_failed_step =
+        |finding: &Finding| session.failed_step.is_some() && finding.step == session.failed_step;
+    let holds_failed_exchange = |finding: &Finding| {
+        session.failed_exchange.is_some_and(|failed| finding.exchanges.contains(&failed))
+    };
     errors()
-        .find(|(_, finding)| session.failed_step.is_some() && finding.step == session.failed_step)
+        .find(|(_, finding)| on_failed_step(finding) && holds_failed_exchange(finding))
+        .or_else(|| errors().find(|(_, finding)| on_failed_step(finding)))
         .or_else(|| errors().next())
         .map(|(idx, _)| idx)
 }

@@ -90,6 +90,17 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// Whether this verdict can decide a session's outcome (a success or a failure).
+    pub fn is_decisive(&self) -> bool {
+        matches!(self, Verdict::Ok | Verdict::Fail { .. })
+    }
+
+    /// Whether this is the registry serving (the decisive success).
+    pub fn is_success(&self) -> bool {
+        *self == Verdict::Ok
+    }
+}
 
 /// No answer: a request the client abandoned, a connection failure at `step` when the
 /// recorder saw another error, else nothing to judge (the capture stopped first).
