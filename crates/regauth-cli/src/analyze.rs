@@ -59,8 +59,9 @@ pub fn explain(args: &ExplainArgs) -> Result<Status> {
     let mut stdout = std::io::stdout().lock();
     match &args.code {
         None => {
+            // Wide enough for the longest code (`config-plaintext-identity-token`).
             for info in CODES {
-                writeln!(stdout, "{:<28} {}", info.code, info.title)?;
+                writeln!(stdout, "{:<32} {}", info.code, info.title)?;
             }
             writeln!(stdout, "\n`regauth explain CODE` prints the explanation and the fix.")?;
         }

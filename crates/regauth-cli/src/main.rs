@@ -11,8 +11,10 @@
 mod analyze;
 mod args;
 mod check;
+mod config;
 mod exchanges;
 mod input;
+mod tls;
 mod token;
 
 use std::io::Write as _;
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
+        Command::Config(args) => config::run(args),
+        Command::Tls(args) => tls::run(args),
         Command::Redact | Command::Diagram => {
             Err(anyhow::anyhow!("this command is not available yet"))
         }

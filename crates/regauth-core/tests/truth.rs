@@ -5,19 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use regauth_core::analysis::{AnalysisConfig, ClockRole, Code, Outcome, Severity, analyze};
+use regauth_core::analysis::{AnalysisConfig, ClockRole, Outcome, Severity, analyze};
 use regauth_core::capture::{self, Input};
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples")
 }
-
-/// Codes the truth names that another branch adds, as (sample, code): accepted as missing only
-/// while this build does not know the code at all (`Code::parse` fails). Once the code exists,
-/// the sample is checked like every other, so the exception ends by itself.
-/// `tls-client-certificate-expiring` comes with the TLS work (issue 11, item 5).
-const CODES_NOT_YET_BUILT: [(&str, &str); 1] =
-    [("docker-mtls-login-pull.flow", "tls-client-certificate-expiring")];
 
 struct Mismatch {
     file: String,
@@ -71,9 +64,7 @@ fn every_sample_agrees_with_its_injected_truth() {
         for expected in
             sample["findings"].as_array().into_iter().flatten().filter_map(|code| code.as_str())
         {
-            let not_yet_built = CODES_NOT_YET_BUILT.contains(&(file, expected))
-                && Code::parse(expected).is_none();
-            if !codes.contains(&expected) && !not_yet_built {
+            if !codes.contains(&expected) {
                 mismatch(format!("missing finding {expected} (found {codes:?})"));
             }
         }
@@ -85,8 +76,7 @@ fn every_sample_agrees_with_its_injected_truth() {
             .filter_map(|code| code.as_str())
             .collect();
         for finding in &analysis.findings {
-            if finding.severity >= Severity::Warning && !expected.contains(&finding.code.as_str())
-            {
+            if finding.severity >= Severity::Warning && !expected.contains(&finding.code.as_str()) {
                 mismatch(format!(
                     "unexpected {} finding {}: {}",
                     finding.severity.as_str(),

@@ -131,7 +131,8 @@ pub fn is_not_tls(error: &str) -> bool {
 
 /// Servers whose own error page may stand in for a response that never came (they answer
 /// 502/503/504 when they cannot reach the server).
-const RECORDERS: [&str; 6] = ["mitmproxy", "charles", "fiddler", "http toolkit", "httptoolkit", "burp"];
+const RECORDERS: [&str; 6] =
+    ["mitmproxy", "charles", "fiddler", "http toolkit", "httptoolkit", "burp"];
 
 /// A recorder's (or another proxy's) own 502/503/504 answer to a request it could not deliver,
 /// described as the error it stands for: the registry itself never answered. Known by the
@@ -144,10 +145,8 @@ pub fn recorder_error(exchange: &Exchange) -> Option<String> {
     let server = response.headers.get("server").unwrap_or("").to_ascii_lowercase();
     let page = response.body.text(decode_limits::ERROR_BODY).unwrap_or_default();
     let page_lower = page.to_ascii_lowercase();
-    let recorder = RECORDERS
-        .iter()
-        .find(|name| server.contains(*name) || page_lower.contains(*name))
-        .copied();
+    let recorder =
+        RECORDERS.iter().find(|name| server.contains(*name) || page_lower.contains(*name)).copied();
     if recorder.is_none() && !is_not_tls(&page) && !is_certificate_error(&page) {
         return None;
     }
@@ -158,11 +157,7 @@ pub fn recorder_error(exchange: &Exchange) -> Option<String> {
     } else {
         ""
     };
-    Some(format!(
-        "{} answered {} itself{reason}",
-        recorder.unwrap_or("the proxy"),
-        response.status
-    ))
+    Some(format!("{} answered {} itself{reason}", recorder.unwrap_or("the proxy"), response.status))
 }
 
 /// How long after an HTTPS attempt its plain-HTTP repetition may start. Clients fall back
@@ -199,8 +194,7 @@ pub fn fallback_probes(exchanges: &[Exchange], roles: &[Role]) -> HashMap<usize,
     for (idx, role) in roles.iter().enumerate() {
         let Role::Registry { authority, .. } = role else { continue };
         let probe = &exchanges[idx];
-        if !probe.request.scheme.eq_ignore_ascii_case("https") || !failed_without_registry(probe)
-        {
+        if !probe.request.scheme.eq_ignore_ascii_case("https") || !failed_without_registry(probe) {
             continue;
         }
         let Some(candidates) = plain.get(authority.as_str()) else { continue };
@@ -297,7 +291,9 @@ mod tests {
         // mitmproxy's note when the client hangs up during the handshake with the recorder:
         // a certificate the client refused, not a request it gave up.
         assert_eq!(
-            no_answer("The client disconnected during the handshake. If this happens consistently for reg.example, this may indicate that the client does not trust the proxy's certificate."),
+            no_answer(
+                "The client disconnected during the handshake. If this happens consistently for reg.example, this may indicate that the client does not trust the proxy's certificate."
+            ),
             NoAnswer::Certificate { expired: false }
         );
     }

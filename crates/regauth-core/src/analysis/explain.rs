@@ -25,13 +25,8 @@ pub fn session_findings(
     session: &Session,
     built: &Built,
 ) -> Vec<Finding> {
-    let context = SessionContext {
-        capture,
-        classified,
-        built,
-        session_idx,
-        where_: session_label(session),
-    };
+    let context =
+        SessionContext { capture, classified, built, session_idx, where_: session_label(session) };
     let mut findings = Vec::new();
     let mut abandoned = Vec::new();
     for &idx in &session.exchanges {
@@ -507,8 +502,7 @@ impl SessionContext<'_> {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        let mut message =
-            format!("{}: {} answered {detail}.", self.where_, failure.request_line());
+        let mut message = format!("{}: {} answered {detail}.", self.where_, failure.request_line());
         let mut evidence = vec![failure.idx];
         if let Some(earlier) = self.earlier_failure_of_same_object(failure.idx) {
             evidence.insert(0, earlier);
@@ -539,11 +533,12 @@ impl SessionContext<'_> {
     /// The last earlier failing exchange of the session for the same object as `idx`.
     fn earlier_failure_of_same_object(&self, idx: usize) -> Option<usize> {
         let object = self.built.timeline.objects[idx].as_deref()?;
-        self.session_members_between(0, idx).filter(|&earlier| {
-            self.built.timeline.objects[earlier].as_deref() == Some(object)
-                && matches!(self.built.verdicts.get(&earlier), Some(Verdict::Fail { .. }))
-        })
-        .last()
+        self.session_members_between(0, idx)
+            .filter(|&earlier| {
+                self.built.timeline.objects[earlier].as_deref() == Some(object)
+                    && matches!(self.built.verdicts.get(&earlier), Some(Verdict::Fail { .. }))
+            })
+            .last()
     }
 
     /// The session's exchanges after `from` and before `to` (capture order).

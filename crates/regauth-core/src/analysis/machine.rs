@@ -368,8 +368,10 @@ pub fn relay_engine_failures(
         };
         let Some(&leg) = stuck_legs.iter().find(|&&leg| during(leg)) else { continue };
         let Some(Verdict::Fail { step, .. }) = verdicts.get(&leg) else { continue };
-        let relayed =
-            Verdict::Fail { step: *step, cause: FailCause::EngineRelayed { leg, message: message.clone() } };
+        let relayed = Verdict::Fail {
+            step: *step,
+            cause: FailCause::EngineRelayed { leg, message: message.clone() },
+        };
         verdicts.insert(call, relayed);
     }
 }

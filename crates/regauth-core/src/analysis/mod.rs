@@ -31,6 +31,7 @@ mod refusals;
 mod session;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod tokens;
 mod verdict;
 
@@ -41,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
+use crate::tls_facts::{TlsFacts, tls_facts};
 use crate::token::{DecodedToken, SignatureCheck};
 
 pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
@@ -344,6 +346,8 @@ pub struct Analysis {
     pub tokens: Vec<TokenRecord>,
     /// Exchange index → session index.
     pub session_of_exchange: HashMap<usize, usize>,
+    /// Every TLS endpoint with its certificates (server chain, client certificate).
+    pub tls: TlsFacts,
 }
 
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
@@ -355,7 +359,9 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
     refusals::explain_refusals(capture, &built, &clocks, &mut findings);
     clock::skew_findings(config, &clocks, &mut findings);
-    checks::capture_findings(capture, &classified, &built, &mut findings);
+    let tls = tls_facts(capture);
+    checks::capture_findings(capture, &classified, &built, &tls, &mut findings);
+    tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
     let mut findings = findings::merge(findings);
     explain::link_engine_relays(capture, &built, &mut findings);
     findings::order(&mut findings);
@@ -380,6 +386,7 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
         clocks,
         tokens: built.tokens,
         session_of_exchange: built.session_of_exchange,
+        tls,
     }
 }
 

@@ -33,7 +33,11 @@ pub struct Timeline {
     pub decided_at: Vec<f64>,
 }
 
-pub fn timeline(exchanges: &[Exchange], roles: &[Role], verdicts: &HashMap<usize, Verdict>) -> Timeline {
+pub fn timeline(
+    exchanges: &[Exchange],
+    roles: &[Role],
+    verdicts: &HashMap<usize, Verdict>,
+) -> Timeline {
     let upload_digests = upload_digests(exchanges, roles);
     let objects = exchanges
         .iter()

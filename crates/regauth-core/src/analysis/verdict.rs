@@ -147,7 +147,9 @@ pub fn judge_registry(
         // there): not a failure of the session. The capture-wide check still reports the
         // 404s that are not such checks as registry errors.
         404 if reads => Verdict::Ok,
-        400..=499 => Verdict::Fail { step: judged_step, cause: FailCause::RegistryError { status } },
+        400..=499 => {
+            Verdict::Fail { step: judged_step, cause: FailCause::RegistryError { status } }
+        }
         500..=599 => Verdict::Fail { step: judged_step, cause: FailCause::ServerError { status } },
         _ => Verdict::Ok,
     }

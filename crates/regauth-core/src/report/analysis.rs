@@ -26,7 +26,8 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
-//!   "problems": [{source, entry|null, byte_offset|null, message}]
+//!   "problems": [{source, entry|null, byte_offset|null, message}],
+//!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
 //! }
 //! ```
 //! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
@@ -45,6 +46,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
+use super::tls::TlsSection;
 use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
@@ -70,6 +72,10 @@ pub struct AnalysisReport {
     pub clocks: Vec<ClockRow>,
     pub tokens: Vec<TokenRow>,
     pub problems: Vec<ProblemRow>,
+    /// Every TLS endpoint with its certificates ([`super::tls`]). Added field: reports written
+    /// before it deserialise with an empty section.
+    #[serde(default)]
+    pub tls: TlsSection,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -375,6 +381,7 @@ impl AnalysisReport {
             clocks,
             tokens,
             problems,
+            tls: TlsSection::new(&analysis.tls),
         }
     }
 }
