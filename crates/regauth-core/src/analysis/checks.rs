@@ -368,7 +368,7 @@ impl Checks<'_> {
             String::new()
         } else {
             format!(
-                " The client fell back from HTTPS to plain HTTP for {} (see insecure-registry-fallback): it was told to treat {} as insecure, so it sends its credentials there in clear on every run, not by accident.",
+                " The client fell back from HTTPS to plain HTTP for {} (see insecure-registry-fallback): it was told to treat {} as insecure, so this happens on every run by configuration, not by accident.",
                 join_and(&insecure),
                 if insecure.len() == 1 { "that registry" } else { "those registries" }
             )

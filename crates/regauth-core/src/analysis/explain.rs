@@ -2,6 +2,8 @@
 //! failed (one function per [`FailCause`]). Invalid-token refusals need the clocks and are
 //! explained in [`super::refusals`]; capture-wide checks live in [`super::checks`].
 
+use std::collections::{HashMap, HashSet};
+
 use super::classify::{Classified, Role};
 use super::connection::{NoAnswer, is_not_tls, no_answer};
 use super::findings::{Code, Finding, Severity};
@@ -29,11 +31,29 @@ pub fn session_findings(
         SessionContext { capture, classified, built, session_idx, where_: session_label(session) };
     let mut findings = Vec::new();
     let mut abandoned = Vec::new();
+    // Walking once in capture order: the last failure seen per object (a failure may retry
+    // it), and the registries already said not to speak TLS.
+    let mut last_failure_of: HashMap<&str, usize> = HashMap::new();
+    let mut not_tls_said: HashSet<String> = HashSet::new();
     for &idx in &session.exchanges {
         match built.verdicts.get(&idx) {
             Some(Verdict::Fail { step, cause }) => {
-                let failure = Failure::new(&context, session, idx, *step);
+                let mut failure = Failure::new(&context, session, idx, *step);
+                let object = built.timeline.objects[idx].as_deref();
+                failure.retry_of = object.and_then(|object| last_failure_of.get(object).copied());
+                failure.says_not_tls = match cause {
+                    FailCause::Connection { error } => {
+                        let request = &capture.exchanges[idx].request;
+                        request.scheme.eq_ignore_ascii_case("https")
+                            && is_not_tls(error)
+                            && not_tls_said.insert(request.authority())
+                    }
+                    _ => false,
+                };
                 findings.extend(context.explain(&failure, cause));
+                if let Some(object) = object {
+                    last_failure_of.insert(object, idx);
+                }
             }
             Some(Verdict::Abandoned) => abandoned.push(idx),
             _ => {}
@@ -74,6 +94,11 @@ struct Failure<'a> {
     status: Option<u16>,
     /// Appended to messages of failures the client recovered from.
     recovered: &'static str,
+    /// The session's last earlier failure of the same object: this one is its retry.
+    retry_of: Option<usize>,
+    /// Whether this is the session's first HTTPS failure to its registry that says the server
+    /// does not speak TLS (the explanation is given once).
+    says_not_tls: bool,
 }
 
 impl<'a> Failure<'a> {
@@ -92,6 +117,8 @@ impl<'a> Failure<'a> {
             } else {
                 " The client recovered later in the session."
             },
+            retry_of: None,
+            says_not_tls: false,
         }
     }
 
@@ -168,10 +195,7 @@ impl SessionContext<'_> {
             );
         }
         // Said once per registry: the first such failure of the session explains the others.
-        let not_tls = if exchange.request.scheme.eq_ignore_ascii_case("https")
-            && is_not_tls(error)
-            && !self.earlier_not_tls_failure(failure.idx)
-        {
+        let not_tls = if failure.says_not_tls {
             " The server answers on this port, but not with TLS, and the client did not fall back to plain HTTP: it was not told that the registry is insecure (or, as dockerd does after a recorder's 502, it took an answer on https:// for a TLS registry)."
         } else {
             ""
@@ -186,20 +210,6 @@ impl SessionContext<'_> {
                 exchange.request.url()
             ),
         )
-    }
-
-    /// Whether an earlier failure of the session already said that `idx`'s server does not
-    /// speak TLS.
-    fn earlier_not_tls_failure(&self, idx: usize) -> bool {
-        let authority = self.capture.exchanges[idx].request.authority();
-        self.session_members_between(0, idx).any(|earlier| {
-            let exchange = &self.capture.exchanges[earlier];
-            matches!(
-                self.built.verdicts.get(&earlier),
-                Some(Verdict::Fail { cause: FailCause::Connection { .. }, .. })
-            ) && exchange.request.authority() == authority
-                && exchange.error.as_deref().is_some_and(is_not_tls)
-        })
     }
 
     /// Requests the client gave up before they were answered: no failure of the server. When
@@ -504,17 +514,22 @@ impl SessionContext<'_> {
         };
         let mut message = format!("{}: {} answered {detail}.", self.where_, failure.request_line());
         let mut evidence = vec![failure.idx];
-        if let Some(earlier) = self.earlier_failure_of_same_object(failure.idx) {
+        if let Some(earlier) = failure.retry_of {
             evidence.insert(0, earlier);
             let new_token = self
                 .session_members_between(earlier, failure.idx)
                 .find(|idx| self.built.verdicts.get(idx) == Some(&Verdict::TokenIssued));
             message.push_str(&format!(
-                " It was the client's retry of the request refused at #{earlier} ({}){}; the retry failed and nothing later succeeded for it, so the client did not recover.",
+                " It was the client's retry of the request refused at #{earlier} ({}){}.{}",
                 self.refusal_words(earlier),
                 new_token
                     .map(|token| format!(", made after the client got a new token at #{token}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if failure.final_failure {
+                    " The retry failed and nothing later succeeded for it: the client did not recover."
+                } else {
+                    ""
+                }
             ));
             let sent = |idx: usize| self.capture.exchanges[idx].request.body.wire_len();
             if sent(failure.idx) < sent(earlier) {
@@ -525,20 +540,10 @@ impl SessionContext<'_> {
                 ));
             }
         }
+        message.push_str(failure.recovered);
         let mut finding = self.finding(failure, Code::RegistryError, failure.severity, message);
         finding.exchanges = evidence;
         finding
-    }
-
-    /// The last earlier failing exchange of the session for the same object as `idx`.
-    fn earlier_failure_of_same_object(&self, idx: usize) -> Option<usize> {
-        let object = self.built.timeline.objects[idx].as_deref()?;
-        self.session_members_between(0, idx)
-            .filter(|&earlier| {
-                self.built.timeline.objects[earlier].as_deref() == Some(object)
-                    && matches!(self.built.verdicts.get(&earlier), Some(Verdict::Fail { .. }))
-            })
-            .last()
     }
 
     /// The session's exchanges after `from` and before `to` (capture order).

@@ -2,7 +2,7 @@
 //! later request for the same object succeeded (issue 8, item 2), and a Docker Engine call's
 //! verdict counts when the daemon answered, after the registry legs it relayed.
 //!
-//! An object is a method class (read, write, delete) and a path, with the blob upload protocol
+//! An object is a method class (read, write, delete) and a URL, with the blob upload protocol
 //! folded so that every way of writing one blob is one object: `POST .../uploads/?digest=D`,
 //! `POST .../uploads/?mount=D&from=...`, `PUT .../uploads/<id>?digest=D`, and the `PATCH`es of
 //! that upload all write blob `D`, so re-uploading a refused blob through a new upload session
@@ -99,12 +99,15 @@ fn object_of(
                 other => other,
             };
             let path = request.path_only();
+            // The scheme counts: a plain-HTTP request does not recover a failed HTTPS one (the
+            // client falling back is an HTTPS-first probe, judged apart).
+            let scheme = request.scheme.to_ascii_lowercase();
             Some(match blob_written(exchange, upload_digests, verdicts) {
                 // `/v2/<name>/blobs/<digest>`, as a HEAD or GET of that blob would name it.
                 Some((repository_path, digest)) => {
-                    format!("write {authority}{repository_path}/blobs/{digest}")
+                    format!("write {scheme}://{authority}{repository_path}/blobs/{digest}")
                 }
-                None => format!("{class} {authority}{path}"),
+                None => format!("{class} {scheme}://{authority}{path}"),
             })
         }
         Role::Token { .. } => Some(format!("token {}", url_base(&request.url()))),

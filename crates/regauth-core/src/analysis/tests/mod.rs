@@ -4,5 +4,6 @@
 mod builder;
 mod evidence;
 mod mutations;
+mod real_clients;
 mod scenarios;
 mod steps;
