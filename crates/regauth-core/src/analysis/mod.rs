@@ -1,14 +1,15 @@
 //! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
 //!
 //! ```text
-//!  exchanges ──► classify.rs (registry / token / engine / storage)
-//!                   │
+//!  exchanges ──► classify.rs (registry / token / engine / storage; connection.rs:
+//!                   │   HTTPS-first probes the client repeated over plain HTTP)
 //!                   ▼
 //!            assign.rs: sessions (registry + repository; pings adopted by the
 //!                   │   session whose token request follows them)
 //!                   ▼
 //!            session.rs walks the capture: verdict.rs judges each answer,
 //!                   │   machine.rs files it under steps 1–6 ──► outcome, failing step
+//!                   │   (objects.rs: a failure is recovered only by the same object)
 //!                   ▼                                           explain.rs: why
 //!            clock.rs (Date, iat) ──► refusals.rs (invalid tokens) ──► checks.rs
 //!                   │                                 (capture-wide findings)
