@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::classify::{Classified, RequestAuth, Role};
+use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
 use super::findings::{Code, Finding, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_part;
@@ -501,13 +501,18 @@ fn secrets_sent(
 }
 
 /// HEAD 404 asks "is it there?"; so does a GET 404 on a repository the client then writes to
-/// successfully (checking a tag or blob before pushing it).
+/// successfully (checking a tag or blob before pushing it), and any 4xx to a read of the
+/// referrers API (registries without it answer 404, 400, 405 or 406; clients fall back).
 fn is_existence_check(
     exchange: &Exchange,
     role: &Role,
     last_writes: &HashMap<(&str, &str), usize>,
 ) -> bool {
     let method = &exchange.request.method;
+    let reads = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    if reads && is_referrers_api(exchange.request.path_only()) {
+        return true;
+    }
     exchange.response.as_ref().is_some_and(|response| response.status == 404)
         && (method.eq_ignore_ascii_case("HEAD")
             || (method.eq_ignore_ascii_case("GET")

@@ -2,7 +2,7 @@
 //! failed at a step, and why). One judge per kind of exchange; none of them writes prose
 //! (that is [`super::explain`]).
 
-use super::classify::{RequestAuth, SeenChallenge};
+use super::classify::{RequestAuth, SeenChallenge, is_referrers_api};
 use super::connection::{NoAnswer, no_answer, recorder_error};
 use super::tokens::TokenBook;
 use super::{Step, TokenRecord};
@@ -147,6 +147,7 @@ pub fn judge_registry(
         // there): not a failure of the session. The capture-wide check still reports the
         // 404s that are not such checks as registry errors.
         404 if reads => Verdict::Ok,
+        400..=499 if reads && is_referrers_api(exchange.request.path_only()) => Verdict::Ok,
         400..=499 => {
             Verdict::Fail { step: judged_step, cause: FailCause::RegistryError { status } }
         }
@@ -318,30 +319,37 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
 }
 
 /// The error message in an Engine API answer: `{"message": ...}` or the last `errorDetail`
-/// (or `error`) line of a JSON progress stream. The stream is read line by line from the
-/// body's bounded, cached prefix ([`decode_limits::ENGINE_STREAM`]), and only lines that
-/// mention an error or a message are parsed: a push's progress lines are most of it.
+/// (or `error`) line of a JSON progress stream. The stream comes from the body's bounded,
+/// cached prefix ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched
+/// from its end for a line that reports an error: a push's progress lines are most of it, and
+/// the error that ended it is the last one.
 fn engine_error_message(response: &Response) -> Option<String> {
-    let lines = response.body.lines(decode_limits::ENGINE_STREAM).ok()?;
-    let mut found = None;
-    for line in lines {
-        let line = line.trim_ascii();
-        if !line.starts_with(b"{")
-            || (memchr::memmem::find(line, b"\"error").is_none()
-                && memchr::memmem::find(line, b"\"message\"").is_none())
+    let prefix = response.body.decoded_prefix(decode_limits::ENGINE_STREAM).ok()?;
+    let whole_lines = if prefix.complete {
+        prefix.bytes.len()
+    } else {
+        memchr::memrchr(b'\n', &prefix.bytes).map_or(0, |newline| newline + 1)
+    };
+    let mut rest = &prefix.bytes[..whole_lines];
+    let error_key = memchr::memmem::FinderRev::new(b"\"error");
+    let message_key = memchr::memmem::FinderRev::new(b"\"message\"");
+    loop {
+        let at = error_key.rfind(rest).max(message_key.rfind(rest))?;
+        let start = memchr::memrchr(b'\n', &rest[..at]).map_or(0, |newline| newline + 1);
+        let end = memchr::memchr(b'\n', &rest[at..]).map_or(rest.len(), |newline| at + newline);
+        let line = rest[start..end].trim_ascii();
+        if line.starts_with(b"{")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(line)
+            && let Some(message) = value
+                .get("errorDetail")
+                .and_then(|detail| detail.get("message"))
+                .or_else(|| value.get("error"))
+                .or_else(|| value.get("message"))
+                .and_then(|message| message.as_str())
         {
-            continue;
+            return Some(message.to_owned());
         }
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
-        let message = value
-            .get("errorDetail")
-            .and_then(|detail| detail.get("message"))
-            .or_else(|| value.get("error"))
-            .or_else(|| value.get("message"))
-            .and_then(|message| message.as_str());
-        if let Some(message) = message {
-            found = Some(message.to_owned());
-        }
+        // Not an error line after all (a key inside a progress line): look further back.
+        rest = &rest[..start];
     }
-    found
 }

@@ -419,6 +419,35 @@ fn normal_push_steps_stay_non_failures() {
     assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
 }
 
+// hand-written fixture: a client probing the OCI referrers API of a registry that lacks it
+// (answers differ by registry), then falling back to the tag schema.
+#[test]
+fn a_referrers_api_probe_refused_by_the_registry_is_no_failure() {
+    for status in [400, 404, 405, 406] {
+        let (scenario, push) = push_session();
+        let analysed = scenario
+            .get("https://reg.example/v2/team/app/referrers/sha256:aaaa")
+            .bearer(&push)
+            .answer(status)
+            .json(
+                r#"{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}"#,
+            )
+            .get("https://reg.example/v2/team/app/manifests/sha256-aaaa")
+            .bearer(&push)
+            .answer(404)
+            .put("https://reg.example/v2/team/app/manifests/sha256-aaaa")
+            .bearer(&push)
+            .answer(201)
+            .analyze();
+        assert_eq!(analysed.analysis.outcome, Outcome::Success, "{status}");
+        assert!(
+            analysed.analysis.findings.is_empty(),
+            "{status}: {:#?}",
+            analysed.analysis.findings
+        );
+    }
+}
+
 // Item 3: Docker Engine API streams.
 
 fn engine_credentials() -> String {
