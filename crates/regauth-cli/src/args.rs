@@ -31,8 +31,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Decode and verify one registry token (JWT claims, access, x5c signature; opaque kinds).
     Token(TokenArgs),
-    /// Write a copy of a capture with secrets removed (planned).
-    Redact,
+    /// Write a copy of a capture with its secrets masked, in the same format, that still
+    /// analyses the same.
+    ///
+    /// Masks passwords, token signatures (a JWT keeps its header and claims), opaque, refresh
+    /// and identity tokens, cookies, X-Registry-Auth secrets and secrets in URLs, JSON and form
+    /// bodies and base64 values; everything else is copied byte for byte. The input is never
+    /// modified. Exit status: 0 written (or listed), 2 cannot read, redact or write.
+    Redact(RedactArgs),
     /// Print the auth sequence as a Mermaid or SVG diagram (planned).
     Diagram,
     /// Print the long explanation of a finding code (all codes without an argument).
@@ -237,6 +243,24 @@ pub struct TokenArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct RedactArgs {
+    /// The capture (HAR or mitmproxy flow, optionally gzip/zlib-compressed); `-` reads stdin.
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy (same format and compression); `-` writes stdout.
+    #[arg(short, long, value_name = "OUT", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists (never the input itself).
+    #[arg(long)]
+    pub force: bool,
+    /// List what would be masked and where (entry, field, kind), without the secrets; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A finding code such as `clock-skew`; without it, every code is listed.
     pub code: Option<String>,
@@ -267,6 +291,10 @@ pub struct ExchangesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Print URLs with their credentials (`user:password@`, `password=`, `access_token=`,
+    /// presigned-URL signatures); masked by default.
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

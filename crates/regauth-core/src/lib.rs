@@ -24,8 +24,12 @@
 pub mod analysis;
 pub mod capture;
 pub mod client_config;
+pub mod display;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
+pub mod redact;
 pub mod report;
 pub mod secret;
 pub mod tls_facts;
