@@ -219,15 +219,11 @@ mod tests {
     }
 
     #[test]
-    fn empty_har_is_analysed_and_says_no_registry_was_seen() {
+    fn har_without_entries_is_an_error_page_not_an_empty_analysis() {
+        // A HAR with no entry proves nothing: like the CLI (exit 2), the page says so.
         let state = load("e.har".into(), Bytes::from_static(br#"{"log":{"entries":[]}}"#));
-        let model = &loaded(&state).model;
-        assert!(model.sessions.is_empty());
-        assert!(
-            model.headline.starts_with("No registry authentication found"),
-            "{}",
-            model.headline
-        );
+        let Page::Error(error) = &state.page else { panic!("expected an error page") };
+        assert!(error.details.iter().any(|detail| detail.contains("no exchange")), "{error:?}");
     }
 
     #[test]

@@ -604,6 +604,7 @@ mod tests {
             findings: Vec::new(),
             clocks: Vec::new(),
             tokens: Vec::new(),
+            tls: Default::default(),
             problems: Vec::new(),
         };
         let model = page(&report, &[]);

@@ -54,11 +54,24 @@ pub enum Code {
     TokenRejected,
     ConnectionFailed,
     TokenServiceError,
+    TlsCertificateNotYetValid,
+    TlsHostnameMismatch,
+    TlsClientCertificateExpiring,
+    ConfigPlaintextPassword,
+    ConfigPlaintextIdentityToken,
+    ConfigHelperMissing,
+    ConfigInvalidEntry,
+    ConfigAmbiguousKey,
+    ConfigKeyNeverUsed,
+    ConfigCredsStoreIgnored,
+    ConfigCredentialsMismatch,
+    InsecureRegistryFallback,
+    RequestAbandoned,
 }
 
 impl Code {
     /// Every code, in the order `regauth explain` lists them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 36] = [
         Code::BadCredentials,
         Code::TokenExpired,
         Code::TokenNotYetValid,
@@ -82,6 +95,19 @@ impl Code {
         Code::TokenRejected,
         Code::ConnectionFailed,
         Code::TokenServiceError,
+        Code::TlsCertificateNotYetValid,
+        Code::TlsHostnameMismatch,
+        Code::TlsClientCertificateExpiring,
+        Code::ConfigPlaintextPassword,
+        Code::ConfigPlaintextIdentityToken,
+        Code::ConfigHelperMissing,
+        Code::ConfigInvalidEntry,
+        Code::ConfigAmbiguousKey,
+        Code::ConfigKeyNeverUsed,
+        Code::ConfigCredsStoreIgnored,
+        Code::ConfigCredentialsMismatch,
+        Code::InsecureRegistryFallback,
+        Code::RequestAbandoned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +135,19 @@ impl Code {
             Code::TokenRejected => "token-rejected",
             Code::ConnectionFailed => "connection-failed",
             Code::TokenServiceError => "token-service-error",
+            Code::TlsCertificateNotYetValid => "tls-certificate-not-yet-valid",
+            Code::TlsHostnameMismatch => "tls-hostname-mismatch",
+            Code::TlsClientCertificateExpiring => "tls-client-certificate-expiring",
+            Code::ConfigPlaintextPassword => "config-plaintext-password",
+            Code::ConfigPlaintextIdentityToken => "config-plaintext-identity-token",
+            Code::ConfigHelperMissing => "config-helper-missing",
+            Code::ConfigInvalidEntry => "config-invalid-entry",
+            Code::ConfigAmbiguousKey => "config-ambiguous-key",
+            Code::ConfigKeyNeverUsed => "config-key-never-used",
+            Code::ConfigCredsStoreIgnored => "config-creds-store-ignored",
+            Code::ConfigCredentialsMismatch => "config-credentials-mismatch",
+            Code::InsecureRegistryFallback => "insecure-registry-fallback",
+            Code::RequestAbandoned => "request-abandoned",
         }
     }
 
@@ -201,7 +240,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: Code::CredentialsOverPlainHttp,
         title: "Credentials travelled without TLS",
-        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials.",
+        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials. A token handed out without credentials that grants at most pull is not counted: anyone can ask for the same one.",
         fix: "Serve the registry and the token realm over HTTPS. For the Docker daemon, use TLS with client certificates (`DOCKER_TLS_VERIFY=1`, `--tlsverify`) or an SSH/unix socket instead of plain tcp://.",
     },
     CodeInfo {
@@ -266,9 +305,9 @@ pub const CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: Code::TlsCertificateExpired,
-        title: "A server certificate was expired",
-        explanation: "The certificate the server presented was outside its validity period at capture time.",
-        fix: "Renew the server certificate (and check the clock of the machine that judged it).",
+        title: "A TLS certificate was expired",
+        explanation: "A certificate of the TLS connection (the server's, an intermediate it sends, or the client certificate a mutual-TLS client presented) was past its `notAfter` at the time of the exchange (capture clock), or the handshake failed because of it. Clients refuse expired server certificates; servers such as dockerd with --tlsverify refuse expired client certificates.",
+        fix: "Renew the certificate (for a Docker daemon: the server's `--tlscert` or the client's `~/.docker/cert.pem`), and check the clock of the machine that judged it: a clock far ahead makes valid certificates look expired.",
     },
     CodeInfo {
         code: Code::TlsIntercepted,
@@ -285,14 +324,92 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: Code::ConnectionFailed,
         title: "A request got no answer",
-        explanation: "The connection failed before any HTTP answer: the host name did not resolve, the port refused, the proxy could not reach the server, or the connection broke.",
-        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server.",
+        explanation: "The connection failed before any HTTP answer from the server: the host name did not resolve, the port refused, the TLS handshake failed (a plain-HTTP server answering on an https:// URL), the proxy or recorder could not reach the server (and answered 502 itself), it timed out, or the connection broke. An HTTPS attempt that the client then repeated over plain HTTP is not this (see insecure-registry-fallback), nor is a request the client gave up itself (see request-abandoned).",
+        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server. When the error says the server does not speak TLS, the registry serves plain HTTP on that port: tell the client it is insecure (registries.conf `insecure = true` or `--tls-verify=false` for podman, buildah and skopeo; `insecure-registries` for dockerd), or better, serve it over HTTPS.",
     },
     CodeInfo {
         code: Code::TokenServiceError,
         title: "The token service did not hand out a token",
         explanation: "The token request got an answer other than 200 with a token (and not 401/403, which mean refused credentials): a server error, a bad request, or a 200 whose body has no token. containerd's OAuth2 POST is answered 400/404/405 by services that only know GET; containerd then falls back to GET, which is normal when it succeeds.",
         fix: "Check the token service's logs and the realm URL; if only GET is supported, make sure the client falls back to it.",
+    },
+    CodeInfo {
+        code: Code::TlsCertificateNotYetValid,
+        title: "A TLS certificate was not valid yet",
+        explanation: "A certificate of the TLS connection had a `notBefore` later than the time of the exchange (capture clock). Either it was issued with a start date in the future, or the clock of the machine that recorded (usually also running the client) is behind, which also makes tokens look not yet valid.",
+        fix: "Check the clock of the client machine first (`timedatectl`, `chronyc makestep`); if it is right, reissue the certificate with a start date in the past (issuers usually backdate by an hour).",
+    },
+    CodeInfo {
+        code: Code::TlsHostnameMismatch,
+        title: "The server certificate does not name the host",
+        explanation: "The certificate the server presented does not cover the host name the client connected to. Go clients (docker, podman, skopeo, containerd) check only the subjectAltName entries: a `*` matches exactly one leftmost label (`*.example.com` covers `registry.example.com`, not `example.com` nor `a.b.example.com`), IP addresses need IP entries, and a certificate without subjectAltName is refused whatever its Common Name says.",
+        fix: "Reissue the certificate with the registry's host name (and IP, if clients use it) in subjectAltName (`openssl req -addext \"subjectAltName=DNS:registry.example.com\"`), or connect by a name the certificate covers.",
+    },
+    CodeInfo {
+        code: Code::TlsClientCertificateExpiring,
+        title: "A client certificate expires within 30 days",
+        explanation: "A mutual-TLS client (typically the docker CLI talking to dockerd with --tlsverify, or a client with a certificate for a registry) presented a certificate that expires within 30 days of the capture. When it does, the daemon or registry refuses the handshake and every command fails with a TLS error. dockerd does not check revocation (CRL or OCSP) itself, which is why the report lists the endpoints the certificate names.",
+        fix: "Issue a new client certificate before the date shown and install it where the client reads it (`DOCKER_CERT_PATH`, `~/.docker/cert.pem` and `key.pem`; for registries `/etc/docker/certs.d/<host:port>/client.cert` and `client.key`).",
+    },
+    CodeInfo {
+        code: Code::ConfigPlaintextPassword,
+        title: "A registry password is stored in clear in a config file",
+        explanation: "An `auths` entry holds `auth` (base64 of `user:password`) or a `password` field. Base64 is an encoding, not encryption: anyone who can read the file, a backup of it or a container image it was copied into can log in as that user. docker writes it when no credential store is configured; podman and skopeo write it to auth.json by default.",
+        fix: "Configure a credential helper (`\"credsStore\": \"pass\"`, `secretservice`, `osxkeychain`, `wincred`, or a `credHelpers` entry per registry), then `docker logout <registry>` and `docker login <registry>` so the secret moves into the helper; for podman, add a `credHelpers` entry for the registry to auth.json (podman ignores `credsStore`) and `podman login` again. Rotate the password if the file was ever shared.",
+    },
+    CodeInfo {
+        code: Code::ConfigPlaintextIdentityToken,
+        title: "An identity (refresh) token is stored in clear in a config file",
+        explanation: "An `auths` entry holds an `identitytoken`: the refresh token a token service handed out at `docker login`. It is not the password, and it can be revoked, but until then it gets new access tokens for the account, so anyone who can read the file can use the registry as that user.",
+        fix: "Use a credential helper (`credsStore` or `credHelpers`) so `docker login` stores the token there, then `docker logout`/`docker login` again; revoke the token at the registry if the file was shared.",
+    },
+    CodeInfo {
+        code: Code::ConfigHelperMissing,
+        title: "The configured credential helper is not installed",
+        explanation: "The lookup for this registry ends at `credHelpers` or `credsStore`, so the client runs `docker-credential-<name>`, and that program is not on PATH. docker then fails with `error getting credentials - err: exec: \"docker-credential-<name>\": executable file not found in $PATH`; podman's lookup fails the same way. A config copied from another machine (Docker Desktop's `desktop`, `osxkeychain`) is the usual cause.",
+        fix: "Install the helper (e.g. Debian `golang-docker-credential-helpers` for `pass`/`secretservice`), or remove the `credsStore`/`credHelpers` entry and log in again.",
+    },
+    CodeInfo {
+        code: Code::ConfigInvalidEntry,
+        title: "A config entry cannot be decoded",
+        explanation: "A value in the file has the wrong type, or an `auth` value is not standard base64 of `user:password`. docker refuses the whole file when an `auth` value does not decode (`invalid auth configuration file`) and carries on without it; podman fails the lookup for that registry (bad base64) or skips the entry (no `user:` part).",
+        fix: "Remove the broken entry (or the whole `auths` entry for that registry) and log in again; when writing `auth` by hand use `printf '%s' 'user:password' | base64 -w0`.",
+    },
+    CodeInfo {
+        code: Code::ConfigAmbiguousKey,
+        title: "Several entries match the same registry",
+        explanation: "No `auths` key names the registry exactly, and several keys do once scheme and path are stripped (`https://registry.example/v1/`, `registry.example/v2/`). The clients walk a Go map, so which entry they use changes from run to run.",
+        fix: "Keep one entry per registry, keyed by its plain host[:port] (`https://index.docker.io/v1/` for Docker Hub in docker's config).",
+    },
+    CodeInfo {
+        code: Code::ConfigKeyNeverUsed,
+        title: "A config key is never matched",
+        explanation: "Clients look registries up by exact keys: docker by host[:port] (Docker Hub as `https://index.docker.io/v1/`) in `credHelpers`, and by host after stripping scheme and path in `auths`; podman by host (Docker Hub as `docker.io`) in `credHelpers`. A key in another spelling (`docker.io` for docker, `https://…` in `credHelpers`, `index.docker.io`) is silently skipped and the client falls back to `credsStore` or goes anonymous.",
+        fix: "Rename the key to the spelling the client looks up (docker: `https://index.docker.io/v1/` for Docker Hub, `host:port` otherwise; podman: `docker.io`, `host:port`); keep both spellings if both clients share the file.",
+    },
+    CodeInfo {
+        code: Code::ConfigCredsStoreIgnored,
+        title: "podman and skopeo ignore credsStore",
+        explanation: "`credsStore` is a docker-only setting: containers/image (podman, skopeo, buildah) reads only `auths` and `credHelpers`. A registry whose secret docker keeps in the store has no credentials for podman, which then goes anonymous, or uses a stale plaintext `auths` entry that docker no longer reads.",
+        fix: "Add a `credHelpers` entry for each registry both clients use (`\"registry.example\": \"pass\"`; `docker.io` for Docker Hub in podman's spelling), or `podman login` separately.",
+    },
+    CodeInfo {
+        code: Code::ConfigCredentialsMismatch,
+        title: "The capture's credentials did not come from the configured source",
+        explanation: "For this registry the config leads to one credential (a user name, an identity token, or none), and the capture shows the client sending another: a different user, a password instead of an identity token, credentials where the config has none, or none where it has some. The client read another file (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, `--authfile`, root's config under sudo), took credentials from flags (`--creds`, `-u`), or did not match the key (host vs host:port, Docker Hub's spelling).",
+        fix: "Check which config the client really reads (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, sudo's HOME) and the exact key spelling; run `regauth config` with that file, and log in again with the intended user.",
+    },
+    CodeInfo {
+        code: Code::InsecureRegistryFallback,
+        title: "The client fell back from HTTPS to plain HTTP",
+        explanation: "A client told that a registry is insecure (podman, buildah and skopeo: `insecure = true` in registries.conf or `--tls-verify=false`; dockerd: `insecure-registries`, and every registry on 127.0.0.0/8) first tries `https://host:port/v2/`. Against a registry that speaks only plain HTTP that attempt fails at TLS (mitmproxy records \"The remote server does not speak TLS\", a browser HAR a failed entry, a recorder may answer 502) and the client repeats the request over `http://`. That probe is normal and no failure. It does show that the registry is reached without TLS, so whatever the client sends there (passwords, tokens) can be read on the path.",
+        fix: "Nothing to fix for the auth sequence. To stop sending credentials in clear, serve the registry over HTTPS (a private CA installed on the clients is enough) and take it off the insecure list.",
+    },
+    CodeInfo {
+        code: Code::RequestAbandoned,
+        title: "The client gave up on a request",
+        explanation: "A request got no answer because the client went away, not because the server could not be reached: the client was killed or exited (often after another request failed, cancelling its uploads still in flight), or a browser aborted the request. mitmproxy records such requests as \"Client disconnected.\" (HTTP/1) or \"stream reset by client\" (HTTP/2); Chromium writes `net::ERR_ABORTED`, Firefox `NS_BINDING_ABORTED`. When the client gave up in the middle of an operation and nothing had failed, the session is incomplete: it never reached its end.",
+        fix: "Nothing to fix on the server. If the client was stopped on purpose (a timeout, Ctrl-C), let the operation finish before stopping it; if it gave up after another request failed, fix that failure (the session's failing step).",
     },
 ];
 
@@ -301,39 +418,109 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
     Code::parse(code).map(Code::info)
 }
 
-/// Merges findings with the same code, session and step into one (evidence united, the
-/// strongest severity kept), and orders them: errors first, then by first evidence.
+/// How many different messages a merged finding spells out before it summarises the rest.
+const MERGED_MESSAGES_SHOWN: usize = 5;
+
+/// Merges findings with the same code, session and step into one: evidence united, the
+/// strongest severity kept, and every different message kept (the strongest first), so a
+/// merged finding still names every host, file and request it is about. Then orders them:
+/// errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
+    /// The messages of one merged finding, each with the severity it came with.
+    #[derive(Default)]
+    struct Messages {
+        distinct: Vec<(Severity, String)>,
+        seen: HashSet<String>,
+    }
     // Linear in the number of findings and evidence items: a capture with thousands of
     // refusals (a rate-limited CI run) must not make merging quadratic.
     let mut merged: Vec<Finding> = Vec::new();
+    let mut messages: Vec<Messages> = Vec::new();
     let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> = HashMap::new();
-    for finding in findings {
-        match slot_of.get(&(finding.code, finding.session, finding.step)) {
-            Some(&slot) => {
-                let existing = &mut merged[slot];
-                existing.severity = existing.severity.max(finding.severity);
-                existing.exchanges.extend(finding.exchanges);
-            }
-            None => {
-                slot_of.insert((finding.code, finding.session, finding.step), merged.len());
-                merged.push(finding);
-            }
+    for mut finding in findings {
+        let key = (finding.code, finding.session, finding.step);
+        let slot = *slot_of.entry(key).or_insert_with(|| {
+            messages.push(Messages::default());
+            merged.push(Finding {
+                code: finding.code,
+                severity: finding.severity,
+                session: finding.session,
+                step: finding.step,
+                exchanges: Vec::new(),
+                message: String::new(),
+            });
+            merged.len() - 1
+        });
+        let existing = &mut merged[slot];
+        existing.severity = existing.severity.max(finding.severity);
+        existing.exchanges.append(&mut finding.exchanges);
+        let slot_messages = &mut messages[slot];
+        if slot_messages.seen.insert(finding.message.clone()) {
+            slot_messages.distinct.push((finding.severity, finding.message));
         }
     }
-    for finding in &mut merged {
+    for (finding, mut slot_messages) in merged.iter_mut().zip(messages) {
         finding.exchanges.sort_unstable();
         finding.exchanges.dedup();
+        // Stable: among equals, the first seen first.
+        slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+        finding.message = join_messages(&slot_messages.distinct);
     }
-    merged.sort_by(|a, b| {
+    order(&mut merged);
+    merged
+}
+
+/// The order findings are shown in: errors first, then by first evidence, then by code.
+pub fn order(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.exchanges.first().cmp(&b.exchanges.first()))
             // By spelling, not declaration order: the order outputs have always had.
             .then(a.code.as_str().cmp(b.code.as_str()))
     });
-    merged
+}
+
+/// The messages of a merged finding as one text: the first few in full (a `label: ` prefix
+/// they share with the first, such as the session's name, said once), then how many more.
+fn join_messages(distinct: &[(Severity, String)]) -> String {
+    let Some((_, first)) = distinct.first() else { return String::new() };
+    let label = first.find(": ").map(|at| &first[..at + 2]);
+    let mut text = first.clone();
+    for (_, message) in distinct.iter().take(MERGED_MESSAGES_SHOWN).skip(1) {
+        text.push(' ');
+        match label.and_then(|label| message.strip_prefix(label)) {
+            Some(rest) => {
+                let mut chars = rest.chars();
+                if let Some(initial) = chars.next() {
+                    text.extend(initial.to_uppercase());
+                    text.push_str(chars.as_str());
+                }
+            }
+            None => text.push_str(message),
+        }
+    }
+    if distinct.len() > MERGED_MESSAGES_SHOWN {
+        text.push_str(&format!(
+            " And {} more like these (see the exchanges).",
+            distinct.len() - MERGED_MESSAGES_SHOWN
+        ));
+    }
+    text
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "),
+            last.as_ref()
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -341,7 +528,7 @@ mod tests {
     use super::*;
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
-    const STABLE_CODES: [&str; 23] = [
+    const STABLE_CODES: [&str; 36] = [
         "bad-credentials",
         "token-expired",
         "token-not-yet-valid",
@@ -365,6 +552,19 @@ mod tests {
         "token-rejected",
         "connection-failed",
         "token-service-error",
+        "tls-certificate-not-yet-valid",
+        "tls-hostname-mismatch",
+        "tls-client-certificate-expiring",
+        "config-plaintext-password",
+        "config-plaintext-identity-token",
+        "config-helper-missing",
+        "config-invalid-entry",
+        "config-ambiguous-key",
+        "config-key-never-used",
+        "config-creds-store-ignored",
+        "config-credentials-mismatch",
+        "insecure-registry-fallback",
+        "request-abandoned",
     ];
 
     #[test]
@@ -405,6 +605,47 @@ mod tests {
         }
         assert_eq!(explain("clock-skew").map(|info| info.code), Some(Code::ClockSkew));
         assert_eq!(explain("no-such-code"), None);
+    }
+
+    fn found(severity: Severity, exchange: usize, message: &str) -> Finding {
+        Finding {
+            code: Code::RegistryError,
+            severity,
+            session: Some(0),
+            step: Some(Step::RegistryVerdict),
+            exchanges: vec![exchange],
+            message: message.to_owned(),
+        }
+    }
+
+    // hand-written fixture: one kind of finding seen at several exchanges.
+    #[test]
+    fn a_merged_finding_keeps_every_message_the_strongest_first() {
+        let merged = merge(vec![
+            found(Severity::Warning, 3, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+            found(Severity::Error, 7, "r/app: GET /v2/b answered 500."),
+            found(Severity::Warning, 5, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+        ]);
+        assert_eq!(merged.len(), 1);
+        let finding = &merged[0];
+        assert_eq!((finding.severity, finding.exchanges.clone()), (Severity::Error, vec![3, 5, 7]));
+        // The shared `r/app: ` label is said once; the repeated message once.
+        assert_eq!(
+            finding.message,
+            "r/app: GET /v2/b answered 500. GET /v2/a answered NAME_UNKNOWN."
+        );
+    }
+
+    #[test]
+    fn a_merged_finding_with_many_messages_says_how_many_more() {
+        let many: Vec<Finding> = (0..8)
+            .map(|idx| found(Severity::Warning, idx, &format!("GET /v2/{idx} answered 404.")))
+            .collect();
+        let merged = merge(many);
+        assert_eq!(merged.len(), 1);
+        assert!(merged[0].message.starts_with("GET /v2/0 answered 404. GET /v2/1 answered 404."));
+        assert!(merged[0].message.ends_with(" And 3 more like these (see the exchanges)."));
+        assert_eq!(merged[0].exchanges.len(), 8);
     }
 
     #[test]

@@ -1,27 +1,40 @@
 //! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
 //!
 //! ```text
-//!  exchanges ──► classify (registry / token / engine / storage)
-//!                   │
+//!  exchanges ──► classify.rs (registry / token / engine / storage; connection.rs:
+//!                   │   HTTPS-first probes the client repeated over plain HTTP)
 //!                   ▼
-//!            assign to sessions (registry + repository; pings adopted by the
-//!                   │            session whose token request follows them)
+//!            assign.rs: sessions (registry + repository; pings adopted by the
+//!                   │   session whose token request follows them)
 //!                   ▼
-//!            per-session state machine ──► steps 1–6, verdicts, outcome
-//!                   │
+//!            session.rs walks the capture: verdict.rs judges each answer,
+//!                   │   machine.rs files it under steps 1–6 ──► outcome, failing step
+//!                   │   (objects.rs: a failure is recovered only by the same object)
+//!                   ▼                                           explain.rs: why
+//!            clock.rs (Date, iat) ──► refusals.rs (invalid tokens) ──► checks.rs
+//!                   │                                 (capture-wide findings)
 //!                   ▼
-//!            clocks (Date, iat) ──► token checks ──► findings
+//!            findings.rs: merge, order; each session's explaining finding
 //! ```
 //!
 //! Time is never read from the machine: validity is judged against the capture's clocks.
 
+mod assign;
+mod checks;
 pub mod classify;
 pub mod clock;
+mod connection;
+mod explain;
 pub mod findings;
+mod machine;
+mod objects;
+mod refusals;
 mod session;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod tokens;
+mod verdict;
 
 use std::collections::HashMap;
 
@@ -30,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
+use crate::tls_facts::{TlsFacts, tls_facts};
 use crate::token::{DecodedToken, SignatureCheck};
 
 pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
@@ -195,6 +209,10 @@ pub struct Session {
     pub failed_step: Option<Step>,
     /// Exchange whose answer made the session fail.
     pub failed_exchange: Option<usize>,
+    /// The failing exchanges no later request for the same object (the same upload, blob,
+    /// manifest, token realm or daemon call) recovered from, in capture order: the failures
+    /// that stuck. Empty unless the session failed.
+    pub unrecovered_failures: Vec<usize>,
     pub steps: Vec<StepExchanges>,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
     pub exchanges: Vec<usize>,
@@ -329,17 +347,25 @@ pub struct Analysis {
     pub tokens: Vec<TokenRecord>,
     /// Exchange index → session index.
     pub session_of_exchange: HashMap<usize, usize>,
+    /// Every TLS endpoint with its certificates (server chain, client certificate).
+    pub tls: TlsFacts,
 }
 
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
 pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let classified = classify::classify(capture);
     let mut built = session::build(capture, &classified);
-    let clocks = tokens::estimate_clocks(capture, &classified, &built);
+    let clocks = clock::estimate_clocks(capture, &classified, &built.tokens);
     let mut findings = std::mem::take(&mut built.findings);
-    tokens::judge_tokens(capture, config, &mut built, &clocks, &mut findings);
-    tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
-    let findings = findings::merge(findings);
+    tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
+    refusals::explain_refusals(capture, &built, &clocks, &mut findings);
+    clock::skew_findings(config, &clocks, &mut findings);
+    let tls = tls_facts(capture);
+    checks::capture_findings(capture, &classified, &built, &tls, &mut findings);
+    tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
+    let mut findings = findings::merge(findings);
+    explain::link_engine_relays(capture, &built, &mut findings);
+    findings::order(&mut findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
             explaining_finding(&built.sessions[session_idx], session_idx, &findings);
@@ -361,11 +387,13 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
         clocks,
         tokens: built.tokens,
         session_of_exchange: built.session_of_exchange,
+        tls,
     }
 }
 
 /// The finding that explains a failed session: an error on that session and its failing
-/// step, else any error on the session. Notes (info) and warnings never explain a failure.
+/// step whose evidence holds the failing exchange, else an error on that step, else any error
+/// on the session. Notes (info) and warnings never explain a failure.
 fn explaining_finding(
     session: &Session,
     session_idx: usize,
@@ -379,8 +407,14 @@ fn explaining_finding(
             finding.session == Some(session_idx) && finding.severity == Severity::Error
         })
     };
+    let on_failed_step =
+        |finding: &Finding| session.failed_step.is_some() && finding.step == session.failed_step;
+    let holds_failed_exchange = |finding: &Finding| {
+        session.failed_exchange.is_some_and(|failed| finding.exchanges.contains(&failed))
+    };
     errors()
-        .find(|(_, finding)| session.failed_step.is_some() && finding.step == session.failed_step)
+        .find(|(_, finding)| on_failed_step(finding) && holds_failed_exchange(finding))
+        .or_else(|| errors().find(|(_, finding)| on_failed_step(finding)))
         .or_else(|| errors().next())
         .map(|(idx, _)| idx)
 }

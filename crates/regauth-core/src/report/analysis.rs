@@ -26,13 +26,19 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
-//!   "problems": [{source, entry|null, byte_offset|null, message}]
+//!     (signature_check: "valid"|"invalid"|"not-checked"|"unsupported")
+//!   "problems": [{source, entry|null, byte_offset|null, message}],
+//!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
 //! }
 //! ```
 //! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
 //! always the six steps in order, `in_scheme` false for those its scheme lacks (Basic: 3 and 4;
-//! none: 2 to 5); `failed_finding` points into `findings` at the error that explains the
-//! failing step. Shells draw these as they are instead of re-deriving them.
+//! none: 2 to 5). A step's `exchanges` start with the one whose answer decided it (the failing
+//! request on the failed step; else the success the session's outcome rests on, or the latest
+//! exchange of the step before it), then the others in capture order. `failed_finding` points
+//! into `findings` at the error that explains the failing step. Shells draw these as they are
+//! instead of re-deriving them. A finding merges every occurrence of its code on one session
+//! and step: `exchanges` holds all of them and `message` says each different thing once.
 //! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
 //! that clock minus the capture clock, in seconds. Secrets (token signatures, refresh tokens,
 //! passwords) are masked unless revealed on request. Fields are only ever added, never renamed
@@ -41,6 +47,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
+use super::tls::TlsSection;
 use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
@@ -55,6 +62,17 @@ pub enum Secrets {
     Revealed,
 }
 
+impl Secrets {
+    /// `text` (a URL, a path, a message quoting one) with the credentials in its URLs masked
+    /// ([`crate::secret::mask_url_secrets`]), unless secrets are revealed.
+    pub fn url_text(self, text: &str) -> String {
+        match self {
+            Secrets::Masked => crate::secret::mask_url_secrets(text).into_owned(),
+            Secrets::Revealed => text.to_owned(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisReport {
     pub schema: String,
@@ -66,6 +84,10 @@ pub struct AnalysisReport {
     pub clocks: Vec<ClockRow>,
     pub tokens: Vec<TokenRow>,
     pub problems: Vec<ProblemRow>,
+    /// Every TLS endpoint with its certificates ([`super::tls`]). Added field: reports written
+    /// before it deserialise with an empty section.
+    #[serde(default)]
+    pub tls: TlsSection,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,7 +226,7 @@ impl AnalysisReport {
                 registry: session.registry.clone(),
                 repository: session.repository.clone(),
                 scheme: session.scheme,
-                realm: session.realm.clone(),
+                realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
                 service: session.service.clone(),
                 outcome: session.outcome,
                 failed_step: session.failed_step.map(|step| step.number()),
@@ -240,7 +262,7 @@ impl AnalysisReport {
                     session: finding.session,
                     step: finding.step.map(|step| step.number()),
                     exchanges: finding.exchanges.clone(),
-                    message: finding.message.clone(),
+                    message: secrets.url_text(&finding.message),
                     fix: info.fix.to_owned(),
                 }
             })
@@ -294,6 +316,7 @@ impl AnalysisReport {
                         ),
                         SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
                         SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
                     };
                     JwtRow {
                         header: JwtHeaderRow {
@@ -360,7 +383,7 @@ impl AnalysisReport {
                 }
             })
             .collect();
-        let problems = ProblemRow::list(capture);
+        let problems = ProblemRow::list(capture, secrets);
         AnalysisReport {
             schema: SCHEMA.to_owned(),
             outcome: analysis.outcome,
@@ -371,6 +394,7 @@ impl AnalysisReport {
             clocks,
             tokens,
             problems,
+            tls: TlsSection::new(&analysis.tls),
         }
     }
 }

@@ -101,6 +101,9 @@ impl Scenario {
     pub fn put(self, url: &str) -> Scenario {
         self.request("PUT", url)
     }
+    pub fn patch(self, url: &str) -> Scenario {
+        self.request("PATCH", url)
+    }
 
     pub fn request(mut self, method: &str, url: &str) -> Scenario {
         let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
@@ -204,6 +207,13 @@ impl Scenario {
         self
     }
 
+    /// The answer's last byte arrives at `t` (a slow upload, or a daemon that answers once its
+    /// registry legs are done), instead of 50 ms after the request.
+    pub fn answered_at(mut self, t: f64) -> Scenario {
+        self.last().timing.response_end = Some(stamp(t));
+        self
+    }
+
     pub fn www_authenticate(self, value: &str) -> Scenario {
         self.header("WWW-Authenticate", value)
     }
@@ -272,9 +282,7 @@ impl Scenario {
     }
 
     pub fn analyze(self) -> Analysed {
-        let capture = self.capture();
-        let analysis = analyze(&capture, &AnalysisConfig::default());
-        Analysed { capture, analysis }
+        Analysed::of(self.capture())
     }
 }
 
@@ -340,6 +348,12 @@ pub struct Analysed {
 }
 
 impl Analysed {
+    /// Analyses a capture (e.g. a scenario's, reshaped by hand) with the default settings.
+    pub fn of(capture: Capture) -> Analysed {
+        let analysis = analyze(&capture, &AnalysisConfig::default());
+        Analysed { capture, analysis }
+    }
+
     pub fn codes(&self) -> Vec<(&'static str, Severity)> {
         self.analysis
             .findings

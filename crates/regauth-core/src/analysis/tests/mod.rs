@@ -2,6 +2,9 @@
 //! Every capture here is a hand-written fixture built with [`builder::Scenario`].
 
 mod builder;
+mod evidence;
+mod limits;
 mod mutations;
+mod real_clients;
 mod scenarios;
 mod steps;
