@@ -731,18 +731,18 @@ fn corrupted_chromium_recording_never_panics() {
 /// Both paths of the reader on `bytes`: the fast path (with the serde path behind it) and
 /// the serde path alone. They must agree on everything they report.
 fn read_both_ways(bytes: &[u8]) -> (String, String) {
-    let limits = crate::capture::ReadLimits::DEFAULT;
-    let context = crate::capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
     let fast = super::read_with_path(&context, Bytes::copy_from_slice(bytes), true);
-    let context = crate::capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
+    let context = capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
     let serde = super::read_with_path(&context, Bytes::copy_from_slice(bytes), false);
     (render(&fast), render(&serde))
 }
 
 /// Whether the fast path reads `json` to the end by itself.
 fn fast_path_completes(json: &str) -> bool {
-    let limits = crate::capture::ReadLimits::DEFAULT;
-    let context = crate::capture::ReaderContext::new(0, "t.har", json.len() as u64, &limits);
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "t.har", json.len() as u64, &limits);
     let buffer = Bytes::copy_from_slice(json.as_bytes());
     let json = std::str::from_utf8(&buffer).unwrap();
     let mut state = super::State::new(&context, &buffer);
