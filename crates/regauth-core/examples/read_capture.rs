@@ -1,8 +1,12 @@
 //! Reads capture files with `capture::read` and prints how many exchanges they hold: the
 //! reader alone, without the CLI's analysis or rendering, for profiling and timing.
 //!
-//!   cargo run --release -p regauth-core --example read_capture -- [--repeat N] FILE...
+//!   cargo run --release -p regauth-core --example read_capture -- [--repeat N] [--list] FILE...
 //!   valgrind --tool=callgrind target/release/examples/read_capture FILE
+//!
+//! With `--list` it also prints the method, URL (secrets masked, control characters escaped)
+//! and status of every exchange, one line each: what `cargo xtask bench` times against other
+//! tools that load the same file and list its entries.
 //!
 //! The files are read into memory before the reader starts, as the CLI does, so a profile
 //! shows only the reader (and the merge). With `--repeat N` the read runs N times and the
@@ -11,9 +15,12 @@
 #![expect(clippy::print_stdout, reason = "an example reports to its terminal")]
 #![allow(clippy::disallowed_methods, reason = "an example may read files and the clock")]
 
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use regauth_core::capture::{self, Input};
+use regauth_core::display::Safe;
+use regauth_core::secret::mask_url_secrets;
 
 /// Nanoseconds this thread has spent on a CPU (Linux), or zero where that is unknown.
 fn thread_cpu_time() -> Duration {
@@ -25,9 +32,19 @@ fn thread_cpu_time() -> Duration {
 fn main() -> std::io::Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut repeat = 1usize;
-    if args.first().is_some_and(|arg| arg == "--repeat") {
-        repeat = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
-        args.drain(..2.min(args.len()));
+    let mut list = false;
+    loop {
+        match args.first().map(String::as_str) {
+            Some("--repeat") => {
+                repeat = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+                args.drain(..2.min(args.len()));
+            }
+            Some("--list") => {
+                list = true;
+                args.remove(0);
+            }
+            _ => break,
+        }
     }
     let mut inputs = Vec::new();
     for path in args {
@@ -42,12 +59,28 @@ fn main() -> std::io::Result<()> {
         let (capture, errors) = capture::read(&inputs);
         let (wall, cpu) = (wall_before.elapsed(), thread_cpu_time().saturating_sub(cpu_before));
         if walls.is_empty() {
-            println!(
-                "{} exchanges, {} problems, {} errors",
-                capture.exchanges.len(),
-                capture.problems.len(),
-                errors.len()
-            );
+            if list {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                for exchange in &capture.exchanges {
+                    let url = exchange.request.url();
+                    let status = exchange.response.as_ref().map(|response| response.status);
+                    writeln!(
+                        out,
+                        "{} {} {}",
+                        Safe(&exchange.request.method),
+                        Safe(&mask_url_secrets(&url)),
+                        status.unwrap_or(0)
+                    )?;
+                }
+                out.flush()?;
+            } else {
+                println!(
+                    "{} exchanges, {} problems, {} errors",
+                    capture.exchanges.len(),
+                    capture.problems.len(),
+                    errors.len()
+                );
+            }
         }
         walls.push(wall);
         cpus.push(cpu);

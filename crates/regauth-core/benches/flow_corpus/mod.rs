@@ -58,12 +58,24 @@ fn headers<'a>(pairs: &'a [(String, String)]) -> T<'a> {
     )
 }
 
-fn connection<'a>(peer: &'a str, port: i64, sni: Option<&'a str>, tls_setup: Option<f64>) -> T<'a> {
-    T::Dict(vec![
+/// Which end of the proxy a connection is: mitmproxy stores different fields for each.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Client,
+    Server,
+}
+
+fn connection<'a>(
+    side: Side,
+    peer: &'a str,
+    port: i64,
+    sni: Option<&'a str>,
+    tls_setup: Option<f64>,
+) -> T<'a> {
+    let mut fields = vec![
         ("id", T::Text("00000000-0000-4000-8000-000000000000")),
         ("peername", T::List(vec![T::Text(peer), T::Int(port)])),
         ("sockname", T::List(vec![T::Text("10.0.0.2"), T::Int(50000)])),
-        ("address", T::List(vec![T::Text("registry.bench.test"), T::Int(port)])),
         ("transport_protocol", T::Text("tcp")),
         ("error", T::Null),
         ("tls", T::Bool(sni.is_some())),
@@ -77,9 +89,19 @@ fn connection<'a>(peer: &'a str, port: i64, sni: Option<&'a str>, tls_setup: Opt
         ("timestamp_start", T::Float(1_763_899_200.0)),
         ("timestamp_end", T::Null),
         ("timestamp_tls_setup", tls_setup.map_or(T::Null, T::Float)),
-        ("timestamp_tcp_setup", T::Null),
-        ("via", T::Null),
-    ])
+    ];
+    match side {
+        Side::Client => {
+            fields.push(("mitmcert", T::Null));
+            fields.push(("proxy_mode", T::Text("regular")));
+        }
+        Side::Server => {
+            fields.push(("address", T::List(vec![T::Text("registry.bench.test"), T::Int(port)])));
+            fields.push(("timestamp_tcp_setup", T::Null));
+            fields.push(("via", T::Null));
+        }
+    }
+    T::Dict(fields)
 }
 
 /// `n_flows` flows of registry traffic with `n_headers` extra headers each way and a
@@ -111,10 +133,16 @@ pub fn flow_file(n_flows: usize, n_headers: usize, body_len: usize) -> Vec<u8> {
             ("type", T::Text("http")),
             ("id", T::Text("00000000-0000-4000-8000-000000000001")),
             ("error", T::Null),
-            ("client_conn", connection("127.0.0.1", 40000, None, None)),
+            ("client_conn", connection(Side::Client, "127.0.0.1", 40000, None, None)),
             (
                 "server_conn",
-                connection("192.0.2.10", 443, Some("registry.bench.test"), Some(start)),
+                connection(
+                    Side::Server,
+                    "192.0.2.10",
+                    443,
+                    Some("registry.bench.test"),
+                    Some(start),
+                ),
             ),
             ("intercepted", T::Bool(false)),
             ("is_replay", T::Null),
