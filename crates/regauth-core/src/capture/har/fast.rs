@@ -456,7 +456,9 @@ impl<'a> Parser<'a> {
                 Some(b'\\') => {
                     escaped = true;
                     match self.bytes.get(self.pos + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 2
+                        }
                         Some(b'u') => {
                             let hex = self.bytes.get(self.pos + 2..self.pos + 6).ok_or(Bail)?;
                             if !hex.iter().all(u8::is_ascii_hexdigit) {

@@ -845,25 +845,91 @@ mod random_documents {
     /// Literals that each path must take the same way: odd numbers (one out of range),
     /// escapes (one a lone surrogate), timestamps, URLs, words the reader looks for.
     const LITERALS: &[&str] = &[
-        "null", "true", "false", "0", "-0", "200", "-1", "12.5", "1e3", "1E-7", "1e400",
-        "18446744073709551616", "-9223372036854775809", "0.30000000000000004", r#""""#,
-        r#""GET""#, r#""POST""#, r#""https://r.example/v2/x?a=1#frag""#, r#""http://[::1]:5000/v2/""#,
-        r#""https://user:pw@r.example:8443/""#, r#""not a url""#, r#""2024-05-01T10:00:00.123456Z""#,
-        r#""2024-05-01 10:00:00""#, r#""HTTP/1.1""#, r#""base64""#, r#""aGVsbG8=""#, r#""gzip""#,
-        r#""application/json""#, r#""text/plain; charset=latin-1""#, r#""caf\u00e9""#,
-        r#""\ud83d\ude00""#, r#""\ud800 lone""#, r#""a\"b\\c\/d\n""#, r#""\u0000""#, r#""200""#,
-        r#""Authorization""#, r#""Bearer x.y.z""#, r#""content-encoding""#, r#""Content-Encoding""#,
-        r#""10.0.0.1""#, r#""::1""#, r#""TLS 1.3""#, r#""é ünïcödé""#,
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "200",
+        "-1",
+        "12.5",
+        "1e3",
+        "1E-7",
+        "1e400",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "0.30000000000000004",
+        r#""""#,
+        r#""GET""#,
+        r#""POST""#,
+        r#""https://r.example/v2/x?a=1#frag""#,
+        r#""http://[::1]:5000/v2/""#,
+        r#""https://user:pw@r.example:8443/""#,
+        r#""not a url""#,
+        r#""2024-05-01T10:00:00.123456Z""#,
+        r#""2024-05-01 10:00:00""#,
+        r#""HTTP/1.1""#,
+        r#""base64""#,
+        r#""aGVsbG8=""#,
+        r#""gzip""#,
+        r#""application/json""#,
+        r#""text/plain; charset=latin-1""#,
+        r#""caf\u00e9""#,
+        r#""\ud83d\ude00""#,
+        r#""\ud800 lone""#,
+        r#""a\"b\\c\/d\n""#,
+        r#""\u0000""#,
+        r#""200""#,
+        r#""Authorization""#,
+        r#""Bearer x.y.z""#,
+        r#""content-encoding""#,
+        r#""Content-Encoding""#,
+        r#""10.0.0.1""#,
+        r#""::1""#,
+        r#""TLS 1.3""#,
+        r#""é ünïcödé""#,
     ];
 
     const KEYS: &[&str] = &[
-        "startedDateTime", "time", "request", "response", "serverIPAddress", "_serverPort",
-        "connection", "_error", "_securityDetails", "method", "url", "httpVersion", "headers",
-        "postData", "bodySize", "status", "statusText", "content", "_failureText", "size",
-        "mimeType", "text", "encoding", "params", "name", "value", "protocol", "subjectName",
-        "issuer", "cipher", "validFrom", "validTo", "cache", "timings", "comment", "_x",
+        "startedDateTime",
+        "time",
+        "request",
+        "response",
+        "serverIPAddress",
+        "_serverPort",
+        "connection",
+        "_error",
+        "_securityDetails",
+        "method",
+        "url",
+        "httpVersion",
+        "headers",
+        "postData",
+        "bodySize",
+        "status",
+        "statusText",
+        "content",
+        "_failureText",
+        "size",
+        "mimeType",
+        "text",
+        "encoding",
+        "params",
+        "name",
+        "value",
+        "protocol",
+        "subjectName",
+        "issuer",
+        "cipher",
+        "validFrom",
+        "validTo",
+        "cache",
+        "timings",
+        "comment",
+        "_x",
         // Escaped spellings of keys the reader looks for.
-        r"na\u006de", r"\u0075rl",
+        r"na\u006de",
+        r"\u0075rl",
     ];
 
     fn literal() -> impl Strategy<Value = Json> {
@@ -877,7 +943,10 @@ mod random_documents {
                 prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(
                     |fields| {
                         Json::Object(
-                            fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect(),
+                            fields
+                                .into_iter()
+                                .map(|(key, value)| (key.to_owned(), value))
+                                .collect(),
                         )
                     }
                 ),
@@ -887,13 +956,18 @@ mod random_documents {
 
     /// A header list: mostly well-formed fields, some odd.
     fn headers() -> impl Strategy<Value = Json> {
-        let field = (literal(), literal(), prop::bool::weighted(0.8)).prop_map(|(name, value, usual)| {
-            if usual {
-                Json::Object(vec![("name".to_owned(), name), ("value".to_owned(), value)])
-            } else {
-                Json::Object(vec![("value".to_owned(), value), ("name".to_owned(), name), ("name".to_owned(), Json::Raw(r#""X""#.to_owned()))])
-            }
-        });
+        let field =
+            (literal(), literal(), prop::bool::weighted(0.8)).prop_map(|(name, value, usual)| {
+                if usual {
+                    Json::Object(vec![("name".to_owned(), name), ("value".to_owned(), value)])
+                } else {
+                    Json::Object(vec![
+                        ("value".to_owned(), value),
+                        ("name".to_owned(), name),
+                        ("name".to_owned(), Json::Raw(r#""X""#.to_owned())),
+                    ])
+                }
+            });
         prop_oneof![
             4 => prop::collection::vec(prop_oneof![9 => field, 1 => value()], 0..6).prop_map(Json::Array),
             1 => value(),
@@ -901,9 +975,16 @@ mod random_documents {
     }
 
     /// An object whose keys are mostly `keys`, each holding a value from `values`.
-    fn object_of(keys: &'static [&'static str], values: BoxedStrategy<Json>) -> BoxedStrategy<Json> {
+    fn object_of(
+        keys: &'static [&'static str],
+        values: BoxedStrategy<Json>,
+    ) -> BoxedStrategy<Json> {
         prop::collection::vec((prop::sample::select(keys), values), 0..keys.len() + 2)
-            .prop_map(|fields| Json::Object(fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect()))
+            .prop_map(|fields| {
+                Json::Object(
+                    fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect(),
+                )
+            })
             .boxed()
     }
 
@@ -912,7 +993,8 @@ mod random_documents {
             &["method", "url", "httpVersion", "headers", "postData", "bodySize", "cookies"],
             prop_oneof![3 => literal(), 1 => headers(), 1 => value()].boxed(),
         );
-        let content = object_of(&["size", "mimeType", "text", "encoding", "compression"], literal().boxed());
+        let content =
+            object_of(&["size", "mimeType", "text", "encoding", "compression"], literal().boxed());
         let response = object_of(
             &["status", "statusText", "httpVersion", "headers", "content", "bodySize", "_error"],
             prop_oneof![3 => literal(), 1 => headers(), 1 => content].boxed(),
@@ -920,7 +1002,21 @@ mod random_documents {
         let fields = prop_oneof![
             (Just("request"), request),
             (Just("response"), response),
-            (prop::sample::select(&["startedDateTime", "time", "serverIPAddress", "_serverPort", "connection", "_error", "_securityDetails", "cache"][..]), prop_oneof![3 => literal(), 1 => value()].boxed()),
+            (
+                prop::sample::select(
+                    &[
+                        "startedDateTime",
+                        "time",
+                        "serverIPAddress",
+                        "_serverPort",
+                        "connection",
+                        "_error",
+                        "_securityDetails",
+                        "cache"
+                    ][..]
+                ),
+                prop_oneof![3 => literal(), 1 => value()].boxed()
+            ),
         ];
         prop::collection::vec(fields, 0..9).prop_map(|fields| {
             Json::Object(fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
