@@ -195,7 +195,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut table = String::new();
     table.push_str(&machine_description(&sh));
     table.push_str(
-        "\n| capture | size | entries | tool | median wall | MB/s | peak RSS | peak / size | runs |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+        "\n| capture | size | entries | tool | median wall | MB/s (wall) | median CPU | MB/s (CPU) | peak RSS | peak / size | runs |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for &size in &options.sizes {
         for &format in &options.formats {
@@ -254,11 +254,13 @@ pub fn run(args: &[String]) -> Result<()> {
                     }
                     let mb = file_bytes as f64 / 1e6;
                     let row = format!(
-                        "| {label} | {mb:.0} MB | {} | {} | {:.2} s | {:.0} | {:.0} MB | {:.2}× | {} |\n",
+                        "| {label} | {mb:.0} MB | {} | {} | {:.2} s | {:.0} | {:.2} s | {:.0} | {:.0} MB | {:.2}× | {} |\n",
                         cell.entries,
                         tool.name(),
                         cell.median.as_secs_f64(),
                         mb / cell.median.as_secs_f64(),
+                        cell.median_cpu.as_secs_f64(),
+                        mb / cell.median_cpu.as_secs_f64().max(0.005),
                         cell.peak_kib as f64 * 1024.0 / 1e6,
                         cell.peak_kib as f64 * 1024.0 / file_bytes as f64,
                         cell.runs,
@@ -331,6 +333,8 @@ fn ensure_capture(
 
 struct Cell {
     median: Duration,
+    /// User plus system time: what the machine's other load inflates least.
+    median_cpu: Duration,
     peak_kib: u64,
     runs: usize,
     entries: usize,
@@ -342,6 +346,7 @@ fn measure(command: &[String], scratch: &Path, tool: Tool, options: &Options) ->
     let output = scratch.join("output.txt");
     let rusage = scratch.join("rusage.txt");
     let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     let mut peak_kib = 0;
     let mut entries = 0;
     let started = Instant::now();
@@ -352,7 +357,7 @@ fn measure(command: &[String], scratch: &Path, tool: Tool, options: &Options) ->
         let run_started = Instant::now();
         let status = Command::new("/usr/bin/time")
             .arg("-f")
-            .arg("%M")
+            .arg("%M %U %S")
             .arg("-o")
             .arg(&rusage)
             .args(command)
@@ -365,12 +370,13 @@ fn measure(command: &[String], scratch: &Path, tool: Tool, options: &Options) ->
         }
         walls.push(wall);
         let rss = std::fs::read_to_string(&rusage)?;
-        let kib: u64 = rss
-            .lines()
-            .last()
-            .and_then(|line| line.trim().parse().ok())
-            .context("no peak RSS from /usr/bin/time")?;
-        peak_kib = peak_kib.max(kib);
+        // The last line is ours (a failing command's own messages come first).
+        let fields: Vec<&str> = rss.lines().last().unwrap_or_default().split_whitespace().collect();
+        let [kib, user, system] = fields.as_slice() else {
+            bail!("no peak RSS and CPU time from /usr/bin/time: {rss:?}");
+        };
+        peak_kib = peak_kib.max(kib.parse()?);
+        cpus.push(Duration::from_secs_f64(user.parse::<f64>()? + system.parse::<f64>()?));
         let listed = std::fs::read_to_string(&output)?;
         entries = match tool {
             Tool::Jq => listed.trim().parse().context("jq did not print a number")?,
@@ -378,7 +384,14 @@ fn measure(command: &[String], scratch: &Path, tool: Tool, options: &Options) ->
         };
     }
     walls.sort();
-    Ok(Cell { median: walls[walls.len() / 2], peak_kib, runs: walls.len(), entries })
+    cpus.sort();
+    Ok(Cell {
+        median: walls[walls.len() / 2],
+        median_cpu: cpus[cpus.len() / 2],
+        peak_kib,
+        runs: walls.len(),
+        entries,
+    })
 }
 
 /// A venv with haralyzer from PyPI, beside the mitmproxy one.
