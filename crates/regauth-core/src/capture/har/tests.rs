@@ -749,6 +749,7 @@ fn fast_path_completes(json: &str) -> bool {
     super::fast::read(&mut state, json).is_ok()
 }
 
+#[expect(clippy::disallowed_methods, reason = "a test reads the recorded samples from disk")]
 fn every_har_file() -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
