@@ -7,7 +7,8 @@
 //! entries (method, URL, status), as a whole process from a cold start with the file in the
 //! page cache:
 //!
-//! - `regauth`: the release-built `read_capture --list` example (`capture::read`, as the CLI);
+//! - `regauth`: the release-built `read_capture --list` example of regauth-cli (files loaded
+//!   with the CLI's own code, then `capture::read`, as the CLI);
 //! - `haralyzer` (PyPI, in a venv under `~/.cache/regauth`): `HarParser.from_file`, then a
 //!   `HarEntry` per entry (`xtask/bench/haralyzer_list.py`);
 //! - mitmproxy's `FlowReader` (the venv `cargo xtask ci` uses): `FlowReader.stream()`
@@ -171,11 +172,8 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let options = parse_options(args)?;
 
-    cmd!(
-        sh,
-        "cargo build --locked --release -p regauth-core --example read_capture --example bench_corpus"
-    )
-    .run()?;
+    cmd!(sh, "cargo build --locked --release -p regauth-core --example bench_corpus").run()?;
+    cmd!(sh, "cargo build --locked --release -p regauth-cli --example read_capture").run()?;
     let examples = root.join("target/release/examples");
     if !Path::new("/usr/bin/time").exists() {
         tools::apt_install(&sh, &["time"], true)?;

@@ -15,6 +15,7 @@ mod config;
 mod diagram;
 mod exchanges;
 mod input;
+mod mapped;
 mod progress;
 mod redact;
 mod tls;
@@ -76,6 +77,16 @@ fn report_error(err: &anyhow::Error) {
     for cause in err.chain().skip(1) {
         let _ = writeln!(stderr, "  cause: {}", for_stderr(&cause.to_string()));
     }
+}
+
+/// Leaves `value` unfreed: for the capture and the reports a command built, once its output
+/// is written and the process is about to exit. Freeing hundreds of thousands of exchanges
+/// (each with its header vectors and strings) takes a sizeable share of a run on a large
+/// capture, and the operating system takes the whole address space back at exit anyway.
+/// Only for values held until the end of `main`'s command; nothing else is skipped (output
+/// is flushed before, and these values own no file or lock).
+pub fn skip_teardown<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// A message for stderr: errors quote capture strings (host names, URLs, recorder errors), so

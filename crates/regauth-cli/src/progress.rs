@@ -1,7 +1,8 @@
 //! A progress bar on stderr for inputs that take more than a moment: bytes read from the files,
 //! then the phases that follow (reading the capture, analysing). Only when stderr is a terminal
-//! and the input is large; otherwise nothing is created and reading is a plain `fs::read`, so
-//! pipes, CI logs and JSON/JUnit consumers never see it and pay nothing for it.
+//! and the input is large; otherwise nothing is created and reading is `mapped::read_file`, so
+//! pipes, CI logs and JSON/JUnit consumers never see it and pay nothing for it. Large regular
+//! files are mapped, not read (`mapped.rs`): the bar then jumps to their size at once.
 //!
 //! The core stays free of it: the CLI reads the files itself, so it counts the bytes here and
 //! names the core's phases around the calls.
@@ -11,6 +12,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use bytes::Bytes;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Inputs smaller than this are read and analysed in well under a second: no bar.
@@ -51,12 +53,16 @@ pub fn start_reading(total_bytes: u64) {
     }
 }
 
-/// Reads a file, counting its bytes on the bar when there is one.
-pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    match bar() {
-        None => std::fs::read(path),
-        Some(bar) => read_counting(std::fs::File::open(path)?, &bar),
+/// A file's bytes (mapped when it is a large regular file, see `mapped.rs`), counted on the
+/// bar when there is one.
+pub fn read_file(path: &Path) -> std::io::Result<Bytes> {
+    let Some(bar) = bar() else { return crate::mapped::read_file(path) };
+    let file = std::fs::File::open(path)?;
+    if let Some(bytes) = crate::mapped::map_file(&file) {
+        bar.inc(bytes.len() as u64);
+        return Ok(bytes);
     }
+    read_counting(file, &bar).map(Bytes::from)
 }
 
 /// Reads standard input, counting its bytes on the bar when there is one.

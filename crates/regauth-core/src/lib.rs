@@ -18,6 +18,7 @@
     clippy::disallowed_types,
     reason = "the core is sans-IO; see clippy.toml"
 )]
+#![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
