@@ -58,15 +58,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
         ReportFormat::Github => write!(stdout, "{}", render_github(&[run()]))?,
     }
     stdout.flush()?;
-    crate::skip_teardown((report, exchanges));
-    crate::skip_teardown((capture, analysis));
-    Ok(if !errors.is_empty() {
+    let status = if !errors.is_empty() {
         Status::Error
     } else if analysis.outcome == Outcome::Failure {
         Status::Failure
     } else {
         Status::Success
-    })
+    };
+    crate::skip_teardown((report, exchanges));
+    crate::skip_teardown((capture, analysis));
+    Ok(status)
 }
 
 /// The engine settings from the arguments `analyze` and `check` share: the one place that

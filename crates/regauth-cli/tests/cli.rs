@@ -435,3 +435,60 @@ fn r8_check_and_analyze_share_the_engine_settings() {
     let _ = std::fs::remove_file(&ca_path);
     assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
 }
+
+/// Large regular files are memory-mapped (`src/mapped.rs`), other inputs read: a recorded
+/// HAR padded past the mapping threshold gives the same exchanges mapped, read
+/// (`REGAUTH_NO_MMAP`) and piped through stdin, and the same analysis exit code.
+#[test]
+fn mapped_read_and_piped_inputs_read_alike() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    let mut bytes = std::fs::read(sample("pull-success.har")).expect("sample HAR");
+    // Trailing whitespace is valid JSON; it takes the file past the 1 MiB mapping threshold.
+    bytes.resize(bytes.len() + (1 << 20) + 4096, b'\n');
+    let dir = std::env::temp_dir().join(format!("regauth-mapped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("padded.har");
+    std::fs::write(&file, &bytes).expect("write padded HAR");
+    let file = file.display().to_string();
+    let exchanges = |output: &Output| {
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        json(output)["exchanges"].clone()
+    };
+
+    let mapped = regauth(&["exchanges", "--format", "json", &file]);
+    let read = Command::new(env!("CARGO_BIN_EXE_regauth"))
+        .args(["exchanges", "--format", "json", &file])
+        .env("REGAUTH_NO_MMAP", "1")
+        .output()
+        .expect("runs regauth");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regauth"))
+        .args(["exchanges", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs regauth");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let piped = child.wait_with_output().expect("regauth ends");
+    writer.join().expect("writer thread").expect("writes stdin");
+
+    let from_map = exchanges(&mapped);
+    assert!(from_map.as_array().is_some_and(|rows| !rows.is_empty()), "{from_map}");
+    assert_eq!(from_map, exchanges(&read));
+    assert_eq!(from_map, exchanges(&piped));
+    assert_eq!(json(&mapped)["sources"][0]["size"], json(&read)["sources"][0]["size"]);
+
+    let analysed = regauth(&["analyze", "--format", "json", &file]);
+    let unpadded = regauth(&["analyze", "--format", "json", &path("pull-success.har")]);
+    assert_eq!(analysed.status.code(), unpadded.status.code());
+    let codes = |output: &Output| {
+        let findings = json(output)["findings"].as_array().cloned().unwrap_or_default();
+        findings.iter().map(|finding| finding["code"].to_string()).collect::<Vec<_>>()
+    };
+    assert!(!codes(&unpadded).is_empty());
+    assert_eq!(codes(&analysed), codes(&unpadded));
+    let _ = std::fs::remove_dir_all(&dir);
+}
