@@ -1046,3 +1046,79 @@ mod random_documents {
         }
     }
 }
+
+mod common_rfc3339 {
+    use chrono::{DateTime, Utc};
+    use proptest::prelude::*;
+
+    use super::super::parse_common_rfc3339;
+
+    fn chrono_reads(text: &str) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(text).ok().map(|time| time.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn common_rfc3339_shapes_producers_write() {
+        for text in [
+            "2024-05-01T10:00:00.000+00:00",
+            "2024-05-01T10:00:00Z",
+            "2024-05-01T10:00:00.123456789Z",
+            "2024-12-31T23:59:59.9-05:30",
+            "2024-02-29T00:00:00.5+14:00",
+        ] {
+            let fast = parse_common_rfc3339(text);
+            assert!(fast.is_some(), "{text}");
+            assert_eq!(fast, chrono_reads(text), "{text}");
+        }
+        // Left to chrono (or rejected): other shapes, impossible dates, leap seconds.
+        for text in [
+            "2024-05-01 10:00:00Z",
+            "2024-05-01t10:00:00z",
+            "2023-02-29T00:00:00Z",
+            "2024-05-01T10:00:60Z",
+            "2024-05-01T10:00:00.1234567891Z",
+            "2024-05-01T10:00:00+24:00",
+            "2024-05-01T10:00:00",
+            "2024-05-01T10:00:00.Z",
+            "2024-05-01T10:00:00+0100",
+            "2024-05-01T10:00:00+01:00 ",
+            "\u{661}024-05-01T10:00:00Z",
+        ] {
+            assert_eq!(parse_common_rfc3339(text), None, "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        /// Every field in and out of range: wherever the fast path answers, chrono's RFC 3339
+        /// parser answers the same; for valid values in the common shape it always answers.
+        #[test]
+        fn common_rfc3339_agrees_with_chrono(
+            year in 0u32..10_000, month in 0u32..14, day in 0u32..33,
+            hour in 0u32..26, minute in 0u32..62, second in 0u32..62,
+            fraction in proptest::option::of("[0-9]{0,11}"),
+            offset in prop_oneof![
+                Just("Z".to_owned()),
+                (prop_oneof![Just('+'), Just('-')], 0u32..26, 0u32..62)
+                    .prop_map(|(sign, hours, minutes)| format!("{sign}{hours:02}:{minutes:02}")),
+            ],
+        ) {
+            let fraction = fraction.map(|digits| format!(".{digits}")).unwrap_or_default();
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}{offset}"
+            );
+            let fast = parse_common_rfc3339(&text);
+            let chrono = chrono_reads(&text);
+            if fast.is_some() {
+                prop_assert_eq!(fast, chrono, "{}", text);
+            }
+            // No fraction, or 1 to 9 digits after the point.
+            let in_common_shape = fraction.is_empty() || (2..=10).contains(&fraction.len());
+            let in_range = hour < 24 && minute < 60 && second < 60
+                && (offset == "Z" || (offset[1..3] < *"24" && offset[4..6] < *"60"));
+            if chrono.is_some() && in_common_shape && in_range {
+                prop_assert!(fast.is_some(), "{}", text);
+            }
+        }
+    }
+}
