@@ -1068,11 +1068,11 @@ fn parse_timestamp(text: &str) -> Result<(Timestamp, Option<String>), &'static s
 /// then reads. Where it answers it agrees with that parser (tests: `common_rfc3339_*`).
 fn parse_common_rfc3339(text: &str) -> Option<Timestamp> {
     let bytes = text.as_bytes();
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        bytes.get(range)?.iter().try_fold(0u32, |value, &byte| {
-            byte.is_ascii_digit().then(|| value * 10 + u32::from(byte - b'0'))
-        })
+    let digit = |idx: usize| -> Option<u32> {
+        let byte = *bytes.get(idx)?;
+        byte.is_ascii_digit().then(|| u32::from(byte - b'0'))
     };
+    let two = |idx: usize| Some(digit(idx)? * 10 + digit(idx + 1)?);
     if bytes.len() < 20
         || bytes[4] != b'-'
         || bytes[7] != b'-'
@@ -1082,22 +1082,29 @@ fn parse_common_rfc3339(text: &str) -> Option<Timestamp> {
     {
         return None;
     }
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let (year, month, day) = (two(0)? * 100 + two(2)?, two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
     let mut pos = 19;
     let mut nanos = 0;
     if bytes[pos] == b'.' {
-        let n_digits = bytes[pos + 1..].iter().take_while(|byte| byte.is_ascii_digit()).count();
-        if !(1..=9).contains(&n_digits) {
+        pos += 1;
+        let mut scale = 1_000_000_000;
+        while let Some(value) = digit(pos) {
+            if scale == 1 {
+                return None;
+            }
+            scale /= 10;
+            nanos += value * scale;
+            pos += 1;
+        }
+        if pos == 20 {
             return None;
         }
-        nanos = number(pos + 1..pos + 1 + n_digits)? * 10u32.pow(9 - n_digits as u32);
-        pos += 1 + n_digits;
     }
     let offset_seconds = match &bytes[pos..] {
         b"Z" => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let (hours, minutes) = (number(pos + 1..pos + 3)?, number(pos + 4..pos + 6)?);
+            let (hours, minutes) = (two(pos + 1)?, two(pos + 4)?);
             if hours > 23 || minutes > 59 {
                 return None;
             }
@@ -1111,7 +1118,12 @@ fn parse_common_rfc3339(text: &str) -> Option<Timestamp> {
     }
     let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
-    let utc = date.and_time(time).checked_sub_signed(TimeDelta::seconds(offset_seconds))?;
+    let local = date.and_time(time);
+    let utc = if offset_seconds == 0 {
+        local
+    } else {
+        local.checked_sub_signed(TimeDelta::seconds(offset_seconds))?
+    };
     Some(utc.and_utc())
 }
 
