@@ -267,6 +267,10 @@ pub struct ExchangesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Print URLs with their credentials (`user:password@`, `password=`, `access_token=`,
+    /// presigned-URL signatures); masked by default.
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -24,6 +24,9 @@
 pub mod analysis;
 pub mod capture;
 pub mod client_config;
+pub mod display;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
 pub mod report;

@@ -26,6 +26,7 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
+//!     (signature_check: "valid"|"invalid"|"not-checked"|"unsupported")
 //!   "problems": [{source, entry|null, byte_offset|null, message}],
 //!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
 //! }
@@ -59,6 +60,17 @@ pub const SCHEMA: &str = "regauth.analysis/v1";
 pub enum Secrets {
     Masked,
     Revealed,
+}
+
+impl Secrets {
+    /// `text` (a URL, a path, a message quoting one) with the credentials in its URLs masked
+    /// ([`crate::secret::mask_url_secrets`]), unless secrets are revealed.
+    pub fn url_text(self, text: &str) -> String {
+        match self {
+            Secrets::Masked => crate::secret::mask_url_secrets(text).into_owned(),
+            Secrets::Revealed => text.to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -214,7 +226,7 @@ impl AnalysisReport {
                 registry: session.registry.clone(),
                 repository: session.repository.clone(),
                 scheme: session.scheme,
-                realm: session.realm.clone(),
+                realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
                 service: session.service.clone(),
                 outcome: session.outcome,
                 failed_step: session.failed_step.map(|step| step.number()),
@@ -250,7 +262,7 @@ impl AnalysisReport {
                     session: finding.session,
                     step: finding.step.map(|step| step.number()),
                     exchanges: finding.exchanges.clone(),
-                    message: finding.message.clone(),
+                    message: secrets.url_text(&finding.message),
                     fix: info.fix.to_owned(),
                 }
             })
@@ -304,6 +316,7 @@ impl AnalysisReport {
                         ),
                         SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
                         SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
                     };
                     JwtRow {
                         header: JwtHeaderRow {
@@ -370,7 +383,7 @@ impl AnalysisReport {
                 }
             })
             .collect();
-        let problems = ProblemRow::list(capture);
+        let problems = ProblemRow::list(capture, secrets);
         AnalysisReport {
             schema: SCHEMA.to_owned(),
             outcome: analysis.outcome,

@@ -26,18 +26,19 @@ pub mod text;
 pub mod tls;
 pub mod token;
 
-/// Text from a config file or a capture, with control characters escaped so it cannot drive
-/// the terminal (escape sequences, carriage returns that overwrite a line).
+/// Text from a config file or a capture, made display-safe by the one policy of
+/// [`crate::display`]: control, bidi and other invisible format characters escaped.
 pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
-        .collect()
+    crate::display::safe(text).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn printable_escapes_control_characters() {
-        assert_eq!(super::printable("a\x1b[31mb\rc\u{7f}é"), "a\\u{1b}[31mb\\rc\\u{7f}é");
+    fn printable_escapes_control_and_bidi_characters() {
+        assert_eq!(
+            super::printable("a\x1b[31mb\rc\u{7f}\u{202e}é"),
+            "a\\x1b[31mb\\rc\\x7f\\u{202e}é"
+        );
     }
 }
