@@ -5,8 +5,10 @@
 //!
 //!   cargo run --release -p regauth-core --example hostile_engine [--scale F] [CASE...]
 //!
-//! `--timeout S` stops a case after S seconds (default 600). `--scale 0.1` runs every case at a tenth of its size (for `valgrind --tool=callgrind`,
-//! whose instruction counts do not depend on the machine's load). The same shapes run at
+//! `--timeout S` stops a case after S seconds (default 600). `--scale 0.1` runs every case at
+//! a tenth of its size (for `valgrind --tool=callgrind`, whose instruction counts do not depend
+//! on the machine's load). Peak memory is reported whole and as it stood after reading, so
+//! the readers' share and the analysis and reports' share can be told apart. The same shapes run at
 //! CI sizes, checked for their results, in `tests/hostile_engine.rs`.
 #![expect(clippy::print_stdout, reason = "an example reports to its terminal")]
 #![allow(clippy::disallowed_methods, reason = "an example may read files, /proc and the clock")]
@@ -64,13 +66,10 @@ fn generate(case: &str, scale: f64) -> (String, Vec<u8>) {
         "huge-challenge-problems" => {
             har(hostile_shapes::huge_challenge(n(20_000_000), ChallengeFill::Problems))
         }
-        "encoded-token-responses" => {
-            har(hostile_shapes::encoded_token_responses(n(2000), 1 << 20))
+        "encoded-token-responses" => har(hostile_shapes::encoded_token_responses(n(2000), 1 << 20)),
+        "brotli-engine" => {
+            (format!("{case}.flow"), hostile_shapes::brotli_engine_answers(n(2000), 4 << 20))
         }
-        "brotli-engine" => (
-            format!("{case}.flow"),
-            hostile_shapes::brotli_engine_answers(n(2000), 4 << 20),
-        ),
         "refused-sessions" => har(hostile_shapes::refused_sessions(n(100_000))),
         "tokens-used-once" => har(hostile_shapes::tokens_used_once(n(50_000))),
         "big-jwt" => har(hostile_shapes::big_jwt(n(10_000_000))),
@@ -145,6 +144,7 @@ fn child(case: &str, path: &str) {
     }
     let (capture, errors) = capture::read(&[Input::new(path.rsplit('/').next().unwrap(), input)]);
     let read_s = started.elapsed().as_secs_f64();
+    let peak_after_read = peak_rss_mib();
     let analysis = analyze(&capture, &AnalysisConfig::default());
     let analyze_s = started.elapsed().as_secs_f64() - read_s;
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
@@ -167,7 +167,7 @@ fn child(case: &str, path: &str) {
     );
     let peak = peak_rss_mib();
     println!(
-        "    {total_s:.2} s wall (read {read_s:.2}, analyse {analyze_s:.2}, reports {report_s:.2}), {:.2} s CPU; peak memory {peak:.0} MiB ({:.1}x the input)",
+        "    {total_s:.2} s wall (read {read_s:.2}, analyse {analyze_s:.2}, reports {report_s:.2}), {:.2} s CPU; peak memory {peak:.0} MiB ({:.1}x the input; {peak_after_read:.0} MiB after reading)",
         cpu_seconds() - cpu_before,
         peak / input_mib.max(f64::MIN_POSITIVE),
     );
@@ -211,7 +211,8 @@ fn main() {
     );
     for case in wanted {
         let (name, bytes) = generate(&case, scale);
-        let path = std::env::temp_dir().join(format!("regauth-hostile-{}-{name}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("regauth-hostile-{}-{name}", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
         drop(bytes);
         let started = Instant::now();

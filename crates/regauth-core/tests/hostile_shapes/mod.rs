@@ -58,8 +58,7 @@ impl Ex {
     }
 
     pub fn form(mut self, form: impl Into<String>) -> Ex {
-        self.request_headers
-            .push(("Content-Type", "application/x-www-form-urlencoded".to_owned()));
+        self.request_headers.push(("Content-Type", "application/x-www-form-urlencoded".to_owned()));
         self.request_form = Some(form.into());
         self
     }
@@ -361,12 +360,14 @@ pub fn realms_in_one_response(n: usize) -> Vec<u8> {
         &Ex::get(T0, format!("{REGISTRY}/v2/app/manifests/1"), 401)
             .response_header("WWW-Authenticate", value),
     );
-    har.push(&Ex::get(
-        T0 + 1.0,
-        format!("https://auth.example/t0?service={SERVICE}&scope=repository:app:pull"),
-        200,
-    )
-    .body(token_body(&token)));
+    har.push(
+        &Ex::get(
+            T0 + 1.0,
+            format!("https://auth.example/t0?service={SERVICE}&scope=repository:app:pull"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
     har.push(&Ex::get(T0 + 2.0, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token));
     har.finish()
 }
@@ -377,17 +378,23 @@ pub fn separate_challenges(n: usize) -> Vec<u8> {
     let mut har = Har::new();
     for idx in 0..n {
         har.push(
-            &Ex::get(T0 + idx as f64 * 0.001, format!("{REGISTRY}/v2/app{idx}/manifests/latest"), 401)
-                .date(0.0)
-                .response_header(
-                    "WWW-Authenticate",
-                    challenge(
-                        &format!("https://auth{idx}.example/token"),
-                        &format!("repository:app{idx}:pull"),
-                    ),
-                )
-                .response_header("Content-Type", "application/json")
-                .body(&br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#[..]),
+            &Ex::get(
+                T0 + idx as f64 * 0.001,
+                format!("{REGISTRY}/v2/app{idx}/manifests/latest"),
+                401,
+            )
+            .date(0.0)
+            .response_header(
+                "WWW-Authenticate",
+                challenge(
+                    &format!("https://auth{idx}.example/token"),
+                    &format!("repository:app{idx}:pull"),
+                ),
+            )
+            .response_header("Content-Type", "application/json")
+            .body(
+                &br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#[..],
+            ),
         );
     }
     har.finish()
@@ -438,9 +445,13 @@ pub fn encoded_token_responses(n: usize, inflated: usize) -> Vec<u8> {
         body.resize(inflated.max(body.len() + 2) - 2, b' ');
         body.extend_from_slice(b"\"}");
         har.push(
-            &Ex::get(at, format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"), 200)
-                .response_header("Content-Encoding", "gzip")
-                .body(gzip(&body)),
+            &Ex::get(
+                at,
+                format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
+                200,
+            )
+            .response_header("Content-Encoding", "gzip")
+            .body(gzip(&body)),
         );
         har.push(&Ex::get(at + 0.5, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token));
     }
@@ -468,12 +479,16 @@ pub fn brotli_engine_answers(n: usize, stream_bytes: usize) -> Vec<u8> {
     let mut flows = Flows::new();
     for idx in 0..n {
         flows.push(
-            &Ex::get(T0 + idx as f64, "http://127.0.0.1:2375/v1.43/images/reg.example/app/push?tag=1.0", 200)
-                .method("POST")
-                .request_header("X-Registry-Auth", "e30=")
-                .response_header("Content-Type", "application/json")
-                .response_header("Content-Encoding", "br")
-                .body(compressed.clone()),
+            &Ex::get(
+                T0 + idx as f64,
+                "http://127.0.0.1:2375/v1.43/images/reg.example/app/push?tag=1.0",
+                200,
+            )
+            .method("POST")
+            .request_header("X-Registry-Auth", "e30=")
+            .response_header("Content-Type", "application/json")
+            .response_header("Content-Encoding", "br")
+            .body(compressed.clone()),
         );
     }
     flows.finish()
@@ -484,12 +499,14 @@ pub fn brotli_engine_answers(n: usize, stream_bytes: usize) -> Vec<u8> {
 pub fn refused_sessions(n: usize) -> Vec<u8> {
     let token = jwt(0, SERVICE, "app0", "pull", T0);
     let mut har = Har::new();
-    har.push(&Ex::get(
-        T0,
-        format!("https://auth.example/token?service={SERVICE}&scope=repository:app0:pull"),
-        200,
-    )
-    .body(token_body(&token)));
+    har.push(
+        &Ex::get(
+            T0,
+            format!("https://auth.example/token?service={SERVICE}&scope=repository:app0:pull"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
     for idx in 0..n {
         har.push(
             &Ex::get(T0 + 1.0 + idx as f64 * 0.001, format!("{REGISTRY}/v2/app{idx}/manifests/latest"), 403)
@@ -511,12 +528,14 @@ pub fn tokens_used_once(n: usize) -> Vec<u8> {
     let tokens: Vec<String> = (0..2 * n).map(|idx| jwt(idx, SERVICE, "app", "pull", T0)).collect();
     for token in &tokens {
         at += 0.001;
-        har.push(&Ex::get(
-            at,
-            format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
-            200,
-        )
-        .body(token_body(token)));
+        har.push(
+            &Ex::get(
+                at,
+                format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
+                200,
+            )
+            .body(token_body(token)),
+        );
     }
     for token in tokens[..n].iter().rev() {
         at += 0.001;
@@ -534,12 +553,14 @@ pub fn big_jwt(bytes: usize) -> Vec<u8> {
         T0 as i64 + 300
     ));
     let mut har = Har::new();
-    har.push(&Ex::get(
-        T0,
-        format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
-        200,
-    )
-    .body(token_body(&token)));
+    har.push(
+        &Ex::get(
+            T0,
+            format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
     har.push(&Ex::get(T0 + 1.0, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token));
     har.finish()
 }
@@ -569,16 +590,21 @@ pub fn many_scopes(n: usize, m: usize) -> Vec<u8> {
     let asked = (0..n).map(|idx| format!("scope=repository:asked{idx}:pull")).collect::<Vec<_>>();
     let token = jwt(0, SERVICE, "app", "pull", T0);
     let mut har = Har::new();
+    har.push(&Ex::get(T0, format!("{REGISTRY}/v2/app/manifests/1"), 401).response_header(
+        "WWW-Authenticate",
+        challenge("https://auth.example/token", &scopes("named")),
+    ));
     har.push(
-        &Ex::get(T0, format!("{REGISTRY}/v2/app/manifests/1"), 401)
-            .response_header("WWW-Authenticate", challenge("https://auth.example/token", &scopes("named"))),
+        &Ex::get(
+            T0 + 1.0,
+            format!(
+                "https://auth.example/token?service={SERVICE}&{}&scope=repository:app:pull",
+                asked.join("&")
+            ),
+            200,
+        )
+        .body(token_body(&token)),
     );
-    har.push(&Ex::get(
-        T0 + 1.0,
-        format!("https://auth.example/token?service={SERVICE}&{}&scope=repository:app:pull", asked.join("&")),
-        200,
-    )
-    .body(token_body(&token)));
     for idx in 0..m {
         har.push(
             &Ex::get(T0 + 2.0 + idx as f64 * 0.001, format!("{REGISTRY}/v2/app/blobs/uploads/"), 401)
@@ -600,12 +626,14 @@ pub fn many_scopes(n: usize, m: usize) -> Vec<u8> {
 pub fn redirect_chain(n: usize) -> Vec<u8> {
     let token = jwt(0, SERVICE, "app", "pull", T0);
     let mut har = Har::new();
-    har.push(&Ex::get(
-        T0,
-        format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
-        200,
-    )
-    .body(token_body(&token)));
+    har.push(
+        &Ex::get(
+            T0,
+            format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
     har.push(
         &Ex::get(T0 + 1.0, format!("{REGISTRY}/v2/app/blobs/sha256:00"), 307)
             .bearer(&token)
@@ -620,7 +648,10 @@ pub fn redirect_chain(n: usize) -> Vec<u8> {
         )
         .bearer(&token);
         if !last {
-            ex = ex.response_header("Location", format!("https://cdn.reg.example/b/{}?sig=x", hop + 1));
+            ex = ex.response_header(
+                "Location",
+                format!("https://cdn.reg.example/b/{}?sig=x", hop + 1),
+            );
         }
         har.push(&ex);
     }
@@ -633,7 +664,8 @@ pub fn distinct_clocks(n: usize) -> Vec<u8> {
     let mut har = Har::new();
     for idx in 0..n {
         har.push(
-            &Ex::get(T0 + idx as f64 * 0.001, format!("https://r{idx}.example/v2/"), 200).date(3600.0),
+            &Ex::get(T0 + idx as f64 * 0.001, format!("https://r{idx}.example/v2/"), 200)
+                .date(3600.0),
         );
     }
     har.finish()
@@ -644,13 +676,17 @@ pub fn distinct_clocks(n: usize) -> Vec<u8> {
 pub fn refused_token(n: usize) -> Vec<u8> {
     let token = jwt(0, SERVICE, "app", "pull,push", T0);
     let mut har = Har::new();
-    har.push(&Ex::get(
-        T0,
-        format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull,push"),
-        200,
-    )
-    .body(token_body(&token)));
-    har.push(&Ex::get(T0 + 1.0, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token).date(0.0));
+    har.push(
+        &Ex::get(
+            T0,
+            format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull,push"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
+    har.push(
+        &Ex::get(T0 + 1.0, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token).date(0.0),
+    );
     for idx in 0..n {
         har.push(
             &Ex::get(T0 + 1000.0 + idx as f64 * 0.001, format!("{REGISTRY}/v2/app/blobs/uploads/"), 401)
@@ -679,8 +715,14 @@ pub fn oauth_fallbacks(n: usize) -> Vec<u8> {
         );
     }
     let at = T0 + n as f64 * 0.001 + 1.0;
-    har.push(&Ex::get(at, format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"), 200)
-        .body(token_body(&token)));
+    har.push(
+        &Ex::get(
+            at,
+            format!("https://auth.example/token?service={SERVICE}&scope=repository:app:pull"),
+            200,
+        )
+        .body(token_body(&token)),
+    );
     har.push(&Ex::get(at + 1.0, format!("{REGISTRY}/v2/app/manifests/1"), 200).bearer(&token));
     har.finish()
 }
