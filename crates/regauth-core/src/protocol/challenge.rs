@@ -253,7 +253,9 @@ impl Parser<'_, '_> {
         challenge.params.push(param);
     }
 
-    fn problem(&mut self, byte_offset: usize, message: impl Into<String>) {
+    /// Records a problem; its message is formatted only when it is kept (a hostile header
+    /// may have millions, past [`MAX_CHALLENGE_PROBLEMS`]).
+    fn problem(&mut self, byte_offset: usize, message: std::fmt::Arguments<'_>) {
         if self.problems.len() >= MAX_CHALLENGE_PROBLEMS {
             if let Some(last) = self.problems.last_mut() {
                 last.unlisted += 1;
@@ -263,7 +265,7 @@ impl Parser<'_, '_> {
         self.problems.push(ChallengeProblem {
             header_index: self.header_index,
             byte_offset,
-            message: message.into(),
+            message: message.to_string(),
             unlisted: 0,
         });
     }
@@ -331,7 +333,7 @@ impl Parser<'_, '_> {
             let Some(token) = self.read_token() else {
                 self.problem(
                     element_start,
-                    format!(
+                    format_args!(
                         "expected an auth scheme or parameter name, found {:?}",
                         self.char_at(element_start)
                     ),
@@ -353,7 +355,7 @@ impl Parser<'_, '_> {
                         (None, Some(_)) => {
                             self.problem(
                                 element_start,
-                                "parameter without a preceding auth scheme",
+                                format_args!("parameter without a preceding auth scheme"),
                             );
                         }
                         (_, None) => {}
@@ -388,7 +390,7 @@ impl Parser<'_, '_> {
                             } else {
                                 self.problem(
                                     param_start,
-                                    format!("expected '=' after parameter name {name:?}"),
+                                    format_args!("expected '=' after parameter name {name:?}"),
                                 );
                                 self.recover();
                             }
@@ -396,7 +398,9 @@ impl Parser<'_, '_> {
                         None => {
                             self.problem(
                                 param_start,
-                                "expected a parameter or token68 after the auth scheme",
+                                format_args!(
+                                    "expected a parameter or token68 after the auth scheme"
+                                ),
                             );
                             self.recover();
                         }
@@ -405,7 +409,7 @@ impl Parser<'_, '_> {
                 Some(_) => {
                     self.problem(
                         after_token,
-                        format!("unexpected {:?} after {token:?}", self.char_at(self.pos)),
+                        format_args!("unexpected {:?} after {token:?}", self.char_at(self.pos)),
                     );
                     self.recover();
                 }
@@ -451,13 +455,13 @@ impl Parser<'_, '_> {
                 None => {
                     self.problem(
                         value_start,
-                        format!("unterminated quoted string in parameter {name:?}"),
+                        format_args!("unterminated quoted string in parameter {name:?}"),
                     );
                     return None;
                 }
             },
             None | Some(b',') => {
-                self.problem(value_start, format!("parameter {name:?} has no value"));
+                self.problem(value_start, format_args!("parameter {name:?} has no value"));
                 String::new()
             }
             Some(_) => {
@@ -470,7 +474,7 @@ impl Parser<'_, '_> {
                 if !value.bytes().all(is_tchar) {
                     self.problem(
                         value_start,
-                        format!("value of parameter {name:?} should be quoted: {value:?} is not a token (some clients misread it)"),
+                        format_args!("value of parameter {name:?} should be quoted: {value:?} is not a token (some clients misread it)"),
                     );
                 }
                 value
@@ -482,7 +486,7 @@ impl Parser<'_, '_> {
             Some(_) => {
                 self.problem(
                     self.pos,
-                    format!(
+                    format_args!(
                         "expected ',' after the value of parameter {name:?}, found {:?}",
                         self.char_at(self.pos)
                     ),
