@@ -698,21 +698,31 @@ pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Find
         })
         .collect();
     relays.sort_unstable();
+    if relays.is_empty() {
+        return;
+    }
+    // Each relay looks only at its session's findings: thousands of relayed failures in
+    // thousands of sessions must not make this quadratic.
+    let mut findings_of_session: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for (idx, finding) in findings.iter().enumerate() {
+        findings_of_session.entry(finding.session).or_default().push(idx);
+    }
     for (call, leg, message) in relays {
         let session = built.session_of_exchange.get(&call).copied();
-        let explaining = findings
-            .iter_mut()
-            .filter(|finding| {
-                finding.session == session
-                    && finding.severity >= Severity::Warning
-                    && finding.exchanges.contains(&leg)
+        let own = findings_of_session.get(&session).map_or(&[][..], Vec::as_slice);
+        let explaining = own
+            .iter()
+            .copied()
+            .filter(|&idx| {
+                findings[idx].severity >= Severity::Warning
+                    && findings[idx].exchanges.contains(&leg)
             })
             // The strongest, and of those the first shown (merge's order).
-            .fold(None::<&mut Finding>, |best, finding| match best {
-                Some(best) if best.severity >= finding.severity => Some(best),
-                _ => Some(finding),
+            .fold(None::<usize>, |best, idx| match best {
+                Some(best) if findings[best].severity >= findings[idx].severity => Some(best),
+                _ => Some(idx),
             });
-        let Some(finding) = explaining else { continue };
+        let Some(finding) = explaining.map(|idx| &mut findings[idx]) else { continue };
         let request = &capture.exchanges[call].request;
         finding.message.push_str(&format!(
             " The Docker daemon relayed it to its client in its answer to {} {} (#{call}): \"{}\".",
