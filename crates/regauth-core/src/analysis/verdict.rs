@@ -371,13 +371,27 @@ pub enum EngineStream {
 /// ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched from its
 /// end for a line that reports an error: a push's progress lines are most of it, and the
 /// error that ended it is the last one.
+///
+/// An unencoded stream (what dockerd sends) is searched whole from its end, whatever its
+/// size: a big push's progress lines can exceed the decoding cap, and the bytes are already
+/// in the capture, so reading them costs no decoding and no more memory than the input.
 pub fn engine_stream(response: &Response) -> EngineStream {
-    let prefix = match response.body.decoded_prefix(decode_limits::ENGINE_STREAM) {
-        Ok(prefix) => prefix,
-        Err(error) => return EngineStream::Unread(error.to_string()),
-    };
+    if response.body.content_encoding.trim().is_empty()
+        && let Ok(whole) = response.body.wire_bytes()
+    {
+        return search_engine_stream(&whole, true);
+    }
+    match response.body.decoded_prefix(decode_limits::ENGINE_STREAM) {
+        Ok(prefix) => search_engine_stream(&prefix.bytes, prefix.complete),
+        Err(error) => EngineStream::Unread(error.to_string()),
+    }
+}
+
+/// Searches `stream` (the whole stream when `complete`, else its beginning) from its end for
+/// the line that reports an error.
+fn search_engine_stream(stream: &[u8], complete: bool) -> EngineStream {
     let unread = || {
-        if prefix.complete {
+        if complete {
             EngineStream::Clean
         } else {
             EngineStream::Unread(format!(
@@ -387,12 +401,12 @@ pub fn engine_stream(response: &Response) -> EngineStream {
             ))
         }
     };
-    let whole_lines = if prefix.complete {
-        prefix.bytes.len()
+    let whole_lines = if complete {
+        stream.len()
     } else {
-        memchr::memrchr(b'\n', &prefix.bytes).map_or(0, |newline| newline + 1)
+        memchr::memrchr(b'\n', stream).map_or(0, |newline| newline + 1)
     };
-    let mut rest = &prefix.bytes[..whole_lines];
+    let mut rest = &stream[..whole_lines];
     let error_key = memchr::memmem::FinderRev::new(b"\"error");
     let message_key = memchr::memmem::FinderRev::new(b"\"message\"");
     loop {
