@@ -120,7 +120,10 @@ fn wasm_pipeline(
         wasm(cmd!(sh, "trunk build --release true --offline true --dist {dist_arg}"))
     })?;
     steps.run(&format!("[{mode}] browser tests (headless chromium)"), || {
-        Ok(cmd!(sh, "node tests/e2e/run.mjs {dist_arg}").run()?)
+        // The export test compares the page's JSON with the CLI's own output for the same file.
+        cmd!(sh, "cargo build --locked --quiet -p regauth-cli").run()?;
+        let regauth = root.join("target/debug/regauth");
+        Ok(cmd!(sh, "node tests/e2e/run.mjs {dist_arg}").env("REGAUTH_BIN", regauth).run()?)
     })?;
     Ok(())
 }

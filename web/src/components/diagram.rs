@@ -3,11 +3,15 @@
 
 use yew::prelude::*;
 
+use crate::Actions;
 use crate::view_model::{Arrow, Lane, SessionModel};
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     pub session: SessionModel,
+    pub actions: Actions,
+    /// The step learn mode is on, drawn highlighted.
+    pub highlight: Option<u8>,
 }
 
 #[function_component(SequenceDiagram)]
@@ -33,7 +37,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     }) }
                 </div>
                 <ol class="arrows">
-                    { for session.arrows.iter().map(arrow_row) }
+                    { for session.arrows.iter().map(|arrow| arrow_row(arrow, &props.actions, props.highlight)) }
                 </ol>
             </div>
             if let Some(next) = &session.expected_next {
@@ -47,21 +51,28 @@ fn grid_columns(start: usize, end: usize) -> String {
     format!("grid-column: {start} / {end}")
 }
 
-fn arrow_row(arrow: &Arrow) -> Html {
+fn arrow_row(arrow: &Arrow, actions: &Actions, highlight: Option<u8>) -> Html {
     let (from, to) = (arrow.from.column(), arrow.to.column());
     // Lane n's lifeline sits on grid line 2n + 2 of a six-column grid.
     let span = grid_columns(from.min(to) * 2 + 2, from.max(to) * 2 + 2);
     let direction = if to > from { "ltr" } else { "rtl" };
     html! {
-        <li class={classes!("step", arrow.status.as_str())} data-step={arrow.step.to_string()}
-            data-status={arrow.status.as_str()}>
+        <li class={classes!("step", arrow.status.as_str(), (highlight == Some(arrow.step)).then_some("highlight"))}
+            data-step={arrow.step.to_string()} data-status={arrow.status.as_str()}>
             <div class={classes!("arrow", direction)} style={span}>
                 <span class="label">
                     <span class="step-num">{ arrow.step }</span>
                     { " " }{ &arrow.title }
                 </span>
                 <span class="line" aria-hidden="true"></span>
-                <span class="detail">{ arrow.detail.clone().unwrap_or_else(|| status_text(arrow)) }</span>
+                if let Some(index) = arrow.first_exchange {
+                    <button type="button" class="detail exchange-link" data-exchange={index.to_string()}
+                        onclick={let actions = actions.clone(); Callback::from(move |_: MouseEvent| actions.open_exchange(index))}>
+                        { arrow.detail.clone().unwrap_or_default() }
+                    </button>
+                } else {
+                    <span class="detail">{ status_text(arrow) }</span>
+                }
             </div>
             if let Some(finding) = &arrow.finding {
                 <p class="step-finding" data-code={finding.code}>

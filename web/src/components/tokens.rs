@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::Actions;
 use crate::view_model::{JwtModel, PageModel, TokenModel, TokenSecrets};
 
 #[derive(Properties, PartialEq)]
@@ -13,7 +14,9 @@ pub struct TokenInspectorProps {
     /// Masked or revealed, matching `revealed`.
     pub secrets: Rc<Vec<TokenSecrets>>,
     pub revealed: bool,
-    pub on_reveal: Callback<bool>,
+    /// Reveal asked for, the worker has not answered yet.
+    pub pending: bool,
+    pub actions: Actions,
 }
 
 #[function_component(TokenInspector)]
@@ -24,15 +27,16 @@ pub fn token_inspector(props: &TokenInspectorProps) -> Html {
         };
     }
     let revealed = props.revealed;
+    let pressed = revealed || props.pending;
     let onclick = {
-        let on_reveal = props.on_reveal.clone();
-        Callback::from(move |_: MouseEvent| on_reveal.emit(!revealed))
+        let actions = props.actions.clone();
+        Callback::from(move |_: MouseEvent| actions.reveal(!pressed))
     };
     html! {
         <section id="tokens">
             <h2>{ "Tokens" }</h2>
             <p class="reveal">
-                <button type="button" id="reveal-secrets" aria-pressed={revealed.to_string()} {onclick}>
+                <button type="button" id="reveal-secrets" aria-pressed={pressed.to_string()} {onclick}>
                     { if revealed { "Mask secrets" } else { "Reveal secrets" } }
                 </button>
                 <span class="reveal-note">{
