@@ -111,8 +111,10 @@ const tests = [
       for (const code of expected.findings) assert(codes.includes(code), `${name}: finding ${code} not shown (shown: ${codes})`);
       if (expected.outcome === 'failure') {
         // The failing arrow is red and carries its finding right there.
-        const onArrow = await page.getAttribute(`.session .step.failed[data-step="${expected.failed_step}"] .step-finding`, 'data-code');
-        assert(expected.findings.includes(onArrow), `${name}: finding on the failed arrow ${onArrow}`);
+        const failedRow = await page.$eval('.session .row.failed', (row) => ({ steps: row.dataset.steps.split(' '), code: row.querySelector('.row-finding')?.dataset.code }));
+        assert(failedRow.steps.includes(String(expected.failed_step)), `${name}: the red arrow stands for steps ${failedRow.steps}`);
+        assert(expected.findings.includes(failedRow.code), `${name}: finding on the failed arrow ${failedRow.code}`);
+        assertEqual(await page.getAttribute(`.session .steps-strip .step[data-step="${expected.failed_step}"]`, 'data-status'), 'failed', `${name}: step strip`);
       }
     }
     assertClean(observed);
@@ -138,7 +140,7 @@ const tests = [
     await overview(page, name);
     assert((await page.textContent('#result')).endsWith('HAR (gzip)'), `summary ${await page.textContent('#result')}`);
     assertEqual(await page.getAttribute('[data-testid=overview]', 'data-outcome'), 'failure', 'outcome');
-    assertEqual(await page.getAttribute('.session .step.failed[data-step="6"] .step-finding', 'data-code'), 'anonymous-denied', 'finding on the failed arrow');
+    assertEqual(await page.getAttribute('.session .row.failed[data-steps~="6"] .row-finding', 'data-code'), 'anonymous-denied', 'finding on the failed arrow');
     assertClean(observed);
     await close();
   }],
@@ -174,11 +176,11 @@ const tests = [
   ['clicking an arrow opens its exchange: challenge, token request and response, masked', async () => {
     const { page, observed, close } = await openApp(browser, url);
     await openSample(page, 'clock-ahead.flow');
-    await page.click('.session .step[data-step="2"] .exchange-link');
+    await page.click('.session .row[data-steps~="2"] .row-open');
     await page.waitForSelector('#exchange-detail .challenge');
     const realm = await page.$$eval('#exchange-detail .challenge tr', (rows) => rows.map((row) => row.textContent));
     assert(realm.some((row) => row.startsWith('realm')) && realm.some((row) => row.startsWith('service')), `challenge rows ${realm}`);
-    await page.click('.session .step[data-step="4"] .exchange-link');
+    await page.click('.session .row[data-steps~="4"] .row-open');
     await page.waitForSelector('#exchange-detail .token-response');
     const response = await page.textContent('#exchange-detail .token-response');
     assert(response.includes('expires_in'), `token response ${response}`);
@@ -196,7 +198,7 @@ const tests = [
     assert(jwt, 'no JWT found in the sample');
     const [token, signature] = [jwt[0], jwt[1]];
     await openSample(page, name);
-    await page.click('.session .step[data-step="5"] .exchange-link');
+    await page.click('.session .row[data-steps~="5"] .row-open');
     await page.waitForSelector('#exchange-detail .request-headers tr.masked');
     const dom = () => page.evaluate(() => document.documentElement.outerHTML);
     assert(!(await dom()).includes(signature), 'the token signature is in the DOM before reveal');
@@ -277,7 +279,8 @@ const tests = [
     await overview(page, 'clock-ahead.flow');
     await page.waitForSelector('[data-testid=learn][data-step="6"]', READY);
     assert((await page.textContent('#learn .in-this-capture')).includes('token-not-yet-valid'), 'the failing finding in words');
-    assertEqual(await page.getAttribute('#learn .step.highlight', 'data-step'), '6', 'highlighted arrow');
+    assertEqual(await page.getAttribute('#learn .steps-strip .step.highlight', 'data-step'), '6', 'highlighted step');
+    assert((await page.getAttribute('#learn .row.highlight', 'data-steps')).split(' ').includes('6'), 'highlighted arrow');
     console.log(`     screenshot ${await shot(page, 'learn')}`);
     await page.click('#learn-prev');
     await page.waitForSelector('[data-testid=learn][data-step="5"]');
@@ -314,7 +317,7 @@ const tests = [
       await page.keyboard.press('Tab');
       reachable.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.className || ''));
     }
-    for (const expected of ['card-open', 'detail exchange-link', 'reveal-secrets', 'export-json']) {
+    for (const expected of ['card-open', 'row-open', 'reveal-secrets', 'export-json']) {
       assert(reachable.has(expected), `${expected} not reachable by Tab (reached: ${[...reachable].join(' | ')})`);
     }
     assertClean(observed);
@@ -334,7 +337,7 @@ const tests = [
     await page.waitForSelector('button.sample', READY);
     const empty = await axeViolations(page);
     await openSample(page, 'clock-ahead.flow');
-    await page.click('.session .step[data-step="6"] .exchange-link');
+    await page.click('.session .row.failed .row-open');
     await page.waitForSelector('#exchange-detail .request-line');
     const loaded = await axeViolations(page);
     console.log(`     screenshot ${await shot(page, 'loaded')}`);

@@ -14,6 +14,7 @@
 mod bridge;
 mod components;
 pub mod detail;
+pub mod diagram;
 mod io;
 pub mod learn;
 pub mod messages;

@@ -14,7 +14,7 @@ use regauth_core::units::human_bytes;
 use yew::Reducible;
 
 use crate::detail::ExchangeDetail;
-use crate::messages::{FailureKind, FromWorker, LoadFailure, Progress};
+use crate::messages::{Analysed, FailureKind, FromWorker, LoadFailure, Progress};
 use crate::route::Route;
 use crate::view_model::{self, PageModel, TokenSecrets};
 
@@ -80,10 +80,36 @@ impl LoadingView {
     }
 }
 
+/// A shared value compared by identity: props holding a whole report must not compare it
+/// field by field on every render.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// A capture the worker analysed.
 #[derive(Clone, Debug)]
 pub struct Loaded {
     pub sources: Vec<SourceRow>,
+    /// What the worker sent (masked): the diagram of the session on screen is built from it.
+    pub analysed: Shared<Analysed>,
     /// Built from the masked report: holds no secret.
     pub model: Rc<PageModel>,
     /// Masked token secrets (signature hidden), always available.
@@ -233,9 +259,11 @@ impl AppState {
                     return self;
                 }
                 let model = view_model::page(&analysed);
+                let masked = Rc::new(view_model::token_secrets(&analysed.report));
                 let loaded = Loaded {
                     sources: analysed.report.sources.clone(),
-                    masked: Rc::new(view_model::token_secrets(&analysed.report)),
+                    analysed: Shared(Rc::new(*analysed)),
+                    masked,
                     model: Rc::new(model),
                     revealed: None,
                     reveal_pending: false,

@@ -85,9 +85,9 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                         onclick={set_view(View::Learn)}>{ "Learn the six steps" }</button>
                 </nav>
                 if props.route.view == View::Learn {
-                    <LearnView session={session.clone()} model={model.clone()} route={props.route.clone()} actions={props.actions.clone()} />
+                    <LearnView session={session.clone()} analysed={props.loaded.analysed.clone()} route={props.route.clone()} actions={props.actions.clone()} />
                 } else {
-                    <SequenceDiagram session={session.clone()} actions={props.actions.clone()} highlight={None::<u8>} />
+                    <SequenceDiagram session={session.clone()} analysed={props.loaded.analysed.clone()} actions={props.actions.clone()} highlight={None::<u8>} />
                 }
             }
             if let Some(detail) = &props.loaded.detail {

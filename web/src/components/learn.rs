@@ -1,20 +1,20 @@
 //! Learn mode: one of the six steps at a time, in plain words, with the matching arrow
 //! highlighted and its exchange one click away. Works on any loaded session.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use crate::Actions;
 use crate::components::diagram::SequenceDiagram;
 use crate::learn::{first_step, lesson};
+use crate::messages::Analysed;
 use crate::route::Route;
-use crate::view_model::{PageModel, SessionModel};
+use crate::state::Shared;
+use crate::view_model::SessionModel;
 
 #[derive(Properties, PartialEq)]
 pub struct LearnProps {
     pub session: SessionModel,
-    pub model: Rc<PageModel>,
+    pub analysed: Shared<Analysed>,
     pub route: Route,
     pub actions: Actions,
 }
@@ -66,7 +66,7 @@ pub fn learn_view(props: &LearnProps) -> Html {
                 <button type="button" id="learn-prev" disabled={step == 1} onclick={go(step.saturating_sub(1).max(1))}>{ "← Previous step" }</button>
                 <button type="button" id="learn-next" disabled={step == 6} onclick={go((step + 1).min(6))}>{ "Next step →" }</button>
             </p>
-            <SequenceDiagram session={props.session.clone()} actions={props.actions.clone()} highlight={Some(step)} />
+            <SequenceDiagram session={props.session.clone()} analysed={props.analysed.clone()} actions={props.actions.clone()} highlight={Some(step)} />
         </section>
     }
 }
