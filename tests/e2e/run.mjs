@@ -186,6 +186,10 @@ const tests = [
     assert(response.includes('expires_in'), `token response ${response}`);
     assert(await page.$('#exchange-detail .token-request'), 'token request parameters');
     console.log(`     screenshot ${await shot(page, 'exchange-detail')}`);
+    // Token inspector: the use refused left of the registry's window; the clock chart shows the issuer.
+    assert(await page.$('#tokens .validity-chart .use.refused'), 'refused use on the validity chart');
+    assert(await page.$('#tokens details.raw-token:not([open])'), 'raw token collapsed by default');
+    assert(await page.$('#clocks .clock-chart .offset[data-role="token-issuer"]'), 'issuer on the clock chart');
     await page.click('#close-exchange');
     assertEqual(await page.$('#exchange-detail'), null, 'detail closed');
     assertClean(observed);
@@ -205,11 +209,11 @@ const tests = [
     assert((await dom()).includes(token.slice(0, token.length - signature.length - 1)), 'masked token (header.claims) not shown');
     console.log(`     screenshot ${await shot(page, 'loaded-masked')}`);
     await page.click('#reveal-secrets');
-    await page.waitForSelector('#tokens code.secret.revealed');
+    await page.waitForSelector('#tokens code.secret.revealed', { state: 'attached' });
     await page.waitForSelector('#exchange-detail .exchange.revealed');
     assert((await dom()).includes(token), 'revealed token missing');
     await page.click('#reveal-secrets');
-    await page.waitForSelector('#tokens code.secret.masked');
+    await page.waitForSelector('#tokens code.secret.masked', { state: 'attached' });
     await page.waitForSelector('#exchange-detail .exchange.masked');
     assert(!(await dom()).includes(signature), 'signature still in the DOM after masking again');
     assertClean(observed);

@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod route;
 pub mod samples;
 pub mod state;
+pub mod timeline;
 pub mod view_model;
 pub mod worker;
 

@@ -95,10 +95,10 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
             }
             if props.route.view == View::Overview {
                 <FindingsList model={model.clone()} />
-                <ClockTable model={model.clone()} />
+                <ClockTable model={model.clone()} analysed={props.loaded.analysed.clone()} />
                 <TokenInspector model={model.clone()} secrets={props.loaded.secrets()}
                     revealed={props.loaded.is_revealed()} pending={props.loaded.reveal_pending}
-                    actions={props.actions.clone()} />
+                    actions={props.actions.clone()} analysed={props.loaded.analysed.clone()} />
             }
         </div>
     }
