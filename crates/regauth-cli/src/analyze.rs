@@ -8,22 +8,15 @@ use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::text::{TextStyle, render};
 
 use crate::Status;
-use crate::args::{AnalyzeArgs, ExplainArgs, OutputFormat};
+use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, OutputFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &AnalyzeArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let mut trusted_roots_der = Vec::new();
-    for path in &args.ca {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        trusted_roots_der.extend(crate::token::certificates_from(&bytes));
-    }
-    let config = AnalysisConfig { max_clock_skew_s: args.clock_skew_threshold, trusted_roots_der };
-    let analysis = analyze(&capture, &config);
+    let analysis = analyze(&capture, &analysis_config(&args.engine)?);
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let report = AnalysisReport::new(&capture, &analysis, secrets);
     let mut stdout = std::io::stdout().lock();
@@ -45,6 +38,21 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     } else {
         Status::Success
     })
+}
+
+/// The engine settings from the arguments `analyze` and `check` share: the one place that
+/// builds an [`AnalysisConfig`], so both commands judge a capture alike.
+pub fn analysis_config(args: &EngineArgs) -> Result<AnalysisConfig> {
+    let mut config = AnalysisConfig::default();
+    if let Some(max_clock_skew_s) = args.max_clock_skew {
+        config.max_clock_skew_s = max_clock_skew_s;
+    }
+    for path in &args.ca {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        config.trusted_roots_der.extend(crate::token::certificates_from(&bytes));
+    }
+    Ok(config)
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<Status> {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use regauth_core::capture::ReadLimits;
 
 /// Explain what happened when a container client authenticated to an image registry.
 ///
@@ -49,12 +50,81 @@ pub struct AnalyzeArgs {
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The analysis settings `analyze` and `check` share, so both judge a capture alike.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
     /// Trust anchors (PEM bundle or DER certificate) for checking tokens' x5c chains.
     #[arg(long, value_name = "FILE")]
     pub ca: Vec<PathBuf>,
-    /// Report clocks further off than this as clock-skew (e.g. `5s`, `2m`).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_s)]
-    pub clock_skew_threshold: f64,
+    /// Report clocks further off the capture clock than this as clock-skew (e.g. `5s`, `2m`;
+    /// default 10s). `check` also fails when a clock is further off.
+    #[arg(
+        long,
+        visible_alias = "clock-skew-threshold",
+        value_name = "DURATION",
+        value_parser = parse_duration_s
+    )]
+    pub max_clock_skew: Option<f64>,
+}
+
+/// What reading an input may cost (see "Limits" in the README). Reaching a limit keeps what
+/// was read before it and says so.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest input after decompression (e.g. `4GiB`, `500MB`, bytes without a unit).
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
+    pub max_input_size: u64,
+    /// A gzip/zlib input may inflate to this many times its size (at least 64 MiB).
+    #[arg(long, value_name = "N", default_value_t = ReadLimits::DEFAULT.max_inflate_ratio)]
+    pub max_inflate_ratio: u64,
+    /// The exchanges read from an input may take this many times its size in memory (plus 64 MiB).
+    #[arg(long, value_name = "N", default_value_t = ReadLimits::DEFAULT.max_exchange_memory_ratio)]
+    pub max_memory_ratio: u64,
+    /// Decompressing bodies may produce this many times the input's size in all (plus 64 MiB).
+    #[arg(long, value_name = "N", default_value_t = ReadLimits::DEFAULT.max_decoded_ratio)]
+    pub max_decoded_ratio: u64,
+}
+
+impl LimitArgs {
+    pub fn read_limits(&self) -> ReadLimits {
+        ReadLimits {
+            max_input_bytes: self.max_input_size,
+            max_inflate_ratio: self.max_inflate_ratio,
+            max_exchange_memory_ratio: self.max_memory_ratio,
+            max_decoded_ratio: self.max_decoded_ratio,
+        }
+    }
+}
+
+/// `4GiB`, `500MB`, `64KiB`, `1k`, or a bare number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a size (try 500MB, 4GiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!("unknown size unit `{other}` (use KB, MB, GB, KiB, MiB, GiB)"));
+        }
+    };
+    value.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,9 +136,8 @@ pub struct CheckArgs {
     /// check unless allowed with --allow.
     #[arg(long, value_enum, default_value_t = Expectation::Success)]
     pub expect: Expectation,
-    /// Fail when any clock is further off the capture clock than this (e.g. `5s`, `1m`).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_s)]
-    pub max_clock_skew: Option<f64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Fail when a finding with this code is present, at any severity (repeatable).
     #[arg(long, value_name = "CODE")]
     pub deny: Vec<String>,
@@ -78,6 +147,8 @@ pub struct CheckArgs {
     /// Output format of the verdict.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -140,6 +211,8 @@ pub struct ExchangesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use anyhow::Result;
-use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
+use regauth_core::analysis::{Code, Outcome, analyze};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::check::{CheckReport, CheckSpec};
 
@@ -32,13 +32,14 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         },
         deny: parse_codes(&args.deny)?,
         allow: parse_codes(&args.allow)?,
-        max_clock_skew_s: args.max_clock_skew,
+        max_clock_skew_s: args.engine.max_clock_skew,
     };
-    let (capture, errors) = read_capture(&args.files)?;
-    if !errors.is_empty() {
+    let config = crate::analyze::analysis_config(&args.engine)?;
+    let (capture, input_errors) = read_capture(&args.files, &args.limits.read_limits())?;
+    if capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &AnalysisConfig::default());
+    let analysis = analyze(&capture, &config);
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
     let check = CheckReport::new(&report, &spec);
 
@@ -52,5 +53,12 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         CheckFormat::Junit => write!(stdout, "{}", check.render_junit())?,
     }
     stdout.flush()?;
-    Ok(if check.passed { Status::Success } else { Status::Failure })
+    // The readable inputs were checked, but not all that were named: the check cannot vouch.
+    Ok(if !input_errors.is_empty() {
+        Status::Error
+    } else if check.passed {
+        Status::Success
+    } else {
+        Status::Failure
+    })
 }

@@ -10,7 +10,7 @@ use crate::args::{ExchangesArgs, OutputFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &ExchangesArgs) -> Result<Status> {
-    let (capture, errors) = read_capture(&args.files)?;
+    let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     let list = ExchangeList::from_capture(&capture);
     let mut stdout = std::io::stdout().lock();
     match args.format {

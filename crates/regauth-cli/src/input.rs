@@ -1,38 +1,69 @@
 //! Reading capture files (or stdin) into core inputs, and reporting what could not be read.
+//!
+//! Every named input is tried: one that cannot be opened, or that the core cannot use (not a
+//! capture, no exchange in it), is reported on stderr and the others are still read. The
+//! caller then analyses what was read and exits 2 (see `main.rs`).
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
-use regauth_core::capture::{self, Capture, CaptureError, Input};
+use anyhow::Result;
+use regauth_core::capture::{self, Capture, Input, ReadLimits};
 
-pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>> {
+/// An input that could not be used at all, as a message for stderr.
+pub type InputError = String;
+
+/// The files that could be opened, and a message for each that could not.
+pub fn read_inputs(files: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
     for path in files {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
-            inputs.push(Input::new("<stdin>", bytes));
+            match std::io::stdin().lock().read_to_end(&mut bytes) {
+                Ok(_) => inputs.push(Input::new("<stdin>", bytes)),
+                Err(err) => errors.push(format!("cannot read standard input: {err}")),
+            }
         } else {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            inputs.push(Input::new(path.display().to_string(), bytes));
+            match std::fs::read(path) {
+                Ok(bytes) => inputs.push(Input::new(path.display().to_string(), bytes)),
+                Err(err) => errors.push(format!(
+                    "cannot read {}: {err}; check the path (the other inputs are still read)",
+                    path.display()
+                )),
+            }
         }
     }
-    Ok(inputs)
+    (inputs, errors)
 }
 
-/// Reads the files into one capture. Inputs regauth cannot use at all are returned as errors;
-/// located problems (skipped entries, truncation) are printed as warnings.
-pub fn read_capture(files: &[PathBuf]) -> Result<(Capture, Vec<CaptureError>)> {
-    let inputs = read_inputs(files)?;
-    let (capture, errors) = capture::read(&inputs);
+/// Reads the files into one capture. Inputs regauth cannot use at all are printed as errors
+/// and returned; located problems (skipped entries, truncation) are printed as warnings, and
+/// notes (exchanges found in two inputs) as notes.
+pub fn read_capture(files: &[PathBuf], limits: &ReadLimits) -> Result<(Capture, Vec<InputError>)> {
+    let (inputs, mut errors) = read_inputs(files);
+    let (capture, capture_errors) = capture::read_with(&inputs, limits);
+    drop(inputs);
+    errors.extend(capture_errors.iter().map(ToString::to_string));
     let mut stderr = std::io::stderr().lock();
     for problem in &capture.problems {
         let _ = writeln!(stderr, "regauth: warning: {problem}");
     }
+    for note in &capture.notes {
+        let _ = writeln!(stderr, "regauth: note: {note}");
+    }
     for error in &errors {
         let _ = writeln!(stderr, "regauth: error: {error}");
+    }
+    if !errors.is_empty() && files.len() > 1 {
+        let n_read = capture.sources.len() - capture_errors.len();
+        let _ = writeln!(
+            stderr,
+            "regauth: {} of {} inputs could not be used; {} read (exit status 2)",
+            errors.len(),
+            files.len(),
+            if n_read == 0 { "none was".to_owned() } else { format!("the other {n_read} were") }
+        );
     }
     Ok((capture, errors))
 }

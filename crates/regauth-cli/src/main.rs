@@ -2,7 +2,11 @@
 //! codes; all analysis happens in the core.
 //!
 //! Exit codes: 0 = done, nothing failed; 1 = a failure was found or an assertion failed;
-//! 2 = regauth could not run (bad arguments, unreadable input). A broken pipe exits 0.
+//! 2 = regauth could not run (bad arguments), or a named input could not be used: it cannot be
+//! read, is no capture, or yields no exchange. With several inputs the usable ones are still
+//! read and reported on (so a CI log shows what was there), and the run exits 2. An input read
+//! only in part (cut short, a limit reached) is not an error: its problems are warnings and
+//! become a `capture-incomplete` finding. A broken pipe exits 0.
 
 mod analyze;
 mod args;

@@ -81,6 +81,75 @@ fn unreadable_input_exits_2_with_a_message() {
 }
 
 #[test]
+fn an_input_with_no_exchange_exits_2() {
+    let dir = std::env::temp_dir().join(format!("regauth-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flow = std::fs::read(sample("pull-success.flow")).unwrap();
+    let cut = dir.join("cut.flow");
+    std::fs::write(&cut, &flow[..100]).unwrap();
+    let cut = cut.display().to_string();
+    for command in ["exchanges", "analyze", "check"] {
+        let output = regauth(&[command, &cut]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no exchange could be read"), "{command}: {stderr}");
+        assert!(stderr.contains("(byte "), "{command}: the problem names the offset: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn with_several_inputs_the_readable_ones_are_analysed_and_the_run_exits_2() {
+    let output = regauth(&[
+        "exchanges",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        "/nonexistent/capture.har",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let value = json(&output);
+    assert!(!value["exchanges"].as_array().expect("array").is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/capture.har"), "{stderr}");
+    assert!(stderr.contains("1 of 2 inputs could not be used"), "{stderr}");
+    let analyze = regauth(&["analyze", &path("pull-success.flow"), "/nonexistent/capture.har"]);
+    assert_eq!(analyze.status.code(), Some(2));
+    assert!(stdout(&analyze).contains("Session 1"), "{}", stdout(&analyze));
+}
+
+#[test]
+fn a_flow_and_its_har_count_once() {
+    let output = regauth(&[
+        "exchanges",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        &path("pull-success.har"),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let alone = json(&regauth(&["exchanges", "--format", "json", &path("pull-success.flow")]));
+    let both = json(&output);
+    assert_eq!(
+        both["exchanges"].as_array().map(Vec::len),
+        alone["exchanges"].as_array().map(Vec::len)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("regauth: note:") && stderr.contains("counted once"), "{stderr}");
+}
+
+#[test]
+fn limits_have_flags_and_say_how_to_raise_them() {
+    let output = regauth(&["exchanges", "--max-memory-ratio", "0", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(0), "64 MiB of floor is plenty for a sample");
+    let output = regauth(&["exchanges", "--max-input-size", "1KiB", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--max-input-size"));
+    let output = regauth(&["exchanges", "--max-input-size", "lots", &path("pull-success.flow")]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn analyze_exit_code_follows_the_outcome() {
     assert_eq!(regauth(&["analyze", &path("pull-success.flow")]).status.code(), Some(0));
     assert_eq!(regauth(&["analyze", &path("clock-behind.har")]).status.code(), Some(1));
@@ -251,8 +320,9 @@ fn version_and_help_work() {
     }
 }
 
-#[test]
-fn analyze_anchors_token_chains_at_a_given_ca() {
+/// The CA of the recorded token service (the last certificate of a recorded token's x5c),
+/// written as DER to a temporary file named after `tag`.
+fn recorded_ca(tag: &str) -> (PathBuf, Vec<u8>) {
     use base64::Engine as _;
     let revealed = stdout(&regauth(&[
         "analyze",
@@ -278,8 +348,15 @@ fn analyze_anchors_token_chains_at_a_given_ca() {
                 .expect("x5c"),
         )
         .expect("DER");
-    let ca_path = std::env::temp_dir().join(format!("regauth-test-ca-{}.der", std::process::id()));
-    std::fs::write(&ca_path, ca_der).expect("write CA");
+    let ca_path =
+        std::env::temp_dir().join(format!("regauth-test-ca-{tag}-{}.der", std::process::id()));
+    std::fs::write(&ca_path, &ca_der).expect("write CA");
+    (ca_path, ca_der)
+}
+
+#[test]
+fn analyze_anchors_token_chains_at_a_given_ca() {
+    let (ca_path, _) = recorded_ca("analyze");
     let anchored = json(&regauth(&[
         "analyze",
         "--format",
@@ -295,4 +372,66 @@ fn analyze_anchors_token_chains_at_a_given_ca() {
     };
     assert!(detail(&anchored).contains("(anchored at a trusted root)"), "{}", detail(&anchored));
     assert!(detail(&unanchored).contains("not anchored"), "{}", detail(&unanchored));
+}
+
+/// r8: `check` judges a capture with the same engine settings as `analyze`: the clock-skew
+/// limit reaches the engine (not only the assertion), and `--ca` is accepted by both.
+#[test]
+fn r8_check_and_analyze_share_the_engine_settings() {
+    let codes = |output: &Output| -> Vec<String> {
+        json(output)["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|finding| finding["code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    // The token service of this recording runs 30 s ahead: a clock-skew warning at the default
+    // 10 s limit, none at 40 s, whichever command is asked and whichever spelling is used.
+    let sample = path("clock-ahead-within-leeway.flow");
+    assert!(
+        codes(&regauth(&["analyze", "--format", "json", &sample]))
+            .contains(&"clock-skew".to_owned())
+    );
+    for flag in ["--max-clock-skew", "--clock-skew-threshold"] {
+        let analyzed = regauth(&["analyze", "--format", "json", flag, "40s", &sample]);
+        assert!(!codes(&analyzed).contains(&"clock-skew".to_owned()), "{flag}");
+    }
+    let denied = regauth(&["check", "--deny", "clock-skew", &sample]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stdout(&denied));
+    let within = regauth(&["check", "--deny", "clock-skew", "--max-clock-skew", "40s", &sample]);
+    assert_eq!(within.status.code(), Some(0), "{}", stdout(&within));
+    assert!(stdout(&within).contains("pass clock skew within 40 s"), "{}", stdout(&within));
+
+    // 90 s beyond the registry's leeway is an error-level clock-skew at the default limit; a
+    // limit of 120 s is the user saying that much skew is expected.
+    let beyond = path("clock-ahead-beyond-leeway.flow");
+    let strict = regauth(&["check", "--expect", "failure", "--deny", "clock-skew", &beyond]);
+    assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
+    let lenient = regauth(&[
+        "check",
+        "--expect",
+        "failure",
+        "--deny",
+        "clock-skew",
+        "--max-clock-skew",
+        "120s",
+        &beyond,
+    ]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stdout(&lenient));
+
+    // `--ca` is read by both commands; an unreadable one stops both with exit 2.
+    let missing =
+        std::env::temp_dir().join(format!("regauth-no-such-ca-{}.pem", std::process::id()));
+    let missing = missing.display().to_string();
+    for command in ["analyze", "check"] {
+        let output = regauth(&[command, "--ca", &missing, &path("pull-success.flow")]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"), "{command}");
+    }
+    let (ca_path, _) = recorded_ca("r8");
+    let ca = ca_path.display().to_string();
+    let checked = regauth(&["check", "--ca", &ca, &path("pull-success.flow")]);
+    let _ = std::fs::remove_file(&ca_path);
+    assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
 }

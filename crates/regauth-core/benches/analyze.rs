@@ -52,14 +52,14 @@ fn exchange(
             port: 443,
             path: path.to_owned(),
             http_version: "HTTP/1.1".to_owned(),
-            headers: Headers(request_headers),
+            headers: Headers::from(request_headers),
             body: Body::default(),
         },
         response: Some(Response {
             status,
             reason: String::new(),
             http_version: "HTTP/1.1".to_owned(),
-            headers: Headers(headers),
+            headers: Headers::from(headers),
             body: Body {
                 data: BodyData::Raw(Bytes::from(body.to_owned())),
                 size: Some(body.len() as u64),
@@ -146,7 +146,7 @@ fn generate(sessions: usize, blobs: usize) -> Capture {
         exchange.index = idx;
         exchange.origin.index = idx;
     }
-    Capture { sources: Vec::new(), exchanges, problems: Vec::new() }
+    Capture { sources: Vec::new(), exchanges, problems: Vec::new(), notes: Vec::new() }
 }
 
 fn bench_analyze(c: &mut Criterion) {

@@ -2,6 +2,8 @@
 //!
 //!   cargo run --release -p regauth-core --example har_peak_memory [MB] [har-crate]
 //!
+//! `MB` 0 reads the header-heavy corpus instead of a body-heavy one.
+//!
 //! Peak memory is `VmHWM` from /proc/self/status (Linux), taken before and after the read,
 //! so the reader's own share is the difference. With `har-crate`, the `har` crate parses
 //! the same bytes instead, for comparison (run it as a separate process: VmHWM only grows).
@@ -26,7 +28,12 @@ fn vm_hwm_mib() -> f64 {
 fn main() {
     let megabytes: usize = std::env::args().nth(1).and_then(|arg| arg.parse().ok()).unwrap_or(200);
     let use_har_crate = std::env::args().nth(2).is_some_and(|arg| arg == "har-crate");
-    let har = bytes::Bytes::from(har_corpus::body_heavy(megabytes * 1_000_000));
+    // `0` MB: the header-heavy corpus (44,000 entries x 30 headers) instead.
+    let har = bytes::Bytes::from(if megabytes == 0 {
+        har_corpus::header_heavy(44_000)
+    } else {
+        har_corpus::body_heavy(megabytes * 1_000_000)
+    });
     let before = vm_hwm_mib();
     let started = std::time::Instant::now();
     let summary = if use_har_crate {

@@ -4,6 +4,8 @@
 //! report layer, so changing an internal type never changes an output contract by accident.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -36,7 +38,7 @@ pub struct Exchange {
     /// `ip:port` of the client, when the recorder noted it.
     pub client_address: Option<String>,
     /// TLS facts of the server connection; `None` for plain HTTP or when the source has none.
-    pub tls: Option<TlsInfo>,
+    pub tls: Option<Box<TlsInfo>>,
     /// Why the exchange did not complete (connection refused, TLS failure, aborted response).
     pub error: Option<String>,
     /// The recorder's name for the connection the exchange used (HAR `connection`), so
@@ -116,36 +118,177 @@ pub struct Response {
 }
 
 /// Header fields in wire order, repeats kept. Names keep their original case.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Headers(pub Vec<(String, String)>);
+///
+/// Readers borrow the text from the input: a field is two spans into `source` (a slice of the
+/// input buffer), so reading a header-heavy capture allocates nothing per field. Fields whose
+/// text is not verbatim in the input (HAR values with JSON escapes, flow values that are not
+/// UTF-8, fields added in code) live in `owned`. Each field costs 16 bytes either way.
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// The input text borrowed fields point into (validated UTF-8 field by field when read).
+    source: Bytes,
+    /// Text of the fields that are not in `source`.
+    owned: String,
+    fields: Vec<HeaderField>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct HeaderField {
+    name: Span,
+    value: Span,
+}
+
+/// Where a name or value is: `start | OWNED` in `owned`, else in `source`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+const OWNED: u32 = 1 << 31;
 
 impl Headers {
+    /// Empty headers whose fields will mostly be slices of `source` (see [`Headers::push_from_source`]).
+    pub(crate) fn borrowing(source: Bytes, capacity: usize) -> Headers {
+        Headers { source, owned: String::new(), fields: Vec::with_capacity(capacity) }
+    }
+
+    /// Appends a field whose name and value are, if possible, slices of this `Headers`' source;
+    /// text found elsewhere is copied.
+    pub(crate) fn push_from_source(&mut self, name: &str, value: &str) {
+        let name = self.span_in_source(name).unwrap_or_else(|| self.own(name));
+        let value = self.span_in_source(value).unwrap_or_else(|| self.own(value));
+        self.fields.push(HeaderField { name, value });
+    }
+
+    fn span_in_source(&self, text: &str) -> Option<Span> {
+        let base = self.source.as_ptr() as usize;
+        let start = (text.as_ptr() as usize).checked_sub(base)?;
+        let end = start.checked_add(text.len())?;
+        if end > self.source.len() {
+            return None;
+        }
+        let start = u32::try_from(start).ok().filter(|start| start & OWNED == 0)?;
+        let len = u32::try_from(text.len()).ok()?;
+        Some(Span { start, len })
+    }
+
+    fn own(&mut self, text: &str) -> Span {
+        let start = self.owned.len();
+        match (u32::try_from(start), u32::try_from(text.len())) {
+            (Ok(start), Ok(len)) if start & OWNED == 0 => {
+                self.owned.push_str(text);
+                Span { start: start | OWNED, len }
+            }
+            // Past 2 GiB of header text in one message; nothing real gets here.
+            _ => Span { start: OWNED, len: 0 },
+        }
+    }
+
+    fn text(&self, span: Span) -> &str {
+        let start = (span.start & !OWNED) as usize;
+        let range = start..start + span.len as usize;
+        if span.start & OWNED != 0 {
+            self.owned.get(range).unwrap_or_default()
+        } else {
+            // Readers only borrow text they checked to be UTF-8, so this never falls back.
+            self.source
+                .get(range)
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .unwrap_or_default()
+        }
+    }
+
+    /// Appends a field (copied).
+    pub fn push(&mut self, name: &str, value: &str) {
+        let name = self.own(name);
+        let value = self.own(value);
+        self.fields.push(HeaderField { name, value });
+    }
+
+    /// Keeps only the fields for which `keep(name, value)` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
+        let fields = std::mem::take(&mut self.fields);
+        self.fields = fields
+            .into_iter()
+            .filter(|field| keep(self.text(field.name), self.text(field.value)))
+            .collect();
+    }
+
+    /// Replaces the value of the field at `position` (wire order); does nothing past the end.
+    pub fn set_value(&mut self, position: usize, value: &str) {
+        if position < self.fields.len() {
+            let span = self.own(value);
+            self.fields[position].value = span;
+        }
+    }
+
+    /// The field at `position` in wire order.
+    pub fn at(&self, position: usize) -> Option<(&str, &str)> {
+        self.fields.get(position).map(|field| (self.text(field.name), self.text(field.value)))
+    }
+
     /// The first value of `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.fields
             .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .find(|field| self.text(field.name).eq_ignore_ascii_case(name))
+            .map(|field| self.text(field.value))
     }
 
     /// Every value of `name` (ASCII case-insensitive), in wire order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
+        self.fields
             .iter()
-            .filter(move |(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .filter(move |field| self.text(field.name).eq_ignore_ascii_case(name))
+            .map(|field| self.text(field.value))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.fields.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.fields.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(key, value)| (key.as_str(), value.as_str()))
+        self.fields.iter().map(|field| (self.text(field.name), self.text(field.value)))
+    }
+
+    /// Bytes of memory the fields take beyond the `Headers` value itself (for read budgets).
+    pub(crate) fn heap_size(&self) -> usize {
+        self.fields.capacity() * size_of::<HeaderField>() + self.owned.capacity()
+    }
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(fields: I) -> Headers {
+        let mut headers = Headers::default();
+        for (name, value) in fields {
+            headers.push(name.as_ref(), value.as_ref());
+        }
+        headers
+    }
+}
+
+impl From<Vec<(String, String)>> for Headers {
+    fn from(fields: Vec<(String, String)>) -> Headers {
+        fields.into_iter().collect()
     }
 }
 
@@ -153,6 +296,12 @@ impl Headers {
 ///
 /// Readers hand out slices of the input buffer (`Bytes::slice_ref`) wherever the source
 /// stores a body verbatim, so a body-heavy capture is scanned, not copied.
+///
+/// Decoding (base64, JSON escapes, `Content-Encoding`) happens on demand, up to a limit the
+/// caller names for its use ([`decode_limits`]), and its result is cached in the body: asking
+/// again for the same or a shorter prefix costs nothing. Decompression is also charged to the
+/// capture's decoding budget ([`DecodeBudget`]), so no capture can make its readers inflate
+/// more than a fixed multiple of its own size, however many bodies it holds.
 #[derive(Clone, Debug, Default)]
 pub struct Body {
     pub data: BodyData,
@@ -162,6 +311,9 @@ pub struct Body {
     pub content_encoding: String,
     /// MIME type the source recorded (HAR `content.mimeType`), if any.
     pub mime_type: Option<String>,
+    /// The decoded prefix asked for last, and the budget decompression is charged to.
+    /// `DecodeCache::default()` (or `..Body::default()`) for bodies built in code.
+    pub cache: DecodeCache,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -180,49 +332,312 @@ pub enum BodyData {
     JsonEscapedText(Bytes),
 }
 
+impl BodyData {
+    /// Identifies the stored bytes, so a cache can tell whether `data` was replaced.
+    fn fingerprint(&self) -> (u8, usize, usize) {
+        match self {
+            BodyData::Absent => (0, 0, 0),
+            BodyData::Raw(bytes) => (1, bytes.as_ptr() as usize, bytes.len()),
+            BodyData::Base64(bytes) => (2, bytes.as_ptr() as usize, bytes.len()),
+            BodyData::Latin1Text(bytes) => (3, bytes.as_ptr() as usize, bytes.len()),
+            BodyData::JsonEscapedText(bytes) => (4, bytes.as_ptr() as usize, bytes.len()),
+        }
+    }
+}
+
+/// Decoding limits for each use the analysis has for a body: enough for what it looks for,
+/// small enough that a hostile capture cannot make it decode megabytes per exchange.
+pub mod decode_limits {
+    /// A token service's JSON answer (`token`, `access_token`, `expires_in`, ...). Real ones
+    /// are a few KiB; a JWT with a long `x5c` chain stays well under 64 KiB.
+    pub const TOKEN_RESPONSE: usize = 1 << 20;
+    /// A registry error body (`{"errors":[...]}`) or an HTML error page.
+    pub const ERROR_BODY: usize = 64 << 10;
+    /// A form-encoded token request or a Docker Engine `/auth` body.
+    pub const REQUEST_FORM: usize = 64 << 10;
+    /// The JSON-lines progress stream of a Docker Engine push or pull.
+    pub const ENGINE_STREAM: usize = 4 << 20;
+}
+
+/// A decoded body prefix (see [`Body::decoded_prefix`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedPrefix {
+    /// At most the limit asked for.
+    pub bytes: Bytes,
+    /// Whether `bytes` is the whole decoded body (`false`: it goes on past the limit).
+    pub complete: bool,
+}
+
+/// How many bytes decompressing bodies may produce for one capture, shared by its bodies.
+///
+/// Readers give every body of an input the same budget, sized from the input
+/// (`ReadLimits::max_decoded_ratio` × its size + a floor), so decoding is bounded by the
+/// input's size however many bodies the analysis decodes. Bodies built in code have none.
+#[derive(Debug)]
+pub struct DecodeBudget {
+    remaining: AtomicU64,
+    total: u64,
+}
+
+impl DecodeBudget {
+    pub fn new(total: u64) -> DecodeBudget {
+        DecodeBudget { remaining: AtomicU64::new(total), total }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn remaining(&self) -> u64 {
+        self.remaining.load(AtomicOrdering::Relaxed)
+    }
+
+    /// Takes `n` bytes; false (taking nothing) when fewer remain.
+    pub(crate) fn take(&self, n: u64) -> bool {
+        let taken = self
+            .remaining
+            .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok();
+        if !taken {
+            // Spent: later bodies fail at once instead of each decoding a little first.
+            self.remaining.store(0, AtomicOrdering::Relaxed);
+        }
+        taken
+    }
+}
+
+/// What [`Body::decoded_prefix`] keeps between calls (see [`Body`]).
+#[derive(Default)]
+pub struct DecodeCache {
+    slot: Mutex<Option<Box<CachedDecode>>>,
+    budget: Option<Arc<DecodeBudget>>,
+}
+
+struct CachedDecode {
+    /// `BodyData::fingerprint` and `content_encoding` of the body this was decoded from.
+    fingerprint: (u8, usize, usize),
+    content_encoding: String,
+    /// The limit it was decoded with.
+    limit: usize,
+    result: Result<DecodedPrefix, BodyError>,
+}
+
+impl Clone for DecodeCache {
+    fn clone(&self) -> DecodeCache {
+        DecodeCache { slot: Mutex::new(None), budget: self.budget.clone() }
+    }
+}
+
+impl std::fmt::Debug for DecodeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecodeCache")
+    }
+}
+
 impl Body {
+    /// A body that charges decompression to `budget` (readers give each body of an input the same one).
+    pub(crate) fn with_budget(mut self, budget: &Arc<DecodeBudget>) -> Body {
+        self.cache.budget = Some(Arc::clone(budget));
+        self
+    }
+
     /// The body bytes, with base64 undone but content-encoding kept.
     pub fn wire_bytes(&self) -> Result<Cow<'_, [u8]>, BodyError> {
         match &self.data {
             BodyData::Absent => Ok(Cow::Borrowed(&[])),
             BodyData::Raw(bytes) => Ok(Cow::Borrowed(bytes)),
-            BodyData::Base64(text) => decode_base64_lenient(text).map(Cow::Owned),
-            BodyData::JsonEscapedText(literal) => {
-                Ok(Cow::Owned(crate::capture::json_string::unescape(literal).into_bytes()))
-            }
-            BodyData::Latin1Text(text) => match std::str::from_utf8(text) {
-                Ok(text) if text.chars().all(|ch| (ch as u32) < 256) => {
-                    Ok(Cow::Owned(text.chars().map(|ch| ch as u8).collect()))
-                }
-                _ => Ok(Cow::Borrowed(text)),
-            },
+            BodyData::Base64(text) => decode_base64_lenient(text, usize::MAX).map(Cow::Owned),
+            BodyData::JsonEscapedText(literal) => Ok(Cow::Owned(
+                crate::capture::json_string::unescape_prefix(literal, usize::MAX).into_bytes(),
+            )),
+            BodyData::Latin1Text(text) => Ok(latin1_prefix(text, usize::MAX)),
         }
+    }
+
+    /// The length of [`Body::wire_bytes`] without decoding it (exact for raw and base64
+    /// bodies, an upper bound for escaped text).
+    pub fn wire_len(&self) -> u64 {
+        match &self.data {
+            BodyData::Absent => 0,
+            BodyData::Raw(bytes) | BodyData::Latin1Text(bytes) => bytes.len() as u64,
+            BodyData::JsonEscapedText(literal) => literal.len().saturating_sub(2) as u64,
+            BodyData::Base64(text) => {
+                let significant = text.iter().filter(|byte| !byte.is_ascii_whitespace()).count();
+                let padding = text
+                    .iter()
+                    .rev()
+                    .filter(|byte| !byte.is_ascii_whitespace())
+                    .take(2)
+                    .filter(|&&byte| byte == b'=')
+                    .count();
+                ((significant - padding) * 3 / 4) as u64
+            }
+        }
+    }
+
+    /// The first `limit` bytes of the body with base64, JSON escapes and content-encoding
+    /// undone, and whether that is all of it. Decoded once: the result is cached in the body,
+    /// and later calls with the same or a smaller limit return a slice of it.
+    pub fn decoded_prefix(&self, limit: usize) -> Result<DecodedPrefix, BodyError> {
+        let content_encoding = self.content_encoding.trim();
+        if let (BodyData::Raw(bytes), "") = (&self.data, content_encoding) {
+            // Already decoded: a slice of the input, nothing to cache.
+            return Ok(DecodedPrefix {
+                bytes: bytes.slice(..bytes.len().min(limit)),
+                complete: bytes.len() <= limit,
+            });
+        }
+        if let BodyData::Absent = self.data {
+            return Ok(DecodedPrefix { bytes: Bytes::new(), complete: true });
+        }
+        let fingerprint = self.data.fingerprint();
+        let mut slot = self.cache.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(cached) = slot.as_deref()
+            && cached.fingerprint == fingerprint
+            && cached.content_encoding == content_encoding
+        {
+            match &cached.result {
+                Ok(prefix) if prefix.complete || limit <= prefix.bytes.len() => {
+                    return Ok(DecodedPrefix {
+                        bytes: prefix.bytes.slice(..prefix.bytes.len().min(limit)),
+                        complete: prefix.complete && prefix.bytes.len() <= limit,
+                    });
+                }
+                Err(err) if limit >= cached.limit => return Err(err.clone()),
+                _ => {}
+            }
+        }
+        let result = self.decode_uncached(content_encoding, limit);
+        if !matches!(result, Err(BodyError::BudgetSpent { .. })) {
+            *slot = Some(Box::new(CachedDecode {
+                fingerprint,
+                content_encoding: content_encoding.to_owned(),
+                limit,
+                result: result.clone(),
+            }));
+        }
+        result
+    }
+
+    fn decode_uncached(
+        &self,
+        content_encoding: &str,
+        limit: usize,
+    ) -> Result<DecodedPrefix, BodyError> {
+        if content_encoding.is_empty() {
+            // One byte past the limit tells whether the body goes on.
+            let wanted = limit.saturating_add(1);
+            let mut bytes = match &self.data {
+                BodyData::Absent => Vec::new(),
+                BodyData::Raw(bytes) => bytes[..bytes.len().min(wanted)].to_vec(),
+                BodyData::Base64(text) => decode_base64_lenient(text, wanted)?,
+                BodyData::JsonEscapedText(literal) => {
+                    crate::capture::json_string::unescape_prefix(literal, wanted).into_bytes()
+                }
+                BodyData::Latin1Text(text) => latin1_prefix(text, wanted).into_owned(),
+            };
+            let complete = bytes.len() <= limit;
+            bytes.truncate(limit);
+            return Ok(DecodedPrefix { bytes: Bytes::from(bytes), complete });
+        }
+        let wire = self.wire_bytes()?;
+        crate::capture::content_encoding::decode_prefix(
+            content_encoding,
+            &wire,
+            limit,
+            self.cache.budget.as_deref(),
+        )
     }
 
     /// The body bytes with base64 and content-encoding undone, capped at `limit` bytes of output.
     pub fn decoded(&self, limit: usize) -> Result<Cow<'_, [u8]>, BodyError> {
-        let wire = self.wire_bytes()?;
-        crate::capture::content_encoding::decode(&self.content_encoding, wire, limit)
+        if let (BodyData::Raw(bytes), "") = (&self.data, self.content_encoding.trim()) {
+            return Ok(Cow::Borrowed(&bytes[..bytes.len().min(limit)]));
+        }
+        self.decoded_prefix(limit).map(|prefix| Cow::Owned(prefix.bytes.to_vec()))
     }
 
     /// The decoded body as text (lossy), capped at `limit` bytes.
     pub fn text(&self, limit: usize) -> Result<String, BodyError> {
-        Ok(String::from_utf8_lossy(&self.decoded(limit)?).into_owned())
+        Ok(String::from_utf8_lossy(&self.decoded_prefix(limit)?.bytes).into_owned())
+    }
+
+    /// The lines of the first `limit` decoded bytes (without `\n` or `\r\n`), each a slice of
+    /// the cached prefix; a line cut by the limit is left out. For JSON-lines streams such as
+    /// Docker Engine progress, read line by line without copying.
+    pub fn lines(&self, limit: usize) -> Result<BodyLines, BodyError> {
+        let prefix = self.decoded_prefix(limit)?;
+        let end = if prefix.complete {
+            prefix.bytes.len()
+        } else {
+            memchr::memrchr(b'\n', &prefix.bytes).map_or(0, |newline| newline + 1)
+        };
+        Ok(BodyLines { rest: prefix.bytes.slice(..end) })
     }
 
     pub fn is_absent(&self) -> bool {
         matches!(self.data, BodyData::Absent)
     }
+
+    /// Bytes of memory the body takes beyond the `Body` value itself, not counting slices of
+    /// the input (for read budgets).
+    pub(crate) fn heap_size(&self) -> usize {
+        self.content_encoding.capacity() + self.mime_type.as_ref().map_or(0, String::capacity)
+    }
 }
 
-fn decode_base64_lenient(text: &[u8]) -> Result<Vec<u8>, BodyError> {
+/// Lines of a decoded body (see [`Body::lines`]).
+#[derive(Clone, Debug)]
+pub struct BodyLines {
+    rest: Bytes,
+}
+
+impl Iterator for BodyLines {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &self.rest).unwrap_or(self.rest.len());
+        let mut line = self.rest.slice(..end);
+        self.rest = self.rest.slice((end + 1).min(self.rest.len())..);
+        if line.ends_with(b"\r") {
+            line.truncate(line.len() - 1);
+        }
+        Some(line)
+    }
+}
+
+/// Decodes base64 text (standard alphabet, padded or not, whitespace ignored) up to `limit`
+/// output bytes, decoding only as much of the text as that takes.
+fn decode_base64_lenient(text: &[u8], limit: usize) -> Result<Vec<u8>, BodyError> {
     use base64::Engine as _;
-    let trimmed: Vec<u8> =
-        text.iter().copied().filter(|byte| !byte.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
+    let wanted_chars = limit.div_ceil(3).saturating_mul(4);
+    let trimmed: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .take(wanted_chars)
+        .collect();
+    let mut decoded = base64::engine::general_purpose::STANDARD
         .decode(&trimmed)
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed))
-        .map_err(|err| BodyError::Base64(err.to_string()))
+        .map_err(|err| BodyError::Base64(err.to_string()))?;
+    decoded.truncate(limit);
+    Ok(decoded)
+}
+
+/// Text written one character per byte, back to bytes (or as it is, if it is not that).
+fn latin1_prefix(text: &[u8], limit: usize) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(text) {
+        Ok(text) if text.chars().all(|ch| (ch as u32) < 256) => {
+            Cow::Owned(text.chars().take(limit).map(|ch| ch as u8).collect())
+        }
+        _ => Cow::Borrowed(&text[..text.len().min(limit)]),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -234,6 +649,12 @@ pub enum BodyError {
     ContentEncoding { encoding: String, reason: String },
     #[error("content-encoding {0} is not supported")]
     UnsupportedEncoding(String),
+    #[error(
+        "body not decoded: decompressing the bodies of this input may produce at most {budget} bytes in all \
+         (the input's decoding budget, `max_decoded_ratio` times its size; raise it with regauth's \
+         --max-decoded-ratio), and that budget is spent"
+    )]
+    BudgetSpent { budget: u64 },
 }
 
 /// TLS facts of one server connection.
@@ -264,4 +685,114 @@ pub struct CertificateSummary {
     pub issuer: Option<String>,
     pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn gzip_body(data: &[u8]) -> Body {
+        Body {
+            data: BodyData::Raw(Bytes::from(gzip(data))),
+            content_encoding: "gzip".to_owned(),
+            ..Body::default()
+        }
+    }
+
+    // hand-written fixture: JSON lines, gzip-encoded
+    #[test]
+    fn a_prefix_says_whether_it_is_all_and_lines_stop_at_whole_lines() {
+        let body = gzip_body(b"{\"a\":1}\n{\"b\":2}\r\n{\"c\":3}\n");
+        let whole = body.decoded_prefix(1 << 20).unwrap();
+        assert!(whole.complete);
+        assert_eq!(whole.bytes.len(), 25);
+        let cut = body.decoded_prefix(12).unwrap();
+        assert!(!cut.complete);
+        assert_eq!(&cut.bytes[..], b"{\"a\":1}\n{\"b\"");
+        let lines: Vec<Bytes> = body.lines(12).unwrap().collect();
+        assert_eq!(lines, [Bytes::from_static(b"{\"a\":1}")], "the cut line is left out");
+        let lines: Vec<Bytes> = body.lines(1 << 20).unwrap().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(&lines[1][..], b"{\"b\":2}");
+        assert_eq!(body.text(7).unwrap(), "{\"a\":1}");
+        assert_eq!(&body.decoded(3).unwrap()[..], b"{\"a");
+    }
+
+    #[test]
+    fn decoding_is_cached_and_charged_to_the_budget_once() {
+        let budget = Arc::new(DecodeBudget::new(150_000));
+        let body = gzip_body(&[b'x'; 100_000]).with_budget(&budget);
+        assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
+        let after_first = budget.remaining();
+        assert!(after_first <= 50_000, "{after_first}");
+        for limit in [10, 1000, 100_000, 1 << 20] {
+            let prefix = body.decoded_prefix(limit).unwrap();
+            assert_eq!(prefix.bytes.len(), limit.min(100_000));
+        }
+        assert_eq!(budget.remaining(), after_first, "cached: nothing decoded again");
+        // Replacing the data invalidates the cache.
+        let mut replaced = body.clone();
+        replaced.data = BodyData::Raw(Bytes::from(gzip(b"new")));
+        assert_eq!(&replaced.decoded_prefix(100).unwrap().bytes[..], b"new");
+        // A second body of the same input finds the budget spent, and says how to raise it.
+        let other = gzip_body(&[b'y'; 100_000]).with_budget(&budget);
+        let err = other.decoded_prefix(1 << 20).unwrap_err();
+        assert!(matches!(err, BodyError::BudgetSpent { budget: 150_000 }), "{err}");
+        assert!(err.to_string().contains("--max-decoded-ratio"), "{err}");
+        assert_eq!(budget.remaining(), 0, "spent: later bodies fail without decoding");
+    }
+
+    #[test]
+    fn base64_and_escaped_prefixes_decode_only_what_is_asked() {
+        let base64 = Body {
+            data: BodyData::Base64(Bytes::from_static(b"aGVs\nbG8gd29y bGQ=")),
+            ..Body::default()
+        };
+        assert_eq!(&base64.decoded_prefix(5).unwrap().bytes[..], b"hello");
+        assert!(!base64.decoded_prefix(5).unwrap().complete);
+        assert!(base64.decoded_prefix(11).unwrap().complete);
+        assert_eq!(base64.wire_len(), 11);
+        let escaped = Body {
+            data: BodyData::JsonEscapedText(Bytes::from_static(br#""a\nb\u00e9c""#)),
+            ..Body::default()
+        };
+        assert_eq!(escaped.text(100).unwrap(), "a\nbéc");
+        assert_eq!(&escaped.decoded_prefix(3).unwrap().bytes[..], b"a\nb");
+    }
+
+    #[test]
+    fn headers_borrow_from_the_source_and_copy_the_rest() {
+        let source = Bytes::from_static(b"Accept: */*; Authorization: Bearer x");
+        let text = std::str::from_utf8(&source).unwrap();
+        let mut headers = Headers::borrowing(source.clone(), 2);
+        headers.push_from_source(&text[..6], &text[8..11]);
+        headers.push_from_source("Authorization", &text[28..]);
+        headers.push("X-Added", "yes");
+        assert_eq!(
+            headers.owned, "AuthorizationX-Addedyes",
+            "only text not in the source is copied"
+        );
+        assert_eq!(headers.get("accept"), Some("*/*"));
+        assert_eq!(headers.get("AUTHORIZATION"), Some("Bearer x"));
+        assert_eq!(headers.get_all("x-added").collect::<Vec<_>>(), ["yes"]);
+        headers.set_value(0, "text/plain");
+        headers.retain(|name, _| name != "X-Added");
+        let pairs: Vec<(&str, &str)> = headers.iter().collect();
+        assert_eq!(pairs, [("Accept", "text/plain"), ("Authorization", "Bearer x")]);
+        assert_eq!(
+            headers,
+            Headers::from(vec![
+                ("Accept".to_owned(), "text/plain".to_owned()),
+                ("Authorization".to_owned(), "Bearer x".to_owned()),
+            ])
+        );
+    }
 }

@@ -44,6 +44,11 @@ fn assert_located(name: &str, bytes: Vec<u8>, what: &str) {
             }
             // A cut or flip in the first bytes can make the input unrecognisable or empty.
             CaptureError::UnknownFormat { .. } | CaptureError::Empty { .. } => {}
+            // A cut inside the first flow leaves nothing to read; the problem says where.
+            CaptureError::NoExchanges { .. } => assert!(
+                capture.exchanges.is_empty() && !capture.problems.is_empty(),
+                "{what}: no exchanges without a located problem"
+            ),
             other => panic!("{what}: unexpected error {other}"),
         }
     }

@@ -7,8 +7,16 @@
 //! `[date - response_end, date + 1 s - request_start]`. Intersecting the intervals of many
 //! exchanges narrows the estimate; an empty intersection (a clock that jumped) falls back to
 //! the hull of all intervals, which the uncertainty then shows.
+//!
+//! [`estimate_clocks`] gathers those observations per host and role; [`skew_findings`] says
+//! which clock is off, and by how much.
 
+use super::classify::{Classified, Role};
+use super::findings::{Code, Finding, Severity, join_and};
+use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
+use crate::capture::Capture;
 use crate::model::Timestamp;
+use crate::token::DISTRIBUTION_LEEWAY_S;
 
 /// Offset of one clock from the capture clock, as an interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,6 +106,288 @@ pub fn describe_offset(seconds: f64) -> String {
         format!("{sign}{hours} h {minutes} min {secs} s")
     } else {
         format!("{sign}{minutes} min {secs} s")
+    }
+}
+
+/// The observations of one clock (a host in one role).
+struct Observed {
+    host: String,
+    role: ClockRole,
+    intervals: Vec<OffsetInterval>,
+    exchanges: Vec<usize>,
+}
+
+/// Observations grouped by host and role, in order of first observation.
+#[derive(Default)]
+struct Observations(Vec<Observed>);
+
+impl Observations {
+    fn push(&mut self, host: String, role: ClockRole, interval: OffsetInterval, idx: usize) {
+        match self.0.iter_mut().find(|seen| seen.host == host && seen.role == role) {
+            Some(seen) => {
+                seen.intervals.push(interval);
+                seen.exchanges.push(idx);
+            }
+            None => self.0.push(Observed {
+                host,
+                role,
+                intervals: vec![interval],
+                exchanges: vec![idx],
+            }),
+        }
+    }
+
+    /// Every server's `Date`: registries, token services and storage hosts.
+    fn add_dates(&mut self, capture: &Capture, classified: &Classified) {
+        for (idx, exchange) in capture.exchanges.iter().enumerate() {
+            let role = match classified.roles[idx] {
+                Role::Registry { .. } => ClockRole::Registry,
+                Role::Token { .. } => ClockRole::TokenService,
+                Role::Storage { .. } => ClockRole::Storage,
+                _ => continue,
+            };
+            let (Some(response), Some(sent), Some(received)) =
+                (&exchange.response, exchange.timing.request_start, exchange.timing.response_end)
+            else {
+                continue;
+            };
+            let Some(date) = response.headers.get("date").and_then(parse_http_date) else {
+                continue;
+            };
+            self.push(
+                exchange.request.authority(),
+                role,
+                OffsetInterval::from_observation(date, 1.0, &sent, &received),
+                idx,
+            );
+        }
+    }
+
+    /// Each token issuer's `issued_at` and `iat`, stamped while the token response was made.
+    fn add_issuers(&mut self, capture: &Capture, tokens: &[TokenRecord]) {
+        for token in tokens {
+            let exchange = &capture.exchanges[token.issued_by];
+            let (Some(sent), Some(received)) =
+                (exchange.timing.request_start, exchange.timing.response_end)
+            else {
+                continue;
+            };
+            let issuer = token
+                .decoded
+                .jwt()
+                .and_then(|jwt| jwt.claims.iss.clone())
+                .unwrap_or_else(|| exchange.request.authority());
+            // `issued_at` may have sub-second precision; distribution's token server writes
+            // whole seconds (truncated, like `iat`), and then it says no more than `iat` does.
+            if let Some(issued_at) = token.response.issued_at {
+                let stamp = unix_seconds(&issued_at);
+                let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
+                self.push(
+                    issuer.clone(),
+                    ClockRole::TokenIssuer,
+                    OffsetInterval::from_observation(stamp, resolution, &sent, &received),
+                    token.issued_by,
+                );
+            }
+            if let Some(iat) = token.decoded.jwt().and_then(|jwt| jwt.claims.iat) {
+                self.push(
+                    issuer,
+                    ClockRole::TokenIssuer,
+                    OffsetInterval::from_observation(iat as f64, 1.0, &sent, &received),
+                    token.issued_by,
+                );
+            }
+        }
+    }
+}
+
+/// Every clock the capture shows, relative to the capture clock.
+pub fn estimate_clocks(
+    capture: &Capture,
+    classified: &Classified,
+    tokens: &[TokenRecord],
+) -> Vec<ClockEstimate> {
+    let mut observations = Observations::default();
+    observations.add_dates(capture, classified);
+    observations.add_issuers(capture, tokens);
+    observations
+        .0
+        .into_iter()
+        .filter_map(|seen| {
+            let combined = combine(&seen.intervals)?;
+            Some(ClockEstimate {
+                host: seen.host,
+                role: seen.role,
+                offset_s: round3(combined.midpoint()),
+                uncertainty_s: round3(combined.half_width()),
+                observations: seen.intervals.len(),
+                exchanges: seen.exchanges,
+            })
+        })
+        .collect()
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// `clock-skew` for every clock off by more than the threshold (beyond its uncertainty); or,
+/// when every server agrees with the others but not with the capture, one finding that the
+/// capture machine's clock is the odd one out.
+pub fn skew_findings(
+    config: &AnalysisConfig,
+    clocks: &[ClockEstimate],
+    findings: &mut Vec<Finding>,
+) {
+    let off: Vec<&ClockEstimate> = clocks
+        .iter()
+        .filter(|clock| {
+            OffsetInterval {
+                low: clock.offset_s - clock.uncertainty_s,
+                high: clock.offset_s + clock.uncertainty_s,
+            }
+            .distance_from_zero()
+                > config.max_clock_skew_s
+        })
+        .collect();
+    if off.is_empty() {
+        return;
+    }
+    let in_sync: Vec<&ClockEstimate> = clocks
+        .iter()
+        .filter(|clock| clock.offset_s.abs() <= clock.uncertainty_s + config.max_clock_skew_s)
+        .collect();
+    let all_off_alike = in_sync.is_empty()
+        && off.len() >= 2
+        && off
+            .iter()
+            .all(|clock| (clock.offset_s - off[0].offset_s).abs() <= config.max_clock_skew_s);
+    if all_off_alike {
+        findings.push(capture_clock_off(&off));
+        return;
+    }
+    let reference = if in_sync.is_empty() {
+        "the capture machine's clock".to_owned()
+    } else {
+        let names: Vec<String> = in_sync
+            .iter()
+            .map(|clock| format!("{} ({})", clock.host, clock.role.as_str()))
+            .collect();
+        format!("the capture machine's clock and {}, which agree", names.join(", "))
+    };
+    findings.push(match off.as_slice() {
+        [clock] => clock_off(clock, &reference),
+        several => clocks_off(several, &reference),
+    });
+}
+
+/// Every server is off by about the same amount: the capture machine's clock is the one off.
+fn capture_clock_off(off: &[&ClockEstimate]) -> Finding {
+    Finding {
+        code: Code::ClockSkew,
+        severity: Severity::Warning,
+        session: None,
+        step: None,
+        exchanges: off.iter().flat_map(|clock| clock.exchanges.iter().copied()).take(20).collect(),
+        message: format!(
+            "Every server agrees with the others but not with the capture machine: the capture machine's clock (where the recorder, and usually the client, ran) is off by {} (servers are {} from it). Clients that count token lifetimes on their own clock (containerd) will misjudge expiry.",
+            describe_offset(-off[0].offset_s),
+            describe_offset(off[0].offset_s),
+        ),
+    }
+}
+
+/// An error beyond the registry's 60 s leeway (tokens then fail), else a warning.
+fn skew_severity(clock: &ClockEstimate) -> Severity {
+    if clock.offset_s.abs() > DISTRIBUTION_LEEWAY_S as f64 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
+}
+
+/// Several clocks off `reference` (typically a token service's `Date` and its tokens' `iat`):
+/// one finding naming each, by how much, and what that does to tokens.
+fn clocks_off(off: &[&ClockEstimate], reference: &str) -> Finding {
+    let named: Vec<String> = off
+        .iter()
+        .map(|clock| {
+            format!(
+                "{} ({}, {} ±{:.1} s)",
+                clock.host,
+                clock.role.as_str(),
+                describe_offset(clock.offset_s),
+                clock.uncertainty_s
+            )
+        })
+        .collect();
+    // What the skew does, said once per kind of clock and direction, naming the hosts.
+    let hosts_where = |wanted: &dyn Fn(&ClockEstimate) -> bool| -> Option<String> {
+        let mut hosts: Vec<&str> = Vec::new();
+        for clock in off.iter().filter(|clock| wanted(clock)) {
+            if !hosts.contains(&clock.host.as_str()) {
+                hosts.push(&clock.host);
+            }
+        }
+        (!hosts.is_empty()).then(|| join_and(&hosts))
+    };
+    let issues_tokens = |clock: &ClockEstimate| {
+        matches!(clock.role, ClockRole::TokenIssuer | ClockRole::TokenService)
+    };
+    let mut consequences = String::new();
+    if let Some(hosts) = hosts_where(&|clock| issues_tokens(clock) && clock.offset_s > 0.0) {
+        consequences.push_str(&format!(" Tokens issued by {hosts} start in the registry's future: the registry sees them as not yet valid."));
+    }
+    if let Some(hosts) = hosts_where(&|clock| issues_tokens(clock) && clock.offset_s <= 0.0) {
+        consequences.push_str(&format!(" Tokens issued by {hosts} end early by the registry's clock: they look expired sooner than their lifetime."));
+    }
+    if let Some(hosts) =
+        hosts_where(&|clock| clock.role == ClockRole::Registry && clock.offset_s > 0.0)
+    {
+        consequences.push_str(&format!(" {hosts} sees tokens expire early."));
+    }
+    if let Some(hosts) =
+        hosts_where(&|clock| clock.role == ClockRole::Registry && clock.offset_s <= 0.0)
+    {
+        consequences.push_str(&format!(" {hosts} sees fresh tokens as not yet valid."));
+    }
+    Finding {
+        code: Code::ClockSkew,
+        severity: off.iter().map(|clock| skew_severity(clock)).max().unwrap_or(Severity::Warning),
+        session: None,
+        step: None,
+        exchanges: off.iter().flat_map(|clock| clock.exchanges.iter().copied().take(20)).collect(),
+        message: format!("The clocks of {} are off {reference}.{consequences}", join_and(&named)),
+    }
+}
+
+/// One clock off `reference`, with what that does to tokens.
+fn clock_off(clock: &ClockEstimate, reference: &str) -> Finding {
+    let severity = skew_severity(clock);
+    let consequence = match clock.role {
+        ClockRole::TokenIssuer | ClockRole::TokenService if clock.offset_s > 0.0 => {
+            " Tokens it issues start in the registry's future: the registry sees them as not yet valid."
+        }
+        ClockRole::TokenIssuer | ClockRole::TokenService => {
+            " Tokens it issues end early by the registry's clock: they look expired sooner than their lifetime."
+        }
+        ClockRole::Registry if clock.offset_s > 0.0 => " It sees tokens expire early.",
+        ClockRole::Registry => " It sees fresh tokens as not yet valid.",
+        ClockRole::Storage => "",
+    };
+    Finding {
+        code: Code::ClockSkew,
+        severity,
+        session: None,
+        step: None,
+        exchanges: clock.exchanges.iter().copied().take(20).collect(),
+        message: format!(
+            "The clock of {} ({}) is {} (±{:.1} s) off {reference}.{consequence}",
+            clock.host,
+            clock.role.as_str(),
+            describe_offset(clock.offset_s),
+            clock.uncertainty_s
+        ),
     }
 }
 

@@ -201,7 +201,7 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: Code::CredentialsOverPlainHttp,
         title: "Credentials travelled without TLS",
-        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials.",
+        explanation: "A password, Basic credential, refresh token or bearer token was sent over plain HTTP, where anyone on the path can read it. For Docker Engine API captures this means the connection to the daemon itself (tcp:// without TLS) carried the registry credentials. A token handed out without credentials that grants at most pull is not counted: anyone can ask for the same one.",
         fix: "Serve the registry and the token realm over HTTPS. For the Docker daemon, use TLS with client certificates (`DOCKER_TLS_VERIFY=1`, `--tlsverify`) or an SSH/unix socket instead of plain tcp://.",
     },
     CodeInfo {
@@ -301,30 +301,54 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
     Code::parse(code).map(Code::info)
 }
 
-/// Merges findings with the same code, session and step into one (evidence united, the
-/// strongest severity kept), and orders them: errors first, then by first evidence.
+/// How many different messages a merged finding spells out before it summarises the rest.
+const MERGED_MESSAGES_SHOWN: usize = 5;
+
+/// Merges findings with the same code, session and step into one: evidence united, the
+/// strongest severity kept, and every different message kept (the strongest first), so a
+/// merged finding still names every host, file and request it is about. Then orders them:
+/// errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
+    /// The messages of one merged finding, each with the severity it came with.
+    #[derive(Default)]
+    struct Messages {
+        distinct: Vec<(Severity, String)>,
+        seen: HashSet<String>,
+    }
     // Linear in the number of findings and evidence items: a capture with thousands of
     // refusals (a rate-limited CI run) must not make merging quadratic.
     let mut merged: Vec<Finding> = Vec::new();
+    let mut messages: Vec<Messages> = Vec::new();
     let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> = HashMap::new();
-    for finding in findings {
-        match slot_of.get(&(finding.code, finding.session, finding.step)) {
-            Some(&slot) => {
-                let existing = &mut merged[slot];
-                existing.severity = existing.severity.max(finding.severity);
-                existing.exchanges.extend(finding.exchanges);
-            }
-            None => {
-                slot_of.insert((finding.code, finding.session, finding.step), merged.len());
-                merged.push(finding);
-            }
+    for mut finding in findings {
+        let key = (finding.code, finding.session, finding.step);
+        let slot = *slot_of.entry(key).or_insert_with(|| {
+            messages.push(Messages::default());
+            merged.push(Finding {
+                code: finding.code,
+                severity: finding.severity,
+                session: finding.session,
+                step: finding.step,
+                exchanges: Vec::new(),
+                message: String::new(),
+            });
+            merged.len() - 1
+        });
+        let existing = &mut merged[slot];
+        existing.severity = existing.severity.max(finding.severity);
+        existing.exchanges.append(&mut finding.exchanges);
+        let slot_messages = &mut messages[slot];
+        if slot_messages.seen.insert(finding.message.clone()) {
+            slot_messages.distinct.push((finding.severity, finding.message));
         }
     }
-    for finding in &mut merged {
+    for (finding, mut slot_messages) in merged.iter_mut().zip(messages) {
         finding.exchanges.sort_unstable();
         finding.exchanges.dedup();
+        // Stable: among equals, the first seen first.
+        slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+        finding.message = join_messages(&slot_messages.distinct);
     }
     merged.sort_by(|a, b| {
         b.severity
@@ -334,6 +358,47 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
             .then(a.code.as_str().cmp(b.code.as_str()))
     });
     merged
+}
+
+/// The messages of a merged finding as one text: the first few in full (a `label: ` prefix
+/// they share with the first, such as the session's name, said once), then how many more.
+fn join_messages(distinct: &[(Severity, String)]) -> String {
+    let Some((_, first)) = distinct.first() else { return String::new() };
+    let label = first.find(": ").map(|at| &first[..at + 2]);
+    let mut text = first.clone();
+    for (_, message) in distinct.iter().take(MERGED_MESSAGES_SHOWN).skip(1) {
+        text.push(' ');
+        match label.and_then(|label| message.strip_prefix(label)) {
+            Some(rest) => {
+                let mut chars = rest.chars();
+                if let Some(initial) = chars.next() {
+                    text.extend(initial.to_uppercase());
+                    text.push_str(chars.as_str());
+                }
+            }
+            None => text.push_str(message),
+        }
+    }
+    if distinct.len() > MERGED_MESSAGES_SHOWN {
+        text.push_str(&format!(
+            " And {} more like these (see the exchanges).",
+            distinct.len() - MERGED_MESSAGES_SHOWN
+        ));
+    }
+    text
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "),
+            last.as_ref()
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -405,6 +470,47 @@ mod tests {
         }
         assert_eq!(explain("clock-skew").map(|info| info.code), Some(Code::ClockSkew));
         assert_eq!(explain("no-such-code"), None);
+    }
+
+    fn found(severity: Severity, exchange: usize, message: &str) -> Finding {
+        Finding {
+            code: Code::RegistryError,
+            severity,
+            session: Some(0),
+            step: Some(Step::RegistryVerdict),
+            exchanges: vec![exchange],
+            message: message.to_owned(),
+        }
+    }
+
+    // hand-written fixture: one kind of finding seen at several exchanges.
+    #[test]
+    fn a_merged_finding_keeps_every_message_the_strongest_first() {
+        let merged = merge(vec![
+            found(Severity::Warning, 3, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+            found(Severity::Error, 7, "r/app: GET /v2/b answered 500."),
+            found(Severity::Warning, 5, "r/app: GET /v2/a answered NAME_UNKNOWN."),
+        ]);
+        assert_eq!(merged.len(), 1);
+        let finding = &merged[0];
+        assert_eq!((finding.severity, finding.exchanges.clone()), (Severity::Error, vec![3, 5, 7]));
+        // The shared `r/app: ` label is said once; the repeated message once.
+        assert_eq!(
+            finding.message,
+            "r/app: GET /v2/b answered 500. GET /v2/a answered NAME_UNKNOWN."
+        );
+    }
+
+    #[test]
+    fn a_merged_finding_with_many_messages_says_how_many_more() {
+        let many: Vec<Finding> = (0..8)
+            .map(|idx| found(Severity::Warning, idx, &format!("GET /v2/{idx} answered 404.")))
+            .collect();
+        let merged = merge(many);
+        assert_eq!(merged.len(), 1);
+        assert!(merged[0].message.starts_with("GET /v2/0 answered 404. GET /v2/1 answered 404."));
+        assert!(merged[0].message.ends_with(" And 3 more like these (see the exchanges)."));
+        assert_eq!(merged[0].exchanges.len(), 8);
     }
 
     #[test]

@@ -1,27 +1,36 @@
 //! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
 //!
 //! ```text
-//!  exchanges ──► classify (registry / token / engine / storage)
+//!  exchanges ──► classify.rs (registry / token / engine / storage)
 //!                   │
 //!                   ▼
-//!            assign to sessions (registry + repository; pings adopted by the
-//!                   │            session whose token request follows them)
+//!            assign.rs: sessions (registry + repository; pings adopted by the
+//!                   │   session whose token request follows them)
 //!                   ▼
-//!            per-session state machine ──► steps 1–6, verdicts, outcome
-//!                   │
+//!            session.rs walks the capture: verdict.rs judges each answer,
+//!                   │   machine.rs files it under steps 1–6 ──► outcome, failing step
+//!                   ▼                                           explain.rs: why
+//!            clock.rs (Date, iat) ──► refusals.rs (invalid tokens) ──► checks.rs
+//!                   │                                 (capture-wide findings)
 //!                   ▼
-//!            clocks (Date, iat) ──► token checks ──► findings
+//!            findings.rs: merge, order; each session's explaining finding
 //! ```
 //!
 //! Time is never read from the machine: validity is judged against the capture's clocks.
 
+mod assign;
+mod checks;
 pub mod classify;
 pub mod clock;
+mod explain;
 pub mod findings;
+mod machine;
+mod refusals;
 mod session;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod verdict;
 
 use std::collections::HashMap;
 
@@ -335,10 +344,12 @@ pub struct Analysis {
 pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let classified = classify::classify(capture);
     let mut built = session::build(capture, &classified);
-    let clocks = tokens::estimate_clocks(capture, &classified, &built);
+    let clocks = clock::estimate_clocks(capture, &classified, &built.tokens);
     let mut findings = std::mem::take(&mut built.findings);
-    tokens::judge_tokens(capture, config, &mut built, &clocks, &mut findings);
-    tokens::global_findings(capture, config, &classified, &built, &clocks, &mut findings);
+    tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
+    refusals::explain_refusals(capture, &built, &clocks, &mut findings);
+    clock::skew_findings(config, &clocks, &mut findings);
+    checks::capture_findings(capture, &classified, &built, &mut findings);
     let findings = findings::merge(findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
@@ -365,7 +376,8 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
 }
 
 /// The finding that explains a failed session: an error on that session and its failing
-/// step, else any error on the session. Notes (info) and warnings never explain a failure.
+/// step whose evidence holds the failing exchange, else an error on that step, else any error
+/// on the session. Notes (info) and warnings never explain a failure.
 fn explaining_finding(
     session: &Session,
     session_idx: usize,
@@ -379,8 +391,14 @@ fn explaining_finding(
             finding.session == Some(session_idx) && finding.severity == Severity::Error
         })
     };
+    let on_failed_step =
+        |finding: &Finding| session.failed_step.is_some() && finding.step == session.failed_step;
+    let holds_failed_exchange = |finding: &Finding| {
+        session.failed_exchange.is_some_and(|failed| finding.exchanges.contains(&failed))
+    };
     errors()
-        .find(|(_, finding)| session.failed_step.is_some() && finding.step == session.failed_step)
+        .find(|(_, finding)| on_failed_step(finding) && holds_failed_exchange(finding))
+        .or_else(|| errors().find(|(_, finding)| on_failed_step(finding)))
         .or_else(|| errors().next())
         .map(|(idx, _)| idx)
 }

@@ -1,55 +1,137 @@
 //! Undoing `Content-Encoding` on demand, with an output cap against decompression bombs.
+//!
+//! Decoders are streamed: each coding reads from the one applied after it, and only the
+//! output the caller asked for (plus one byte, to know whether more follows) is produced.
+//! Decompressed bytes are charged to the input's [`DecodeBudget`] as they come out.
 
 use std::borrow::Cow;
-use std::io::Read as _;
+use std::io::Read;
 
-use crate::model::BodyError;
+use bytes::Bytes;
 
-/// Decodes `wire` according to a `Content-Encoding` value (possibly a list, applied in order).
+use crate::model::{BodyError, DecodeBudget, DecodedPrefix};
+
+/// Decodes `wire` according to a `Content-Encoding` value (possibly a list, applied in order),
+/// returning at most `limit` bytes.
 pub fn decode<'a>(
     encoding: &str,
     wire: Cow<'a, [u8]>,
     limit: usize,
 ) -> Result<Cow<'a, [u8]>, BodyError> {
-    let mut data = wire;
-    // Codings are listed in the order they were applied, so undo them from the last.
-    for coding in encoding.split(',').map(str::trim).filter(|c| !c.is_empty()).rev() {
-        let coding_lower = coding.to_ascii_lowercase();
-        let decoded = match coding_lower.as_str() {
-            "identity" => continue,
-            "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(&data[..]), limit),
-            "deflate" => {
-                // Servers send both zlib-wrapped and raw deflate under this name.
-                read_capped(flate2::read::ZlibDecoder::new(&data[..]), limit)
-                    .or_else(|_| read_capped(flate2::read::DeflateDecoder::new(&data[..]), limit))
-            }
-            "br" => read_capped(brotli_decompressor::Decompressor::new(&data[..], 4096), limit),
-            "zstd" => ruzstd::decoding::StreamingDecoder::new(&data[..])
-                .map_err(|err| err.to_string())
-                .and_then(|decoder| read_capped(decoder, limit)),
-            _ => return Err(BodyError::UnsupportedEncoding(coding.to_owned())),
-        };
-        data = Cow::Owned(decoded.map_err(|reason| BodyError::ContentEncoding {
-            encoding: coding.to_owned(),
-            reason,
-        })?);
-    }
-    if data.len() > limit {
-        data = match data {
-            Cow::Borrowed(slice) => Cow::Borrowed(&slice[..limit]),
+    let codings = codings(encoding)?;
+    if codings.is_empty() {
+        return Ok(match wire {
+            Cow::Borrowed(slice) => Cow::Borrowed(&slice[..slice.len().min(limit)]),
             Cow::Owned(mut vec) => {
                 vec.truncate(limit);
                 Cow::Owned(vec)
             }
-        };
+        });
     }
-    Ok(data)
+    decode_prefix(encoding, &wire, limit, None).map(|prefix| Cow::Owned(prefix.bytes.to_vec()))
 }
 
-fn read_capped(reader: impl std::io::Read, limit: usize) -> Result<Vec<u8>, String> {
+/// Decodes the first `limit` bytes of `wire`, charging what decompression produces to `budget`.
+pub fn decode_prefix(
+    encoding: &str,
+    wire: &[u8],
+    limit: usize,
+    budget: Option<&DecodeBudget>,
+) -> Result<DecodedPrefix, BodyError> {
+    let codings = codings(encoding)?;
+    if let Some(budget) = budget
+        && budget.remaining() == 0
+        && !codings.is_empty()
+    {
+        return Err(BodyError::BudgetSpent { budget: budget.total() });
+    }
+    // Codings are listed in the order they were applied, so undo them from the last.
+    let mut reader: Box<dyn Read + '_> = Box::new(wire);
+    for coding in codings.iter().rev() {
+        reader = match coding.as_str() {
+            "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            // Servers send both zlib-wrapped and raw deflate under this name; tell them apart
+            // by the zlib header (only the outermost coding can be looked at before reading).
+            "deflate" if codings.len() == 1 && !looks_like_zlib(wire) => {
+                Box::new(flate2::read::DeflateDecoder::new(reader))
+            }
+            "deflate" => Box::new(flate2::read::ZlibDecoder::new(reader)),
+            "br" => Box::new(brotli_decompressor::Decompressor::new(reader, 4096)),
+            "zstd" => Box::new(ruzstd::decoding::StreamingDecoder::new(reader).map_err(|err| {
+                BodyError::ContentEncoding { encoding: coding.clone(), reason: err.to_string() }
+            })?),
+            _ => return Err(BodyError::UnsupportedEncoding(coding.clone())),
+        };
+    }
+    let outermost = codings.first().cloned().unwrap_or_default();
+    read_prefix(reader, limit, budget).map_err(|err| match err {
+        ReadError::Budget(budget) => BodyError::BudgetSpent { budget },
+        ReadError::Io(reason) => BodyError::ContentEncoding { encoding: outermost, reason },
+    })
+}
+
+/// The codings of a `Content-Encoding` value, lower case, `identity` left out.
+fn codings(encoding: &str) -> Result<Vec<String>, BodyError> {
+    let codings: Vec<String> = encoding
+        .split(',')
+        .map(|coding| coding.trim().to_ascii_lowercase())
+        .filter(|coding| !coding.is_empty() && coding != "identity")
+        .collect();
+    // Each coding is a decoder stacked on the previous; a hostile header listing thousands
+    // would stack thousands. Real servers apply one, rarely two.
+    if codings.len() > 4 {
+        return Err(BodyError::UnsupportedEncoding(format!("{} codings stacked", codings.len())));
+    }
+    Ok(codings)
+}
+
+fn looks_like_zlib(wire: &[u8]) -> bool {
+    wire.len() >= 2
+        && wire[0] & 0x0f == 8
+        && (u16::from(wire[0]) << 8 | u16::from(wire[1])) % 31 == 0
+}
+
+enum ReadError {
+    Budget(u64),
+    Io(String),
+}
+
+/// Reads up to `limit + 1` bytes in chunks, charging each chunk to `budget` before keeping it.
+fn read_prefix(
+    mut reader: impl Read,
+    limit: usize,
+    budget: Option<&DecodeBudget>,
+) -> Result<DecodedPrefix, ReadError> {
+    const CHUNK: usize = 64 << 10;
+    let wanted = limit.saturating_add(1);
     let mut out = Vec::new();
-    reader.take(limit as u64).read_to_end(&mut out).map_err(|err| err.to_string())?;
-    Ok(out)
+    while out.len() < wanted {
+        let chunk = CHUNK.min(wanted - out.len());
+        let start = out.len();
+        out.resize(start + chunk, 0);
+        let n_read = loop {
+            match reader.read(&mut out[start..]) {
+                Ok(n_read) => break n_read,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    out.truncate(start);
+                    return Err(ReadError::Io(err.to_string()));
+                }
+            }
+        };
+        out.truncate(start + n_read);
+        if n_read == 0 {
+            break;
+        }
+        if let Some(budget) = budget
+            && !budget.take(n_read as u64)
+        {
+            return Err(ReadError::Budget(budget.total()));
+        }
+    }
+    let complete = out.len() <= limit;
+    out.truncate(limit);
+    Ok(DecodedPrefix { bytes: Bytes::from(out), complete })
 }
 
 #[cfg(test)]

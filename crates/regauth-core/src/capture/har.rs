@@ -3,57 +3,62 @@
 //! # Design
 //!
 //! ```text
-//!  bytes ─► UTF-8 check ─► pass 1: serde_json, `log.entries` as Vec<&RawValue>
-//!                            │  (syntax errors → CaptureError::Malformed, line/column/byte)
+//!  bytes ─► UTF-8 check ─► one serde_json pass over the document, entry by entry:
+//!                            │  `log.entries[i]` into a borrowed, lenient `EntryDe<'a>`
+//!                            │  (de.rs: a wrong type is a value, not an error)
 //!                            ▼
-//!           for each raw entry (its byte offset = pointer difference):
-//!           pass 2: serde_json into a borrowed, all-optional `EntryDe<'a>`
-//!                            │  (wrong shape → this entry skipped, InputProblem)
-//!                            ▼
-//!           convert_entry: URL split, timestamps, failed requests, bodies as
-//!           `Bytes::slice_ref` of the input (Raw / Base64 / JsonEscapedText / Latin1Text)
+//!           convert_entry: URL split, timestamps, failed requests, headers as spans of the
+//!           input, bodies as `Bytes::slice_ref` of it (Raw / Base64 / JsonEscapedText / Latin1Text)
+//!                            │  (a wrong type where meaning matters → this entry skipped,
+//!                            ▼   InputProblem naming the field: `entries[12].request.url: ...`)
+//!           exchanges so far ─► a syntax error or the end of a cut file stops reading; what
+//!                               was read before stays, with a problem at the byte offset
 //! ```
 //!
 //! We parse into our own borrowed serde model rather than the `har` crate (0.9). That crate
-//! goes through `serde_json::Value` into owned structs, so every body is copied (twice: it
-//! clones `log` out of the `Value`), and it rejects real files that omit "required" fields
-//! (`cache`, `timings`, `cookies`, `headersSize`, ...), which Firefox, Charles and
-//! hand-trimmed HARs do. Measured on this 2-core machine class while other builds ran
-//! (criterion, `benches/read_har.rs`; figures are medians): on a 203 MB body-heavy HAR
-//! (123 entries of 0.5–3 MB, 3/4 base64, 1/8 text, 1/8 JSON) this reader does 1.03 GiB/s
-//! (1.10 GB/s; 1.09–1.38 GB/s in a fresh process) against 0.86 GiB/s for `har` in a warm
-//! loop and 0.40 GB/s in a fresh process; reading adds 0.9 MiB to peak memory against
-//! 386 MiB (2x the input) for `har` (`examples/har_peak_memory.rs`). On a 111 MB
-//! header-heavy HAR (44 000 entries × 30 headers) it does 143 MiB/s against 22 MiB/s.
-//! Per body kind: base64 ~1.8 GB/s, text with `\n` ~1.5 GB/s, escape-dense JSON ~0.5 GB/s
-//! (serde_json's own scanning of escapes is the limit there). Header-heavy speed is bounded
-//! by the model's owned `String` per header name and value (allocation and free are ~30%).
-//! The two passes cost ~30% over one, and buy per-entry isolation (one odd entry does not
-//! lose the file) and exact entry byte offsets (for locations and redaction). The `har`
-//! crate stays as a dev-dependency: a differential oracle in `tests/har_oracle.rs`.
+//! goes through `serde_json::Value` into owned structs, so every body and header is copied
+//! (twice: it clones `log` out of the `Value`), and it rejects real files that omit
+//! "required" fields (`cache`, `timings`, `cookies`, `headersSize`, ...), which Firefox,
+//! Charles and hand-trimmed HARs do. The `har` crate stays as a dev-dependency: a
+//! differential oracle in `tests/har_oracle.rs`.
+//!
+//! One pass: entries are converted as serde_json reaches them, so nothing is sized from the
+//! number of entries the file claims, memory grows only with what was read, and a file cut
+//! anywhere keeps every complete entry before the cut. Per-entry isolation (one odd entry
+//! does not lose the file) comes from the lenient model instead of a second parse of each
+//! entry's raw text; the byte offset of each entry comes from where its first key lies in
+//! the input. Header names and values are spans of the input (`Headers`), copied only when
+//! they carry JSON escapes. Figures: README "Benchmarks".
 //!
 //! # Leniency
 //!
 //! Lenient where it is harmless: missing `cache`, `timings`, `cookies`, `headersSize`,
 //! `bodySize`, `httpVersion`, `comment`, a UTF-8 byte order mark, numbers written as strings,
-//! unknown (`_`-prefixed) fields. Strict where meaning would change: invalid JSON is a
-//! [`CaptureError::Malformed`] with line, column and byte offset; an entry without a usable
-//! `request.url` or `request.method` is skipped with an [`InputProblem`] naming its index, and
-//! the other entries are still read.
+//! unknown (`_`-prefixed) fields, duplicate keys (the last wins). Strict where meaning would
+//! change: invalid JSON before the first entry is a [`CaptureError::Malformed`] with line,
+//! column and byte offset (after it, reading stops there and keeps what it read); an entry
+//! whose `request.url`, `request.method`, headers or bodies have the wrong type is skipped with
+//! an [`InputProblem`] naming its index and field, and the other entries are still read.
+
+mod de;
 
 use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize as _;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{CaptureError, InputProblem, Location};
+use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use crate::model::{
     Body, BodyData, CertificateSummary, EntryRef, Exchange, Headers, Request, Response, Timestamp,
     Timing, TlsInfo,
+};
+use de::{
+    ContentDe, CreatorDe, EntryDe, Found, HeaderDe, Key, Obj, ParamDe, PostDataDe, ResponseDe,
+    Scalar, SecurityDetailsDe, Seq, Text,
 };
 
 pub(super) type ReadResult =
@@ -65,111 +70,135 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// entries gets a summary line instead of a million messages.
 const MAX_LISTED_PROBLEMS: usize = 1000;
 
-/// Reads a HAR document held in `bytes` (already decompressed).
-///
-/// Bodies stored without JSON escapes become slices of `bytes`, so they are not copied.
+/// Reads a HAR document held in `bytes` (already decompressed) with the default limits.
+#[cfg(test)]
 pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
-    let bom_len = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
-    // Validating UTF-8 once up front (fast, SIMD in std) and then parsing `&str` is ~1.6x
-    // faster than `from_slice`, which re-validates every raw entry it hands out.
-    let json = std::str::from_utf8(&bytes[bom_len..]).map_err(|err| {
-        let offset = err.valid_up_to();
-        let line_column = offset_to_line_column(&bytes[bom_len..], offset);
-        CaptureError::Malformed {
-            location: Location {
-                source: name.to_owned(),
-                entry: None,
-                byte_offset: Some((offset + bom_len) as u64),
-                line_column: Some(line_column),
-            },
-            message: "invalid JSON: not UTF-8 text".to_owned(),
-        }
-    })?;
-    let document: DocumentDe<'_> = serde_json::from_str(json)
-        .map_err(|err| malformed_json(name, json.as_bytes(), bom_len, &err))?;
-    let mut problems = Problems::new(name);
-    let Some(log) = document.log else {
-        return Err(CaptureError::Malformed {
-            location: Location { source: name.to_owned(), ..Location::default() },
-            message: "not a HAR file: the top-level object has no `log`".to_owned(),
-        });
-    };
-    if let Some(version) = log.version.as_ref().and_then(Scalar::text)
-        && !version.starts_with("1.")
-    {
-        problems.push(None, None, format!("unknown HAR version {version:?}, read as HAR 1.2"));
-    }
-    let producer = log.creator.and_then(|creator| {
-        let name = creator.name.map(|text| text.0.into_owned()).unwrap_or_default();
-        let version = creator.version.map(|text| text.0.into_owned()).unwrap_or_default();
-        let producer = format!("{name} {version}").trim().to_owned();
-        (!producer.is_empty()).then_some(producer)
-    });
-    let Some(raw_entries) = log.entries else {
-        problems.push(None, None, "the HAR log has no `entries`; it holds no exchanges".to_owned());
-        return Ok((Vec::new(), problems.finish(), producer));
-    };
-    let context = EntryContext { buffer: &bytes };
-    let mut exchanges = Vec::with_capacity(raw_entries.len());
-    for (entry_idx, raw_entry) in raw_entries.into_iter().enumerate() {
-        let entry_text = raw_entry.get();
-        let byte_offset = offset_in(&bytes, entry_text.as_bytes());
-        match serde_json::from_str::<EntryDe<'_>>(entry_text) {
-            Ok(entry) => {
-                let origin = EntryRef { source: source_idx, index: entry_idx, byte_offset };
-                if let Some(exchange) = convert_entry(&context, entry, origin, &mut problems) {
-                    exchanges.push(exchange);
-                }
-            }
-            Err(err) => {
-                // Valid JSON (the document parsed), but a field has a type that changes meaning,
-                // e.g. `"url": 5`. Point at the field inside the entry.
-                let offset_in_entry =
-                    line_column_to_offset(entry_text.as_bytes(), err.line(), err.column());
-                let byte_offset = byte_offset.map(|start| start + offset_in_entry as u64);
-                problems.push(
-                    Some(entry_idx),
-                    byte_offset,
-                    format!("entry skipped: {}", message_without_position(&err)),
-                );
-            }
-        }
-    }
-    Ok((exchanges, problems.finish(), producer))
+    let limits = super::ReadLimits::DEFAULT;
+    let context = ReaderContext::new(source_idx, name, bytes.len() as u64, &limits);
+    read_with(&context, bytes)
 }
 
-fn malformed_json(
-    name: &str,
-    json: &[u8],
-    bom_len: usize,
-    err: &serde_json::Error,
-) -> CaptureError {
-    let offset = line_column_to_offset(json, err.line(), err.column()) + bom_len;
-    // A data error means well-formed JSON of the wrong shape (`[1,2]`, `{"log": 5}`).
-    let message = match err.classify() {
-        serde_json::error::Category::Data => {
-            format!("not a HAR file: {}", message_without_position(err))
+/// Reads a HAR document held in `bytes` (already decompressed).
+///
+/// Bodies and header text stored without JSON escapes become slices of `bytes`, so they are
+/// not copied.
+pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult {
+    let name = context.name;
+    let bom_len = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    // Validating UTF-8 once up front (fast, SIMD in std) and then parsing `&str` is ~1.6x
+    // faster than `from_slice`, which re-validates every string it hands out. Text that stops
+    // being UTF-8 part-way is read up to there.
+    let (json, utf8_error_at) = match std::str::from_utf8(&bytes[bom_len..]) {
+        Ok(json) => (json, None),
+        Err(err) => {
+            let valid = err.valid_up_to();
+            let prefix = std::str::from_utf8(&bytes[bom_len..bom_len + valid]).unwrap_or_default();
+            (prefix, Some(valid))
         }
-        _ => format!("invalid JSON: {}", message_without_position(err)),
     };
-    CaptureError::Malformed {
-        location: Location {
+    let mut state = State {
+        context,
+        buffer: &bytes,
+        exchanges: Vec::new(),
+        problems: Problems::new(name),
+        producer: None,
+        saw_log: false,
+        entries: EntriesState::NotSeen,
+        n_entries: 0,
+        memory_used: 0,
+        n_unread_for_memory: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let res =
+        DocumentSeed(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
+    if let Err(err) = res {
+        let offset = line_column_to_offset(json.as_bytes(), err.line(), err.column()) + bom_len;
+        let location = Location {
             source: name.to_owned(),
             entry: None,
             byte_offset: Some(offset as u64),
             line_column: Some((err.line(), err.column())),
-        },
-        message,
+        };
+        // serde_json calls some cuts EOF and others by what it was parsing ("invalid number"
+        // for `"status": 20` at the very end); an error at the last byte is a cut either way.
+        let at_end = err.is_eof() || offset + 1 >= bytes.len();
+        let cut_by_utf8 = utf8_error_at.is_some() && at_end;
+        if state.entries == EntriesState::NotSeen
+            || (state.exchanges.is_empty() && state.n_entries == 0)
+        {
+            let message = if cut_by_utf8 {
+                "invalid JSON: not UTF-8 text".to_owned()
+            } else {
+                json_error_message(&err)
+            };
+            let mut location = location;
+            if let Some(valid) = utf8_error_at.filter(|_| cut_by_utf8) {
+                location.byte_offset = Some((valid + bom_len) as u64);
+                location.line_column = Some(offset_to_line_column(&bytes[bom_len..], valid));
+            }
+            return Err(CaptureError::Malformed { location, message });
+        }
+        let n_read = state.exchanges.len();
+        let message = match (state.entries, cut_by_utf8, at_end) {
+            (_, true, _) => format!(
+                "the file stops being UTF-8 text here, inside entries[{}]; the {n_read} exchanges read before it \
+                 are kept, the rest is not read",
+                state.n_entries
+            ),
+            (EntriesState::Reading, false, true) => format!(
+                "the file ends inside entries[{}]: it is cut short; the {n_read} exchanges read before the cut are \
+                 kept. Record or copy the file again to get the rest",
+                state.n_entries
+            ),
+            (EntriesState::Reading, false, false) => format!(
+                "{} inside entries[{}]; reading stops there, and the {n_read} exchanges read before it are kept",
+                json_error_message(&err),
+                state.n_entries
+            ),
+            (_, false, _) => {
+                format!("{} after the entries; every entry was read", json_error_message(&err))
+            }
+        };
+        state.problems.push_located(location, message);
     }
+    if !state.saw_log {
+        return Err(CaptureError::Malformed {
+            location: Location { source: name.to_owned(), ..Location::default() },
+            message: "not a HAR file: the top-level object has no `log`".to_owned(),
+        });
+    }
+    match state.entries {
+        EntriesState::NotSeen => {
+            state.problems.push(
+                None,
+                None,
+                "the HAR log has no `entries`; it holds no exchanges".to_owned(),
+            );
+        }
+        EntriesState::NotArray(found) => state.problems.push(
+            None,
+            None,
+            format!("`log.entries` is {found}, not an array; it holds no exchanges"),
+        ),
+        EntriesState::Reading | EntriesState::Done => {}
+    }
+    if let Some(n_unread) = state.n_unread_for_memory.filter(|&n_unread| n_unread > 0) {
+        state.problems.push(None, None, format!("{n_unread} entries after that were not read"));
+    }
+    Ok((state.exchanges, state.problems.finish(), state.producer))
 }
 
-/// serde_json's message without its trailing "at line L column C", which the location
-/// gives already (and, for an entry parsed on its own, relative to the wrong start).
-fn message_without_position(err: &serde_json::Error) -> String {
+/// serde_json's message without its position (the location has it) and without quoting input.
+fn json_error_message(err: &serde_json::Error) -> String {
     let message = err.to_string();
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message,
+    let message = match message.rfind(" at line ") {
+        Some(cut) => &message[..cut],
+        None => &message,
+    };
+    match err.classify() {
+        // Only our own top-level shape errors are data errors; they quote nothing.
+        serde_json::error::Category::Data => format!("not a HAR file: {message}"),
+        _ => format!("invalid JSON: {message}"),
     }
 }
 
@@ -178,11 +207,7 @@ fn line_column_to_offset(text: &[u8], line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {
         0
     } else {
-        text.iter()
-            .enumerate()
-            .filter(|&(_, &byte)| byte == b'\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(idx, _)| idx + 1)
+        memchr::memchr_iter(b'\n', text).nth(line - 2).map_or(text.len(), |idx| idx + 1)
     };
     (line_start + column.saturating_sub(1)).min(text.len())
 }
@@ -226,12 +251,16 @@ impl Problems {
     }
 
     fn push(&mut self, entry: Option<usize>, byte_offset: Option<u64>, message: String) {
+        let location =
+            Location { source: self.source.clone(), entry, byte_offset, line_column: None };
+        self.push_located(location, message);
+    }
+
+    fn push_located(&mut self, location: Location, message: String) {
         if self.listed.len() >= MAX_LISTED_PROBLEMS {
             self.unlisted += 1;
             return;
         }
-        let location =
-            Location { source: self.source.clone(), entry, byte_offset, line_column: None };
         self.listed.push(InputProblem { location, message });
     }
 
@@ -245,60 +274,306 @@ impl Problems {
     }
 }
 
-struct EntryContext<'b> {
-    /// The whole input, so borrowed body text can become `Bytes` slices of it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum EntriesState {
+    NotSeen,
+    Reading,
+    Done,
+    NotArray(Found),
+}
+
+/// What the reader has so far; the serde seeds below fill it as the parser goes.
+struct State<'c, 'b> {
+    context: &'c ReaderContext<'c>,
+    /// The whole input, so borrowed text can become `Bytes` slices of it.
     buffer: &'b Bytes,
+    exchanges: Vec<Exchange>,
+    problems: Problems,
+    producer: Option<String>,
+    saw_log: bool,
+    entries: EntriesState,
+    /// Entries begun so far (the index of the next one).
+    n_entries: usize,
+    /// Memory the exchanges read so far take (see `exchange_memory`).
+    memory_used: u64,
+    /// Set once the memory limit is reached: how many entries were skipped since.
+    n_unread_for_memory: Option<usize>,
+}
+
+impl State<'_, '_> {
+    /// Where the object whose first key starts at address `first_key` begins (its `{`).
+    fn object_start(&self, first_key: usize) -> Option<usize> {
+        let base = self.buffer.as_ptr() as usize;
+        let key_offset =
+            first_key.checked_sub(base).filter(|&offset| offset <= self.buffer.len())?;
+        let before_quote = key_offset.checked_sub(1)?;
+        let brace =
+            self.buffer[..before_quote].iter().rposition(|byte| !byte.is_ascii_whitespace())?;
+        (self.buffer[brace] == b'{').then_some(brace)
+    }
+
+    fn take_entry(&mut self, entry: Obj<EntryDe<'_>>) {
+        let entry_idx = self.n_entries;
+        self.n_entries += 1;
+        if let Some(n_unread) = &mut self.n_unread_for_memory {
+            *n_unread += 1;
+            return;
+        }
+        let (entry, first_key) = match entry {
+            Obj::Present { value, first_key } => (value, first_key),
+            Obj::Wrong(found) => {
+                self.problems.push(
+                    Some(entry_idx),
+                    None,
+                    format!("entries[{entry_idx}]: expected an object, found {found}; {SKIPPED}"),
+                );
+                return;
+            }
+        };
+        let entry_start = first_key.and_then(|first_key| self.object_start(first_key));
+        let origin = EntryRef {
+            source: self.context.source_idx,
+            index: entry_idx,
+            byte_offset: entry_start.map(|start| start as u64),
+        };
+        // Header text is borrowed as spans from the entry's start on.
+        let entry_source = self.buffer.slice(entry_start.unwrap_or(0)..);
+        match convert_entry(self, entry, origin, &entry_source) {
+            Ok(exchange) => {
+                self.memory_used += exchange_memory(&exchange);
+                self.exchanges.push(exchange);
+                if self.memory_used > self.context.memory_limit {
+                    let message =
+                        self.context.memory_limit_message(self.exchanges.len(), self.memory_used);
+                    self.problems.push(
+                        Some(entry_idx),
+                        entry_start.map(|start| start as u64),
+                        message,
+                    );
+                    self.n_unread_for_memory = Some(0);
+                }
+            }
+            Err(message) => self.problems.push(
+                Some(entry_idx),
+                entry_start.map(|start| start as u64),
+                format!("{message}; {SKIPPED}"),
+            ),
+        }
+    }
+}
+
+const SKIPPED: &str = "this entry is skipped, the others are read";
+
+/// The document: `{"log": ...}`, other keys ignored.
+struct DocumentSeed<'s, 'c, 'b>(&'s mut State<'c, 'b>);
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a HAR document (an object with `log`)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if key == "log" {
+                map.next_value_seed(LogSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, _text: &str) -> Result<(), E> {
+        Err(E::custom("expected a HAR document (an object with `log`), found a string"))
+    }
+}
+
+/// `log`: `version`, `creator` and `entries`.
+struct LogSeed<'s, 'c, 'b>(&'s mut State<'c, 'b>);
+
+impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LogSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a HAR `log` object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let state = self.0;
+        state.saw_log = true;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "version" => {
+                    let version: Scalar<'_> = map.next_value()?;
+                    if let Some(version) = version.text()
+                        && !version.starts_with("1.")
+                    {
+                        // Shown only when it looks like a version: the text is the file's.
+                        let shown = if version.len() <= 8
+                            && version.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
+                        {
+                            format!("version {version}")
+                        } else {
+                            "version (not a number)".to_owned()
+                        };
+                        state.problems.push(
+                            None,
+                            None,
+                            format!("unknown HAR {shown}, read as HAR 1.2"),
+                        );
+                    }
+                }
+                "creator" => {
+                    let creator: Obj<CreatorDe<'_>> = map.next_value()?;
+                    state.producer = creator.ok().and_then(|creator| {
+                        let text = |text: Option<Text<'_>>| {
+                            text.and_then(Text::ok).map(Cow::into_owned).unwrap_or_default()
+                        };
+                        let producer = format!("{} {}", text(creator.name), text(creator.version))
+                            .trim()
+                            .to_owned();
+                        (!producer.is_empty()).then_some(producer)
+                    });
+                }
+                "entries" => map.next_value_seed(EntriesSeed(&mut *state))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, _text: &str) -> Result<(), E> {
+        Err(E::custom("expected a HAR `log` object, found a string"))
+    }
+}
+
+/// `log.entries`: each entry converted as soon as it is parsed.
+struct EntriesSeed<'s, 'c, 'b>(&'s mut State<'c, 'b>);
+
+impl<'de> DeserializeSeed<'de> for EntriesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntriesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of entries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.0;
+        state.entries = EntriesState::Reading;
+        while seq.next_element_seed(EntrySeed(&mut *state))?.is_some() {}
+        state.entries = EntriesState::Done;
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        self.0.entries = EntriesState::NotArray(Found::Object);
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, _text: &str) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::String);
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::Number(number as f64));
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::Number(number as f64));
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::Number(number));
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::Bool(value));
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.0.entries = EntriesState::NotArray(Found::Null);
+        Ok(())
+    }
+}
+
+struct EntrySeed<'s, 'c, 'b>(&'s mut State<'c, 'b>);
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.0.n_unread_for_memory.is_some() {
+            // Past the memory limit: only count the rest.
+            IgnoredAny::deserialize(deserializer)?;
+            self.0.take_entry(Obj::Wrong(Found::Null));
+            return Ok(());
+        }
+        let entry = <Obj<EntryDe<'de>> as serde::Deserialize>::deserialize(deserializer)?;
+        self.0.take_entry(entry);
+        Ok(())
+    }
 }
 
 fn convert_entry(
-    context: &EntryContext<'_>,
+    state: &mut State<'_, '_>,
     entry: EntryDe<'_>,
     origin: EntryRef,
-    problems: &mut Problems,
-) -> Option<Exchange> {
+    entry_source: &Bytes,
+) -> Result<Exchange, String> {
     let entry_idx = origin.index;
     let byte_offset = origin.byte_offset;
-    let mut skip = |reason: String| {
-        problems.push(Some(entry_idx), byte_offset, format!("entry skipped: {reason}"))
-    };
-    let Some(request) = entry.request else {
-        skip("it has no `request`".to_owned());
-        return None;
-    };
-    let Some(method) = request.method.map(|text| text.0).filter(|method| !method.is_empty()) else {
-        skip("`request.method` is missing".to_owned());
-        return None;
-    };
-    let Some(url) = request.url.map(|text| text.0) else {
-        skip("`request.url` is missing".to_owned());
-        return None;
-    };
-    let url_parts = match split_url(&url) {
-        Ok(url_parts) => url_parts,
-        Err(reason) => {
-            skip(format!("`request.url` {url:?} {reason}"));
-            return None;
-        }
-    };
+    let request = entry
+        .request
+        .ok_or_else(|| format!("entries[{entry_idx}].request is missing"))?
+        .expect(format_args!("entries[{entry_idx}].request"))?;
+    let method = request
+        .method
+        .ok_or_else(|| format!("entries[{entry_idx}].request.method is missing"))?
+        .expect(format_args!("entries[{entry_idx}].request.method"))?;
+    if method.is_empty() {
+        return Err(format!("entries[{entry_idx}].request.method is empty"));
+    }
+    let url = request
+        .url
+        .ok_or_else(|| format!("entries[{entry_idx}].request.url is missing"))?
+        .expect(format_args!("entries[{entry_idx}].request.url"))?;
+    // The URL itself is never quoted: it may carry a password or a token.
+    let url_parts =
+        split_url(&url).map_err(|reason| format!("entries[{entry_idx}].request.url {reason}"))?;
 
-    let request_start =
-        entry.started_date_time.and_then(Scalar::into_text).and_then(|text| match parse_timestamp(
-            &text,
-        ) {
+    let request_start = entry.started_date_time.and_then(|started| match started {
+        Scalar::Text(text) => match parse_timestamp(&text) {
             Ok((timestamp, None)) => Some(timestamp),
             Ok((timestamp, Some(note))) => {
-                problems.push(Some(entry_idx), byte_offset, note);
+                state.problems.push(Some(entry_idx), byte_offset, note);
                 Some(timestamp)
             }
             Err(reason) => {
-                problems.push(
+                state.problems.push(
                     Some(entry_idx),
                     byte_offset,
-                    format!("`startedDateTime` {text:?} {reason}"),
+                    format!("entries[{entry_idx}].startedDateTime {reason}; the entry has no start time"),
                 );
                 None
             }
-        });
+        },
+        _ => None,
+    });
     // `time` is the total elapsed milliseconds; HAR writes -1 (or nothing) when unknown.
     let response_end =
         request_start.zip(entry.time.and_then(|time| time.as_f64())).and_then(|(start, millis)| {
@@ -309,10 +584,25 @@ fn convert_entry(
             start.checked_add_signed(TimeDelta::microseconds(micros as i64))
         });
 
-    let request_headers = convert_headers(request.headers);
-    let request_body = request.post_data.map_or_else(Body::default, |post_data| {
-        convert_request_body(context, post_data, request.body_size.as_ref(), &request_headers)
-    });
+    let request_headers = convert_headers(
+        request.headers,
+        entry_source,
+        format_args!("entries[{entry_idx}].request.headers"),
+    )?;
+    let request_body = match request.post_data {
+        None => Body::default(),
+        Some(post_data) => {
+            let post_data =
+                post_data.expect(format_args!("entries[{entry_idx}].request.postData"))?;
+            convert_request_body(
+                state,
+                post_data,
+                request.body_size.as_ref(),
+                &request_headers,
+                entry_idx,
+            )?
+        }
+    };
     let request_out = Request {
         method: method.into_owned(),
         scheme: url_parts.scheme,
@@ -338,7 +628,8 @@ fn convert_entry(
             error.get_or_insert_with(|| "the capture holds no response".to_owned());
             None
         }
-        Some(mut response) => {
+        Some(response) => {
+            let mut response = response.expect(format_args!("entries[{entry_idx}].response"))?;
             let response_error = response
                 .error
                 .take()
@@ -357,21 +648,21 @@ fn convert_entry(
                     None
                 }
                 Some(status) if status.fract() == 0.0 && status <= 999.0 => {
-                    Some(convert_response(context, response, status as u16, problems, &origin))
+                    Some(convert_response(state, response, status as u16, &origin, entry_source)?)
                 }
                 _ => {
                     let shown = response
                         .status
                         .as_ref()
                         .map_or_else(|| "missing".to_owned(), Scalar::describe);
-                    problems.push(
+                    state.problems.push(
                         Some(entry_idx),
                         byte_offset,
                         format!(
-                            "`response.status` is {shown}, not an HTTP status; response ignored"
+                            "entries[{entry_idx}].response.status is {shown}, not an HTTP status; response ignored"
                         ),
                     );
-                    error.get_or_insert_with(|| format!("unreadable response status {shown}"));
+                    error.get_or_insert_with(|| format!("unreadable response status ({shown})"));
                     None
                 }
             }
@@ -386,13 +677,14 @@ fn convert_entry(
                 entry.server_port.as_ref().and_then(Scalar::as_u16).unwrap_or(url_parts.port);
             if ip.contains(':') { format!("[{ip}]:{port}") } else { format!("{ip}:{port}") }
         });
-    let tls = entry.security_details.and_then(convert_security_details);
+    let tls =
+        entry.security_details.and_then(Obj::ok).and_then(convert_security_details).map(Box::new);
     let connection = entry
         .connection
         .and_then(|connection| connection.as_text())
         .filter(|text| !text.is_empty());
 
-    Some(Exchange {
+    Ok(Exchange {
         index: entry_idx,
         origin,
         request: request_out,
@@ -406,42 +698,70 @@ fn convert_entry(
     })
 }
 
-fn convert_headers(headers: Option<Vec<HeaderDe<'_>>>) -> Headers {
-    Headers(
-        headers
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|header| {
-                let name = header.name?.0.into_owned();
-                let value = header.value.map(|text| text.0.into_owned()).unwrap_or_default();
-                Some((name, value))
-            })
-            .collect(),
-    )
+/// Header fields as spans of `source` (the entry's text on), copied only when escaped.
+/// A malformed list fails the entry: a request that silently lost its `Authorization` would
+/// be analysed as anonymous, which is worse than reporting the entry as unreadable.
+fn convert_headers(
+    headers: Option<Seq<Obj<HeaderDe<'_>>>>,
+    source: &Bytes,
+    path: fmt::Arguments<'_>,
+) -> Result<Headers, String> {
+    let Some(headers) = headers else { return Ok(Headers::default()) };
+    let items = headers.expect(path)?;
+    let mut out = Headers::borrowing(source.clone(), items.len());
+    for (field_idx, item) in items.into_iter().enumerate() {
+        let header = item.expect(format_args!("{path}[{field_idx}]"))?;
+        // A field without a name says nothing; drop it.
+        let Some(name) = header.name else { continue };
+        let name = name.expect(format_args!("{path}[{field_idx}].name"))?;
+        let value = match header.value {
+            None => Cow::Borrowed(""),
+            Some(value) => value.expect(format_args!("{path}[{field_idx}].value"))?,
+        };
+        out.push_from_source(&name, &value);
+    }
+    Ok(out)
 }
 
 fn convert_response(
-    context: &EntryContext<'_>,
+    state: &mut State<'_, '_>,
     response: ResponseDe<'_>,
     status: u16,
-    problems: &mut Problems,
     origin: &EntryRef,
-) -> Response {
-    let headers = convert_headers(response.headers);
+    entry_source: &Bytes,
+) -> Result<Response, String> {
+    let entry_idx = origin.index;
+    let headers = convert_headers(
+        response.headers,
+        entry_source,
+        format_args!("entries[{entry_idx}].response.headers"),
+    )?;
     let mut body = Body::default();
     if let Some(content) = response.content {
+        let content: ContentDe<'_> =
+            content.expect(format_args!("entries[{entry_idx}].response.content"))?;
         body.mime_type = content
             .mime_type
             .and_then(Scalar::into_text)
             .map(Cow::into_owned)
             .filter(|mime| !mime.is_empty());
-        let is_base64 = is_base64(content.encoding.as_ref());
-        body.data = match content.text.map(|text| response_body_data(context, text, is_base64)) {
+        let encoding = match content.encoding {
+            None => None,
+            Some(encoding) => Some(
+                encoding.expect(format_args!("entries[{entry_idx}].response.content.encoding"))?,
+            ),
+        };
+        let is_base64 =
+            encoding.as_deref().is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
+        body.data = match content.text.map(|text| response_body_data(state.buffer, text, is_base64))
+        {
             None => BodyData::Absent,
             Some(Some(data)) => data,
             Some(None) => {
-                let message = "`response.content.text` is not a string; body ignored".to_owned();
-                problems.push(Some(origin.index), origin.byte_offset, message);
+                let message = format!(
+                    "entries[{entry_idx}].response.content.text is not a string; body ignored"
+                );
+                state.problems.push(Some(entry_idx), origin.byte_offset, message);
                 BodyData::Absent
             }
         };
@@ -450,7 +770,10 @@ fn convert_response(
         body.size = wire_size(response.body_size.as_ref(), None, &headers);
     }
     body.content_encoding = remaining_content_encoding(&headers, &body.data);
-    Response {
+    if !body.content_encoding.is_empty() {
+        body = body.with_budget(&state.context.decode_budget);
+    }
+    Ok(Response {
         status,
         reason: response
             .status_text
@@ -464,29 +787,23 @@ fn convert_response(
             .unwrap_or_default(),
         headers,
         body,
-    }
+    })
 }
 
 /// A response body from its raw JSON string literal, without copying it: text without
 /// escapes (all base64, much plain text) is a slice of the input, and text with escapes is
 /// kept escaped ([`BodyData::JsonEscapedText`]) because unescaping multi-megabyte JSON bodies
 /// nobody looks at was most of the reading time. `None` if the value is not a string.
-fn response_body_data(
-    context: &EntryContext<'_>,
-    text: &RawValue,
-    is_base64: bool,
-) -> Option<BodyData> {
+fn response_body_data(buffer: &Bytes, text: &RawValue, is_base64: bool) -> Option<BodyData> {
     let literal = text.get().as_bytes();
     let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
     let has_escapes = memchr::memchr(b'\\', inner).is_some();
     Some(match (has_escapes, is_base64) {
-        (false, false) => BodyData::Raw(bytes_of(context.buffer, Cow::Borrowed(as_str(inner)))),
-        (false, true) => BodyData::Base64(bytes_of(context.buffer, Cow::Borrowed(as_str(inner)))),
+        (false, false) => BodyData::Raw(bytes_of(buffer, Cow::Borrowed(as_str(inner)))),
+        (false, true) => BodyData::Base64(bytes_of(buffer, Cow::Borrowed(as_str(inner)))),
         // Rare (`\/` from PHP-style writers), and base64 must be plain to decode lazily.
         (true, true) => BodyData::Base64(Bytes::from(super::json_string::unescape(literal))),
-        (true, false) => {
-            BodyData::JsonEscapedText(bytes_of(context.buffer, Cow::Borrowed(text.get())))
-        }
+        (true, false) => BodyData::JsonEscapedText(bytes_of(buffer, Cow::Borrowed(text.get()))),
     })
 }
 
@@ -496,30 +813,52 @@ fn as_str(bytes: &[u8]) -> &str {
 }
 
 fn convert_request_body(
-    context: &EntryContext<'_>,
+    state: &mut State<'_, '_>,
     post_data: PostDataDe<'_>,
     body_size: Option<&Scalar<'_>>,
     headers: &Headers,
-) -> Body {
+    entry_idx: usize,
+) -> Result<Body, String> {
     let mime_type = post_data
         .mime_type
         .and_then(Scalar::into_text)
         .map(Cow::into_owned)
         .filter(|mime| !mime.is_empty());
-    let data = match (post_data.text, post_data.params) {
+    let text = match post_data.text {
+        None => None,
+        Some(text) => {
+            Some(text.expect(format_args!("entries[{entry_idx}].request.postData.text"))?)
+        }
+    };
+    let params = match post_data.params {
+        None => None,
+        Some(params) => {
+            let items =
+                params.expect(format_args!("entries[{entry_idx}].request.postData.params"))?;
+            let mut out = Vec::with_capacity(items.len());
+            for (param_idx, item) in items.into_iter().enumerate() {
+                out.push(item.expect(format_args!(
+                    "entries[{entry_idx}].request.postData.params[{param_idx}]"
+                ))?);
+            }
+            Some(out)
+        }
+    };
+    let buffer = state.buffer;
+    let data = match (text, params) {
         (Some(text), _) if is_base64(post_data.encoding.as_ref()) => {
-            BodyData::Base64(bytes_of(context.buffer, text.0))
+            BodyData::Base64(bytes_of(buffer, text))
         }
         // mitmproxy decodes request bodies as Latin-1 unless the Content-Type names a charset
         // or JSON (`_guess_encoding`), so a binary upload arrives one character per byte.
         // Mirroring that rule keeps real UTF-8 text (e.g. JSON with "é") as it was sent.
         (Some(text), _)
-            if !declares_text_charset(mime_type.as_deref()) && is_latin1_beyond_ascii(&text.0) =>
+            if !declares_text_charset(mime_type.as_deref()) && is_latin1_beyond_ascii(&text) =>
         {
-            BodyData::Latin1Text(bytes_of(context.buffer, text.0))
+            BodyData::Latin1Text(bytes_of(buffer, text))
         }
-        (Some(text), params) if !text.0.is_empty() || params.as_ref().is_none_or(Vec::is_empty) => {
-            BodyData::Raw(bytes_of(context.buffer, text.0))
+        (Some(text), params) if !text.is_empty() || params.as_ref().is_none_or(Vec::is_empty) => {
+            BodyData::Raw(bytes_of(buffer, text))
         }
         // Only the parsed form survived (some producers drop `text` when `params` is set):
         // rebuild the urlencoded body the client sent.
@@ -533,13 +872,17 @@ fn convert_request_body(
         content_encoding: String::new(),
         mime_type,
         data,
+        ..Body::default()
     };
     body.content_encoding = remaining_content_encoding(headers, &body.data);
-    body
+    if !body.content_encoding.is_empty() {
+        body = body.with_budget(&state.context.decode_budget);
+    }
+    Ok(body)
 }
 
 fn is_base64(encoding: Option<&Text<'_>>) -> bool {
-    encoding.is_some_and(|encoding| encoding.0.eq_ignore_ascii_case("base64"))
+    encoding.and_then(Text::as_str).is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"))
 }
 
 fn declares_text_charset(mime_type: Option<&str>) -> bool {
@@ -562,9 +905,9 @@ fn form_urlencode(params: &[ParamDe<'_>]) -> Vec<u8> {
         if param_idx > 0 {
             out.push(b'&');
         }
-        form_urlencode_into(&mut out, param.name.as_ref().map_or("", |text| &text.0));
+        form_urlencode_into(&mut out, param.name.as_ref().and_then(Text::as_str).unwrap_or(""));
         out.push(b'=');
-        form_urlencode_into(&mut out, param.value.as_ref().map_or("", |text| &text.0));
+        form_urlencode_into(&mut out, param.value.as_ref().and_then(Text::as_str).unwrap_or(""));
     }
     out
 }
@@ -652,7 +995,7 @@ fn first_wire_bytes(data: &BodyData) -> Vec<u8> {
 
 fn convert_security_details(details: SecurityDetailsDe<'_>) -> Option<TlsInfo> {
     let text = |text: Option<Text<'_>>| {
-        text.map(|text| text.0.into_owned()).filter(|text| !text.is_empty())
+        text.and_then(Text::ok).map(Cow::into_owned).filter(|text| !text.is_empty())
     };
     let version = text(details.protocol).map(|protocol| match protocol.strip_prefix("TLS ") {
         // Playwright (Chromium) writes "TLS 1.3"; the model spells it "TLSv1.3" like mitmproxy.
@@ -748,317 +1091,6 @@ fn default_port(scheme: &str) -> u16 {
         "http" | "ws" => 80,
         "https" | "wss" => 443,
         _ => 0,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The serde model: only the fields regauth uses, every one optional, strings borrowed.
-// serde skips everything else (`cache`, `timings`, `cookies`, `_initiator`, ...) without
-// building it.
-
-#[derive(Deserialize)]
-#[serde(expecting = "a HAR document (an object with `log`)")]
-struct DocumentDe<'a> {
-    #[serde(borrow)]
-    log: Option<LogDe<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a HAR `log` object")]
-struct LogDe<'a> {
-    #[serde(borrow)]
-    version: Option<Scalar<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient")]
-    creator: Option<CreatorDe<'a>>,
-    /// Kept raw so one odd entry can be skipped on its own, and so each entry's byte offset
-    /// is known (the raw text is a slice of the input).
-    #[serde(borrow)]
-    entries: Option<Vec<&'a RawValue>>,
-}
-
-#[derive(Deserialize)]
-struct CreatorDe<'a> {
-    #[serde(borrow)]
-    name: Option<Text<'a>>,
-    #[serde(borrow)]
-    version: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a HAR entry object")]
-struct EntryDe<'a> {
-    #[serde(borrow)]
-    started_date_time: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    time: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    request: Option<RequestDe<'a>>,
-    #[serde(borrow)]
-    response: Option<ResponseDe<'a>>,
-    #[serde(borrow, rename = "serverIPAddress")]
-    server_ip_address: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "_serverPort")]
-    server_port: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    connection: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "_error")]
-    error: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "_securityDetails", default, deserialize_with = "lenient")]
-    security_details: Option<SecurityDetailsDe<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestDe<'a> {
-    #[serde(borrow)]
-    method: Option<Text<'a>>,
-    #[serde(borrow)]
-    url: Option<Text<'a>>,
-    #[serde(borrow)]
-    http_version: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    headers: Option<Vec<HeaderDe<'a>>>,
-    #[serde(borrow)]
-    post_data: Option<PostDataDe<'a>>,
-    #[serde(borrow)]
-    body_size: Option<Scalar<'a>>,
-}
-
-#[derive(Deserialize)]
-struct HeaderDe<'a> {
-    #[serde(borrow)]
-    name: Option<Text<'a>>,
-    #[serde(borrow)]
-    value: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PostDataDe<'a> {
-    #[serde(borrow)]
-    mime_type: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    text: Option<Text<'a>>,
-    #[serde(borrow)]
-    params: Option<Vec<ParamDe<'a>>>,
-    /// Not in HAR 1.2, but some producers mark base64 request bodies like response bodies.
-    #[serde(borrow)]
-    encoding: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ParamDe<'a> {
-    #[serde(borrow)]
-    name: Option<Text<'a>>,
-    #[serde(borrow)]
-    value: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResponseDe<'a> {
-    #[serde(borrow)]
-    status: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    status_text: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    http_version: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    headers: Option<Vec<HeaderDe<'a>>>,
-    #[serde(borrow)]
-    content: Option<ContentDe<'a>>,
-    #[serde(borrow)]
-    body_size: Option<Scalar<'a>>,
-    /// mitmproxy and Chrome: why a request got no response.
-    #[serde(borrow, rename = "_error")]
-    error: Option<Scalar<'a>>,
-    /// Playwright: why a request got no response.
-    #[serde(borrow, rename = "_failureText")]
-    failure_text: Option<Scalar<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ContentDe<'a> {
-    #[serde(borrow)]
-    size: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    mime_type: Option<Scalar<'a>>,
-    /// Raw, so the text is scanned once and neither unescaped nor copied here.
-    #[serde(borrow)]
-    text: Option<&'a RawValue>,
-    #[serde(borrow)]
-    encoding: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SecurityDetailsDe<'a> {
-    #[serde(borrow)]
-    protocol: Option<Text<'a>>,
-    #[serde(borrow)]
-    subject_name: Option<Text<'a>>,
-    #[serde(borrow)]
-    issuer: Option<Text<'a>>,
-    #[serde(borrow)]
-    cipher: Option<Text<'a>>,
-    #[serde(borrow)]
-    valid_from: Option<Scalar<'a>>,
-    #[serde(borrow)]
-    valid_to: Option<Scalar<'a>>,
-}
-
-/// Reads an optional object that only adds detail (`creator`, `_securityDetails`), so that
-/// an odd value for it (`"_securityDetails": "n/a"`) costs that detail and not the entry.
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    let raw: &'de RawValue = Deserialize::deserialize(deserializer)?;
-    Ok(serde_json::from_str(raw.get()).ok())
-}
-
-/// A JSON string, borrowed from the input when it has no escapes.
-///
-/// serde's own `Cow<str>` borrows only as a direct `#[serde(borrow)]` field, never inside
-/// `Option` (serde-rs/serde#1497); this newtype borrows everywhere, which is what keeps
-/// multi-megabyte bodies from being copied.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-/// Any JSON value, for fields that only add detail: HAR wants a number or a string there but
-/// producers differ (`"status": "200"`, `"connection": "12"` or `12`, `"time": null`,
-/// `"statusText": 404`). An odd type costs that detail, not the whole entry, and unlike a
-/// buffered retry it costs nothing on well-formed input. Fields whose meaning matters
-/// (`url`, `method`, `headers`, bodies) are read strictly instead.
-enum Scalar<'a> {
-    Number(f64),
-    Text(Cow<'a, str>),
-    Bool(bool),
-    /// An object or array where a scalar belongs; kept so messages can say so.
-    Structure,
-}
-
-impl<'a> Scalar<'a> {
-    /// The string, if the value is one.
-    fn into_text(self) -> Option<Cow<'a, str>> {
-        match self {
-            Scalar::Text(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    fn text(&self) -> Option<&str> {
-        match self {
-            Scalar::Text(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    fn as_f64(&self) -> Option<f64> {
-        match self {
-            Scalar::Number(number) => Some(*number).filter(|number| number.is_finite()),
-            Scalar::Text(text) => {
-                text.trim().parse::<f64>().ok().filter(|number| number.is_finite())
-            }
-            Scalar::Bool(_) | Scalar::Structure => None,
-        }
-    }
-
-    fn as_u16(&self) -> Option<u16> {
-        self.as_f64()
-            .filter(|number| number.fract() == 0.0 && (0.0..=65535.0).contains(number))
-            .map(|n| n as u16)
-    }
-
-    fn as_text(&self) -> Option<String> {
-        match self {
-            Scalar::Number(number) => Some(number.to_string()),
-            Scalar::Text(text) => Some(text.clone().into_owned()),
-            Scalar::Bool(_) | Scalar::Structure => None,
-        }
-    }
-
-    /// Seconds since the Unix epoch (Chromium's certificate validity) as a timestamp.
-    fn as_unix_time(&self) -> Option<Timestamp> {
-        let seconds = self.as_f64()?;
-        if !(-1e12..=1e12).contains(&seconds) {
-            return None;
-        }
-        DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Scalar::Number(number) => number.to_string(),
-            Scalar::Text(text) => format!("{text:?}"),
-            Scalar::Bool(value) => value.to_string(),
-            Scalar::Structure => "an object or array".to_owned(),
-        }
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-        impl<'de> Visitor<'de> for ScalarVisitor {
-            type Value = Scalar<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number or a string")
-            }
-            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Number(number as f64))
-            }
-            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
-                Ok(Scalar::Number(number as f64))
-            }
-            fn visit_f64<E: de::Error>(self, number: f64) -> Result<Self::Value, E> {
-                Ok(Scalar::Number(number))
-            }
-            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-                Ok(Scalar::Bool(value))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Text(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
-                Ok(Scalar::Text(Cow::Owned(text)))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Structure)
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Structure)
-            }
-        }
-        deserializer.deserialize_any(ScalarVisitor)
     }
 }
 

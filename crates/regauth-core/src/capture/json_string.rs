@@ -6,17 +6,29 @@
 /// allows lone UTF-16 surrogates (`"\ud800"`) that no Rust string can hold; those, and
 /// anything else unexpected, become U+FFFD so that a body never fails to decode.
 pub(crate) fn unescape(literal: &[u8]) -> String {
+    unescape_prefix(literal, usize::MAX)
+}
+
+/// Like [`unescape`], but stops once at least `limit` bytes are out (the result may end in
+/// the middle of a character, which then becomes U+FFFD, and may run a few bytes past `limit`).
+pub(crate) fn unescape_prefix(literal: &[u8], limit: usize) -> String {
     let inner =
         literal.strip_prefix(b"\"").and_then(|rest| rest.strip_suffix(b"\"")).unwrap_or(literal);
-    let mut out = Vec::with_capacity(inner.len());
+    let mut out = Vec::with_capacity(inner.len().min(limit));
     let mut pos = 0;
-    while pos < inner.len() {
+    while pos < inner.len() && out.len() < limit {
         let Some(escape_at) =
             inner[pos..].iter().position(|&byte| byte == b'\\').map(|idx| pos + idx)
         else {
-            out.extend_from_slice(&inner[pos..]);
+            let room = limit - out.len();
+            out.extend_from_slice(&inner[pos..inner.len().min(pos.saturating_add(room))]);
             break;
         };
+        let room = limit - out.len();
+        if escape_at - pos >= room {
+            out.extend_from_slice(&inner[pos..pos + room]);
+            break;
+        }
         out.extend_from_slice(&inner[pos..escape_at]);
         pos = escape_at + 2;
         let simple = match inner.get(escape_at + 1) {
@@ -83,5 +95,15 @@ mod tests {
         assert_eq!(unescape(br#""bad \q and cut \u12""#), "bad \u{fffd} and cut \u{fffd}12");
         assert_eq!(unescape(br#""trailing \""#), "trailing \u{fffd}");
         assert_eq!(unescape("\"ünïcödé\"".as_bytes()), "ünïcödé");
+    }
+
+    // hand-written fixtures: a prefix stops at the limit, escapes included
+    #[test]
+    fn prefix_stops_at_the_limit() {
+        use super::unescape_prefix;
+        assert_eq!(unescape_prefix(br#""abcdef""#, 3), "abc");
+        assert_eq!(unescape_prefix(br#""a\nbcdef""#, 3), "a\nb");
+        assert_eq!(unescape_prefix(br#""\n\n\n\n""#, 2), "\n\n");
+        assert_eq!(unescape_prefix(br#""abc""#, 0), "");
     }
 }

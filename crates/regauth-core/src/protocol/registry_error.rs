@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn docker_hub_rate_limit_headers() {
-        let headers = Headers(vec![
+        let headers = Headers::from(vec![
             ("RateLimit-Limit".into(), "100;w=21600".into()),
             ("ratelimit-remaining".into(), "76;w=21600".into()),
             ("docker-ratelimit-source".into(), "203.0.113.7".into()),
@@ -143,12 +143,13 @@ mod tests {
     #[test]
     fn retry_after_alone_and_no_headers() {
         // hand-written fixture
-        let headers = Headers(vec![("Retry-After".into(), " 120 ".into())]);
+        let headers = Headers::from(vec![("Retry-After".into(), " 120 ".into())]);
         let limit = rate_limit(&headers).unwrap();
         assert_eq!(limit.retry_after_s(), Some(120));
         assert_eq!(limit.window_s(), None);
-        let date = Headers(vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())]);
+        let date =
+            Headers::from(vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())]);
         assert_eq!(rate_limit(&date).unwrap().retry_after_s(), None);
-        assert_eq!(rate_limit(&Headers(vec![("content-type".into(), "x".into())])), None);
+        assert_eq!(rate_limit(&Headers::from(vec![("content-type".into(), "x".into())])), None);
     }
 }

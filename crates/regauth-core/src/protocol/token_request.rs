@@ -243,7 +243,7 @@ pub fn parse_token_request(request: &Request) -> TokenRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Body, BodyData, Headers};
+    use crate::model::{Body, BodyData};
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
@@ -255,12 +255,7 @@ mod tests {
             port: 443,
             path: path.to_owned(),
             http_version: "HTTP/1.1".to_owned(),
-            headers: Headers(
-                headers
-                    .iter()
-                    .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-                    .collect(),
-            ),
+            headers: headers.iter().copied().collect(),
             body: Body {
                 data: body.map_or(BodyData::Absent, |text| {
                     BodyData::Raw(bytes::Bytes::copy_from_slice(text.as_bytes()))

@@ -31,8 +31,12 @@
 //! ```
 //! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
 //! always the six steps in order, `in_scheme` false for those its scheme lacks (Basic: 3 and 4;
-//! none: 2 to 5); `failed_finding` points into `findings` at the error that explains the
-//! failing step. Shells draw these as they are instead of re-deriving them.
+//! none: 2 to 5). A step's `exchanges` start with the one whose answer decided it (the failing
+//! request on the failed step; else the success the session's outcome rests on, or the latest
+//! exchange of the step before it), then the others in capture order. `failed_finding` points
+//! into `findings` at the error that explains the failing step. Shells draw these as they are
+//! instead of re-deriving them. A finding merges every occurrence of its code on one session
+//! and step: `exchanges` holds all of them and `message` says each different thing once.
 //! Exchange numbers are indexes into the capture timeline (`regauth exchanges`). Offsets are
 //! that clock minus the capture clock, in seconds. Secrets (token signatures, refresh tokens,
 //! passwords) are masked unless revealed on request. Fields are only ever added, never renamed

@@ -148,8 +148,8 @@ impl Scenario {
         let answered = self.answered;
         let exchange = self.last();
         match (&mut exchange.response, answered) {
-            (Some(response), true) => response.headers.0.push((name.to_owned(), value.to_owned())),
-            _ => exchange.request.headers.0.push((name.to_owned(), value.to_owned())),
+            (Some(response), true) => response.headers.push(name, value),
+            _ => exchange.request.headers.push(name, value),
         }
         self
     }
@@ -166,7 +166,7 @@ impl Scenario {
     /// Sets the request body (with a Content-Type).
     pub fn form(mut self, content_type: &str, body: &str) -> Scenario {
         let exchange = self.last();
-        exchange.request.headers.0.push(("Content-Type".to_owned(), content_type.to_owned()));
+        exchange.request.headers.push("Content-Type", content_type);
         exchange.request.body = raw_body(body);
         self
     }
@@ -191,9 +191,7 @@ impl Scenario {
                 .map_or(0.0, |(_, offset)| *offset);
             // The server stamps its Date somewhere between request and response.
             let server = stamp(start + 0.025 + offset);
-            headers
-                .0
-                .push(("Date".to_owned(), server.format("%a, %d %b %Y %H:%M:%S GMT").to_string()));
+            headers.push("Date", &server.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
         }
         exchange.response = Some(Response {
             status,
@@ -214,8 +212,8 @@ impl Scenario {
     pub fn date(mut self, value: &str) -> Scenario {
         let exchange = self.last();
         if let Some(response) = &mut exchange.response {
-            response.headers.0.retain(|(name, _)| !name.eq_ignore_ascii_case("date"));
-            response.headers.0.push(("Date".to_owned(), value.to_owned()));
+            response.headers.retain(|name, _| !name.eq_ignore_ascii_case("date"));
+            response.headers.push("Date", value);
         }
         self
     }
@@ -224,7 +222,7 @@ impl Scenario {
     pub fn json(mut self, body: &str) -> Scenario {
         let exchange = self.last();
         if let Some(response) = &mut exchange.response {
-            response.headers.0.push(("Content-Type".to_owned(), "application/json".to_owned()));
+            response.headers.push("Content-Type", "application/json");
             response.body = raw_body(body);
         }
         self
@@ -269,13 +267,12 @@ impl Scenario {
             }],
             exchanges: self.exchanges,
             problems: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     pub fn analyze(self) -> Analysed {
-        let capture = self.capture();
-        let analysis = analyze(&capture, &AnalysisConfig::default());
-        Analysed { capture, analysis }
+        Analysed::of(self.capture())
     }
 }
 
@@ -285,6 +282,7 @@ fn raw_body(text: &str) -> Body {
         size: Some(text.len() as u64),
         content_encoding: String::new(),
         mime_type: None,
+        ..Body::default()
     }
 }
 
@@ -340,6 +338,12 @@ pub struct Analysed {
 }
 
 impl Analysed {
+    /// Analyses a capture (e.g. a scenario's, reshaped by hand) with the default settings.
+    pub fn of(capture: Capture) -> Analysed {
+        let analysis = analyze(&capture, &AnalysisConfig::default());
+        Analysed { capture, analysis }
+    }
+
     pub fn codes(&self) -> Vec<(&'static str, Severity)> {
         self.analysis
             .findings

@@ -2,6 +2,7 @@
 //! Every capture here is a hand-written fixture built with [`builder::Scenario`].
 
 mod builder;
+mod evidence;
 mod mutations;
 mod scenarios;
 mod steps;

@@ -72,13 +72,13 @@ fn mangled_headers_never_panic() {
     for capture in fixtures() {
         for (idx, exchange) in capture.exchanges.iter().enumerate() {
             let mut places = Vec::new();
-            for (pos, (name, _)) in exchange.request.headers.0.iter().enumerate() {
+            for (pos, (name, _)) in exchange.request.headers.iter().enumerate() {
                 if HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
                     places.push((false, pos));
                 }
             }
             for (pos, (name, _)) in
-                exchange.response.iter().flat_map(|response| response.headers.0.iter()).enumerate()
+                exchange.response.iter().flat_map(|response| response.headers.iter()).enumerate()
             {
                 if HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
                     places.push((true, pos));
@@ -86,17 +86,21 @@ fn mangled_headers_never_panic() {
             }
             for (in_response, pos) in places {
                 let original = if in_response {
-                    exchange.response.as_ref().map(|response| response.headers.0[pos].1.clone())
+                    exchange
+                        .response
+                        .as_ref()
+                        .and_then(|response| response.headers.at(pos))
+                        .map(|(_, value)| value.to_owned())
                 } else {
-                    Some(exchange.request.headers.0[pos].1.clone())
+                    exchange.request.headers.at(pos).map(|(_, value)| value.to_owned())
                 }
                 .unwrap_or_default();
                 for value in variants(&original) {
                     let mut mutated = capture.clone();
                     let target = &mut mutated.exchanges[idx];
                     match (&mut target.response, in_response) {
-                        (Some(response), true) => response.headers.0[pos].1 = value,
-                        _ => target.request.headers.0[pos].1 = value,
+                        (Some(response), true) => response.headers.set_value(pos, &value),
+                        _ => target.request.headers.set_value(pos, &value),
                     }
                     run(&mutated);
                     runs += 1;

@@ -794,7 +794,8 @@ fn containerd_oauth_post_405_then_get_fallback_succeeds() {
             .iter()
             .find(|entry| entry.step == Step::TokenRequest)
             .map(|entry| entry.exchanges.clone()),
-        Some(vec![1, 2])
+        // The GET that got the token decided the step; the refused POST follows.
+        Some(vec![2, 1])
     );
     analysed.assert_no_errors();
     assert!(!analysed.has("token-service-error"), "{:#?}", analysed.analysis.findings);

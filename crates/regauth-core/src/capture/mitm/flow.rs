@@ -31,7 +31,8 @@ use chrono::DateTime;
 use super::Problems;
 use super::tnetstring::{Item, Tag, TnetError};
 use crate::model::{
-    Body, BodyData, EntryRef, Exchange, Headers, Request, Response, Timestamp, Timing, TlsInfo,
+    Body, BodyData, DecodeBudget, EntryRef, Exchange, Headers, Request, Response, Timestamp,
+    Timing, TlsInfo,
 };
 
 /// Oldest flow format read: mitmproxy 7.
@@ -76,6 +77,8 @@ pub(super) struct FlowContext<'c, 'n> {
     /// The whole input, to hand out body and certificate slices without copying.
     pub(super) input: &'c Bytes,
     pub(super) problems: &'c mut Problems<'n>,
+    /// Shared by every body of the input.
+    pub(super) decode_budget: &'c std::sync::Arc<DecodeBudget>,
     /// The flow's integer format version, once read (for the producer string).
     pub(super) version: Option<i64>,
 }
@@ -175,7 +178,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<De
     let connection = server.id.take().or_else(|| client.id.take());
     let server_address = server.peername.take();
     let client_address = client.peername.take();
-    let tls = tls_info(server, client);
+    let tls = tls_info(server, client).map(Box::new);
 
     Ok(Decoded::Exchange(Box::new(Exchange {
         index: ctx.entry_idx,
@@ -281,7 +284,7 @@ fn decode_request(
                 message: "request.port: not between 0 and 65535".to_owned(),
             }
         })?;
-    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what, ctx)?;
     let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
     let host = text_field(host, "host")?;
     let request = Request {
@@ -318,7 +321,7 @@ fn decode_response(
         offset: status_item.offset(),
         message: "response.status_code: not between 0 and 65535".to_owned(),
     })?;
-    let headers = decode_headers(required_in(headers, item, what, "headers")?, what)?;
+    let headers = decode_headers(required_in(headers, item, what, "headers")?, what, ctx)?;
     let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
     let response = Response {
         status,
@@ -344,11 +347,19 @@ fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
 /// A broken header list fails the whole flow rather than dropping fields: a request that
 /// silently lost its `Authorization` would be analysed as anonymous, which is worse than
 /// reporting the flow as unreadable.
-fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowError> {
+fn decode_headers(
+    item: Item<'_>,
+    what: &'static str,
+    ctx: &FlowContext<'_, '_>,
+) -> Result<Headers, FlowError> {
     let in_headers = in_field(what, "headers");
     let fields = item.list().map_err(&in_headers)?;
-    // Counting first only frames the items (no decoding) and saves the regrowth copies.
-    let mut headers = Vec::with_capacity(fields.clone().count());
+    // Counting first only frames the items (no decoding) and saves the regrowth copies; a
+    // `[name, value]` pair takes at least 9 bytes, which bounds what a hostile count can reserve.
+    let capacity = fields.clone().count().min(item.payload().len() / 9 + 1);
+    // Names and values become spans of the input from the list on: no copy per field.
+    let source = ctx.input.slice((item.offset() as usize).min(ctx.input.len())..);
+    let mut headers = Headers::borrowing(source, capacity);
     for field in fields {
         let field = field.map_err(&in_headers)?;
         let mut parts = field.list().map_err(&in_headers)?;
@@ -358,11 +369,14 @@ fn decode_headers(item: Item<'_>, what: &'static str) -> Result<Headers, FlowErr
                 message: format!("{what}.headers: header field is not a [name, value] pair"),
             });
         };
-        let name = name.and_then(text).map_err(&in_headers)?;
-        let value = value.and_then(text).map_err(&in_headers)?;
-        headers.push((name, value));
+        let name = name.and_then(|name| name.as_bytes()).map_err(&in_headers)?;
+        let value = value.and_then(|value| value.as_bytes()).map_err(&in_headers)?;
+        // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
+        let name = String::from_utf8_lossy(name);
+        let value = String::from_utf8_lossy(value);
+        headers.push_from_source(&name, &value);
     }
-    Ok(Headers(headers))
+    Ok(headers)
 }
 
 fn decode_body(
@@ -381,7 +395,8 @@ fn decode_body(
     };
     let content_encoding =
         headers.get_all("content-encoding").collect::<Vec<_>>().join(", ").trim().to_owned();
-    Ok(Body { data, size, content_encoding, mime_type: None })
+    let body = Body { data, size, content_encoding, mime_type: None, ..Body::default() };
+    Ok(if body.content_encoding.is_empty() { body } else { body.with_budget(ctx.decode_budget) })
 }
 
 fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Option<String> {

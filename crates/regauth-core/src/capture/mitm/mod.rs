@@ -18,7 +18,7 @@ pub(crate) mod tnetstring;
 use bytes::Bytes;
 
 use super::har::ReadResult;
-use super::{CaptureError, InputProblem, Location};
+use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use flow::{Decoded, FlowContext, NEWEST_VERSION, OLDEST_VERSION, SkipReason};
 use tnetstring::{Tag, TnetErrorKind};
 
@@ -30,8 +30,19 @@ const MAX_PROBLEMS: usize = 1000;
 /// and numbers, so they are bounded too.
 const MAX_DISTINCT: usize = 16;
 
+/// Reads a flow file held in `bytes` with the default limits.
+#[cfg(test)]
 pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
+    let limits = super::ReadLimits::DEFAULT;
+    read_with(&ReaderContext::new(source_idx, name, bytes.len() as u64, &limits), bytes)
+}
+
+/// Reads a flow file held in `bytes` (already decompressed).
+pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult {
+    let source_idx = context.source_idx;
+    let name = context.name;
     let input: &[u8] = &bytes;
+    let mut memory_used = 0u64;
     let mut exchanges = Vec::new();
     let mut problems = Problems::new(name);
     let mut skipped: Vec<SkippedFlows> = Vec::new();
@@ -83,12 +94,21 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
                 entry_idx,
                 input: &bytes,
                 problems: &mut problems,
+                decode_budget: &context.decode_budget,
                 version: None,
             };
             let res = flow::decode(item, &mut ctx);
             let flow_version = ctx.version;
             match res {
-                Ok(Decoded::Exchange(exchange)) => exchanges.push(*exchange),
+                Ok(Decoded::Exchange(exchange)) => {
+                    memory_used += exchange_memory(&exchange);
+                    exchanges.push(*exchange);
+                    if memory_used > context.memory_limit {
+                        let message = context.memory_limit_message(exchanges.len(), memory_used);
+                        problems.push(entry_idx, item.offset(), message);
+                        break;
+                    }
+                }
                 Ok(Decoded::Skipped { reason }) => {
                     let n_groups = skipped.len();
                     match skipped.iter_mut().find(|seen| seen.reason == reason) {
@@ -427,7 +447,7 @@ mod tests {
             exchange.timing.request_start.map(|ts| ts.to_rfc3339())
         )
         .unwrap();
-        writeln!(out, "  request headers {:?} body {}", request.headers.0, body(&request.body))
+        writeln!(out, "  request headers {:?} body {}", request.headers, body(&request.body))
             .unwrap();
         if let Some(response) = &exchange.response {
             writeln!(
@@ -436,7 +456,7 @@ mod tests {
                 response.status,
                 response.reason,
                 response.http_version,
-                response.headers.0,
+                response.headers,
                 body(&response.body),
                 exchange.timing.response_end.map(|ts| ts.to_rfc3339())
             )
@@ -696,7 +716,7 @@ mod tests {
         "#]],
         );
         expect![[r#"
-            error: test.flow: entry 0 (byte 0): not a mitmproxy flow file: unknown tnetstring type tag "x"
+            error: test.flow: entry 0 (byte 0): not a mitmproxy flow file: unknown tnetstring type tag (a letter)
         "#]]
         .assert_eq(&render(&read_bytes(Bytes::from_static(b"3:abcx"))));
         // Trailing whitespace after the last flow is tolerated.

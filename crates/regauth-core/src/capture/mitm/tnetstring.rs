@@ -149,7 +149,7 @@ impl fmt::Display for TnetErrorKind {
                 "item declares {declared} bytes and a type tag but its enclosing list or dict has only {available} bytes left"
             ),
             TnetErrorKind::UnknownTag { tag } => {
-                write!(f, "unknown tnetstring type tag {}", printable(&[*tag]))
+                write!(f, "unknown tnetstring type tag ({})", describe_byte(*tag))
             }
             TnetErrorKind::InvalidInteger => f.write_str("invalid integer literal"),
             TnetErrorKind::IntegerOutOfRange => f.write_str("integer does not fit in 64 bits"),
@@ -167,17 +167,23 @@ impl fmt::Display for TnetErrorKind {
     }
 }
 
-/// A short printable rendering of a few bytes for messages (`end of input` when empty).
+/// What a few bytes are, in words, for messages: never the bytes themselves, which may be
+/// secrets (`end of input` when empty).
 fn printable(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        return "end of input".to_owned();
+    let Some(&first) = bytes.first() else { return "end of input".to_owned() };
+    describe_byte(first).to_owned()
+}
+
+/// The kind of one byte, for messages.
+fn describe_byte(byte: u8) -> &'static str {
+    match byte {
+        b'0'..=b'9' => "a digit",
+        b'a'..=b'z' | b'A'..=b'Z' => "a letter",
+        b' ' | b'\t' | b'\r' | b'\n' => "whitespace",
+        0x21..=0x7e => "a punctuation character",
+        0x80..=0xff => "a byte beyond ASCII",
+        _ => "a control byte",
     }
-    let shown: String = bytes
-        .iter()
-        .take(8)
-        .map(|&byte| if byte.is_ascii_graphic() || byte == b' ' { char::from(byte) } else { '.' })
-        .collect();
-    format!("{shown:?}")
 }
 
 /// One framed item: where it is in the input, its tag, and its depth.
@@ -578,12 +584,12 @@ mod tests {
         // hand-written fixtures, one per error kind
         assert_eq!(
             kind(top(b"x:abc,")),
-            (0, TnetErrorKind::MissingLength { found: "\"x:abc,\"".into() })
+            (0, TnetErrorKind::MissingLength { found: "a letter".into() })
         );
         assert_eq!(kind(top(b"1234567890123:")), (0, TnetErrorKind::LengthTooLong));
         assert_eq!(
             kind(top(b"3.abc,")),
-            (0, TnetErrorKind::MissingColon { found: "\".abc,\"".into() })
+            (0, TnetErrorKind::MissingColon { found: "a punctuation character".into() })
         );
         assert_eq!(
             kind(top(b"10:abc")),

@@ -1,0 +1,569 @@
+//! Capture-wide checks: findings about the whole capture rather than one session's failure.
+//! One function per check, each reading the capture and what the sessions concluded.
+
+use std::collections::{HashMap, HashSet};
+
+use super::classify::{Classified, RequestAuth, Role};
+use super::findings::{Code, Finding, Severity, join_and};
+use super::session::Built;
+use super::tokens::unsigned_part;
+use super::{Step, TokenRecord};
+use crate::capture::Capture;
+use crate::model::Exchange;
+use crate::protocol::{
+    Credential, EngineApiCall, parse_auth_body, parse_error_body, parse_x_registry_auth, rate_limit,
+};
+
+/// Runs every capture-wide check.
+pub fn capture_findings(
+    capture: &Capture,
+    classified: &Classified,
+    built: &Built,
+    findings: &mut Vec<Finding>,
+) {
+    let checks = Checks { capture, classified, built };
+    checks.token_for_other_host(findings);
+    checks.secret_in_url(findings);
+    checks.auth_forwarded_on_redirect(findings);
+    checks.registry_errors(findings);
+    checks.exhausted_rate_limits(findings);
+    checks.certificate_dates(findings);
+    checks.malformed_challenges(findings);
+    checks.plain_http_credentials(findings);
+    checks.unanswered_requests(findings);
+    checks.unreadable_input(findings);
+    interception(capture, findings);
+}
+
+struct Checks<'a> {
+    capture: &'a Capture,
+    classified: &'a Classified,
+    built: &'a Built,
+}
+
+impl Checks<'_> {
+    fn session_of(&self, idx: usize) -> Option<usize> {
+        self.built.session_of_exchange.get(&idx).copied()
+    }
+
+    /// A finding whose evidence is exchange `idx` alone, in that exchange's session.
+    fn about(
+        &self,
+        idx: usize,
+        code: Code,
+        severity: Severity,
+        step: Option<Step>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            session: self.session_of(idx),
+            step,
+            exchanges: vec![idx],
+            message,
+        }
+    }
+
+    /// Exchanges with their index and role, in capture order.
+    fn exchanges(&self) -> impl Iterator<Item = (usize, &Exchange, &Role)> {
+        self.capture
+            .exchanges
+            .iter()
+            .zip(&self.classified.roles)
+            .enumerate()
+            .map(|(idx, (exchange, role))| (idx, exchange, role))
+    }
+
+    /// A token sent to a registry whose challenges name another service than the one the
+    /// token was issued for.
+    fn token_for_other_host(&self, findings: &mut Vec<Finding>) {
+        for token in &self.built.tokens {
+            let issued_for =
+                token.request.service.clone().or_else(|| {
+                    token.decoded.jwt().and_then(|jwt| jwt.claims.aud.first().cloned())
+                });
+            let Some(issued_for) = issued_for else { continue };
+            for &use_idx in &token.uses {
+                let Role::Registry { authority, .. } = &self.classified.roles[use_idx] else {
+                    continue;
+                };
+                if let Some(service) = self.built.registry_service.get(authority)
+                    && *service != issued_for
+                {
+                    findings.push(Finding {
+                        code: Code::TokenForOtherHost,
+                        severity: Severity::Warning,
+                        session: self.session_of(use_idx),
+                        step: Some(Step::AuthorizedRetry),
+                        exchanges: vec![token.issued_by, use_idx],
+                        message: format!("A token issued for service `{issued_for}` was sent to {authority}, whose service is `{service}`."),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A password or token in a token request's query string.
+    fn secret_in_url(&self, findings: &mut Vec<Finding>) {
+        for (idx, exchange, role) in self.exchanges() {
+            if let Role::Token { request } = role
+                && request.secret_in_url
+            {
+                findings.push(self.about(
+                    idx,
+                    Code::SecretInUrl,
+                    Severity::Error,
+                    Some(Step::TokenRequest),
+                    format!(
+                        "A password or token is in the query string of the token request to {}.",
+                        exchange.request.authority()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// `Authorization` sent along a registry's redirect to another host.
+    fn auth_forwarded_on_redirect(&self, findings: &mut Vec<Finding>) {
+        for (idx, exchange, role) in self.exchanges() {
+            let request = &exchange.request;
+            let Role::Storage { redirected_by } = *role else { continue };
+            if request.headers.get("authorization").is_none() {
+                continue;
+            }
+            let from = &self.capture.exchanges[redirected_by].request;
+            if from.host.eq_ignore_ascii_case(&request.host) {
+                continue;
+            }
+            let subdomain = request
+                .host
+                .to_ascii_lowercase()
+                .ends_with(&format!(".{}", from.host.to_ascii_lowercase()));
+            findings.push(Finding {
+                code: Code::AuthForwardedOnRedirect,
+                severity: Severity::Warning,
+                session: self.session_of(idx),
+                step: None,
+                exchanges: vec![redirected_by, idx],
+                message: format!(
+                    "The registry {} redirected to {}, and the client sent its Authorization header there too{}.",
+                    from.authority(),
+                    request.authority(),
+                    if subdomain {
+                        " (Go's HTTP client keeps it for subdomains of the original host)"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+
+    /// Registry errors that are not auth failures (those are judged per session), except
+    /// existence checks.
+    fn registry_errors(&self, findings: &mut Vec<Finding>) {
+        let last_writes = last_successful_writes(self.capture, self.classified);
+        for (idx, exchange, role) in self.exchanges() {
+            let (Role::Registry { auth, .. }, Some(response)) = (role, &exchange.response) else {
+                continue;
+            };
+            let status = response.status;
+            if !(400..500).contains(&status)
+                || matches!(status, 401 | 403 | 429)
+                || is_existence_check(exchange, role, &last_writes)
+            {
+                continue;
+            }
+            let body = response.body.decoded(1 << 16).unwrap_or_default();
+            let detail = parse_error_body(&body)
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .map(|error| format!("{}: {}", error.code, error.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_else(|| format!("status {status}"));
+            let step =
+                if *auth == RequestAuth::None { Step::Challenge } else { Step::RegistryVerdict };
+            findings.push(self.about(
+                idx,
+                Code::RegistryError,
+                Severity::Warning,
+                Some(step),
+                format!(
+                    "{} {} answered {detail}.",
+                    exchange.request.method,
+                    exchange.request.path_only()
+                ),
+            ));
+        }
+    }
+
+    /// A registry whose rate-limit headers show no requests left.
+    fn exhausted_rate_limits(&self, findings: &mut Vec<Finding>) {
+        for (idx, exchange, role) in self.exchanges() {
+            let (Role::Registry { .. }, Some(response)) = (role, &exchange.response) else {
+                continue;
+            };
+            if let Some(limit) = rate_limit(&response.headers)
+                && limit.remaining_count() == Some(0)
+            {
+                findings.push(self.about(
+                    idx,
+                    Code::RateLimited,
+                    Severity::Warning,
+                    None,
+                    format!(
+                        "{} reports no requests remaining in its rate-limit window.",
+                        exchange.request.authority()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Server certificates outside their validity at capture time: from the DER chain (flow
+    /// files), else from the recorder's summary (HAR `_securityDetails`).
+    fn certificate_dates(&self, findings: &mut Vec<Finding>) {
+        for (idx, exchange, _) in self.exchanges() {
+            let validity = exchange.tls.as_ref().and_then(|tls| {
+                tls.server_certificates.first().and_then(|leaf| certificate_validity(leaf)).or_else(
+                    || {
+                        let summary = tls.server_certificate_summary.as_ref()?;
+                        Some((summary.not_before?.timestamp(), summary.not_after?.timestamp()))
+                    },
+                )
+            });
+            let (Some((not_before, not_after)), Some(start)) =
+                (validity, exchange.timing.request_start)
+            else {
+                continue;
+            };
+            let now = start.timestamp();
+            if now > not_after || now < not_before {
+                findings.push(self.about(
+                    idx,
+                    Code::TlsCertificateExpired,
+                    Severity::Error,
+                    None,
+                    format!(
+                        "The certificate of {} was {} at capture time.",
+                        exchange.request.authority(),
+                        if now > not_after { "expired" } else { "not valid yet" }
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// `WWW-Authenticate` headers that do not parse cleanly, in capture order.
+    fn malformed_challenges(&self, findings: &mut Vec<Finding>) {
+        let mut challenges: Vec<_> = self.classified.challenges.iter().collect();
+        challenges.sort_by_key(|(idx, _)| **idx);
+        for (&seen_idx, seen) in challenges {
+            if seen.problems.is_empty() {
+                continue;
+            }
+            findings.push(self.about(
+                seen_idx,
+                Code::MalformedChallenge,
+                Severity::Warning,
+                Some(Step::Challenge),
+                format!(
+                    "The WWW-Authenticate header from {} is malformed: {}.",
+                    seen.authority,
+                    seen.problems
+                        .iter()
+                        .map(|problem| problem.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ));
+        }
+    }
+
+    /// Secrets sent over plain HTTP, one finding per host naming every kind of secret. A
+    /// token issued without credentials that grants at most `pull` is no secret: anyone can
+    /// ask for the same one.
+    fn plain_http_credentials(&self, findings: &mut Vec<Finding>) {
+        // By unsigned part, so a token whose signature a sanitiser replaced still matches.
+        let public_tokens: HashSet<String> = self
+            .built
+            .tokens
+            .iter()
+            .filter(|record| is_public_anonymous(record))
+            .map(|record| unsigned_part(record.raw.expose()))
+            .collect();
+        let mut plain_http: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut secret_kinds: HashMap<String, Vec<&'static str>> = HashMap::new();
+        for (idx, exchange, role) in self.exchanges() {
+            if !exchange.request.scheme.eq_ignore_ascii_case("http") {
+                continue;
+            }
+            let kinds = secrets_sent(exchange, role, &public_tokens);
+            if kinds.is_empty() {
+                continue;
+            }
+            let host = exchange.request.authority();
+            plain_http.entry(host.clone()).or_default().push(idx);
+            let known = secret_kinds.entry(host).or_default();
+            for kind in kinds {
+                if !known.contains(&kind) {
+                    known.push(kind);
+                }
+            }
+        }
+        if plain_http.is_empty() {
+            return;
+        }
+        let mut hosts: Vec<_> = plain_http.into_iter().collect();
+        hosts.sort();
+        // "Basic credentials went to a, and a bearer token to b, over plain HTTP": every host
+        // with every kind of secret it received.
+        let mut parts = Vec::new();
+        let mut only_bearer = true;
+        let mut exchanges = Vec::new();
+        for (host, host_exchanges) in hosts {
+            let kinds = secret_kinds.get(&host).cloned().unwrap_or_default();
+            only_bearer &= kinds.iter().all(|kind| *kind == "a bearer token");
+            let kinds = kinds.join(" and ");
+            parts.push(if parts.is_empty() {
+                format!("{} went to {host}", capitalise(&kinds))
+            } else {
+                format!("{kinds} to {host}")
+            });
+            exchanges.extend(host_exchanges);
+        }
+        let listed = match parts.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{}, and {last},", rest.join(", ")),
+            [] => return,
+        };
+        findings.push(Finding {
+            code: Code::CredentialsOverPlainHttp,
+            severity: if only_bearer { Severity::Warning } else { Severity::Error },
+            session: None,
+            step: None,
+            exchanges,
+            message: format!("{listed} over plain HTTP, readable by anyone on the path."),
+        });
+    }
+
+    /// Requests with neither a response nor an error: the recorder stopped first.
+    fn unanswered_requests(&self, findings: &mut Vec<Finding>) {
+        let unanswered: Vec<usize> = self
+            .exchanges()
+            .filter(|(_, exchange, _)| exchange.response.is_none() && exchange.error.is_none())
+            .map(|(idx, _, _)| idx)
+            .collect();
+        if unanswered.is_empty() {
+            return;
+        }
+        findings.push(capture_incomplete(
+            format!(
+                "{} request(s) have no response and no error: the capture stopped before they finished.",
+                unanswered.len()
+            ),
+            unanswered,
+        ));
+    }
+
+    /// Parts of the input the readers could not read.
+    fn unreadable_input(&self, findings: &mut Vec<Finding>) {
+        let problems = &self.capture.problems;
+        let Some(first) = problems.first() else { return };
+        findings.push(capture_incomplete(
+            format!(
+                "Parts of the input could not be read ({} problem(s)); the first: {first}.",
+                problems.len()
+            ),
+            Vec::new(),
+        ));
+    }
+}
+
+fn capture_incomplete(message: String, exchanges: Vec<usize>) -> Finding {
+    Finding {
+        code: Code::CaptureIncomplete,
+        severity: Severity::Warning,
+        session: None,
+        step: None,
+        exchanges,
+        message,
+    }
+}
+
+/// Whether a token was issued to a request without credentials and grants at most `pull`
+/// (an opaque token's grants are unknown: it grants what anonymous clients may do).
+fn is_public_anonymous(record: &TokenRecord) -> bool {
+    record.request.credential == Credential::Anonymous
+        && record.decoded.jwt().is_none_or(|jwt| {
+            jwt.claims
+                .access
+                .iter()
+                .all(|entry| entry.actions.iter().all(|action| action == "pull"))
+        })
+}
+
+/// The kinds of secret a plain-HTTP request carries, in words. A bearer token in
+/// `public_tokens` (by unsigned part: [`is_public_anonymous`]) is none.
+fn secrets_sent(
+    exchange: &Exchange,
+    role: &Role,
+    public_tokens: &HashSet<String>,
+) -> Vec<&'static str> {
+    let request = &exchange.request;
+    let mut kinds = Vec::new();
+    if let Some(value) = request.headers.get("authorization") {
+        let mut words = value.split_whitespace();
+        let scheme = words.next().unwrap_or("").to_ascii_lowercase();
+        if scheme != "bearer" {
+            kinds.push("Basic credentials");
+        } else if !words.next().is_some_and(|token| public_tokens.contains(&unsigned_part(token))) {
+            kinds.push("a bearer token");
+        }
+    }
+    if let Role::Token { request: token_request } = role {
+        match token_request.credential {
+            Credential::Password { .. } => kinds.push("a password in an OAuth2 form"),
+            Credential::RefreshToken(_) => kinds.push("a refresh token"),
+            _ => {}
+        }
+    }
+    if request
+        .headers
+        .get("x-registry-auth")
+        .and_then(|value| parse_x_registry_auth(value).ok())
+        .is_some_and(|config| config.carries_secret())
+    {
+        kinds.push("registry credentials in X-Registry-Auth (Docker Engine API)");
+    }
+    if matches!(role, Role::EngineApi { call: EngineApiCall::Auth { .. } })
+        && request
+            .body
+            .decoded(1 << 16)
+            .ok()
+            .and_then(|body| parse_auth_body(&body).ok())
+            .is_some_and(|config| config.carries_secret())
+    {
+        kinds.push("a registry password in a Docker Engine /auth body");
+    }
+    kinds
+}
+
+/// HEAD 404 asks "is it there?"; so does a GET 404 on a repository the client then writes to
+/// successfully (checking a tag or blob before pushing it).
+fn is_existence_check(
+    exchange: &Exchange,
+    role: &Role,
+    last_writes: &HashMap<(&str, &str), usize>,
+) -> bool {
+    let method = &exchange.request.method;
+    exchange.response.as_ref().is_some_and(|response| response.status == 404)
+        && (method.eq_ignore_ascii_case("HEAD")
+            || (method.eq_ignore_ascii_case("GET")
+                && matches!(role, Role::Registry { authority, repository: Some(repository), .. }
+                    if last_writes
+                        .get(&(authority.as_str(), repository.as_str()))
+                        .is_some_and(|&write| write > exchange.index))))
+}
+
+/// For each registry repository (authority, name), the last exchange that wrote to it
+/// (PUT/POST/PATCH) and succeeded.
+fn last_successful_writes<'a>(
+    capture: &Capture,
+    classified: &'a Classified,
+) -> HashMap<(&'a str, &'a str), usize> {
+    let mut last = HashMap::new();
+    for (idx, (exchange, role)) in capture.exchanges.iter().zip(&classified.roles).enumerate() {
+        if let Role::Registry { authority, repository: Some(repository), .. } = role
+            && matches!(
+                exchange.request.method.to_ascii_uppercase().as_str(),
+                "PUT" | "POST" | "PATCH"
+            )
+            && exchange
+                .response
+                .as_ref()
+                .is_some_and(|response| (200..300).contains(&response.status))
+        {
+            last.insert((authority.as_str(), repository.as_str()), idx);
+        }
+    }
+    last
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
+    use x509_cert::der::Decode as _;
+    let certificate = x509_cert::Certificate::from_der(der).ok()?;
+    let validity = &certificate.tbs_certificate.validity;
+    let not_before = i64::try_from(validity.not_before.to_unix_duration().as_secs()).ok()?;
+    let not_after = i64::try_from(validity.not_after.to_unix_duration().as_secs()).ok()?;
+    Some((not_before, not_after))
+}
+
+/// Interception: the recorder terminated the client's TLS (mitmproxy, Charles, Fiddler...).
+/// One finding naming every input that shows it.
+fn interception(capture: &Capture, findings: &mut Vec<Finding>) {
+    const INTERCEPTORS: [&str; 5] = ["mitmproxy", "charles", "fiddler", "http toolkit", "burp"];
+    // (input name, interceptor, its decrypted HTTPS exchanges)
+    let mut intercepted: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+    for (source_idx, source) in capture.sources.iter().enumerate() {
+        let producer = source.producer.clone().unwrap_or_default().to_ascii_lowercase();
+        let by_producer = INTERCEPTORS.iter().find(|name| producer.contains(*name));
+        let from_source = || {
+            capture.exchanges.iter().filter(move |exchange| exchange.origin.source == source_idx)
+        };
+        // A recorder that knows an HTTPS request's path decrypted it.
+        let https: Vec<usize> = from_source()
+            .filter(|exchange| exchange.request.scheme.eq_ignore_ascii_case("https"))
+            .map(|exchange| exchange.index)
+            .collect();
+        let by_issuer = from_source().find_map(|exchange| {
+            let tls = exchange.tls.as_ref()?;
+            let issuer =
+                tls.server_certificate_summary.as_ref()?.issuer.as_deref()?.to_ascii_lowercase();
+            INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
+        });
+        let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };
+        if !https.is_empty() {
+            intercepted.push((&source.name, interceptor, https));
+        }
+    }
+    let Some((_, first_interceptor, _)) = intercepted.first() else { return };
+    let total: usize = intercepted.iter().map(|(_, _, https)| https.len()).sum();
+    let one_interceptor =
+        intercepted.iter().all(|(_, interceptor, _)| interceptor == first_interceptor);
+    let (inputs, through) = if one_interceptor {
+        let names: Vec<&str> = intercepted.iter().map(|(name, _, _)| *name).collect();
+        (join_and(&names), format!("{first_interceptor}, whose CA the client trusted"))
+    } else {
+        let names: Vec<String> = intercepted
+            .iter()
+            .map(|(name, interceptor, _)| format!("{name} ({interceptor})"))
+            .collect();
+        (join_and(&names), "these recorders, whose CAs the client trusted".to_owned())
+    };
+    findings.push(Finding {
+        code: Code::TlsIntercepted,
+        severity: Severity::Info,
+        session: None,
+        step: None,
+        exchanges: intercepted
+            .iter()
+            .flat_map(|(_, _, https)| https.iter().copied().take(50))
+            .collect(),
+        message: format!(
+            "{inputs}: the client's HTTPS traffic ({total} exchanges) went through {through}; TLS problems between the client and the real servers cannot show here."
+        ),
+    });
+}
