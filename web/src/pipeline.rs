@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use regauth_core::analysis::{Analysis, AnalysisConfig, analyze};
-use regauth_core::capture::{Capture, CaptureError, Format, Input, read, sniff};
+use regauth_core::capture::{Capture, CaptureError, Format, Input, ReadLimits, read_with, sniff};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::exchanges::{ExchangeList, SourceRow, compression_name, format_name};
 
@@ -43,7 +43,7 @@ pub fn load(
     let progress =
         |phase, exchanges| Progress { phase, bytes_read: total, bytes_total: total, exchanges };
     on_progress(progress(Phase::Parsing, None));
-    let (capture, errors) = read(inputs);
+    let (capture, errors) = read_with(inputs, &browser_limits());
     if capture.exchanges.is_empty() && !errors.is_empty() {
         return Err(LoadFailure {
             sources: inputs.iter().map(sniffed_source).collect(),
@@ -73,6 +73,12 @@ pub fn load(
         refused_inputs: errors.iter().map(ToString::to_string).collect(),
     };
     Ok((Workbench { capture, analysis }, analysed))
+}
+
+/// The core's read limits with the input ceiling lowered to what wasm32 can hold, so a gzip
+/// capture that inflates past it is cut with a located problem instead of aborting the module.
+pub fn browser_limits() -> ReadLimits {
+    ReadLimits { max_input_bytes: MAX_INPUT_BYTES, ..ReadLimits::DEFAULT }
 }
 
 /// The refusal for inputs over the browser's ceiling, if they are (checked before reading a
@@ -118,6 +124,7 @@ fn failure_kind(errors: &[CaptureError]) -> FailureKind {
         Some(CaptureError::TooLarge { .. }) => FailureKind::TooLarge,
         Some(CaptureError::Decompress { .. }) => FailureKind::Decompress,
         Some(CaptureError::Malformed { .. }) => FailureKind::Malformed,
+        Some(CaptureError::NoExchanges { .. }) => FailureKind::NoExchanges,
         // `CaptureError` is non-exhaustive: a new kind still gets a clear message.
         Some(_) | None => FailureKind::Other,
     }
@@ -262,7 +269,7 @@ mod tests {
         };
         assert_eq!(file_name, "clock-ahead.analysis.json");
         // The same steps as `regauth analyze --format json` (crates/regauth-cli/src/analyze.rs).
-        let (capture, _) = read(&[input]);
+        let (capture, _) = regauth_core::capture::read(&[input]);
         let report = AnalysisReport::new(
             &capture,
             &analyze(&capture, &AnalysisConfig::default()),
