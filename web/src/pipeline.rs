@@ -296,7 +296,9 @@ mod tests {
         assert!(failure.details[0].contains("1.0 GiB"), "{:?}", failure.details);
         assert!(too_large([("a.har", MAX_INPUT_BYTES)]).is_none());
         // A HAR with no entry proves nothing: like the CLI (exit 2), the page says so.
-        let failure = load(&[Input::new("e.har", &br#"{"log":{"entries":[]}}"#[..])], &mut |_| {}).err().unwrap();
+        let failure = load(&[Input::new("e.har", &br#"{"log":{"entries":[]}}"#[..])], &mut |_| {})
+            .err()
+            .unwrap();
         assert_eq!(failure.kind, FailureKind::NoExchanges);
         assert!(failure.details.iter().any(|detail| detail.contains("no exchange")), "{failure:?}");
     }

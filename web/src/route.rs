@@ -28,8 +28,8 @@ pub struct Route {
     /// A bundled sample's name (never a user's file).
     pub sample: Option<&'static str>,
     pub view: View,
-    /// The selected session, 0-based (1-based in the URL).
-    pub session: usize,
+    /// The selected session, 0-based (1-based in the URL); `None`: the first failed one.
+    pub session: Option<usize>,
     /// The step learn mode shows, 1 to 6.
     pub step: Option<u8>,
 }
@@ -46,9 +46,11 @@ impl Route {
                 "view" if value == "learn" => route.view = View::Learn,
                 "view" => route.view = View::Overview,
                 "session" => {
-                    if let Ok(number) = value.parse::<usize>() {
-                        route.session = number.saturating_sub(1);
-                    }
+                    route.session = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|number| *number > 0)
+                        .map(|number| number - 1);
                 }
                 "step" => {
                     route.step = value.parse::<u8>().ok().filter(|step| (1..=6).contains(step))
@@ -68,8 +70,8 @@ impl Route {
         if self.view != View::Overview {
             out.append_pair("view", self.view.as_str());
         }
-        if self.session > 0 {
-            out.append_pair("session", &(self.session + 1).to_string());
+        if let Some(session) = self.session {
+            out.append_pair("session", &(session + 1).to_string());
         }
         if let Some(step) = self.step {
             out.append_pair("step", &step.to_string());
@@ -80,7 +82,15 @@ impl Route {
 
     /// The same route with the session index inside `0..sessions`.
     pub fn clamped(&self, sessions: usize) -> Route {
-        Route { session: self.session.min(sessions.saturating_sub(1)), ..self.clone() }
+        Route {
+            session: self.session.map(|session| session.min(sessions.saturating_sub(1))),
+            ..self.clone()
+        }
+    }
+
+    /// The session to show: the chosen one, else `default` (the first failed session).
+    pub fn session_or(&self, default: usize) -> usize {
+        self.session.unwrap_or(default)
     }
 }
 
@@ -96,11 +106,11 @@ mod tests {
             Route {
                 sample: Some("clock-ahead.flow"),
                 view: View::Learn,
-                session: 0,
+                session: Some(0),
                 step: Some(6)
             }
         );
-        assert_eq!(route.to_fragment(), "#sample=clock-ahead.flow&view=learn&step=6");
+        assert_eq!(route.to_fragment(), "#sample=clock-ahead.flow&view=learn&session=1&step=6");
         assert_eq!(Route::parse(&route.to_fragment()), route);
         assert_eq!(Route::default().to_fragment(), "");
     }
@@ -110,7 +120,8 @@ mod tests {
         let route =
             Route::parse("sample=../../secret.har&view=nonsense&session=x&step=9&token=abc");
         assert_eq!(route, Route::default());
-        assert_eq!(Route::parse("#session=3").clamped(2).session, 1);
-        assert_eq!(Route::parse("#session=0").session, 0);
+        assert_eq!(Route::parse("#session=3").clamped(2).session, Some(1));
+        assert_eq!(Route::parse("#session=0").session, None);
+        assert_eq!(Route::default().session_or(4), 4);
     }
 }

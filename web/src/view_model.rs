@@ -192,6 +192,8 @@ pub struct PageModel {
     pub sources: String,
     pub exchange_count: usize,
     pub cards: Vec<SessionCard>,
+    /// The session shown first: the first one that failed.
+    pub first_failed: Option<usize>,
     pub sessions: Vec<SessionModel>,
     pub findings: Vec<FindingModel>,
     pub clocks: Vec<ClockModel>,
@@ -223,6 +225,10 @@ pub fn page(analysed: &Analysed) -> PageModel {
             .collect::<Vec<_>>()
             .join(", "),
         exchange_count: analysed.exchange_count,
+        first_failed: report
+            .sessions
+            .iter()
+            .position(|session| session.outcome == Outcome::Failure),
         cards,
         sessions,
         findings: report.findings.iter().map(finding_model).collect(),

@@ -31,7 +31,7 @@ pub struct AnalysisProps {
 pub fn analysis_view(props: &AnalysisProps) -> Html {
     let model = &props.loaded.model;
     let show_all = use_state(|| false);
-    let selected = props.route.session;
+    let selected = props.route.session_or(model.first_failed.unwrap_or(0));
     let cards = if *show_all {
         model.cards.as_slice()
     } else {
@@ -98,7 +98,7 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                 <ClockTable model={model.clone()} analysed={props.loaded.analysed.clone()} />
                 <TokenInspector model={model.clone()} secrets={props.loaded.secrets()}
                     revealed={props.loaded.is_revealed()} pending={props.loaded.reveal_pending}
-                    actions={props.actions.clone()} analysed={props.loaded.analysed.clone()} />
+                    actions={props.actions.clone()} analysed={props.loaded.analysed.clone()} session={selected} />
             }
         </div>
     }
@@ -107,7 +107,7 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
 fn session_card(card: &SessionCard, selected: usize, actions: &Actions, route: &Route) -> Html {
     let onclick = {
         let actions = actions.clone();
-        let route = Route { session: card.index, step: None, ..route.clone() };
+        let route = Route { session: Some(card.index), step: None, ..route.clone() };
         Callback::from(move |_: MouseEvent| actions.navigate(route.clone()))
     };
     let is_selected = card.index == selected;

@@ -14,6 +14,9 @@ pub struct FindingsProps {
     pub model: Rc<PageModel>,
 }
 
+/// Findings drawn at most (a capture with thousands of sessions can have thousands).
+const FINDINGS_AT_MOST: usize = 200;
+
 #[function_component(FindingsList)]
 pub fn findings_list(props: &FindingsProps) -> Html {
     if props.model.findings.is_empty() {
@@ -25,7 +28,7 @@ pub fn findings_list(props: &FindingsProps) -> Html {
         <section id="findings">
             <h2>{ "Findings" }</h2>
             <ul class="findings">
-                { for props.model.findings.iter().map(|finding| html! {
+                { for props.model.findings.iter().take(FINDINGS_AT_MOST).map(|finding| html! {
                     <li class={classes!("finding", finding.severity)} data-code={finding.code}
                         data-severity={finding.severity}>
                         <div class="finding-head">
@@ -42,6 +45,9 @@ pub fn findings_list(props: &FindingsProps) -> Html {
                     </li>
                 }) }
             </ul>
+            if props.model.findings.len() > FINDINGS_AT_MOST {
+                <p class="none">{ format!("…and {} more; the JSON export has them all.", props.model.findings.len() - FINDINGS_AT_MOST) }</p>
+            }
         </section>
     }
 }

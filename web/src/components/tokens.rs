@@ -23,13 +23,31 @@ pub struct TokenInspectorProps {
     pub pending: bool,
     pub actions: Actions,
     pub analysed: Shared<Analysed>,
+    /// Only this session's tokens (and those of no session) are shown.
+    pub session: usize,
 }
+
+/// Token cards drawn at most: each has tables and a chart, and layout is the cost.
+const TOKENS_AT_MOST: usize = 12;
 
 #[function_component(TokenInspector)]
 pub fn token_inspector(props: &TokenInspectorProps) -> Html {
-    if props.model.tokens.is_empty() {
+    let shown: Vec<&TokenModel> = props
+        .model
+        .tokens
+        .iter()
+        .filter(|token| {
+            props
+                .analysed
+                .report
+                .tokens
+                .get(token.index)
+                .is_none_or(|row| row.session.is_none_or(|session| session == props.session))
+        })
+        .collect();
+    if shown.is_empty() {
         return html! {
-            <section id="tokens"><h2>{ "Tokens" }</h2><p class="none">{ "No token was issued in this capture." }</p></section>
+            <section id="tokens"><h2>{ "Tokens" }</h2><p class="none">{ "No token was issued in this session." }</p></section>
         };
     }
     let revealed = props.revealed;
@@ -50,7 +68,10 @@ pub fn token_inspector(props: &TokenInspectorProps) -> Html {
                     else { "Token signatures and refresh tokens are masked." }
                 }</span>
             </p>
-            { for props.model.tokens.iter().map(|token| token_card(
+            if shown.len() > TOKENS_AT_MOST {
+                <p class="none">{ format!("The first {TOKENS_AT_MOST} of {} tokens of this session:", shown.len()) }</p>
+            }
+            { for shown.iter().take(TOKENS_AT_MOST).map(|token| token_card(
                 token, props.analysed.report.tokens.get(token.index), &props.analysed, props.secrets.get(token.index), revealed)) }
         </section>
     }
