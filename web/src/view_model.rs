@@ -696,6 +696,7 @@ pub(crate) mod tests {
             findings: Vec::new(),
             clocks: Vec::new(),
             tokens: Vec::new(),
+            tls: Default::default(),
             problems: Vec::new(),
         };
         let model = page(&Analysed {

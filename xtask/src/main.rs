@@ -3,6 +3,7 @@
 //! - `cargo xtask serve`: install what is missing, build the web app and serve it on 127.0.0.1.
 //! - `cargo xtask ci`: install what is missing and run the whole test suite (what `.ci/run` runs).
 //! - `cargo xtask bench`: run the benchmarks.
+//! - `cargo xtask fuzz [--seconds N] [TARGET...]`: run the cargo-fuzz targets (nightly; not in CI).
 //!
 //! Everything it installs comes from the package registries (apt, crates.io, npm); nothing is
 //! downloaded at build time from anywhere else.
@@ -14,6 +15,7 @@
 )]
 
 mod ci;
+mod fuzz;
 mod tidy;
 mod tools;
 mod wasm_env;
@@ -27,10 +29,11 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&args[1..]),
         Some("serve") => ci::serve(&args[1..]),
         Some("bench") => ci::bench(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("install-tools") => tools::ensure_all(&project_root()).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|serve|bench|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          run the benchmarks\n  install-tools  only install the build and test tools"
+                "usage: cargo xtask <ci|serve|bench|fuzz|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          run the benchmarks\n  fuzz           [--seconds N] [TARGET...] run the fuzz targets (nightly, cargo-fuzz)\n  install-tools  only install the build and test tools"
             );
             return ExitCode::from(2);
         }

@@ -81,4 +81,52 @@ mod tests {
             }
         }
     }
+
+    /// Every cargo-fuzz target is a `[[bin]]` of `fuzz/Cargo.toml`, wraps the core harness of the
+    /// same name, is run by `cargo xtask fuzz`, and is named in the README; and the other way round.
+    #[test]
+    fn fuzz_targets_are_listed_everywhere() {
+        let root = crate::project_root();
+        let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap_or_default();
+        let harnesses = std::fs::read_to_string(root.join("crates/regauth-core/src/fuzzing.rs"))
+            .unwrap_or_default();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+        let mut files: Vec<String> = std::fs::read_dir(root.join("fuzz/fuzz_targets"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|entry| {
+                        entry.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        let mut listed: Vec<String> =
+            crate::fuzz::TARGETS.iter().map(|name| (*name).to_owned()).collect();
+        listed.sort();
+        assert_eq!(files, listed, "fuzz/fuzz_targets/*.rs and xtask's fuzz::TARGETS differ");
+        for target in crate::fuzz::TARGETS {
+            let source =
+                std::fs::read_to_string(root.join(format!("fuzz/fuzz_targets/{target}.rs")))
+                    .unwrap_or_default();
+            assert!(
+                source.contains(&format!("regauth_core::fuzzing::{target}(data)")),
+                "fuzz/fuzz_targets/{target}.rs must call regauth_core::fuzzing::{target}"
+            );
+            assert!(
+                manifest
+                    .contains(&format!("name = \"{target}\"\npath = \"fuzz_targets/{target}.rs\"")),
+                "fuzz/Cargo.toml has no [[bin]] for {target}"
+            );
+            assert!(
+                harnesses.contains(&format!("(\"{target}\", {target})")),
+                "regauth_core::fuzzing::TARGETS does not list {target}"
+            );
+            assert!(
+                readme.contains(&format!("`{target}`")),
+                "README's fuzzing section does not name `{target}`"
+            );
+        }
+    }
 }

@@ -16,7 +16,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     if !errors.is_empty() && capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &analysis_config(&args.engine)?);
+    let config = analysis_config(&args.engine)?;
+    let analysis =
+        crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
+            analyze(&capture, &config)
+        });
+    crate::progress::finish();
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let report = AnalysisReport::new(&capture, &analysis, secrets);
     let mut stdout = std::io::stdout().lock();
@@ -59,8 +64,9 @@ pub fn explain(args: &ExplainArgs) -> Result<Status> {
     let mut stdout = std::io::stdout().lock();
     match &args.code {
         None => {
+            // Wide enough for the longest code (`config-plaintext-identity-token`).
             for info in CODES {
-                writeln!(stdout, "{:<28} {}", info.code, info.title)?;
+                writeln!(stdout, "{:<32} {}", info.code, info.title)?;
             }
             writeln!(stdout, "\n`regauth explain CODE` prints the explanation and the fix.")?;
         }

@@ -37,6 +37,62 @@ pub enum Command {
     Diagram,
     /// Print the long explanation of a finding code (all codes without an argument).
     Explain(ExplainArgs),
+    /// Show which credential docker and podman use for each registry (credHelpers, credsStore,
+    /// auths), whether helpers are installed, and what is stored in clear.
+    ///
+    /// Without PATH it reads docker's `$DOCKER_CONFIG/config.json` (or `~/.docker/config.json`)
+    /// and podman's search order (`$REGISTRY_AUTH_FILE`, or `$XDG_RUNTIME_DIR/containers/auth.json`,
+    /// `~/.config/containers/auth.json`, docker's file, `~/.dockercfg`). With `--capture`, it also
+    /// checks that the credentials the capture shows came from there. No secret is printed.
+    ///
+    /// Exit status: 0 no problem, 1 a problem (plaintext secret, missing helper, mismatch...),
+    /// 2 a file could not be read.
+    Config(ConfigArgs),
+    /// Show every TLS connection of captures: server chain, client certificate (mutual TLS),
+    /// validity at capture time, host name check, CRL/OCSP endpoints, and the TLS findings.
+    ///
+    /// Exit status: 0 no TLS error, 1 a TLS error finding (expired, not yet valid, host name
+    /// mismatch, untrusted...), 2 the input could not be read.
+    Tls(TlsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format (JSON: `regauth.tls/v1`).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// A config file to read instead of the default locations.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Whose rules to apply. `auto`: both, except podman only for a file named `auth.json` or
+    /// `.dockercfg`.
+    #[arg(long, value_enum, default_value_t = ClientChoice::Auto)]
+    pub client: ClientChoice,
+    /// Captures to check against the config: did their credentials come from it?
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub capture: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Output format (JSON: `regauth.config/v1`).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClientChoice {
+    Auto,
+    Docker,
+    Podman,
+    Both,
 }
 
 #[derive(Debug, clap::Args)]
@@ -211,6 +267,10 @@ pub struct ExchangesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Print URLs with their credentials (`user:password@`, `password=`, `access_token=`,
+    /// presigned-URL signatures); masked by default.
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -39,7 +39,11 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     if capture.exchanges.is_empty() {
         return Ok(Status::Error);
     }
-    let analysis = analyze(&capture, &config);
+    let analysis =
+        crate::progress::phase(&format!("analysing {} exchanges", capture.exchanges.len()), || {
+            analyze(&capture, &config)
+        });
+    crate::progress::finish();
     let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
     let check = CheckReport::new(&report, &spec);
 

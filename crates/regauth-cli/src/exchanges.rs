@@ -3,6 +3,8 @@
 use std::io::Write as _;
 
 use anyhow::Result;
+use regauth_core::display::{Safe, safe};
+use regauth_core::report::analysis::Secrets;
 use regauth_core::report::exchanges::ExchangeList;
 
 use crate::Status;
@@ -11,7 +13,9 @@ use crate::input::read_capture;
 
 pub fn run(args: &ExchangesArgs) -> Result<Status> {
     let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
-    let list = ExchangeList::from_capture(&capture);
+    let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
+    let list = ExchangeList::new(&capture, secrets);
+    crate::progress::finish();
     let mut stdout = std::io::stdout().lock();
     match args.format {
         OutputFormat::Json => {
@@ -24,12 +28,13 @@ pub fn run(args: &ExchangesArgs) -> Result<Status> {
     Ok(if errors.is_empty() { Status::Success } else { Status::Error })
 }
 
+/// Every capture-derived field goes through [`Safe`]: the terminal sees escapes, not controls.
 fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Result<()> {
     for source in &list.sources {
         writeln!(
             out,
             "# {}: {}{} ({} bytes){}",
-            source.name,
+            Safe(&source.name),
             source.format,
             if source.compression == "none" {
                 String::new()
@@ -40,7 +45,7 @@ fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Re
             source
                 .producer
                 .as_ref()
-                .map(|producer| format!(", written by {producer}"))
+                .map(|producer| format!(", written by {}", Safe(producer)))
                 .unwrap_or_default(),
         )?;
     }
@@ -56,12 +61,15 @@ fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Re
             "{:>4}  {:<27}  {:<7} {:>3}  {:>12}  {:<5} {}{}",
             row.index,
             row.started_at.as_deref().unwrap_or("(no time)"),
-            row.method,
+            safe(&row.method),
             status,
             sizes,
             if row.tls { "tls" } else { "plain" },
-            row.url,
-            row.error.as_ref().map(|error| format!("  [error: {error}]")).unwrap_or_default(),
+            Safe(&row.url),
+            row.error
+                .as_ref()
+                .map(|error| format!("  [error: {}]", Safe(error)))
+                .unwrap_or_default(),
         )?;
     }
     writeln!(out, "{} exchanges", list.exchanges.len())

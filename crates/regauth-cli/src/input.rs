@@ -4,7 +4,7 @@
 //! capture, no exchange in it), is reported on stderr and the others are still read. The
 //! caller then analyses what was read and exits 2 (see `main.rs`).
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -17,15 +17,21 @@ pub type InputError = String;
 pub fn read_inputs(files: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
+    let total_bytes = files
+        .iter()
+        .filter(|path| path.as_os_str() != "-")
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    crate::progress::start_reading(total_bytes);
     for path in files {
         if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            match std::io::stdin().lock().read_to_end(&mut bytes) {
-                Ok(_) => inputs.push(Input::new("<stdin>", bytes)),
+            match crate::progress::read_stdin() {
+                Ok(bytes) => inputs.push(Input::new("<stdin>", bytes)),
                 Err(err) => errors.push(format!("cannot read standard input: {err}")),
             }
         } else {
-            match std::fs::read(path) {
+            match crate::progress::read_file(path) {
                 Ok(bytes) => inputs.push(Input::new(path.display().to_string(), bytes)),
                 Err(err) => errors.push(format!(
                     "cannot read {}: {err}; check the path (the other inputs are still read)",
@@ -42,21 +48,29 @@ pub fn read_inputs(files: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
 /// notes (exchanges found in two inputs) as notes.
 pub fn read_capture(files: &[PathBuf], limits: &ReadLimits) -> Result<(Capture, Vec<InputError>)> {
     let (inputs, mut errors) = read_inputs(files);
-    let (capture, capture_errors) = capture::read_with(&inputs, limits);
+    let (capture, capture_errors) =
+        crate::progress::phase("decoding the captures", || capture::read_with(&inputs, limits));
     drop(inputs);
     errors.extend(capture_errors.iter().map(ToString::to_string));
+    crate::progress::suspend(|| print_problems(files, &capture, &errors, capture_errors.len()));
+    Ok((capture, errors))
+}
+
+/// Warnings, notes and errors quote capture strings (names, URLs, recorder errors): each goes
+/// through `for_stderr` (URL credentials masked, control and bidi characters escaped).
+fn print_problems(files: &[PathBuf], capture: &Capture, errors: &[InputError], n_unusable: usize) {
     let mut stderr = std::io::stderr().lock();
     for problem in &capture.problems {
-        let _ = writeln!(stderr, "regauth: warning: {problem}");
+        let _ = writeln!(stderr, "regauth: warning: {}", crate::for_stderr(&problem.to_string()));
     }
     for note in &capture.notes {
-        let _ = writeln!(stderr, "regauth: note: {note}");
+        let _ = writeln!(stderr, "regauth: note: {}", crate::for_stderr(&note.to_string()));
     }
-    for error in &errors {
-        let _ = writeln!(stderr, "regauth: error: {error}");
+    for error in errors {
+        let _ = writeln!(stderr, "regauth: error: {}", crate::for_stderr(error));
     }
     if !errors.is_empty() && files.len() > 1 {
-        let n_read = capture.sources.len() - capture_errors.len();
+        let n_read = capture.sources.len() - n_unusable;
         let _ = writeln!(
             stderr,
             "regauth: {} of {} inputs could not be used; {} read (exit status 2)",
@@ -65,5 +79,4 @@ pub fn read_capture(files: &[PathBuf], limits: &ReadLimits) -> Result<(Capture, 
             if n_read == 0 { "none was".to_owned() } else { format!("the other {n_read} were") }
         );
     }
-    Ok((capture, errors))
 }

@@ -11,8 +11,11 @@
 mod analyze;
 mod args;
 mod check;
+mod config;
 mod exchanges;
 mod input;
+mod progress;
+mod tls;
 mod token;
 
 use std::io::Write as _;
@@ -38,10 +41,13 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::run(args),
         Command::Explain(args) => analyze::explain(args),
+        Command::Config(args) => config::run(args),
+        Command::Tls(args) => tls::run(args),
         Command::Redact | Command::Diagram => {
             Err(anyhow::anyhow!("this command is not available yet"))
         }
     };
+    progress::finish();
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Failure) => ExitCode::from(1),
@@ -65,8 +71,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Prints the error once, with one `cause:` line per link of the chain (ruff's style).
 fn report_error(err: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "regauth: {err}");
+    let _ = writeln!(stderr, "regauth: {}", for_stderr(&err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  cause: {cause}");
+        let _ = writeln!(stderr, "  cause: {}", for_stderr(&cause.to_string()));
     }
+}
+
+/// A message for stderr: errors quote capture strings (host names, URLs, recorder errors), so
+/// credentials in URLs are masked and control/bidi characters shown escaped. Always masked:
+/// an error never needs a secret.
+pub fn for_stderr(message: &str) -> String {
+    regauth_core::display::safe(&regauth_core::secret::mask_url_secrets(message)).into_owned()
 }

@@ -23,10 +23,15 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod client_config;
+pub mod display;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
 pub mod report;
 pub mod secret;
+pub mod tls_facts;
 pub mod token;
 pub mod units;
 

@@ -55,6 +55,119 @@ impl From<&str> for Secret {
     }
 }
 
+/// What a masked URL parameter value or userinfo password is replaced with.
+pub const MASK: &str = "***";
+
+/// URL query (and fragment, and form) parameters whose values are credentials, compared after
+/// lower-casing and turning `-` into `_`. Besides these, any name ending in `_token` (but
+/// `offline_token`, a flag), `password`, `secret` or `signature` is one.
+///
+/// Chosen for what registries and their storage put in URLs: OAuth2 (`access_token`,
+/// `refresh_token`, `client_secret`, `code`, `password` in a token request's query), presigned
+/// storage redirects (S3 `X-Amz-Signature` and `X-Amz-Security-Token`, GCS `X-Goog-Signature`,
+/// CloudFront `Signature`, Azure SAS `sig` as GHCR uses, Cloudflare `verify` as Docker Hub's
+/// CDN uses) and the usual API keys. Harmless parameters regauth's readers need (`scope`,
+/// `service`, `account`, `client_id`, `grant_type`, `offline_token`) are kept.
+const SECRET_PARAMETERS: &[&str] = &[
+    "access_token",
+    "api_key",
+    "apikey",
+    "auth",
+    "code",
+    "jwt",
+    "pass",
+    "passwd",
+    "pwd",
+    "sig",
+    "token",
+    "verify",
+];
+
+/// Whether a URL/form parameter of this name carries a credential (see [`SECRET_PARAMETERS`]).
+pub fn is_secret_parameter(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase().replace('-', "_");
+    if name == "offline_token" {
+        return false;
+    }
+    SECRET_PARAMETERS.contains(&name.as_str())
+        || ["_token", "password", "secret", "signature", "_key"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+}
+
+/// Masks the credentials in URLs inside `text`: the password of a `user:password@` userinfo
+/// and the value of every secret parameter (`password=***`, name kept, see
+/// [`is_secret_parameter`]), wherever they appear: a whole URL, a path with its query, a form
+/// body, or a message quoting a URL that did not even parse. Borrowed when nothing is masked.
+///
+/// This is the one place that decides what of a URL is secret; the report layer applies it to
+/// every URL, path and message that leaves the core unless secrets are revealed.
+pub fn mask_url_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    // Fast path: without `=` or `@` there is neither a parameter nor userinfo.
+    if !text.bytes().any(|byte| byte == b'=' || byte == b'@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    // Byte ranges to replace with the mask, in order.
+    let mut masked: Vec<(usize, usize)> = Vec::new();
+    let ends_value = |byte: u8| {
+        byte.is_ascii_whitespace()
+            || matches!(byte, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`' | b';')
+    };
+    let mut pos = 0;
+    while pos < bytes.len() {
+        // Userinfo: `://user:password@` before the host.
+        if bytes[pos..].starts_with(b"://") {
+            let start = pos + 3;
+            let authority_end = bytes[start..]
+                .iter()
+                .position(|&byte| matches!(byte, b'/' | b'?' | b'#') || ends_value(byte))
+                .map_or(bytes.len(), |offset| start + offset);
+            if let Some(at) = bytes[start..authority_end].iter().rposition(|&byte| byte == b'@')
+                && let Some(colon) = bytes[start..start + at].iter().position(|&byte| byte == b':')
+                && colon + 1 < at
+            {
+                masked.push((start + colon + 1, start + at));
+            }
+            pos = start;
+            continue;
+        }
+        // A parameter starts at the text's start or after `?`, `&`, `#` or `;`.
+        let starts_parameter = pos == 0 || matches!(bytes[pos - 1], b'?' | b'&' | b'#' | b';');
+        if starts_parameter {
+            let name_end = bytes[pos..]
+                .iter()
+                .position(|&byte| byte == b'=' || ends_value(byte) || byte == b'?' || byte == b'/')
+                .map_or(bytes.len(), |offset| pos + offset);
+            if name_end < bytes.len() && bytes[name_end] == b'=' && name_end > pos {
+                let value_start = name_end + 1;
+                let value_end = bytes[value_start..]
+                    .iter()
+                    .position(|&byte| ends_value(byte))
+                    .map_or(bytes.len(), |offset| value_start + offset);
+                if value_end > value_start && is_secret_parameter(&text[pos..name_end]) {
+                    masked.push((value_start, value_end));
+                }
+                pos = value_end.max(pos + 1);
+                continue;
+            }
+        }
+        pos += 1;
+    }
+    if masked.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end) in masked {
+        out.push_str(&text[copied..start]);
+        out.push_str(MASK);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({})", self.masked())
@@ -85,6 +198,53 @@ mod tests {
         assert_eq!(Secret::new("pässwörd").masked(), "•••• (8 chars)");
         assert_eq!(Secret::new("x").masked(), "•••• (1 char)");
         assert_eq!(Secret::new("").masked(), "•••• (0 chars)");
+    }
+
+    #[test]
+    fn url_secrets_are_masked_names_kept() {
+        // hand-written fixtures
+        let check = |input: &str, expected: &str| assert_eq!(mask_url_secrets(input), expected);
+        check(
+            "https://auth.example/token?service=reg&scope=repository:a:pull&password=hunter2&account=alice",
+            "https://auth.example/token?service=reg&scope=repository:a:pull&password=***&account=alice",
+        );
+        check(
+            "https://alice:S3cretPass@reg.example:5000/v2/?access_token=abc.def.ghi#refresh_token=rt",
+            "https://alice:***@reg.example:5000/v2/?access_token=***#refresh_token=***",
+        );
+        check(
+            "https://bucket.s3.amazonaws.com/blob?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIA%2F&X-Amz-Security-Token=IQo&X-Amz-Signature=ab12",
+            "https://bucket.s3.amazonaws.com/blob?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKIA%2F&X-Amz-Security-Token=***&X-Amz-Signature=***",
+        );
+        check(
+            "https://pkg-containers.githubusercontent.com/ghcr1/blobs/sha256:1?se=2024&sig=Zm9v%3D&sp=r",
+            "https://pkg-containers.githubusercontent.com/ghcr1/blobs/sha256:1?se=2024&sig=***&sp=r",
+        );
+        check("/registry-v2/data?verify=1700000000-AbC&x=1", "/registry-v2/data?verify=***&x=1");
+        check(
+            "grant_type=password&username=alice&PASSWORD=pw&client_secret=cs&offline_token=true",
+            "grant_type=password&username=alice&PASSWORD=***&client_secret=***&offline_token=true",
+        );
+        // A URL that does not parse (unclosed IPv6 bracket), quoted in a message.
+        check(
+            "`request.url` \"https://bob:pa:ss@[::1/v2/\" has an unclosed IPv6 bracket",
+            "`request.url` \"https://bob:***@[::1/v2/\" has an unclosed IPv6 bracket",
+        );
+        // Nothing secret: borrowed, unchanged.
+        for clean in [
+            "https://user@reg.example/v2/?n=10&last=a",
+            "https://reg.example/v2/?token=",
+            "a=b c@d",
+            "",
+        ] {
+            assert!(matches!(mask_url_secrets(clean), std::borrow::Cow::Borrowed(_)), "{clean}");
+        }
+    }
+
+    #[test]
+    fn masking_is_idempotent() {
+        let once = mask_url_secrets("https://a:b@h/?token=x&sig=y").into_owned();
+        assert_eq!(mask_url_secrets(&once), once);
     }
 
     #[test]

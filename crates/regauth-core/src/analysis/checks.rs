@@ -13,12 +13,14 @@ use crate::model::Exchange;
 use crate::protocol::{
     Credential, EngineApiCall, parse_auth_body, parse_error_body, parse_x_registry_auth, rate_limit,
 };
+use crate::tls_facts::TlsFacts;
 
 /// Runs every capture-wide check.
 pub fn capture_findings(
     capture: &Capture,
     classified: &Classified,
     built: &Built,
+    tls: &TlsFacts,
     findings: &mut Vec<Finding>,
 ) {
     let checks = Checks { capture, classified, built };
@@ -27,12 +29,11 @@ pub fn capture_findings(
     checks.auth_forwarded_on_redirect(findings);
     checks.registry_errors(findings);
     checks.exhausted_rate_limits(findings);
-    checks.certificate_dates(findings);
     checks.malformed_challenges(findings);
     checks.plain_http_credentials(findings);
     checks.unanswered_requests(findings);
     checks.unreadable_input(findings);
-    interception(capture, findings);
+    interception(capture, tls, findings);
 }
 
 struct Checks<'a> {
@@ -218,40 +219,6 @@ impl Checks<'_> {
                     format!(
                         "{} reports no requests remaining in its rate-limit window.",
                         exchange.request.authority()
-                    ),
-                ));
-            }
-        }
-    }
-
-    /// Server certificates outside their validity at capture time: from the DER chain (flow
-    /// files), else from the recorder's summary (HAR `_securityDetails`).
-    fn certificate_dates(&self, findings: &mut Vec<Finding>) {
-        for (idx, exchange, _) in self.exchanges() {
-            let validity = exchange.tls.as_ref().and_then(|tls| {
-                tls.server_certificates.first().and_then(|leaf| certificate_validity(leaf)).or_else(
-                    || {
-                        let summary = tls.server_certificate_summary.as_ref()?;
-                        Some((summary.not_before?.timestamp(), summary.not_after?.timestamp()))
-                    },
-                )
-            });
-            let (Some((not_before, not_after)), Some(start)) =
-                (validity, exchange.timing.request_start)
-            else {
-                continue;
-            };
-            let now = start.timestamp();
-            if now > not_after || now < not_before {
-                findings.push(self.about(
-                    idx,
-                    Code::TlsCertificateExpired,
-                    Severity::Error,
-                    None,
-                    format!(
-                        "The certificate of {} was {} at capture time.",
-                        exchange.request.authority(),
-                        if now > not_after { "expired" } else { "not valid yet" }
                     ),
                 ));
             }
@@ -502,19 +469,12 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
-    use x509_cert::der::Decode as _;
-    let certificate = x509_cert::Certificate::from_der(der).ok()?;
-    let validity = &certificate.tbs_certificate.validity;
-    let not_before = i64::try_from(validity.not_before.to_unix_duration().as_secs()).ok()?;
-    let not_after = i64::try_from(validity.not_after.to_unix_duration().as_secs()).ok()?;
-    Some((not_before, not_after))
-}
-
 /// Interception: the recorder terminated the client's TLS (mitmproxy, Charles, Fiddler...).
 /// One finding naming every input that shows it.
-fn interception(capture: &Capture, findings: &mut Vec<Finding>) {
-    const INTERCEPTORS: [&str; 5] = ["mitmproxy", "charles", "fiddler", "http toolkit", "burp"];
+fn interception(capture: &Capture, tls: &TlsFacts, findings: &mut Vec<Finding>) {
+    // Burp's CA calls itself "PortSwigger CA".
+    const INTERCEPTORS: [&str; 6] =
+        ["mitmproxy", "charles", "fiddler", "http toolkit", "burp", "portswigger"];
     // (input name, interceptor, its decrypted HTTPS exchanges)
     let mut intercepted: Vec<(&str, &str, Vec<usize>)> = Vec::new();
     for (source_idx, source) in capture.sources.iter().enumerate() {
@@ -528,12 +488,29 @@ fn interception(capture: &Capture, findings: &mut Vec<Finding>) {
             .filter(|exchange| exchange.request.scheme.eq_ignore_ascii_case("https"))
             .map(|exchange| exchange.index)
             .collect();
-        let by_issuer = from_source().find_map(|exchange| {
-            let tls = exchange.tls.as_ref()?;
-            let issuer =
-                tls.server_certificate_summary.as_ref()?.issuer.as_deref()?.to_ascii_lowercase();
-            INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
-        });
+        // The leaf's issuer: a HAR recorder's summary (what the browser saw), or the DER chain
+        // (in a flow file, what the upstream sent: an interceptor in front of the recorder).
+        let by_issuer = tls
+            .connections
+            .iter()
+            .filter(|connection| {
+                connection
+                    .exchanges
+                    .first()
+                    .and_then(|&idx| capture.exchanges.get(idx))
+                    .is_some_and(|exchange| exchange.origin.source == source_idx)
+            })
+            .find_map(|connection| {
+                let issuer = match (&connection.server_summary, connection.server_chain.first()) {
+                    (Some(summary), _) => summary.issuer.clone(),
+                    (None, Some(&leaf)) => {
+                        tls.certificates.get(leaf).and_then(|leaf| leaf.issuer.clone())
+                    }
+                    (None, None) => None,
+                }?
+                .to_ascii_lowercase();
+                INTERCEPTORS.iter().find(|name| issuer.contains(*name)).copied()
+            });
         let Some(interceptor) = by_producer.copied().or(by_issuer) else { continue };
         if !https.is_empty() {
             intercepted.push((&source.name, interceptor, https));

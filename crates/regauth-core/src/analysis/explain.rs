@@ -128,6 +128,9 @@ impl SessionContext<'_> {
             FailCause::TokenServiceError { status, oauth_post } => {
                 self.token_service_error(failure, *status, *oauth_post).into_iter().collect()
             }
+            FailCause::TokenResponseTooLarge { status, limit } => {
+                vec![self.token_response_too_large(failure, *status, *limit)]
+            }
             FailCause::NoChallenge { status } => vec![self.no_challenge(failure, *status)],
             FailCause::Forbidden => vec![self.forbidden(failure)],
             FailCause::InsufficientScope { token } => {
@@ -250,6 +253,25 @@ impl SessionContext<'_> {
                 self.where_, failure.recovered
             ),
         ))
+    }
+
+    fn token_response_too_large(
+        &self,
+        failure: &Failure<'_>,
+        status: u16,
+        limit: usize,
+    ) -> Finding {
+        self.finding(
+            failure,
+            Code::TokenServiceError,
+            if failure.final_failure { Severity::Error } else { Severity::Info },
+            format!(
+                "{}: the token service answered {status} with a body over {} ({limit} bytes), more than regauth reads of a token response, so it was not analysed: whether it carried a token is unknown. Token responses are a few KiB; one this large is refused by careful clients too.{}",
+                self.where_,
+                crate::units::human_bytes(limit as u64),
+                failure.recovered
+            ),
+        )
     }
 
     fn no_challenge(&self, failure: &Failure<'_>, status: u16) -> Finding {

@@ -54,11 +54,22 @@ pub enum Code {
     TokenRejected,
     ConnectionFailed,
     TokenServiceError,
+    TlsCertificateNotYetValid,
+    TlsHostnameMismatch,
+    TlsClientCertificateExpiring,
+    ConfigPlaintextPassword,
+    ConfigPlaintextIdentityToken,
+    ConfigHelperMissing,
+    ConfigInvalidEntry,
+    ConfigAmbiguousKey,
+    ConfigKeyNeverUsed,
+    ConfigCredsStoreIgnored,
+    ConfigCredentialsMismatch,
 }
 
 impl Code {
     /// Every code, in the order `regauth explain` lists them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 34] = [
         Code::BadCredentials,
         Code::TokenExpired,
         Code::TokenNotYetValid,
@@ -82,6 +93,17 @@ impl Code {
         Code::TokenRejected,
         Code::ConnectionFailed,
         Code::TokenServiceError,
+        Code::TlsCertificateNotYetValid,
+        Code::TlsHostnameMismatch,
+        Code::TlsClientCertificateExpiring,
+        Code::ConfigPlaintextPassword,
+        Code::ConfigPlaintextIdentityToken,
+        Code::ConfigHelperMissing,
+        Code::ConfigInvalidEntry,
+        Code::ConfigAmbiguousKey,
+        Code::ConfigKeyNeverUsed,
+        Code::ConfigCredsStoreIgnored,
+        Code::ConfigCredentialsMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +131,17 @@ impl Code {
             Code::TokenRejected => "token-rejected",
             Code::ConnectionFailed => "connection-failed",
             Code::TokenServiceError => "token-service-error",
+            Code::TlsCertificateNotYetValid => "tls-certificate-not-yet-valid",
+            Code::TlsHostnameMismatch => "tls-hostname-mismatch",
+            Code::TlsClientCertificateExpiring => "tls-client-certificate-expiring",
+            Code::ConfigPlaintextPassword => "config-plaintext-password",
+            Code::ConfigPlaintextIdentityToken => "config-plaintext-identity-token",
+            Code::ConfigHelperMissing => "config-helper-missing",
+            Code::ConfigInvalidEntry => "config-invalid-entry",
+            Code::ConfigAmbiguousKey => "config-ambiguous-key",
+            Code::ConfigKeyNeverUsed => "config-key-never-used",
+            Code::ConfigCredsStoreIgnored => "config-creds-store-ignored",
+            Code::ConfigCredentialsMismatch => "config-credentials-mismatch",
         }
     }
 
@@ -266,9 +299,9 @@ pub const CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: Code::TlsCertificateExpired,
-        title: "A server certificate was expired",
-        explanation: "The certificate the server presented was outside its validity period at capture time.",
-        fix: "Renew the server certificate (and check the clock of the machine that judged it).",
+        title: "A TLS certificate was expired",
+        explanation: "A certificate of the TLS connection (the server's, an intermediate it sends, or the client certificate a mutual-TLS client presented) was past its `notAfter` at the time of the exchange (capture clock), or the handshake failed because of it. Clients refuse expired server certificates; servers such as dockerd with --tlsverify refuse expired client certificates.",
+        fix: "Renew the certificate (for a Docker daemon: the server's `--tlscert` or the client's `~/.docker/cert.pem`), and check the clock of the machine that judged it: a clock far ahead makes valid certificates look expired.",
     },
     CodeInfo {
         code: Code::TlsIntercepted,
@@ -293,6 +326,72 @@ pub const CODES: &[CodeInfo] = &[
         title: "The token service did not hand out a token",
         explanation: "The token request got an answer other than 200 with a token (and not 401/403, which mean refused credentials): a server error, a bad request, or a 200 whose body has no token. containerd's OAuth2 POST is answered 400/404/405 by services that only know GET; containerd then falls back to GET, which is normal when it succeeds.",
         fix: "Check the token service's logs and the realm URL; if only GET is supported, make sure the client falls back to it.",
+    },
+    CodeInfo {
+        code: Code::TlsCertificateNotYetValid,
+        title: "A TLS certificate was not valid yet",
+        explanation: "A certificate of the TLS connection had a `notBefore` later than the time of the exchange (capture clock). Either it was issued with a start date in the future, or the clock of the machine that recorded (usually also running the client) is behind, which also makes tokens look not yet valid.",
+        fix: "Check the clock of the client machine first (`timedatectl`, `chronyc makestep`); if it is right, reissue the certificate with a start date in the past (issuers usually backdate by an hour).",
+    },
+    CodeInfo {
+        code: Code::TlsHostnameMismatch,
+        title: "The server certificate does not name the host",
+        explanation: "The certificate the server presented does not cover the host name the client connected to. Go clients (docker, podman, skopeo, containerd) check only the subjectAltName entries: a `*` matches exactly one leftmost label (`*.example.com` covers `registry.example.com`, not `example.com` nor `a.b.example.com`), IP addresses need IP entries, and a certificate without subjectAltName is refused whatever its Common Name says.",
+        fix: "Reissue the certificate with the registry's host name (and IP, if clients use it) in subjectAltName (`openssl req -addext \"subjectAltName=DNS:registry.example.com\"`), or connect by a name the certificate covers.",
+    },
+    CodeInfo {
+        code: Code::TlsClientCertificateExpiring,
+        title: "A client certificate expires within 30 days",
+        explanation: "A mutual-TLS client (typically the docker CLI talking to dockerd with --tlsverify, or a client with a certificate for a registry) presented a certificate that expires within 30 days of the capture. When it does, the daemon or registry refuses the handshake and every command fails with a TLS error. dockerd does not check revocation (CRL or OCSP) itself, which is why the report lists the endpoints the certificate names.",
+        fix: "Issue a new client certificate before the date shown and install it where the client reads it (`DOCKER_CERT_PATH`, `~/.docker/cert.pem` and `key.pem`; for registries `/etc/docker/certs.d/<host:port>/client.cert` and `client.key`).",
+    },
+    CodeInfo {
+        code: Code::ConfigPlaintextPassword,
+        title: "A registry password is stored in clear in a config file",
+        explanation: "An `auths` entry holds `auth` (base64 of `user:password`) or a `password` field. Base64 is an encoding, not encryption: anyone who can read the file, a backup of it or a container image it was copied into can log in as that user. docker writes it when no credential store is configured; podman and skopeo write it to auth.json by default.",
+        fix: "Configure a credential helper (`\"credsStore\": \"pass\"`, `secretservice`, `osxkeychain`, `wincred`, or a `credHelpers` entry per registry), then `docker logout <registry>` and `docker login <registry>` so the secret moves into the helper; for podman, add a `credHelpers` entry for the registry to auth.json (podman ignores `credsStore`) and `podman login` again. Rotate the password if the file was ever shared.",
+    },
+    CodeInfo {
+        code: Code::ConfigPlaintextIdentityToken,
+        title: "An identity (refresh) token is stored in clear in a config file",
+        explanation: "An `auths` entry holds an `identitytoken`: the refresh token a token service handed out at `docker login`. It is not the password, and it can be revoked, but until then it gets new access tokens for the account, so anyone who can read the file can use the registry as that user.",
+        fix: "Use a credential helper (`credsStore` or `credHelpers`) so `docker login` stores the token there, then `docker logout`/`docker login` again; revoke the token at the registry if the file was shared.",
+    },
+    CodeInfo {
+        code: Code::ConfigHelperMissing,
+        title: "The configured credential helper is not installed",
+        explanation: "The lookup for this registry ends at `credHelpers` or `credsStore`, so the client runs `docker-credential-<name>`, and that program is not on PATH. docker then fails with `error getting credentials - err: exec: \"docker-credential-<name>\": executable file not found in $PATH`; podman's lookup fails the same way. A config copied from another machine (Docker Desktop's `desktop`, `osxkeychain`) is the usual cause.",
+        fix: "Install the helper (e.g. Debian `golang-docker-credential-helpers` for `pass`/`secretservice`), or remove the `credsStore`/`credHelpers` entry and log in again.",
+    },
+    CodeInfo {
+        code: Code::ConfigInvalidEntry,
+        title: "A config entry cannot be decoded",
+        explanation: "A value in the file has the wrong type, or an `auth` value is not standard base64 of `user:password`. docker refuses the whole file when an `auth` value does not decode (`invalid auth configuration file`) and carries on without it; podman fails the lookup for that registry (bad base64) or skips the entry (no `user:` part).",
+        fix: "Remove the broken entry (or the whole `auths` entry for that registry) and log in again; when writing `auth` by hand use `printf '%s' 'user:password' | base64 -w0`.",
+    },
+    CodeInfo {
+        code: Code::ConfigAmbiguousKey,
+        title: "Several entries match the same registry",
+        explanation: "No `auths` key names the registry exactly, and several keys do once scheme and path are stripped (`https://registry.example/v1/`, `registry.example/v2/`). The clients walk a Go map, so which entry they use changes from run to run.",
+        fix: "Keep one entry per registry, keyed by its plain host[:port] (`https://index.docker.io/v1/` for Docker Hub in docker's config).",
+    },
+    CodeInfo {
+        code: Code::ConfigKeyNeverUsed,
+        title: "A config key is never matched",
+        explanation: "Clients look registries up by exact keys: docker by host[:port] (Docker Hub as `https://index.docker.io/v1/`) in `credHelpers`, and by host after stripping scheme and path in `auths`; podman by host (Docker Hub as `docker.io`) in `credHelpers`. A key in another spelling (`docker.io` for docker, `https://…` in `credHelpers`, `index.docker.io`) is silently skipped and the client falls back to `credsStore` or goes anonymous.",
+        fix: "Rename the key to the spelling the client looks up (docker: `https://index.docker.io/v1/` for Docker Hub, `host:port` otherwise; podman: `docker.io`, `host:port`); keep both spellings if both clients share the file.",
+    },
+    CodeInfo {
+        code: Code::ConfigCredsStoreIgnored,
+        title: "podman and skopeo ignore credsStore",
+        explanation: "`credsStore` is a docker-only setting: containers/image (podman, skopeo, buildah) reads only `auths` and `credHelpers`. A registry whose secret docker keeps in the store has no credentials for podman, which then goes anonymous, or uses a stale plaintext `auths` entry that docker no longer reads.",
+        fix: "Add a `credHelpers` entry for each registry both clients use (`\"registry.example\": \"pass\"`; `docker.io` for Docker Hub in podman's spelling), or `podman login` separately.",
+    },
+    CodeInfo {
+        code: Code::ConfigCredentialsMismatch,
+        title: "The capture's credentials did not come from the configured source",
+        explanation: "For this registry the config leads to one credential (a user name, an identity token, or none), and the capture shows the client sending another: a different user, a password instead of an identity token, credentials where the config has none, or none where it has some. The client read another file (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, `--authfile`, root's config under sudo), took credentials from flags (`--creds`, `-u`), or did not match the key (host vs host:port, Docker Hub's spelling).",
+        fix: "Check which config the client really reads (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, sudo's HOME) and the exact key spelling; run `regauth config` with that file, and log in again with the intended user.",
     },
 ];
 
@@ -406,7 +505,7 @@ mod tests {
     use super::*;
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
-    const STABLE_CODES: [&str; 23] = [
+    const STABLE_CODES: [&str; 34] = [
         "bad-credentials",
         "token-expired",
         "token-not-yet-valid",
@@ -430,6 +529,17 @@ mod tests {
         "token-rejected",
         "connection-failed",
         "token-service-error",
+        "tls-certificate-not-yet-valid",
+        "tls-hostname-mismatch",
+        "tls-client-certificate-expiring",
+        "config-plaintext-password",
+        "config-plaintext-identity-token",
+        "config-helper-missing",
+        "config-invalid-entry",
+        "config-ambiguous-key",
+        "config-key-never-used",
+        "config-creds-store-ignored",
+        "config-credentials-mismatch",
     ];
 
     #[test]

@@ -29,6 +29,7 @@ mod refusals;
 mod session;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod tokens;
 mod verdict;
 
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
+use crate::tls_facts::{TlsFacts, tls_facts};
 use crate::token::{DecodedToken, SignatureCheck};
 
 pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
@@ -338,6 +340,8 @@ pub struct Analysis {
     pub tokens: Vec<TokenRecord>,
     /// Exchange index → session index.
     pub session_of_exchange: HashMap<usize, usize>,
+    /// Every TLS endpoint with its certificates (server chain, client certificate).
+    pub tls: TlsFacts,
 }
 
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
@@ -349,7 +353,9 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
     refusals::explain_refusals(capture, &built, &clocks, &mut findings);
     clock::skew_findings(config, &clocks, &mut findings);
-    checks::capture_findings(capture, &classified, &built, &mut findings);
+    let tls = tls_facts(capture);
+    checks::capture_findings(capture, &classified, &built, &tls, &mut findings);
+    tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
     let findings = findings::merge(findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
@@ -372,6 +378,7 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
         clocks,
         tokens: built.tokens,
         session_of_exchange: built.session_of_exchange,
+        tls,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::TokenRecord;
 use crate::model::Exchange;
-use crate::protocol::parse_token_response;
+use crate::protocol::parse_token_response_body;
 use crate::token::verify_signature;
 
 /// Every issued token, findable by what a client sends.
@@ -58,8 +58,7 @@ pub fn unsigned_part(raw: &str) -> String {
 /// The token a token response handed out, if it did.
 pub fn issued_token(exchange: &Exchange) -> Option<String> {
     let response = exchange.response.as_ref().filter(|response| response.status == 200)?;
-    let body = response.body.decoded(1 << 20).ok()?;
-    let parsed = parse_token_response(&body).ok()?;
+    let parsed = parse_token_response_body(&response.body).ok()?;
     parsed.effective_token().map(|secret| secret.expose().to_owned())
 }
 

@@ -7,7 +7,8 @@ use super::tokens::TokenBook;
 use super::{Step, TokenRecord};
 use crate::model::{Exchange, Response};
 use crate::protocol::{
-    Credential, EngineApiCall, TokenRequest, parse_token_response, parse_x_registry_auth,
+    Credential, EngineApiCall, TokenRequest, TokenResponseError, parse_token_response_body,
+    parse_x_registry_auth,
 };
 use crate::secret::Secret;
 use crate::token::{SignatureCheck, decode_token, verify_signature};
@@ -28,6 +29,12 @@ pub enum FailCause {
     TokenServiceError {
         status: u16,
         oauth_post: bool,
+    },
+    /// The token service's answer is over the size regauth reads of a token response, so
+    /// whether it carried a token is unknown.
+    TokenResponseTooLarge {
+        status: u16,
+        limit: usize,
     },
     /// A 401 without a usable challenge.
     NoChallenge {
@@ -207,8 +214,16 @@ pub fn judge_token(
                 step: Step::TokenResponse,
                 cause: FailCause::TokenServiceError { status, oauth_post },
             };
-            let body = response.body.decoded(1 << 20).unwrap_or_default();
-            let Ok(parsed) = parse_token_response(&body) else { return no_token };
+            let parsed = match parse_token_response_body(&response.body) {
+                Ok(parsed) => parsed,
+                Err(TokenResponseError::TooLarge { limit }) => {
+                    return Verdict::Fail {
+                        step: Step::TokenResponse,
+                        cause: FailCause::TokenResponseTooLarge { status, limit },
+                    };
+                }
+                Err(_) => return no_token,
+            };
             let Some(raw) = parsed.effective_token().map(|secret| secret.expose().to_owned())
             else {
                 return no_token;

@@ -100,7 +100,9 @@ impl Challenge {
 }
 
 /// Writes the challenge back in canonical form: `Scheme token68`, or `Scheme name="value", …`
-/// with every value quoted and escaped, so it parses back to the same challenge.
+/// with every value quoted and escaped, so it parses back to the same challenge. A token68
+/// followed by parameters (which the grammar does not allow, but the parser keeps:
+/// `Scheme abc, name=value`) is written the same way, with a comma after the token68.
 impl std::fmt::Display for Challenge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.scheme)?;
@@ -108,7 +110,8 @@ impl std::fmt::Display for Challenge {
             write!(f, " {token68}")?;
         }
         for (idx, (name, value)) in self.params.iter().enumerate() {
-            f.write_str(if idx == 0 { " " } else { ", " })?;
+            // After a token68, a space alone would make the parameter name part of it.
+            f.write_str(if idx == 0 && self.token68.is_none() { " " } else { ", " })?;
             write!(f, "{name}=\"")?;
             for ch in value.chars() {
                 if ch == '"' || ch == '\\' {
@@ -513,6 +516,21 @@ mod tests {
         );
         let (reparsed, problems) = parse_challenges(rendered.iter().map(String::as_str));
         assert!(problems.is_empty());
+        assert_eq!(reparsed, challenges);
+    }
+
+    #[test]
+    fn r9_token68_then_a_parameter_round_trips() {
+        // Found by the `challenge` fuzz target (minimized input `e e,h=`): the parser keeps a
+        // parameter after a token68 on the same challenge, and Display wrote `e e h=""`, which
+        // reads as a broken parameter list.
+        let (challenges, _) = parse_challenges(["e e,h="]);
+        assert_eq!(challenges[0].token68.as_deref(), Some("e"));
+        assert_eq!(params(&challenges[0]), [("h", "")]);
+        let printed = challenges[0].to_string();
+        assert_eq!(printed, r#"e e, h="""#);
+        let (reparsed, problems) = parse_challenges([printed.as_str()]);
+        assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(reparsed, challenges);
     }
 

@@ -21,7 +21,10 @@ pub use engine_api::{
 pub use registry_error::{RateLimit, RegistryError, parse_error_body, rate_limit};
 pub use scope::{Scope, ScopeError, parse_scope, parse_scope_list};
 pub use token_request::{Credential, TokenRequest, TokenRequestKind, parse_token_request};
-pub use token_response::{TokenResponse, TokenResponseError, parse_token_response};
+pub use token_response::{
+    MAX_TOKEN_RESPONSE_BYTES, TokenResponse, TokenResponseError, parse_token_response,
+    parse_token_response_body,
+};
 
 /// Decodes base64 in any of the spellings clients use: standard or URL-safe alphabet, padded or
 /// not, with surrounding whitespace ignored.

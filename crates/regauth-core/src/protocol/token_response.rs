@@ -7,7 +7,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::model::Body;
 use crate::secret::Secret;
+
+/// Largest token response read, after undoing its content encoding. Real ones are a few KiB (a
+/// JWT with an `x5c` chain); a larger body is refused with [`TokenResponseError::TooLarge`]
+/// rather than cut, since a cut JSON document would read as "no token".
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 1 << 20;
 
 /// What clients assume when `expires_in` is absent, and the shortest lifetime they accept.
 ///
@@ -36,6 +42,10 @@ pub enum TokenResponseError {
     NotJson(String),
     #[error("token response is JSON but not an object")]
     NotAnObject,
+    #[error("token response is larger than {limit} bytes, too large to analyse")]
+    TooLarge { limit: usize },
+    #[error("token response body cannot be decoded: {0}")]
+    Undecodable(String),
 }
 
 impl TokenResponse {
@@ -55,6 +65,19 @@ impl TokenResponse {
     pub fn lifetime_was_clamped(&self) -> bool {
         self.expires_in.is_none_or(|expires_in| expires_in < MIN_LIFETIME_S)
     }
+}
+
+/// Reads a token response from a recorded body (content encoding undone), refusing one over
+/// [`MAX_TOKEN_RESPONSE_BYTES`] as [`TokenResponseError::TooLarge`] instead of reading a cut copy.
+pub fn parse_token_response_body(body: &Body) -> Result<TokenResponse, TokenResponseError> {
+    // One byte over the limit is enough to tell "too large" from "exactly at the limit".
+    let decoded = body
+        .decoded(MAX_TOKEN_RESPONSE_BYTES + 1)
+        .map_err(|error| TokenResponseError::Undecodable(error.to_string()))?;
+    if decoded.len() > MAX_TOKEN_RESPONSE_BYTES {
+        return Err(TokenResponseError::TooLarge { limit: MAX_TOKEN_RESPONSE_BYTES });
+    }
+    parse_token_response(&decoded)
 }
 
 /// Reads a token response body. Only a body that is not a JSON object is an error; missing or
@@ -210,6 +233,26 @@ mod tests {
         assert!(matches!(parse_token_response(b"<html>"), Err(TokenResponseError::NotJson(_))));
         assert_eq!(parse_token_response(b"[1]"), Err(TokenResponseError::NotAnObject));
         assert!(parse_token_response(b"").is_err());
+    }
+
+    #[test]
+    fn responses_over_the_limit_are_too_large_not_tokenless() {
+        // hand-written fixture: a valid token response padded past 1 MiB with a long field.
+        let padded = |total: usize| {
+            let head = br#"{"token":"t","expires_in":300,"padding":""#;
+            let mut body = head.to_vec();
+            body.resize(total - 2, b'x');
+            body.extend_from_slice(br#""}"#);
+            Body { data: crate::model::BodyData::Raw(body.into()), ..Body::default() }
+        };
+        let at_limit = parse_token_response_body(&padded(MAX_TOKEN_RESPONSE_BYTES)).unwrap();
+        assert_eq!(at_limit.effective_token().map(Secret::expose), Some("t"));
+        let over = parse_token_response_body(&padded(MAX_TOKEN_RESPONSE_BYTES + 1));
+        assert_eq!(over, Err(TokenResponseError::TooLarge { limit: MAX_TOKEN_RESPONSE_BYTES }));
+        assert_eq!(
+            over.unwrap_err().to_string(),
+            "token response is larger than 1048576 bytes, too large to analyse"
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@
 //!                       exp, nbf, iat, jti, access: [{type, name, actions}]},
 //!                       exp_at|null, nbf_at|null, iat_at|null, signature, signature_check,
 //!                       signature_detail} | null}],
-//!   "problems": [{source, entry|null, byte_offset|null, message}]
+//!     (signature_check: "valid"|"invalid"|"not-checked"|"unsupported")
+//!   "problems": [{source, entry|null, byte_offset|null, message}],
+//!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
 //! }
 //! ```
 //! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
@@ -45,6 +47,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
+use super::tls::TlsSection;
 use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
@@ -59,6 +62,17 @@ pub enum Secrets {
     Revealed,
 }
 
+impl Secrets {
+    /// `text` (a URL, a path, a message quoting one) with the credentials in its URLs masked
+    /// ([`crate::secret::mask_url_secrets`]), unless secrets are revealed.
+    pub fn url_text(self, text: &str) -> String {
+        match self {
+            Secrets::Masked => crate::secret::mask_url_secrets(text).into_owned(),
+            Secrets::Revealed => text.to_owned(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisReport {
     pub schema: String,
@@ -70,6 +84,10 @@ pub struct AnalysisReport {
     pub clocks: Vec<ClockRow>,
     pub tokens: Vec<TokenRow>,
     pub problems: Vec<ProblemRow>,
+    /// Every TLS endpoint with its certificates ([`super::tls`]). Added field: reports written
+    /// before it deserialise with an empty section.
+    #[serde(default)]
+    pub tls: TlsSection,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,7 +226,7 @@ impl AnalysisReport {
                 registry: session.registry.clone(),
                 repository: session.repository.clone(),
                 scheme: session.scheme,
-                realm: session.realm.clone(),
+                realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
                 service: session.service.clone(),
                 outcome: session.outcome,
                 failed_step: session.failed_step.map(|step| step.number()),
@@ -244,7 +262,7 @@ impl AnalysisReport {
                     session: finding.session,
                     step: finding.step.map(|step| step.number()),
                     exchanges: finding.exchanges.clone(),
-                    message: finding.message.clone(),
+                    message: secrets.url_text(&finding.message),
                     fix: info.fix.to_owned(),
                 }
             })
@@ -298,6 +316,7 @@ impl AnalysisReport {
                         ),
                         SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
                         SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
                     };
                     JwtRow {
                         header: JwtHeaderRow {
@@ -364,7 +383,7 @@ impl AnalysisReport {
                 }
             })
             .collect();
-        let problems = ProblemRow::list(capture);
+        let problems = ProblemRow::list(capture, secrets);
         AnalysisReport {
             schema: SCHEMA.to_owned(),
             outcome: analysis.outcome,
@@ -375,6 +394,7 @@ impl AnalysisReport {
             clocks,
             tokens,
             problems,
+            tls: TlsSection::new(&analysis.tls),
         }
     }
 }

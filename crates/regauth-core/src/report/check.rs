@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis::AnalysisReport;
 use crate::analysis::{Code, Outcome, Severity};
+use crate::display::{Safe, safe, safe_lines};
 
 pub const SCHEMA: &str = "regauth.check/v1";
 
@@ -78,11 +79,12 @@ impl CheckReport {
                 out,
                 "{} {}",
                 if assertion.passed { "pass" } else { "FAIL" },
-                assertion.name
+                Safe(&assertion.name)
             );
             if !assertion.passed {
-                for line in assertion.detail.lines() {
-                    let _ = writeln!(out, "     {line}");
+                // Details quote capture strings (hosts, finding messages): one safe line each.
+                for line in assertion.detail.split('\n') {
+                    let _ = writeln!(out, "     {}", Safe(line));
                 }
             }
         }
@@ -92,33 +94,56 @@ impl CheckReport {
         out
     }
 
-    /// JUnit XML: one test case per assertion, in one suite.
+    /// JUnit XML: one test case per assertion, in one suite, written with a real XML writer
+    /// (quick-xml escapes markup). Names and details are made display-safe first, which also
+    /// takes out every character XML 1.0 forbids (NUL, ESC and the other C0 controls but tab,
+    /// line feed and carriage return, and U+FFFE/U+FFFF): escaping cannot make those legal, a
+    /// parser rejects them even as character references. So the document is well-formed for any
+    /// capture.
     pub fn render_junit(&self) -> String {
-        let total = self.assertions.len();
-        let failures = self.assertions.iter().filter(|assertion| !assertion.passed).count();
-        let mut out = String::new();
-        let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-        let _ =
-            writeln!(out, r#"<testsuites name="regauth" tests="{total}" failures="{failures}">"#);
-        let _ = writeln!(
-            out,
-            r#"  <testsuite name="regauth check" tests="{total}" failures="{failures}">"#
-        );
-        for assertion in &self.assertions {
-            let name = xml_escape(&assertion.name);
-            if assertion.passed {
-                let _ = writeln!(out, r#"    <testcase classname="regauth.check" name="{name}"/>"#);
-            } else {
-                let _ = writeln!(out, r#"    <testcase classname="regauth.check" name="{name}">"#);
-                let _ = writeln!(
-                    out,
-                    r#"      <failure message="{name}">{}</failure>"#,
-                    xml_escape(&assertion.detail)
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
-        }
-        let _ = writeln!(out, "  </testsuite>\n</testsuites>");
+        use quick_xml::events::{BytesDecl, BytesText, Event};
+        let tests = self.assertions.len().to_string();
+        let failures =
+            self.assertions.iter().filter(|assertion| !assertion.passed).count().to_string();
+        let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+        // Writing to a Vec cannot fail; an error would only leave the document shorter.
+        let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        let _ = writer
+            .create_element("testsuites")
+            .with_attributes([("name", "regauth"), ("tests", &tests), ("failures", &failures)])
+            .write_inner_content(|writer| {
+                writer
+                    .create_element("testsuite")
+                    .with_attributes([
+                        ("name", "regauth check"),
+                        ("tests", &tests),
+                        ("failures", &failures),
+                    ])
+                    .write_inner_content(|writer| {
+                        for assertion in &self.assertions {
+                            let name = safe(&assertion.name);
+                            let testcase = writer
+                                .create_element("testcase")
+                                .with_attributes([("classname", "regauth.check"), ("name", &name)]);
+                            if assertion.passed {
+                                testcase.write_empty()?;
+                                continue;
+                            }
+                            let detail = safe_lines(&assertion.detail);
+                            testcase.write_inner_content(|writer| {
+                                writer
+                                    .create_element("failure")
+                                    .with_attribute(("message", name.as_ref()))
+                                    .write_text_content(BytesText::new(&detail))?;
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+                Ok(())
+            });
+        let mut out = String::from_utf8(writer.into_inner()).unwrap_or_default();
+        out.push('\n');
         out
     }
 }
@@ -199,8 +224,4 @@ fn clock_skew_assertion(report: &AnalysisReport, limit: f64) -> Assertion {
             over.join("; ")
         },
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

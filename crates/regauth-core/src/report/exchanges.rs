@@ -10,9 +10,12 @@
 //!  "problems": [{"source": "a.flow", "entry": 7, "byte_offset": 9120, "message": "..."}]}
 //! ```
 //! `status` is null when the exchange got no response. Fields are only ever added, never renamed.
+//! Credentials in URLs (`user:password@`, `password=`, `access_token=`, presigned-URL
+//! signatures...) are masked in `url`, `error` and problem messages unless secrets are revealed.
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::Secrets;
 use crate::capture::{Capture, Compression, Format};
 use crate::model::{Body, Timestamp};
 
@@ -107,8 +110,8 @@ impl SourceRow {
 }
 
 impl ProblemRow {
-    /// One row per located problem of the capture.
-    pub fn list(capture: &Capture) -> Vec<ProblemRow> {
+    /// One row per located problem of the capture (messages may quote URLs: masked).
+    pub fn list(capture: &Capture, secrets: Secrets) -> Vec<ProblemRow> {
         capture
             .problems
             .iter()
@@ -116,14 +119,19 @@ impl ProblemRow {
                 source: problem.location.source.clone(),
                 entry: problem.location.entry,
                 byte_offset: problem.location.byte_offset,
-                message: problem.message.clone(),
+                message: secrets.url_text(&problem.message),
             })
             .collect()
     }
 }
 
 impl ExchangeList {
+    /// The list with credentials in URLs masked.
     pub fn from_capture(capture: &Capture) -> ExchangeList {
+        ExchangeList::new(capture, Secrets::Masked)
+    }
+
+    pub fn new(capture: &Capture, secrets: Secrets) -> ExchangeList {
         let sources = SourceRow::list(capture);
         let exchanges = capture
             .exchanges
@@ -135,7 +143,7 @@ impl ExchangeList {
                 started_at: exchange.timing.request_start.as_ref().map(rfc3339),
                 ended_at: exchange.timing.response_end.as_ref().map(rfc3339),
                 method: exchange.request.method.clone(),
-                url: exchange.request.url(),
+                url: secrets.url_text(&exchange.request.url()),
                 host: exchange.request.host.clone(),
                 status: exchange.response.as_ref().map(|response| response.status),
                 request_body_size: body_size(&exchange.request.body),
@@ -144,10 +152,10 @@ impl ExchangeList {
                     .as_ref()
                     .and_then(|response| body_size(&response.body)),
                 tls: exchange.request.scheme == "https" || exchange.tls.is_some(),
-                error: exchange.error.clone(),
+                error: exchange.error.as_deref().map(|error| secrets.url_text(error)),
             })
             .collect();
-        let problems = ProblemRow::list(capture);
+        let problems = ProblemRow::list(capture, secrets);
         ExchangeList { schema: SCHEMA.to_owned(), sources, exchanges, problems }
     }
 }

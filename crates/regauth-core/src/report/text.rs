@@ -1,11 +1,16 @@
 //! The analysis as text for people. Rendered from the same [`AnalysisReport`] as the JSON,
 //! so both always say the same thing (and mask the same secrets).
+//!
+//! Every string that came from the capture (names, hosts, realms, paths, messages, claims,
+//! tokens) is written through [`Safe`], so control and bidi characters show as escapes and
+//! cannot drive the terminal; only this module's own colour codes are raw escapes.
 
 use std::fmt::Write as _;
 
 use super::analysis::{AnalysisReport, Secrets};
 use crate::analysis::{Outcome, Severity, StepStatus};
 use crate::capture::Capture;
+use crate::display::Safe;
 
 /// How to decorate the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,9 +85,9 @@ fn exchange_line(capture: &Capture, idx: usize) -> String {
     }
     format!(
         "#{idx} {} {}{} → {answer}",
-        exchange.request.method,
-        exchange.request.authority(),
-        path
+        Safe(&exchange.request.method),
+        Safe(&exchange.request.authority()),
+        Safe(&path)
     )
 }
 
@@ -119,7 +124,12 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
         paint.outcome(report.outcome),
         report.sessions.len(),
         capture.exchanges.len(),
-        report.sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>().join(", ")
+        report
+            .sources
+            .iter()
+            .map(|source| Safe(&source.name).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
     for session in &report.sessions {
@@ -133,14 +143,15 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             out,
             "\n{} {}  [{} auth]  {verdict}",
             paint.bold(&format!("Session {}", session.index + 1)),
-            session.title,
+            Safe(&session.title),
             session.scheme.as_str()
         );
         if let Some(realm) = &session.realm {
             let _ = writeln!(
                 out,
-                "  realm {realm}  service {}",
-                session.service.as_deref().unwrap_or("?")
+                "  realm {}  service {}",
+                Safe(realm),
+                Safe(session.service.as_deref().unwrap_or("?"))
             );
         }
         for step in &session.steps {
@@ -182,7 +193,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 paint.bold(finding.code.as_str()),
                 exchange_list(&finding.exchanges)
             );
-            let _ = writeln!(out, "          {}", finding.message);
+            let _ = writeln!(out, "          {}", Safe(&finding.message));
             if finding.severity != Severity::Info {
                 let _ = writeln!(out, "          fix: {}", finding.fix);
             }
@@ -195,7 +206,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             let _ = writeln!(
                 out,
                 "  {:<36} {:<13} {:>+10.1} s ± {:.1} s  ({} observation(s))",
-                clock.host,
+                Safe(&clock.host).to_string(),
                 clock.role.as_str(),
                 clock.offset_seconds,
                 clock.uncertainty_seconds,
@@ -209,7 +220,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
         for token in &report.tokens {
             let who = token.username.as_deref().map_or_else(
                 || token.credential.to_owned(),
-                |user| format!("{user} ({})", token.credential),
+                |user| format!("{} ({})", Safe(user), token.credential),
             );
             let _ = writeln!(
                 out,
@@ -219,7 +230,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 if token.requested_scopes.is_empty() {
                     "no scope".to_owned()
                 } else {
-                    token.requested_scopes.join(" ")
+                    Safe(&token.requested_scopes.join(" ")).to_string()
                 },
                 token.effective_lifetime_seconds,
                 token.uses.len(),
@@ -233,18 +244,18 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                     .map(|entry| {
                         format!(
                             "{}:{}:{}",
-                            entry.resource_type,
-                            entry.name,
-                            entry.actions.join(",")
+                            Safe(&entry.resource_type),
+                            Safe(&entry.name),
+                            Safe(&entry.actions.join(","))
                         )
                     })
                     .collect();
                 let _ = writeln!(
                     out,
                     "    JWT {} iss={} aud={} grants [{}]",
-                    jwt.header.alg,
-                    jwt.claims.iss.as_deref().unwrap_or("-"),
-                    jwt.claims.aud.join(","),
+                    Safe(&jwt.header.alg),
+                    Safe(jwt.claims.iss.as_deref().unwrap_or("-")),
+                    Safe(&jwt.claims.aud.join(",")),
                     access.join(" ")
                 );
                 let _ = writeln!(
@@ -257,12 +268,14 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 let _ = writeln!(
                     out,
                     "    signature {} ({}): {}",
-                    jwt.signature, jwt.signature_check, jwt.signature_detail
+                    jwt.signature,
+                    jwt.signature_check,
+                    Safe(&jwt.signature_detail)
                 );
             } else {
                 let _ = writeln!(out, "    {} token", token.kind);
             }
-            let _ = writeln!(out, "    {}", abbreviate_token(&token.token));
+            let _ = writeln!(out, "    {}", Safe(&abbreviate_token(&token.token)));
         }
     }
 
@@ -272,10 +285,10 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             let _ = writeln!(
                 out,
                 "  {}{}{}: {}",
-                problem.source,
+                Safe(&problem.source),
                 problem.entry.map(|entry| format!(": entry {entry}")).unwrap_or_default(),
                 problem.byte_offset.map(|offset| format!(" (byte {offset})")).unwrap_or_default(),
-                problem.message
+                Safe(&problem.message)
             );
         }
     }

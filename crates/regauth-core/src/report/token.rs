@@ -10,7 +10,7 @@
 //!   "kind": "jwt",
 //!   "problems": ["..."],             // what could not be decoded
 //!   "schema": "regauth.token/v1",
-//!   "signature_check": "valid" | "invalid" | "not-checked",
+//!   "signature_check": "valid" | "invalid" | "not-checked" | "unsupported",
 //!   "signature_detail": "...",
 //!   "token": "..."                   // signature masked unless revealed
 //! }
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::analysis::Secrets;
+use crate::display::{Safe, safe_lines};
 use crate::token::{SignatureCheck, TokenKind, decode_token, verify_signature};
 
 pub const SCHEMA: &str = "regauth.token/v1";
@@ -91,6 +92,7 @@ impl TokenReport {
             ),
             SignatureCheck::Invalid { reason } => ("invalid", reason),
             SignatureCheck::NotChecked { reason } => ("not-checked", reason),
+            SignatureCheck::Unsupported { reason } => ("unsupported", reason),
         };
         let times = [("iat", jwt.claims.iat), ("nbf", jwt.claims.nbf), ("exp", jwt.claims.exp)]
             .into_iter()
@@ -141,6 +143,8 @@ impl TokenReport {
     }
 
     /// For people: header and claims, times, grants, signature, problems, the (masked) token.
+    /// Everything from the token goes through [`Safe`]: `serde_json` escapes C0 controls in the
+    /// header and claims, but not C1, bidi or other format characters.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let (Some(header), Some(claims)) = (&self.header, &self.claims) else {
@@ -148,24 +152,24 @@ impl TokenReport {
             return out;
         };
         let pretty = |value: &Value| serde_json::to_string_pretty(value).unwrap_or_default();
-        let _ = writeln!(out, "header: {}", pretty(header));
-        let _ = writeln!(out, "claims: {}", pretty(claims));
+        let _ = writeln!(out, "header: {}", safe_lines(&pretty(header)));
+        let _ = writeln!(out, "claims: {}", safe_lines(&pretty(claims)));
         for (name, at) in &self.times {
             let _ = writeln!(out, "{name}: {at}");
         }
         for grant in &self.grants {
-            let _ = writeln!(out, "grants: {grant}");
+            let _ = writeln!(out, "grants: {}", Safe(grant));
         }
         let _ = writeln!(
             out,
             "signature: {}: {}",
             self.signature_check.as_deref().unwrap_or_default(),
-            self.signature_detail.as_deref().unwrap_or_default()
+            Safe(self.signature_detail.as_deref().unwrap_or_default())
         );
         for problem in &self.problems {
-            let _ = writeln!(out, "problem: {problem}");
+            let _ = writeln!(out, "problem: {}", Safe(problem));
         }
-        let _ = writeln!(out, "token: {}", self.token.as_deref().unwrap_or_default());
+        let _ = writeln!(out, "token: {}", Safe(self.token.as_deref().unwrap_or_default()));
         out
     }
 }

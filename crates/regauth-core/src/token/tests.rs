@@ -624,3 +624,68 @@ fn never_panics_on_mangled_tokens() {
         let _ = decode_token(&raw[end..]);
     }
 }
+
+/// An RSA public key of `bits` bits that nobody holds the private half of: enough for a
+/// certificate's subject key, which is all the size check looks at.
+fn oversized_rsa_spki(bits: usize) -> SubjectPublicKeyInfoOwned {
+    let modulus = (rsa::BigUint::from(1u8) << (bits - 1)) + rsa::BigUint::from(12_345u32);
+    let key = rsa::RsaPublicKey::new_with_max_size(modulus, rsa::BigUint::from(65_537u32), 16_384)
+        .unwrap();
+    SubjectPublicKeyInfoOwned::from_key(key).unwrap()
+}
+
+#[test]
+fn rsa_keys_over_4096_bits_are_unsupported_not_invalid() {
+    let claims = json!({"iss": "issuer"});
+    // The token's own key is too large: a 4608-bit leaf (the certificate is signed by a small key).
+    let small_root = rsa_key(40);
+    let big_leaf_der = cert_signed_by_rsa(
+        leaf("CN=small root"),
+        41,
+        "CN=big leaf",
+        oversized_rsa_spki(4608),
+        &small_root,
+    );
+    let token =
+        mint(&json!({"alg": "RS256", "x5c": x5c(&[&big_leaf_der])}), &claims, |_| vec![7; 576]);
+    let check = verify_signature(&token, &jwt_of(&token), &[]);
+    assert_eq!(check.as_str(), "unsupported");
+    assert!(
+        matches!(&check, SignatureCheck::Unsupported { reason } if reason.contains("4608 bits") && reason.contains("over 4096")),
+        "{check:?}"
+    );
+    // A 4096-bit key is still checked (and this made-up signature does not match it).
+    let edge_leaf_der = cert_signed_by_rsa(
+        leaf("CN=small root"),
+        42,
+        "CN=edge leaf",
+        oversized_rsa_spki(4096),
+        &small_root,
+    );
+    let edge =
+        mint(&json!({"alg": "RS256", "x5c": x5c(&[&edge_leaf_der])}), &claims, |_| vec![7; 512]);
+    assert_eq!(verify_signature(&edge, &jwt_of(&edge), &[]).as_str(), "invalid");
+
+    // A chain whose parent key is too large: the token verifies with its leaf, the link to the
+    // parent cannot be checked.
+    let leaf_key = p256_key(43);
+    let leaf_der = cert_signed_by_rsa(
+        leaf("CN=big root"),
+        44,
+        "CN=ec leaf",
+        p256_spki(&leaf_key),
+        &small_root,
+    );
+    let big_root_der =
+        cert_signed_by_rsa(Profile::Root, 45, "CN=big root", oversized_rsa_spki(8192), &small_root);
+    let chained = mint(
+        &json!({"alg": "ES256", "x5c": x5c(&[&leaf_der, &big_root_der])}),
+        &claims,
+        sign_es256(&leaf_key),
+    );
+    let check = verify_signature(&chained, &jwt_of(&chained), &[]);
+    assert!(
+        matches!(&check, SignatureCheck::Unsupported { reason } if reason.contains("x5c[0]") && reason.contains("8192 bits")),
+        "{check:?}"
+    );
+}

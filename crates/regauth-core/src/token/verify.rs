@@ -30,11 +30,53 @@ pub enum SignatureCheck {
     NotChecked {
         reason: String,
     },
+    /// The token or a certificate of its chain uses a key or algorithm this build cannot check
+    /// (an RSA key over [`MAX_RSA_KEY_BITS`], an unknown curve or certificate signature
+    /// algorithm): nothing is known about the signature, which is not the same as a bad one.
+    Unsupported {
+        reason: String,
+    },
 }
+
+/// Largest RSA modulus checked, in bits: the `rsa` crate's bound (`RsaPublicKey::MAX_SIZE`),
+/// which keeps hostile keys from costing unbounded time.
+pub const MAX_RSA_KEY_BITS: usize = rsa::RsaPublicKey::MAX_SIZE;
 
 impl SignatureCheck {
     pub fn is_valid(&self) -> bool {
         matches!(self, SignatureCheck::Valid { .. })
+    }
+
+    /// The state as the JSON outputs name it (`signature_check`): `valid`, `invalid`,
+    /// `not-checked` or `unsupported`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SignatureCheck::Valid { .. } => "valid",
+            SignatureCheck::Invalid { .. } => "invalid",
+            SignatureCheck::NotChecked { .. } => "not-checked",
+            SignatureCheck::Unsupported { .. } => "unsupported",
+        }
+    }
+}
+
+/// Why a key could not verify a signature.
+#[derive(Debug)]
+enum KeyFailure {
+    /// The signature (or the key itself) is wrong: the token or chain is invalid.
+    Mismatch(String),
+    /// This build cannot check it: unknown, not wrong.
+    Unsupported(String),
+}
+
+impl From<String> for KeyFailure {
+    fn from(reason: String) -> Self {
+        KeyFailure::Mismatch(reason)
+    }
+}
+
+impl From<&str> for KeyFailure {
+    fn from(reason: &str) -> Self {
+        KeyFailure::Mismatch(reason.to_owned())
     }
 }
 
@@ -139,11 +181,20 @@ pub fn verify_signature(raw: &str, jwt: &Jwt, extra_roots_der: &[Vec<u8>]) -> Si
     let chain: Vec<String> = certificates.iter().map(subject).collect();
 
     let leaf_key = &certificates[0].tbs_certificate.subject_public_key_info;
-    if let Err(reason) = verify_with_key(leaf_key, scheme, signing_input.as_bytes(), &signature) {
-        return invalid(format!(
-            "the token signature does not verify with the key of {}: {reason}",
-            chain[0]
-        ));
+    match verify_with_key(leaf_key, scheme, signing_input.as_bytes(), &signature) {
+        Ok(()) => {}
+        Err(KeyFailure::Mismatch(reason)) => {
+            return invalid(format!(
+                "the token signature does not verify with the key of {}: {reason}",
+                chain[0]
+            ));
+        }
+        Err(KeyFailure::Unsupported(reason)) => {
+            return unsupported(format!(
+                "the token signature cannot be checked with the key of {}: {reason}",
+                chain[0]
+            ));
+        }
     }
 
     for idx in 0..certificates.len().saturating_sub(1) {
@@ -157,14 +208,22 @@ pub fn verify_signature(raw: &str, jwt: &Jwt, extra_roots_der: &[Vec<u8>]) -> Si
                 chain[idx + 1]
             ));
         }
-        if let Err(reason) =
-            verify_certificate(child, &parent.tbs_certificate.subject_public_key_info)
-        {
-            return invalid(format!(
-                "x5c[{idx}] ({}) is not signed by x5c[{}]: {reason}",
-                chain[idx],
-                idx + 1
-            ));
+        match verify_certificate(child, &parent.tbs_certificate.subject_public_key_info) {
+            Ok(()) => {}
+            Err(KeyFailure::Mismatch(reason)) => {
+                return invalid(format!(
+                    "x5c[{idx}] ({}) is not signed by x5c[{}]: {reason}",
+                    chain[idx],
+                    idx + 1
+                ));
+            }
+            Err(KeyFailure::Unsupported(reason)) => {
+                return unsupported(format!(
+                    "whether x5c[{idx}] ({}) is signed by x5c[{}] cannot be checked: {reason}",
+                    chain[idx],
+                    idx + 1
+                ));
+            }
         }
     }
 
@@ -208,6 +267,10 @@ fn not_checked(reason: impl Into<String>) -> SignatureCheck {
     SignatureCheck::NotChecked { reason: reason.into() }
 }
 
+fn unsupported(reason: impl Into<String>) -> SignatureCheck {
+    SignatureCheck::Unsupported { reason: reason.into() }
+}
+
 /// Whether the chain reaches a supplied root: one of its certificates is a root (a trust anchor
 /// may sit anywhere in the chain), or its last certificate is signed by one.
 fn is_anchored(certificates: &[Certificate], roots_der: &[Vec<u8>]) -> bool {
@@ -230,7 +293,7 @@ fn is_anchored(certificates: &[Certificate], roots_der: &[Vec<u8>]) -> bool {
 fn verify_certificate(
     certificate: &Certificate,
     issuer_key: &SubjectPublicKeyInfoOwned,
-) -> Result<(), String> {
+) -> Result<(), KeyFailure> {
     let algorithm = certificate.signature_algorithm.oid;
     let scheme = if algorithm == SHA256_WITH_RSA {
         Scheme::RsaPkcs1(Hash::Sha256)
@@ -243,7 +306,9 @@ fn verify_certificate(
     } else if algorithm == ECDSA_WITH_SHA384 {
         Scheme::Ecdsa { hash: Hash::Sha384, der: true }
     } else {
-        return Err(format!("signature algorithm {algorithm} is not supported"));
+        return Err(KeyFailure::Unsupported(format!(
+            "signature algorithm {algorithm} is not supported"
+        )));
     };
     let tbs = certificate
         .tbs_certificate
@@ -258,13 +323,21 @@ fn verify_with_key(
     scheme: Scheme,
     message: &[u8],
     signature: &[u8],
-) -> Result<(), String> {
+) -> Result<(), KeyFailure> {
     let key_bits = key.subject_public_key.as_bytes().ok_or("the public key has unused bits")?;
     let key_algorithm = key.algorithm.oid;
     match scheme {
         Scheme::RsaPkcs1(hash) | Scheme::RsaPss(hash) => {
             if key_algorithm != RSA_ENCRYPTION {
-                return Err(format!("an RSA signature needs an RSA key, not {key_algorithm}"));
+                return Err(
+                    format!("an RSA signature needs an RSA key, not {key_algorithm}").into()
+                );
+            }
+            let modulus_bits = rsa_modulus_bits(key_bits)?;
+            if modulus_bits > MAX_RSA_KEY_BITS {
+                return Err(KeyFailure::Unsupported(format!(
+                    "its RSA key has {modulus_bits} bits; keys over {MAX_RSA_KEY_BITS} bits are not supported"
+                )));
             }
             use rsa::pkcs1::DecodeRsaPublicKey as _;
             let public_key = rsa::RsaPublicKey::from_pkcs1_der(key_bits)
@@ -290,11 +363,13 @@ fn verify_with_key(
                     public_key.verify(rsa::Pkcs1v15Sign::new::<Sha512>(), &hashed, signature)
                 }
             };
-            result.map_err(|_| "the RSA signature does not match".to_owned())
+            result.map_err(|_| "the RSA signature does not match".into())
         }
         Scheme::Ecdsa { hash, der } => {
             if key_algorithm != EC_PUBLIC_KEY {
-                return Err(format!("an ECDSA signature needs an EC key, not {key_algorithm}"));
+                return Err(
+                    format!("an ECDSA signature needs an EC key, not {key_algorithm}").into()
+                );
             }
             let curve = key
                 .algorithm
@@ -308,37 +383,50 @@ fn verify_with_key(
                     (Hash::Sha256, Some(CURVE_P256)) | (Hash::Sha384, Some(CURVE_P384))
                 )
             {
-                return Err(format!("the alg does not match the key's curve {curve:?}"));
+                return Err(format!("the alg does not match the key's curve {curve:?}").into());
             }
             let hashed = hash.digest(message);
             use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
             if curve == Some(CURVE_P256) {
                 let verifying_key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
-                    .map_err(|_| "unreadable P-256 key".to_owned())?;
+                    .map_err(|_| "unreadable P-256 key")?;
                 let signature = if der {
                     p256::ecdsa::Signature::from_der(signature)
                 } else {
                     p256::ecdsa::Signature::from_slice(signature)
                 }
-                .map_err(|_| "malformed P-256 signature".to_owned())?;
+                .map_err(|_| "malformed P-256 signature")?;
                 verifying_key
                     .verify_prehash(&hashed, &signature)
-                    .map_err(|_| "the ECDSA signature does not match".to_owned())
+                    .map_err(|_| "the ECDSA signature does not match".into())
             } else if curve == Some(CURVE_P384) {
                 let verifying_key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
-                    .map_err(|_| "unreadable P-384 key".to_owned())?;
+                    .map_err(|_| "unreadable P-384 key")?;
                 let signature = if der {
                     p384::ecdsa::Signature::from_der(signature)
                 } else {
                     p384::ecdsa::Signature::from_slice(signature)
                 }
-                .map_err(|_| "malformed P-384 signature".to_owned())?;
+                .map_err(|_| "malformed P-384 signature")?;
                 verifying_key
                     .verify_prehash(&hashed, &signature)
-                    .map_err(|_| "the ECDSA signature does not match".to_owned())
+                    .map_err(|_| "the ECDSA signature does not match".into())
             } else {
-                Err(format!("EC curve {curve:?} is not supported"))
+                Err(KeyFailure::Unsupported(format!("EC curve {curve:?} is not supported")))
             }
         }
     }
+}
+
+/// The size of a PKCS#1 `RSAPublicKey`'s modulus in bits, read without building the key (the
+/// `rsa` crate refuses keys over its maximum with the same error as a malformed one).
+fn rsa_modulus_bits(key_der: &[u8]) -> Result<usize, KeyFailure> {
+    let key = rsa::pkcs1::RsaPublicKey::from_der(key_der)
+        .map_err(|error| format!("unreadable RSA key: {error}"))?;
+    let modulus = key.modulus.as_bytes();
+    let leading = modulus.iter().take_while(|byte| **byte == 0).count();
+    let significant = &modulus[leading..];
+    Ok(significant
+        .first()
+        .map_or(0, |first| (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize)))
 }

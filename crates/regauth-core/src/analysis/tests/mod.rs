@@ -3,6 +3,7 @@
 
 mod builder;
 mod evidence;
+mod limits;
 mod mutations;
 mod scenarios;
 mod steps;

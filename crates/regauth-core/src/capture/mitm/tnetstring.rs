@@ -483,11 +483,8 @@ impl<'a> DictIter<'a> {
 /// iteratively, never recursing, and failing at [`MAX_DEPTH`].
 ///
 /// The flow decoder does not need this (it reads lazily); it exists for callers that want to
-/// know a value is well-formed before trusting parts they do not read, and for tests.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "used by tests and kept as the strict counterpart of lazy reading")
-)]
+/// know a value is well-formed before trusting parts they do not read, for tests, and for the
+/// tnetstring fuzz target, which checks that both ways of reading agree.
 pub(crate) fn validate(item: Item<'_>) -> Result<(), TnetError> {
     /// A container being walked; for dicts, the last key seen and whether it still lacks a value.
     struct Open<'a> {
