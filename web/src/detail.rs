@@ -12,11 +12,13 @@ use regauth_core::protocol::{
     parse_token_request, parse_token_response,
 };
 use regauth_core::report::exchanges::rfc3339;
+use regauth_core::secret::{is_secret_parameter, mask_url_secrets};
+
 use regauth_core::token::decode_token;
 use serde::{Deserialize, Serialize};
 
-/// What a masked value is replaced with.
-pub const MASK: &str = "•••";
+/// What a masked value is replaced with: the core's mask, as in every other output.
+pub use regauth_core::secret::MASK;
 /// Bodies are shown up to this many bytes (decoded); the rest is summarised by size.
 const BODY_PREVIEW_BYTES: usize = 64 << 10;
 
@@ -315,87 +317,44 @@ fn show_secret(raw: &str, reveal: bool) -> String {
     if reveal { raw.to_owned() } else { format!("{MASK} ({} characters)", raw.chars().count()) }
 }
 
-/// Names of URL, form and JSON fields that carry credentials.
+/// Names of JSON members that carry credentials: the core's secret URL parameters, plus the
+/// members token responses and Docker's auth bodies use.
 fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase().replace('-', "_");
     if lower == "offline_token" {
         return false;
     }
-    matches!(
-        lower.as_str(),
-        "password"
-            | "passwd"
-            | "token"
-            | "access_token"
-            | "refresh_token"
-            | "id_token"
-            | "identitytoken"
-            | "registrytoken"
-            | "client_secret"
-            | "code"
-            | "auth"
-            | "sig"
-            | "signature"
-            | "x_amz_signature"
-            | "x_amz_security_token"
-            | "x_goog_signature"
-            | "verify"
-    ) || lower.ends_with("_token")
+    is_secret_parameter(name)
+        || matches!(
+            lower.as_str(),
+            "password"
+                | "passwd"
+                | "token"
+                | "access_token"
+                | "refresh_token"
+                | "id_token"
+                | "identitytoken"
+                | "registrytoken"
+                | "client_secret"
+                | "code"
+                | "auth"
+                | "sig"
+                | "signature"
+                | "x_amz_signature"
+                | "x_amz_security_token"
+                | "x_goog_signature"
+                | "verify"
+        )
+        || lower.ends_with("_token")
         || lower.ends_with("password")
         || lower.ends_with("secret")
         || lower.ends_with("signature")
 }
 
-/// Masks the password of `user:password@` and secret query parameters in a URL (or any text
-/// holding one).
+/// Masks the password of `user:password@` and secret URL/form parameters, with the core's
+/// one rule for what of a URL is secret.
 pub fn mask_url(text: &str, reveal: bool) -> String {
-    if reveal {
-        return text.to_owned();
-    }
-    let mut out = text.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest = &out[scheme_end + 3..];
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            let start = scheme_end + 3 + colon + 1;
-            let end = scheme_end + 3 + at;
-            out.replace_range(start..end, MASK);
-        }
-    }
-    match out.split_once('?') {
-        Some((before, query)) => format!("{before}?{}", mask_form(query)),
-        None => out,
-    }
-}
-
-/// Masks the values of secret fields in `a=1&password=x` (URL query or form body).
-fn mask_form(form: &str) -> String {
-    let (form, fragment) = match form.split_once('#') {
-        Some((form, fragment)) => (form, Some(fragment)),
-        None => (form, None),
-    };
-    let masked: Vec<String> = form
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret_name(&percent_decode(name)) => format!("{name}={MASK}"),
-            _ => pair.to_owned(),
-        })
-        .collect();
-    let mut out = masked.join("&");
-    if let Some(fragment) = fragment {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    out
-}
-
-fn percent_decode(text: &str) -> String {
-    form_urlencoded::parse(format!("{text}=").as_bytes())
-        .next()
-        .map(|(name, _)| name.into_owned())
-        .unwrap_or_default()
+    if reveal { text.to_owned() } else { mask_url_secrets(text).into_owned() }
 }
 
 fn mask_json(value: &mut serde_json::Value) {
@@ -451,7 +410,7 @@ fn body_view(body: &Body, reveal: bool) -> BodyView {
     let text = if reveal {
         text.to_owned()
     } else if text.contains('=') && !text.contains(char::is_whitespace) {
-        mask_form(text)
+        mask_url_secrets(text).into_owned()
     } else {
         mask_free_text(text)
     };
@@ -567,9 +526,7 @@ mod tests {
         let text = json.to_string();
         assert!(!text.contains("opaque-secret") && !text.contains("hunter2"), "{text}");
         assert!(text.contains("\"user\":\"bob\"") && text.contains("300"), "{text}");
-        assert_eq!(
-            mask_form("grant_type=password&password=x&username=bob"),
-            format!("grant_type=password&password={MASK}&username=bob")
-        );
+        let form = mask_url("grant_type=password&password=hunter2&username=bob", false);
+        assert!(!form.contains("hunter2") && form.contains("username=bob"), "{form}");
     }
 }
