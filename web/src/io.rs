@@ -76,3 +76,11 @@ pub fn on_hash_change(handler: impl FnMut() + 'static) -> HashListener {
     }
     HashListener(Some(closure))
 }
+
+/// Runs `work` in a later task (`setTimeout(0)`), so what was rendered so far paints first.
+pub fn next_task(work: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return work() };
+    let callback = Closure::once_into_js(work);
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
+}

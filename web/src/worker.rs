@@ -20,7 +20,7 @@ use crate::samples;
 
 /// Files are copied into the worker's memory this many bytes at a time; each slice is one
 /// progress message.
-const CHUNK_BYTES: u64 = 8 << 20;
+const CHUNK_BYTES: u64 = 16 << 20;
 
 thread_local! {
     /// The loaded capture, for later requests (secrets, exchange details, exports).
@@ -148,12 +148,13 @@ fn read_files(files: &[File]) -> Result<Vec<Input>, LoadFailure> {
             })?;
             let array = js_sys::Uint8Array::new(&buffer);
             let start = bytes.len();
-            let length = array.length() as usize;
+            // Never past the reserved size, even if the file grew while being read.
+            let length = (array.length() as usize).min(bytes.capacity() - start);
             if length == 0 {
                 break;
             }
             bytes.resize(start + length, 0);
-            array.copy_to(&mut bytes[start..]);
+            array.subarray(0, length as u32).copy_to(&mut bytes[start..]);
             offset += length as u64;
             bytes_read += length as u64;
             post(&FromWorker::Progress(Progress {

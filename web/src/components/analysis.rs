@@ -11,14 +11,14 @@ use crate::components::diagram::SequenceDiagram;
 use crate::components::findings::{ClockTable, FindingsList};
 use crate::components::learn::LearnView;
 use crate::components::tokens::TokenInspector;
-use crate::messages::ExportKind;
+use crate::messages::{Analysed, ExportKind};
 use crate::route::{Route, View};
 use crate::state::Loaded;
 use crate::view_model::SessionCard;
 
 /// Cards drawn before "show all": a capture with thousands of sessions must not build
 /// thousands of cards in one main-thread task.
-const CARDS_AT_FIRST: usize = 50;
+const CARDS_AT_FIRST: usize = 12;
 
 #[derive(Properties, PartialEq)]
 pub struct AnalysisProps {
@@ -31,6 +31,18 @@ pub struct AnalysisProps {
 pub fn analysis_view(props: &AnalysisProps) -> Html {
     let model = &props.loaded.model;
     let show_all = use_state(|| false);
+    // The overview paints first; the details (diagram, findings, clocks, tokens) follow in the
+    // next task, so no single main-thread task lays out the whole analysis.
+    // Keyed by the analysis, not by `Loaded`: opening an exchange must not hide the details.
+    let details_for = use_state(|| None::<*const Analysed>);
+    {
+        let details_for = details_for.setter();
+        use_effect_with(props.loaded.analysed.clone(), move |analysed| {
+            let pointer = Rc::as_ptr(&analysed.0);
+            crate::io::next_task(move || details_for.set(Some(pointer)));
+        });
+    }
+    let details_ready = *details_for == Some(Rc::as_ptr(&props.loaded.analysed.0));
     let selected = props.route.session_or(model.first_failed.unwrap_or(0));
     let cards = if *show_all {
         model.cards.as_slice()
@@ -77,7 +89,9 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                     }
                 </section>
             }
-            if let Some(session) = session {
+            if !details_ready {
+                <p class="none" id="details-pending">{ "Drawing the details…" }</p>
+            } else if let Some(session) = session {
                 <nav class="view-tabs" aria-label="How to show the session">
                     <button type="button" id="tab-overview" aria-pressed={(props.route.view == View::Overview).to_string()}
                         onclick={set_view(View::Overview)}>{ "Details" }</button>
@@ -93,7 +107,7 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
             if let Some(detail) = &props.loaded.detail {
                 <ExchangePanel detail={detail.clone()} actions={props.actions.clone()} />
             }
-            if props.route.view == View::Overview {
+            if details_ready && props.route.view == View::Overview {
                 <FindingsList model={model.clone()} />
                 <ClockTable model={model.clone()} analysed={props.loaded.analysed.clone()} />
                 <TokenInspector model={model.clone()} secrets={props.loaded.secrets()}
