@@ -189,6 +189,66 @@ pub fn token_timeline(
     })
 }
 
+/// The TLS facts of the connection that carried exchange `index` (from the report's `tls`
+/// section): endpoint, SNI, versions, ciphers, the host check and each certificate of the
+/// chains with its validity over the connection's time span.
+pub fn tls_facts(report: &AnalysisReport, index: usize) -> Vec<(String, String)> {
+    let Some(connection) =
+        report.tls.connections.iter().find(|connection| connection.exchanges.contains(&index))
+    else {
+        return Vec::new();
+    };
+    let mut rows = vec![
+        ("endpoint".to_owned(), format!("{}:{}", connection.host, connection.port)),
+        (
+            "handshake".to_owned(),
+            if connection.established { "completed" } else { "failed" }.to_owned(),
+        ),
+    ];
+    let mut push = |name: &str, values: &[String]| {
+        if !values.is_empty() {
+            rows.push((name.to_owned(), values.join(", ")));
+        }
+    };
+    push("SNI", connection.sni.as_slice());
+    push("versions", &connection.versions);
+    push("ciphers", &connection.ciphers);
+    push("ALPN", &connection.alpn);
+    push("errors", &connection.errors);
+    if let Some(check) = &connection.host_check {
+        let name = connection
+            .host_check_name
+            .as_deref()
+            .map(|name| format!(" ({name})"))
+            .unwrap_or_default();
+        rows.push(("host name check".to_owned(), format!("{check}{name}")));
+    }
+    for (what, chain) in [
+        ("server certificate", &connection.server_chain),
+        ("client certificate", &connection.client_chain),
+    ] {
+        for (position, link) in chain.iter().enumerate() {
+            let certificate = report.tls.certificates.get(link.certificate);
+            let subject = certificate
+                .and_then(|certificate| certificate.subject.clone())
+                .unwrap_or_else(|| "?".to_owned());
+            let until = certificate
+                .and_then(|certificate| certificate.not_after.clone())
+                .unwrap_or_default();
+            rows.push((
+                format!("{what} {}", position + 1),
+                format!("{subject}: {} (until {until})", link.validity),
+            ));
+        }
+    }
+    if let Some(summary) = &connection.server_summary {
+        if let Some(subject) = &summary.subject {
+            rows.push(("server certificate".to_owned(), subject.clone()));
+        }
+    }
+    rows
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccessLine {
     /// `repository:private/app`.
@@ -322,5 +382,20 @@ mod tests {
         assert!(push.is_some(), "{lines:?}");
         let line = push.unwrap();
         assert!(line.requested.contains("push") && !line.granted.contains("push"), "{line:?}");
+    }
+
+    #[test]
+    fn an_exchange_shows_the_tls_connection_it_used() {
+        let analysed = analysed_sample("clock-ahead.flow");
+        let with_tls =
+            analysed.report.tls.connections.first().expect("a TLS connection in a mitmproxy flow");
+        let rows = tls_facts(&analysed.report, with_tls.exchanges[0]);
+        assert!(rows.iter().any(|(name, _)| name == "endpoint"), "{rows:?}");
+        assert!(
+            rows.iter()
+                .any(|(name, value)| name.starts_with("server certificate") && !value.is_empty()),
+            "{rows:?}"
+        );
+        assert!(tls_facts(&analysed.report, usize::MAX).is_empty());
     }
 }

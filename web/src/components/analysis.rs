@@ -105,7 +105,7 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                 }
             }
             if let Some(detail) = &props.loaded.detail {
-                <ExchangePanel detail={detail.clone()} actions={props.actions.clone()} />
+                <ExchangePanel detail={detail.clone()} actions={props.actions.clone()} analysed={props.loaded.analysed.clone()} />
             }
             if details_ready && props.route.view == View::Overview {
                 <FindingsList model={model.clone()} />
