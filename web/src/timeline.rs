@@ -241,10 +241,10 @@ pub fn tls_facts(report: &AnalysisReport, index: usize) -> Vec<(String, String)>
             ));
         }
     }
-    if let Some(summary) = &connection.server_summary {
-        if let Some(subject) = &summary.subject {
-            rows.push(("server certificate".to_owned(), subject.clone()));
-        }
+    if let Some(subject) =
+        connection.server_summary.as_ref().and_then(|summary| summary.subject.as_ref())
+    {
+        rows.push(("server certificate".to_owned(), subject.clone()));
     }
     rows
 }
