@@ -8,7 +8,8 @@
 // ([data-testid=overview]), the longest main-thread task in that time (`longtask`
 // PerformanceObserver), when parsing started (worker progress), and whether the page or the
 // worker crashed. With REGAUTH_BIN=<release regauth> it also times the native CLI on the same
-// file for the wasm/native throughput ratio.
+// file for the wasm/native throughput ratio. BENCH_GENERATE_ONLY=1 only writes the files;
+// BENCH_VERBOSE=1 also prints the long tasks and the progress messages with their times.
 import { createWriteStream, mkdirSync, statSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -80,6 +81,10 @@ const INIT = `
   }).observe(document, { subtree: true, childList: true, characterData: true });
 `;
 
+if (process.env.BENCH_GENERATE_ONLY) {
+  for (const megabytes of sizes) console.log(await generate(megabytes));
+  process.exit(0);
+}
 const { server, url } = await serveDir(dist);
 const browser = await launchBrowser();
 for (const megabytes of sizes) {
