@@ -7,7 +7,9 @@ Rough, independent checks (not regauth's analysis):
   service's Date header minus the capture time == the injected clock offset (±3 s);
 * outcome: the last registry API exchange (/v2/...) is 2xx/3xx for success;
   for failed_step 4 a token-endpoint response is 401; for failed_step 6 the
-  last request carrying Authorization to a registry got 401/403;
+  last request carrying Authorization to a registry got an error status (401/403,
+  or e.g. 400 DIGEST_INVALID after a re-authentication); incomplete: some
+  request got no answer (e.g. "Client disconnected.");
 * finding hints: credentials-over-plain-http needs an http:// request with
   Authorization (or a docker /auth body); auth-forwarded-on-redirect needs an
   Authorization header on a request that followed a 307 to another host.
@@ -68,8 +70,11 @@ def check(entry):
             errs.append("failed_step 4 but no 401 from the token endpoint")
     elif step == 6:
         authed = [e for e in reg if hdr(e["request"]["headers"], "authorization")]
-        if not authed or authed[-1]["response"]["status"] not in (401, 403):
+        if not authed or authed[-1]["response"]["status"] < 400:
             errs.append("failed_step 6 but the last authorized registry request was not refused")
+    elif entry["outcome"] == "incomplete":
+        if not any(e["response"]["status"] == 0 for e in es):
+            errs.append("incomplete but every request got an answer")
     elif step == 1:
         if not any(e["response"]["status"] in (0, 502) for e in es):
             errs.append("failed_step 1 but no failed/502 exchange")

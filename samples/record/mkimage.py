@@ -3,7 +3,9 @@
 
 usage: mkimage.py OUTDIR TAG [LAYERS] [LAYER_KB]
 Each layer is a gzipped tar with one small file of pseudo-random bytes
-(LAYER_KB KiB, default 4) so layers stay a few KB and distinct.
+(LAYER_KB KiB, default 4) so layers stay a few KB and distinct. LAYER_KB may be
+a comma list, one size per layer (e.g. `3 4,8,16`: layers of different sizes,
+so a bandwidth-limited upload finishes them at different times).
 """
 import gzip
 import hashlib
@@ -39,11 +41,12 @@ def layer(i, kb, seed):
     return tar, gz.getvalue()
 
 
-def main(outdir, tag, nlayers=2, kb=4):
+def main(outdir, tag, nlayers=2, kb="4"):
     os.makedirs(outdir, exist_ok=True)
+    sizes = [int(k) for k in str(kb).split(",")]
     layers, diff_ids = [], []
     for i in range(nlayers):
-        tar, gz = layer(i, kb, tag)
+        tar, gz = layer(i, sizes[min(i, len(sizes) - 1)], tag)
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
                        "digest": blob(outdir, gz), "size": len(gz)})
@@ -72,4 +75,4 @@ def main(outdir, tag, nlayers=2, kb=4):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], a[1], int(a[2]) if len(a) > 2 else 2, int(a[3]) if len(a) > 3 else 4)
+    main(a[0], a[1], int(a[2]) if len(a) > 2 else 2, a[3] if len(a) > 3 else "4")

@@ -78,6 +78,13 @@ fn run_steps(sh: &Shell, root: &Path, steps: &mut Steps) -> Result<()> {
         let python = tools::ensure_mitmproxy_venv(sh)?;
         Ok(cmd!(sh, "{python} tests/mitm_diff/check_committed.py .").run()?)
     })?;
+    steps.run("mitmproxy's own reader reads regauth's redacted flows", || {
+        let python = tools::ensure_mitmproxy_venv(sh)?;
+        // Built already by the native tests (the CLI tests run the binary); this is a no-op then.
+        cmd!(sh, "cargo build --locked -p regauth-cli").run()?;
+        let regauth = root.join("target/debug/regauth");
+        Ok(cmd!(sh, "{python} tests/mitm_diff/check_redacted.py {regauth} samples").run()?)
+    })?;
 
     let detected = wasm_env::detect(sh)?;
     eprintln!("xtask: wasm toolchain mode: {}", detected.mode);

@@ -5,10 +5,15 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::{Context as _, Result, bail};
 use regauth_core::analysis::{AnalysisConfig, CODES, Outcome, analyze, explain as explain_code};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
+use regauth_core::report::exchanges::ExchangeList;
+use regauth_core::report::github::render_github;
+use regauth_core::report::junit::render_junit;
+use regauth_core::report::markdown::render_analysis;
+use regauth_core::report::runs::{CaptureRun, Checked};
 use regauth_core::report::text::{TextStyle, render};
 
 use crate::Status;
-use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, OutputFormat};
+use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, ReportFormat};
 use crate::input::read_capture;
 
 pub fn run(args: &AnalyzeArgs) -> Result<Status> {
@@ -24,16 +29,33 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     crate::progress::finish();
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
     let report = AnalysisReport::new(&capture, &analysis, secrets);
+    let exchanges = match args.format {
+        ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github => {
+            ExchangeList::from_capture(&capture).exchanges
+        }
+        ReportFormat::Text | ReportFormat::Json => Vec::new(),
+    };
+    // The inputs were read as one timeline: one run, named after all of them.
+    let run = || CaptureRun {
+        unusable: errors.clone(),
+        ..CaptureRun::checked(
+            report.sources.iter().map(|source| source.name.clone()).collect(),
+            Checked { analysis: &report, exchanges: &exchanges, check: None },
+        )
+    };
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json => {
+        ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &report)?;
             writeln!(stdout)?;
         }
-        OutputFormat::Text => {
+        ReportFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             write!(stdout, "{}", render(&report, &capture, TextStyle { color }))?;
         }
+        ReportFormat::Junit => write!(stdout, "{}", render_junit(&[run()]))?,
+        ReportFormat::Markdown => write!(stdout, "{}", render_analysis(&[run()]))?,
+        ReportFormat::Github => write!(stdout, "{}", render_github(&[run()]))?,
     }
     stdout.flush()?;
     Ok(if !errors.is_empty() {

@@ -27,14 +27,25 @@ pub enum Command {
     /// Exit status: 0 when every session succeeded, 1 when one ended in failure, 2 when the
     /// input could not be read.
     Analyze(AnalyzeArgs),
-    /// Assert properties of recorded sessions for CI: exit 0 pass, 1 an assertion failed, 2 cannot run.
+    /// Assert properties of recorded sessions for CI, one verdict per file.
+    ///
+    /// Exit status: 0 when every file passed, 1 when an assertion failed in any file, 2 when
+    /// an input could not be read (the others are still checked) or the arguments are wrong.
     Check(CheckArgs),
     /// Decode and verify one registry token (JWT claims, access, x5c signature; opaque kinds).
     Token(TokenArgs),
-    /// Write a copy of a capture with secrets removed (planned).
-    Redact,
-    /// Print the auth sequence as a Mermaid or SVG diagram (planned).
-    Diagram,
+    /// Write a copy of a capture with its secrets masked, in the same format, that still
+    /// analyses the same.
+    ///
+    /// Masks passwords, token signatures (a JWT keeps its header and claims), opaque, refresh
+    /// and identity tokens, cookies, X-Registry-Auth secrets and secrets in URLs, JSON and form
+    /// bodies and base64 values; everything else is copied byte for byte. The input is never
+    /// modified. Exit status: 0 written (or listed), 2 cannot read, redact or write.
+    Redact(RedactArgs),
+    /// Draw the auth sequence as a Mermaid sequence diagram or an SVG image.
+    ///
+    /// Exit status: 0 when drawn, 2 when an input could not be read or there is no such session.
+    Diagram(DiagramArgs),
     /// Print the long explanation of a finding code (all codes without an argument).
     Explain(ExplainArgs),
     /// Show which credential docker and podman use for each registry (credHelpers, credsStore,
@@ -101,8 +112,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Print token signatures, refresh tokens and passwords as they are (masked by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -185,9 +196,13 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin.
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Each file
+    /// is checked on its own, in parallel, unless --merge is given.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Read all files as one timeline (a session split across captures) and give one verdict.
+    #[arg(long)]
+    pub merge: bool,
     /// The outcome the capture must have. With `success`, error-level findings also fail the
     /// check unless allowed with --allow.
     #[arg(long, value_enum, default_value_t = Expectation::Success)]
@@ -201,8 +216,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "CODE")]
     pub allow: Vec<String>,
     /// Output format of the verdict.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -213,11 +228,45 @@ pub enum Expectation {
     Failure,
 }
 
+/// The formats of `analyze` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub enum ReportFormat {
+    /// For people.
     Text,
+    /// Versioned JSON (`regauth.analysis/v1`, `regauth.check/v1`).
     Json,
+    /// JUnit XML: a test suite per capture, a test case per session and assertion.
     Junit,
+    /// GitHub-flavoured Markdown for an issue: verdict, sessions, findings, Mermaid diagram.
+    Markdown,
+    /// GitHub Actions annotations (`::error title=...::...`).
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Capture files (HAR, mitmproxy flow, optionally compressed); `-` reads stdin. Several
+    /// files are read as one timeline.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Draw only this session, numbered from 1 as `regauth analyze` prints them (all by default).
+    #[arg(long, value_name = "N")]
+    pub session: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
+    pub format: DiagramFormat,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid `sequenceDiagram` text (for Markdown, mermaid.live, GitHub).
+    Mermaid,
+    /// A self-contained SVG image.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -234,6 +283,24 @@ pub struct TokenArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RedactArgs {
+    /// The capture (HAR or mitmproxy flow, optionally gzip/zlib-compressed); `-` reads stdin.
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy (same format and compression); `-` writes stdout.
+    #[arg(short, long, value_name = "OUT", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists (never the input itself).
+    #[arg(long)]
+    pub force: bool,
+    /// List what would be masked and where (entry, field, kind), without the secrets; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]

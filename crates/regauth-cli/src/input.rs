@@ -5,7 +5,7 @@
 //! caller then analyses what was read and exits 2 (see `main.rs`).
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use regauth_core::capture::{self, Capture, Input, ReadLimits};
@@ -15,32 +15,44 @@ pub type InputError = String;
 
 /// The files that could be opened, and a message for each that could not.
 pub fn read_inputs(files: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    crate::progress::start_reading(total_size(files));
     let mut inputs = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
-    let total_bytes = files
+    for path in files {
+        match read_input(path) {
+            Ok(input) => inputs.push(input),
+            Err(error) => errors.push(error),
+        }
+    }
+    (inputs, errors)
+}
+
+/// The sum of the files' sizes (stdin excluded), for the progress bar.
+pub fn total_size(files: &[PathBuf]) -> u64 {
+    files
         .iter()
         .filter(|path| path.as_os_str() != "-")
         .filter_map(|path| std::fs::metadata(path).ok())
         .map(|metadata| metadata.len())
-        .sum();
-    crate::progress::start_reading(total_bytes);
-    for path in files {
-        if path.as_os_str() == "-" {
-            match crate::progress::read_stdin() {
-                Ok(bytes) => inputs.push(Input::new("<stdin>", bytes)),
-                Err(err) => errors.push(format!("cannot read standard input: {err}")),
-            }
-        } else {
-            match crate::progress::read_file(path) {
-                Ok(bytes) => inputs.push(Input::new(path.display().to_string(), bytes)),
-                Err(err) => errors.push(format!(
+        .sum()
+}
+
+/// One file (`-`: stdin), counted on the progress bar when there is one.
+pub fn read_input(path: &Path) -> Result<Input, InputError> {
+    if path.as_os_str() == "-" {
+        crate::progress::read_stdin()
+            .map(|bytes| Input::new("<stdin>", bytes))
+            .map_err(|err| format!("cannot read standard input: {err}"))
+    } else {
+        crate::progress::read_file(path)
+            .map(|bytes| Input::new(path.display().to_string(), bytes))
+            .map_err(|err| {
+                format!(
                     "cannot read {}: {err}; check the path (the other inputs are still read)",
                     path.display()
-                )),
-            }
-        }
+                )
+            })
     }
-    (inputs, errors)
 }
 
 /// Reads the files into one capture. Inputs regauth cannot use at all are printed as errors

@@ -12,9 +12,11 @@ mod analyze;
 mod args;
 mod check;
 mod config;
+mod diagram;
 mod exchanges;
 mod input;
 mod progress;
+mod redact;
 mod tls;
 mod token;
 
@@ -43,9 +45,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => analyze::explain(args),
         Command::Config(args) => config::run(args),
         Command::Tls(args) => tls::run(args),
-        Command::Redact | Command::Diagram => {
-            Err(anyhow::anyhow!("this command is not available yet"))
-        }
+        Command::Redact(args) => redact::run(args),
+        Command::Diagram(args) => diagram::run(args),
     };
     progress::finish();
     match result {

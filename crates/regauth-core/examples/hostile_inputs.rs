@@ -17,6 +17,7 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use bytes::Bytes;
+use regauth_core::analysis::{AnalysisConfig, analyze};
 use regauth_core::capture::{self, Input, ReadLimits, content_encoding};
 use regauth_core::model::decode_limits;
 
@@ -228,12 +229,19 @@ fn run(case: &str, before: bool) {
                     }
                 }
             }
+            let decoded = started.elapsed();
+            // The whole analysis too (Engine streams read as the verdicts read them), after the
+            // bodies above were decoded once: what `regauth analyze` costs on this input.
+            let started = Instant::now();
+            let analysis = analyze(&capture, &AnalysisConfig::default());
             format!(
-                "{size} bytes, {} exchanges read in {:.2} s; bodies decoded {} in {:.2} s: {n_lines} lines, {n_errors} bodies not decoded",
+                "{size} bytes, {} exchanges read in {:.2} s; bodies decoded {} in {:.2} s: {n_lines} lines, {n_errors} bodies not decoded; analysed in {:.2} s ({} sessions)",
                 capture.exchanges.len(),
                 read.as_secs_f64(),
                 if before { "without cache or budget" } else { "with cache and budget" },
+                decoded.as_secs_f64(),
                 started.elapsed().as_secs_f64(),
+                analysis.sessions.len(),
             )
         }
         other => format!("unknown case {other}"),

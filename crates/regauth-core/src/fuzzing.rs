@@ -23,6 +23,12 @@ use crate::protocol::token_response::parse_token_response;
 use crate::report::analysis::{AnalysisReport, Secrets};
 use crate::report::check::{CheckReport, CheckSpec};
 use crate::report::exchanges::ExchangeList;
+use crate::report::github::render_github;
+use crate::report::junit::render_junit;
+use crate::report::markdown::render_check;
+use crate::report::mermaid::render_mermaid;
+use crate::report::runs::{CaptureRun, Checked};
+use crate::report::svg::render_svg;
 use crate::report::text::{TextStyle, render};
 use crate::token::{REDACTED_SIGNATURE, TokenKind, decode_token, mask_token, verify_signature};
 
@@ -257,7 +263,16 @@ fn report_all(capture: &Capture) {
         };
         let check = CheckReport::new(&report, &spec);
         assert_terminal_safe("the check text", &check.render_text());
-        assert_well_formed_xml(&check.render_junit());
+        let run = CaptureRun::checked(
+            vec!["fuzz-input".to_owned()],
+            Checked { analysis: &report, exchanges: &exchanges.exchanges, check: Some(&check) },
+        );
+        assert_well_formed_xml(&render_junit(std::slice::from_ref(&run)));
+        // The people and CI renderers: SVG is XML too; the others must not panic.
+        assert_well_formed_xml(&render_svg(&report, &exchanges.exchanges, None));
+        let _ = render_mermaid(&report, &exchanges.exchanges, None);
+        let _ = render_check(std::slice::from_ref(&run));
+        let _ = render_github(std::slice::from_ref(&run));
     }
 }
 

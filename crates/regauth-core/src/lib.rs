@@ -29,6 +29,7 @@ pub mod display;
 pub mod fuzzing;
 pub mod model;
 pub mod protocol;
+pub mod redact;
 pub mod report;
 pub mod secret;
 pub mod tls_facts;

@@ -261,7 +261,7 @@ fn decode_jwt(segments: &[&str], problems: &mut Vec<String>) -> Option<Jwt> {
     let signature = if signature_segment.is_empty() {
         problems.push("the JWT has no signature".to_owned());
         SignatureState::Missing
-    } else if signature_segment.eq_ignore_ascii_case(REDACTED_SIGNATURE)
+    } else if is_redacted_signature(signature_segment)
         || URL_SAFE_NO_PAD.decode(signature_segment.trim_end_matches('=')).is_err()
     {
         SignatureState::Redacted
@@ -279,6 +279,14 @@ fn decode_jwt(segments: &[&str], problems: &mut Vec<String>) -> Option<Jwt> {
         encoded_header: segments[0].to_owned(),
         encoded_claims: segments[1].to_owned(),
     })
+}
+
+/// `redacted`, or anything starting with it: `regauth redact` writes `redacted-by-regauth-1a2b3c4d`
+/// (a marker plus a fingerprint), which would otherwise pass for valid base64url.
+fn is_redacted_signature(segment: &str) -> bool {
+    segment
+        .get(..REDACTED_SIGNATURE.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(REDACTED_SIGNATURE))
 }
 
 fn string_field(object: &Value, name: &str, problems: &mut Vec<String>) -> Option<String> {

@@ -113,6 +113,10 @@ fn analysis_renderings_match_the_golden_files() {
     );
 }
 
+/// Codes about facts only a flow file records: a HAR has no client certificate (mitmproxy's
+/// HAR export and every browser leave it out), so the HAR twin cannot show these.
+const FLOW_ONLY_CODES: [&str; 1] = ["tls-client-certificate-expiring"];
+
 /// What must not differ between a flow file and the HAR mitmproxy wrote for the same session.
 fn essence(analysis: &Analysis) -> Vec<String> {
     let mut lines: Vec<String> = analysis
@@ -137,6 +141,7 @@ fn essence(analysis: &Analysis) -> Vec<String> {
     let mut codes: Vec<String> = analysis
         .findings
         .iter()
+        .filter(|finding| !FLOW_ONLY_CODES.contains(&finding.code.as_str()))
         .map(|finding| format!("finding {} {}", finding.code, finding.severity.as_str()))
         .collect();
     codes.sort();

@@ -3,10 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::classify::{Classified, RequestAuth, Role};
+use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
 use super::findings::{Code, Finding, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_part;
+use super::verdict::Verdict;
 use super::{Step, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
@@ -30,6 +31,7 @@ pub fn capture_findings(
     checks.registry_errors(findings);
     checks.exhausted_rate_limits(findings);
     checks.malformed_challenges(findings);
+    checks.insecure_registry_fallbacks(findings);
     checks.plain_http_credentials(findings);
     checks.unanswered_requests(findings);
     checks.unreadable_input(findings);
@@ -161,14 +163,17 @@ impl Checks<'_> {
         }
     }
 
-    /// Registry errors that are not auth failures (those are judged per session), except
-    /// existence checks.
+    /// Registry errors that are not auth failures, except existence checks and those a
+    /// session judged as its failures (explained with the session, [`super::explain`]).
     fn registry_errors(&self, findings: &mut Vec<Finding>) {
         let last_writes = last_successful_writes(self.capture, self.classified);
         for (idx, exchange, role) in self.exchanges() {
             let (Role::Registry { auth, .. }, Some(response)) = (role, &exchange.response) else {
                 continue;
             };
+            if matches!(self.built.verdicts.get(&idx), Some(Verdict::Fail { .. })) {
+                continue;
+            }
             let status = response.status;
             if !(400..500).contains(&status)
                 || matches!(status, 401 | 403 | 429)
@@ -251,9 +256,59 @@ impl Checks<'_> {
         }
     }
 
+    /// HTTPS-first probes the client repeated over plain HTTP (issue 8, item 1): normal for a
+    /// registry the client was told is insecure, said once for the capture, naming each
+    /// registry with its probes and the plain-HTTP request that followed the first one.
+    fn insecure_registry_fallbacks(&self, findings: &mut Vec<Finding>) {
+        let mut by_registry: Vec<(String, Vec<usize>, usize)> = Vec::new();
+        let mut probes: Vec<(&usize, &usize)> = self.classified.fallback_probes.iter().collect();
+        probes.sort_unstable();
+        for (&probe, &fallback) in probes {
+            let registry = self.capture.exchanges[fallback].request.authority();
+            match by_registry.iter_mut().find(|(known, _, _)| *known == registry) {
+                Some((_, probes, _)) => probes.push(probe),
+                None => by_registry.push((registry, vec![probe], fallback)),
+            }
+        }
+        if by_registry.is_empty() {
+            return;
+        }
+        let named: Vec<String> = by_registry
+            .iter()
+            .map(|(registry, probes, _)| {
+                let listed: Vec<String> =
+                    probes.iter().take(5).map(|idx| format!("#{idx}")).collect();
+                format!(
+                    "{registry} ({} HTTPS attempt(s): {}{})",
+                    probes.len(),
+                    listed.join(" "),
+                    if probes.len() > 5 { " ..." } else { "" }
+                )
+            })
+            .collect();
+        let mut exchanges: Vec<usize> = by_registry
+            .iter()
+            .flat_map(|(_, probes, fallback)| probes.iter().copied().chain([*fallback]))
+            .collect();
+        exchanges.sort_unstable();
+        findings.push(Finding {
+            code: Code::InsecureRegistryFallback,
+            severity: Severity::Info,
+            session: None,
+            step: None,
+            exchanges,
+            message: format!(
+                "The client tried HTTPS first and, getting no TLS answer, repeated the request over plain HTTP for {}: it is configured to treat {} as an insecure registry (registries.conf `insecure = true` or `--tls-verify=false`; dockerd `insecure-registries`). Normal for such a setup, and no failure.",
+                join_and(&named),
+                if by_registry.len() == 1 { "it" } else { "them" }
+            ),
+        });
+    }
+
     /// Secrets sent over plain HTTP, one finding per host naming every kind of secret. A
     /// token issued without credentials that grants at most `pull` is no secret: anyone can
-    /// ask for the same one.
+    /// ask for the same one. A registry the client fell back to plain HTTP for is configured
+    /// insecure on purpose: every request there goes in clear, and the finding says so.
     fn plain_http_credentials(&self, findings: &mut Vec<Finding>) {
         // By unsigned part, so a token whose signature a sanitiser replaced still matches.
         let public_tokens: HashSet<String> = self
@@ -308,14 +363,39 @@ impl Checks<'_> {
             [rest @ .., last] => format!("{}, and {last},", rest.join(", ")),
             [] => return,
         };
+        let insecure = self.insecure_registries();
+        let insecure_note = if insecure.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " The client fell back from HTTPS to plain HTTP for {} (see insecure-registry-fallback): it was told to treat {} as insecure, so this happens on every run by configuration, not by accident.",
+                join_and(&insecure),
+                if insecure.len() == 1 { "that registry" } else { "those registries" }
+            )
+        };
         findings.push(Finding {
             code: Code::CredentialsOverPlainHttp,
             severity: if only_bearer { Severity::Warning } else { Severity::Error },
             session: None,
             step: None,
             exchanges,
-            message: format!("{listed} over plain HTTP, readable by anyone on the path."),
+            message: format!(
+                "{listed} over plain HTTP, readable by anyone on the path.{insecure_note}"
+            ),
         });
+    }
+
+    /// The registries (authorities) the client fell back to plain HTTP for, sorted.
+    fn insecure_registries(&self) -> Vec<String> {
+        let mut registries: Vec<String> = self
+            .classified
+            .fallback_probes
+            .values()
+            .map(|&fallback| self.capture.exchanges[fallback].request.authority())
+            .collect();
+        registries.sort();
+        registries.dedup();
+        registries
     }
 
     /// Requests with neither a response nor an error: the recorder stopped first.
@@ -421,13 +501,18 @@ fn secrets_sent(
 }
 
 /// HEAD 404 asks "is it there?"; so does a GET 404 on a repository the client then writes to
-/// successfully (checking a tag or blob before pushing it).
+/// successfully (checking a tag or blob before pushing it), and any 4xx to a read of the
+/// referrers API (registries without it answer 404, 400, 405 or 406; clients fall back).
 fn is_existence_check(
     exchange: &Exchange,
     role: &Role,
     last_writes: &HashMap<(&str, &str), usize>,
 ) -> bool {
     let method = &exchange.request.method;
+    let reads = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    if reads && is_referrers_api(exchange.request.path_only()) {
+        return true;
+    }
     exchange.response.as_ref().is_some_and(|response| response.status == 404)
         && (method.eq_ignore_ascii_case("HEAD")
             || (method.eq_ignore_ascii_case("GET")

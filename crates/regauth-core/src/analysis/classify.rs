@@ -65,6 +65,9 @@ pub struct Classified {
     pub roles: Vec<Role>,
     /// Challenges by exchange index.
     pub challenges: HashMap<usize, SeenChallenge>,
+    /// HTTPS-first probes the client repeated over plain HTTP: probe → the plain-HTTP
+    /// exchange that repeated it ([`super::connection::fallback_probes`]).
+    pub fallback_probes: HashMap<usize, usize>,
 }
 
 pub fn classify(capture: &Capture) -> Classified {
@@ -126,7 +129,8 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         roles.push(role);
     }
-    Classified { roles, challenges }
+    let fallback_probes = super::connection::fallback_probes(exchanges, &roles);
+    Classified { roles, challenges, fallback_probes }
 }
 
 /// `scheme://host[:port]/path` in lower-case host form, without query or fragment.
@@ -177,6 +181,19 @@ pub fn registry_repository(path: &str) -> Option<Option<String>> {
         .max();
     // Other `/v2/...` paths are no registry API (a web app's own `/v2/users`, say).
     idx.filter(|&idx| idx > 0).map(|idx| Some(rest[..idx].to_owned()))
+}
+
+/// Whether a registry path is the OCI referrers API (`/v2/<name>/referrers/<digest>`), which
+/// registries may lack: clients probe it and fall back to the referrers tag schema whatever
+/// the 4xx (404, 400, 405 or 406 depending on the registry).
+pub fn is_referrers_api(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/v2/") else { return false };
+    // As in `registry_repository`: the last marker says what the path is.
+    let last_marker = ["/manifests/", "/blobs/", "/tags/", "/referrers/"]
+        .iter()
+        .filter_map(|marker| rest.rfind(marker).map(|at| (at, *marker)))
+        .max();
+    matches!(last_marker, Some((at, "/referrers/")) if at > 0)
 }
 
 fn looks_like_token_request(request: &Request) -> bool {
@@ -265,6 +282,9 @@ mod tests {
             registry_repository("/v2/foo/tags/bar/manifests/sha256:abcd"),
             Some(Some("foo/tags/bar".into()))
         );
+        assert!(is_referrers_api("/v2/team/app/referrers/sha256:abcd"));
+        assert!(!is_referrers_api("/v2/team/referrers/manifests/1.0"));
+        assert!(!is_referrers_api("/v2/referrers/sha256:abcd"));
     }
 
     #[test]

@@ -2,19 +2,20 @@
 //! failed (one function per [`FailCause`]). Invalid-token refusals need the clocks and are
 //! explained in [`super::refusals`]; capture-wide checks live in [`super::checks`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::classify::{Classified, Role};
+use super::connection::{NoAnswer, is_not_tls, no_answer};
 use super::findings::{Code, Finding, Severity};
 use super::machine::is_final_failure;
 use super::session::Built;
 use super::verdict::{FailCause, Verdict};
 use super::{Outcome, Session, Step, TokenRecord};
 use crate::capture::Capture;
-use crate::model::Exchange;
+use crate::model::{Exchange, decode_limits};
 use crate::protocol::{
-    Authorization, Credential, Scope, TokenRequest, parse_authorization, parse_challenges,
-    rate_limit,
+    Authorization, Credential, EngineApiCall, Scope, TokenRequest, parse_authorization,
+    parse_challenges, parse_error_body, rate_limit,
 };
 
 /// The findings of one session: one per failing answer, plus `capture-incomplete` when the
@@ -26,21 +27,41 @@ pub fn session_findings(
     session: &Session,
     built: &Built,
 ) -> Vec<Finding> {
-    let context = SessionContext {
-        capture,
-        classified,
-        built,
-        session_idx,
-        where_: session_label(session),
-        plain_http_answers: last_plain_http_answers(capture, session),
-    };
+    let context =
+        SessionContext { capture, classified, built, session_idx, where_: session_label(session) };
     let mut findings = Vec::new();
+    let mut abandoned = Vec::new();
+    // Walking once in capture order: the last failure seen per object (a failure may retry
+    // it), and the registries already said not to speak TLS.
+    let mut last_failure_of: HashMap<&str, usize> = HashMap::new();
+    let mut not_tls_said: HashSet<String> = HashSet::new();
     for &idx in &session.exchanges {
-        let Some(Verdict::Fail { step, cause }) = built.verdicts.get(&idx) else { continue };
-        let failure = Failure::new(&context, session, idx, *step);
-        findings.extend(context.explain(&failure, cause));
+        match built.verdicts.get(&idx) {
+            Some(Verdict::Fail { step, cause }) => {
+                let mut failure = Failure::new(&context, session, idx, *step);
+                let object = built.timeline.objects[idx].as_deref();
+                failure.retry_of = object.and_then(|object| last_failure_of.get(object).copied());
+                failure.says_not_tls = match cause {
+                    FailCause::Connection { error } => {
+                        let request = &capture.exchanges[idx].request;
+                        request.scheme.eq_ignore_ascii_case("https")
+                            && is_not_tls(error)
+                            && not_tls_said.insert(request.authority())
+                    }
+                    _ => false,
+                };
+                findings.extend(context.explain(&failure, cause));
+                if let Some(object) = object {
+                    last_failure_of.insert(object, idx);
+                }
+            }
+            Some(Verdict::Abandoned) => abandoned.push(idx),
+            _ => {}
+        }
     }
-    if session.outcome == Outcome::Incomplete {
+    if !abandoned.is_empty() {
+        findings.push(context.abandoned(session, abandoned));
+    } else if session.outcome == Outcome::Incomplete {
         findings.push(incomplete_session(session_idx, session, &context.where_));
     }
     findings
@@ -60,7 +81,6 @@ struct SessionContext<'a> {
     built: &'a Built,
     session_idx: usize,
     where_: String,
-    plain_http_answers: HashMap<(String, u16), usize>,
 }
 
 /// One failing answer of a session.
@@ -74,6 +94,11 @@ struct Failure<'a> {
     status: Option<u16>,
     /// Appended to messages of failures the client recovered from.
     recovered: &'static str,
+    /// The session's last earlier failure of the same object: this one is its retry.
+    retry_of: Option<usize>,
+    /// Whether this is the session's first HTTPS failure to its registry that says the server
+    /// does not speak TLS (the explanation is given once).
+    says_not_tls: bool,
 }
 
 impl<'a> Failure<'a> {
@@ -92,6 +117,8 @@ impl<'a> Failure<'a> {
             } else {
                 " The client recovered later in the session."
             },
+            retry_of: None,
+            says_not_tls: false,
         }
     }
 
@@ -144,17 +171,21 @@ impl SessionContext<'_> {
             FailCause::BasicDenied => vec![self.basic_denied(failure)],
             FailCause::RateLimited { status } => vec![self.rate_limited(failure, *status)],
             FailCause::ServerError { status } => vec![self.server_error(failure, *status)],
+            FailCause::RegistryError { status } => vec![self.registry_error(failure, *status)],
+            // Explained by the registry leg it relayed; linked to that leg's finding once
+            // findings are merged ([`link_engine_relays`]).
+            FailCause::EngineRelayed { .. } => Vec::new(),
         }
     }
 
-    /// No HTTP answer: a TLS certificate problem, an HTTPS probe the client fell back from,
-    /// or an unreachable server.
+    /// No HTTP answer: a TLS certificate problem, or a server that could not be reached (an
+    /// HTTPS attempt the client repeated over plain HTTP is no failure: see
+    /// [`super::checks`]'s `insecure-registry-fallback`).
     fn connection(&self, failure: &Failure<'_>, error: &str) -> Finding {
         let Failure { exchange, severity, recovered, .. } = *failure;
         let where_ = &self.where_;
         let error_text = error.trim_end_matches('.');
-        if is_certificate_error(error) {
-            let expired = is_expired_certificate_error(error);
+        if let NoAnswer::Certificate { expired } = no_answer(error) {
             return self.finding(
                 failure,
                 if expired { Code::TlsCertificateExpired } else { Code::TlsUntrustedCertificate },
@@ -166,49 +197,81 @@ impl SessionContext<'_> {
                 ),
             );
         }
-        if !failure.final_failure && self.fell_back_to_http(failure.idx) {
-            return self.finding(
-                failure,
-                Code::ConnectionFailed,
-                Severity::Info,
-                format!(
-                    "{where_}: {} {} got no answer: {error_text}. The client then reached the registry over plain HTTP: it tries HTTPS first and falls back (skopeo/podman with --tls-verify=false, docker's insecure-registries). Not a failure in itself.",
-                    exchange.request.method,
-                    exchange.request.url()
-                ),
-            );
-        }
+        // Said once per registry: the first such failure of the session explains the others.
+        let not_tls = if failure.says_not_tls {
+            " The server answers on this port, but not with TLS, and the client did not fall back to plain HTTP: it was not told that the registry is insecure (or, as dockerd does after a recorder's 502, it took an answer on https:// for a TLS registry)."
+        } else {
+            ""
+        };
         self.finding(
             failure,
             Code::ConnectionFailed,
             severity,
             format!(
-                "{where_}: {} {} got no answer: {error_text}.{recovered}",
+                "{where_}: {} {} got no answer: {error_text}.{not_tls}{recovered}",
                 exchange.request.method,
                 exchange.request.url()
             ),
         )
     }
 
-    /// Whether the failed exchange `idx` was an HTTPS attempt that the session followed with
-    /// an answered plain-HTTP request to the same host and port.
-    fn fell_back_to_http(&self, idx: usize) -> bool {
-        let failed = &self.capture.exchanges[idx].request;
-        failed.scheme.eq_ignore_ascii_case("https")
-            && self
-                .plain_http_answers
-                .get(&(failed.host.to_ascii_lowercase(), failed.port))
-                .is_some_and(|&later| later > idx)
+    /// Requests the client gave up before they were answered: no failure of the server. When
+    /// the session ended with them, it did not finish.
+    fn abandoned(&self, session: &Session, exchanges: Vec<usize>) -> Finding {
+        let errors: Vec<&str> = exchanges
+            .iter()
+            .filter_map(|&idx| self.capture.exchanges[idx].error.as_deref())
+            .map(|error| error.trim().trim_end_matches('.'))
+            .collect();
+        let mut distinct: Vec<&str> = Vec::new();
+        for error in errors {
+            if !distinct.contains(&error) {
+                distinct.push(error);
+            }
+        }
+        let requests: Vec<String> = exchanges
+            .iter()
+            .take(5)
+            .map(|&idx| {
+                let request = &self.capture.exchanges[idx].request;
+                format!("{} {} (#{idx})", request.method, request.path_only())
+            })
+            .collect();
+        let more = exchanges.len().saturating_sub(requests.len());
+        let ending = if session.outcome == Outcome::Incomplete {
+            " The session ends there: the client went away before the operation finished, so it has no verdict."
+        } else if session.outcome == Outcome::Failure {
+            " It gave up after the session's failure (its failing step), not because of these."
+        } else {
+            ""
+        };
+        Finding {
+            code: Code::RequestAbandoned,
+            severity: Severity::Info,
+            session: Some(self.session_idx),
+            step: None,
+            message: format!(
+                "{}: the client gave up {} before an answer came ({}): {}{}. Not a connection failure: the server was reachable.{ending}",
+                self.where_,
+                if exchanges.len() == 1 { "a request" } else { "requests" },
+                distinct.join("; "),
+                requests.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() },
+            ),
+            exchanges,
+        }
     }
 
     /// The token service refused the request: anonymous, or the credentials.
     fn token_denied(&self, failure: &Failure<'_>, anonymous: bool, status: u16) -> Finding {
         let (where_, recovered) = (&self.where_, failure.recovered);
         if anonymous {
+            // Recovered, it is the token service's own challenge: asked without credentials,
+            // it wants some, and the client then sent them (browsers always ask this way).
             return self.finding(
                 failure,
                 Code::AnonymousDenied,
-                failure.severity,
+                if failure.final_failure { Severity::Error } else { Severity::Info },
                 format!("{where_}: the token service refused an anonymous token request with {status}.{recovered}"),
             );
         }
@@ -382,13 +445,18 @@ impl SessionContext<'_> {
     ) -> Finding {
         self.finding(
             failure,
-            engine_refusal_code(message, with_credentials),
+            engine_refusal_code(
+                message,
+                with_credentials,
+                matches!(self.classified.roles[failure.idx], Role::EngineApi { call: EngineApiCall::Auth { .. } }),
+            ),
             failure.severity,
             format!(
-                "{}: the Docker daemon answered {} with {}: \"{message}\" (the daemon relays what the registry or token service said{}).{}",
+                "{}: the Docker daemon answered {} with {}: \"{}\" (the daemon relays what the registry or token service said{}).{}",
                 self.where_,
                 failure.request_line(),
                 failure.status.map_or_else(|| "no status".to_owned(), |status| status.to_string()),
+                one_line(message),
                 if with_credentials { "" } else { "; the client sent no credentials to the daemon" },
                 failure.recovered
             ),
@@ -445,6 +513,87 @@ impl SessionContext<'_> {
         )
     }
 
+    /// The registry refused the request itself, not its credentials. When the request repeats
+    /// one refused earlier (the same upload, blob or manifest), the client re-authenticated or
+    /// retried and still failed: the earlier refusal is the cause, linked here; and a repeated
+    /// upload that carries less body than the first attempt re-sent a body it had consumed.
+    fn registry_error(&self, failure: &Failure<'_>, status: u16) -> Finding {
+        let exchange = failure.exchange;
+        let body = exchange
+            .response
+            .as_ref()
+            .and_then(|response| response.body.decoded(decode_limits::ERROR_BODY).ok())
+            .unwrap_or_default();
+        let errors = parse_error_body(&body).unwrap_or_default();
+        let detail = if errors.is_empty() {
+            format!("status {status}")
+        } else {
+            errors
+                .iter()
+                .map(|error| format!("{}: {}", error.code, error.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut message = format!("{}: {} answered {detail}.", self.where_, failure.request_line());
+        let mut evidence = vec![failure.idx];
+        if let Some(earlier) = failure.retry_of {
+            evidence.insert(0, earlier);
+            let new_token = self
+                .session_members_between(earlier, failure.idx)
+                .find(|idx| self.built.verdicts.get(idx) == Some(&Verdict::TokenIssued));
+            message.push_str(&format!(
+                " It was the client's retry of the request refused at #{earlier} ({}){}.{}",
+                self.refusal_words(earlier),
+                new_token
+                    .map(|token| format!(", made after the client got a new token at #{token}"))
+                    .unwrap_or_default(),
+                if failure.final_failure {
+                    " The retry failed and nothing later succeeded for it: the client did not recover."
+                } else {
+                    ""
+                }
+            ));
+            let sent = |idx: usize| self.capture.exchanges[idx].request.body.wire_len();
+            if sent(failure.idx) < sent(earlier) {
+                message.push_str(&format!(
+                    " The repetition carried {} byte(s) of body where the first attempt carried {}: the client re-sent an upload whose body it had already consumed (a stream or an open file read to its end), so the registry could not match the digest. A client must be able to send an upload body again to survive a re-authentication.",
+                    sent(failure.idx),
+                    sent(earlier)
+                ));
+            }
+        }
+        message.push_str(failure.recovered);
+        let mut finding = self.finding(failure, Code::RegistryError, failure.severity, message);
+        finding.exchanges = evidence;
+        finding
+    }
+
+    /// The session's exchanges after `from` and before `to` (capture order).
+    fn session_members_between(&self, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+        let members = &self.built.members[self.session_idx];
+        let start = members.partition_point(|&idx| idx <= from);
+        let end = members.partition_point(|&idx| idx < to);
+        members[start..end.max(start)].iter().copied()
+    }
+
+    /// How the registry refused exchange `idx`, in a few words.
+    fn refusal_words(&self, idx: usize) -> String {
+        let status = self.capture.exchanges[idx].response.as_ref().map(|response| response.status);
+        match self.built.verdicts.get(&idx) {
+            Some(Verdict::Fail { cause: FailCause::InvalidToken { .. }, .. }) => format!(
+                "{}: the registry did not accept the token; the findings on that refusal say why",
+                status.unwrap_or(401)
+            ),
+            Some(Verdict::Fail { cause: FailCause::InsufficientScope { .. }, .. }) => {
+                "insufficient scope".to_owned()
+            }
+            Some(Verdict::Fail { cause: FailCause::Connection { .. }, .. }) => {
+                "no answer".to_owned()
+            }
+            _ => status.map_or_else(|| "an error".to_owned(), |status| format!("status {status}")),
+        }
+    }
+
     fn server_error(&self, failure: &Failure<'_>, status: u16) -> Finding {
         self.finding(
             failure,
@@ -479,28 +628,81 @@ fn incomplete_session(session_idx: usize, session: &Session, where_: &str) -> Fi
 }
 
 /// Which code a daemon's relayed refusal is, from its message.
-fn engine_refusal_code(message: &str, with_credentials: bool) -> Code {
+fn engine_refusal_code(message: &str, with_credentials: bool, login: bool) -> Code {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("toomanyrequests") || lower.contains("too many requests") {
+    let says = |needles: &[&str]| needles.iter().any(|needle| lower.contains(needle));
+    if says(&["toomanyrequests", "too many requests"]) {
         Code::RateLimited
+    } else if let NoAnswer::Certificate { expired } = no_answer(message) {
+        if expired { Code::TlsCertificateExpired } else { Code::TlsUntrustedCertificate }
     } else if !with_credentials
-        && (lower.contains("denied")
-            || lower.contains("unauthorized")
-            || lower.contains("docker login"))
+        && says(&["denied", "unauthorized", "docker login", "authentication required"])
     {
         Code::AnonymousDenied
-    } else if lower.contains("incorrect username or password")
-        || lower.contains("unauthorized")
-        || lower.contains("authentication required")
+    } else if says(&["incorrect username or password", "invalid username/password"])
+        || (login && says(&["unauthorized", "authentication required"]))
     {
         Code::BadCredentials
-    } else if lower.contains("denied")
-        || lower.contains("insufficient_scope")
-        || lower.contains("docker login")
-    {
+    } else if says(&["denied", "insufficient_scope", "forbidden", "docker login"]) {
+        // "denied: requested access to the resource is denied" is dockerd's reading of a
+        // refused permission (`insufficient_scope`, a repository the account may not write).
         Code::InsufficientScope
+    } else if says(&["unauthorized", "authentication required"]) {
+        // A pull or push refused with credentials that logged in fine: the registry refused
+        // the daemon's token (expired, wrong audience...), not the password.
+        Code::TokenRejected
+    } else if says(&["connection refused", "no such host", "i/o timeout", "dial tcp"]) {
+        Code::ConnectionFailed
     } else {
         Code::RegistryError
+    }
+}
+
+/// A daemon message on one line: its lines joined (dockerd lists several errors one per line).
+fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(" / ")
+}
+
+/// Adds to the finding that explains a relayed registry leg (an error or warning naming the
+/// leg) what the Docker daemon told its client about it, with the daemon's answer as evidence:
+/// the message the user saw, tied to its cause.
+pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Finding]) {
+    let mut relays: Vec<(usize, usize, &str)> = built
+        .verdicts
+        .iter()
+        .filter_map(|(&call, verdict)| match verdict {
+            Verdict::Fail { cause: FailCause::EngineRelayed { leg, message }, .. } => {
+                Some((call, *leg, message.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    relays.sort_unstable();
+    for (call, leg, message) in relays {
+        let session = built.session_of_exchange.get(&call).copied();
+        let explaining = findings
+            .iter_mut()
+            .filter(|finding| {
+                finding.session == session
+                    && finding.severity >= Severity::Warning
+                    && finding.exchanges.contains(&leg)
+            })
+            // The strongest, and of those the first shown (merge's order).
+            .fold(None::<&mut Finding>, |best, finding| match best {
+                Some(best) if best.severity >= finding.severity => Some(best),
+                _ => Some(finding),
+            });
+        let Some(finding) = explaining else { continue };
+        let request = &capture.exchanges[call].request;
+        finding.message.push_str(&format!(
+            " The Docker daemon relayed it to its client in its answer to {} {} (#{call}): \"{}\".",
+            request.method,
+            request.path_only(),
+            one_line(message)
+        ));
+        if let Err(at) = finding.exchanges.binary_search(&call) {
+            finding.exchanges.insert(at, call);
+        }
     }
 }
 
@@ -539,19 +741,6 @@ fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<Scope>
         .collect()
 }
 
-/// For each (lower-case host, port), the last exchange of the session that got an answer
-/// over plain HTTP.
-fn last_plain_http_answers(capture: &Capture, session: &Session) -> HashMap<(String, u16), usize> {
-    let mut last = HashMap::new();
-    for &idx in &session.exchanges {
-        let exchange = &capture.exchanges[idx];
-        if exchange.response.is_some() && exchange.request.scheme.eq_ignore_ascii_case("http") {
-            last.insert((exchange.request.host.to_ascii_lowercase(), exchange.request.port), idx);
-        }
-    }
-    last
-}
-
 /// The action a registry request needs: push for writes, pull for reads.
 pub fn action_needed(exchange: &Exchange) -> &'static str {
     match exchange.request.method.to_ascii_uppercase().as_str() {
@@ -559,45 +748,6 @@ pub fn action_needed(exchange: &Exchange) -> &'static str {
         "DELETE" => "delete",
         _ => "push",
     }
-}
-
-pub fn is_certificate_error(error: &str) -> bool {
-    let lower = error.to_ascii_lowercase();
-    [
-        "certificate",
-        "x509",
-        "unknown ca",
-        "unknown_ca",
-        "self signed",
-        "self-signed",
-        "self_signed",
-        "tlsv1 alert",
-        // Chromium (`net::ERR_CERT_AUTHORITY_INVALID`, ...) and Firefox (`SEC_ERROR_UNKNOWN_ISSUER`,
-        // `MOZILLA_PKIX_ERROR_...`, `SSL_ERROR_BAD_CERT_DOMAIN`) name certificate failures by code.
-        "err_cert_",
-        "sec_error_",
-        "mozilla_pkix_error",
-        "_bad_cert",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle))
-}
-
-/// A certificate error that is about the certificate's dates (expired or not yet valid).
-pub fn is_expired_certificate_error(error: &str) -> bool {
-    let lower = error.to_ascii_lowercase();
-    [
-        "err_cert_date_invalid",
-        "expired_certificate",
-        "expired certificate",
-        "certificate has expired",
-        "certificate is not yet valid",
-        "certificate expired",
-        "cert_has_expired",
-        "has expired or is not yet valid",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle))
 }
 
 fn recorder_note(capture: &Capture, exchange: &Exchange) -> &'static str {

@@ -65,11 +65,13 @@ pub enum Code {
     ConfigKeyNeverUsed,
     ConfigCredsStoreIgnored,
     ConfigCredentialsMismatch,
+    InsecureRegistryFallback,
+    RequestAbandoned,
 }
 
 impl Code {
     /// Every code, in the order `regauth explain` lists them.
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 36] = [
         Code::BadCredentials,
         Code::TokenExpired,
         Code::TokenNotYetValid,
@@ -104,6 +106,8 @@ impl Code {
         Code::ConfigKeyNeverUsed,
         Code::ConfigCredsStoreIgnored,
         Code::ConfigCredentialsMismatch,
+        Code::InsecureRegistryFallback,
+        Code::RequestAbandoned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +146,8 @@ impl Code {
             Code::ConfigKeyNeverUsed => "config-key-never-used",
             Code::ConfigCredsStoreIgnored => "config-creds-store-ignored",
             Code::ConfigCredentialsMismatch => "config-credentials-mismatch",
+            Code::InsecureRegistryFallback => "insecure-registry-fallback",
+            Code::RequestAbandoned => "request-abandoned",
         }
     }
 
@@ -318,8 +324,8 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: Code::ConnectionFailed,
         title: "A request got no answer",
-        explanation: "The connection failed before any HTTP answer: the host name did not resolve, the port refused, the proxy could not reach the server, or the connection broke.",
-        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server.",
+        explanation: "The connection failed before any HTTP answer from the server: the host name did not resolve, the port refused, the TLS handshake failed (a plain-HTTP server answering on an https:// URL), the proxy or recorder could not reach the server (and answered 502 itself), it timed out, or the connection broke. An HTTPS attempt that the client then repeated over plain HTTP is not this (see insecure-registry-fallback), nor is a request the client gave up itself (see request-abandoned).",
+        fix: "Check the registry address and port, DNS, proxy settings (HTTPS_PROXY/NO_PROXY) and firewalls between the client and the server. When the error says the server does not speak TLS, the registry serves plain HTTP on that port: tell the client it is insecure (registries.conf `insecure = true` or `--tls-verify=false` for podman, buildah and skopeo; `insecure-registries` for dockerd), or better, serve it over HTTPS.",
     },
     CodeInfo {
         code: Code::TokenServiceError,
@@ -393,6 +399,18 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "For this registry the config leads to one credential (a user name, an identity token, or none), and the capture shows the client sending another: a different user, a password instead of an identity token, credentials where the config has none, or none where it has some. The client read another file (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, `--authfile`, root's config under sudo), took credentials from flags (`--creds`, `-u`), or did not match the key (host vs host:port, Docker Hub's spelling).",
         fix: "Check which config the client really reads (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, sudo's HOME) and the exact key spelling; run `regauth config` with that file, and log in again with the intended user.",
     },
+    CodeInfo {
+        code: Code::InsecureRegistryFallback,
+        title: "The client fell back from HTTPS to plain HTTP",
+        explanation: "A client told that a registry is insecure (podman, buildah and skopeo: `insecure = true` in registries.conf or `--tls-verify=false`; dockerd: `insecure-registries`, and every registry on 127.0.0.0/8) first tries `https://host:port/v2/`. Against a registry that speaks only plain HTTP that attempt fails at TLS (mitmproxy records \"The remote server does not speak TLS\", a browser HAR a failed entry, a recorder may answer 502) and the client repeats the request over `http://`. That probe is normal and no failure. It does show that the registry is reached without TLS, so whatever the client sends there (passwords, tokens) can be read on the path.",
+        fix: "Nothing to fix for the auth sequence. To stop sending credentials in clear, serve the registry over HTTPS (a private CA installed on the clients is enough) and take it off the insecure list.",
+    },
+    CodeInfo {
+        code: Code::RequestAbandoned,
+        title: "The client gave up on a request",
+        explanation: "A request got no answer because the client went away, not because the server could not be reached: the client was killed or exited (often after another request failed, cancelling its uploads still in flight), or a browser aborted the request. mitmproxy records such requests as \"Client disconnected.\" (HTTP/1) or \"stream reset by client\" (HTTP/2); Chromium writes `net::ERR_ABORTED`, Firefox `NS_BINDING_ABORTED`. When the client gave up in the middle of an operation and nothing had failed, the session is incomplete: it never reached its end.",
+        fix: "Nothing to fix on the server. If the client was stopped on purpose (a timeout, Ctrl-C), let the operation finish before stopping it; if it gave up after another request failed, fix that failure (the session's failing step).",
+    },
 ];
 
 /// The long explanation of `code`, if regauth knows it.
@@ -449,14 +467,19 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
         slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
         finding.message = join_messages(&slot_messages.distinct);
     }
-    merged.sort_by(|a, b| {
+    order(&mut merged);
+    merged
+}
+
+/// The order findings are shown in: errors first, then by first evidence, then by code.
+pub fn order(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.exchanges.first().cmp(&b.exchanges.first()))
             // By spelling, not declaration order: the order outputs have always had.
             .then(a.code.as_str().cmp(b.code.as_str()))
     });
-    merged
 }
 
 /// The messages of a merged finding as one text: the first few in full (a `label: ` prefix
@@ -505,7 +528,7 @@ mod tests {
     use super::*;
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
-    const STABLE_CODES: [&str; 34] = [
+    const STABLE_CODES: [&str; 36] = [
         "bad-credentials",
         "token-expired",
         "token-not-yet-valid",
@@ -540,6 +563,8 @@ mod tests {
         "config-key-never-used",
         "config-creds-store-ignored",
         "config-credentials-mismatch",
+        "insecure-registry-fallback",
+        "request-abandoned",
     ];
 
     #[test]

@@ -1,12 +1,15 @@
 //! One session's state machine: what it expects next, which step each exchange fills, and
 //! at the end its outcome and failing step.
 //!
-//! The outcome is the last decisive verdict; the failing step is the first failure after the
-//! last success, so a failure the client recovered from does not count.
+//! The outcome is what the client saw at the end: a failure counts unless a later request for
+//! the same object succeeded (then the client recovered), and the failing step is the first
+//! failure that stuck. Docker Engine calls count when the daemon answered, and take their
+//! cause from the registry leg they relayed when the capture has it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
+use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
 use super::{AuthScheme, Outcome, Session, Step, StepExchanges};
 use crate::model::Exchange;
@@ -35,7 +38,7 @@ impl State {
             Verdict::Challenge if scheme == AuthScheme::Basic => State::ExpectBasicRetry,
             Verdict::Challenge => State::ExpectTokenRequest,
             Verdict::TokenIssued => State::ExpectAuthorizedRetry,
-            Verdict::Neutral => self,
+            Verdict::Neutral | Verdict::Abandoned => self,
             Verdict::Fail { .. } => State::ExpectRecovery,
         }
     }
@@ -131,7 +134,7 @@ impl Machine {
     /// Files the exchange under its steps and moves to the next state.
     pub fn feed(&mut self, idx: usize, role: &Role, verdict: &Verdict) {
         let answered = |failed_before: Step| {
-            !matches!(verdict, Verdict::Neutral)
+            !matches!(verdict, Verdict::Neutral | Verdict::Abandoned)
                 && !matches!(verdict, Verdict::Fail { step, .. } if *step == failed_before)
         };
         match role {
@@ -174,88 +177,202 @@ impl Machine {
     }
 
     /// The finished session: its outcome and failing step from the verdicts of its members,
-    /// and each step's evidence led by the exchange that decided it.
+    /// taken in the order their answers counted ([`Timeline::decided_at`]), and each step's
+    /// evidence led by the exchange that decided it.
     pub fn finish(
         mut self,
         members: &[usize],
         verdicts: &HashMap<usize, Verdict>,
+        timeline: &Timeline,
         exchanges: &[Exchange],
     ) -> Session {
-        let decisive = decisive_verdicts(members, verdicts);
-        let (outcome, failed) = outcome_of(&decisive);
-        if let Some(decision) = decision(&decisive, failed, exchanges) {
+        let ordered = in_decision_order(members, timeline);
+        let judged = judge_session(&ordered, verdicts, timeline, exchanges);
+        let decisive: Vec<(usize, &Verdict)> = ordered
+            .iter()
+            .filter_map(|&idx| verdicts.get(&idx).map(|verdict| (idx, verdict)))
+            .filter(|(_, verdict)| verdict.is_decisive())
+            .collect();
+        if let Some(decision) = decision(&decisive, judged.failed, exchanges) {
             for entry in &mut self.steps {
                 lead_with_decider(&mut entry.exchanges, decision);
             }
         }
+        let expected_next = match judged.outcome {
+            Outcome::Success => None,
+            Outcome::Incomplete if judged.in_flight_at_end => Some(
+                "answers to the requests still in flight when the client went away or the capture ended",
+            ),
+            _ => self.state.expectation(),
+        };
+        let mut unrecovered_failures = judged.unrecovered;
+        unrecovered_failures.sort_unstable();
         Session {
             registry: self.registry,
             repository: self.repository,
             scheme: self.scheme,
             realm: self.realm,
             service: self.service,
-            outcome,
-            failed_step: failed.map(|(step, _)| step),
-            failed_exchange: failed.map(|(_, idx)| idx),
+            outcome: judged.outcome,
+            failed_step: judged.failed.map(|(step, _)| step),
+            failed_exchange: judged.failed.map(|(_, idx)| idx),
+            unrecovered_failures,
             steps: self.steps,
             exchanges: members.to_vec(),
-            expected_next: if outcome == Outcome::Success {
-                None
-            } else {
-                self.state.expectation()
-            },
+            expected_next,
             failed_finding: None,
         }
     }
 }
 
-/// The verdicts that decide a session, in capture order. containerd's OAuth2 POST refused as
-/// unsupported (400/404/405) decides nothing when the client falls back to another token
-/// request afterwards.
-fn decisive_verdicts<'a>(
-    members: &[usize],
-    verdicts: &'a HashMap<usize, Verdict>,
-) -> Vec<(usize, &'a Verdict)> {
-    let superseded_fallback = |idx: usize, verdict: &Verdict| {
-        matches!(
-            verdict,
-            Verdict::Fail {
-                cause: FailCause::TokenServiceError { oauth_post: true, status: 400 | 404 | 405 },
-                ..
-            }
-        ) && members.iter().any(|&later| {
-            later > idx
-                && matches!(
-                    verdicts.get(&later),
-                    Some(Verdict::TokenIssued | Verdict::Fail { step: Step::TokenResponse, .. })
-                )
-        })
-    };
-    members
-        .iter()
-        .filter_map(|idx| verdicts.get(idx).map(|verdict| (*idx, verdict)))
-        .filter(|(_, verdict)| verdict.is_decisive())
-        .filter(|(idx, verdict)| !superseded_fallback(*idx, verdict))
-        .collect()
+/// The session's members in the order their verdicts counted: by [`Timeline::decided_at`],
+/// capture order among equals.
+fn in_decision_order(members: &[usize], timeline: &Timeline) -> Vec<usize> {
+    let mut ordered = members.to_vec();
+    ordered.sort_by(|&a, &b| {
+        timeline.decided_at[a].total_cmp(&timeline.decided_at[b]).then(a.cmp(&b))
+    });
+    ordered
 }
 
-/// The outcome is the last decisive verdict; the failure is the first one after the last
-/// success, as (step, exchange).
-fn outcome_of(decisive: &[(usize, &Verdict)]) -> (Outcome, Option<(Step, usize)>) {
-    let last_ok = decisive.iter().rposition(|(_, verdict)| **verdict == Verdict::Ok);
-    match decisive.last() {
-        None => (Outcome::Incomplete, None),
-        Some((_, Verdict::Ok)) => (Outcome::Success, None),
-        Some(_) => {
-            let first_failure =
-                decisive[last_ok.map_or(0, |ok| ok + 1)..].first().and_then(|(idx, verdict)| {
-                    match verdict {
-                        Verdict::Fail { step, .. } => Some((*step, *idx)),
-                        _ => None,
-                    }
-                });
-            (Outcome::Failure, first_failure)
+/// What a session's verdicts add up to.
+struct Judged {
+    outcome: Outcome,
+    /// The first failure that stuck, as (step, exchange).
+    failed: Option<(Step, usize)>,
+    /// Every failure that stuck, in decision order.
+    unrecovered: Vec<usize>,
+    /// Whether the session ends with requests that never got an answer (abandoned by the
+    /// client, or cut by the end of the capture) and nothing answered after them.
+    in_flight_at_end: bool,
+}
+
+/// The outcome is what the client saw at the end (issue 8, item 2): the session failed when
+/// a failure stuck, that is when no later request for the same object succeeded, whatever
+/// else succeeded after it; it is incomplete when it ends with requests in flight; it
+/// succeeded when the registry served and every failure was recovered from.
+fn judge_session(
+    ordered: &[usize],
+    verdicts: &HashMap<usize, Verdict>,
+    timeline: &Timeline,
+    exchanges: &[Exchange],
+) -> Judged {
+    let unrecovered = unrecovered_failures(ordered, verdicts, timeline);
+    let mut answered_after = false;
+    let mut in_flight_at_end = false;
+    let mut served = false;
+    for &idx in ordered.iter().rev() {
+        let exchange = &exchanges[idx];
+        match verdicts.get(&idx) {
+            Some(Verdict::Ok) => served = true,
+            Some(Verdict::Abandoned) => in_flight_at_end |= !answered_after,
+            Some(Verdict::Neutral) | None
+                if exchange.response.is_none() && exchange.error.is_none() =>
+            {
+                in_flight_at_end |= !answered_after;
+            }
+            _ => {}
         }
+        answered_after |= exchange.response.is_some();
+    }
+    let failed = unrecovered.first().and_then(|&idx| match verdicts.get(&idx) {
+        Some(Verdict::Fail { step, .. }) => Some((*step, idx)),
+        _ => None,
+    });
+    let outcome = if failed.is_some() {
+        Outcome::Failure
+    } else if in_flight_at_end || !served {
+        Outcome::Incomplete
+    } else {
+        Outcome::Success
+    };
+    Judged { outcome, failed, unrecovered, in_flight_at_end }
+}
+
+/// The failures among `ordered` (in decision order) that no later request for the same
+/// object recovered from: a later answer that served it (or a token the same realm handed
+/// out). containerd's OAuth2 POST refused as unsupported (400/404/405) is no failure when the
+/// client falls back to another token request afterwards, whatever that one gets.
+fn unrecovered_failures(
+    ordered: &[usize],
+    verdicts: &HashMap<usize, Verdict>,
+    timeline: &Timeline,
+) -> Vec<usize> {
+    let mut succeeded_later: HashSet<&str> = HashSet::new();
+    let mut token_answer_later = false;
+    let mut unrecovered = Vec::new();
+    for &idx in ordered.iter().rev() {
+        let object = timeline.objects[idx].as_deref();
+        match verdicts.get(&idx) {
+            Some(Verdict::Fail {
+                cause: FailCause::TokenServiceError { oauth_post: true, status: 400 | 404 | 405 },
+                ..
+            }) if token_answer_later => {}
+            Some(Verdict::Fail { step, .. }) => {
+                if !object.is_some_and(|object| succeeded_later.contains(object)) {
+                    unrecovered.push(idx);
+                }
+                token_answer_later |= *step == Step::TokenResponse;
+            }
+            Some(Verdict::Ok) => {
+                succeeded_later.extend(object);
+            }
+            Some(Verdict::TokenIssued) => {
+                succeeded_later.extend(object);
+                token_answer_later = true;
+            }
+            _ => {}
+        }
+    }
+    unrecovered.reverse();
+    unrecovered
+}
+
+/// A Docker Engine pull, push or login that failed while the capture shows the daemon's own
+/// registry leg failing takes its cause from that leg (issue 8, item 3): the daemon's message
+/// ("denied: requested access to the resource is denied", "unauthorized: authentication
+/// required") is its reading of the registry's answer, and the answer itself says more
+/// (`insufficient_scope`, an expired token). The leg is the first failure that stuck among the
+/// session's non-Engine exchanges that ran while the daemon worked on the call (between its
+/// request and its answer; without timestamps, until the session's next Engine call).
+pub fn relay_engine_failures(
+    members: &[usize],
+    roles: &[Role],
+    verdicts: &mut HashMap<usize, Verdict>,
+    timeline: &Timeline,
+    exchanges: &[Exchange],
+) {
+    let is_engine = |idx: usize| matches!(roles[idx], Role::EngineApi { .. });
+    let legs: Vec<usize> = members.iter().copied().filter(|&idx| !is_engine(idx)).collect();
+    let ordered_legs = in_decision_order(&legs, timeline);
+    let stuck_legs = unrecovered_failures(&ordered_legs, verdicts, timeline);
+    if stuck_legs.is_empty() {
+        return;
+    }
+    let engine_calls: Vec<usize> = members.iter().copied().filter(|&idx| is_engine(idx)).collect();
+    for (position, &call) in engine_calls.iter().enumerate() {
+        let Some(Verdict::Fail { cause: FailCause::EngineRefused { message, .. }, .. }) =
+            verdicts.get(&call)
+        else {
+            continue;
+        };
+        let exchange = &exchanges[call];
+        let next_call = engine_calls.get(position + 1).copied();
+        let during = |leg: usize| match (
+            exchange.timing.request_start,
+            exchange.timing.response_end,
+            exchanges[leg].timing.request_start,
+        ) {
+            (Some(start), Some(end), Some(at)) => start <= at && at <= end,
+            _ => leg > call && next_call.is_none_or(|next| leg < next),
+        };
+        let Some(&leg) = stuck_legs.iter().find(|&&leg| during(leg)) else { continue };
+        let Some(Verdict::Fail { step, .. }) = verdicts.get(&leg) else { continue };
+        let relayed = Verdict::Fail {
+            step: *step,
+            cause: FailCause::EngineRelayed { leg, message: message.clone() },
+        };
+        verdicts.insert(call, relayed);
     }
 }
 
@@ -293,11 +410,7 @@ fn lead_with_decider(step_exchanges: &mut [usize], decision: usize) {
     step_exchanges[..=position].rotate_right(1);
 }
 
-/// Whether `exchange` is in the session's final failing run (its failure stuck).
-///
-/// `failed_exchange` is the first failure after the session's last success (see
-/// [`outcome_of`]), so nothing after it succeeded.
+/// Whether `exchange` failed and no later request for the same object recovered from it.
 pub fn is_final_failure(session: &Session, exchange: usize) -> bool {
-    session.outcome == Outcome::Failure
-        && session.failed_exchange.is_some_and(|first| exchange >= first)
+    session.unrecovered_failures.binary_search(&exchange).is_ok()
 }

@@ -1,14 +1,15 @@
 //! The auth engine: from a [`Capture`] to sessions, findings, clocks and tokens.
 //!
 //! ```text
-//!  exchanges ──► classify.rs (registry / token / engine / storage)
-//!                   │
+//!  exchanges ──► classify.rs (registry / token / engine / storage; connection.rs:
+//!                   │   HTTPS-first probes the client repeated over plain HTTP)
 //!                   ▼
 //!            assign.rs: sessions (registry + repository; pings adopted by the
 //!                   │   session whose token request follows them)
 //!                   ▼
 //!            session.rs walks the capture: verdict.rs judges each answer,
 //!                   │   machine.rs files it under steps 1–6 ──► outcome, failing step
+//!                   │   (objects.rs: a failure is recovered only by the same object)
 //!                   ▼                                           explain.rs: why
 //!            clock.rs (Date, iat) ──► refusals.rs (invalid tokens) ──► checks.rs
 //!                   │                                 (capture-wide findings)
@@ -22,9 +23,11 @@ mod assign;
 mod checks;
 pub mod classify;
 pub mod clock;
+mod connection;
 mod explain;
 pub mod findings;
 mod machine;
+mod objects;
 mod refusals;
 mod session;
 #[cfg(test)]
@@ -206,6 +209,10 @@ pub struct Session {
     pub failed_step: Option<Step>,
     /// Exchange whose answer made the session fail.
     pub failed_exchange: Option<usize>,
+    /// The failing exchanges no later request for the same object (the same upload, blob,
+    /// manifest, token realm or daemon call) recovered from, in capture order: the failures
+    /// that stuck. Empty unless the session failed.
+    pub unrecovered_failures: Vec<usize>,
     pub steps: Vec<StepExchanges>,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
     pub exchanges: Vec<usize>,
@@ -356,7 +363,9 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let tls = tls_facts(capture);
     checks::capture_findings(capture, &classified, &built, &tls, &mut findings);
     tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
-    let findings = findings::merge(findings);
+    let mut findings = findings::merge(findings);
+    explain::link_engine_relays(capture, &built, &mut findings);
+    findings::order(&mut findings);
     for session_idx in 0..built.sessions.len() {
         built.sessions[session_idx].failed_finding =
             explaining_finding(&built.sessions[session_idx], session_idx, &findings);

@@ -153,10 +153,10 @@ impl Explainer<'_> {
     fn outlived(&self, record: &TokenRecord) -> Finding {
         let idx = self.refusal.exchange;
         let first_use = record.uses.first().copied().unwrap_or(idx);
-        let span = match (
-            self.capture.exchanges[first_use].timing.request_start,
-            self.exchange.timing.request_start,
-        ) {
+        // Until the refusal came: a slow upload is refused when it arrives, long after it
+        // started.
+        let refused_at = self.exchange.timing.response_end.or(self.exchange.timing.request_start);
+        let span = match (self.capture.exchanges[first_use].timing.request_start, refused_at) {
             (Some(first), Some(last)) => format!(
                 " {:.0} s passed between its first use and this refusal;",
                 unix_seconds(&last) - unix_seconds(&first)

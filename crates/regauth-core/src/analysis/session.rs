@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use super::assign::{Assignment, assign};
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge};
 use super::findings::Finding;
-use super::machine::{Machine, is_final_failure};
+use super::machine::{Machine, is_final_failure, relay_engine_failures};
+use super::objects::{Timeline, timeline};
 use super::tokens::TokenBook;
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
 use super::{Session, TokenRecord};
@@ -17,6 +18,10 @@ use crate::capture::Capture;
 
 pub struct Built {
     pub sessions: Vec<Session>,
+    /// Per session, its exchanges in capture order.
+    pub members: Vec<Vec<usize>>,
+    /// What each exchange acts on and when its verdict counted.
+    pub timeline: Timeline,
     pub tokens: Vec<TokenRecord>,
     pub findings: Vec<Finding>,
     pub session_of_exchange: HashMap<usize, usize>,
@@ -40,15 +45,29 @@ pub struct InvalidTokenRefusal {
 
 pub fn build(capture: &Capture, classified: &Classified) -> Built {
     let assignment = assign(&capture.exchanges, classified);
-    let walked = walk(capture, classified, &assignment);
+    let mut walked = walk(capture, classified, &assignment);
+    let timeline = timeline(&capture.exchanges, &classified.roles, &walked.verdicts);
+    for members in &assignment.members {
+        relay_engine_failures(
+            members,
+            &classified.roles,
+            &mut walked.verdicts,
+            &timeline,
+            &capture.exchanges,
+        );
+    }
     let sessions: Vec<Session> = walked
         .machines
         .into_iter()
         .zip(&assignment.members)
-        .map(|(machine, members)| machine.finish(members, &walked.verdicts, &capture.exchanges))
+        .map(|(machine, members)| {
+            machine.finish(members, &walked.verdicts, &timeline, &capture.exchanges)
+        })
         .collect();
     let mut built = Built {
         sessions: Vec::new(),
+        members: assignment.members,
+        timeline,
         tokens: walked.tokens.records,
         findings: Vec::new(),
         session_of_exchange: assignment.session_of_exchange,
@@ -109,7 +128,8 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
             Role::Registry { auth, .. } => {
                 let challenge = classified.challenges.get(&idx);
                 machine.learn_from_registry(exchange, auth, challenge);
-                judge_registry(exchange, auth, challenge, &walked.tokens)
+                let probe = classified.fallback_probes.contains_key(&idx);
+                judge_registry(exchange, auth, challenge, &walked.tokens, probe)
             }
             Role::Token { request } => {
                 machine.learn_from_token_request(exchange, request);

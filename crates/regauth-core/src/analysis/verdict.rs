@@ -2,10 +2,11 @@
 //! failed at a step, and why). One judge per kind of exchange; none of them writes prose
 //! (that is [`super::explain`]).
 
-use super::classify::{RequestAuth, SeenChallenge};
+use super::classify::{RequestAuth, SeenChallenge, is_referrers_api};
+use super::connection::{NoAnswer, no_answer, recorder_error};
 use super::tokens::TokenBook;
 use super::{Step, TokenRecord};
-use crate::model::{Exchange, Response};
+use crate::model::{Exchange, Response, decode_limits};
 use crate::protocol::{
     Credential, EngineApiCall, TokenRequest, TokenResponseError, parse_token_response_body,
     parse_x_registry_auth,
@@ -63,6 +64,17 @@ pub enum FailCause {
     ServerError {
         status: u16,
     },
+    /// The registry refused the request itself (a 4xx that is neither an auth refusal nor a
+    /// read of something absent): `DIGEST_INVALID`, `MANIFEST_INVALID`, `BLOB_UPLOAD_UNKNOWN`...
+    RegistryError {
+        status: u16,
+    },
+    /// The Docker daemon relayed a failure that its own registry leg in the capture shows:
+    /// `leg` is that leg's failing exchange, which explains it.
+    EngineRelayed {
+        leg: usize,
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,8 +85,12 @@ pub enum Verdict {
     Challenge,
     /// A token was handed out; the session goes on.
     TokenIssued,
-    /// Nothing to judge (no answer recorded, related download, ...).
+    /// Nothing to judge (no answer recorded, related download, an HTTPS probe the client
+    /// repeated over plain HTTP, ...).
     Neutral,
+    /// The client gave the request up before it was answered (killed, exited, aborted): no
+    /// verdict, and no server failure either.
+    Abandoned,
     Fail {
         step: Step,
         cause: FailCause,
@@ -93,10 +109,11 @@ impl Verdict {
     }
 }
 
-/// No answer: a connection failure at `step` when the recorder saw an error, else nothing to
-/// judge (the capture stopped first).
+/// No answer: a request the client abandoned, a connection failure at `step` when the
+/// recorder saw another error, else nothing to judge (the capture stopped first).
 fn unanswered(exchange: &Exchange, step: Step) -> Verdict {
     match &exchange.error {
+        Some(error) if no_answer(error) == NoAnswer::Abandoned => Verdict::Abandoned,
         Some(error) => {
             Verdict::Fail { step, cause: FailCause::Connection { error: error.clone() } }
         }
@@ -104,32 +121,44 @@ fn unanswered(exchange: &Exchange, step: Step) -> Verdict {
     }
 }
 
-/// A registry API call's answer.
+/// A registry API call's answer. `probe`: an HTTPS attempt the client then repeated over
+/// plain HTTP ([`super::connection::fallback_probes`]), which decides nothing.
 pub fn judge_registry(
     exchange: &Exchange,
     auth: &RequestAuth,
     challenge: Option<&SeenChallenge>,
     tokens: &TokenBook,
+    probe: bool,
 ) -> Verdict {
+    if probe {
+        return Verdict::Neutral;
+    }
     let authorized = *auth != RequestAuth::None;
+    let unanswered_step = if authorized { Step::AuthorizedRetry } else { Step::TryRegistry };
     let Some(response) = &exchange.response else {
-        return unanswered(
-            exchange,
-            if authorized { Step::AuthorizedRetry } else { Step::TryRegistry },
-        );
+        return unanswered(exchange, unanswered_step);
     };
+    // A recorder's own 502 stands for an answer the registry never gave.
+    if let Some(error) = recorder_error(exchange) {
+        return Verdict::Fail { step: unanswered_step, cause: FailCause::Connection { error } };
+    }
     let status = response.status;
+    let judged_step = if authorized { Step::RegistryVerdict } else { Step::Challenge };
+    let reads = matches!(exchange.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
     match status {
         401 | 403 if !authorized => judge_unauthenticated_refusal(status, challenge),
         401 | 403 => judge_refused_credentials(response, auth, challenge, tokens),
-        429 => Verdict::Fail {
-            step: if authorized { Step::RegistryVerdict } else { Step::Challenge },
-            cause: FailCause::RateLimited { status },
-        },
-        500..=599 => Verdict::Fail {
-            step: if authorized { Step::RegistryVerdict } else { Step::Challenge },
-            cause: FailCause::ServerError { status },
-        },
+        429 => Verdict::Fail { step: judged_step, cause: FailCause::RateLimited { status } },
+        // Reading something absent is how clients ask whether it exists (a blob before
+        // uploading it, a tag before pushing it, signatures and referrers that may not be
+        // there): not a failure of the session. The capture-wide check still reports the
+        // 404s that are not such checks as registry errors.
+        404 if reads => Verdict::Ok,
+        400..=499 if reads && is_referrers_api(exchange.request.path_only()) => Verdict::Ok,
+        400..=499 => {
+            Verdict::Fail { step: judged_step, cause: FailCause::RegistryError { status } }
+        }
+        500..=599 => Verdict::Fail { step: judged_step, cause: FailCause::ServerError { status } },
         _ => Verdict::Ok,
     }
 }
@@ -288,8 +317,7 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
             if step == Step::TokenResponse { Step::TokenRequest } else { Step::TryRegistry },
         );
     };
-    let body = response.body.decoded(4 << 20).unwrap_or_default();
-    let message = engine_error_message(&String::from_utf8_lossy(&body));
+    let message = engine_error_message(response);
     match (response.status, message) {
         (200..=299, None) => Verdict::Ok,
         (200..=299, Some(message)) => {
@@ -306,20 +334,37 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
 }
 
 /// The error message in an Engine API answer: `{"message": ...}` or the last `errorDetail`
-/// (or `error`) line of a JSON progress stream.
-fn engine_error_message(text: &str) -> Option<String> {
-    let mut found = None;
-    for line in text.lines().map(str::trim).filter(|line| line.starts_with('{')) {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        let message = value
-            .get("errorDetail")
-            .and_then(|detail| detail.get("message"))
-            .or_else(|| value.get("error"))
-            .or_else(|| value.get("message"))
-            .and_then(|message| message.as_str());
-        if let Some(message) = message {
-            found = Some(message.to_owned());
+/// (or `error`) line of a JSON progress stream. The stream comes from the body's bounded,
+/// cached prefix ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched
+/// from its end for a line that reports an error: a push's progress lines are most of it, and
+/// the error that ended it is the last one.
+fn engine_error_message(response: &Response) -> Option<String> {
+    let prefix = response.body.decoded_prefix(decode_limits::ENGINE_STREAM).ok()?;
+    let whole_lines = if prefix.complete {
+        prefix.bytes.len()
+    } else {
+        memchr::memrchr(b'\n', &prefix.bytes).map_or(0, |newline| newline + 1)
+    };
+    let mut rest = &prefix.bytes[..whole_lines];
+    let error_key = memchr::memmem::FinderRev::new(b"\"error");
+    let message_key = memchr::memmem::FinderRev::new(b"\"message\"");
+    loop {
+        let at = error_key.rfind(rest).max(message_key.rfind(rest))?;
+        let start = memchr::memrchr(b'\n', &rest[..at]).map_or(0, |newline| newline + 1);
+        let end = memchr::memchr(b'\n', &rest[at..]).map_or(rest.len(), |newline| at + newline);
+        let line = rest[start..end].trim_ascii();
+        if line.starts_with(b"{")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(line)
+            && let Some(message) = value
+                .get("errorDetail")
+                .and_then(|detail| detail.get("message"))
+                .or_else(|| value.get("error"))
+                .or_else(|| value.get("message"))
+                .and_then(|message| message.as_str())
+        {
+            return Some(message.to_owned());
         }
+        // Not an error line after all (a key inside a progress line): look further back.
+        rest = &rest[..start];
     }
-    found
 }

@@ -28,7 +28,7 @@ pub mod har;
 pub(crate) mod json_string;
 mod merge;
 pub mod mitm;
-mod sniff;
+pub(crate) mod sniff;
 
 use std::sync::Arc;
 

@@ -160,7 +160,7 @@ fn inflate_into(
 }
 
 /// What an unknown input starts with, in words: never its bytes, which may be secrets.
-pub(super) fn describe_start(bytes: &[u8]) -> String {
+pub(crate) fn describe_start(bytes: &[u8]) -> String {
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let first_significant = text.iter().position(|byte| !byte.is_ascii_whitespace());
     let Some(first_idx) = first_significant else {

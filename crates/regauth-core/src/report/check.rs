@@ -5,14 +5,33 @@
 //! ```text
 //! {
 //!   "schema": "regauth.check/v1",
-//!   "passed": true | false,              // every assertion held
-//!   "assertions": [{name, passed, detail}]
+//!   "passed": true | false,              // every assertion held (in every file)
+//!   "assertions": [{name, passed, detail, codes: [..]}],
+//!   "expect": "success" | "failure",     // the outcome asked for (--expect)
+//!   "files": [{inputs: [..], status: "passed" | "failed" | "unreadable", passed,
+//!              error | null, outcome | null, assertions: [{name, passed, detail, codes}],
+//!              sessions: [{index, title, outcome, failed_step | null, failed_finding | null}]}]
 //! }
 //! ```
 //! Assertions come in this order: `outcome is success|failure`; with `success`, `no
 //! error-level findings` (codes passed as allowed do not count); one `no <code>` per denied
 //! code; `clock skew within <limit> s` when a limit is given. `detail` says what was found,
-//! one item per line. Fields are only ever added, never renamed or removed.
+//! one item per line; `codes` are the finding codes behind a failed assertion (their fixes are
+//! what to do).
+//!
+//! `files` has one entry per capture checked: one per file (`regauth check a.har b.har`), or
+//! one for all of them with `--merge` (`inputs` names them). With one entry, the top-level
+//! `passed` and `assertions` are that entry's, as before `files` existed. With several, the
+//! top level sums them up: `passed` is true when every file passed; each assertion name
+//! appears once, passed when it held in every file that has it, its `detail` listing the files
+//! where it failed (`file: detail` lines) or `held in N file(s)`; and a file that could not be
+//! read adds a failed assertion `every input is readable`. A file's `status` is `unreadable`
+//! when it (or, with `--merge`, any of its inputs) could not be used; `error` says why, and
+//! what could be read is still checked. A session's `failed_finding` is the code of the
+//! finding that explains its failure.
+//!
+//! `expect`, `codes` and `files` were added to v1 after its first release; fields are only
+//! ever added, never renamed or removed.
 //!
 //! The assertions read the [`AnalysisReport`], the same contract the text and the web page
 //! render, so a check cannot disagree with what `regauth analyze` shows.
@@ -22,8 +41,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::analysis::AnalysisReport;
+use super::runs::{CaptureRun, RunStatus};
 use crate::analysis::{Code, Outcome, Severity};
-use crate::display::{Safe, safe, safe_lines};
+use crate::display::{Safe, safe};
 
 pub const SCHEMA: &str = "regauth.check/v1";
 
@@ -48,6 +68,9 @@ pub struct Assertion {
     pub name: String,
     pub passed: bool,
     pub detail: String,
+    /// The finding codes behind a failure (what to fix); empty when it held.
+    #[serde(default)]
+    pub codes: Vec<Code>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +78,39 @@ pub struct CheckReport {
     pub schema: String,
     pub passed: bool,
     pub assertions: Vec<Assertion>,
+    /// The outcome the check asked for.
+    #[serde(default = "expect_success")]
+    pub expect: Outcome,
+    /// One verdict per capture checked (see the module docs).
+    #[serde(default)]
+    pub files: Vec<FileVerdict>,
+}
+
+fn expect_success() -> Outcome {
+    Outcome::Success
+}
+
+/// The verdict on one capture: a file, or the files read as one timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileVerdict {
+    pub inputs: Vec<String>,
+    /// `passed`, `failed` or `unreadable`.
+    pub status: String,
+    pub passed: bool,
+    /// Why the input could not be read.
+    pub error: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub assertions: Vec<Assertion>,
+    pub sessions: Vec<SessionVerdict>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionVerdict {
+    pub index: usize,
+    pub title: String,
+    pub outcome: Outcome,
+    pub failed_step: Option<u8>,
+    pub failed_finding: Option<Code>,
 }
 
 impl CheckReport {
@@ -68,11 +124,103 @@ impl CheckReport {
             assertions.push(clock_skew_assertion(report, limit));
         }
         let passed = assertions.iter().all(|assertion| assertion.passed);
-        CheckReport { schema: SCHEMA.to_owned(), passed, assertions }
+        CheckReport {
+            schema: SCHEMA.to_owned(),
+            passed,
+            assertions,
+            expect: spec.expect,
+            files: Vec::new(),
+        }
+    }
+
+    /// The report of a whole `regauth check` run: one [`FileVerdict`] per capture and the
+    /// top-level fields as the module docs describe. `runs` holds each capture's own report.
+    pub fn summarize(runs: &[CaptureRun<'_>], expect: Outcome) -> CheckReport {
+        let files: Vec<FileVerdict> = runs.iter().map(FileVerdict::of).collect();
+        if let [only] = runs
+            && only.unusable.is_empty()
+            && let Ok(checked) = &only.result
+            && let Some(check) = checked.check
+        {
+            return CheckReport { files, ..check.clone() };
+        }
+        let mut assertions: Vec<Assertion> = Vec::new();
+        for file in &files {
+            for assertion in &file.assertions {
+                let summed = match assertions.iter_mut().find(|seen| seen.name == assertion.name) {
+                    Some(summed) => summed,
+                    None => {
+                        assertions.push(Assertion {
+                            name: assertion.name.clone(),
+                            passed: true,
+                            detail: String::new(),
+                            codes: Vec::new(),
+                        });
+                        let Some(summed) = assertions.last_mut() else { continue };
+                        summed
+                    }
+                };
+                if !assertion.passed {
+                    summed.passed = false;
+                    let name = file.inputs.join(" + ");
+                    for line in assertion.detail.lines() {
+                        if !summed.detail.is_empty() {
+                            summed.detail.push('\n');
+                        }
+                        summed.detail.push_str(&format!("{name}: {line}"));
+                    }
+                    for &code in &assertion.codes {
+                        if !summed.codes.contains(&code) {
+                            summed.codes.push(code);
+                        }
+                    }
+                }
+            }
+        }
+        for summed in &mut assertions {
+            if summed.passed {
+                let held_in = files
+                    .iter()
+                    .filter(|file| file.assertions.iter().any(|own| own.name == summed.name))
+                    .count();
+                summed.detail = format!("held in {held_in} file(s)");
+            }
+        }
+        let unreadable: Vec<String> = files
+            .iter()
+            .filter_map(|file| {
+                let error = file.error.as_deref()?;
+                Some(format!("{}: {error}", file.inputs.join(" + ")))
+            })
+            .collect();
+        if !unreadable.is_empty() {
+            assertions.push(Assertion {
+                name: "every input is readable".to_owned(),
+                passed: false,
+                detail: unreadable.join("\n"),
+                codes: Vec::new(),
+            });
+        }
+        CheckReport {
+            schema: SCHEMA.to_owned(),
+            passed: files.iter().all(|file| file.passed),
+            assertions,
+            expect,
+            files,
+        }
     }
 
     /// `pass <name>` / `FAIL <name>` lines (failures followed by their detail), then a tally.
     pub fn render_text(&self) -> String {
+        let mut out = self.render_assertions();
+        let n_failed = self.assertions.iter().filter(|assertion| !assertion.passed).count();
+        let _ =
+            writeln!(out, "check: {} passed, {n_failed} failed", self.assertions.len() - n_failed);
+        out
+    }
+
+    /// `pass <name>` / `FAIL <name>` lines, failures followed by their detail.
+    pub fn render_assertions(&self) -> String {
         let mut out = String::new();
         for assertion in &self.assertions {
             let _ = writeln!(
@@ -88,64 +236,88 @@ impl CheckReport {
                 }
             }
         }
-        let n_failed = self.assertions.iter().filter(|assertion| !assertion.passed).count();
-        let _ =
-            writeln!(out, "check: {} passed, {n_failed} failed", self.assertions.len() - n_failed);
         out
     }
+}
 
-    /// JUnit XML: one test case per assertion, in one suite, written with a real XML writer
-    /// (quick-xml escapes markup). Names and details are made display-safe first, which also
-    /// takes out every character XML 1.0 forbids (NUL, ESC and the other C0 controls but tab,
-    /// line feed and carriage return, and U+FFFE/U+FFFF): escaping cannot make those legal, a
-    /// parser rejects them even as character references. So the document is well-formed for any
-    /// capture.
-    pub fn render_junit(&self) -> String {
-        use quick_xml::events::{BytesDecl, BytesText, Event};
-        let tests = self.assertions.len().to_string();
-        let failures =
-            self.assertions.iter().filter(|assertion| !assertion.passed).count().to_string();
-        let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-        // Writing to a Vec cannot fail; an error would only leave the document shorter.
-        let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        let _ = writer
-            .create_element("testsuites")
-            .with_attributes([("name", "regauth"), ("tests", &tests), ("failures", &failures)])
-            .write_inner_content(|writer| {
-                writer
-                    .create_element("testsuite")
-                    .with_attributes([
-                        ("name", "regauth check"),
-                        ("tests", &tests),
-                        ("failures", &failures),
-                    ])
-                    .write_inner_content(|writer| {
-                        for assertion in &self.assertions {
-                            let name = safe(&assertion.name);
-                            let testcase = writer
-                                .create_element("testcase")
-                                .with_attributes([("classname", "regauth.check"), ("name", &name)]);
-                            if assertion.passed {
-                                testcase.write_empty()?;
-                                continue;
-                            }
-                            let detail = safe_lines(&assertion.detail);
-                            testcase.write_inner_content(|writer| {
-                                writer
-                                    .create_element("failure")
-                                    .with_attribute(("message", name.as_ref()))
-                                    .write_text_content(BytesText::new(&detail))?;
-                                Ok(())
-                            })?;
-                        }
-                        Ok(())
-                    })?;
-                Ok(())
-            });
-        let mut out = String::from_utf8(writer.into_inner()).unwrap_or_default();
-        out.push('\n');
-        out
+impl FileVerdict {
+    fn of(run: &CaptureRun<'_>) -> FileVerdict {
+        let status = run.status();
+        let (error, outcome, assertions, sessions) = match &run.result {
+            Err(error) => (Some(error.clone()), None, Vec::new(), Vec::new()),
+            Ok(checked) => (
+                (!run.unusable.is_empty()).then(|| run.unusable.join("; ")),
+                Some(checked.analysis.outcome),
+                checked.check.map(|check| check.assertions.clone()).unwrap_or_default(),
+                checked
+                    .analysis
+                    .sessions
+                    .iter()
+                    .map(|session| SessionVerdict {
+                        index: session.index,
+                        title: session.title.clone(),
+                        outcome: session.outcome,
+                        failed_step: session.failed_step,
+                        failed_finding: session.failed_finding.as_ref().map(|finding| finding.code),
+                    })
+                    .collect(),
+            ),
+        };
+        FileVerdict {
+            inputs: run.inputs.clone(),
+            status: status.as_str().to_owned(),
+            passed: status == RunStatus::Passed,
+            error,
+            outcome,
+            assertions,
+            sessions,
+        }
     }
+}
+
+/// The verdicts of a `regauth check` run as text: for one capture, its assertions (as
+/// [`CheckReport::render_text`]); for several, a `== file: PASS|FAIL|UNREADABLE` block per
+/// capture and a summary line.
+pub fn render_runs_text(runs: &[CaptureRun<'_>]) -> String {
+    if let [only] = runs
+        && only.unusable.is_empty()
+        && let Ok(checked) = &only.result
+        && let Some(check) = checked.check
+    {
+        return check.render_text();
+    }
+    let mut out = String::new();
+    for run in runs {
+        let verdict = match run.status() {
+            RunStatus::Passed => "PASS",
+            RunStatus::Failed => "FAIL",
+            RunStatus::Unreadable => "UNREADABLE",
+        };
+        let _ = writeln!(out, "== {}: {verdict}", safe(&run.name()));
+        for error in &run.unusable {
+            let _ = writeln!(out, "     {}", safe(error));
+        }
+        match &run.result {
+            Err(error) => {
+                let _ = writeln!(out, "     {}", safe(error));
+            }
+            Ok(checked) => {
+                if let Some(check) = checked.check {
+                    out.push_str(&check.render_assertions());
+                }
+            }
+        }
+    }
+    let count = |status: RunStatus| runs.iter().filter(|run| run.status() == status).count();
+    let _ = writeln!(
+        out,
+        "check: {} file(s): {} passed, {} failed, {} unreadable",
+        runs.len(),
+        count(RunStatus::Passed),
+        count(RunStatus::Failed),
+        count(RunStatus::Unreadable)
+    );
+    out
 }
 
 fn outcome_assertion(report: &AnalysisReport, expected: Outcome) -> Assertion {
@@ -161,9 +333,20 @@ fn outcome_assertion(report: &AnalysisReport, expected: Outcome) -> Assertion {
             )
         })
         .collect();
+    let passed = report.outcome == expected;
+    let codes = if passed {
+        Vec::new()
+    } else {
+        report
+            .sessions
+            .iter()
+            .filter_map(|session| session.failed_finding.as_ref().map(|finding| finding.code))
+            .collect()
+    };
     Assertion {
         name: format!("outcome is {}", expected.as_str()),
-        passed: report.outcome == expected,
+        passed,
+        codes,
         detail: if failed_sessions.is_empty() {
             format!("outcome {} ({} session(s))", report.outcome.as_str(), report.sessions.len())
         } else {
@@ -173,13 +356,16 @@ fn outcome_assertion(report: &AnalysisReport, expected: Outcome) -> Assertion {
 }
 
 fn no_errors_assertion(report: &AnalysisReport, allow: &[Code]) -> Assertion {
-    let errors: Vec<String> = report
+    let errors: Vec<_> = report
         .findings
         .iter()
         .filter(|finding| finding.severity == Severity::Error && !allow.contains(&finding.code))
-        .map(|finding| format!("{}: {}", finding.code, finding.message))
         .collect();
+    let codes = errors.iter().map(|finding| finding.code).collect();
+    let errors: Vec<String> =
+        errors.iter().map(|finding| format!("{}: {}", finding.code, finding.message)).collect();
     Assertion {
+        codes,
         name: "no error-level findings".to_owned(),
         passed: errors.is_empty(),
         detail: if errors.is_empty() { "none".to_owned() } else { errors.join("\n") },
@@ -194,6 +380,7 @@ fn denied_code_assertion(report: &AnalysisReport, code: Code) -> Assertion {
         .map(|finding| finding.message.clone())
         .collect();
     Assertion {
+        codes: if present.is_empty() { Vec::new() } else { vec![code] },
         name: format!("no {code}"),
         passed: present.is_empty(),
         detail: if present.is_empty() { "absent".to_owned() } else { present.join("\n") },
@@ -216,6 +403,7 @@ fn clock_skew_assertion(report: &AnalysisReport, limit: f64) -> Assertion {
         })
         .collect();
     Assertion {
+        codes: if over.is_empty() { Vec::new() } else { vec![Code::ClockSkew] },
         name: format!("clock skew within {limit} s"),
         passed: over.is_empty(),
         detail: if over.is_empty() {

@@ -6,11 +6,23 @@
 //! - [`exchanges::ExchangeList`], schema `regauth.exchanges/v1`: what `regauth exchanges --format json` prints.
 //! - [`analysis::AnalysisReport`], schema `regauth.analysis/v1`: what `regauth analyze --format json` prints.
 //! - [`check::CheckReport`], schema `regauth.check/v1`: what `regauth check --format json` prints
-//!   (also as text and JUnit XML).
+//!   (also as text, JUnit XML, Markdown and GitHub annotations through the renderers below).
 //! - [`token::TokenReport`], schema `regauth.token/v1`: what `regauth token --format json` prints.
 //! - [`config::ConfigReport`], schema `regauth.config/v1`: what `regauth config --format json` prints.
 //! - [`tls::TlsReport`], schema `regauth.tls/v1`: what `regauth tls --format json` prints; its [`tls::TlsSection`] is also the `tls` field of `regauth.analysis/v1`.
 //! - [`text::render`]: the human-readable analysis (not a contract; golden-tested).
+//!
+//! # Renderers for people and CI
+//!
+//! Pure functions of the DTOs above (no I/O; the same on wasm32), shared by the CLI and the
+//! web app's exports. Each escapes capture text for its language through [`escape`].
+//!
+//! - [`diagram::sequence`]: the sequence diagram as data; [`mermaid::render_mermaid`] and
+//!   [`svg::render_svg`] draw it.
+//! - [`markdown`]: a report to paste into an issue (verdict, sessions, failing step,
+//!   findings with fixes, a Mermaid diagram).
+//! - [`junit`]: JUnit XML, one test suite per capture, one test case per session and assertion.
+//! - [`github`]: GitHub Actions workflow-command annotations.
 //!
 //! Every DTO derives `Serialize` and `Deserialize` (owned fields only), so a report can cross a
 //! process or Web Worker boundary and come back as the same value. The small vocabulary enums
@@ -21,23 +33,32 @@
 pub mod analysis;
 pub mod check;
 pub mod config;
+pub mod diagram;
+pub mod escape;
 pub mod exchanges;
+pub mod github;
+pub mod junit;
+pub mod markdown;
+pub mod mermaid;
+pub mod runs;
+pub mod svg;
 pub mod text;
 pub mod tls;
 pub mod token;
 
-/// Text from a config file or a capture, with control characters escaped so it cannot drive
-/// the terminal (escape sequences, carriage returns that overwrite a line).
+/// Text from a config file or a capture, made display-safe by the one policy of
+/// [`crate::display`]: control, bidi and other invisible format characters escaped.
 pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() })
-        .collect()
+    crate::display::safe(text).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn printable_escapes_control_characters() {
-        assert_eq!(super::printable("a\x1b[31mb\rc\u{7f}é"), "a\\u{1b}[31mb\\rc\\u{7f}é");
+    fn printable_escapes_control_and_bidi_characters() {
+        assert_eq!(
+            super::printable("a\x1b[31mb\rc\u{7f}\u{202e}é"),
+            "a\\x1b[31mb\\rc\\x7f\\u{202e}é"
+        );
     }
 }

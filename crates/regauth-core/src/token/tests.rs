@@ -458,6 +458,10 @@ fn masked_token_keeps_claims_and_decodes_as_redacted() {
     // Other sanitisers write something that is not base64url at all.
     let (signing_input, _) = raw.rsplit_once('.').unwrap();
     assert_eq!(jwt_of(&format!("{signing_input}.[REDACTED]")).signature, SignatureState::Redacted);
+    // `regauth redact` writes a marker plus a fingerprint, which is valid base64url (28 chars).
+    let by_regauth = format!("{signing_input}.redacted-by-regauth-1a2b3c4d");
+    assert_eq!(jwt_of(&by_regauth).signature, SignatureState::Redacted);
+    assert_eq!(jwt_of(&by_regauth).claims, jwt.claims);
 }
 
 #[test]

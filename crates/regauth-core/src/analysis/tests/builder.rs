@@ -101,6 +101,9 @@ impl Scenario {
     pub fn put(self, url: &str) -> Scenario {
         self.request("PUT", url)
     }
+    pub fn patch(self, url: &str) -> Scenario {
+        self.request("PATCH", url)
+    }
 
     pub fn request(mut self, method: &str, url: &str) -> Scenario {
         let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
@@ -201,6 +204,13 @@ impl Scenario {
             body: Body::default(),
         });
         self.answered = true;
+        self
+    }
+
+    /// The answer's last byte arrives at `t` (a slow upload, or a daemon that answers once its
+    /// registry legs are done), instead of 50 ms after the request.
+    pub fn answered_at(mut self, t: f64) -> Scenario {
+        self.last().timing.response_end = Some(stamp(t));
         self
     }
 

@@ -5,5 +5,6 @@ mod builder;
 mod evidence;
 mod limits;
 mod mutations;
+mod real_clients;
 mod scenarios;
 mod steps;

@@ -1373,9 +1373,12 @@ fn https_attempt_before_a_plain_http_fallback_is_only_info() {
         .answer(200)
         .analyze();
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
-    let finding = analysed.finding("connection-failed");
+    // Not a failure, not connection-failed: a note that the client fell back (issue 8 item 1).
+    assert!(!analysed.has("connection-failed"), "{:#?}", analysed.analysis.findings);
+    let finding = analysed.finding("insecure-registry-fallback");
     assert_eq!(finding.severity, Severity::Info);
-    assert!(finding.message.contains("plain HTTP"), "{}", finding.message);
+    assert_eq!(finding.exchanges, vec![0, 1]);
+    assert!(finding.message.contains("plain.example:5003"), "{}", finding.message);
 }
 
 #[test]
