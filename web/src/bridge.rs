@@ -15,6 +15,13 @@ use crate::messages::{FromWorker, ToWorker, decode, encode};
 /// Trunk writes this loader for the `regauth-worker` binary (`data-type="worker"`).
 const WORKER_URL: &str = "./regauth-worker_loader.js";
 
+/// A file the worker made (an export), with its bytes as the worker transferred them.
+pub struct Download {
+    pub file_name: String,
+    pub mime: String,
+    pub bytes: js_sys::Uint8Array,
+}
+
 pub struct Bridge {
     worker: Worker,
     /// Requests posted before the worker's module runs would be lost: kept until `Ready`.
@@ -28,6 +35,7 @@ impl Bridge {
     /// worker dies (an internal error, or the browser refused it memory).
     pub fn spawn(
         on_reply: Callback<FromWorker>,
+        on_download: Callback<Download>,
         on_crash: Callback<String>,
     ) -> Result<Bridge, String> {
         let worker = Worker::new(WORKER_URL)
@@ -39,15 +47,24 @@ impl Bridge {
             let worker = worker.clone();
             let on_crash = on_crash.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else { return };
-                match decode::<FromWorker>(&text) {
-                    Ok(FromWorker::Ready) => {
+                // A message is its JSON text, or [JSON text, bytes] for a download.
+                let data = event.data();
+                let (text, bytes) = match data.dyn_ref::<js_sys::Array>() {
+                    Some(parts) => (parts.get(0).as_string(), parts.get(1).dyn_into().ok()),
+                    None => (data.as_string(), None),
+                };
+                let Some(text) = text else { return };
+                match (decode::<FromWorker>(&text), bytes) {
+                    (Ok(FromWorker::Ready), _) => {
                         for message in queue.borrow_mut().take().unwrap_or_default() {
                             let _ = worker.post_message(&message);
                         }
                     }
-                    Ok(reply) => on_reply.emit(reply),
-                    Err(message) => on_crash.emit(message),
+                    (Ok(FromWorker::Export { file_name, mime }), Some(bytes)) => {
+                        on_download.emit(Download { file_name, mime, bytes })
+                    }
+                    (Ok(reply), _) => on_reply.emit(reply),
+                    (Err(message), _) => on_crash.emit(message),
                 }
             })
         };
@@ -95,11 +112,16 @@ pub struct WorkerHandle {
     /// Set when the worker died; the next request starts a new one.
     dead: Rc<Cell<bool>>,
     on_reply: Callback<FromWorker>,
+    on_download: Callback<Download>,
     on_crash: Callback<String>,
 }
 
 impl WorkerHandle {
-    pub fn new(on_reply: Callback<FromWorker>, on_crash: Callback<String>) -> WorkerHandle {
+    pub fn new(
+        on_reply: Callback<FromWorker>,
+        on_download: Callback<Download>,
+        on_crash: Callback<String>,
+    ) -> WorkerHandle {
         let dead = Rc::new(Cell::new(false));
         let on_crash = {
             let dead = dead.clone();
@@ -108,7 +130,7 @@ impl WorkerHandle {
                 on_crash.emit(message);
             })
         };
-        WorkerHandle { bridge: RefCell::new(None), dead, on_reply, on_crash }
+        WorkerHandle { bridge: RefCell::new(None), dead, on_reply, on_download, on_crash }
     }
 
     /// Spawns the worker if there is none (or it died). An error is reported as a crash.
@@ -118,7 +140,11 @@ impl WorkerHandle {
             *bridge = None;
         }
         if bridge.is_none() {
-            match Bridge::spawn(self.on_reply.clone(), self.on_crash.clone()) {
+            match Bridge::spawn(
+                self.on_reply.clone(),
+                self.on_download.clone(),
+                self.on_crash.clone(),
+            ) {
                 Ok(spawned) => *bridge = Some(spawned),
                 Err(message) => self.on_crash.emit(message),
             }

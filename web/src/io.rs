@@ -4,14 +4,14 @@
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
 
-/// Offers `text` as a download called `file_name`: a `blob:` URL clicked through a
+/// Offers `bytes` as a download called `file_name`: a `blob:` URL clicked through a
 /// temporary link, so nothing goes over the network.
-pub fn download(file_name: &str, mime: &str, text: &str) {
+pub fn download(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
     let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let parts = js_sys::Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };

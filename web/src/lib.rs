@@ -115,6 +115,7 @@ impl Actions {
     }
 
     pub fn export(&self, export: ExportKind) {
+        self.state.dispatch(Action::ExportStarted);
         self.worker.send(&ToWorker::Export { export }, &[]);
     }
 
@@ -131,17 +132,19 @@ pub fn app() -> Html {
         use_memo((), move |_| {
             let on_reply = {
                 let dispatcher = dispatcher.clone();
-                Callback::from(move |reply: FromWorker| match reply {
-                    FromWorker::Export { file_name, mime, text } => {
-                        io::download(&file_name, &mime, &text)
-                    }
-                    reply => dispatcher.dispatch(Action::Worker(reply)),
+                Callback::from(move |reply: FromWorker| dispatcher.dispatch(Action::Worker(reply)))
+            };
+            let on_download = {
+                let dispatcher = dispatcher.clone();
+                Callback::from(move |download: bridge::Download| {
+                    io::download(&download.file_name, &download.mime, &download.bytes);
+                    dispatcher.dispatch(Action::Downloaded(download.file_name));
                 })
             };
             let on_crash = Callback::from(move |message: String| {
                 dispatcher.dispatch(Action::Crashed(message))
             });
-            let worker = WorkerHandle::new(on_reply, on_crash);
+            let worker = WorkerHandle::new(on_reply, on_download, on_crash);
             // Start the worker now so its module compiles while the user picks a file.
             worker.ensure();
             worker

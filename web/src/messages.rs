@@ -35,12 +35,21 @@ pub enum ToWorker {
     Export { export: ExportKind },
 }
 
-/// What the page can download.
+/// What the page can download; each is byte for byte what the matching CLI command writes
+/// (see [`crate::pipeline`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExportKind {
-    /// `regauth.analysis/v1`, byte for byte what `regauth analyze --format json` writes.
+    /// `regauth.analysis/v1`: `regauth analyze --format json`.
     AnalysisJson,
+    /// The summary to paste into an issue: `regauth analyze --format markdown`.
+    Markdown,
+    /// One session's sequence diagram (0-based): `regauth diagram --session N+1 --format mermaid`.
+    Mermaid { session: usize },
+    /// The same as an SVG image: `regauth diagram --session N+1 --format svg`.
+    Svg { session: usize },
+    /// A redacted copy of input `source` in its own format: `regauth redact IN -o OUT`.
+    Redacted { source: usize },
 }
 
 /// A message from the worker.
@@ -58,11 +67,15 @@ pub enum FromWorker {
         tokens: Vec<TokenSecrets>,
     },
     Exchange(Box<ExchangeDetail>),
-    /// A file to download.
+    /// A file to download; its bytes travel beside this message as a `Uint8Array` (a
+    /// redacted flow file is binary, and a large copy is transferred, not copied).
     Export {
         file_name: String,
         mime: String,
-        text: String,
+    },
+    /// An export the worker could not make (e.g. a redaction the core refused), in words.
+    ExportFailed {
+        message: String,
     },
     /// A request the worker could not serve (no capture loaded, unknown exchange).
     Unavailable {
@@ -175,6 +188,10 @@ mod tests {
             ToWorker::Reveal,
             ToWorker::Exchange { index: 3, reveal: false },
             ToWorker::Export { export: ExportKind::AnalysisJson },
+            ToWorker::Export { export: ExportKind::Markdown },
+            ToWorker::Export { export: ExportKind::Mermaid { session: 2 } },
+            ToWorker::Export { export: ExportKind::Svg { session: 0 } },
+            ToWorker::Export { export: ExportKind::Redacted { source: 1 } },
         ];
         for request in requests {
             let text = encode(&request);

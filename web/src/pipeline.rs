@@ -12,21 +12,42 @@
 use std::collections::BTreeSet;
 
 use regauth_core::analysis::{Analysis, AnalysisConfig, analyze};
-use regauth_core::capture::{Capture, CaptureError, Format, Input, ReadLimits, read_with, sniff};
+use regauth_core::capture::{
+    Capture, CaptureError, Compression, Format, Input, ReadLimits, read_with, sniff,
+};
+use regauth_core::redact::{RedactConfig, redact};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
-use regauth_core::report::exchanges::{ExchangeList, SourceRow, compression_name, format_name};
+use regauth_core::report::exchanges::{
+    ExchangeList, ExchangeRow, SourceRow, compression_name, format_name,
+};
+use regauth_core::report::markdown::render_analysis;
+use regauth_core::report::mermaid::render_mermaid;
+use regauth_core::report::runs::{CaptureRun, Checked};
+use regauth_core::report::svg::render_svg;
 
 use crate::detail::{ExchangeDetail, exchange_detail};
 use crate::messages::{
-    Analysed, ExportKind, FailureKind, FromWorker, LoadFailure, MAX_INPUT_BYTES, Phase, Progress,
-    SessionFacts,
+    Analysed, ExportKind, FailureKind, LoadFailure, MAX_INPUT_BYTES, Phase, Progress, SessionFacts,
 };
 use crate::view_model::{self, TokenSecrets};
 
 /// A loaded capture, kept by the worker until the next load.
 pub struct Workbench {
+    /// The inputs as read (for the redacted copies). The capture's exchanges are slices of
+    /// these buffers already, so keeping them costs little beyond a compressed input.
+    inputs: Vec<Input>,
     capture: Capture,
     analysis: Analysis,
+    /// Why some inputs could not be used while others were (the CLI's stderr errors).
+    refused_inputs: Vec<String>,
+}
+
+/// A file for the page to offer as a download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    pub file_name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Reads and analyses `inputs` as one timeline. `on_progress` hears each phase.
@@ -65,14 +86,15 @@ pub fn load(
         .iter()
         .map(|session| session_facts(&capture, &session.exchanges))
         .collect();
+    let refused_inputs: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let analysed = Analysed {
         report,
         exchanges,
         exchange_count: capture.exchanges.len(),
         session_facts,
-        refused_inputs: errors.iter().map(ToString::to_string).collect(),
+        refused_inputs: refused_inputs.clone(),
     };
-    Ok((Workbench { capture, analysis }, analysed))
+    Ok((Workbench { inputs: inputs.to_vec(), capture, analysis, refused_inputs }, analysed))
 }
 
 /// The core's read limits with the input ceiling lowered to what wasm32 can hold, so a gzip
@@ -188,26 +210,118 @@ impl Workbench {
         Some(exchange_detail(exchange, source, reveal))
     }
 
-    /// A file to download.
-    pub fn export(&self, kind: ExportKind) -> FromWorker {
-        match kind {
-            ExportKind::AnalysisJson => FromWorker::Export {
-                file_name: format!("{}.analysis.json", self.base_name()),
-                mime: "application/json".to_owned(),
-                text: analysis_json(&self.capture, &self.analysis),
-            },
+    /// A file to download, or why it cannot be made (a redaction the core refused).
+    pub fn export(&self, kind: ExportKind) -> Result<Export, String> {
+        let base = self.base_name();
+        let export = |file_name: String, mime: &str, bytes: Vec<u8>| Export {
+            file_name,
+            mime: mime.to_owned(),
+            bytes,
+        };
+        Ok(match kind {
+            ExportKind::AnalysisJson => export(
+                format!("{base}.analysis.json"),
+                "application/json",
+                analysis_json(&self.capture, &self.analysis).into_bytes(),
+            ),
+            ExportKind::Markdown => export(
+                format!("{base}.analysis.md"),
+                "text/markdown;charset=utf-8",
+                self.markdown().into_bytes(),
+            ),
+            ExportKind::Mermaid { session } => export(
+                format!("{base}.session-{}.mmd", session + 1),
+                "text/plain;charset=utf-8",
+                self.diagram(session, render_mermaid)?.into_bytes(),
+            ),
+            ExportKind::Svg { session } => export(
+                format!("{base}.session-{}.svg", session + 1),
+                "image/svg+xml",
+                self.diagram(session, render_svg)?.into_bytes(),
+            ),
+            ExportKind::Redacted { source } => {
+                let input = self
+                    .inputs
+                    .get(source)
+                    .ok_or_else(|| format!("the capture has no input #{source}"))?;
+                // The CLI's defaults, with the browser's input ceiling.
+                let config = RedactConfig { limits: browser_limits() };
+                let redacted = redact(&input.bytes, &config)
+                    .map_err(|err| format!("cannot redact {}: {err}", input.name))?;
+                let mime = match (redacted.compression, redacted.format) {
+                    (Compression::Gzip, _) => "application/gzip",
+                    (Compression::Zlib, _) => "application/zlib",
+                    (Compression::None, Format::Har) => "application/json",
+                    (Compression::None, _) => "application/octet-stream",
+                };
+                export(redacted_name(&input.name), mime, redacted.bytes)
+            }
+        })
+    }
+
+    /// `regauth analyze --format markdown`: one run named after the inputs, with the inputs
+    /// that could not be used (the CLI's `analyze.rs` builds the same run).
+    fn markdown(&self) -> String {
+        let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Masked);
+        let exchanges = ExchangeList::from_capture(&self.capture).exchanges;
+        let run = CaptureRun {
+            unusable: self.refused_inputs.clone(),
+            ..CaptureRun::checked(
+                report.sources.iter().map(|source| source.name.clone()).collect(),
+                Checked { analysis: &report, exchanges: &exchanges, check: None },
+            )
+        };
+        render_analysis(&[run])
+    }
+
+    /// `regauth diagram --session N`: one session (0-based here, 1-based in the CLI), masked.
+    fn diagram(
+        &self,
+        session: usize,
+        render: fn(&AnalysisReport, &[ExchangeRow], Option<usize>) -> String,
+    ) -> Result<String, String> {
+        let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Masked);
+        if session >= report.sessions.len() {
+            return Err(format!("the capture has no session {}", session + 1));
         }
+        let exchanges = ExchangeList::from_capture(&self.capture).exchanges;
+        Ok(render(&report, &exchanges, Some(session)))
     }
 
     /// The first input's name without its extensions, for download names.
     fn base_name(&self) -> String {
         let name = self.capture.sources.first().map_or("capture", |source| source.name.as_str());
-        let base = name.split('.').next().unwrap_or(name);
-        let safe: String = base
-            .chars()
-            .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' { ch } else { '_' })
-            .collect();
-        if safe.is_empty() { "capture".to_owned() } else { safe }
+        file_name_stem(name)
+    }
+}
+
+/// A name's part before its first dot, cut to `[A-Za-z0-9_-]` (a download name must not carry
+/// a path or anything odd from the capture's file name).
+fn file_name_stem(name: &str) -> String {
+    let base = name.split('.').next().unwrap_or(name);
+    let safe: String = base
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' { ch } else { '_' })
+        .collect();
+    if safe.is_empty() { "capture".to_owned() } else { safe }
+}
+
+/// `a.har.gz` → `a.redacted.har.gz`: the same extensions, so the copy opens like the original.
+fn redacted_name(name: &str) -> String {
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let extensions: String = name
+        .split_once('.')
+        .map(|(_, rest)| {
+            rest.chars()
+                .map(|ch| if ch.is_ascii_alphanumeric() || ch == '.' { ch } else { '_' })
+                .collect()
+        })
+        .unwrap_or_default();
+    let stem = file_name_stem(name);
+    if extensions.is_empty() {
+        format!("{stem}.redacted")
+    } else {
+        format!("{stem}.redacted.{extensions}")
     }
 }
 
@@ -263,11 +377,9 @@ mod tests {
     fn the_export_is_what_the_cli_writes() {
         let input = sample_input("clock-ahead.flow");
         let (bench, _) = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
-        let FromWorker::Export { file_name, text, .. } = bench.export(ExportKind::AnalysisJson)
-        else {
-            panic!("expected a file")
-        };
+        let Export { file_name, bytes, mime } = bench.export(ExportKind::AnalysisJson).unwrap();
         assert_eq!(file_name, "clock-ahead.analysis.json");
+        assert_eq!(mime, "application/json");
         // The same steps as `regauth analyze --format json` (crates/regauth-cli/src/analyze.rs).
         let (capture, _) = regauth_core::capture::read(&[input]);
         let report = AnalysisReport::new(
@@ -277,8 +389,118 @@ mod tests {
         );
         let mut expected = serde_json::to_vec_pretty(&report).unwrap();
         expected.push(b'\n');
-        assert_eq!(text.as_bytes(), expected.as_slice());
-        assert!(text.starts_with("{\n  \"schema\": \"regauth.analysis/v1\""));
+        assert_eq!(bytes, expected);
+        assert!(bytes.starts_with(b"{\n  \"schema\": \"regauth.analysis/v1\""));
+    }
+
+    #[test]
+    fn markdown_and_diagram_exports_come_from_the_core_renderers() {
+        let input = sample_input("push-insufficient-scope.flow");
+        let (bench, analysed) = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
+        let (capture, _) = regauth_core::capture::read(&[input]);
+        let report = AnalysisReport::new(
+            &capture,
+            &analyze(&capture, &AnalysisConfig::default()),
+            Secrets::Masked,
+        );
+        let rows = ExchangeList::from_capture(&capture).exchanges;
+        let text = |kind| String::from_utf8(bench.export(kind).unwrap().bytes).unwrap();
+        let markdown = text(ExportKind::Markdown);
+        assert_eq!(markdown, regauth_core::report::markdown::render_markdown(&report, &rows));
+        assert!(markdown.starts_with("## regauth analyze: `push-insufficient-scope.flow`"));
+        assert!(markdown.contains("```mermaid"), "{markdown}");
+        let failed = analysed.report.sessions.iter().find(|s| s.failed_step.is_some()).unwrap();
+        let mermaid = text(ExportKind::Mermaid { session: failed.index });
+        assert_eq!(mermaid, render_mermaid(&report, &rows, Some(failed.index)));
+        assert!(mermaid.starts_with("sequenceDiagram\n") && mermaid.contains("-x"), "{mermaid}");
+        let svg = bench.export(ExportKind::Svg { session: failed.index }).unwrap();
+        assert_eq!(
+            svg.file_name,
+            format!("push-insufficient-scope.session-{}.svg", failed.index + 1)
+        );
+        assert_eq!(svg.bytes, render_svg(&report, &rows, Some(failed.index)).into_bytes());
+        let missing = bench.export(ExportKind::Svg { session: report.sessions.len() });
+        assert!(missing.unwrap_err().contains("no session"));
+    }
+
+    #[test]
+    fn markdown_names_an_input_that_could_not_be_used_as_the_cli_does() {
+        let (bench, _) = load(
+            &[sample_input("wrong-password.har"), Input::new("junk.bin", vec![b'x'; 100])],
+            &mut |_| {},
+        )
+        .unwrap();
+        let markdown =
+            String::from_utf8(bench.export(ExportKind::Markdown).unwrap().bytes).unwrap();
+        assert!(
+            markdown.starts_with("## regauth analyze: `wrong-password.har + junk.bin`"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("junk.bin: not a capture"), "{markdown}");
+    }
+
+    #[test]
+    fn the_redacted_copy_is_the_cores_in_the_inputs_format_per_input() {
+        let flow = sample_input("clock-ahead.flow");
+        let har = Input::new("wrong-password.har.gz", {
+            use std::io::Write as _;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(samples::bytes("wrong-password.har").unwrap()).unwrap();
+            gz.finish().unwrap()
+        });
+        let (bench, analysed) = load(&[flow.clone(), har.clone()], &mut |_| {}).unwrap();
+        let config = RedactConfig { limits: browser_limits() };
+        let copy = bench.export(ExportKind::Redacted { source: 0 }).unwrap();
+        assert_eq!(copy.file_name, "clock-ahead.redacted.flow");
+        assert_eq!(copy.mime, "application/octet-stream");
+        assert_eq!(copy.bytes, redact(&flow.bytes, &config).unwrap().bytes);
+        let signature = analysed.report.tokens[0].token.len();
+        let full = bench.revealed_secrets()[0].token.clone();
+        assert!(full.len() > signature);
+        let contains =
+            |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+        assert!(contains(&flow.bytes, full.as_bytes()), "the sample holds the full token");
+        assert!(!contains(&copy.bytes, full.as_bytes()), "the copy does not");
+        let copy = bench.export(ExportKind::Redacted { source: 1 }).unwrap();
+        assert_eq!(copy.file_name, "wrong-password.redacted.har.gz");
+        assert_eq!(copy.mime, "application/gzip");
+        assert_eq!(copy.bytes, redact(&har.bytes, &config).unwrap().bytes);
+        assert_eq!(sniff(&copy.bytes).compression, Compression::Gzip);
+        // Analysing the copy gives the same verdict.
+        let (_, again) = load(
+            &[Input::new(
+                "copy.flow",
+                bench.export(ExportKind::Redacted { source: 0 }).unwrap().bytes,
+            )],
+            &mut |_| {},
+        )
+        .unwrap();
+        let (_, original) = load(&[flow], &mut |_| {}).unwrap();
+        let verdict = |analysed: &Analysed| {
+            analysed
+                .report
+                .sessions
+                .iter()
+                .map(|session| (session.outcome, session.failed_step))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(verdict(&again), verdict(&original));
+        assert!(bench.export(ExportKind::Redacted { source: 2 }).is_err());
+    }
+
+    #[test]
+    fn a_refused_redaction_is_a_message_without_the_input() {
+        let (bench, _) = load(
+            &[sample_input("wrong-password.har"), Input::new("junk.bin", vec![b'x'; 100])],
+            &mut |_| {},
+        )
+        .unwrap();
+        let error = bench.export(ExportKind::Redacted { source: 1 }).unwrap_err();
+        assert!(error.starts_with("cannot redact junk.bin: not a capture"), "{error}");
+        assert!(!error.contains("xxxx"), "{error}");
+        assert_eq!(redacted_name("../../etc/x y.har"), "x_y.redacted.har");
+        assert_eq!(redacted_name("a.b c.flow"), "a.redacted.b_c.flow");
+        assert_eq!(redacted_name("pasted"), "pasted.redacted");
     }
 
     #[test]

@@ -120,6 +120,29 @@ pub struct Loaded {
     pub reveal_pending: bool,
     /// The exchange open in the detail view.
     pub detail: Option<Detail>,
+    /// What became of the last export the user asked for.
+    pub export: Option<ExportNote>,
+}
+
+/// The last export's state, shown next to the export buttons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportNote {
+    /// Asked the worker; a redaction of a large capture takes a moment.
+    Preparing,
+    /// Handed to the browser as a download with this name.
+    Saved(String),
+    /// The worker could not make it (its words).
+    Failed(String),
+}
+
+impl ExportNote {
+    pub fn text(&self) -> String {
+        match self {
+            ExportNote::Preparing => "Preparing the file…".to_owned(),
+            ExportNote::Saved(name) => format!("Saved {name} to your downloads."),
+            ExportNote::Failed(message) => format!("Could not make the file: {message}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +168,7 @@ impl PartialEq for Loaded {
             && self.revealed.as_ref().map(Rc::as_ptr) == other.revealed.as_ref().map(Rc::as_ptr)
             && self.reveal_pending == other.reveal_pending
             && self.detail == other.detail
+            && self.export == other.export
     }
 }
 
@@ -187,6 +211,10 @@ pub enum Action {
     CloseExchange,
     /// Where to look: view, session, step (from a click or the URL fragment).
     Navigate(Route),
+    /// The user asked for a download; the worker is making it.
+    ExportStarted,
+    /// The worker's file was handed to the browser as a download with this name.
+    Downloaded(String),
 }
 
 impl Reducible for AppState {
@@ -224,6 +252,12 @@ impl Reducible for AppState {
                 self.with_loaded(|loaded| loaded.detail = Some(Detail::Pending(index)))
             }
             Action::CloseExchange => self.with_loaded(|loaded| loaded.detail = None),
+            Action::ExportStarted => {
+                self.with_loaded(|loaded| loaded.export = Some(ExportNote::Preparing))
+            }
+            Action::Downloaded(name) => {
+                self.with_loaded(|loaded| loaded.export = Some(ExportNote::Saved(name)))
+            }
             Action::Navigate(route) => {
                 let route = match &self.page {
                     Page::Loaded(loaded) => route.clamped(loaded.model.sessions.len()),
@@ -268,6 +302,7 @@ impl AppState {
                     revealed: None,
                     reveal_pending: false,
                     detail: None,
+                    export: None,
                 };
                 let route = self.route.clamped(loaded.model.sessions.len());
                 Rc::new(AppState { page: Page::Loaded(Rc::new(loaded)), route })
@@ -290,6 +325,10 @@ impl AppState {
                     loaded.detail = Some(Detail::Shown(Rc::new(*detail)));
                 }
             }),
+            FromWorker::ExportFailed { message } => {
+                self.with_loaded(|loaded| loaded.export = Some(ExportNote::Failed(message)))
+            }
+            // A download's bytes go straight to the browser (see `bridge.rs`), not through here.
             FromWorker::Ready | FromWorker::Export { .. } | FromWorker::Unavailable { .. } => self,
         }
     }
@@ -525,6 +564,29 @@ mod tests {
         );
         assert_eq!(loading_label(&[("a.har".into(), 2048)]), "a.har (2.0 KiB)");
         assert_eq!(loading_label(&[("a".into(), 1024), ("b".into(), 1024)]), "2 files (2.0 KiB)");
+    }
+
+    #[test]
+    fn an_export_is_preparing_then_saved_or_failed_in_words() {
+        let state = load_sample("clock-ahead.flow");
+        assert_eq!(loaded(&state).export, None);
+        let state = state.reduce(Action::ExportStarted);
+        assert_eq!(loaded(&state).export, Some(ExportNote::Preparing));
+        let state = state.reduce(Action::Downloaded("clock-ahead.analysis.md".into()));
+        assert_eq!(
+            loaded(&state).export.as_ref().map(ExportNote::text).as_deref(),
+            Some("Saved clock-ahead.analysis.md to your downloads.")
+        );
+        let state = state.reduce(Action::Worker(FromWorker::ExportFailed {
+            message: "cannot redact x: input is empty".into(),
+        }));
+        assert_eq!(
+            loaded(&state).export,
+            Some(ExportNote::Failed("cannot redact x: input is empty".into()))
+        );
+        // Nothing to export on an empty page: the actions change nothing.
+        let empty = Rc::new(AppState::default()).reduce(Action::ExportStarted);
+        assert!(matches!(empty.page, Page::Empty));
     }
 
     #[test]

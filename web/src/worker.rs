@@ -80,7 +80,32 @@ fn handle(data: &JsValue) {
                 },
             })
         }
-        ToWorker::Export { export } => with_bench(|bench| bench.export(export)),
+        ToWorker::Export { export } => {
+            let made = BENCH.with_borrow(|bench| match bench {
+                Some(bench) => bench.export(export),
+                None => Err("no capture is loaded".to_owned()),
+            });
+            match made {
+                Ok(export) => post_export(export),
+                Err(message) => post(&FromWorker::ExportFailed { message }),
+            }
+        }
+    }
+}
+
+/// Posts a download: the message, then its bytes as a `Uint8Array` whose buffer is
+/// transferred (moved to the page, not copied).
+fn post_export(export: pipeline::Export) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let message = FromWorker::Export { file_name: export.file_name, mime: export.mime };
+    let bytes = js_sys::Uint8Array::from(export.bytes.as_slice());
+    drop(export.bytes);
+    let parts = js_sys::Array::of2(&JsValue::from_str(&encode(&message)), &bytes);
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    if scope.post_message_with_transfer(&parts, &transfer).is_err() {
+        post(&FromWorker::ExportFailed {
+            message: "the browser could not hand the file to the page".to_owned(),
+        });
     }
 }
 

@@ -13,7 +13,7 @@ use crate::components::learn::LearnView;
 use crate::components::tokens::TokenInspector;
 use crate::messages::{Analysed, ExportKind};
 use crate::route::{Route, View};
-use crate::state::Loaded;
+use crate::state::{ExportNote, Loaded};
 use crate::view_model::SessionCard;
 
 /// Cards drawn before "show all": a capture with thousands of sessions must not build
@@ -54,9 +54,9 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
         let route = props.route.clone();
         Callback::from(move |_: MouseEvent| actions.navigate(Route { view, ..route.clone() }))
     };
-    let export_json = {
+    let export = |kind: ExportKind| {
         let actions = props.actions.clone();
-        Callback::from(move |_: MouseEvent| actions.export(ExportKind::AnalysisJson))
+        Callback::from(move |_: MouseEvent| actions.export(kind))
     };
     let session = model.sessions.get(selected);
     html! {
@@ -65,9 +65,25 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                 data-outcome={model.outcome} aria-labelledby="verdict">
                 <h2 id="verdict" class="headline">{ &model.headline }</h2>
                 <p class="sources">{ format!("{} exchange(s) read from {}", model.exchange_count, model.sources) }</p>
-                <div class="exports">
-                    <button type="button" id="export-json" onclick={export_json}>{ "Download analysis (JSON)" }</button>
+                <div class="exports" role="group" aria-label="Downloads (made on this page, the same as the CLI writes)">
+                    <button type="button" id="export-json" onclick={export(ExportKind::AnalysisJson)}>{ "Analysis (JSON)" }</button>
+                    <button type="button" id="export-markdown" onclick={export(ExportKind::Markdown)}>{ "Summary for an issue (Markdown)" }</button>
+                    if session.is_some() {
+                        <button type="button" id="export-mermaid" onclick={export(ExportKind::Mermaid { session: selected })}>
+                            { format!("Diagram of session {} (Mermaid)", selected + 1) }</button>
+                        <button type="button" id="export-svg" onclick={export(ExportKind::Svg { session: selected })}>
+                            { format!("Diagram of session {} (SVG)", selected + 1) }</button>
+                    }
+                    { for props.loaded.sources.iter().enumerate().filter(|(_, source)| source.format != "unknown").map(|(index, source)| html! {
+                        <button type="button" class="export-redacted" id={format!("export-redacted-{index}")} data-source={index.to_string()}
+                            onclick={export(ExportKind::Redacted { source: index })}>
+                            { format!("Redacted copy of {}", source.name) }</button>
+                    }) }
                 </div>
+                if let Some(note) = &props.loaded.export {
+                    <p id="export-status" role="status" class={classes!("export-status", matches!(note, ExportNote::Failed(_)).then_some("failed"))}>
+                        { note.text() }</p>
+                }
             </section>
             if !model.problems.is_empty() {
                 <section id="problems" class="problems">
