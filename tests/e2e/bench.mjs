@@ -8,9 +8,12 @@
 // ([data-testid=overview]), the longest main-thread task in that time (`longtask`
 // PerformanceObserver), when parsing started (worker progress), and whether the page or the
 // worker crashed. With REGAUTH_BIN=<release regauth> it also times the native CLI on the same
-// file for the wasm/native throughput ratio. BENCH_GENERATE_ONLY=1 only writes the files;
+// file (best of three runs) for the wasm/native throughput ratio: native time against the
+// browser's time from the worker's "Parsing" message to the overview (parse, analysis, report,
+// the message to the page and the first paint; reading the File into the worker excluded).
+// Browser and CLI read a copy of the file in /dev/shm. BENCH_GENERATE_ONLY=1 only writes the files;
 // BENCH_VERBOSE=1 also prints the long tasks and the progress messages with their times.
-import { createWriteStream, mkdirSync, statSync, existsSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,8 +91,13 @@ if (process.env.BENCH_GENERATE_ONLY) {
 const { server, url } = await serveDir(dist);
 const browser = await launchBrowser();
 for (const megabytes of sizes) {
-  const path = await generate(megabytes);
-  const size = statSync(path).size;
+  const generated = await generate(megabytes);
+  const size = statSync(generated).size;
+  // Browser and CLI read a copy in /dev/shm: on this VM the page cache does not keep a 200 MB
+  // file, so reading it from disk would measure the disk, not regauth.
+  const inMemory = existsSync('/dev/shm') ? join('/dev/shm', `${megabytes}mb-${process.pid}.har`) : generated;
+  if (inMemory !== generated) copyFileSync(generated, inMemory);
+  const path = inMemory;
   const { page, observed, close } = await openApp(browser, url);
   await page.addInitScript(INIT);
   await page.reload();
@@ -119,13 +127,20 @@ for (const megabytes of sizes) {
   if (process.env.BENCH_VERBOSE) console.log(`  long tasks (ms after choosing: start+duration): ${result.tasks}\n  ${result.statuses.join('\n  ')}`);
   console.log(`  ${result.summary}`);
   if (process.env.REGAUTH_BIN && done && !result.error) {
-    const started = process.hrtime.bigint();
-    execFileSync(process.env.REGAUTH_BIN, ['analyze', '--format', 'json', path], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
-    const nativeMs = Number(process.hrtime.bigint() - started) / 1e6;
+    // Best of three runs (the file is in the page cache after the first; other work on the
+    // machine only ever adds time).
+    const runs = [];
+    for (let run = 0; run < 3; run += 1) {
+      const started = process.hrtime.bigint();
+      execFileSync(process.env.REGAUTH_BIN, ['analyze', '--format', 'json', inMemory], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, REGAUTH_NO_PROGRESS: '1' } });
+      runs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    const nativeMs = Math.min(...runs);
     const wasmMs = result.overviewMs - (result.parsingStartedMs ?? 0);
-    console.log(`  native CLI analyze --format json: ${Math.round(nativeMs)} ms (${(size / nativeMs / 1e3).toFixed(0)} MB/s); browser from parsing start to overview: ${wasmMs} ms (${(size / wasmMs / 1e3).toFixed(0)} MB/s); wasm/native ${(nativeMs / wasmMs).toFixed(2)}`);
+    console.log(`  native CLI analyze --format json (best of ${runs.map(Math.round).join(', ')} ms): ${Math.round(nativeMs)} ms (${(size / nativeMs / 1e3).toFixed(0)} MB/s); browser from parsing start to overview: ${wasmMs} ms (${(size / wasmMs / 1e3).toFixed(0)} MB/s); wasm throughput = ${(nativeMs / wasmMs).toFixed(2)} × native`);
   }
   await close();
+  if (inMemory !== generated) rmSync(inMemory, { force: true });
 }
 await browser.close();
 server.close();

@@ -250,6 +250,7 @@ const tests = [
     await page.waitForSelector('#error');
     assertEqual(await page.textContent('#error .error-headline'), 'Not a capture regauth can read', 'error headline');
     assert((await page.textContent('#error .error-details')).startsWith('notes.txt: not a capture'), 'core message shown');
+    console.log(`     screenshot ${await shot(page, 'error')}`);
     assertEqual(await page.$('[data-testid=overview]'), null, 'no analysis next to the error');
     await page.setInputFiles('#picker', { name: 'empty.har', mimeType: 'application/json', buffer: Buffer.alloc(0) });
     await page.waitForFunction(() => document.querySelector('#error .error-headline')?.textContent === 'The file is empty', null, READY);
