@@ -298,6 +298,7 @@ impl Workbench {
 /// A name's part before its first dot, cut to `[A-Za-z0-9_-]` (a download name must not carry
 /// a path or anything odd from the capture's file name).
 fn file_name_stem(name: &str) -> String {
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let base = name.split('.').next().unwrap_or(name);
     let safe: String = base
         .chars()
@@ -501,6 +502,7 @@ mod tests {
         assert_eq!(redacted_name("../../etc/x y.har"), "x_y.redacted.har");
         assert_eq!(redacted_name("a.b c.flow"), "a.redacted.b_c.flow");
         assert_eq!(redacted_name("pasted"), "pasted.redacted");
+        assert_eq!(file_name_stem("C:\\captures\\push.har"), "push");
     }
 
     #[test]
