@@ -1,4 +1,4 @@
-//! `cargo xtask ci`, `web`, `serve` and `bench`.
+//! `cargo xtask ci`, `web` and `serve`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -211,13 +211,5 @@ pub fn serve(args: &[String]) -> Result<()> {
     env.apply(cmd!(sh, "trunk serve --release true --offline true {args...}"))
         .env("PATH", &path)
         .run()?;
-    Ok(())
-}
-
-pub fn bench(args: &[String]) -> Result<()> {
-    let root = project_root();
-    let sh = Shell::new()?;
-    sh.change_dir(&root);
-    cmd!(sh, "cargo bench --locked -p regauth-core {args...}").run()?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask serve`: install what is missing, build the web app and serve it on 127.0.0.1.
 //! - `cargo xtask ci`: install what is missing and run the whole test suite (what `.ci/run` runs).
-//! - `cargo xtask bench`: run the benchmarks.
+//! - `cargo xtask bench [--sizes 10,200,1000] ...`: regauth's readers side by side with haralyzer,
+//!   mitmproxy's `FlowReader` and jq on generated captures; `--criterion` runs the criterion benches.
 //! - `cargo xtask fuzz [--seconds N] [TARGET...]`: run the cargo-fuzz targets (nightly; not in CI).
 //!
 //! Everything it installs comes from the package registries (apt, crates.io, npm); nothing is
@@ -14,6 +15,7 @@
     reason = "xtask reports progress to the developer"
 )]
 
+mod bench;
 mod ci;
 mod fuzz;
 mod tidy;
@@ -29,12 +31,12 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&args[1..]),
         Some("serve") => ci::serve(&args[1..]),
         Some("web") => ci::web(&args[1..]),
-        Some("bench") => ci::bench(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("install-tools") => tools::ensure_all(&project_root()).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|web|serve|bench|fuzz|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  web            only ci's web steps (wasm clippy, trunk build, browser tests) in the detected\n                 wasm mode (WASM_MODE_FORCE=debian|rustup picks one)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          run the benchmarks\n  fuzz           [--seconds N] [TARGET...] run the fuzz targets (nightly, cargo-fuzz)\n  install-tools  only install the build and test tools"
+                "usage: cargo xtask <ci|web|serve|bench|fuzz|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  web            only ci's web steps (wasm clippy, trunk build, browser tests) in the detected\n                 wasm mode (WASM_MODE_FORCE=debian|rustup picks one)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          [--sizes 10,200,1000] readers vs haralyzer, FlowReader, jq (--help; --criterion)\n  fuzz           [--seconds N] [TARGET...] run the fuzz targets (nightly, cargo-fuzz)\n  install-tools  only install the build and test tools"
             );
             return ExitCode::from(2);
         }

@@ -148,17 +148,43 @@ struct Span {
 const OWNED: u32 = 1 << 31;
 
 impl Headers {
-    /// Empty headers whose fields will mostly be slices of `source` (see [`Headers::push_from_source`]).
-    pub(crate) fn borrowing(source: Bytes, capacity: usize) -> Headers {
-        Headers { source, owned: String::new(), fields: Vec::with_capacity(capacity) }
-    }
-
     /// Appends a field whose name and value are, if possible, slices of this `Headers`' source;
     /// text found elsewhere is copied.
-    pub(crate) fn push_from_source(&mut self, name: &str, value: &str) {
+    fn push_from_source(&mut self, name: &str, value: &str) {
         let name = self.span_in_source(name).unwrap_or_else(|| self.own(name));
         let value = self.span_in_source(value).unwrap_or_else(|| self.own(value));
         self.fields.push(HeaderField { name, value });
+    }
+
+    /// Appends a field whose name and value are, if possible, slices of `buffer` (the whole
+    /// input); text found elsewhere is copied. The first field borrowed fixes where this
+    /// `Headers`' source starts in `buffer`, so later fields (further on in the input) are
+    /// spans from there.
+    pub(crate) fn push_borrowing(&mut self, buffer: &Bytes, name: &str, value: &str) {
+        if self.source.is_empty() {
+            let start =
+                match (offset_in(buffer, name.as_bytes()), offset_in(buffer, value.as_bytes())) {
+                    (Some(name), Some(value)) => Some(name.min(value)),
+                    (name, value) => name.or(value),
+                };
+            if let Some(start) = start {
+                self.source = buffer.slice(start..);
+            }
+        }
+        self.push_from_source(name, value);
+    }
+
+    /// Moves the fields out into a `Headers` of their own whose field list is allocated at its
+    /// exact size, and leaves `self` empty with its capacity kept: readers collect each header
+    /// list in one reused `Headers` this way, so no list regrows and none holds spare room.
+    pub(crate) fn take_compact(&mut self) -> Headers {
+        let fields = self.fields.as_slice().to_vec();
+        self.fields.clear();
+        Headers {
+            source: std::mem::take(&mut self.source),
+            owned: std::mem::take(&mut self.owned),
+            fields,
+        }
     }
 
     fn span_in_source(&self, text: &str) -> Option<Span> {
@@ -199,6 +225,22 @@ impl Headers {
         }
     }
 
+    /// The bytes of a span, not checked to be UTF-8 again: for comparing names, where
+    /// checking every field on every lookup was most of a lookup's cost.
+    fn raw(&self, span: Span) -> &[u8] {
+        let start = (span.start & !OWNED) as usize;
+        let range = start..start + span.len as usize;
+        let bytes = if span.start & OWNED != 0 { self.owned.as_bytes() } else { &self.source };
+        bytes.get(range).unwrap_or_default()
+    }
+
+    /// Whether the field's name is `name`, ASCII case-insensitively.
+    fn is_named(&self, field: &HeaderField, name: &str) -> bool {
+        // Both sides are UTF-8 (see `text`), so comparing bytes equals comparing text.
+        field.name.len as usize == name.len()
+            && self.raw(field.name).eq_ignore_ascii_case(name.as_bytes())
+    }
+
     /// Appends a field (copied).
     pub fn push(&mut self, name: &str, value: &str) {
         let name = self.own(name);
@@ -232,7 +274,7 @@ impl Headers {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|field| self.text(field.name).eq_ignore_ascii_case(name))
+            .find(|field| self.is_named(field, name))
             .map(|field| self.text(field.value))
     }
 
@@ -240,7 +282,7 @@ impl Headers {
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
-            .filter(move |field| self.text(field.name).eq_ignore_ascii_case(name))
+            .filter(move |field| self.is_named(field, name))
             .map(|field| self.text(field.value))
     }
 
@@ -260,6 +302,12 @@ impl Headers {
     pub(crate) fn heap_size(&self) -> usize {
         self.fields.capacity() * size_of::<HeaderField>() + self.owned.capacity()
     }
+}
+
+/// Where `part` starts in `buffer`, if it is a non-empty slice of it.
+fn offset_in(buffer: &[u8], part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(buffer.as_ptr() as usize)?;
+    (!part.is_empty() && start.checked_add(part.len())? <= buffer.len()).then_some(start)
 }
 
 impl std::fmt::Debug for Headers {
@@ -772,9 +820,13 @@ mod tests {
     fn headers_borrow_from_the_source_and_copy_the_rest() {
         let source = Bytes::from_static(b"Accept: */*; Authorization: Bearer x");
         let text = std::str::from_utf8(&source).unwrap();
-        let mut headers = Headers::borrowing(source.clone(), 2);
-        headers.push_from_source(&text[..6], &text[8..11]);
-        headers.push_from_source("Authorization", &text[28..]);
+        let mut scratch = Headers::default();
+        scratch.push_borrowing(&source, &text[..6], &text[8..11]);
+        scratch.push_borrowing(&source, "Authorization", &text[28..]);
+        let mut headers = scratch.take_compact();
+        assert!(scratch.is_empty() && scratch.owned.is_empty() && scratch.source.is_empty());
+        assert_eq!(headers.fields.capacity(), 2, "moved out at its exact size");
+        assert_eq!(headers.source.as_ptr(), source.as_ptr(), "the first field fixes the source");
         headers.push("X-Added", "yes");
         assert_eq!(
             headers.owned, "AuthorizationX-Addedyes",

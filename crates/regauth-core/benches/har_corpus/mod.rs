@@ -177,3 +177,11 @@ pub fn header_heavy(n_entries: usize) -> Vec<u8> {
         }
     })
 }
+
+/// Bytes one [`header_heavy`] entry takes (a lower bound), to size files by bytes.
+const HEADER_HEAVY_ENTRY_BYTES: usize = 2_500;
+
+/// A header-heavy HAR of at least `min_bytes` (see [`header_heavy`]).
+pub fn header_heavy_bytes(min_bytes: usize) -> Vec<u8> {
+    header_heavy(min_bytes.div_ceil(HEADER_HEAVY_ENTRY_BYTES).max(1))
+}

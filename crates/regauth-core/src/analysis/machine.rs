@@ -292,7 +292,9 @@ fn judge_session(
 /// The failures among `ordered` (in decision order) that no later request for the same
 /// object recovered from: a later answer that served it (or a token the same realm handed
 /// out). containerd's OAuth2 POST refused as unsupported (400/404/405) is no failure when the
-/// client falls back to another token request afterwards, whatever that one gets.
+/// client falls back to another token request afterwards, whatever that one gets. A token
+/// answer too large to read is no failure when the registry served the session afterwards:
+/// the client evidently found its token in it.
 fn unrecovered_failures(
     ordered: &[usize],
     verdicts: &HashMap<usize, Verdict>,
@@ -300,6 +302,7 @@ fn unrecovered_failures(
 ) -> Vec<usize> {
     let mut succeeded_later: HashSet<&str> = HashSet::new();
     let mut token_answer_later = false;
+    let mut served_later = false;
     let mut unrecovered = Vec::new();
     for &idx in ordered.iter().rev() {
         let object = timeline.objects[idx].as_deref();
@@ -308,6 +311,8 @@ fn unrecovered_failures(
                 cause: FailCause::TokenServiceError { oauth_post: true, status: 400 | 404 | 405 },
                 ..
             }) if token_answer_later => {}
+            Some(Verdict::Fail { cause: FailCause::TokenResponseTooLarge { .. }, .. })
+                if served_later => {}
             Some(Verdict::Fail { step, .. }) => {
                 if !object.is_some_and(|object| succeeded_later.contains(object)) {
                     unrecovered.push(idx);
@@ -316,6 +321,7 @@ fn unrecovered_failures(
             }
             Some(Verdict::Ok) => {
                 succeeded_later.extend(object);
+                served_later = true;
             }
             Some(Verdict::TokenIssued) => {
                 succeeded_later.extend(object);

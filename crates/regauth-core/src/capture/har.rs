@@ -41,15 +41,16 @@
 //! an [`InputProblem`] naming its index and field, and the other entries are still read.
 
 mod de;
+mod fast;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::Deserialize as _;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use crate::model::{
@@ -57,8 +58,8 @@ use crate::model::{
     Timing, TlsInfo,
 };
 use de::{
-    ContentDe, CreatorDe, EntryDe, Found, HeaderDe, Key, Obj, ParamDe, PostDataDe, ResponseDe,
-    Scalar, SecurityDetailsDe, Seq, Text,
+    ContentDe, CreatorDe, Ctx, EntryDe, FieldProblem, Found, FromJson, HeadersDe, In, Key, Obj,
+    ParamDe, PostDataDe, RawText, ResponseDe, Scalar, SecurityDetailsDe, Text,
 };
 
 pub(super) type ReadResult =
@@ -83,6 +84,11 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
 /// Bodies and header text stored without JSON escapes become slices of `bytes`, so they are
 /// not copied.
 pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult {
+    read_with_path(context, bytes, true)
+}
+
+/// [`read_with`], optionally without the fast path (tests compare the two).
+fn read_with_path(context: &ReaderContext<'_>, bytes: Bytes, try_fast: bool) -> ReadResult {
     let name = context.name;
     let bom_len = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
     // Validating UTF-8 once up front (fast, SIMD in std) and then parsing `&str` is ~1.6x
@@ -96,21 +102,17 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
             (prefix, Some(valid))
         }
     };
-    let mut state = State {
-        context,
-        buffer: &bytes,
-        exchanges: Vec::new(),
-        problems: Problems::new(name),
-        producer: None,
-        saw_log: false,
-        entries: EntriesState::NotSeen,
-        n_entries: 0,
-        memory_used: 0,
-        n_unread_for_memory: None,
+    let mut state = State::new(context, &bytes);
+    // The fast path reads valid HAR; whatever it leaves to the serde path (invalid JSON, odd
+    // shapes) is read again from the start by it, which alone reports errors (see fast.rs).
+    let fast = try_fast && utf8_error_at.is_none() && fast::read(&mut state, json).is_ok();
+    let res = if fast {
+        Ok(())
+    } else {
+        state = State::new(context, &bytes);
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        DocumentSeed(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end())
     };
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let res =
-        DocumentSeed(&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Err(err) = res {
         let offset = line_column_to_offset(json.as_bytes(), err.line(), err.column()) + bom_len;
         let location = Location {
@@ -298,9 +300,61 @@ struct State<'c, 'b> {
     memory_used: u64,
     /// Set once the memory limit is reached: how many entries were skipped since.
     n_unread_for_memory: Option<usize>,
+    /// Reused for collecting each header list (see `Headers::take_compact`).
+    scratch: RefCell<Headers>,
 }
 
-impl State<'_, '_> {
+impl<'c, 'b> State<'c, 'b> {
+    fn new(context: &'c ReaderContext<'c>, buffer: &'b Bytes) -> State<'c, 'b> {
+        State {
+            context,
+            buffer,
+            exchanges: Vec::new(),
+            problems: Problems::new(context.name),
+            producer: None,
+            saw_log: false,
+            entries: EntriesState::NotSeen,
+            n_entries: 0,
+            memory_used: 0,
+            n_unread_for_memory: None,
+            scratch: RefCell::new(Headers::default()),
+        }
+    }
+
+    /// What the lenient model is read with.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { buffer: self.buffer, scratch: &self.scratch }
+    }
+
+    /// `log.version`: anything but 1.x is read as 1.2, with a problem saying so.
+    fn check_version(&mut self, version: &Scalar<'_>) {
+        if let Some(version) = version.text()
+            && !version.starts_with("1.")
+        {
+            // Shown only when it looks like a version: the text is the file's.
+            let shown = if version.len() <= 8
+                && version.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
+            {
+                format!("version {version}")
+            } else {
+                "version (not a number)".to_owned()
+            };
+            self.problems.push(None, None, format!("unknown HAR {shown}, read as HAR 1.2"));
+        }
+    }
+
+    /// `log.creator`: the producer, as `name version`.
+    fn set_creator(&mut self, creator: Obj<CreatorDe<'_>>) {
+        self.producer = creator.ok().and_then(|creator| {
+            let text = |text: Option<Text<'_>>| {
+                text.and_then(Text::ok).map(Cow::into_owned).unwrap_or_default()
+            };
+            let producer =
+                format!("{} {}", text(creator.name), text(creator.version)).trim().to_owned();
+            (!producer.is_empty()).then_some(producer)
+        });
+    }
+
     /// Where the object whose first key starts at address `first_key` begins (its `{`).
     fn object_start(&self, first_key: usize) -> Option<usize> {
         let base = self.buffer.as_ptr() as usize;
@@ -336,9 +390,7 @@ impl State<'_, '_> {
             index: entry_idx,
             byte_offset: entry_start.map(|start| start as u64),
         };
-        // Header text is borrowed as spans from the entry's start on.
-        let entry_source = self.buffer.slice(entry_start.unwrap_or(0)..);
-        match convert_entry(self, entry, origin, &entry_source) {
+        match convert_entry(self, entry, origin) {
             Ok(exchange) => {
                 self.memory_used += exchange_memory(&exchange);
                 self.exchanges.push(exchange);
@@ -416,35 +468,11 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_, '_> {
             match key.as_ref() {
                 "version" => {
                     let version: Scalar<'_> = map.next_value()?;
-                    if let Some(version) = version.text()
-                        && !version.starts_with("1.")
-                    {
-                        // Shown only when it looks like a version: the text is the file's.
-                        let shown = if version.len() <= 8
-                            && version.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
-                        {
-                            format!("version {version}")
-                        } else {
-                            "version (not a number)".to_owned()
-                        };
-                        state.problems.push(
-                            None,
-                            None,
-                            format!("unknown HAR {shown}, read as HAR 1.2"),
-                        );
-                    }
+                    state.check_version(&version);
                 }
                 "creator" => {
-                    let creator: Obj<CreatorDe<'_>> = map.next_value()?;
-                    state.producer = creator.ok().and_then(|creator| {
-                        let text = |text: Option<Text<'_>>| {
-                            text.and_then(Text::ok).map(Cow::into_owned).unwrap_or_default()
-                        };
-                        let producer = format!("{} {}", text(creator.name), text(creator.version))
-                            .trim()
-                            .to_owned();
-                        (!producer.is_empty()).then_some(producer)
-                    });
+                    let creator: Obj<CreatorDe<'_>> = map.next_value_seed(In::new(state.ctx()))?;
+                    state.set_creator(creator);
                 }
                 "entries" => map.next_value_seed(EntriesSeed(&mut *state))?,
                 _ => {
@@ -523,7 +551,7 @@ impl<'de> DeserializeSeed<'de> for EntrySeed<'_, '_, '_> {
             self.0.take_entry(Obj::Wrong(Found::Null));
             return Ok(());
         }
-        let entry = <Obj<EntryDe<'de>> as serde::Deserialize>::deserialize(deserializer)?;
+        let entry = <Obj<EntryDe<'de>> as FromJson<'de>>::from_json(deserializer, self.0.ctx())?;
         self.0.take_entry(entry);
         Ok(())
     }
@@ -533,7 +561,6 @@ fn convert_entry(
     state: &mut State<'_, '_>,
     entry: EntryDe<'_>,
     origin: EntryRef,
-    entry_source: &Bytes,
 ) -> Result<Exchange, String> {
     let entry_idx = origin.index;
     let byte_offset = origin.byte_offset;
@@ -584,11 +611,8 @@ fn convert_entry(
             start.checked_add_signed(TimeDelta::microseconds(micros as i64))
         });
 
-    let request_headers = convert_headers(
-        request.headers,
-        entry_source,
-        format_args!("entries[{entry_idx}].request.headers"),
-    )?;
+    let request_headers =
+        convert_headers(request.headers, format_args!("entries[{entry_idx}].request.headers"))?;
     let request_body = match request.post_data {
         None => Body::default(),
         Some(post_data) => {
@@ -648,7 +672,7 @@ fn convert_entry(
                     None
                 }
                 Some(status) if status.fract() == 0.0 && status <= 999.0 => {
-                    Some(convert_response(state, response, status as u16, &origin, entry_source)?)
+                    Some(convert_response(state, response, status as u16, &origin)?)
                 }
                 _ => {
                     let shown = response
@@ -675,7 +699,7 @@ fn convert_entry(
             // Playwright notes the port; other producers only the IP, so the URL's port stands in.
             let port =
                 entry.server_port.as_ref().and_then(Scalar::as_u16).unwrap_or(url_parts.port);
-            if ip.contains(':') { format!("[{ip}]:{port}") } else { format!("{ip}:{port}") }
+            socket_address(ip, port)
         });
     let tls =
         entry.security_details.and_then(Obj::ok).and_then(convert_security_details).map(Box::new);
@@ -698,29 +722,29 @@ fn convert_entry(
     })
 }
 
-/// Header fields as spans of `source` (the entry's text on), copied only when escaped.
+/// Header fields (already spans of the input, see [`HeadersDe`]), or why the entry fails.
 /// A malformed list fails the entry: a request that silently lost its `Authorization` would
 /// be analysed as anonymous, which is worse than reporting the entry as unreadable.
 fn convert_headers(
-    headers: Option<Seq<Obj<HeaderDe<'_>>>>,
-    source: &Bytes,
+    headers: Option<HeadersDe>,
     path: fmt::Arguments<'_>,
 ) -> Result<Headers, String> {
-    let Some(headers) = headers else { return Ok(Headers::default()) };
-    let items = headers.expect(path)?;
-    let mut out = Headers::borrowing(source.clone(), items.len());
-    for (field_idx, item) in items.into_iter().enumerate() {
-        let header = item.expect(format_args!("{path}[{field_idx}]"))?;
-        // A field without a name says nothing; drop it.
-        let Some(name) = header.name else { continue };
-        let name = name.expect(format_args!("{path}[{field_idx}].name"))?;
-        let value = match header.value {
-            None => Cow::Borrowed(""),
-            Some(value) => value.expect(format_args!("{path}[{field_idx}].value"))?,
-        };
-        out.push_from_source(&name, &value);
+    match headers {
+        None => Ok(Headers::default()),
+        Some(HeadersDe::Fields(headers)) => Ok(headers),
+        Some(HeadersDe::Wrong(found)) => Err(format!("{path}: expected an array, found {found}")),
+        Some(HeadersDe::BadField { index, problem }) => Err(match problem {
+            FieldProblem::NotObject(found) => {
+                format!("{path}[{index}]: expected an object, found {found}")
+            }
+            FieldProblem::Name(found) => {
+                format!("{path}[{index}].name: expected a string, found {found}")
+            }
+            FieldProblem::Value(found) => {
+                format!("{path}[{index}].value: expected a string, found {found}")
+            }
+        }),
     }
-    Ok(out)
 }
 
 fn convert_response(
@@ -728,14 +752,10 @@ fn convert_response(
     response: ResponseDe<'_>,
     status: u16,
     origin: &EntryRef,
-    entry_source: &Bytes,
 ) -> Result<Response, String> {
     let entry_idx = origin.index;
-    let headers = convert_headers(
-        response.headers,
-        entry_source,
-        format_args!("entries[{entry_idx}].response.headers"),
-    )?;
+    let headers =
+        convert_headers(response.headers, format_args!("entries[{entry_idx}].response.headers"))?;
     let mut body = Body::default();
     if let Some(content) = response.content {
         let content: ContentDe<'_> =
@@ -794,8 +814,8 @@ fn convert_response(
 /// escapes (all base64, much plain text) is a slice of the input, and text with escapes is
 /// kept escaped ([`BodyData::JsonEscapedText`]) because unescaping multi-megabyte JSON bodies
 /// nobody looks at was most of the reading time. `None` if the value is not a string.
-fn response_body_data(buffer: &Bytes, text: &RawValue, is_base64: bool) -> Option<BodyData> {
-    let literal = text.get().as_bytes();
+fn response_body_data(buffer: &Bytes, text: RawText<'_>, is_base64: bool) -> Option<BodyData> {
+    let literal = text.0.as_bytes();
     let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
     let has_escapes = memchr::memchr(b'\\', inner).is_some();
     Some(match (has_escapes, is_base64) {
@@ -803,7 +823,7 @@ fn response_body_data(buffer: &Bytes, text: &RawValue, is_base64: bool) -> Optio
         (false, true) => BodyData::Base64(bytes_of(buffer, Cow::Borrowed(as_str(inner)))),
         // Rare (`\/` from PHP-style writers), and base64 must be plain to decode lazily.
         (true, true) => BodyData::Base64(Bytes::from(super::json_string::unescape(literal))),
-        (true, false) => BodyData::JsonEscapedText(bytes_of(buffer, Cow::Borrowed(text.get()))),
+        (true, false) => BodyData::JsonEscapedText(bytes_of(buffer, Cow::Borrowed(text.0))),
     })
 }
 
@@ -1048,14 +1068,23 @@ struct UrlParts {
 /// path plus query (fragment dropped: it never goes on the wire). Userinfo is dropped too:
 /// HTTP clients turn it into an `Authorization` header, which the capture records anyway.
 fn split_url(url: &str) -> Result<UrlParts, &'static str> {
-    let (scheme, rest) = url.trim().split_once("://").ok_or("is not an absolute URL")?;
+    let url = url.trim();
+    // The first `://` (what `split_once("://")` finds, without its substring-search setup).
+    let separator = memchr::memchr_iter(b':', url.as_bytes())
+        .find(|&colon| url.as_bytes()[colon + 1..].starts_with(b"//"))
+        .ok_or("is not an absolute URL")?;
+    let (scheme, rest) = (&url[..separator], &url[separator + 3..]);
     let scheme_ok = scheme.starts_with(|ch: char| ch.is_ascii_alphabetic())
-        && scheme.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '+' | '-' | '.'));
+        && scheme
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.'));
     if !scheme_ok {
         return Err("has no valid scheme");
     }
     let scheme = scheme.to_ascii_lowercase();
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // Bytes, not a `char` pattern: the three are ASCII, and this runs once per entry.
+    let authority_end =
+        rest.bytes().position(|byte| matches!(byte, b'/' | b'?' | b'#')).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, host_port)| host_port);
     let (host, port_text) = if let Some(bracketed) = host_port.strip_prefix('[') {
@@ -1077,13 +1106,30 @@ fn split_url(url: &str) -> Result<UrlParts, &'static str> {
         None | Some("") => default_port(&scheme),
         Some(port) => port.parse::<u16>().map_err(|_| "has an invalid port")?,
     };
-    let without_fragment = tail.split_once('#').map_or(tail, |(before, _)| before);
-    let path = if without_fragment.starts_with('/') {
-        without_fragment.to_owned()
-    } else {
-        format!("/{without_fragment}")
-    };
+    let without_fragment = memchr::memchr(b'#', tail.as_bytes()).map_or(tail, |hash| &tail[..hash]);
+    let mut path = String::with_capacity(without_fragment.len() + 1);
+    if !without_fragment.starts_with('/') {
+        path.push('/');
+    }
+    path.push_str(without_fragment);
     Ok(UrlParts { scheme, host: host.to_ascii_lowercase(), port, path })
+}
+
+/// `ip:port`, or `[ip]:port` for IPv6, without going through `format!` (once per entry).
+pub(crate) fn socket_address(ip: &str, port: impl itoa::Integer) -> String {
+    let mut digits = itoa::Buffer::new();
+    let port = digits.format(port);
+    let mut out = String::with_capacity(ip.len() + port.len() + 3);
+    if ip.contains(':') {
+        out.push('[');
+        out.push_str(ip);
+        out.push(']');
+    } else {
+        out.push_str(ip);
+    }
+    out.push(':');
+    out.push_str(port);
+    out
 }
 
 fn default_port(scheme: &str) -> u16 {

@@ -73,17 +73,62 @@ pub(super) fn merge(
     sources: &[SourceInfo],
 ) -> (Vec<Exchange>, Vec<InputNote>) {
     let effective = effective_starts(&exchanges);
-    let key = |exchange: &Exchange| {
-        let origin = &exchange.origin;
-        (effective[origin.source][origin.index], origin.source, origin.index)
-    };
-    exchanges.sort_unstable_by_key(key);
+    let keys: Vec<SortKey> = exchanges
+        .iter()
+        .map(|exchange| {
+            let origin = &exchange.origin;
+            SortKey::new(effective[origin.source][origin.index], origin.source, origin.index)
+        })
+        .collect();
+    drop(effective);
+    // Most captures are in time order already. Otherwise the keys are sorted and the
+    // exchanges moved once each: sorting the exchanges themselves moved each (hundreds of
+    // bytes) many times, which was most of the merge's cost.
+    if !keys.is_sorted() {
+        let mut keyed: Vec<(SortKey, usize)> = keys.into_iter().zip(0..).collect();
+        // Keys are unique (source and position are), so an unstable sort is deterministic.
+        keyed.sort_unstable();
+        permute(&mut exchanges, keyed.into_iter().map(|(_, position)| position).collect());
+    }
     let notes =
         if sources.len() > 1 { drop_duplicates(&mut exchanges, sources) } else { Vec::new() };
     for (idx, exchange) in exchanges.iter_mut().enumerate() {
         exchange.index = idx;
     }
     (exchanges, notes)
+}
+
+/// `(effective start, input, position in the input)` as plain integers, which compare faster
+/// than the timestamps they stand for: no start sorts first, then seconds and nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey {
+    start: Option<(i64, u32)>,
+    source: usize,
+    position: usize,
+}
+
+impl SortKey {
+    fn new(start: Option<Timestamp>, source: usize, position: usize) -> SortKey {
+        let start = start.map(|start| (start.timestamp(), start.timestamp_subsec_nanos()));
+        SortKey { start, source, position }
+    }
+}
+
+/// Reorders `items` so that position `i` holds what was at `order[i]` (a permutation of
+/// the positions), in place: one swap per element, following the permutation's cycles.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..items.len() {
+        let mut current = start;
+        loop {
+            let from = order[current];
+            order[current] = current;
+            if from == start || from == current {
+                break;
+            }
+            items.swap(current, from);
+            current = from;
+        }
+    }
 }
 
 /// Rank of a source when two copies of an exchange compete: lower wins.

@@ -11,14 +11,22 @@
 //! derived visitors fail on a duplicate key, which hostile files have; here the last wins,
 //! as in most JSON parsers. Unknown keys (`cache`, `timings`, `_initiator`, ...) are skipped
 //! without being built.
+//!
+//! Every value is read with the input at hand ([`FromJson`], [`In`]), so header lists go
+//! straight into [`Headers`] as spans of the input, with no list of parsed fields in between.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
+use bytes::Bytes;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+
+use super::fast::{Bail, FastFields, FastRead, Parser};
+use crate::model::Headers;
 
 /// A JSON value of the wrong type, described for messages (strings are never quoted: they
 /// may hold secrets).
@@ -293,10 +301,70 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
     }
 }
 
+/// What every value is read with: the whole input, so borrowed text can become spans of it.
+#[derive(Clone, Copy)]
+pub(super) struct Ctx<'b> {
+    pub(super) buffer: &'b Bytes,
+    /// Where header lists are collected before each is moved out at its exact size.
+    pub(super) scratch: &'b RefCell<Headers>,
+}
+
+/// A value read from JSON with the input at hand (a [`Deserialize`] with context).
+pub(super) trait FromJson<'de>: Sized {
+    fn from_json<D: Deserializer<'de>>(deserializer: D, ctx: Ctx<'_>) -> Result<Self, D::Error>;
+}
+
+/// The seed that reads a `T` with `ctx` (`map.next_value_seed(In::new(ctx))`).
+pub(super) struct In<'b, T> {
+    ctx: Ctx<'b>,
+    _value: PhantomData<T>,
+}
+
+impl<'b, T> In<'b, T> {
+    pub(super) fn new(ctx: Ctx<'b>) -> In<'b, T> {
+        In { ctx, _value: PhantomData }
+    }
+}
+
+impl<'de, T: FromJson<'de>> DeserializeSeed<'de> for In<'_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::from_json(deserializer, self.ctx)
+    }
+}
+
+/// Values that need no context read as plain `Deserialize`.
+macro_rules! from_json_by_deserialize {
+    ($($ty:ty),* $(,)?) => {
+        $(impl<'de: 'a, 'a> FromJson<'de> for $ty {
+            fn from_json<D: Deserializer<'de>>(deserializer: D, _ctx: Ctx<'_>) -> Result<Self, D::Error> {
+                <$ty as Deserialize<'de>>::deserialize(deserializer)
+            }
+        })*
+    };
+}
+
+from_json_by_deserialize!(Text<'a>, Scalar<'a>);
+
+/// A value's JSON text as it is in the input (a string keeps its quotes and escapes), so a
+/// body is scanned once and neither unescaped nor copied while reading.
+pub(super) struct RawText<'a>(pub(super) &'a str);
+
+impl<'de: 'a, 'a> FromJson<'de> for RawText<'a> {
+    fn from_json<D: Deserializer<'de>>(deserializer: D, _ctx: Ctx<'_>) -> Result<Self, D::Error> {
+        <&'de RawValue as Deserialize<'de>>::deserialize(deserializer).map(|raw| RawText(raw.get()))
+    }
+}
+
 /// An object read field by field (see the module docs).
 pub(super) trait MapFields<'de>: Default {
     /// Reads the value of `key` from `map`, or skips it.
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        ctx: Ctx<'_>,
+    ) -> Result<(), A::Error>;
 }
 
 /// A JSON object read into `T`, or what was there instead.
@@ -326,10 +394,10 @@ impl<T> Obj<T> {
     }
 }
 
-impl<'de, T: MapFields<'de>> Deserialize<'de> for Obj<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjVisitor<T>(PhantomData<T>);
-        impl<'de, T: MapFields<'de>> Visitor<'de> for ObjVisitor<T> {
+impl<'de, T: MapFields<'de>> FromJson<'de> for Obj<T> {
+    fn from_json<D: Deserializer<'de>>(deserializer: D, ctx: Ctx<'_>) -> Result<Self, D::Error> {
+        struct ObjVisitor<'b, T>(Ctx<'b>, PhantomData<T>);
+        impl<'de, T: MapFields<'de>> Visitor<'de> for ObjVisitor<'_, T> {
             type Value = Obj<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
@@ -343,13 +411,13 @@ impl<'de, T: MapFields<'de>> Deserialize<'de> for Obj<T> {
                     {
                         first_key = Some(text.as_ptr() as usize);
                     }
-                    value.field(&key, &mut map)?;
+                    value.field(&key, &mut map, self.0)?;
                 }
                 Ok(Obj::Present { value, first_key })
             }
             wrong_types!(Obj::Wrong; visit_i64, visit_u64, visit_f64, visit_bool, visit_str, visit_unit, visit_seq);
         }
-        deserializer.deserialize_any(ObjVisitor(PhantomData))
+        deserializer.deserialize_any(ObjVisitor(ctx, PhantomData))
     }
 }
 
@@ -368,10 +436,10 @@ impl<T> Seq<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Seq<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SeqVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for SeqVisitor<T> {
+impl<'de, T: FromJson<'de>> FromJson<'de> for Seq<T> {
+    fn from_json<D: Deserializer<'de>>(deserializer: D, ctx: Ctx<'_>) -> Result<Self, D::Error> {
+        struct SeqVisitor<'b, T>(Ctx<'b>, PhantomData<T>);
+        impl<'de, T: FromJson<'de>> Visitor<'de> for SeqVisitor<'_, T> {
             type Value = Seq<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an array")
@@ -379,15 +447,123 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Seq<T> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 // No `size_hint` preallocation: the hint comes from the input.
                 let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
+                while let Some(item) = seq.next_element_seed(In::new(self.0))? {
                     items.push(item);
                 }
                 Ok(Seq::Items(items))
             }
             wrong_types!(Seq::Wrong; visit_i64, visit_u64, visit_f64, visit_bool, visit_str, visit_unit, visit_map);
         }
-        deserializer.deserialize_any(SeqVisitor(PhantomData))
+        deserializer.deserialize_any(SeqVisitor(ctx, PhantomData))
     }
+}
+
+/// A HAR header list (`[{"name": ..., "value": ...}, ...]`), read straight into [`Headers`]:
+/// names and values are spans of the input, copied only when they carry escapes.
+pub(super) enum HeadersDe {
+    Fields(Headers),
+    /// The list is not an array.
+    Wrong(Found),
+    /// Field `index` (the first that is) is not an object of strings.
+    BadField {
+        index: usize,
+        problem: FieldProblem,
+    },
+}
+
+/// What is wrong with a header field.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum FieldProblem {
+    NotObject(Found),
+    Name(Found),
+    Value(Found),
+}
+
+impl<'de> FromJson<'de> for HeadersDe {
+    fn from_json<D: Deserializer<'de>>(deserializer: D, ctx: Ctx<'_>) -> Result<Self, D::Error> {
+        struct HeadersVisitor<'b>(Ctx<'b>);
+        impl<'de> Visitor<'de> for HeadersVisitor<'_> {
+            type Value = HeadersDe;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of headers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                // Header lists never nest, so the scratch is always free; a fresh one would do too.
+                let mut fresh = None;
+                let mut scratch = self.0.scratch.try_borrow_mut();
+                let headers = match &mut scratch {
+                    Ok(scratch) => &mut **scratch,
+                    Err(_) => fresh.insert(Headers::default()),
+                };
+                let mut index = 0;
+                while let Some(outcome) = seq.next_element_seed(FieldSeed {
+                    headers: &mut *headers,
+                    buffer: self.0.buffer,
+                })? {
+                    if let Err(problem) = outcome {
+                        headers.take_compact();
+                        // The first bad field fails the list; the rest is only skipped over.
+                        while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        return Ok(HeadersDe::BadField { index, problem });
+                    }
+                    index += 1;
+                }
+                Ok(HeadersDe::Fields(headers.take_compact()))
+            }
+            wrong_types!(HeadersDe::Wrong; visit_i64, visit_u64, visit_f64, visit_bool, visit_str, visit_unit, visit_map);
+        }
+        deserializer.deserialize_any(HeadersVisitor(ctx))
+    }
+}
+
+fn not_an_object(found: Found) -> Result<(), FieldProblem> {
+    Err(FieldProblem::NotObject(found))
+}
+
+/// One `{"name": ..., "value": ...}` of a header list, pushed onto `headers` as it is read
+/// (a field without a name says nothing and is dropped).
+struct FieldSeed<'h, 'b> {
+    headers: &'h mut Headers,
+    buffer: &'b Bytes,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
+    type Value = Result<(), FieldProblem>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
+    type Value = Result<(), FieldProblem>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a header object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut name, mut value) = (None, None);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "name" => name = Some(map.next_value::<Text<'de>>()?),
+                "value" => value = Some(map.next_value::<Text<'de>>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let name = match name {
+            None => return Ok(Ok(())),
+            Some(Text::Wrong(found)) => return Ok(Err(FieldProblem::Name(found))),
+            Some(Text::Str(name)) => name,
+        };
+        let value = match value {
+            None => Cow::Borrowed(""),
+            Some(Text::Wrong(found)) => return Ok(Err(FieldProblem::Value(found))),
+            Some(Text::Str(value)) => value,
+        };
+        self.headers.push_borrowing(self.buffer, &name, &value);
+        Ok(Ok(()))
+    }
+    wrong_types!(not_an_object; visit_i64, visit_u64, visit_f64, visit_bool, visit_str, visit_unit, visit_seq);
 }
 
 /// Defines a struct of optional fields and its [`MapFields`] by JSON key.
@@ -400,10 +576,20 @@ macro_rules! har_object {
             _input: PhantomData<&'a str>,
         }
         impl<'de> MapFields<'de> for $name<'de> {
-            fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+            fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, ctx: Ctx<'_>) -> Result<(), A::Error> {
                 match key {
-                    $($key => self.$field = Some(map.next_value()?),)*
+                    $($key => self.$field = Some(map.next_value_seed(In::new(ctx))?),)*
                     _ => { map.next_value::<IgnoredAny>()?; }
+                }
+                Ok(())
+            }
+        }
+        // The same fields read by the fast path (`fast.rs`).
+        impl<'a> FastFields<'a> for $name<'a> {
+            fn fast_field(&mut self, key: &str, parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Result<(), Bail> {
+                match key {
+                    $($key => self.$field = Some(FastRead::fast_read(parser, ctx)?),)*
+                    _ => parser.skip_value()?,
                 }
                 Ok(())
             }
@@ -432,14 +618,9 @@ har_object!(RequestDe {
     method: Text<'a> = "method",
     url: Text<'a> = "url",
     http_version: Scalar<'a> = "httpVersion",
-    headers: Seq<Obj<HeaderDe<'a>>> = "headers",
+    headers: HeadersDe = "headers",
     post_data: Obj<PostDataDe<'a>> = "postData",
     body_size: Scalar<'a> = "bodySize",
-});
-
-har_object!(HeaderDe {
-    name: Text<'a> = "name",
-    value: Text<'a> = "value",
 });
 
 har_object!(PostDataDe {
@@ -459,7 +640,7 @@ har_object!(ResponseDe {
     status: Scalar<'a> = "status",
     status_text: Scalar<'a> = "statusText",
     http_version: Scalar<'a> = "httpVersion",
-    headers: Seq<Obj<HeaderDe<'a>>> = "headers",
+    headers: HeadersDe = "headers",
     content: Obj<ContentDe<'a>> = "content",
     body_size: Scalar<'a> = "bodySize",
     /// mitmproxy and Chrome: why a request got no response.
@@ -472,7 +653,7 @@ har_object!(ContentDe {
     size: Scalar<'a> = "size",
     mime_type: Scalar<'a> = "mimeType",
     /// Raw, so the text is scanned once and neither unescaped nor copied here.
-    text: &'a RawValue = "text",
+    text: RawText<'a> = "text",
     encoding: Text<'a> = "encoding",
 });
 

@@ -727,3 +727,322 @@ fn corrupted_chromium_recording_never_panics() {
     }
     assert!(n_read > 0);
 }
+
+/// Both paths of the reader on `bytes`: the fast path (with the serde path behind it) and
+/// the serde path alone. They must agree on everything they report.
+fn read_both_ways(bytes: &[u8]) -> (String, String) {
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
+    let fast = super::read_with_path(&context, Bytes::copy_from_slice(bytes), true);
+    let context = capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
+    let serde = super::read_with_path(&context, Bytes::copy_from_slice(bytes), false);
+    (render(&fast), render(&serde))
+}
+
+/// Whether the fast path reads `json` to the end by itself.
+fn fast_path_completes(json: &str) -> bool {
+    let limits = capture::ReadLimits::DEFAULT;
+    let context = capture::ReaderContext::new(0, "t.har", json.len() as u64, &limits);
+    let buffer = Bytes::copy_from_slice(json.as_bytes());
+    let json = std::str::from_utf8(&buffer).unwrap();
+    let mut state = super::State::new(&context, &buffer);
+    super::fast::read(&mut state, json).is_ok()
+}
+
+#[expect(clippy::disallowed_methods, reason = "a test reads the recorded samples from disk")]
+fn every_har_file() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [root.join("../../samples"), root.join("tests/data/har")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "har") {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 10, "{files:?}");
+    files
+}
+
+/// Every recorded HAR goes through the fast path alone, and it reads each exactly as the
+/// serde path does.
+#[test]
+fn fast_path_reads_every_sample_as_the_serde_path_does() {
+    for (path, bytes) in every_har_file() {
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let json = text.strip_prefix('\u{feff}').unwrap_or(text);
+        assert!(fast_path_completes(json), "{}: the fast path gave up", path.display());
+        let (fast, serde) = read_both_ways(&bytes);
+        assert_eq!(fast, serde, "{}", path.display());
+    }
+}
+
+/// Damaged HAR (cut, bytes flipped into quotes, backslashes, control characters, digits):
+/// whatever the fast path does with it, the result is the serde path's.
+#[test]
+fn fast_path_agrees_with_the_serde_path_on_damaged_input() {
+    let original: &[u8] = include_bytes!("../../../tests/data/har/chromium-playwright.har");
+    for cut in (0..original.len()).step_by(97) {
+        let (fast, serde) = read_both_ways(&original[..cut]);
+        assert_eq!(fast, serde, "cut at {cut}");
+    }
+    let small = SMALL_HAR.as_bytes();
+    for idx in 0..small.len() {
+        for replacement in [b'"', b'\\', b'\n', 0x01, b'0', b'-', b'e', b'{', b']', b',', b'u'] {
+            let mut damaged = small.to_vec();
+            damaged[idx] = replacement;
+            let (fast, serde) = read_both_ways(&damaged);
+            assert_eq!(fast, serde, "byte {idx} set to {replacement:#x}");
+        }
+    }
+}
+
+/// A JSON value for random HAR documents, written with the spacing and escapes chosen.
+#[derive(Clone, Debug)]
+enum Json {
+    /// A literal written as is: `null`, a number, a string with its quotes.
+    Raw(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn write(&self, out: &mut String, spaced: bool) {
+        let space = if spaced { "\n  " } else { "" };
+        match self {
+            Json::Raw(text) => out.push_str(text),
+            Json::Array(items) => {
+                out.push('[');
+                for (idx, item) in items.iter().enumerate() {
+                    out.push_str(if idx > 0 { "," } else { "" });
+                    out.push_str(space);
+                    item.write(out, spaced);
+                }
+                out.push_str(space);
+                out.push(']');
+            }
+            Json::Object(fields) => {
+                out.push('{');
+                for (idx, (key, value)) in fields.iter().enumerate() {
+                    out.push_str(if idx > 0 { "," } else { "" });
+                    let _ = write!(out, "{space}\"{key}\" :{space}");
+                    value.write(out, spaced);
+                }
+                out.push_str(space);
+                out.push('}');
+            }
+        }
+    }
+}
+
+mod random_documents {
+    use proptest::prelude::*;
+
+    use super::{Json, read_both_ways};
+
+    /// Literals that each path must take the same way: odd numbers (one out of range),
+    /// escapes (one a lone surrogate), timestamps, URLs, words the reader looks for.
+    const LITERALS: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "200",
+        "-1",
+        "12.5",
+        "1e3",
+        "1E-7",
+        "1e400",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "0.30000000000000004",
+        r#""""#,
+        r#""GET""#,
+        r#""POST""#,
+        r#""https://r.example/v2/x?a=1#frag""#,
+        r#""http://[::1]:5000/v2/""#,
+        r#""https://user:pw@r.example:8443/""#,
+        r#""not a url""#,
+        r#""2024-05-01T10:00:00.123456Z""#,
+        r#""2024-05-01 10:00:00""#,
+        r#""HTTP/1.1""#,
+        r#""base64""#,
+        r#""aGVsbG8=""#,
+        r#""gzip""#,
+        r#""application/json""#,
+        r#""text/plain; charset=latin-1""#,
+        r#""caf\u00e9""#,
+        r#""\ud83d\ude00""#,
+        r#""\ud800 lone""#,
+        r#""a\"b\\c\/d\n""#,
+        r#""\u0000""#,
+        r#""200""#,
+        r#""Authorization""#,
+        r#""Bearer x.y.z""#,
+        r#""content-encoding""#,
+        r#""Content-Encoding""#,
+        r#""10.0.0.1""#,
+        r#""::1""#,
+        r#""TLS 1.3""#,
+        r#""é ünïcödé""#,
+    ];
+
+    const KEYS: &[&str] = &[
+        "startedDateTime",
+        "time",
+        "request",
+        "response",
+        "serverIPAddress",
+        "_serverPort",
+        "connection",
+        "_error",
+        "_securityDetails",
+        "method",
+        "url",
+        "httpVersion",
+        "headers",
+        "postData",
+        "bodySize",
+        "status",
+        "statusText",
+        "content",
+        "_failureText",
+        "size",
+        "mimeType",
+        "text",
+        "encoding",
+        "params",
+        "name",
+        "value",
+        "protocol",
+        "subjectName",
+        "issuer",
+        "cipher",
+        "validFrom",
+        "validTo",
+        "cache",
+        "timings",
+        "comment",
+        "_x",
+        // Escaped spellings of keys the reader looks for.
+        r"na\u006de",
+        r"\u0075rl",
+    ];
+
+    fn literal() -> impl Strategy<Value = Json> {
+        prop::sample::select(LITERALS).prop_map(|text| Json::Raw(text.to_owned()))
+    }
+
+    fn value() -> impl Strategy<Value = Json> {
+        literal().prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(
+                    |fields| {
+                        Json::Object(
+                            fields
+                                .into_iter()
+                                .map(|(key, value)| (key.to_owned(), value))
+                                .collect(),
+                        )
+                    }
+                ),
+            ]
+        })
+    }
+
+    /// A header list: mostly well-formed fields, some odd.
+    fn headers() -> impl Strategy<Value = Json> {
+        let field =
+            (literal(), literal(), prop::bool::weighted(0.8)).prop_map(|(name, value, usual)| {
+                if usual {
+                    Json::Object(vec![("name".to_owned(), name), ("value".to_owned(), value)])
+                } else {
+                    Json::Object(vec![
+                        ("value".to_owned(), value),
+                        ("name".to_owned(), name),
+                        ("name".to_owned(), Json::Raw(r#""X""#.to_owned())),
+                    ])
+                }
+            });
+        prop_oneof![
+            4 => prop::collection::vec(prop_oneof![9 => field, 1 => value()], 0..6).prop_map(Json::Array),
+            1 => value(),
+        ]
+    }
+
+    /// An object whose keys are mostly `keys`, each holding a value from `values`.
+    fn object_of(
+        keys: &'static [&'static str],
+        values: BoxedStrategy<Json>,
+    ) -> BoxedStrategy<Json> {
+        prop::collection::vec((prop::sample::select(keys), values), 0..keys.len() + 2)
+            .prop_map(|fields| {
+                Json::Object(
+                    fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect(),
+                )
+            })
+            .boxed()
+    }
+
+    fn entry() -> impl Strategy<Value = Json> {
+        let request = object_of(
+            &["method", "url", "httpVersion", "headers", "postData", "bodySize", "cookies"],
+            prop_oneof![3 => literal(), 1 => headers(), 1 => value()].boxed(),
+        );
+        let content =
+            object_of(&["size", "mimeType", "text", "encoding", "compression"], literal().boxed());
+        let response = object_of(
+            &["status", "statusText", "httpVersion", "headers", "content", "bodySize", "_error"],
+            prop_oneof![3 => literal(), 1 => headers(), 1 => content].boxed(),
+        );
+        let fields = prop_oneof![
+            (Just("request"), request),
+            (Just("response"), response),
+            (
+                prop::sample::select(
+                    &[
+                        "startedDateTime",
+                        "time",
+                        "serverIPAddress",
+                        "_serverPort",
+                        "connection",
+                        "_error",
+                        "_securityDetails",
+                        "cache"
+                    ][..]
+                ),
+                prop_oneof![3 => literal(), 1 => value()].boxed()
+            ),
+        ];
+        prop::collection::vec(fields, 0..9).prop_map(|fields| {
+            Json::Object(fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        /// Random HAR-shaped documents (odd types, escapes, duplicate and unknown keys,
+        /// out-of-range numbers, lone surrogates): the fast path and the serde path agree.
+        #[test]
+        fn fast_path_agrees_with_the_serde_path_on_random_documents(
+            entries in prop::collection::vec(prop_oneof![9 => entry().boxed(), 1 => value().boxed()], 0..6),
+            version in literal(),
+            spaced in any::<bool>(),
+        ) {
+            let log = Json::Object(vec![
+                ("version".to_owned(), version),
+                ("creator".to_owned(), Json::Object(vec![("name".to_owned(), Json::Raw(r#""gen""#.to_owned()))])),
+                ("entries".to_owned(), Json::Array(entries)),
+            ]);
+            let mut text = String::new();
+            Json::Object(vec![("log".to_owned(), log)]).write(&mut text, spaced);
+            let (fast, serde) = read_both_ways(text.as_bytes());
+            prop_assert_eq!(fast, serde, "{}", text);
+        }
+    }
+}

@@ -169,3 +169,16 @@ fn one_session_given_three_times_is_counted_once() {
         notes.iter().all(|note| note.message.starts_with("4 of its 4 exchanges are also in a.har"))
     );
 }
+
+proptest! {
+    /// `permute` puts at each position what the order names, for any permutation.
+    #[test]
+    fn permute_places_each_item_where_the_order_says(keys in prop::collection::vec(0u8..8, 0..60)) {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by_key(|&idx| keys[idx]);
+        let expected: Vec<usize> = order.clone();
+        let mut items: Vec<usize> = (0..keys.len()).collect();
+        permute(&mut items, order);
+        prop_assert_eq!(items, expected);
+    }
+}

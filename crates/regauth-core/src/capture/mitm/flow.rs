@@ -81,6 +81,8 @@ pub(super) struct FlowContext<'c, 'n> {
     pub(super) decode_budget: &'c std::sync::Arc<DecodeBudget>,
     /// The flow's integer format version, once read (for the producer string).
     pub(super) version: Option<i64>,
+    /// Reused for collecting each header list (see `Headers::take_compact`).
+    pub(super) header_scratch: &'c mut Headers,
 }
 
 impl FlowContext<'_, '_> {
@@ -231,7 +233,13 @@ fn required_in<'a>(
 
 /// A byte or text string as lossy UTF-8.
 fn text(item: Item<'_>) -> Result<String, TnetError> {
-    Ok(String::from_utf8_lossy(item.as_bytes()?).into_owned())
+    let bytes = item.as_bytes()?;
+    // `from_utf8` first: `from_utf8_lossy` walks the bytes in slower chunks even when, as
+    // almost always, they are valid.
+    Ok(match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    })
 }
 
 /// `(0, 18)`-style versions of files older than mitmproxy 3, for the message.
@@ -350,33 +358,60 @@ fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
 fn decode_headers(
     item: Item<'_>,
     what: &'static str,
-    ctx: &FlowContext<'_, '_>,
+    ctx: &mut FlowContext<'_, '_>,
 ) -> Result<Headers, FlowError> {
     let in_headers = in_field(what, "headers");
     let fields = item.list().map_err(&in_headers)?;
-    // Counting first only frames the items (no decoding) and saves the regrowth copies; a
-    // `[name, value]` pair takes at least 9 bytes, which bounds what a hostile count can reserve.
-    let capacity = fields.clone().count().min(item.payload().len() / 9 + 1);
-    // Names and values become spans of the input from the list on: no copy per field.
-    let source = ctx.input.slice((item.offset() as usize).min(ctx.input.len())..);
-    let mut headers = Headers::borrowing(source, capacity);
+    // The whole list is checked to be UTF-8 once (almost always it is, and the check is fast
+    // on ASCII); then names and values are spans of it, with no check or copy per field.
+    let payload = item.payload();
+    let text = std::str::from_utf8(payload).ok();
+    // Fields are collected in the reused scratch list and moved out at their exact size.
+    let (headers, input) = (&mut *ctx.header_scratch, ctx.input);
     for field in fields {
-        let field = field.map_err(&in_headers)?;
-        let mut parts = field.list().map_err(&in_headers)?;
-        let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(FlowError {
-                offset: field.offset(),
-                message: format!("{what}.headers: header field is not a [name, value] pair"),
-            });
+        let (name, value) = match header_pair(field, what, &in_headers) {
+            Ok(pair) => pair,
+            Err(err) => {
+                headers.take_compact();
+                return Err(err);
+            }
         };
-        let name = name.and_then(|name| name.as_bytes()).map_err(&in_headers)?;
-        let value = value.and_then(|value| value.as_bytes()).map_err(&in_headers)?;
-        // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
-        let name = String::from_utf8_lossy(name);
-        let value = String::from_utf8_lossy(value);
-        headers.push_from_source(&name, &value);
+        match text {
+            Some(text) => {
+                let span = |part: &[u8]| {
+                    let start = part.as_ptr() as usize - payload.as_ptr() as usize;
+                    text.get(start..start + part.len()).unwrap_or_default()
+                };
+                headers.push_borrowing(input, span(name), span(value));
+            }
+            // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
+            None => headers.push_borrowing(
+                input,
+                &String::from_utf8_lossy(name),
+                &String::from_utf8_lossy(value),
+            ),
+        }
     }
-    Ok(headers)
+    Ok(headers.take_compact())
+}
+
+/// The name and value of one `[name, value]` header field (slices of the list's payload).
+fn header_pair<'a>(
+    field: Result<Item<'a>, TnetError>,
+    what: &'static str,
+    in_headers: &impl Fn(TnetError) -> FlowError,
+) -> Result<(&'a [u8], &'a [u8]), FlowError> {
+    let field = field.map_err(in_headers)?;
+    let mut parts = field.list().map_err(in_headers)?;
+    let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(FlowError {
+            offset: field.offset(),
+            message: format!("{what}.headers: header field is not a [name, value] pair"),
+        });
+    };
+    let name = name.and_then(|name| name.as_bytes()).map_err(in_headers)?;
+    let value = value.and_then(|value| value.as_bytes()).map_err(in_headers)?;
+    Ok((name, value))
 }
 
 fn decode_body(
@@ -393,8 +428,19 @@ fn decode_body(
         BodyData::Raw(bytes) => Some(bytes.len() as u64),
         _ => None,
     };
-    let content_encoding =
-        headers.get_all("content-encoding").collect::<Vec<_>>().join(", ").trim().to_owned();
+    // Almost always none or one value: joined only when there are several.
+    let mut encodings = headers.get_all("content-encoding");
+    let content_encoding = match (encodings.next(), encodings.next()) {
+        (None, _) => String::new(),
+        (Some(only), None) => only.trim().to_owned(),
+        (Some(first), Some(second)) => [first, second]
+            .into_iter()
+            .chain(encodings)
+            .collect::<Vec<_>>()
+            .join(", ")
+            .trim()
+            .to_owned(),
+    };
     let body = Body { data, size, content_encoding, mime_type: None, ..Body::default() };
     Ok(if body.content_encoding.is_empty() { body } else { body.with_budget(ctx.decode_budget) })
 }
@@ -602,7 +648,7 @@ fn address_text(item: Item<'_>) -> Result<String, TnetError> {
         Some(port) => port?.as_i64()?,
         None => return Ok(host),
     };
-    Ok(if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
+    Ok(crate::capture::har::socket_address(&host, port))
 }
 
 /// Certificates as mitmproxy stores them (PEM since mitmproxy 7) into DER.

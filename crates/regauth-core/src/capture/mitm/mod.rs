@@ -49,6 +49,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
     let mut n_skipped_otherwise = 0usize;
     let mut versions: Vec<i64> = Vec::new();
     let mut noted_newer_version = false;
+    let mut header_scratch = crate::model::Headers::default();
     let mut pos = 0;
     let mut entry_idx = 0;
     // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
@@ -96,6 +97,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
                 problems: &mut problems,
                 decode_budget: &context.decode_budget,
                 version: None,
+                header_scratch: &mut header_scratch,
             };
             let res = flow::decode(item, &mut ctx);
             let flow_version = ctx.version;

@@ -207,6 +207,7 @@ pub(crate) struct Item<'a> {
 /// item running past the input end is reported as [`TnetErrorKind::Truncated`], one running
 /// past its container as [`TnetErrorKind::OverrunsContainer`]. `depth` is the nesting level
 /// of the new item (0 at the top).
+#[inline]
 pub(crate) fn read_item(
     input: &[u8],
     pos: usize,
@@ -219,8 +220,19 @@ pub(crate) fn read_item(
     }
     let limit = limit.min(input.len());
     let window = input.get(pos..limit).unwrap_or_default();
-    let n_digits =
-        window.iter().take(MAX_LENGTH_DIGITS + 1).take_while(|byte| byte.is_ascii_digit()).count();
+    // Digits and their value in one pass (this runs for every item of the file). At most
+    // 13 digits are read, so the value cannot overflow u64.
+    let mut n_digits = 0;
+    let mut declared = 0u64;
+    while n_digits <= MAX_LENGTH_DIGITS {
+        match window.get(n_digits) {
+            Some(&digit) if digit.is_ascii_digit() => {
+                declared = declared * 10 + u64::from(digit - b'0');
+                n_digits += 1;
+            }
+            _ => break,
+        }
+    }
     if n_digits == 0 {
         if window.is_empty() && limit == input.len() {
             return Err(error(TnetErrorKind::Truncated { declared: 0, available: 0 }));
@@ -230,9 +242,6 @@ pub(crate) fn read_item(
     if n_digits > MAX_LENGTH_DIGITS {
         return Err(error(TnetErrorKind::LengthTooLong));
     }
-    // At most 12 decimal digits, so this cannot overflow u64.
-    let declared =
-        window[..n_digits].iter().fold(0u64, |acc, &digit| acc * 10 + u64::from(digit - b'0'));
     match window.get(n_digits) {
         Some(b':') => {}
         Some(_) => {

@@ -1,0 +1,658 @@
+//! The fast path of the HAR reader: a JSON pull parser made for HAR's shape, which fills the
+//! same lenient model as the serde path (`de.rs`) without serde's per-value machinery.
+//!
+//! Reading a header-heavy HAR through serde_json spent most of its time in visitor calls,
+//! `Cow` and `Option` wrappers and key matching around very small values (a header field is
+//! four short strings); this parser scans strings eight bytes at a time and builds the model
+//! directly, which made reading such files about three times faster (README "Benchmarks").
+//!
+//! It is a fast path, not a second reader: it gives up ([`Bail`]) at the first thing it does
+//! not handle exactly as the serde path would, and the caller then reads the whole input
+//! again with the serde path, from the start, with fresh state. So it only has to agree
+//! with the serde path on the inputs it completes, and it gives up on:
+//!
+//! - anything that is not valid JSON, and every input serde_json rejects: syntax errors,
+//!   nesting deeper than [`MAX_DEPTH`] (serde_json stops at 128), numbers out of `f64`
+//!   range, escapes that do not decode (the serde path then reports the error, its place and
+//!   the entries read before it, exactly as before);
+//! - a document or `log` that is not an object, a second `log` or `entries`, `entries` that
+//!   is not an array, an entry that is not an object, and `\u` escapes of surrogates in text
+//!   it only skips (rare shapes whose handling lives in the serde path alone).
+//!
+//! Numbers and escaped strings are decoded by serde_json itself (on the token alone), so
+//! their values are the serde path's to the bit. `tests.rs` checks that both paths give the
+//! same result on every sample, on hostile variants and on random documents.
+
+use std::borrow::Cow;
+
+use super::de::{
+    CreatorDe, Ctx, EntryDe, FieldProblem, Found, HeadersDe, Obj, RawText, Scalar, Seq, Text,
+};
+use super::{EntriesState, State};
+use crate::model::Headers;
+
+/// The fast path cannot read this input the way the serde path would; read it with that.
+#[derive(Debug)]
+pub(super) struct Bail;
+
+type Fast<T> = Result<T, Bail>;
+
+/// Deepest nesting read before handing the input to the serde path (serde_json's own limit
+/// is 128, so everything it would reject for depth is handed over).
+const MAX_DEPTH: usize = 100;
+
+/// Reads `json` (the input's text after a byte order mark) into `state`, or bails.
+pub(super) fn read(state: &mut State<'_, '_>, json: &str) -> Fast<()> {
+    let mut parser = Parser { text: json, bytes: json.as_bytes(), pos: 0, depth: 0, first: false };
+    parser.skip_whitespace();
+    parser.open(b'{')?;
+    let mut saw_log = false;
+    while let Some(key) = parser.next_key()? {
+        if key.text == "log" {
+            if saw_log {
+                return Err(Bail);
+            }
+            saw_log = true;
+            read_log(&mut parser, state)?;
+        } else {
+            parser.skip_value()?;
+        }
+    }
+    parser.skip_whitespace();
+    if parser.pos == parser.bytes.len() { Ok(()) } else { Err(Bail) }
+}
+
+fn read_log(parser: &mut Parser<'_>, state: &mut State<'_, '_>) -> Fast<()> {
+    parser.skip_whitespace();
+    parser.open(b'{')?;
+    state.saw_log = true;
+    while let Some(key) = parser.next_key()? {
+        match key.text.as_ref() {
+            "version" => {
+                let version = Scalar::fast_read(parser, state.ctx())?;
+                state.check_version(&version);
+            }
+            "creator" => {
+                let creator = <Obj<CreatorDe<'_>>>::fast_read(parser, state.ctx())?;
+                state.set_creator(creator);
+            }
+            "entries" => {
+                if state.entries != EntriesState::NotSeen {
+                    return Err(Bail);
+                }
+                read_entries(parser, state)?;
+            }
+            _ => parser.skip_value()?,
+        }
+    }
+    Ok(())
+}
+
+fn read_entries(parser: &mut Parser<'_>, state: &mut State<'_, '_>) -> Fast<()> {
+    parser.skip_whitespace();
+    parser.open(b'[')?;
+    state.entries = EntriesState::Reading;
+    while parser.next_element()? {
+        if state.n_unread_for_memory.is_some() {
+            // Past the memory limit: only count the rest.
+            parser.skip_value()?;
+            state.take_entry(Obj::Wrong(Found::Null));
+            continue;
+        }
+        if parser.peek_value()? != b'{' {
+            return Err(Bail);
+        }
+        let entry = <Obj<EntryDe<'_>>>::fast_read(parser, state.ctx())?;
+        state.take_entry(entry);
+    }
+    state.entries = EntriesState::Done;
+    Ok(())
+}
+
+/// A value of the lenient model read by the fast path (the serde path's `FromJson`).
+pub(super) trait FastRead<'a>: Sized {
+    fn fast_read(parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Fast<Self>;
+}
+
+/// An object of the lenient model read field by field (the serde path's `MapFields`).
+pub(super) trait FastFields<'a>: Default {
+    fn fast_field(&mut self, key: &str, parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Fast<()>;
+}
+
+impl<'a> FastRead<'a> for Text<'a> {
+    #[inline(always)]
+    fn fast_read(parser: &mut Parser<'a>, _ctx: Ctx<'_>) -> Fast<Self> {
+        Ok(match parser.peek_value()? {
+            b'"' => Text::Str(parser.string()?.text),
+            _ => Text::Wrong(parser.other_value()?),
+        })
+    }
+}
+
+impl<'a> FastRead<'a> for Scalar<'a> {
+    #[inline(always)]
+    fn fast_read(parser: &mut Parser<'a>, _ctx: Ctx<'_>) -> Fast<Self> {
+        Ok(match parser.peek_value()? {
+            b'"' => Scalar::Text(parser.string()?.text),
+            _ => match parser.other_value()? {
+                Found::Number(number) => Scalar::Number(number),
+                Found::Bool(value) => Scalar::Bool(value),
+                Found::Null => Scalar::Null,
+                Found::String | Found::Object | Found::Array => Scalar::Structure,
+            },
+        })
+    }
+}
+
+impl<'a> FastRead<'a> for RawText<'a> {
+    fn fast_read(parser: &mut Parser<'a>, _ctx: Ctx<'_>) -> Fast<Self> {
+        let start = parser.value_start()?;
+        if parser.bytes[start] == b'"' {
+            parser.pos = start + 1;
+            parser.skip_string_rest()?;
+        } else {
+            parser.skip_value()?;
+        }
+        Ok(RawText(&parser.text[start..parser.pos]))
+    }
+}
+
+impl<'a, T: FastFields<'a>> FastRead<'a> for Obj<T> {
+    fn fast_read(parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Fast<Self> {
+        if parser.peek_value()? != b'{' {
+            return Ok(Obj::Wrong(parser.other_value()?));
+        }
+        parser.open(b'{')?;
+        let mut value = T::default();
+        let mut first_key = None;
+        while let Some(key) = parser.next_key()? {
+            if first_key.is_none()
+                && let Cow::Borrowed(text) = &key.text
+            {
+                first_key = Some(text.as_ptr() as usize);
+            }
+            value.fast_field(&key.text, parser, ctx)?;
+        }
+        Ok(Obj::Present { value, first_key })
+    }
+}
+
+impl<'a, T: FastRead<'a>> FastRead<'a> for Seq<T> {
+    fn fast_read(parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Fast<Self> {
+        if parser.peek_value()? != b'[' {
+            return Ok(Seq::Wrong(parser.other_value()?));
+        }
+        parser.open(b'[')?;
+        let mut items = Vec::new();
+        while parser.next_element()? {
+            items.push(T::fast_read(parser, ctx)?);
+        }
+        Ok(Seq::Items(items))
+    }
+}
+
+impl<'a> FastRead<'a> for HeadersDe {
+    fn fast_read(parser: &mut Parser<'a>, ctx: Ctx<'_>) -> Fast<Self> {
+        if parser.peek_value()? != b'[' {
+            return Ok(HeadersDe::Wrong(parser.other_value()?));
+        }
+        parser.open(b'[')?;
+        let mut fresh = None;
+        let mut scratch = ctx.scratch.try_borrow_mut();
+        let headers = match &mut scratch {
+            Ok(scratch) => &mut **scratch,
+            Err(_) => fresh.insert(Headers::default()),
+        };
+        let mut index = 0;
+        while parser.next_element()? {
+            if let Err(problem) = read_field(parser, headers, ctx) {
+                let problem = match problem {
+                    FieldOutcome::Bail => {
+                        headers.take_compact();
+                        return Err(Bail);
+                    }
+                    FieldOutcome::Problem(problem) => problem,
+                };
+                headers.take_compact();
+                // The first bad field fails the list; the rest is only skipped over.
+                while parser.next_element()? {
+                    parser.skip_value()?;
+                }
+                return Ok(HeadersDe::BadField { index, problem });
+            }
+            index += 1;
+        }
+        Ok(HeadersDe::Fields(headers.take_compact()))
+    }
+}
+
+enum FieldOutcome {
+    Problem(FieldProblem),
+    Bail,
+}
+
+impl From<Bail> for FieldOutcome {
+    fn from(_: Bail) -> FieldOutcome {
+        FieldOutcome::Bail
+    }
+}
+
+/// One `{"name": ..., "value": ...}` of a header list onto `headers` (see `de::FieldSeed`).
+#[inline(always)]
+fn read_field(
+    parser: &mut Parser<'_>,
+    headers: &mut Headers,
+    ctx: Ctx<'_>,
+) -> Result<(), FieldOutcome> {
+    if parser.peek_value()? != b'{' {
+        return Err(FieldOutcome::Problem(FieldProblem::NotObject(parser.other_value()?)));
+    }
+    parser.open(b'{')?;
+    let (mut name, mut value) = (None, None);
+    while parser.next_member()? {
+        // The two keys every field has, recognised without scanning them as strings.
+        let key = if parser.eat(b"\"name\"") {
+            HeaderKey::Name
+        } else if parser.eat(b"\"value\"") {
+            HeaderKey::Value
+        } else {
+            match parser.string()?.text.as_ref() {
+                "name" => HeaderKey::Name,
+                "value" => HeaderKey::Value,
+                _ => HeaderKey::Other,
+            }
+        };
+        parser.colon()?;
+        match key {
+            HeaderKey::Name => name = Some(Text::fast_read(parser, ctx)?),
+            HeaderKey::Value => value = Some(Text::fast_read(parser, ctx)?),
+            HeaderKey::Other => parser.skip_value()?,
+        }
+    }
+    let name = match name {
+        None => return Ok(()),
+        Some(Text::Wrong(found)) => return Err(FieldOutcome::Problem(FieldProblem::Name(found))),
+        Some(Text::Str(name)) => name,
+    };
+    let value = match value {
+        None => Cow::Borrowed(""),
+        Some(Text::Wrong(found)) => return Err(FieldOutcome::Problem(FieldProblem::Value(found))),
+        Some(Text::Str(value)) => value,
+    };
+    headers.push_borrowing(ctx.buffer, &name, &value);
+    Ok(())
+}
+
+enum HeaderKey {
+    Name,
+    Value,
+    Other,
+}
+
+/// A decoded JSON string (a key or a value).
+pub(super) struct JsonString<'a> {
+    /// Borrowed from the input when it has no escapes.
+    pub(super) text: Cow<'a, str>,
+}
+
+/// A JSON pull parser over validated UTF-8 text: it checks the syntax of everything it
+/// reads or skips, and bails where the serde path would fail or decide differently.
+pub(super) struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// Containers entered and not yet left.
+    depth: usize,
+    /// Whether the container just entered has had no member read yet.
+    first: bool,
+}
+
+impl<'a> Parser<'a> {
+    #[inline(always)]
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// The first byte of the next value (after whitespace), not consumed.
+    #[inline(always)]
+    fn peek_value(&mut self) -> Fast<u8> {
+        self.skip_whitespace();
+        self.bytes.get(self.pos).copied().ok_or(Bail)
+    }
+
+    /// Where the next value starts (after whitespace).
+    fn value_start(&mut self) -> Fast<usize> {
+        self.peek_value().map(|_| self.pos)
+    }
+
+    /// Consumes the `{` or `[` at the current position and enters it.
+    #[inline(always)]
+    fn open(&mut self, bracket: u8) -> Fast<()> {
+        if self.bytes.get(self.pos) != Some(&bracket) || self.depth >= MAX_DEPTH {
+            return Err(Bail);
+        }
+        self.pos += 1;
+        self.depth += 1;
+        // Marks "no member read yet" for `next_key` / `next_element`.
+        self.first = true;
+        Ok(())
+    }
+
+    /// The next key of the object being read (and its `:`), decoded, or `None` at its end.
+    #[inline(always)]
+    fn next_key(&mut self) -> Fast<Option<JsonString<'a>>> {
+        if !self.next_member()? {
+            return Ok(None);
+        }
+        let key = self.string()?;
+        self.colon()?;
+        Ok(Some(key))
+    }
+
+    /// Like `next_key` for objects being skipped: the key's syntax is checked, not decoded
+    /// (as serde_json's `ignore_value` does).
+    fn next_key_skipped(&mut self) -> Fast<bool> {
+        if !self.next_member()? {
+            return Ok(false);
+        }
+        self.pos += 1;
+        self.skip_string_rest()?;
+        self.colon()?;
+        Ok(true)
+    }
+
+    /// Moves to the `"` of the object's next key, or past its `}` (then false).
+    #[inline(always)]
+    fn next_member(&mut self) -> Fast<bool> {
+        self.skip_whitespace();
+        let first = std::mem::replace(&mut self.first, false);
+        match self.bytes.get(self.pos) {
+            Some(b'}') => {
+                self.pos += 1;
+                self.depth -= 1;
+                return Ok(false);
+            }
+            Some(b',') if !first => {
+                self.pos += 1;
+                self.skip_whitespace();
+            }
+            Some(b'"') if first => {}
+            _ => return Err(Bail),
+        }
+        if self.bytes.get(self.pos) == Some(&b'"') { Ok(true) } else { Err(Bail) }
+    }
+
+    /// Consumes `text` if the input continues with it.
+    #[inline(always)]
+    fn eat(&mut self, text: &[u8]) -> bool {
+        let found = self.bytes[self.pos..].starts_with(text);
+        if found {
+            self.pos += text.len();
+        }
+        found
+    }
+
+    #[inline(always)]
+    fn colon(&mut self) -> Fast<()> {
+        self.skip_whitespace();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(Bail);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Whether the array being read has another element (positioned at it), or its end.
+    #[inline(always)]
+    fn next_element(&mut self) -> Fast<bool> {
+        self.skip_whitespace();
+        let first = std::mem::replace(&mut self.first, false);
+        match self.bytes.get(self.pos) {
+            Some(b']') => {
+                self.pos += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            Some(b',') if !first => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) if first => Ok(true),
+            _ => Err(Bail),
+        }
+    }
+
+    /// The string starting at the current `"`, decoded: borrowed when it has no escapes,
+    /// else unescaped by serde_json (bails where it would fail, e.g. a lone surrogate).
+    #[inline(always)]
+    fn string(&mut self) -> Fast<JsonString<'a>> {
+        let open = self.pos;
+        self.pos += 1;
+        let escaped = self.skip_string_rest()?;
+        let text = if escaped {
+            let literal = &self.text[open..self.pos];
+            Cow::Owned(serde_json::from_str::<String>(literal).map_err(|_| Bail)?)
+        } else {
+            Cow::Borrowed(&self.text[open + 1..self.pos - 1])
+        };
+        Ok(JsonString { text })
+    }
+
+    /// Moves past the closing `"` of the string whose opening `"` was just consumed,
+    /// checking its syntax as serde_json does (no control characters, valid escapes; what
+    /// `\u` escapes decode to is not checked). Returns whether it has escapes.
+    #[inline(always)]
+    fn skip_string_rest(&mut self) -> Fast<bool> {
+        let mut escaped = false;
+        loop {
+            self.pos = find_quote_backslash_or_control(self.bytes, self.pos);
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(escaped);
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    match self.bytes.get(self.pos + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 2
+                        }
+                        Some(b'u') => {
+                            let hex = self.bytes.get(self.pos + 2..self.pos + 6).ok_or(Bail)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return Err(Bail);
+                            }
+                            self.pos += 6;
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+                // A control character, or the end of the text inside a string.
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// A value that is not a string where a string or object was wanted: what it was (its
+    /// syntax checked, containers skipped as the serde path drains them).
+    fn other_value(&mut self) -> Fast<Found> {
+        Ok(match self.peek_value()? {
+            b'"' => {
+                self.string()?;
+                Found::String
+            }
+            b'{' => {
+                // serde drains a wrong-type object with `next_entry::<IgnoredAny, _>`, which
+                // decodes its keys; the values are only skipped.
+                self.open(b'{')?;
+                while self.next_key()?.is_some() {
+                    self.skip_value()?;
+                }
+                Found::Object
+            }
+            b'[' => {
+                self.open(b'[')?;
+                while self.next_element()? {
+                    self.skip_value()?;
+                }
+                Found::Array
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Found::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Found::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Found::Null
+            }
+            b'-' | b'0'..=b'9' => {
+                let token = self.number_token()?;
+                // serde_json's own number parsing, so the value is the serde path's exactly
+                // (and "number out of range" bails as it fails there).
+                Found::Number(serde_json::from_str::<f64>(token).map_err(|_| Bail)?)
+            }
+            _ => return Err(Bail),
+        })
+    }
+
+    /// Skips the next value, checking its syntax as serde_json's `ignore_value` does.
+    pub(super) fn skip_value(&mut self) -> Fast<()> {
+        match self.peek_value()? {
+            b'"' => {
+                self.pos += 1;
+                self.skip_string_rest().map(drop)
+            }
+            b'{' => {
+                self.open(b'{')?;
+                while self.next_key_skipped()? {
+                    self.skip_value()?;
+                }
+                Ok(())
+            }
+            b'[' => {
+                self.open(b'[')?;
+                while self.next_element()? {
+                    self.skip_value()?;
+                }
+                Ok(())
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number_token().map(drop),
+            _ => Err(Bail),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Fast<()> {
+        if !self.bytes[self.pos..].starts_with(word) {
+            return Err(Bail);
+        }
+        self.pos += word.len();
+        Ok(())
+    }
+
+    /// A number's text, its syntax checked (JSON's grammar, as serde_json checks it).
+    fn number_token(&mut self) -> Fast<&'a str> {
+        let start = self.pos;
+        let digits = |parser: &mut Parser<'_>| {
+            let from = parser.pos;
+            while parser.bytes.get(parser.pos).is_some_and(u8::is_ascii_digit) {
+                parser.pos += 1;
+            }
+            parser.pos - from
+        };
+        if self.bytes.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    return Err(Bail);
+                }
+            }
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(Bail),
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if digits(self) == 0 {
+                return Err(Bail);
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return Err(Bail);
+            }
+        }
+        Ok(&self.text[start..self.pos])
+    }
+}
+
+/// Index of the first `"`, `\\` or control character (below U+0020) at or after `from`, or
+/// the length of `bytes`.
+///
+/// The first 32 bytes are looked at eight at a time with the classic "has a zero byte" bit
+/// trick (Mycroft), once per byte class; the lowest flagged byte is always a true match.
+/// Most strings in a HAR (names, values, URLs) end there. Longer ones (bodies) are searched
+/// with memchr's SIMD `memchr2` for the quote and backslash, and the stretch before the hit
+/// is checked for control characters with a minimum that the compiler vectorises.
+#[inline(always)]
+fn find_quote_backslash_or_control(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES << 7;
+    let mut pos = from;
+    for _ in 0..4 {
+        let Some(chunk) = bytes.get(pos..pos + 8) else {
+            return find_slowly(bytes, pos);
+        };
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let control = word.wrapping_sub(ONES * 0x20) & !word;
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let quote = quote.wrapping_sub(ONES) & !quote;
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        let backslash = backslash.wrapping_sub(ONES) & !backslash;
+        let found = (control | quote | backslash) & HIGH;
+        if found != 0 {
+            return pos + (found.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    find_in_long_string(bytes, pos)
+}
+
+#[inline(never)]
+fn find_in_long_string(bytes: &[u8], from: usize) -> usize {
+    let rest = &bytes[from..];
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    let before = &rest[..end];
+    // Branch-free minimum over the stretch (vectorised); the exact place only when it fails.
+    if before.iter().fold(u8::MAX, |least, &byte| least.min(byte)) >= 0x20 {
+        return from + end;
+    }
+    from + before.iter().position(|&byte| byte < 0x20).unwrap_or(end)
+}
+
+#[cold]
+fn find_slowly(bytes: &[u8], from: usize) -> usize {
+    let rest = &bytes[from..];
+    from + rest
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .unwrap_or(rest.len())
+}
