@@ -456,7 +456,10 @@ const tests = [
     // Dec 1: the page (Yew, the view model, report types) and the worker (the core, the
     // bundled samples ≈230 KiB and the brotli dictionary ≈130 KiB). A jump past the budget
     // needs a reason.
-    assert(total < 2_400_000, `wasm grew to ${total} bytes in all (budget 2,400,000)`);
+    // Dec 2: 2,417,094 bytes (page 603,660, worker 1,813,434): the worker gained the exports
+    // (the core's Markdown, Mermaid and SVG renderers, `redact`) and the fast HAR reader
+    // (+61 KB on its own); budget raised to 2,500,000.
+    assert(total < 2_500_000, `wasm grew to ${total} bytes in all (budget 2,500,000)`);
   }],
 ];
 
