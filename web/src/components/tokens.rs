@@ -149,7 +149,12 @@ fn validity_chart(index: usize, timeline: &TokenTimeline) -> Html {
                 if let Some(x) = timeline.expiry_x {
                     <g class="expiry">
                         <line x1={format!("{x:.2}%")} x2={format!("{x:.2}%")} y1="0" y2="100" />
-                        <text x={format!("{:.2}%", (x + 0.5).min(90.0))} y="96">{ "exp (registry clock)" }</text>
+                        // Right of the line, or left of it in the right half, so the label is never cut by the edge.
+                        if x > 50.0 {
+                            <text x={format!("{:.2}%", x - 0.5)} y="96" text-anchor="end">{ "exp (registry clock)" }</text>
+                        } else {
+                            <text x={format!("{:.2}%", x + 0.5)} y="96">{ "exp (registry clock)" }</text>
+                        }
                     </g>
                 }
                 { for timeline.uses.iter().map(|mark| {
