@@ -36,22 +36,42 @@ export async function launchBrowser() {
   });
 }
 
-/// Opens the app in a fresh page and records everything that could be a leak or a crash.
-export async function openApp(browser, url) {
-  const page = await browser.newPage();
-  const observed = { foreignRequests: [], consoleErrors: [], pageErrors: [] };
-  page.on('request', (request) => {
+/// Opens the app in a fresh context and page and records everything that could be a leak or a
+/// crash: requests to another origin (from the page or its worker), console errors, page
+/// errors, and answers that were not 200 (a 404 for a missing favicon counts).
+export async function openApp(browser, url, { viewport = { width: 1280, height: 800 }, fragment = '' } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const origin = new URL(url).origin;
+  const observed = { requests: [], foreignRequests: [], consoleErrors: [], pageErrors: [], failedResponses: [] };
+  context.on('request', (request) => {
+    observed.requests.push(request.url());
     const target = new URL(request.url());
-    if (!['127.0.0.1', 'localhost'].includes(target.hostname) && target.protocol !== 'data:' && target.protocol !== 'blob:') {
+    if (target.protocol !== 'data:' && target.protocol !== 'blob:' && target.origin !== origin) {
       observed.foreignRequests.push(request.url());
     }
   });
+  context.on('response', (response) => {
+    if (response.status() >= 400) observed.failedResponses.push(`${response.status()} ${response.url()}`);
+  });
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().includes('favicon')) observed.consoleErrors.push(message.text());
+    if (message.type() === 'error') observed.consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => observed.pageErrors.push(String(error)));
-  await page.goto(url);
-  return { page, observed };
+  page.on('worker', (worker) => worker.on('console', (message) => {
+    if (message.type() === 'error') observed.consoleErrors.push(`worker: ${message.text()}`);
+  }));
+  await page.goto(url + fragment);
+  const close = () => context.close();
+  return { page, observed, close };
+}
+
+/// Everything that must be empty after any test: no leak, no crash, no error, no 404.
+export function assertClean(observed) {
+  assertEqual(observed.foreignRequests.length, 0, `requests left the page's origin: ${observed.foreignRequests}`);
+  assertEqual(observed.pageErrors.length, 0, `page errors: ${observed.pageErrors}`);
+  assertEqual(observed.consoleErrors.length, 0, `console errors: ${observed.consoleErrors}`);
+  assertEqual(observed.failedResponses.length, 0, `failed responses: ${observed.failedResponses}`);
 }
 
 export function assert(condition, message) {
@@ -62,10 +82,11 @@ export function assertEqual(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
-export async function runTests(tests) {
+export async function runTests(tests, only = process.env.E2E_ONLY) {
   let passed = 0;
   let failed = 0;
   for (const [name, test] of tests) {
+    if (only && !name.includes(only)) continue;
     const started = Date.now();
     try {
       await test();

@@ -1,207 +1,470 @@
 // Browser tests of the built web app: `node tests/e2e/run.mjs <dist dir>`.
 // Run by `cargo xtask ci` after `trunk build`; each test loads the app in headless chromium.
-import { readdirSync, readFileSync } from 'node:fs';
+// E2E_ONLY=<part of a test name> runs only matching tests. Screenshots of each view go to
+// target/e2e-artifacts/ (E2E_ARTIFACTS overrides the directory). The exports are compared
+// with the CLI's own output: REGAUTH_BIN names the binary (xtask sets it; default
+// target/debug/regauth).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, assertEqual, launchBrowser, openApp, runTests, serveDir } from './harness.mjs';
+import { assert, assertClean, assertEqual, launchBrowser, openApp, runTests, serveDir } from './harness.mjs';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = resolve(process.argv[2] ?? 'dist');
-const samplesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'samples');
+const samplesDir = join(root, 'samples');
+const screenshots = resolve(process.env.E2E_ARTIFACTS ?? join(root, 'target', 'e2e-artifacts'));
+const regauthBin = resolve(process.env.REGAUTH_BIN ?? join(root, 'target', 'debug', 'regauth'));
+mkdirSync(screenshots, { recursive: true });
 const readSample = (name) => readFileSync(join(samplesDir, name));
+const truth = new Map(JSON.parse(readFileSync(join(samplesDir, 'truth.json'), 'utf8')).samples.map((sample) => [sample.file, sample]));
 const { server, url } = await serveDir(dist);
 const browser = await launchBrowser();
+const READY = { timeout: 20000 };
+
+async function shot(page, name) {
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/// Waits until the analysis of the chosen input is complete (the stable test hook).
+async function overview(page, name) {
+  await page.waitForSelector('[data-testid=overview]', READY);
+  if (name) await page.waitForFunction((n) => document.querySelector('#result').textContent.includes(`${n}:`), name, READY);
+}
+
+async function openSample(page, name) {
+  await page.waitForSelector(`button.sample[data-sample="${name}"]`, READY);
+  await page.click(`button.sample[data-sample="${name}"]`);
+  await overview(page, name);
+}
+
+/// A synthetic drop of files built in the page from bytes.
+async function drop(page, files) {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const [name, base64] of list) {
+      const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+      transfer.items.add(new File([data], name));
+    }
+    return transfer;
+  }, files.map(([name, bytes]) => [name, bytes.toString('base64')]));
+  await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+}
+
+async function axeViolations(page) {
+  const source = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const results = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return results.violations
+    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', ')}`);
+}
 
 const tests = [
-  ['the wasm app renders (Yew-rendered title and privacy note; the HTML body is empty)', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#title', { timeout: 15000 });
+  ['the app renders: title, privacy note, favicon, no 404 and no console error', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#title', READY);
     assertEqual(await page.textContent('#title'), 'regauth', 'title');
     assert((await page.textContent('#privacy-note')).includes('Nothing leaves your browser'), 'privacy note missing');
     assertEqual(await page.textContent('#result'), 'No capture loaded yet.', 'initial result');
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    await page.close();
+    const icon = await page.getAttribute('link[rel=icon]', 'href');
+    assert(icon && icon.endsWith('.svg'), `favicon link ${icon}`);
+    // The worker is started at once, so its module compiles while the user picks a file.
+    for (let waited = 0; !observed.requests.some((request) => request.includes('regauth-worker_bg.wasm')); waited += 100) {
+      assert(waited < 20000, `the worker's wasm was not fetched: ${observed.requests}`);
+      await page.waitForTimeout(100);
+    }
+    console.log(`     screenshot ${await shot(page, 'empty')}`);
+    assertClean(observed);
+    await close();
   }],
-  ['a file chosen with the picker is summarised by the core (name, size, format)', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#picker');
-    const har = Buffer.from('{"log":{"version":"1.2","entries":[]},"note":"h\u00e9llo"}');
-    await page.setInputFiles('#picker', { name: 'session.har', mimeType: 'application/json', buffer: har });
-    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('session.har'));
-    // Byte length, not character count: the é is two bytes.
-    assertEqual(await page.textContent('#result'), `session.har: ${har.length} bytes (${har.length} B), HAR`, 'result');
-    assertEqual(observed.foreignRequests.length, 0, `requests left the page: ${observed.foreignRequests}`);
-    await page.close();
-  }],
-  ['a file dropped on the drop zone is read (synthetic DataTransfer)', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#dropzone');
-    const dataTransfer = await page.evaluateHandle(() => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File(['x'.repeat(3000)], 'dropped.bin', { type: 'application/octet-stream' }));
-      return transfer;
-    });
-    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
-    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
-    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('dropped.bin'));
-    assertEqual(await page.textContent('#result'), 'dropped.bin: 3000 bytes (2.9 KiB), unknown format', 'result');
-    assertEqual(observed.foreignRequests.length, 0, `requests left the page: ${observed.foreignRequests}`);
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    await page.close();
-  }],
-  ['the page forbids outgoing connections (Content-Security-Policy)', async () => {
-    const { page } = await openApp(browser, url);
-    await page.waitForSelector('#title');
+  ['the Content-Security-Policy forbids outgoing connections and allows only our worker', async () => {
+    const { page, close } = await openApp(browser, url);
+    await page.waitForSelector('#title', READY);
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
-    assert(csp && csp.includes("connect-src 'self'") && csp.includes("default-src 'self'"), `CSP too weak: ${csp}`);
+    for (const directive of ["default-src 'self'", "connect-src 'self'", "worker-src 'self'", "form-action 'none'", "base-uri 'none'"]) {
+      assert(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
+    }
     const blocked = await page.evaluate(async () => {
       try { await fetch('https://example.com/'); return false; } catch { return true; }
     });
     assert(blocked, 'a cross-origin fetch was not blocked');
-    await page.close();
+    await close();
   }],
-
-  ['a bundled sample is analysed: clock-ahead fails at step 6 with token-not-yet-valid', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('button.sample[data-sample="clock-ahead.flow"]', { timeout: 15000 });
-    const started = Date.now();
-    await page.click('button.sample[data-sample="clock-ahead.flow"]');
-    await page.waitForSelector('#outcome');
-    const elapsed = Date.now() - started;
-    assert(elapsed < 3000, `analysis of a 16 KiB sample took ${elapsed} ms`);
-    assertEqual(await page.getAttribute('#outcome', 'data-outcome'), 'failure', 'outcome');
-    const headline = await page.textContent('#outcome .headline');
-    assert(headline.startsWith('Failure: 1 of') && headline.includes('at step 6: token-not-yet-valid'), `headline: ${headline}`);
-    assert((await page.textContent('#result')).startsWith('clock-ahead.flow: 16514 bytes'), 'file summary');
-    // Exactly one arrow is red, it is step 6 of the failed session, and it carries its finding.
-    const failed = await page.$$eval('.step.failed', (steps) => steps.map((step) => ({
-      step: step.dataset.step,
-      session: step.closest('.session').dataset.outcome,
-      code: step.querySelector('.step-finding')?.dataset.code,
-      arrowColumns: step.querySelector('.arrow').style.gridColumn,
-    })));
-    assertEqual(JSON.stringify(failed), JSON.stringify([{ step: '6', session: 'failure', code: 'token-not-yet-valid', arrowColumns: '2 / 4' }]), 'failed steps');
-    const steps = await page.$$eval('.session.failure .step', (all) => all.map((step) => `${step.dataset.step}:${step.dataset.status}`));
-    assertEqual(steps.join(' '), '1:done 2:done 3:done 4:done 5:done 6:failed', 'steps of the failed session');
-    const lanes = await page.$$eval('.session.failure .lane', (all) => all.map((lane) => lane.textContent));
-    assertEqual(lanes.join(','), 'client,registry,token service', 'lanes');
-    // Findings list: severity, code, message and fix.
-    const finding = await page.$eval('#findings li.finding[data-code="token-not-yet-valid"]', (item) => ({
-      severity: item.dataset.severity, message: item.querySelector('.message').textContent,
-      fix: item.querySelector('.fix')?.textContent ?? '',
-    }));
-    assertEqual(finding.severity, 'error', 'finding severity');
-    assert(finding.message.length > 10 && finding.fix.startsWith('Fix: '), `finding: ${JSON.stringify(finding)}`);
-    assert(await page.$('#findings li.finding[data-code="clock-skew"]'), 'clock-skew finding missing');
-    // Clock table: the token issuer runs about two hours ahead.
-    const issuer = await page.$eval('#clocks tr.clock[data-role="token-issuer"]', (row) => row.cells[2].textContent);
-    assert(issuer.startsWith('+71') || issuer.startsWith('+72'), `issuer offset ${issuer}`);
-    // Token inspector: claims and the access table are there.
-    assert(await page.$('#tokens .token .access tbody tr'), 'access table missing');
-    assertEqual((await page.$$eval('#tokens .validity tr', (rows) => rows.map((row) => row.dataset.claim))).join(','), 'iat,nbf,exp', 'validity rows');
-    assertEqual(observed.foreignRequests.length, 0, `requests left the page: ${observed.foreignRequests}`);
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    assertEqual(observed.consoleErrors.length, 0, `console errors ${observed.consoleErrors}`);
-    await page.close();
-  }],
-  ['every bundled sample is analysed with its recorded outcome, without errors', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('button.sample', { timeout: 15000 });
-    const expected = {
-      'pull-success.flow': 'success', 'wrong-password.har': 'failure', 'clock-ahead.flow': 'failure',
-      'push-insufficient-scope.flow': 'failure', 'token-expired-mid-push-recovered.flow': 'success',
-      'basic-plain-http.har': 'success',
-    };
-    const names = await page.$$eval('button.sample', (buttons) => buttons.map((button) => button.dataset.sample));
-    assertEqual(names.join(','), Object.keys(expected).join(','), 'gallery');
-    for (const [name, outcome] of Object.entries(expected)) {
-      await page.click(`button.sample[data-sample="${name}"]`);
-      await page.waitForFunction((n) => document.querySelector('#result').textContent.startsWith(`${n}:`), name);
-      assertEqual(await page.getAttribute('#outcome', 'data-outcome'), outcome, `${name} outcome`);
-      assert((await page.$$('.session')).length > 0, `${name}: no session drawn`);
-      assertEqual((await page.$$('.step.failed')).length > 0, outcome === 'failure', `${name}: failed arrow shown`);
+  ['every recorded sample shows the sessions, failing step and finding codes samples/truth.json gives (gallery or file input)', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('button.sample', READY);
+    const gallery = new Set(await page.$$eval('button.sample', (buttons) => buttons.map((button) => button.dataset.sample)));
+    assert(gallery.size >= 6, `gallery has ${gallery.size} samples`);
+    for (const name of gallery) assert(truth.has(name), `${name} is not in samples/truth.json`);
+    const mismatches = [];
+    let viaFileInput = 0;
+    for (const [name, expected] of truth) {
+      if (gallery.has(name)) {
+        await openSample(page, name);
+      } else {
+        viaFileInput += 1;
+        await page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: readSample(name) });
+        await overview(page, name);
+      }
+      // The findings are drawn in the task after the overview.
+      await page.waitForSelector('#findings', READY);
+      const mismatch = (what) => mismatches.push(`${name}: ${what}`);
+      const outcome = await page.getAttribute('[data-testid=overview]', 'data-outcome');
+      if (outcome !== expected.outcome) mismatch(`outcome ${outcome}, expected ${expected.outcome}`);
+      const cards = await page.$$eval('[data-testid=session]', (all) => all.map((card) => ({ outcome: card.dataset.outcome, step: card.dataset.failedStep ?? null })));
+      if (cards.length === 0) mismatch('no session card');
+      const failedSteps = cards.filter((card) => card.outcome === 'failure').map((card) => Number(card.step));
+      if (expected.failed_step === null && failedSteps.length > 0) mismatch(`failed steps ${failedSteps}, expected none`);
+      if (expected.failed_step !== null && !failedSteps.includes(expected.failed_step)) mismatch(`failed steps ${failedSteps}, expected ${expected.failed_step}`);
+      const shown = await page.$$eval('#findings [data-code]', (all) => all.map((item) => ({ code: item.dataset.code, severity: item.dataset.severity })));
+      const codes = shown.map((finding) => finding.code);
+      for (const code of expected.findings) if (!codes.includes(code)) mismatch(`finding ${code} not shown (shown: ${codes})`);
+      // As the native truth test: an error or warning the truth does not name is a false alarm.
+      for (const finding of shown) {
+        if (finding.severity !== 'info' && !expected.findings.includes(finding.code)) mismatch(`unexpected ${finding.severity} ${finding.code}`);
+      }
+      if (expected.outcome === 'failure' && expected.failed_step !== null) {
+        // The failing arrow is red and carries its finding right there.
+        const failedRow = await page.$eval('.session .row.failed', (row) => ({ steps: row.dataset.steps.split(' '), code: row.querySelector('.row-finding')?.dataset.code })).catch(() => null);
+        if (!failedRow) mismatch('no red arrow');
+        else {
+          if (!failedRow.steps.includes(String(expected.failed_step))) mismatch(`the red arrow stands for steps ${failedRow.steps}`);
+          if (!expected.findings.includes(failedRow.code)) mismatch(`finding on the failed arrow ${failedRow.code}`);
+        }
+      }
     }
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    assertEqual(observed.foreignRequests.length, 0, `requests left the page: ${observed.foreignRequests}`);
-    await page.close();
+    console.log(`     ${truth.size} samples: ${truth.size - viaFileInput} from the gallery, ${viaFileInput} through the file input`);
+    assertEqual(mismatches.join('\n'), '', 'disagreements with samples/truth.json');
+    assertClean(observed);
+    await close();
   }],
-  ['a real capture dropped from samples/ shows its sessions (anonymous pull of a private image)', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#dropzone', { timeout: 15000 });
-    const name = 'anonymous-pull-private.har';
-    const bytes = readSample(name);
-    const dataTransfer = await page.evaluateHandle(([fileName, base64]) => {
-      const data = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([data], fileName, { type: 'application/json' }));
-      return transfer;
-    }, [name, bytes.toString('base64')]);
-    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
-    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
-    await page.waitForSelector('#outcome');
-    assertEqual(await page.textContent('#result'), `${name}: ${bytes.length} bytes (${(bytes.length / 1024).toFixed(1)} KiB), HAR`, 'file summary');
-    assertEqual(await page.getAttribute('#outcome', 'data-outcome'), 'failure', 'outcome');
-    assert((await page.$$('.session')).length >= 1, 'no session');
-    const code = await page.getAttribute('.session.failure .step.failed[data-step="6"] .step-finding', 'data-code');
-    assertEqual(code, 'anonymous-denied', 'finding on the failed arrow');
-    assertEqual(observed.foreignRequests.length, 0, `requests left the page: ${observed.foreignRequests}`);
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    await page.close();
+  ['a file chosen with the picker is analysed in the worker (file input)', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#picker', READY);
+    const bytes = readSample('wrong-password.har');
+    await page.setInputFiles('#picker', { name: 'wrong-password.har', mimeType: 'application/json', buffer: bytes });
+    await overview(page, 'wrong-password.har');
+    assertEqual(await page.textContent('#result'), `wrong-password.har: ${bytes.length} bytes (${(bytes.length / 1024).toFixed(1)} KiB), HAR`, 'file summary');
+    assertEqual(await page.getAttribute('[data-testid=session][data-outcome=failure]', 'data-failed-step'), '4', 'failed step');
+    assertClean(observed);
+    await close();
   }],
-  ['token signatures stay out of the DOM until "reveal" is clicked, and leave again on "mask"', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#picker', { timeout: 15000 });
+  ['a file dropped on the drop zone is analysed (synthetic DataTransfer), gzip too', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#dropzone', READY);
+    const name = 'anonymous-pull-private.har.gz';
+    const bytes = gzipSync(readSample('anonymous-pull-private.har'));
+    await drop(page, [[name, bytes]]);
+    await overview(page, name);
+    assert((await page.textContent('#result')).endsWith('HAR (gzip)'), `summary ${await page.textContent('#result')}`);
+    assertEqual(await page.getAttribute('[data-testid=overview]', 'data-outcome'), 'failure', 'outcome');
+    assertEqual(await page.getAttribute('.session .row.failed[data-steps~="6"] .row-finding', 'data-code'), 'anonymous-denied', 'finding on the failed arrow');
+    assertClean(observed);
+    await close();
+  }],
+  ['several files at once make one timeline (a HAR and a flow file)', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#picker', READY);
+    await page.setInputFiles('#picker', [
+      { name: 'wrong-password.har', mimeType: 'application/json', buffer: readSample('wrong-password.har') },
+      { name: 'push-success.flow', mimeType: 'application/octet-stream', buffer: readSample('push-success.flow') },
+    ]);
+    await overview(page, 'push-success.flow');
+    const summary = await page.textContent('#result');
+    assert(summary.startsWith('wrong-password.har: ') && summary.includes('; push-success.flow: '), `summary ${summary}`);
+    const sources = await page.textContent('#overview .sources');
+    assert(sources.includes('wrong-password.har, push-success.flow'), `sources ${sources}`);
+    assertEqual(await page.getAttribute('[data-testid=overview]', 'data-outcome'), 'failure', 'one failing file fails the whole');
+    assertClean(observed);
+    await close();
+  }],
+  ['pasted HAR text is analysed like a file', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#dropzone', READY);
+    await page.click('.paste summary');
+    await page.fill('#paste-text', readSample('basic-plain-http.har').toString('utf8'));
+    await page.click('#paste-submit');
+    await overview(page, 'pasted.har');
+    assertEqual(await page.getAttribute('[data-testid=overview]', 'data-outcome'), 'success', 'outcome');
+    assert(await page.$('#findings [data-code="credentials-over-plain-http"]'), 'plain-HTTP finding');
+    assertEqual(await page.inputValue('#paste-text'), '', 'the pasted text is not kept in the page');
+    assertClean(observed);
+    await close();
+  }],
+  ['clicking an arrow opens its exchange: challenge, token request and response, masked', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await openSample(page, 'clock-ahead.flow');
+    await page.click('.session .row[data-steps~="2"] .row-open');
+    await page.waitForSelector('#exchange-detail .challenge');
+    const realm = await page.$$eval('#exchange-detail .challenge tr', (rows) => rows.map((row) => row.textContent));
+    assert(realm.some((row) => row.startsWith('realm')) && realm.some((row) => row.startsWith('service')), `challenge rows ${realm}`);
+    await page.click('.session .row[data-steps~="4"] .row-open');
+    await page.waitForSelector('#exchange-detail .token-response');
+    const response = await page.textContent('#exchange-detail .token-response');
+    assert(response.includes('expires_in'), `token response ${response}`);
+    assert(await page.$('#exchange-detail .token-request'), 'token request parameters');
+    console.log(`     screenshot ${await shot(page, 'exchange-detail')}`);
+    // Token inspector: the use refused left of the registry's window; the clock chart shows the issuer.
+    assert(await page.$('#tokens .validity-chart .use.refused'), 'refused use on the validity chart');
+    assert(await page.$('#tokens details.raw-token:not([open])'), 'raw token collapsed by default');
+    assert(await page.$('#clocks .clock-chart .offset[data-role="token-issuer"]'), 'issuer on the clock chart');
+    await page.click('#close-exchange');
+    assertEqual(await page.$('#exchange-detail'), null, 'detail closed');
+    assertClean(observed);
+    await close();
+  }],
+  ['secrets stay out of the DOM (tokens and exchange headers) until revealed, and leave again on mask', async () => {
+    const { page, observed, close } = await openApp(browser, url);
     const name = 'clock-ahead.flow';
-    const bytes = readSample(name);
-    const jwt = bytes.toString('latin1').match(/eyJ[\w-]+\.eyJ[\w-]+\.([\w-]{20,})/);
+    const jwt = readSample(name).toString('latin1').match(/eyJ[\w-]+\.eyJ[\w-]+\.([\w-]{20,})/);
     assert(jwt, 'no JWT found in the sample');
     const [token, signature] = [jwt[0], jwt[1]];
-    await page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: bytes });
-    await page.waitForSelector('#tokens .token');
-    const masked = await page.evaluate(() => document.body.innerHTML);
-    assert(!masked.includes(signature), 'the token signature is in the DOM before reveal');
-    assert(masked.includes(token.slice(0, token.length - signature.length - 1)), 'masked token (header.claims) not shown');
-    assertEqual(await page.getAttribute('#reveal-secrets', 'aria-pressed'), 'false', 'toggle state');
+    await openSample(page, name);
+    await page.click('.session .row[data-steps~="5"] .row-open');
+    await page.waitForSelector('#exchange-detail .request-headers tr.masked');
+    const dom = () => page.evaluate(() => document.documentElement.outerHTML);
+    assert(!(await dom()).includes(signature), 'the token signature is in the DOM before reveal');
+    assert((await dom()).includes(token.slice(0, token.length - signature.length - 1)), 'masked token (header.claims) not shown');
+    console.log(`     screenshot ${await shot(page, 'loaded-masked')}`);
     await page.click('#reveal-secrets');
-    await page.waitForSelector('#tokens code.secret.revealed');
-    assert((await page.evaluate(() => document.body.innerHTML)).includes(token), 'revealed token missing');
+    await page.waitForSelector('#tokens code.secret.revealed', { state: 'attached' });
+    await page.waitForSelector('#exchange-detail .exchange.revealed');
+    assert((await dom()).includes(token), 'revealed token missing');
     await page.click('#reveal-secrets');
-    await page.waitForSelector('#tokens code.secret.masked');
-    assert(!(await page.evaluate(() => document.body.innerHTML)).includes(signature), 'signature still in the DOM after masking again');
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    await page.close();
+    await page.waitForSelector('#tokens code.secret.masked', { state: 'attached' });
+    await page.waitForSelector('#exchange-detail .exchange.masked');
+    assert(!(await dom()).includes(signature), 'signature still in the DOM after masking again');
+    assertClean(observed);
+    await close();
   }],
-  ['unreadable or damaged input shows the error state, never a crash', async () => {
-    const { page, observed } = await openApp(browser, url);
-    await page.waitForSelector('#picker', { timeout: 15000 });
+  ['unreadable, damaged and too large input show the error state, never a crash', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#picker', READY);
     await page.setInputFiles('#picker', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some text\n') });
     await page.waitForSelector('#error');
     assertEqual(await page.textContent('#error .error-headline'), 'Not a capture regauth can read', 'error headline');
     assert((await page.textContent('#error .error-details')).startsWith('notes.txt: not a capture'), 'core message shown');
-    assertEqual(await page.$('#outcome'), null, 'no analysis next to the error');
+    console.log(`     screenshot ${await shot(page, 'error')}`);
+    assertEqual(await page.$('[data-testid=overview]'), null, 'no analysis next to the error');
     await page.setInputFiles('#picker', { name: 'empty.har', mimeType: 'application/json', buffer: Buffer.alloc(0) });
-    await page.waitForFunction(() => document.querySelector('#error .error-headline')?.textContent === 'The file is empty');
-    // A capture cut in half: analysed as far as it goes, or refused; either way the page lives on.
+    await page.waitForFunction(() => document.querySelector('#error .error-headline')?.textContent === 'The file is empty', null, READY);
     const flow = readSample('pull-success.flow');
     await page.setInputFiles('#picker', { name: 'cut.flow', mimeType: 'application/octet-stream', buffer: flow.subarray(0, flow.length >> 1) });
-    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('cut.flow'));
-    assert(await page.$('#outcome, #error'), 'neither analysis nor error for a truncated capture');
-    assertEqual(observed.pageErrors.length, 0, `page errors ${observed.pageErrors}`);
-    await page.close();
+    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('cut.flow'), null, READY);
+    assert(await page.$('[data-testid=overview], #error'), 'neither analysis nor error for a truncated capture');
+    // Over the browser's 1 GiB ceiling: refused with a message before a byte is read. The
+    // file's size is faked so the test does not need 1 GiB of memory.
+    const dataTransfer = await page.evaluateHandle(() => {
+      const blobSize = Object.getOwnPropertyDescriptor(Blob.prototype, 'size').get;
+      Object.defineProperty(File.prototype, 'size', {
+        configurable: true,
+        get() { return this.name === 'huge.har' ? 3 * 2 ** 30 : blobSize.call(this); },
+      });
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['{}'], 'huge.har'));
+      return transfer;
+    });
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    await page.waitForFunction(() => document.querySelector('#error .error-headline')?.textContent === 'The capture is too large for the browser', null, READY);
+    assert((await page.textContent('#error .error-details')).includes('3.0 GiB in all, over the 1.0 GiB'), 'size named');
+    assertClean(observed);
+    await close();
+  }],
+  ['a big load shows progress and Cancel stops it; the next load works', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#dropzone', READY);
+    // ~150 MB of HAR built in the page: one entry repeated, each with a 1 MB body.
+    const dataTransfer = await page.evaluateHandle(() => {
+      const body = 'A'.repeat(1 << 20);
+      const entry = `{"startedDateTime":"2026-01-01T00:00:00Z","time":1,"request":{"method":"GET","url":"https://r.example/v2/a/blobs/x","httpVersion":"HTTP/1.1","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[],"cookies":[],"content":{"size":${1 << 20},"mimeType":"text/plain","text":"${body}"},"redirectURL":"","headersSize":-1,"bodySize":${1 << 20}},"cache":{},"timings":{"send":0,"wait":1,"receive":0}}`;
+      const parts = ['{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":['];
+      for (let i = 0; i < 150; i += 1) parts.push(i ? `,${entry}` : entry);
+      parts.push(']}}');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(parts, 'big.har'));
+      return transfer;
+    });
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    await page.waitForSelector('[data-testid=loading]', { timeout: 2000 });
+    assert((await page.textContent('#result')).startsWith('Loading big.har ('), 'loading summary');
+    console.log(`     screenshot ${await shot(page, 'loading')}`);
+    await page.click('#cancel-load');
+    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('Loading cancelled'), null, READY);
+    assertEqual(await page.$('[data-testid=loading]'), null, 'loading panel gone');
+    await page.waitForTimeout(500);
+    assertEqual(await page.$('[data-testid=overview]'), null, 'a cancelled load shows no analysis');
+    await openSample(page, 'pull-success.flow');
+    assertClean(observed);
+    await close();
+  }],
+  ['learn mode walks the steps from a teaching link, and the link follows the view', async () => {
+    const { page, observed, close } = await openApp(browser, url, { fragment: '#sample=clock-ahead.flow&view=learn&step=6' });
+    await overview(page, 'clock-ahead.flow');
+    await page.waitForSelector('[data-testid=learn][data-step="6"]', READY);
+    assert((await page.textContent('#learn .in-this-capture')).includes('token-not-yet-valid'), 'the failing finding in words');
+    assertEqual(await page.getAttribute('#learn .steps-strip .step.highlight', 'data-step'), '6', 'highlighted step');
+    assert((await page.getAttribute('#learn .row.highlight', 'data-steps')).split(' ').includes('6'), 'highlighted arrow');
+    console.log(`     screenshot ${await shot(page, 'learn')}`);
+    await page.click('#learn-prev');
+    await page.waitForSelector('[data-testid=learn][data-step="5"]');
+    assertEqual(await page.evaluate(() => location.hash), '#sample=clock-ahead.flow&view=learn&step=5', 'fragment');
+    await page.click('#learn-open-exchange');
+    await page.waitForSelector('#exchange-detail .request-line');
+    await page.click('#tab-overview');
+    await page.waitForFunction(() => !location.hash.includes('view=learn'));
+    assertClean(observed);
+    await close();
+  }],
+  ['exports are byte for byte what the CLI writes: analysis JSON, Markdown, Mermaid, SVG, redacted copies', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    const work = mkdtempSync(join(tmpdir(), 'regauth-e2e-'));
+    const cli = (args, cwd = samplesDir) => {
+      try {
+        return execFileSync(regauthBin, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      } catch (error) {
+        // `analyze` exits 1 when a session failed: its output is still the report.
+        if (error.status === 1 && error.stdout) return error.stdout;
+        throw error;
+      }
+    };
+    const download = async (button) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      await page.waitForSelector('#export-status:not(.failed)');
+      return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+    };
+    const same = (exported, expected, what) => {
+      if (!exported.equals(expected)) {
+        let at = 0;
+        while (at < exported.length && exported[at] === expected[at]) at += 1;
+        throw new Error(`${what} differs from the CLI's output (${exported.length} vs ${expected.length} bytes, first difference at byte ${at})`);
+      }
+    };
+    try {
+      // A bundled sample (bytes from the worker) and a gzip HAR chosen with the file input.
+      const har = 'wrong-password.har.gz';
+      const harPath = join(work, har);
+      writeFileSync(harPath, gzipSync(readSample('wrong-password.har')));
+      for (const [name, cwd, open] of [
+        ['clock-ahead.flow', samplesDir, () => openSample(page, 'clock-ahead.flow')],
+        [har, work, async () => { await page.setInputFiles('#picker', harPath); await overview(page, har); }],
+      ]) {
+        await open();
+        const stem = name.split('.')[0];
+        const json = await download('#export-json');
+        assertEqual(json.name, `${stem}.analysis.json`, 'JSON file name');
+        same(json.bytes, cli(['analyze', '--format', 'json', name], cwd), `${name}: analysis JSON`);
+        const markdown = await download('#export-markdown');
+        assertEqual(markdown.name, `${stem}.analysis.md`, 'Markdown file name');
+        same(markdown.bytes, cli(['analyze', '--format', 'markdown', name], cwd), `${name}: Markdown`);
+        const session = Number(await page.getAttribute('[data-testid=session].selected', 'data-session')) + 1;
+        for (const format of ['mermaid', 'svg']) {
+          const diagram = await download(`#export-${format}`);
+          assertEqual(diagram.name, `${stem}.session-${session}.${format === 'svg' ? 'svg' : 'mmd'}`, `${format} file name`);
+          same(diagram.bytes, cli(['diagram', '--session', String(session), '--format', format, name], cwd), `${name}: ${format} diagram`);
+        }
+        const redacted = await download('#export-redacted-0');
+        const out = join(work, `cli-${redacted.name}`);
+        cli(['redact', name, '-o', out], cwd);
+        same(redacted.bytes, readFileSync(out), `${name}: redacted copy`);
+        assertEqual(redacted.name, name.replace('.', '.redacted.'), 'redacted file name');
+      }
+      // The redacted copy loads and keeps the verdict; the full token is gone from it.
+      const flowCopy = join(work, 'cli-clock-ahead.redacted.flow');
+      const token = readSample('clock-ahead.flow').toString('latin1').match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/)[0];
+      assert(!readFileSync(flowCopy).toString('latin1').includes(token), 'the full token survived redaction');
+      await page.setInputFiles('#picker', flowCopy);
+      await overview(page, 'cli-clock-ahead.redacted.flow');
+      assertEqual(await page.getAttribute('[data-testid=session][data-outcome=failure]', 'data-failed-step'), '6', 'failed step of the redacted copy');
+      console.log(`     screenshot ${await shot(page, 'exports')}`);
+      // A redaction the core refuses is a message, not a crash.
+      await page.setInputFiles('#picker', [
+        { name: 'pull-success.flow', mimeType: 'application/octet-stream', buffer: readSample('pull-success.flow') },
+        { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some text') },
+      ]);
+      await overview(page, 'notes.txt');
+      assertEqual(await page.$('#export-redacted-1'), null, 'no redaction offered for an input that is not a capture');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    assertClean(observed);
+    await close();
+  }],
+  ['keyboard only: a sample opens with Enter, its session card and arrows are reachable', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('button.sample', READY);
+    await page.focus('button.sample[data-sample="clock-ahead.flow"]');
+    await page.keyboard.press('Enter');
+    await overview(page, 'clock-ahead.flow');
+    const reachable = new Set();
+    for (let i = 0; i < 80; i += 1) {
+      await page.keyboard.press('Tab');
+      reachable.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.className || ''));
+    }
+    for (const expected of ['card-open', 'row-open', 'reveal-secrets', 'export-json', 'export-markdown', 'export-svg', 'export-redacted-0', 'tab-learn']) {
+      assert(reachable.has(expected), `${expected} not reachable by Tab (reached: ${[...reachable].join(' | ')})`);
+    }
+    // An arrow opens its exchange with Enter, and the detail closes with Enter on its button.
+    await page.focus('.session .row.failed .row-open');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#exchange-detail .request-line', READY);
+    await page.focus('#close-exchange');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !document.querySelector('#exchange-detail'), null, READY);
+    assertClean(observed);
+    await close();
+  }],
+  ['a narrow window (375 px) needs no horizontal scrolling', async () => {
+    const { page, observed, close } = await openApp(browser, url, { viewport: { width: 375, height: 800 } });
+    await openSample(page, 'push-insufficient-scope.flow');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert(overflow <= 0, `page is ${overflow}px wider than the window`);
+    console.log(`     screenshot ${await shot(page, 'narrow')}`);
+    assertClean(observed);
+    await close();
+  }],
+  ['axe-core: no serious or critical WCAG 2 A/AA violation on the empty, loaded and learn views', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('button.sample', READY);
+    const empty = await axeViolations(page);
+    await openSample(page, 'clock-ahead.flow');
+    await page.click('.session .row.failed .row-open');
+    await page.waitForSelector('#exchange-detail .request-line');
+    const loaded = await axeViolations(page);
+    console.log(`     screenshot ${await shot(page, 'loaded')}`);
+    await page.click('#tab-learn');
+    await page.waitForSelector('[data-testid=learn]');
+    const learn = await axeViolations(page);
+    assertEqual([...empty, ...loaded, ...learn].join('\n'), '', 'axe violations (empty, loaded, learn)');
+    assertClean(observed);
+    await close();
   }],
   ['the release wasm stays within its size budget (every visitor downloads it)', async () => {
     const wasm = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
-    assertEqual(wasm.length, 1, `wasm files in ${dist}`);
-    const bytes = readFileSync(join(dist, wasm[0]));
-    const gzipped = gzipSync(bytes, { level: 9 }).length;
-    console.log(`     wasm ${bytes.length} bytes raw, ${gzipped} bytes gzip -9 (${wasm[0]})`);
-    // Nov 23: 1,415,117 raw / 534,671 gzip, of which ≈230 KiB raw are the bundled samples and
-    // ≈130 KiB the brotli dictionary (Content-Encoding: br). A jump past the budget needs a reason.
-    assert(bytes.length < 1_600_000, `wasm grew to ${bytes.length} bytes (budget 1,600,000)`);
+    assertEqual(wasm.length, 2, `wasm files in ${dist}: ${wasm}`);
+    let total = 0;
+    for (const file of wasm) {
+      const bytes = readFileSync(join(dist, file));
+      total += bytes.length;
+      console.log(`     ${file}: ${bytes.length} bytes raw, ${gzipSync(bytes, { level: 9 }).length} bytes gzip -9`);
+    }
+    // Dec 1: the page (Yew, the view model, report types) and the worker (the core, the
+    // bundled samples ≈230 KiB and the brotli dictionary ≈130 KiB). A jump past the budget
+    // needs a reason.
+    // Dec 2: 2,417,094 bytes (page 603,660, worker 1,813,434): the worker gained the exports
+    // (the core's Markdown, Mermaid and SVG renderers, `redact`) and the fast HAR reader
+    // (+61 KB on its own); budget raised to 2,500,000.
+    assert(total < 2_500_000, `wasm grew to ${total} bytes in all (budget 2,500,000)`);
   }],
 ];
 
 const failed = await runTests(tests);
+console.log(`screenshots in ${screenshots}`);
 await browser.close();
 server.close();
 process.exit(failed === 0 ? 0 : 1);

@@ -1,73 +1,205 @@
-//! regauth-web: the Yew front end. Components render state; analysis happens in regauth-core.
-//! Nothing here sends a byte of a capture anywhere (the page's Content-Security-Policy enforces it).
+//! regauth-web: the Yew front end. Components render state; analysis happens in regauth-core,
+//! inside a Web Worker so the page never freezes. Nothing here sends a byte of a capture
+//! anywhere (the page's Content-Security-Policy enforces it).
+//!
+//! ```text
+//!  page (bin regauth-web)                         worker (bin regauth-worker)
+//!  DropZone/paste/Gallery ─► File objects ─────►  worker.rs: File.slice → FileReaderSync
+//!  state.rs (reducer) ◄── Progress ────────────   pipeline.rs: capture::read, analyze,
+//!        ▲            ◄── Analysed (masked) ───                AnalysisReport (masked)
+//!        │            ◄── Secrets / Exchange / Export, on request
+//!  view_model.rs ─► components/
+//! ```
 
+mod bridge;
 mod components;
+pub mod detail;
+pub mod diagram;
 mod io;
+pub mod learn;
+pub mod messages;
+pub mod pipeline;
+pub mod route;
 pub mod samples;
 pub mod state;
+pub mod timeline;
 pub mod view_model;
+pub mod worker;
 
-use bytes::Bytes;
+use std::rc::Rc;
+
 use yew::prelude::*;
 
+use bridge::WorkerHandle;
 use components::analysis::AnalysisView;
 use components::dropzone::DropZone;
 use components::error::ErrorPanel;
 use components::gallery::Gallery;
-use samples::Sample;
-use state::{Action, AppState, Page};
+use components::loading::LoadingPanel;
+use messages::{ExportKind, FromWorker, ToWorker};
+use route::Route;
+use samples::SampleInfo;
+use state::{Action, AppState, Page, loading_label};
+
+/// What the components call to act; each is one dispatch and at most one worker request.
+#[derive(Clone)]
+pub struct Actions {
+    state: UseReducerHandle<AppState>,
+    worker: Rc<WorkerHandle>,
+}
+
+impl PartialEq for Actions {
+    fn eq(&self, other: &Actions) -> bool {
+        Rc::ptr_eq(&self.worker, &other.worker)
+    }
+}
+
+impl Actions {
+    /// Analyse the user's files as one timeline.
+    pub fn load_files(&self, files: Vec<web_sys::File>) {
+        if files.is_empty() {
+            return;
+        }
+        let sizes: Vec<(String, u64)> =
+            files.iter().map(|file| (file.name(), file.size() as u64)).collect();
+        // Over the ceiling: refused here, before any byte is read.
+        if let Some(failure) =
+            pipeline::too_large(sizes.iter().map(|(name, size)| (name.as_str(), *size)))
+        {
+            self.state.dispatch(Action::Refused(failure));
+            return;
+        }
+        let route = Route { sample: None, view: self.state.route.view, ..Route::default() };
+        self.state.dispatch(Action::Navigate(route));
+        self.state.dispatch(Action::LoadStarted { what: loading_label(&sizes) });
+        self.worker.send(&ToWorker::Load, &files);
+    }
+
+    /// Analyse a bundled sample, keeping the rest of `route` (a teaching link's view and step).
+    pub fn load_sample(&self, sample: &'static SampleInfo, route: Route) {
+        self.state.dispatch(Action::Navigate(Route { sample: Some(sample.name), ..route }));
+        self.state
+            .dispatch(Action::LoadStarted { what: format!("{} (bundled sample)", sample.name) });
+        self.worker.send(&ToWorker::LoadSample { name: sample.name.to_owned() }, &[]);
+    }
+
+    pub fn cancel(&self) {
+        self.worker.restart();
+        self.state.dispatch(Action::Cancelled);
+    }
+
+    pub fn reveal(&self, reveal: bool) {
+        self.state.dispatch(Action::RevealSecrets(reveal));
+        if reveal {
+            self.worker.send(&ToWorker::Reveal, &[]);
+        }
+        if let Page::Loaded(loaded) = &self.state.page
+            && let Some(detail) = &loaded.detail
+        {
+            self.worker.send(&ToWorker::Exchange { index: detail.index(), reveal }, &[]);
+        }
+    }
+
+    pub fn open_exchange(&self, index: usize) {
+        let reveal = matches!(&self.state.page, Page::Loaded(loaded) if loaded.is_revealed());
+        self.state.dispatch(Action::OpenExchange(index));
+        self.worker.send(&ToWorker::Exchange { index, reveal }, &[]);
+    }
+
+    pub fn close_exchange(&self) {
+        self.state.dispatch(Action::CloseExchange);
+    }
+
+    pub fn navigate(&self, route: Route) {
+        self.state.dispatch(Action::Navigate(route));
+    }
+
+    pub fn export(&self, export: ExportKind) {
+        self.state.dispatch(Action::ExportStarted);
+        self.worker.send(&ToWorker::Export { export }, &[]);
+    }
+
+    pub fn route(&self) -> Route {
+        self.state.route.clone()
+    }
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
-    let on_file = {
-        let state = state.clone();
-        Callback::from(move |loaded: io::LoadedFile| {
-            state.dispatch(Action::FileLoaded {
-                name: loaded.name,
-                bytes: Bytes::from(loaded.bytes),
-            })
+    let worker = {
+        let dispatcher = state.dispatcher();
+        use_memo((), move |_| {
+            let on_reply = {
+                let dispatcher = dispatcher.clone();
+                Callback::from(move |reply: FromWorker| dispatcher.dispatch(Action::Worker(reply)))
+            };
+            let on_download = {
+                let dispatcher = dispatcher.clone();
+                Callback::from(move |download: bridge::Download| {
+                    io::download(&download.file_name, &download.mime, &download.bytes);
+                    dispatcher.dispatch(Action::Downloaded(download.file_name));
+                })
+            };
+            let on_crash = Callback::from(move |message: String| {
+                dispatcher.dispatch(Action::Crashed(message))
+            });
+            let worker = WorkerHandle::new(on_reply, on_download, on_crash);
+            // Start the worker now so its module compiles while the user picks a file.
+            worker.ensure();
+            worker
         })
     };
-    let on_error = {
-        let state = state.clone();
-        Callback::from(move |message: String| state.dispatch(Action::ReadFailed(message)))
-    };
-    let on_pick = {
-        let state = state.clone();
-        Callback::from(move |sample: &'static Sample| {
-            // Static bytes: no copy of the bundled sample.
-            state.dispatch(Action::FileLoaded {
-                name: sample.name.to_owned(),
-                bytes: Bytes::from_static(sample.bytes),
-            })
-        })
-    };
-    let on_reveal = {
-        let state = state.clone();
-        Callback::from(move |reveal: bool| state.dispatch(Action::RevealSecrets(reveal)))
-    };
+    let actions = Actions { state: state.clone(), worker };
+
+    // A link's fragment opens its sample and view; later fragment edits do too.
+    {
+        let actions = actions.clone();
+        use_effect_with((), move |_| {
+            let open = move || {
+                let route = Route::parse(&io::location_hash());
+                match route.sample.and_then(samples::find) {
+                    Some(sample) => actions.load_sample(sample, route),
+                    None => actions.navigate(route),
+                }
+            };
+            open();
+            let listener = io::on_hash_change(open);
+            move || drop(listener)
+        });
+    }
+    // The fragment follows the route (replaceState: no history entry, no hashchange).
+    use_effect_with(state.route.clone(), |route| io::set_location_hash(&route.to_fragment()));
+
     let body = match &state.page {
-        Page::Empty => html! {},
+        Page::Empty | Page::Cancelled => html! {},
+        Page::Loading(loading) => {
+            html! { <LoadingPanel loading={loading.clone()} actions={actions.clone()} /> }
+        }
         Page::Error(error) => html! { <ErrorPanel error={error.clone()} /> },
         Page::Loaded(loaded) => html! {
-            <AnalysisView model={loaded.model.clone()} secrets={loaded.secrets()}
-                revealed={loaded.revealed.is_some()} {on_reveal} />
+            <AnalysisView loaded={loaded.clone()} route={state.route.clone()} actions={actions.clone()} />
         },
     };
+    let busy = matches!(state.page, Page::Loading(_));
     html! {
-        <main>
-            <header>
-                <h1 id="title">{ "regauth" }</h1>
-                <p class="tagline">{ "See what really happened when a container client authenticated to an image registry." }</p>
-            </header>
-            <DropZone {on_file} {on_error} />
-            <Gallery {on_pick} />
-            <section id="result" aria-live="polite">{ state.summary_line() }</section>
+        <>
+        <a class="skip-link" href="#main-content">{ "Skip to the analysis" }</a>
+        <header class="app-header">
+            <h1 id="title">{ "regauth" }</h1>
+            <p class="tagline">{ "See what really happened when a container client authenticated to an image registry." }</p>
+        </header>
+        <main id="main-content" aria-busy={busy.to_string()}>
+            <section class="inputs" aria-label="Choose a capture">
+                <DropZone actions={actions.clone()} />
+                <Gallery actions={actions.clone()} />
+            </section>
+            <p id="result" role="status" aria-live="polite">{ state.summary_line() }</p>
             { body }
             <p id="privacy-note" class="privacy">
                 { "Nothing leaves your browser: captures are read and analysed on this page, never uploaded." }
             </p>
         </main>
+        </>
     }
 }

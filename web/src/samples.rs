@@ -1,47 +1,75 @@
-//! Real recordings from `samples/`, compiled in so the gallery works offline with no fetch
-//! (the Content-Security-Policy would refuse one anyway). Chosen to be small (≈230 KiB raw,
-//! ≈45 KiB gzipped in total) and to cover one case per failing step plus two successes.
+//! Real recordings from `samples/`, compiled into the analysis worker so the gallery works
+//! offline with no fetch (the Content-Security-Policy would refuse one anyway). Chosen to be
+//! small (≈230 KiB raw, ≈45 KiB gzipped in total) and to cover one case per failing step plus
+//! two successes.
+//!
+//! The page links only [`GALLERY`] (names and descriptions); the bytes are reached through
+//! [`bytes`], which only the worker calls, so they are not in the page's wasm.
 
-pub struct Sample {
+pub struct SampleInfo {
     pub name: &'static str,
     pub description: &'static str,
-    pub bytes: &'static [u8],
 }
 
-pub const SAMPLES: &[Sample] = &[
-    Sample {
+pub const GALLERY: &[SampleInfo] = &[
+    SampleInfo {
         name: "pull-success.flow",
         description: "skopeo pulls a private image with a token: all six steps succeed",
-        bytes: include_bytes!("../../samples/pull-success.flow"),
     },
-    Sample {
+    SampleInfo {
         name: "wrong-password.har",
         description: "skopeo pull with a wrong password: the token service refuses at step 4",
-        bytes: include_bytes!("../../samples/wrong-password.har"),
     },
-    Sample {
+    SampleInfo {
         name: "clock-ahead.flow",
         description: "token service clock 2 h ahead: the registry refuses a not-yet-valid token at step 6",
-        bytes: include_bytes!("../../samples/clock-ahead.flow"),
     },
-    Sample {
+    SampleInfo {
         name: "push-insufficient-scope.flow",
         description: "a read-only user pushes: the token grants pull only, refused at step 6",
-        bytes: include_bytes!("../../samples/push-insufficient-scope.flow"),
     },
-    Sample {
+    SampleInfo {
         name: "token-expired-mid-push-recovered.flow",
         description: "a 5 s token expires during slow uploads; the client fetches a new one and succeeds",
-        bytes: include_bytes!("../../samples/token-expired-mid-push-recovered.flow"),
     },
-    Sample {
+    SampleInfo {
         name: "basic-plain-http.har",
         description: "Basic auth over plain HTTP: it works, but the password crosses the wire readable",
-        bytes: include_bytes!("../../samples/basic-plain-http.har"),
     },
 ];
 
 /// The bundled sample called `name`, if there is one.
-pub fn find(name: &str) -> Option<&'static Sample> {
-    SAMPLES.iter().find(|sample| sample.name == name)
+pub fn find(name: &str) -> Option<&'static SampleInfo> {
+    GALLERY.iter().find(|sample| sample.name == name)
+}
+
+/// The bytes of the bundled sample called `name` (worker only).
+pub fn bytes(name: &str) -> Option<&'static [u8]> {
+    let bytes: &'static [u8] = match name {
+        "pull-success.flow" => include_bytes!("../../samples/pull-success.flow"),
+        "wrong-password.har" => include_bytes!("../../samples/wrong-password.har"),
+        "clock-ahead.flow" => include_bytes!("../../samples/clock-ahead.flow"),
+        "push-insufficient-scope.flow" => {
+            include_bytes!("../../samples/push-insufficient-scope.flow")
+        }
+        "token-expired-mid-push-recovered.flow" => {
+            include_bytes!("../../samples/token-expired-mid-push-recovered.flow")
+        }
+        "basic-plain-http.har" => include_bytes!("../../samples/basic-plain-http.har"),
+        _ => return None,
+    };
+    Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_gallery_entry_has_its_bytes_and_nothing_else_does() {
+        for sample in GALLERY {
+            assert!(bytes(sample.name).is_some_and(|bytes| bytes.len() > 1000), "{}", sample.name);
+        }
+        assert!(bytes("../Cargo.toml").is_none());
+    }
 }

@@ -6,6 +6,8 @@ use regauth_core::analysis::{Outcome, Severity};
 use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
 
+use crate::messages::{Analysed, SessionFacts};
+
 /// The three participants of registry token auth, left to right in the diagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lane {
@@ -65,6 +67,8 @@ pub struct Arrow {
     pub title: String,
     /// The first exchange behind the step (`#3 GET /v2/… → 401`), plus how many more.
     pub detail: Option<String>,
+    /// Index of that first exchange, to open it.
+    pub first_exchange: Option<usize>,
     pub status: ArrowStatus,
     /// The finding that explains a failed arrow.
     pub finding: Option<FindingRef>,
@@ -152,10 +156,33 @@ pub struct TokenModel {
 }
 
 /// The secret parts of one token as a report printed them (masked or revealed).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenSecrets {
     pub token: String,
     pub refresh_token: Option<String>,
+}
+
+/// One card of the overview: a session at a glance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionCard {
+    pub index: usize,
+    pub registry: String,
+    /// `None` for registry-wide sessions (`/v2/` ping, catalog).
+    pub repository: Option<String>,
+    /// The client as its `User-Agent` names it.
+    pub client: Option<String>,
+    pub scheme: &'static str,
+    pub outcome: &'static str,
+    /// `failed at step 6`, `succeeded`, `incomplete`: the badge text (colour is never the only signal).
+    pub badge: String,
+    pub failed_step: Option<u8>,
+    /// Code and title of the finding that explains the failure.
+    pub failed_finding: Option<(&'static str, String)>,
+    /// `1.2 s`, or `-` when the capture has no timings.
+    pub duration: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -164,6 +191,9 @@ pub struct PageModel {
     pub headline: String,
     pub sources: String,
     pub exchange_count: usize,
+    pub cards: Vec<SessionCard>,
+    /// The session shown first: the first one that failed.
+    pub first_failed: Option<usize>,
     pub sessions: Vec<SessionModel>,
     pub findings: Vec<FindingModel>,
     pub clocks: Vec<ClockModel>,
@@ -172,20 +202,34 @@ pub struct PageModel {
     pub problems: Vec<String>,
 }
 
-/// Builds the page from a report. Pass the masked report: the model keeps no secret.
-pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
+/// Builds the page from what the worker sent. The report is the masked one: the model keeps
+/// no secret.
+pub fn page(analysed: &Analysed) -> PageModel {
+    let report = &analysed.report;
+    let exchanges = analysed.exchanges.as_slice();
     let sessions: Vec<SessionModel> =
         report.sessions.iter().map(|session| session_model(session, report, exchanges)).collect();
+    let cards = report
+        .sessions
+        .iter()
+        .map(|session| session_card(session, report, analysed.session_facts.get(session.index)))
+        .collect();
+    let mut problems: Vec<String> = analysed.refused_inputs.clone();
     PageModel {
         outcome: report.outcome.as_str(),
-        headline: headline(report, exchanges.len()),
+        headline: headline(report, analysed.exchange_count),
         sources: report
             .sources
             .iter()
             .map(|source| source.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        exchange_count: exchanges.len(),
+        exchange_count: analysed.exchange_count,
+        first_failed: report
+            .sessions
+            .iter()
+            .position(|session| session.outcome == Outcome::Failure),
+        cards,
         sessions,
         findings: report.findings.iter().map(finding_model).collect(),
         clocks: report
@@ -200,10 +244,8 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
             })
             .collect(),
         tokens: report.tokens.iter().map(token_model).collect(),
-        problems: report
-            .problems
-            .iter()
-            .map(|problem| {
+        problems: {
+            problems.extend(report.problems.iter().map(|problem| {
                 let mut place = problem.source.clone();
                 if let Some(entry) = problem.entry {
                     place.push_str(&format!(", entry {entry}"));
@@ -212,8 +254,59 @@ pub fn page(report: &AnalysisReport, exchanges: &[ExchangeRow]) -> PageModel {
                     place.push_str(&format!(", byte {offset}"));
                 }
                 format!("{place}: {}", problem.message)
-            })
-            .collect(),
+            }));
+            problems
+        },
+    }
+}
+
+fn session_card(
+    session: &SessionRow,
+    report: &AnalysisReport,
+    facts: Option<&SessionFacts>,
+) -> SessionCard {
+    let of_session =
+        || report.findings.iter().filter(|finding| finding.session == Some(session.index));
+    let count =
+        |severity: Severity| of_session().filter(|finding| finding.severity == severity).count();
+    let badge = match (session.outcome, session.failed_step) {
+        (Outcome::Failure, Some(step)) => format!("failed at step {step}"),
+        (Outcome::Failure, None) => "failed".to_owned(),
+        (Outcome::Success, _) => "succeeded".to_owned(),
+        (Outcome::Incomplete, _) => "incomplete".to_owned(),
+    };
+    SessionCard {
+        index: session.index,
+        registry: session.registry.clone(),
+        repository: session.repository.clone(),
+        client: facts.and_then(|facts| facts.user_agent.clone()),
+        scheme: session.scheme.as_str(),
+        outcome: session.outcome.as_str(),
+        badge,
+        failed_step: session.failed_step,
+        failed_finding: session
+            .failed_finding
+            .as_ref()
+            .and_then(|reference| report.findings.get(reference.index))
+            .map(|finding| (finding.code.as_str(), finding.title.clone())),
+        duration: facts
+            .and_then(|facts| facts.duration_seconds)
+            .map_or_else(|| "-".to_owned(), human_duration),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Info),
+    }
+}
+
+/// `850 ms`, `12.3 s`, `4 min 05 s`.
+pub fn human_duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.0} ms", seconds * 1000.0)
+    } else if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        let whole = seconds.round() as u64;
+        format!("{} min {:02} s", whole / 60, whole % 60)
     }
 }
 
@@ -310,6 +403,7 @@ fn session_model(
                 to,
                 title: row.title.clone(),
                 detail: exchange_detail(&row.exchanges, exchanges),
+                first_exchange: row.exchanges.first().copied(),
                 status,
                 finding,
                 notes,
@@ -443,22 +537,20 @@ fn token_model(token: &TokenRow) -> TokenModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use regauth_core::analysis::{AnalysisConfig, analyze};
-    use regauth_core::capture::{Input, read};
+pub(crate) mod tests {
+    use regauth_core::capture::Input;
     use regauth_core::report::analysis::{Secrets, StepRow};
-    use regauth_core::report::exchanges::ExchangeList;
 
     use super::*;
     use crate::samples;
 
     fn model_of(name: &str) -> PageModel {
-        let sample = samples::find(name).unwrap();
-        let (capture, errors) = read(&[Input::new(name, sample.bytes)]);
-        assert!(errors.is_empty(), "{errors:?}");
-        let analysis = analyze(&capture, &AnalysisConfig::default());
-        let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
-        page(&report, &ExchangeList::from_capture(&capture).exchanges)
+        page(&analysed_sample(name))
+    }
+
+    pub(crate) fn analysed_sample(name: &str) -> Analysed {
+        let input = Input::new(name, samples::bytes(name).unwrap());
+        crate::pipeline::load(&[input], &mut |_| {}).map(|(_, analysed)| analysed).unwrap()
     }
 
     fn statuses(session: &SessionModel) -> Vec<&'static str> {
@@ -545,7 +637,7 @@ mod tests {
             ("token-expired-mid-push-recovered.flow", "success"),
             ("basic-plain-http.har", "success"),
         ];
-        assert_eq!(samples::SAMPLES.len(), expected.len());
+        assert_eq!(samples::GALLERY.len(), expected.len());
         for (name, outcome) in expected {
             let model = model_of(name);
             assert_eq!(model.outcome, outcome, "{name}");
@@ -607,7 +699,13 @@ mod tests {
             tls: Default::default(),
             problems: Vec::new(),
         };
-        let model = page(&report, &[]);
+        let model = page(&Analysed {
+            report,
+            exchanges: Vec::new(),
+            exchange_count: 0,
+            session_facts: Vec::new(),
+            refused_inputs: Vec::new(),
+        });
         assert!(
             model.headline.starts_with("Incomplete: none of 1 session(s)"),
             "{}",

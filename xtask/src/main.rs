@@ -30,12 +30,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(&args[1..]),
         Some("serve") => ci::serve(&args[1..]),
+        Some("web") => ci::web(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("install-tools") => tools::ensure_all(&project_root()).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|serve|bench|fuzz|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          [--sizes 10,200,1000] readers vs haralyzer, FlowReader, jq (--help; --criterion)\n  fuzz           [--seconds N] [TARGET...] run the fuzz targets (nightly, cargo-fuzz)\n  install-tools  only install the build and test tools"
+                "usage: cargo xtask <ci|web|serve|bench|fuzz|install-tools>\n\n  ci             run the whole test suite (installs what it needs)\n  web            only ci's web steps (wasm clippy, trunk build, browser tests) in the detected\n                 wasm mode (WASM_MODE_FORCE=debian|rustup picks one)\n  serve          build the web app and serve it on http://127.0.0.1:8080\n  bench          [--sizes 10,200,1000] readers vs haralyzer, FlowReader, jq (--help; --criterion)\n  fuzz           [--seconds N] [TARGET...] run the fuzz targets (nightly, cargo-fuzz)\n  install-tools  only install the build and test tools"
             );
             return ExitCode::from(2);
         }

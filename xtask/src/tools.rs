@@ -154,7 +154,7 @@ pub fn ensure_mitmproxy_venv(sh: &Shell) -> Result<std::path::PathBuf> {
     Ok(python)
 }
 
-fn ensure_chromium(sh: &Shell) -> Result<()> {
+pub fn ensure_chromium(sh: &Shell) -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }

@@ -1,22 +1,46 @@
-//! Sequence diagram of one session: three lifelines and the six numbered arrows, drawn with
-//! CSS grid so that it is plain, selectable, testable HTML (`li.step[data-step]`).
+//! The sequence diagram of one session, in SVG: a lifeline per participant, a row per
+//! exchange (request arrow to the host, answer arrow back), step numbers on the arrows,
+//! repeats collapsed with a count (expandable), and the failing answer red with its finding
+//! right under it. Each row is a button that opens the exchange. Above it, the six steps in
+//! a strip with each one's status, in words and symbols (colour is never the only signal).
 
 use yew::prelude::*;
 
-use crate::view_model::{Arrow, Lane, SessionModel};
+use crate::Actions;
+use crate::diagram::{self, Diagram, DiagramRow, ROWS_AT_FIRST};
+use crate::messages::Analysed;
+use crate::state::Shared;
+use crate::view_model::{Arrow, SessionModel};
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     pub session: SessionModel,
+    pub analysed: Shared<Analysed>,
+    pub actions: Actions,
+    /// The step learn mode is on, drawn highlighted.
+    pub highlight: Option<u8>,
 }
+
+const ROW_HEIGHT: u32 = 46;
 
 #[function_component(SequenceDiagram)]
 pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let session = &props.session;
+    // Built for the session on screen only, and once per session.
+    // Keyed by the analysis too: a new capture with the same session number is another diagram.
+    let model = use_memo((session.index, props.analysed.clone()), |(index, analysed)| {
+        analysed
+            .report
+            .sessions
+            .get(*index)
+            .map(|row| diagram::build(row, &analysed.report, &analysed.exchanges))
+    });
+    let expanded = use_state(Vec::<usize>::new);
+    let show_all = use_state(|| false);
     html! {
         <section class={classes!("session", session.outcome)} id={format!("session-{}", session.index + 1)}
-            data-outcome={session.outcome}>
-            <h3>
+            data-outcome={session.outcome} aria-labelledby={format!("session-{}-heading", session.index + 1)}>
+            <h3 id={format!("session-{}-heading", session.index + 1)}>
                 { format!("Session {}: {}", session.index + 1, session.title) }
                 <span class={classes!("verdict", session.outcome)}>{ &session.verdict }</span>
                 <span class="scheme">{ format!("{} auth", session.scheme) }</span>
@@ -24,18 +48,12 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             if let Some(realm) = &session.realm {
                 <p class="realm">{ format!("realm {realm}  service {}", session.service.as_deref().unwrap_or("?")) }</p>
             }
-            <div class="diagram">
-                <div class="lanes">
-                    { for Lane::ALL.iter().map(|lane| html! {
-                        <span class="lane" style={grid_columns(lane.column() * 2 + 1, lane.column() * 2 + 3)}>
-                            { lane.label() }
-                        </span>
-                    }) }
-                </div>
-                <ol class="arrows">
-                    { for session.arrows.iter().map(arrow_row) }
-                </ol>
-            </div>
+            <ol class="steps-strip" aria-label="The six steps">
+                { for session.arrows.iter().map(|arrow| step_badge(arrow, props.highlight)) }
+            </ol>
+            if let Some(diagram) = model.as_ref() {
+                { draw(diagram, props, &expanded, &show_all) }
+            }
             if let Some(next) = &session.expected_next {
                 <p class="expected-next">{ format!("The capture ends while waiting for: {next}") }</p>
             }
@@ -43,42 +61,175 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     }
 }
 
-fn grid_columns(start: usize, end: usize) -> String {
-    format!("grid-column: {start} / {end}")
-}
-
-fn arrow_row(arrow: &Arrow) -> Html {
-    let (from, to) = (arrow.from.column(), arrow.to.column());
-    // Lane n's lifeline sits on grid line 2n + 2 of a six-column grid.
-    let span = grid_columns(from.min(to) * 2 + 2, from.max(to) * 2 + 2);
-    let direction = if to > from { "ltr" } else { "rtl" };
+fn step_badge(arrow: &Arrow, highlight: Option<u8>) -> Html {
+    let symbol = match arrow.status.as_str() {
+        "done" => "✓",
+        "failed" => "✗",
+        "skipped" => "–",
+        _ => "…",
+    };
+    let words = match arrow.status.as_str() {
+        "done" => "done",
+        "failed" => "failed here",
+        "skipped" => "not in this scheme",
+        "not-reached" => "not reached",
+        _ => "not seen",
+    };
     html! {
-        <li class={classes!("step", arrow.status.as_str())} data-step={arrow.step.to_string()}
-            data-status={arrow.status.as_str()}>
-            <div class={classes!("arrow", direction)} style={span}>
-                <span class="label">
-                    <span class="step-num">{ arrow.step }</span>
-                    { " " }{ &arrow.title }
-                </span>
-                <span class="line" aria-hidden="true"></span>
-                <span class="detail">{ arrow.detail.clone().unwrap_or_else(|| status_text(arrow)) }</span>
-            </div>
-            if let Some(finding) = &arrow.finding {
-                <p class="step-finding" data-code={finding.code}>
-                    <code>{ finding.code }</code>{ " " }{ &finding.message }
-                </p>
-            }
-            if !arrow.notes.is_empty() {
-                <p class="step-notes">{ for arrow.notes.iter().map(|code| html! { <code>{ *code }</code> }) }</p>
-            }
+        <li class={classes!("step", arrow.status.as_str(), (highlight == Some(arrow.step)).then_some("highlight"))}
+            data-step={arrow.step.to_string()} data-status={arrow.status.as_str()}
+            title={format!("{}: {}", arrow.title, words)}>
+            <span class="step-num">{ arrow.step }</span>
+            <span class="step-symbol" aria-hidden="true">{ symbol }</span>
+            <span class="step-title">{ format!("{} ({words})", arrow.title) }</span>
         </li>
     }
 }
 
-fn status_text(arrow: &Arrow) -> String {
-    match arrow.status.as_str() {
-        "skipped" => "not part of this auth scheme".to_owned(),
-        "not-reached" => "not reached".to_owned(),
-        _ => "not seen in the capture".to_owned(),
+/// Centre of lane `lane` of `lanes`, in percent of the width.
+fn lane_x(lane: usize, lanes: usize) -> f64 {
+    (lane as f64 + 0.5) * 100.0 / lanes.max(1) as f64
+}
+
+fn steps_text(steps: &[u8]) -> String {
+    steps.iter().map(|step| format!("({step}) ")).collect()
+}
+
+fn draw(
+    diagram: &Diagram,
+    props: &DiagramProps,
+    expanded: &UseStateHandle<Vec<usize>>,
+    show_all: &UseStateHandle<bool>,
+) -> Html {
+    let lanes = diagram.lanes.len();
+    let rows = if **show_all {
+        diagram.rows.as_slice()
+    } else {
+        &diagram.rows[..diagram.rows.len().min(ROWS_AT_FIRST)]
+    };
+    html! {
+        <div class="seq" style={format!("--lanes: {lanes}")}>
+            <svg class="seq-defs" width="0" height="0" aria-hidden="true" focusable="false">
+                <defs>
+                    <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="head" />
+                    </marker>
+                    <marker id="arrowhead-failed" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="head failed" />
+                    </marker>
+                </defs>
+            </svg>
+            <ul class="seq-lanes" aria-label="Participants">
+                { for diagram.lanes.iter().map(|lane| html! {
+                    <li class="seq-lane" data-role={lane.role}>
+                        <span class="lane-role">{ lane.role }</span>
+                        if let Some(authority) = &lane.authority {
+                            <span class="lane-host">{ authority }</span>
+                        }
+                    </li>
+                }) }
+            </ul>
+            <ol class="seq-rows">
+                { for rows.iter().enumerate().map(|(at, row)| draw_row(at, row, lanes, props, expanded)) }
+            </ol>
+            if diagram.rows.len() > rows.len() {
+                <button type="button" class="show-all-rows" onclick={
+                    let show_all = show_all.clone();
+                    Callback::from(move |_: MouseEvent| show_all.set(true))
+                }>{ format!("Show all {} rows", diagram.rows.len()) }</button>
+            }
+        </div>
+    }
+}
+
+fn draw_row(
+    at: usize,
+    row: &DiagramRow,
+    lanes: usize,
+    props: &DiagramProps,
+    expanded: &UseStateHandle<Vec<usize>>,
+) -> Html {
+    let first = row.exchanges[0];
+    let client = lane_x(0, lanes);
+    let host = lane_x(row.lane, lanes);
+    let middle = (client + host) / 2.0;
+    let steps: Vec<String> =
+        row.request_steps.iter().chain(&row.answer_steps).map(ToString::to_string).collect();
+    let highlighted = props
+        .highlight
+        .is_some_and(|step| row.request_steps.contains(&step) || row.answer_steps.contains(&step));
+    let count = row.exchanges.len();
+    let label = format!(
+        "Exchange #{first}: {}{} → {}{}",
+        row.request,
+        if count > 1 { format!(" (and {} more like it)", count - 1) } else { String::new() },
+        row.answer,
+        if row.failed { ", the failing answer" } else { "" }
+    );
+    let open = {
+        let actions = props.actions.clone();
+        Callback::from(move |_: MouseEvent| actions.open_exchange(first))
+    };
+    let is_expanded = expanded.contains(&at);
+    let toggle = {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*expanded).clone();
+            if let Some(position) = next.iter().position(|row| *row == at) {
+                next.remove(position);
+            } else {
+                next.push(at);
+            }
+            expanded.set(next);
+        })
+    };
+    let marker = if row.failed { "url(#arrowhead-failed)" } else { "url(#arrowhead)" };
+    html! {
+        <li class={classes!("row", row.failed.then_some("failed"), highlighted.then_some("highlight"))}
+            data-exchange={first.to_string()} data-steps={steps.join(" ")} data-count={count.to_string()}>
+            <button type="button" class="row-open" aria-label={label} onclick={open}>
+                <svg class="arrows" width="100%" height={ROW_HEIGHT.to_string()} aria-hidden="true" focusable="false">
+                    { for (0..lanes).map(|lane| {
+                        let x = format!("{:.2}%", lane_x(lane, lanes));
+                        html! { <line class="lifeline" x1={x.clone()} x2={x} y1="0" y2={ROW_HEIGHT.to_string()} /> }
+                    }) }
+                    <line class="request" x1={format!("{client:.2}%")} x2={format!("{host:.2}%")} y1="17" y2="17" marker-end={marker} />
+                    <line class="answer" x1={format!("{host:.2}%")} x2={format!("{client:.2}%")} y1="39" y2="39" marker-end={marker} />
+                    <text class="label request" x={format!("{middle:.2}%")} y="12" text-anchor="middle">
+                        { format!("{}{}{}", steps_text(&row.request_steps), row.request, if count > 1 { format!("  ×{count}") } else { String::new() }) }
+                    </text>
+                    <text class="label answer" x={format!("{middle:.2}%")} y="34" text-anchor="middle">
+                        { format!("{}{}{}", steps_text(&row.answer_steps), row.answer, if row.failed { "  ✗" } else { "" }) }
+                    </text>
+                </svg>
+            </button>
+            if let Some(finding) = &row.finding {
+                <p class="row-finding" data-code={finding.code}>
+                    <span class="finding-mark" aria-hidden="true">{ "✗ " }</span>
+                    <code>{ finding.code }</code>{ " " }{ &finding.message }
+                </p>
+            }
+            if !row.notes.is_empty() {
+                <p class="row-notes">{ for row.notes.iter().map(|code| html! { <code data-code={*code}>{ *code }</code> }) }</p>
+            }
+            if count > 1 {
+                <button type="button" class="expand" aria-expanded={is_expanded.to_string()} onclick={toggle}>
+                    { if is_expanded { format!("Hide the {count} exchanges") } else { format!("×{count}: show each") } }
+                </button>
+                if is_expanded {
+                    <ul class="repeats">
+                        { for row.exchanges.iter().map(|&index| {
+                            let actions = props.actions.clone();
+                            html! {
+                                <li><button type="button" class="exchange-link" data-exchange={index.to_string()}
+                                    onclick={Callback::from(move |_: MouseEvent| actions.open_exchange(index))}>
+                                    { format!("#{index}") }
+                                </button></li>
+                            }
+                        }) }
+                    </ul>
+                }
+            }
+        </li>
     }
 }

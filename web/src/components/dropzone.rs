@@ -1,33 +1,28 @@
-//! Drop zone plus file picker: hands the first file to the app.
+//! Drop zone, file picker (several files at once) and a box for pasted HAR text. Each hands
+//! `File` objects to the app; pasted text becomes a `File` too, so the worker reads it like
+//! any other input and the page never keeps it.
 
-use gloo::file::callbacks::FileReader;
 use wasm_bindgen::JsCast as _;
-use web_sys::{DragEvent, HtmlInputElement};
+use web_sys::{DragEvent, FileList, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::io::{LoadedFile, read_file};
+use crate::Actions;
+use crate::io::text_file;
 
 #[derive(Properties, PartialEq)]
 pub struct DropZoneProps {
-    pub on_file: Callback<LoadedFile>,
-    pub on_error: Callback<String>,
+    pub actions: Actions,
+}
+
+fn files_of(list: Option<FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|index| list.get(index)).collect()
 }
 
 #[function_component(DropZone)]
 pub fn drop_zone(props: &DropZoneProps) -> Html {
-    // Held so the pending read is not cancelled; replaced by the next read.
-    let pending_read = use_mut_ref(|| Option::<FileReader>::None);
     let dragging = use_state(|| false);
-
-    let start_read = {
-        let on_file = props.on_file.clone();
-        let on_error = props.on_error.clone();
-        let pending_read = pending_read.clone();
-        move |file: web_sys::File| {
-            let reader = read_file(file, on_file.clone(), on_error.clone());
-            *pending_read.borrow_mut() = Some(reader);
-        }
-    };
+    let paste_ref = use_node_ref();
 
     let ondragover = {
         let dragging = dragging.clone();
@@ -42,35 +37,58 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
     };
     let ondrop = {
         let dragging = dragging.clone();
-        let start_read = start_read.clone();
+        let actions = props.actions.clone();
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
             dragging.set(false);
-            if let Some(file) =
-                event.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0))
-            {
-                start_read(file);
+            actions.load_files(files_of(event.data_transfer().and_then(|dt| dt.files())));
+        })
+    };
+    let onchange = {
+        let actions = props.actions.clone();
+        Callback::from(move |event: Event| {
+            let Some(input) =
+                event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            actions.load_files(files_of(input.files()));
+            // Choosing the same file again must fire `change` again.
+            input.set_value("");
+        })
+    };
+    let onpaste_submit = {
+        let actions = props.actions.clone();
+        let paste_ref = paste_ref.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(area) = paste_ref.cast::<HtmlTextAreaElement>() else { return };
+            let text = area.value();
+            if text.trim().is_empty() {
+                return;
+            }
+            if let Some(file) = text_file("pasted.har", &text) {
+                area.set_value("");
+                actions.load_files(vec![file]);
             }
         })
     };
-    let onchange = Callback::from(move |event: Event| {
-        let Some(input) =
-            event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            start_read(file);
-        }
-    });
 
-    let class = if *dragging { "dropzone dragging" } else { "dropzone" };
+    let class = classes!("dropzone", dragging.then_some("dragging"));
     html! {
         <div id="dropzone" {class} {ondragover} {ondragleave} {ondrop}>
-            <p>{ "Drop a capture here (HAR or mitmproxy flow), or " }
-                <label for="picker" class="picker-label">{ "choose a file" }</label>
+            <p>{ "Drop one or more captures here (HAR or mitmproxy flow, also gzip/zlib), or " }
+                <label for="picker" class="picker-label">{ "choose files" }</label>
             </p>
-            <input id="picker" type="file" {onchange} />
+            <input id="picker" type="file" multiple=true aria-label="Choose capture files" {onchange} />
+            <details class="paste">
+                <summary>{ "…or paste HAR text" }</summary>
+                <form id="paste-form" onsubmit={onpaste_submit}>
+                    <label for="paste-text">{ "HAR text (as copied from the browser's network panel: \"Copy all as HAR\")" }</label>
+                    <textarea id="paste-text" ref={paste_ref} rows="4" spellcheck="false" />
+                    <button type="submit" id="paste-submit">{ "Analyse pasted text" }</button>
+                </form>
+            </details>
         </div>
     }
 }

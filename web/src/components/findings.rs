@@ -4,12 +4,18 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::messages::Analysed;
+use crate::state::Shared;
+use crate::timeline::{ClockChart, clock_chart};
 use crate::view_model::PageModel;
 
 #[derive(Properties, PartialEq)]
 pub struct FindingsProps {
     pub model: Rc<PageModel>,
 }
+
+/// Findings drawn at most (a capture with thousands of sessions can have thousands).
+const FINDINGS_AT_MOST: usize = 200;
 
 #[function_component(FindingsList)]
 pub fn findings_list(props: &FindingsProps) -> Html {
@@ -22,7 +28,7 @@ pub fn findings_list(props: &FindingsProps) -> Html {
         <section id="findings">
             <h2>{ "Findings" }</h2>
             <ul class="findings">
-                { for props.model.findings.iter().map(|finding| html! {
+                { for props.model.findings.iter().take(FINDINGS_AT_MOST).map(|finding| html! {
                     <li class={classes!("finding", finding.severity)} data-code={finding.code}
                         data-severity={finding.severity}>
                         <div class="finding-head">
@@ -39,6 +45,9 @@ pub fn findings_list(props: &FindingsProps) -> Html {
                     </li>
                 }) }
             </ul>
+            if props.model.findings.len() > FINDINGS_AT_MOST {
+                <p class="none">{ format!("…and {} more; the JSON export has them all.", props.model.findings.len() - FINDINGS_AT_MOST) }</p>
+            }
         </section>
     }
 }
@@ -46,6 +55,7 @@ pub fn findings_list(props: &FindingsProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ClocksProps {
     pub model: Rc<PageModel>,
+    pub analysed: Shared<Analysed>,
 }
 
 #[function_component(ClockTable)]
@@ -56,6 +66,7 @@ pub fn clock_table(props: &ClocksProps) -> Html {
             if props.model.clocks.is_empty() {
                 <p class="none">{ "No server clock could be compared with the capture clock." }</p>
             } else {
+                if let Some(chart) = clock_chart(&props.analysed.report.clocks) { { offsets_chart(&chart) } }
                 <table class="clocks">
                     <caption>{ "Offset of each server's clock from the capture clock (the recording machine)" }</caption>
                     <thead><tr>
@@ -74,5 +85,35 @@ pub fn clock_table(props: &ClocksProps) -> Html {
                 </table>
             }
         </section>
+    }
+}
+
+/// Each clock's offset from the capture clock (the middle line), with its uncertainty.
+fn offsets_chart(chart: &ClockChart) -> Html {
+    let row_height = 30;
+    let height = chart.bars.len() * row_height + 24;
+    html! {
+        <figure class="clock-chart">
+            <svg width="100%" height={height.to_string()} role="img"
+                aria-label={format!("Clock offsets from the capture clock, scale ±{:.0} s", chart.half_range_s)}>
+                <line class="zero" x1="50%" x2="50%" y1="0" y2={(height - 18).to_string()} />
+                { for chart.bars.iter().enumerate().map(|(n, bar)| {
+                    let y = n * row_height + 4;
+                    html! {
+                        <g class="offset" data-role={bar.role}>
+                            <text class="host" x="0.5%" y={(y + 12).to_string()}>{ format!("{} ({})", bar.host, bar.role) }</text>
+                            <rect class="uncertainty" x={format!("{:.2}%", bar.x_low)} y={(y + 15).to_string()}
+                                width={format!("{:.2}%", (bar.x_high - bar.x_low).max(0.5))} height="8" />
+                            <circle class="at" cx={format!("{:.2}%", bar.x)} cy={(y + 19).to_string()} r="4" />
+                            <text class="value" x={format!("{:.2}%", if bar.x > 70.0 { bar.x - 1.0 } else { bar.x + 1.0 })}
+                                y={(y + 12).to_string()} text-anchor={if bar.x > 70.0 { "end" } else { "start" }}>{ &bar.label }</text>
+                        </g>
+                    }
+                }) }
+                <text class="scale" x="0.5%" y={(height - 4).to_string()}>{ format!("−{:.0} s", chart.half_range_s) }</text>
+                <text class="scale" x="50%" y={(height - 4).to_string()} text-anchor="middle">{ "capture clock" }</text>
+                <text class="scale" x="99.5%" y={(height - 4).to_string()} text-anchor="end">{ format!("+{:.0} s", chart.half_range_s) }</text>
+            </svg>
+        </figure>
     }
 }

@@ -2,22 +2,27 @@
 
 use yew::prelude::*;
 
-use crate::samples::{SAMPLES, Sample};
+use crate::Actions;
+use crate::route::Route;
+use crate::samples::GALLERY;
 
 #[derive(Properties, PartialEq)]
 pub struct GalleryProps {
-    pub on_pick: Callback<&'static Sample>,
+    pub actions: Actions,
 }
 
 #[function_component(Gallery)]
 pub fn gallery(props: &GalleryProps) -> Html {
     html! {
-        <section id="samples" class="gallery">
-            <h2>{ "Or try a recorded sample" }</h2>
+        <section id="samples" class="gallery" aria-labelledby="samples-heading">
+            <h2 id="samples-heading">{ "Or try a recorded sample" }</h2>
             <ul>
-                { for SAMPLES.iter().map(|sample| {
-                    let on_pick = props.on_pick.clone();
-                    let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(sample));
+                { for GALLERY.iter().map(|sample| {
+                    let actions = props.actions.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        let view = actions.route().view;
+                        actions.load_sample(sample, Route { view, ..Route::default() });
+                    });
                     html! {
                         <li>
                             <button type="button" class="sample" data-sample={sample.name} {onclick}>

@@ -1,7 +1,10 @@
 pub mod analysis;
+pub mod detail;
 pub mod diagram;
 pub mod dropzone;
 pub mod error;
 pub mod findings;
 pub mod gallery;
+pub mod learn;
+pub mod loading;
 pub mod tokens;

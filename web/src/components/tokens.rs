@@ -5,6 +5,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use regauth_core::report::analysis::TokenRow;
+
+use crate::Actions;
+use crate::messages::Analysed;
+use crate::state::Shared;
+use crate::timeline::{TokenTimeline, access_lines, token_timeline};
 use crate::view_model::{JwtModel, PageModel, TokenModel, TokenSecrets};
 
 #[derive(Properties, PartialEq)]
@@ -13,26 +19,48 @@ pub struct TokenInspectorProps {
     /// Masked or revealed, matching `revealed`.
     pub secrets: Rc<Vec<TokenSecrets>>,
     pub revealed: bool,
-    pub on_reveal: Callback<bool>,
+    /// Reveal asked for, the worker has not answered yet.
+    pub pending: bool,
+    pub actions: Actions,
+    pub analysed: Shared<Analysed>,
+    /// Only this session's tokens (and those of no session) are shown.
+    pub session: usize,
 }
+
+/// Token cards drawn at most: each has tables and a chart, and layout is the cost.
+const TOKENS_AT_MOST: usize = 12;
 
 #[function_component(TokenInspector)]
 pub fn token_inspector(props: &TokenInspectorProps) -> Html {
-    if props.model.tokens.is_empty() {
+    let shown: Vec<&TokenModel> = props
+        .model
+        .tokens
+        .iter()
+        .filter(|token| {
+            props
+                .analysed
+                .report
+                .tokens
+                .get(token.index)
+                .is_none_or(|row| row.session.is_none_or(|session| session == props.session))
+        })
+        .collect();
+    if shown.is_empty() {
         return html! {
-            <section id="tokens"><h2>{ "Tokens" }</h2><p class="none">{ "No token was issued in this capture." }</p></section>
+            <section id="tokens"><h2>{ "Tokens" }</h2><p class="none">{ "No token was issued in this session." }</p></section>
         };
     }
     let revealed = props.revealed;
+    let pressed = revealed || props.pending;
     let onclick = {
-        let on_reveal = props.on_reveal.clone();
-        Callback::from(move |_: MouseEvent| on_reveal.emit(!revealed))
+        let actions = props.actions.clone();
+        Callback::from(move |_: MouseEvent| actions.reveal(!pressed))
     };
     html! {
         <section id="tokens">
             <h2>{ "Tokens" }</h2>
             <p class="reveal">
-                <button type="button" id="reveal-secrets" aria-pressed={revealed.to_string()} {onclick}>
+                <button type="button" id="reveal-secrets" aria-pressed={pressed.to_string()} {onclick}>
                     { if revealed { "Mask secrets" } else { "Reveal secrets" } }
                 </button>
                 <span class="reveal-note">{
@@ -40,31 +68,113 @@ pub fn token_inspector(props: &TokenInspectorProps) -> Html {
                     else { "Token signatures and refresh tokens are masked." }
                 }</span>
             </p>
-            { for props.model.tokens.iter().map(|token| token_card(token, props.secrets.get(token.index), revealed)) }
+            if shown.len() > TOKENS_AT_MOST {
+                <p class="none">{ format!("The first {TOKENS_AT_MOST} of {} tokens of this session:", shown.len()) }</p>
+            }
+            { for shown.iter().take(TOKENS_AT_MOST).map(|token| token_card(
+                token, props.analysed.report.tokens.get(token.index), &props.analysed, props.secrets.get(token.index), revealed)) }
         </section>
     }
 }
 
-fn token_card(token: &TokenModel, secrets: Option<&TokenSecrets>, revealed: bool) -> Html {
+fn token_card(
+    token: &TokenModel,
+    row: Option<&TokenRow>,
+    analysed: &Analysed,
+    secrets: Option<&TokenSecrets>,
+    revealed: bool,
+) -> Html {
     let secret_class = classes!("secret", if revealed { "revealed" } else { "masked" });
+    let access = row.map(access_lines).unwrap_or_default();
+    let timeline = row.and_then(|row| token_timeline(row, &analysed.report, &analysed.exchanges));
     html! {
-        <article class="token" data-token={token.index.to_string()}>
-            <h3>{ format!("Token {} ({}) for {}", token.index + 1, token.kind, token.holder) }</h3>
+        <article class="token" data-token={token.index.to_string()} aria-labelledby={format!("token-{}-heading", token.index)}>
+            <h3 id={format!("token-{}-heading", token.index)}>{ format!("Token {} ({}) for {}", token.index + 1, token.kind, token.holder) }</h3>
             <table class="facts">
-                <tr><th>{ "requested scopes" }</th><td>{ &token.scopes }</td></tr>
-                <tr><th>{ "issued by" }</th><td>{ format!("exchange #{}", token.issued_by) }</td></tr>
-                <tr><th>{ "issued at" }</th><td>{ token.issued_at.as_deref().unwrap_or("-") }</td></tr>
-                <tr><th>{ "lifetime" }</th><td>{ format!("{} s (as clients count it)", token.lifetime_seconds) }</td></tr>
-                <tr><th>{ "used" }</th><td>{ format!("{} time(s), refused {}", token.uses, token.rejected_uses) }</td></tr>
+                <tr><th scope="row">{ "requested scopes" }</th><td>{ &token.scopes }</td></tr>
+                <tr><th scope="row">{ "issued by" }</th><td>{ format!("exchange #{}", token.issued_by) }</td></tr>
+                <tr><th scope="row">{ "issued at" }</th><td>{ token.issued_at.as_deref().unwrap_or("-") }</td></tr>
+                <tr><th scope="row">{ "lifetime" }</th><td>{ format!("{} s (as clients count it)", token.lifetime_seconds) }</td></tr>
+                <tr><th scope="row">{ "used" }</th><td>{ format!("{} time(s), refused {}", token.uses, token.rejected_uses) }</td></tr>
             </table>
-            if let Some(secrets) = secrets {
-                <p class="token-value"><code class={secret_class.clone()}>{ &secrets.token }</code></p>
-                if let Some(refresh) = &secrets.refresh_token {
-                    <p class="refresh-token">{ "refresh token " }<code class={secret_class}>{ refresh }</code></p>
-                }
+            if !access.is_empty() {
+                <table class="access-check">
+                    <caption>{ "access: asked for against granted" }</caption>
+                    <thead><tr><th scope="col">{ "resource" }</th><th scope="col">{ "asked for" }</th><th scope="col">{ "granted" }</th><th scope="col">{ "missing" }</th></tr></thead>
+                    <tbody>
+                        { for access.iter().map(|line| html! {
+                            <tr class={classes!((!line.missing.is_empty()).then_some("missing"))}>
+                                <td>{ &line.resource }</td><td>{ &line.requested }</td><td>{ &line.granted }</td>
+                                <td class="missing-actions">{
+                                    if line.missing.is_empty() { "none".to_owned() } else { format!("✗ {}", line.missing.join(", ")) }
+                                }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
             }
+            if let Some(timeline) = &timeline { { validity_chart(token.index, timeline) } }
             if let Some(jwt) = &token.jwt { { jwt_tables(jwt) } }
+            if let Some(secrets) = secrets {
+                <details class="raw-token" open={revealed}>
+                    <summary>{ if revealed { "Raw token (revealed)" } else { "Raw token (signature masked)" } }</summary>
+                    <p class="token-value"><code class={secret_class.clone()}>{ &secrets.token }</code></p>
+                    if let Some(refresh) = &secrets.refresh_token {
+                        <p class="refresh-token">{ "refresh token " }<code class={secret_class}>{ refresh }</code></p>
+                    }
+                </details>
+            }
         </article>
+    }
+}
+
+/// The validity window against the three clocks, and the requests that used the token.
+fn validity_chart(index: usize, timeline: &TokenTimeline) -> Html {
+    let band = |class: &'static str, y: u32, window: Option<(f64, f64)>, label: &'static str| {
+        match window {
+            Some((from, to)) => html! {
+                <g class={class}>
+                    <rect x={format!("{from:.2}%")} y={y.to_string()} width={format!("{:.2}%", (to - from).max(0.4))} height="12" />
+                    <text x={format!("{:.2}%", from.min(70.0))} y={(y + 24).to_string()}>{ label }</text>
+                </g>
+            },
+            None => html! {},
+        }
+    };
+    html! {
+        <figure class="validity-chart" data-token={index.to_string()}>
+            <svg width="100%" height="118" role="img" aria-label={format!("Validity of token {} on the capture clock: {}", index + 1, timeline.clocks_note)}>
+                { band("issuer-window", 6, timeline.issuer_window, "valid by the issuer's clock (nbf–exp)") }
+                { band("registry-window", 40, timeline.registry_window, "accepted by the registry's clock (±60 s leeway)") }
+                if let Some(x) = timeline.expiry_x {
+                    <g class="expiry">
+                        <line x1={format!("{x:.2}%")} x2={format!("{x:.2}%")} y1="0" y2="100" />
+                        // Right of the line, or left of it in the right half, so the label is never cut by the edge.
+                        if x > 50.0 {
+                            <text x={format!("{:.2}%", x - 0.5)} y="96" text-anchor="end">{ "exp (registry clock)" }</text>
+                        } else {
+                            <text x={format!("{:.2}%", x + 0.5)} y="96">{ "exp (registry clock)" }</text>
+                        }
+                    </g>
+                }
+                { for timeline.uses.iter().map(|mark| {
+                    let x = format!("{:.2}%", mark.x);
+                    if mark.refused {
+                        html! { <g class="use refused" data-exchange={mark.exchange.to_string()}>
+                            <text x={x} y="84" text-anchor="middle">{ "✗" }</text>
+                        </g> }
+                    } else {
+                        html! { <g class="use accepted" data-exchange={mark.exchange.to_string()}>
+                            <circle cx={x} cy="79" r="5" />
+                        </g> }
+                    }
+                }) }
+                <line class="axis" x1="0" x2="100%" y1="100" y2="100" />
+            </svg>
+            <figcaption>
+                { format!("Capture clock from {} to {}. Requests that used the token: ● accepted, ✗ refused. {}.", timeline.start, timeline.end, timeline.clocks_note) }
+            </figcaption>
+        </figure>
     }
 }
 

@@ -9,10 +9,11 @@
 //! - A storage download joins the session of the redirect that sent the client there.
 //! - A Docker Engine API call joins the registry and repository the daemon will contact.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge, url_base};
-use super::tokens::{issued_token, unsigned_part};
+use super::tokens::{issued_token, unsigned_prefix};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
@@ -49,7 +50,7 @@ struct DirectKeys {
 
 impl DirectKeys {
     /// Keys that an exchange names itself.
-    fn of(exchanges: &[Exchange], classified: &Classified, realms: &[RealmOf<'_>]) -> DirectKeys {
+    fn of(exchanges: &[Exchange], classified: &Classified, realms: &Realms<'_>) -> DirectKeys {
         let mut keys = DirectKeys {
             key_of: vec![None; exchanges.len()],
             deferred_pings: Vec::new(),
@@ -82,19 +83,29 @@ impl DirectKeys {
     /// A token request whose challenge the capture lacks is named after its `service`, which
     /// need not be the registry's host (Docker Hub: registry.docker.io vs
     /// registry-1.docker.io): it belongs to the registry that then uses the token it got.
+    ///
+    /// A token sent with its exact text or with a sanitised signature matches: both have the
+    /// token's unsigned part, so the registry requests are indexed by it once and each token
+    /// finds its first later use by binary search (thousands of tokens stay linear).
     fn adopt_unchallenged_tokens(&mut self, exchanges: &[Exchange], classified: &Classified) {
+        if self.unchallenged_tokens.is_empty() {
+            return;
+        }
+        let mut uses_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (idx, role) in classified.roles.iter().enumerate() {
+            if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = role {
+                uses_of.entry(unsigned_prefix(token)).or_default().push(idx);
+            }
+        }
         for &idx in &self.unchallenged_tokens {
             let Some(issued) = issued_token(&exchanges[idx]) else { continue };
-            let issued_unsigned = unsigned_part(&issued);
-            let user =
-                (idx + 1..exchanges.len()).find_map(|later| match &classified.roles[later] {
-                    Role::Registry { authority, auth: RequestAuth::Bearer { token }, .. }
-                        if *token == issued || unsigned_part(token) == issued_unsigned =>
-                    {
-                        Some(authority.clone())
-                    }
+            let user = uses_of.get(unsigned_prefix(&issued)).and_then(|uses| {
+                let later = uses.get(uses.partition_point(|&other| other <= idx))?;
+                match &classified.roles[*later] {
+                    Role::Registry { authority, .. } => Some(authority.clone()),
                     _ => None,
-                });
+                }
+            });
             if let (Some(authority), Some((_, repository))) = (user, self.key_of[idx].clone()) {
                 self.key_of[idx] = Some((authority, repository));
             }
@@ -230,16 +241,61 @@ fn split_image_reference(image: &str) -> SessionKey {
 struct RealmOf<'a> {
     seen: &'a SeenChallenge,
     realm_base: Option<String>,
+    /// The first repository the challenge's scope names, read when a token request with
+    /// several repository scopes first needs it.
+    challenged_repository: OnceCell<Option<String>>,
 }
 
-fn realms_of<'a>(challenges: &[&'a SeenChallenge]) -> Vec<RealmOf<'a>> {
-    challenges
+impl RealmOf<'_> {
+    fn service(&self) -> Option<&str> {
+        self.seen.bearer().and_then(|challenge| challenge.service())
+    }
+
+    fn challenged_repository(&self) -> Option<&str> {
+        self.challenged_repository
+            .get_or_init(|| {
+                self.seen.bearer().and_then(|challenge| {
+                    challenge
+                        .scopes()
+                        .into_iter()
+                        .find(|scope| scope.resource_type == "repository")
+                        .map(|scope| scope.name)
+                })
+            })
+            .as_deref()
+    }
+}
+
+/// The challenges in capture order, and for each realm and service where they are in that
+/// order, so matching a token request to its challenge costs a hash lookup and a binary
+/// search however many realms the capture names.
+struct Realms<'a> {
+    list: Vec<RealmOf<'a>>,
+    /// Realm → service its challenges name (`None`: none) → positions in `list`, ascending.
+    positions: HashMap<String, HashMap<Option<String>, Vec<usize>>>,
+}
+
+fn realms_of<'a>(challenges: &[&'a SeenChallenge]) -> Realms<'a> {
+    let list: Vec<RealmOf<'a>> = challenges
         .iter()
         .map(|seen| RealmOf {
             seen,
             realm_base: seen.bearer().and_then(|challenge| challenge.realm()).map(url_base),
+            challenged_repository: OnceCell::new(),
         })
-        .collect()
+        .collect();
+    let mut positions: HashMap<String, HashMap<Option<String>, Vec<usize>>> = HashMap::new();
+    for (position, realm) in list.iter().enumerate() {
+        if let Some(base) = &realm.realm_base {
+            positions
+                .entry(base.clone())
+                .or_default()
+                .entry(realm.service().map(str::to_owned))
+                .or_default()
+                .push(position);
+        }
+    }
+    Realms { list, positions }
 }
 
 /// The registry and repository a token request serves, and whether a captured challenge
@@ -247,61 +303,62 @@ fn realms_of<'a>(challenges: &[&'a SeenChallenge]) -> Vec<RealmOf<'a>> {
 fn token_session_key(
     exchange: &Exchange,
     request: &TokenRequest,
-    realms: &[RealmOf<'_>],
+    realms: &Realms<'_>,
 ) -> (SessionKey, bool) {
     let challenge = challenge_naming_realm(exchange, request, realms);
     let registry = match challenge {
-        Some(seen) => seen.authority.clone(),
+        Some(realm) => realm.seen.authority.clone(),
         None => request.service.clone().unwrap_or_else(|| exchange.request.authority()),
     };
     ((registry, token_repository(request, challenge)), challenge.is_some())
 }
 
 /// The challenge that sent the client to this realm (and service): the latest one before the
-/// request (realms are in capture order), else any.
-fn challenge_naming_realm<'a>(
+/// request, else the first one after it. A challenge that names no service matches any.
+fn challenge_naming_realm<'r, 'a>(
     exchange: &Exchange,
     request: &TokenRequest,
-    realms: &[RealmOf<'a>],
-) -> Option<&'a SeenChallenge> {
-    let base = url_base(&exchange.request.url());
-    let matches_realm = |realm: &&RealmOf<'_>| {
-        realm.realm_base.as_deref() == Some(base.as_str())
-            && match (
-                &request.service,
-                realm.seen.bearer().and_then(|challenge| challenge.service()),
-            ) {
-                (Some(asked), Some(named)) => asked == named,
-                _ => true,
-            }
+    realms: &'r Realms<'a>,
+) -> Option<&'r RealmOf<'a>> {
+    let by_service = realms.positions.get(&url_base(&exchange.request.url()))?;
+    let candidates: Vec<&Vec<usize>> = match &request.service {
+        Some(asked) => [by_service.get(&Some(asked.clone())), by_service.get(&None)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        None => by_service.values().collect(),
     };
-    let before = realms.partition_point(|realm| realm.seen.exchange < exchange.index);
-    realms[..before]
+    let before = realms.list.partition_point(|realm| realm.seen.exchange < exchange.index);
+    let latest_before = candidates
         .iter()
-        .rev()
-        .find(matches_realm)
-        .or_else(|| realms[before..].iter().find(matches_realm))
-        .map(|realm| realm.seen)
+        .filter_map(|positions| {
+            let at = positions.partition_point(|&position| position < before);
+            at.checked_sub(1).map(|at| positions[at])
+        })
+        .max();
+    let first_after = || {
+        candidates
+            .iter()
+            .filter_map(|positions| {
+                positions.get(positions.partition_point(|&position| position < before)).copied()
+            })
+            .min()
+    };
+    latest_before.or_else(first_after).map(|position| &realms.list[position])
 }
 
 /// The repository a token request is for: its only repository scope; of several, the one the
 /// challenge named, else the one asking for push, else the first.
-fn token_repository(request: &TokenRequest, challenge: Option<&SeenChallenge>) -> Option<String> {
+fn token_repository(request: &TokenRequest, challenge: Option<&RealmOf<'_>>) -> Option<String> {
     let repositories: Vec<&Scope> =
         request.scopes.iter().filter(|scope| scope.resource_type == "repository").collect();
-    let challenged_repository = challenge.and_then(|seen| {
-        seen.bearer()
-            .map(|challenge| challenge.scopes())
-            .unwrap_or_default()
-            .into_iter()
-            .find(|scope| scope.resource_type == "repository")
-            .map(|scope| scope.name)
-    });
     match repositories.as_slice() {
         [] => None,
         [only] => Some(only.name.clone()),
-        several => challenged_repository
+        several => challenge
+            .and_then(RealmOf::challenged_repository)
             .filter(|name| several.iter().any(|scope| scope.name == *name))
+            .map(str::to_owned)
             .or_else(|| {
                 several
                     .iter()

@@ -7,12 +7,13 @@ use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
 use super::findings::{Code, Finding, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_part;
-use super::verdict::Verdict;
+use super::verdict::{EngineStream, Verdict, engine_stream};
 use super::{Step, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
 use crate::protocol::{
-    Credential, EngineApiCall, parse_auth_body, parse_error_body, parse_x_registry_auth, rate_limit,
+    ChallengeProblem, Credential, EngineApiCall, parse_auth_body, parse_error_body,
+    parse_x_registry_auth, rate_limit,
 };
 use crate::tls_facts::TlsFacts;
 
@@ -34,6 +35,7 @@ pub fn capture_findings(
     checks.insecure_registry_fallbacks(findings);
     checks.plain_http_credentials(findings);
     checks.unanswered_requests(findings);
+    checks.unread_engine_streams(findings);
     checks.unreadable_input(findings);
     interception(capture, tls, findings);
 }
@@ -246,11 +248,7 @@ impl Checks<'_> {
                 format!(
                     "The WWW-Authenticate header from {} is malformed: {}.",
                     seen.authority,
-                    seen.problems
-                        .iter()
-                        .map(|problem| problem.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    problem_list(&seen.problems)
                 ),
             ));
         }
@@ -418,6 +416,42 @@ impl Checks<'_> {
     }
 
     /// Parts of the input the readers could not read.
+    /// Docker Engine pulls and pushes answered 2xx whose progress stream regauth did not read
+    /// to its end: the error that ends a failed one is its last line, so the call has no
+    /// verdict ([`super::verdict::judge_engine`]) and this says why.
+    fn unread_engine_streams(&self, findings: &mut Vec<Finding>) {
+        for (idx, exchange, role) in self.exchanges() {
+            let Role::EngineApi {
+                call: call @ (EngineApiCall::ImagesCreate { .. } | EngineApiCall::ImagePush { .. }),
+            } = role
+            else {
+                continue;
+            };
+            let Some(response) = exchange
+                .response
+                .as_ref()
+                .filter(|response| (200..=299).contains(&response.status))
+            else {
+                continue;
+            };
+            let EngineStream::Unread(why) = engine_stream(response) else { continue };
+            let what =
+                if matches!(call, EngineApiCall::ImagePush { .. }) { "push" } else { "pull" };
+            findings.push(self.about(
+                idx,
+                Code::CaptureIncomplete,
+                Severity::Warning,
+                Some(Step::RegistryVerdict),
+                format!(
+                    "The Docker daemon answered {} {} (#{idx}) with {}, but {why}: whether the {what} ended in an error (its last line) is unknown.",
+                    exchange.request.method,
+                    exchange.request.path_only(),
+                    response.status
+                ),
+            ));
+        }
+    }
+
     fn unreadable_input(&self, findings: &mut Vec<Finding>) {
         let problems = &self.capture.problems;
         let Some(first) = problems.first() else { return };
@@ -628,4 +662,22 @@ fn interception(capture: &Capture, tls: &TlsFacts, findings: &mut Vec<Finding>) 
             "{inputs}: the client's HTTPS traffic ({total} exchanges) went through {through}; TLS problems between the client and the real servers cannot show here."
         ),
     });
+}
+
+/// The first few problems of a challenge header, then how many more: a hostile header may
+/// have millions, and the finding is read by a person.
+fn problem_list(problems: &[ChallengeProblem]) -> String {
+    const SHOWN: usize = 3;
+    let total: usize =
+        problems.len() + problems.iter().map(|problem| problem.unlisted).sum::<usize>();
+    let mut listed = problems
+        .iter()
+        .take(SHOWN)
+        .map(|problem| problem.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if total > SHOWN {
+        listed.push_str(&format!("; and {} more problems", total - SHOWN));
+    }
+    listed
 }

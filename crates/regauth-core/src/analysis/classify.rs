@@ -5,7 +5,7 @@
 //! (so any realm path works), and only then by shape (`service=`/`scope=` parameters or an
 //! OAuth2 `grant_type` form), for captures that start after the challenge.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::capture::Capture;
 use crate::model::{Exchange, Request};
@@ -73,7 +73,9 @@ pub struct Classified {
 pub fn classify(capture: &Capture) -> Classified {
     let exchanges = &capture.exchanges;
     let mut challenges = HashMap::new();
-    let mut realms: Vec<String> = Vec::new();
+    // A set: a capture may name a hundred thousand distinct realms, and every exchange is
+    // looked up in it.
+    let mut realms: HashSet<String> = HashSet::new();
     for exchange in exchanges {
         let Some(response) = &exchange.response else { continue };
         let values: Vec<&str> = response.headers.get_all("www-authenticate").collect();
@@ -83,10 +85,7 @@ pub fn classify(capture: &Capture) -> Classified {
         let (parsed, problems) = parse_challenges(values);
         for challenge in &parsed {
             if let Some(realm) = challenge.realm().filter(|_| challenge.is_bearer()) {
-                let base = url_base(realm);
-                if !realms.contains(&base) {
-                    realms.push(base);
-                }
+                realms.insert(url_base(realm));
             }
         }
         challenges.insert(

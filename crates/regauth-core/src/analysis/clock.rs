@@ -11,6 +11,9 @@
 //! [`estimate_clocks`] gathers those observations per host and role; [`skew_findings`] says
 //! which clock is off, and by how much.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use super::classify::{Classified, Role};
 use super::findings::{Code, Finding, Severity, join_and};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
@@ -119,21 +122,29 @@ struct Observed {
 
 /// Observations grouped by host and role, in order of first observation.
 #[derive(Default)]
-struct Observations(Vec<Observed>);
+struct Observations {
+    clocks: Vec<Observed>,
+    /// (host, role) → position in `clocks` (a capture may show a hundred thousand hosts).
+    position: HashMap<(String, ClockRole), usize>,
+}
 
 impl Observations {
     fn push(&mut self, host: String, role: ClockRole, interval: OffsetInterval, idx: usize) {
-        match self.0.iter_mut().find(|seen| seen.host == host && seen.role == role) {
-            Some(seen) => {
+        match self.position.entry((host, role)) {
+            Entry::Occupied(known) => {
+                let seen = &mut self.clocks[*known.get()];
                 seen.intervals.push(interval);
                 seen.exchanges.push(idx);
             }
-            None => self.0.push(Observed {
-                host,
-                role,
-                intervals: vec![interval],
-                exchanges: vec![idx],
-            }),
+            Entry::Vacant(new) => {
+                self.clocks.push(Observed {
+                    host: new.key().0.clone(),
+                    role,
+                    intervals: vec![interval],
+                    exchanges: vec![idx],
+                });
+                new.insert(self.clocks.len() - 1);
+            }
         }
     }
 
@@ -211,7 +222,7 @@ pub fn estimate_clocks(
     observations.add_dates(capture, classified);
     observations.add_issuers(capture, tokens);
     observations
-        .0
+        .clocks
         .into_iter()
         .filter_map(|seen| {
             let combined = combine(&seen.intervals)?;
@@ -324,8 +335,9 @@ fn clocks_off(off: &[&ClockEstimate], reference: &str) -> Finding {
     // What the skew does, said once per kind of clock and direction, naming the hosts.
     let hosts_where = |wanted: &dyn Fn(&ClockEstimate) -> bool| -> Option<String> {
         let mut hosts: Vec<&str> = Vec::new();
+        let mut named: HashSet<&str> = HashSet::new();
         for clock in off.iter().filter(|clock| wanted(clock)) {
-            if !hosts.contains(&clock.host.as_str()) {
+            if named.insert(&clock.host) {
                 hosts.push(&clock.host);
             }
         }

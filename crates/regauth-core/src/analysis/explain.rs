@@ -158,6 +158,9 @@ impl SessionContext<'_> {
             FailCause::TokenResponseTooLarge { status, limit } => {
                 vec![self.token_response_too_large(failure, *status, *limit)]
             }
+            FailCause::TokenResponseUndecodable { status, reason } => {
+                vec![self.token_response_undecodable(failure, *status, reason)]
+            }
             FailCause::NoChallenge { status } => vec![self.no_challenge(failure, *status)],
             FailCause::Forbidden => vec![self.forbidden(failure)],
             FailCause::InsufficientScope { token } => {
@@ -333,6 +336,23 @@ impl SessionContext<'_> {
                 self.where_,
                 crate::units::human_bytes(limit as u64),
                 failure.recovered
+            ),
+        )
+    }
+
+    fn token_response_undecodable(
+        &self,
+        failure: &Failure<'_>,
+        status: u16,
+        reason: &str,
+    ) -> Finding {
+        self.finding(
+            failure,
+            Code::TokenServiceError,
+            if failure.final_failure { Severity::Error } else { Severity::Info },
+            format!(
+                "{}: the token service answered {status}, but its body was not analysed ({reason}): whether it carried a token is unknown.{}",
+                self.where_, failure.recovered
             ),
         )
     }
@@ -678,21 +698,31 @@ pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Find
         })
         .collect();
     relays.sort_unstable();
+    if relays.is_empty() {
+        return;
+    }
+    // Each relay looks only at its session's findings: thousands of relayed failures in
+    // thousands of sessions must not make this quadratic.
+    let mut findings_of_session: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for (idx, finding) in findings.iter().enumerate() {
+        findings_of_session.entry(finding.session).or_default().push(idx);
+    }
     for (call, leg, message) in relays {
         let session = built.session_of_exchange.get(&call).copied();
-        let explaining = findings
-            .iter_mut()
-            .filter(|finding| {
-                finding.session == session
-                    && finding.severity >= Severity::Warning
-                    && finding.exchanges.contains(&leg)
+        let own = findings_of_session.get(&session).map_or(&[][..], Vec::as_slice);
+        let explaining = own
+            .iter()
+            .copied()
+            .filter(|&idx| {
+                findings[idx].severity >= Severity::Warning
+                    && findings[idx].exchanges.contains(&leg)
             })
             // The strongest, and of those the first shown (merge's order).
-            .fold(None::<&mut Finding>, |best, finding| match best {
-                Some(best) if best.severity >= finding.severity => Some(best),
-                _ => Some(finding),
+            .fold(None::<usize>, |best, idx| match best {
+                Some(best) if findings[best].severity >= findings[idx].severity => Some(best),
+                _ => Some(idx),
             });
-        let Some(finding) = explaining else { continue };
+        let Some(finding) = explaining.map(|idx| &mut findings[idx]) else { continue };
         let request = &capture.exchanges[call].request;
         finding.message.push_str(&format!(
             " The Docker daemon relayed it to its client in its answer to {} {} (#{call}): \"{}\".",
@@ -706,9 +736,19 @@ pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Find
     }
 }
 
+/// The scopes, space-separated as on the wire: the first [`SCOPES_SHOWN`] and how many more.
+/// A token request may ask for a hundred thousand scopes; a finding quoting them all, once per
+/// refusal, would be larger than the capture.
 fn join_scopes(scopes: &[Scope]) -> String {
-    scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    let mut shown = scopes.iter().take(SCOPES_SHOWN).map(ToString::to_string).collect::<Vec<_>>();
+    if scopes.len() > SCOPES_SHOWN {
+        shown.push(format!("(and {} more)", scopes.len() - SCOPES_SHOWN));
+    }
+    shown.join(" ")
 }
+
+/// How many scopes a finding quotes (see [`join_scopes`]).
+const SCOPES_SHOWN: usize = 8;
 
 /// ` The client asked for `…`; the token grants ….` when the token is known and a JWT.
 fn asked_and_granted(record: Option<&TokenRecord>) -> String {

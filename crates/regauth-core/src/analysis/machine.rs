@@ -293,8 +293,8 @@ fn judge_session(
 /// object recovered from: a later answer that served it (or a token the same realm handed
 /// out). containerd's OAuth2 POST refused as unsupported (400/404/405) is no failure when the
 /// client falls back to another token request afterwards, whatever that one gets. A token
-/// answer too large to read is no failure when the registry served the session afterwards:
-/// the client evidently found its token in it.
+/// response too large to read, or not decoded, is recovered when the registry later served the
+/// session: the client evidently found a token in it (issue 9: "unknown", not "no token").
 fn unrecovered_failures(
     ordered: &[usize],
     verdicts: &HashMap<usize, Verdict>,
@@ -311,8 +311,11 @@ fn unrecovered_failures(
                 cause: FailCause::TokenServiceError { oauth_post: true, status: 400 | 404 | 405 },
                 ..
             }) if token_answer_later => {}
-            Some(Verdict::Fail { cause: FailCause::TokenResponseTooLarge { .. }, .. })
-                if served_later => {}
+            Some(Verdict::Fail {
+                cause:
+                    FailCause::TokenResponseTooLarge { .. } | FailCause::TokenResponseUndecodable { .. },
+                ..
+            }) if served_later => {}
             Some(Verdict::Fail { step, .. }) => {
                 if !object.is_some_and(|object| succeeded_later.contains(object)) {
                     unrecovered.push(idx);

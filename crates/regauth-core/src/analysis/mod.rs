@@ -366,9 +366,17 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let mut findings = findings::merge(findings);
     explain::link_engine_relays(capture, &built, &mut findings);
     findings::order(&mut findings);
-    for session_idx in 0..built.sessions.len() {
-        built.sessions[session_idx].failed_finding =
-            explaining_finding(&built.sessions[session_idx], session_idx, &findings);
+    // Each session looks only at its own findings: with thousands of failed sessions, a
+    // search of every finding per session would be quadratic.
+    let mut findings_of_session: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (finding_idx, finding) in findings.iter().enumerate() {
+        if let Some(session_idx) = finding.session {
+            findings_of_session.entry(session_idx).or_default().push(finding_idx);
+        }
+    }
+    for (session_idx, session) in built.sessions.iter_mut().enumerate() {
+        let own = findings_of_session.get(&session_idx).map_or(&[][..], Vec::as_slice);
+        session.failed_finding = explaining_finding(session, own, &findings);
     }
     // Failure when any session failed (Docker Engine API legs are sessions too); success only
     // when some session actually got a verdict (a capture whose sessions all stop short, or
@@ -393,19 +401,16 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
 
 /// The finding that explains a failed session: an error on that session and its failing
 /// step whose evidence holds the failing exchange, else an error on that step, else any error
-/// on the session. Notes (info) and warnings never explain a failure.
-fn explaining_finding(
-    session: &Session,
-    session_idx: usize,
-    findings: &[Finding],
-) -> Option<usize> {
+/// on the session. Notes (info) and warnings never explain a failure. `own`: the indexes of
+/// the session's findings, in order.
+fn explaining_finding(session: &Session, own: &[usize], findings: &[Finding]) -> Option<usize> {
     if session.outcome != Outcome::Failure {
         return None;
     }
     let errors = || {
-        findings.iter().enumerate().filter(|(_, finding)| {
-            finding.session == Some(session_idx) && finding.severity == Severity::Error
-        })
+        own.iter()
+            .map(|&idx| (idx, &findings[idx]))
+            .filter(|(_, finding)| finding.severity == Severity::Error)
     };
     let on_failed_step =
         |finding: &Finding| session.failed_step.is_some() && finding.step == session.failed_step;

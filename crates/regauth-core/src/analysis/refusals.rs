@@ -2,6 +2,8 @@
 //! registry's own clock: expired (and outlived by the operation), not yet valid, issued for
 //! another audience, or for a reason the capture does not show.
 
+use std::collections::HashMap;
+
 use super::clock::{describe_offset, parse_http_date, unix_seconds};
 use super::explain::session_label;
 use super::findings::{Code, Finding, Severity};
@@ -19,11 +21,36 @@ pub fn explain_refusals(
     clocks: &[ClockEstimate],
     findings: &mut Vec<Finding>,
 ) {
+    if built.invalid_token_refusals.is_empty() {
+        return;
+    }
+    // Looked up once here rather than per refusal: a capture may hold a hundred thousand
+    // refusals, and as many clocks or uses of one token.
+    let registry_offsets: HashMap<&str, f64> = clocks
+        .iter()
+        .rev()
+        .filter(|clock| clock.role == ClockRole::Registry)
+        .map(|clock| (clock.host.as_str(), clock.offset_s))
+        .collect();
+    let first_served_use: Vec<Option<usize>> = built
+        .tokens
+        .iter()
+        .map(|record| {
+            record
+                .uses
+                .iter()
+                .copied()
+                .filter(|use_idx| built.verdicts.get(use_idx) == Some(&Verdict::Ok))
+                .min()
+        })
+        .collect();
     for refusal in &built.invalid_token_refusals {
         let session = &built.sessions[refusal.session];
         let explainer = Explainer {
             capture,
             built,
+            registry_offsets: &registry_offsets,
+            first_served_use: &first_served_use,
             refusal,
             session,
             where_: session_label(session),
@@ -35,13 +62,18 @@ pub fn explain_refusals(
                 " The client re-authenticated and recovered."
             },
         };
-        findings.extend(explainer.explain(clocks));
+        findings.extend(explainer.explain());
     }
 }
 
 struct Explainer<'a> {
     capture: &'a Capture,
     built: &'a Built,
+    /// Registry host → its clock's offset (the first estimate for a host wins, as a search
+    /// of the clock list in order would find it).
+    registry_offsets: &'a HashMap<&'a str, f64>,
+    /// Per token, its first use the registry served.
+    first_served_use: &'a [Option<usize>],
     refusal: &'a InvalidTokenRefusal,
     session: &'a Session,
     where_: String,
@@ -64,7 +96,7 @@ impl Explainer<'_> {
 
     /// The first explanation that fits, in order: expired, not yet valid, wrong audience,
     /// unknown.
-    fn explain(&self, clocks: &[ClockEstimate]) -> Vec<Finding> {
+    fn explain(&self) -> Vec<Finding> {
         let (where_, recovered, idx) = (&self.where_, self.recovered, self.refusal.exchange);
         let Some(record) =
             self.refusal.token.and_then(|token_idx| self.built.tokens.get(token_idx))
@@ -86,7 +118,7 @@ impl Explainer<'_> {
                 vec![idx, record.issued_by],
             )];
         };
-        let at_registry = self.registry_time(clocks);
+        let at_registry = self.registry_time();
         if let Some(expired) = self.expired(record, jwt, at_registry) {
             return expired;
         }
@@ -109,11 +141,9 @@ impl Explainer<'_> {
     /// The registry's clock when it judged the token: the refusal's own `Date` (whole seconds,
     /// so the middle of that second), else the capture time shifted by the registry's offset.
     /// `Date` matters when a slow link delays the request.
-    fn registry_time(&self, clocks: &[ClockEstimate]) -> Option<f64> {
-        let registry_clock_offset = clocks
-            .iter()
-            .find(|clock| clock.role == ClockRole::Registry && clock.host == self.session.registry)
-            .map_or(0.0, |clock| clock.offset_s);
+    fn registry_time(&self) -> Option<f64> {
+        let registry_clock_offset =
+            self.registry_offsets.get(self.session.registry.as_str()).copied().unwrap_or(0.0);
         self.exchange
             .response
             .as_ref()
@@ -141,9 +171,11 @@ impl Explainer<'_> {
             ),
             vec![idx, record.issued_by],
         )];
-        let earlier_success = record.uses.iter().any(|&use_idx| {
-            use_idx < idx && self.built.verdicts.get(&use_idx) == Some(&Verdict::Ok)
-        });
+        let earlier_success = self
+            .refusal
+            .token
+            .and_then(|token_idx| self.first_served_use.get(token_idx).copied().flatten())
+            .is_some_and(|served| served < idx);
         if earlier_success {
             findings.push(self.outlived(record));
         }

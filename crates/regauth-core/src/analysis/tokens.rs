@@ -30,7 +30,7 @@ impl TokenBook {
 
     /// The index of the issued token that `raw` (as sent in `Authorization: Bearer`) is.
     pub fn lookup(&self, raw: &str) -> Option<usize> {
-        self.by_raw.get(raw).or_else(|| self.by_raw.get(&unsigned_part(raw))).copied()
+        self.by_raw.get(raw).or_else(|| self.by_raw.get(unsigned_prefix(raw))).copied()
     }
 
     /// Notes that `exchange` sent the token `raw`, and whether the registry refused it.
@@ -48,10 +48,15 @@ impl TokenBook {
 
 /// `header.claims` of a JWT: matches a token whose signature a sanitiser replaced.
 pub fn unsigned_part(raw: &str) -> String {
-    let mut parts = raw.splitn(3, '.');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(header), Some(claims), Some(_)) => format!("{header}.{claims}"),
-        _ => raw.to_owned(),
+    unsigned_prefix(raw).to_owned()
+}
+
+/// [`unsigned_part`] as a slice of `raw`: up to its second `.`, or all of it.
+pub fn unsigned_prefix(raw: &str) -> &str {
+    let Some(first_dot) = raw.find('.') else { return raw };
+    match raw[first_dot + 1..].find('.') {
+        Some(second_dot) => &raw[..first_dot + 1 + second_dot],
+        None => raw,
     }
 }
 

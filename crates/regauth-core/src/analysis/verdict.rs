@@ -37,6 +37,12 @@ pub enum FailCause {
         status: u16,
         limit: usize,
     },
+    /// The token service's answer could not be decoded (the input's decoding budget spent, a
+    /// broken content-encoding), so whether it carried a token is unknown.
+    TokenResponseUndecodable {
+        status: u16,
+        reason: String,
+    },
     /// A 401 without a usable challenge.
     NoChallenge {
         status: u16,
@@ -251,6 +257,12 @@ pub fn judge_token(
                         cause: FailCause::TokenResponseTooLarge { status, limit },
                     };
                 }
+                Err(TokenResponseError::Undecodable(reason)) => {
+                    return Verdict::Fail {
+                        step: Step::TokenResponse,
+                        cause: FailCause::TokenResponseUndecodable { status, reason },
+                    };
+                }
                 Err(_) => return no_token,
             };
             let Some(raw) = parsed.effective_token().map(|secret| secret.expose().to_owned())
@@ -317,7 +329,16 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
             if step == Step::TokenResponse { Step::TokenRequest } else { Step::TryRegistry },
         );
     };
-    let message = engine_error_message(response);
+    let stream = engine_stream(response);
+    if (200..=299).contains(&response.status) && matches!(stream, EngineStream::Unread(_)) {
+        // An error that ended the stream would be at its end, which regauth did not read:
+        // neither a success nor a failure ([`super::checks`] says why).
+        return Verdict::Neutral;
+    }
+    let message = match stream {
+        EngineStream::Error(message) => Some(message),
+        EngineStream::Clean | EngineStream::Unread(_) => None,
+    };
     match (response.status, message) {
         (200..=299, None) => Verdict::Ok,
         (200..=299, Some(message)) => {
@@ -333,23 +354,65 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
     }
 }
 
-/// The error message in an Engine API answer: `{"message": ...}` or the last `errorDetail`
-/// (or `error`) line of a JSON progress stream. The stream comes from the body's bounded,
-/// cached prefix ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched
-/// from its end for a line that reports an error: a push's progress lines are most of it, and
-/// the error that ended it is the last one.
-fn engine_error_message(response: &Response) -> Option<String> {
-    let prefix = response.body.decoded_prefix(decode_limits::ENGINE_STREAM).ok()?;
-    let whole_lines = if prefix.complete {
-        prefix.bytes.len()
-    } else {
-        memchr::memrchr(b'\n', &prefix.bytes).map_or(0, |newline| newline + 1)
+/// What an Engine API answer says about how the call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineStream {
+    /// `{"message": ...}`, or the last `errorDetail` (or `error`) line of a progress stream.
+    Error(String),
+    /// Read to its end, and no error in it.
+    Clean,
+    /// No error in what was read, but it was not read to its end (why, in words): over
+    /// [`decode_limits::ENGINE_STREAM`] decoded, or not decodable (the decoding budget spent,
+    /// a broken encoding).
+    Unread(String),
+}
+
+/// How an Engine API answer ended. The stream comes from the body's bounded, cached prefix
+/// ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched from its
+/// end for a line that reports an error: a push's progress lines are most of it, and the
+/// error that ended it is the last one.
+///
+/// An unencoded stream (what dockerd sends) is searched whole from its end, whatever its
+/// size: a big push's progress lines can exceed the decoding cap, and the bytes are already
+/// in the capture, so reading them costs no decoding and no more memory than the input.
+pub fn engine_stream(response: &Response) -> EngineStream {
+    if response.body.content_encoding.trim().is_empty()
+        && let Ok(whole) = response.body.wire_bytes()
+    {
+        return search_engine_stream(&whole, true);
+    }
+    match response.body.decoded_prefix(decode_limits::ENGINE_STREAM) {
+        Ok(prefix) => search_engine_stream(&prefix.bytes, prefix.complete),
+        Err(error) => EngineStream::Unread(error.to_string()),
+    }
+}
+
+/// Searches `stream` (the whole stream when `complete`, else its beginning) from its end for
+/// the line that reports an error.
+fn search_engine_stream(stream: &[u8], complete: bool) -> EngineStream {
+    let unread = || {
+        if complete {
+            EngineStream::Clean
+        } else {
+            EngineStream::Unread(format!(
+                "its stream decodes to over {} ({} bytes), more than regauth reads of a Docker Engine stream",
+                crate::units::human_bytes(decode_limits::ENGINE_STREAM as u64),
+                decode_limits::ENGINE_STREAM
+            ))
+        }
     };
-    let mut rest = &prefix.bytes[..whole_lines];
+    let whole_lines = if complete {
+        stream.len()
+    } else {
+        memchr::memrchr(b'\n', stream).map_or(0, |newline| newline + 1)
+    };
+    let mut rest = &stream[..whole_lines];
     let error_key = memchr::memmem::FinderRev::new(b"\"error");
     let message_key = memchr::memmem::FinderRev::new(b"\"message\"");
     loop {
-        let at = error_key.rfind(rest).max(message_key.rfind(rest))?;
+        let Some(at) = error_key.rfind(rest).max(message_key.rfind(rest)) else {
+            return unread();
+        };
         let start = memchr::memrchr(b'\n', &rest[..at]).map_or(0, |newline| newline + 1);
         let end = memchr::memchr(b'\n', &rest[at..]).map_or(rest.len(), |newline| at + newline);
         let line = rest[start..end].trim_ascii();
@@ -362,7 +425,7 @@ fn engine_error_message(response: &Response) -> Option<String> {
                 .or_else(|| value.get("message"))
                 .and_then(|message| message.as_str())
         {
-            return Some(message.to_owned());
+            return EngineStream::Error(message.to_owned());
         }
         // Not an error line after all (a key inside a progress line): look further back.
         rest = &rest[..start];

@@ -36,6 +36,33 @@ pub struct ChallengeProblem {
     /// Byte offset in that header value where the problem starts.
     pub byte_offset: usize,
     pub message: String,
+    /// How many further problems the header had that were not kept (on the last problem kept,
+    /// when there were more than [`MAX_CHALLENGE_PROBLEMS`]).
+    pub unlisted: usize,
+}
+
+/// The most problems [`parse_challenges`] keeps for one header: a hostile header of a million
+/// stray `=` would otherwise cost far more memory as problems than it takes as text. The rest
+/// are only counted ([`ChallengeProblem::unlisted`]).
+pub const MAX_CHALLENGE_PROBLEMS: usize = 100;
+
+/// The most challenges [`parse_challenges`] keeps from one response's headers, and the most
+/// parameters it keeps of one challenge. Real registries send one to three challenges of two
+/// to five parameters; a hostile header of a million tiny elements would take tens of times
+/// its size in memory as parsed values. What is past these limits is counted and reported as
+/// a problem that names the limit.
+pub const MAX_CHALLENGES: usize = 1000;
+/// See [`MAX_CHALLENGES`].
+pub const MAX_CHALLENGE_PARAMS: usize = 1000;
+
+/// What [`parse_challenges`] read but did not keep (past [`MAX_CHALLENGES`] or
+/// [`MAX_CHALLENGE_PARAMS`]), and where the first of it was.
+#[derive(Default)]
+struct Dropped {
+    challenges: usize,
+    params: usize,
+    /// Header index and byte offset of the first element not kept.
+    first: Option<(usize, usize)>,
 }
 
 impl Challenge {
@@ -134,10 +161,39 @@ pub fn parse_challenges<'a>(
 ) -> (Vec<Challenge>, Vec<ChallengeProblem>) {
     let mut challenges = Vec::new();
     let mut problems = Vec::new();
+    let mut dropped = Dropped::default();
     for (header_index, value) in header_values.into_iter().enumerate() {
-        let mut parser =
-            Parser { input: value.as_bytes(), pos: 0, header_index, problems: &mut problems };
+        let mut parser = Parser {
+            input: value.as_bytes(),
+            pos: 0,
+            header_index,
+            problems: &mut problems,
+            dropped: &mut dropped,
+        };
         parser.parse_into(&mut challenges);
+    }
+    if let Some((header_index, byte_offset)) = dropped.first {
+        // Past the problem limit too: this one says which limit was reached.
+        let mut not_kept = Vec::new();
+        if dropped.challenges > 0 {
+            not_kept
+                .push(format!("{} challenges past the first {MAX_CHALLENGES}", dropped.challenges));
+        }
+        if dropped.params > 0 {
+            not_kept.push(format!(
+                "{} parameters past the first {MAX_CHALLENGE_PARAMS} of a challenge",
+                dropped.params
+            ));
+        }
+        problems.push(ChallengeProblem {
+            header_index,
+            byte_offset,
+            message: format!(
+                "too many elements: {} were not kept (regauth's fixed limits for a WWW-Authenticate; real registries send a few challenges of a few parameters)",
+                not_kept.join(" and ")
+            ),
+            unlisted: 0,
+        });
     }
     (challenges, problems)
 }
@@ -147,6 +203,7 @@ struct Parser<'i, 'p> {
     pos: usize,
     header_index: usize,
     problems: &'p mut Vec<ChallengeProblem>,
+    dropped: &'p mut Dropped,
 }
 
 fn is_tchar(byte: u8) -> bool {
@@ -166,11 +223,50 @@ impl Parser<'_, '_> {
         self.input.get(self.pos).copied()
     }
 
-    fn problem(&mut self, byte_offset: usize, message: impl Into<String>) {
+    fn note_dropped(&mut self, at: usize) {
+        self.dropped.first.get_or_insert((self.header_index, at));
+    }
+
+    /// Adds a challenge, or counts it past [`MAX_CHALLENGES`]; its index if kept.
+    fn push_challenge(
+        &mut self,
+        challenges: &mut Vec<Challenge>,
+        scheme: String,
+        at: usize,
+    ) -> Option<usize> {
+        if challenges.len() >= MAX_CHALLENGES {
+            self.dropped.challenges += 1;
+            self.note_dropped(at);
+            return None;
+        }
+        challenges.push(Challenge { scheme, params: Vec::new(), token68: None });
+        Some(challenges.len() - 1)
+    }
+
+    /// Adds a parameter to a challenge, or counts it past [`MAX_CHALLENGE_PARAMS`].
+    fn push_param(&mut self, challenge: &mut Challenge, param: (String, String), at: usize) {
+        if challenge.params.len() >= MAX_CHALLENGE_PARAMS {
+            self.dropped.params += 1;
+            self.note_dropped(at);
+            return;
+        }
+        challenge.params.push(param);
+    }
+
+    /// Records a problem; its message is formatted only when it is kept (a hostile header
+    /// may have millions, past [`MAX_CHALLENGE_PROBLEMS`]).
+    fn problem(&mut self, byte_offset: usize, message: std::fmt::Arguments<'_>) {
+        if self.problems.len() >= MAX_CHALLENGE_PROBLEMS {
+            if let Some(last) = self.problems.last_mut() {
+                last.unlisted += 1;
+            }
+            return;
+        }
         self.problems.push(ChallengeProblem {
             header_index: self.header_index,
             byte_offset,
-            message: message.into(),
+            message: message.to_string(),
+            unlisted: 0,
         });
     }
 
@@ -223,6 +319,8 @@ impl Parser<'_, '_> {
         // Index in `challenges` of the challenge that parameters attach to (none at the start of
         // each header value: a challenge never spans two header fields).
         let mut current: Option<usize> = None;
+        // Whether the current challenge was past the limit: its parameters go with it.
+        let mut dropping = false;
         loop {
             // Empty list elements are allowed (`#rule`), so skip any run of commas.
             while self.peek().is_some_and(|byte| is_ows(byte) || byte == b',') {
@@ -235,7 +333,7 @@ impl Parser<'_, '_> {
             let Some(token) = self.read_token() else {
                 self.problem(
                     element_start,
-                    format!(
+                    format_args!(
                         "expected an auth scheme or parameter name, found {:?}",
                         self.char_at(element_start)
                     ),
@@ -250,25 +348,33 @@ impl Parser<'_, '_> {
                     // `name = value`: a parameter of the current challenge.
                     let param = self.parse_param_value(token);
                     match (current, param) {
-                        (Some(idx), Some(param)) => challenges[idx].params.push(param),
+                        (Some(idx), Some(param)) => {
+                            self.push_param(&mut challenges[idx], param, element_start);
+                        }
+                        (None, Some(_)) if dropping => {}
                         (None, Some(_)) => {
                             self.problem(
                                 element_start,
-                                "parameter without a preceding auth scheme",
+                                format_args!("parameter without a preceding auth scheme"),
                             );
                         }
                         (_, None) => {}
                     }
                 }
                 None | Some(b',') => {
-                    challenges.push(Challenge { scheme: token, params: Vec::new(), token68: None });
-                    current = Some(challenges.len() - 1);
+                    current = self.push_challenge(challenges, token, element_start);
+                    dropping = current.is_none();
                 }
                 Some(_) if self.pos > after_token => {
                     // `scheme 1*SP ( token68 / auth-param )`.
-                    challenges.push(Challenge { scheme: token, params: Vec::new(), token68: None });
-                    let idx = challenges.len() - 1;
-                    current = Some(idx);
+                    current = self.push_challenge(challenges, token, element_start);
+                    dropping = current.is_none();
+                    let Some(idx) = current else {
+                        // Not kept: skip its first element (a later `name=value` is skipped
+                        // as its parameter).
+                        self.recover();
+                        continue;
+                    };
                     if let Some(token68) = self.try_token68() {
                         challenges[idx].token68 = Some(token68);
                         continue;
@@ -279,12 +385,12 @@ impl Parser<'_, '_> {
                             self.skip_ows();
                             if self.peek() == Some(b'=') {
                                 if let Some(param) = self.parse_param_value(name) {
-                                    challenges[idx].params.push(param);
+                                    self.push_param(&mut challenges[idx], param, param_start);
                                 }
                             } else {
                                 self.problem(
                                     param_start,
-                                    format!("expected '=' after parameter name {name:?}"),
+                                    format_args!("expected '=' after parameter name {name:?}"),
                                 );
                                 self.recover();
                             }
@@ -292,7 +398,9 @@ impl Parser<'_, '_> {
                         None => {
                             self.problem(
                                 param_start,
-                                "expected a parameter or token68 after the auth scheme",
+                                format_args!(
+                                    "expected a parameter or token68 after the auth scheme"
+                                ),
                             );
                             self.recover();
                         }
@@ -301,7 +409,7 @@ impl Parser<'_, '_> {
                 Some(_) => {
                     self.problem(
                         after_token,
-                        format!("unexpected {:?} after {token:?}", self.char_at(self.pos)),
+                        format_args!("unexpected {:?} after {token:?}", self.char_at(self.pos)),
                     );
                     self.recover();
                 }
@@ -347,13 +455,13 @@ impl Parser<'_, '_> {
                 None => {
                     self.problem(
                         value_start,
-                        format!("unterminated quoted string in parameter {name:?}"),
+                        format_args!("unterminated quoted string in parameter {name:?}"),
                     );
                     return None;
                 }
             },
             None | Some(b',') => {
-                self.problem(value_start, format!("parameter {name:?} has no value"));
+                self.problem(value_start, format_args!("parameter {name:?} has no value"));
                 String::new()
             }
             Some(_) => {
@@ -366,7 +474,7 @@ impl Parser<'_, '_> {
                 if !value.bytes().all(is_tchar) {
                     self.problem(
                         value_start,
-                        format!("value of parameter {name:?} should be quoted: {value:?} is not a token (some clients misread it)"),
+                        format_args!("value of parameter {name:?} should be quoted: {value:?} is not a token (some clients misread it)"),
                     );
                 }
                 value
@@ -378,7 +486,7 @@ impl Parser<'_, '_> {
             Some(_) => {
                 self.problem(
                     self.pos,
-                    format!(
+                    format_args!(
                         "expected ',' after the value of parameter {name:?}, found {:?}",
                         self.char_at(self.pos)
                     ),
@@ -734,6 +842,42 @@ mod tests {
         assert!(problems[0].message.contains("without a preceding auth scheme"));
         assert!(problems[1].message.contains("unterminated"));
         assert_eq!(problems[1].byte_offset, 24);
+    }
+
+    #[test]
+    fn r9_problems_of_a_huge_header_are_kept_up_to_the_limit_and_counted() {
+        let value = format!("Bearer realm=\"x\"{}", ",=".repeat(10_000));
+        let (challenges, problems) = parse_challenges([value.as_str()]);
+        assert_eq!(challenges.len(), 1);
+        assert_eq!(problems.len(), MAX_CHALLENGE_PROBLEMS);
+        assert_eq!(problems.iter().map(|problem| problem.unlisted).sum::<usize>(), 10_000 - 100);
+        assert_eq!(problems.last().unwrap().unlisted, 10_000 - 100);
+    }
+
+    #[test]
+    fn r9_challenges_and_parameters_past_the_limits_are_counted_not_kept() {
+        let many_params = format!("Bearer realm=\"x\"{}", ",a=b".repeat(5000));
+        let (challenges, problems) = parse_challenges([many_params.as_str()]);
+        assert_eq!(challenges[0].params.len(), MAX_CHALLENGE_PARAMS);
+        assert_eq!(challenges[0].realm(), Some("x"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.ends_with("4001 parameters past the first 1000 of a challenge were not kept (regauth's fixed limits for a WWW-Authenticate; real registries send a few challenges of a few parameters)"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(problems[0].byte_offset, many_params.len() - 4001 * 4 + 1);
+
+        let many_schemes = format!("Bearer realm=\"x\"{}", ", X y=z".repeat(5000));
+        let (challenges, problems) = parse_challenges([many_schemes.as_str(), "Basic realm=r"]);
+        assert_eq!(challenges.len(), MAX_CHALLENGES);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains(": 4002 challenges past the first 1000 were not kept"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!((problems[0].header_index, problems[0].byte_offset), (0, 16 + 999 * 7 + 2));
     }
 
     #[test]

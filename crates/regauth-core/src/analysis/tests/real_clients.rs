@@ -527,6 +527,30 @@ fn the_last_error_of_a_long_engine_stream_is_found_and_judged_by_its_words() {
     assert_eq!(fine.analysis.outcome, Outcome::Success);
 }
 
+// hand-written fixture: a big push's progress stream, unencoded as dockerd sends it, longer
+// than the decoding cap for encoded streams: its last error is still found, and a clean one
+// is still a success.
+#[test]
+fn an_unencoded_engine_stream_over_the_decoding_cap_is_read_to_its_end() {
+    let lines = 2 * crate::model::decode_limits::ENGINE_STREAM / 80;
+    let error = "denied: requested access to the resource is denied";
+    let stream = engine_stream(lines, Some(error));
+    assert!(stream.len() > crate::model::decode_limits::ENGINE_STREAM);
+    let analysed = engine_call("images/reg.example/team/app/push?tag=1.0", &stream).analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(
+        (session.outcome, session.failed_step),
+        (Outcome::Failure, Some(Step::RegistryVerdict))
+    );
+    assert!(analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
+    assert!(!analysed.has("capture-incomplete"), "{:#?}", analysed.analysis.findings);
+
+    let clean = engine_stream(lines, None);
+    let analysed = engine_call("images/reg.example/team/app/push?tag=1.0", &clean).analyze();
+    assert_eq!(analysed.analysis.outcome, Outcome::Success);
+    assert!(!analysed.has("capture-incomplete"), "{:#?}", analysed.analysis.findings);
+}
+
 // hand-written fixture: dockerd pushes as a reader: both legs recorded, the registry refuses the
 // manifest with insufficient_scope while the daemon works on the push.
 #[test]
