@@ -206,7 +206,7 @@ fn draw_row(
             if let Some(finding) = &row.finding {
                 <p class="row-finding" data-code={finding.code}>
                     <span class="finding-mark" aria-hidden="true">{ "✗ " }</span>
-                    <code>{ finding.code }</code>{ " " }{ &finding.message }
+                    <code>{ finding.code }</code>{ " " }{ super::prose(&finding.message) }
                 </p>
             }
             if !row.notes.is_empty() {

@@ -37,10 +37,10 @@ pub fn findings_list(props: &FindingsProps) -> Html {
                             <span class="finding-title">{ &finding.title }</span>
                             <span class="place">{ format!("{}; {}", finding.place, finding.exchanges) }</span>
                         </div>
-                        <p class="message">{ &finding.message }</p>
+                        <p class="message">{ super::prose(&finding.message) }</p>
                         // Info findings are observations, not problems: no fix to offer.
                         if finding.severity != "info" && !finding.fix.is_empty() {
-                            <p class="fix"><strong>{ "Fix: " }</strong>{ &finding.fix }</p>
+                            <p class="fix"><strong>{ "Fix: " }</strong>{ super::prose(&finding.fix) }</p>
                         }
                     </li>
                 }) }

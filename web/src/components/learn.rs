@@ -47,18 +47,18 @@ pub fn learn_view(props: &LearnProps) -> Html {
             </ol>
             <div class="lesson">
                 <h3>{ "What the client sends" }</h3>
-                <p>{ lesson.client_sends }</p>
+                <p>{ super::prose(lesson.client_sends) }</p>
                 <h3>{ "What the server answers" }</h3>
-                <p>{ lesson.server_answers }</p>
+                <p>{ super::prose(lesson.server_answers) }</p>
                 <h3>{ "In this capture" }</h3>
-                <p class="in-this-capture">{ &lesson.in_this_capture }</p>
+                <p class="in-this-capture">{ super::prose(&lesson.in_this_capture) }</p>
                 if let Some(open) = open {
                     <button type="button" id="learn-open-exchange" onclick={open}>{ "Open this step's exchange" }</button>
                 }
                 <h3>{ "What can go wrong here" }</h3>
                 <ul class="can-go-wrong">
                     { for lesson.can_go_wrong.iter().map(|(code, when)| html! {
-                        <li data-code={*code}><code>{ *code }</code>{ ": " }{ *when }</li>
+                        <li data-code={*code}><code>{ *code }</code>{ ": " }{ super::prose(when) }</li>
                     }) }
                 </ul>
             </div>
