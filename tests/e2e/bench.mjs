@@ -11,6 +11,8 @@
 // file (best of three runs) for the wasm/native throughput ratio: native time against the
 // browser's time from the worker's "Parsing" message to the overview (parse, analysis, report,
 // the message to the page and the first paint; reading the File into the worker excluded).
+// BENCH_SHAPE=headers writes the other shape of big capture instead: a busy CI's pulls, tens of
+// thousands of small exchanges with 30 headers each way, a session per repository (thousands).
 // Browser and CLI read a copy of the file in /dev/shm. BENCH_GENERATE_ONLY=1 only writes the files;
 // BENCH_VERBOSE=1 also prints the long tasks and the progress messages with their times.
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -27,9 +29,13 @@ mkdirSync(out, { recursive: true });
 
 const b64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
-/// Writes a HAR of about `megabytes` MB: sessions of six steps plus layer downloads.
+const SHAPE = process.env.BENCH_SHAPE === 'headers' ? 'headers' : 'bodies';
+
+/// Writes a HAR of about `megabytes` MB: sessions of six steps plus layer downloads (body-heavy),
+/// or with BENCH_SHAPE=headers, many sessions of small exchanges with 30 headers each way.
 async function generate(megabytes) {
-  const path = join(out, `generated-${megabytes}mb.har`);
+  const headerHeavy = SHAPE === 'headers';
+  const path = join(out, `generated-${megabytes}mb${headerHeavy ? '-headers' : ''}.har`);
   if (existsSync(path) && Math.abs(statSync(path).size / 1e6 - megabytes) < megabytes * 0.05) return path;
   const file = createWriteStream(path);
   const write = (text) => (file.write(text) ? Promise.resolve() : new Promise((resolveDrain) => file.once('drain', resolveDrain)));
@@ -46,11 +52,16 @@ async function generate(megabytes) {
   });
   await write('{"log":{"version":"1.2","creator":{"name":"regauth bench generator","version":"1"},"entries":[\n');
   let first = true;
-  const add = async (text) => { await write((first ? '' : ',\n') + text); first = false; };
+  let written = 0;
+  const add = async (text) => { await write((first ? '' : ',\n') + text); first = false; written += text.length + 2; };
   const registry = 'https://registry.bench.test';
-  const ua = [['User-Agent', 'containers/5.24.1 (github.com/containers/image)']];
+  // Header-heavy: proxies, tracing and CDN headers as a busy CI's captures carry them.
+  const filler = headerHeavy
+    ? Array.from({ length: 29 }, (_, n) => [`X-Bench-Header-${n}`, `value-${n}-${'v'.repeat(24)}`])
+    : [];
+  const ua = [['User-Agent', 'containers/5.24.1 (github.com/containers/image)'], ...filler];
   let bytes = 0;
-  for (let session = 0; bytes < megabytes * 1e6; session += 1) {
+  for (let session = 0; (headerHeavy ? written : bytes) < megabytes * 1e6; session += 1) {
     const repo = `team/app-${session}`;
     const now = Math.floor((start + clock) / 1000);
     const jwt = `${b64url({ alg: 'ES256', typ: 'JWT' })}.${b64url({ iss: 'bench-issuer', sub: 'reader', aud: 'registry.bench.test', exp: now + 300, nbf: now, iat: now, access: [{ type: 'repository', name: repo, actions: ['pull'] }] })}.${b64url('signature-signature-signature')}`;
@@ -60,6 +71,13 @@ async function generate(megabytes) {
       [...ua, ['Authorization', `Basic ${Buffer.from('reader:secret-password').toString('base64')}`]], [['Content-Type', 'application/json']],
       JSON.stringify({ token: jwt, access_token: jwt, expires_in: 300, issued_at: new Date(now * 1000).toISOString() })));
     await add(entry('GET', `${registry}/v2/${repo}/manifests/1.0`, 200, [...ua, ['Authorization', `Bearer ${jwt}`]], [['Content-Type', 'application/vnd.oci.image.manifest.v1+json']], '{"schemaVersion":2}'));
+    if (headerHeavy) {
+      // Blobs already present: HEAD requests, no bodies; every answer with its 30 headers.
+      for (let blob = 0; blob < 3; blob += 1) {
+        await add(entry('HEAD', `${registry}/v2/${repo}/blobs/sha256:${(session * 10 + blob).toString(16).padStart(64, '0')}`, 200, [...ua, ['Authorization', `Bearer ${jwt}`]], filler, ''));
+      }
+      continue;
+    }
     for (let blob = 0; blob < 5; blob += 1) {
       await add(entry('GET', `${registry}/v2/${repo}/blobs/sha256:${(session * 10 + blob).toString(16).padStart(64, '0')}`, 200, [...ua, ['Authorization', `Bearer ${jwt}`]], [], layer, 'base64'));
       bytes += layer.length;
@@ -95,7 +113,7 @@ for (const megabytes of sizes) {
   const size = statSync(generated).size;
   // Browser and CLI read a copy in /dev/shm: on this VM the page cache does not keep a 200 MB
   // file, so reading it from disk would measure the disk, not regauth.
-  const inMemory = existsSync('/dev/shm') ? join('/dev/shm', `${megabytes}mb-${process.pid}.har`) : generated;
+  const inMemory = existsSync('/dev/shm') ? join('/dev/shm', `${megabytes}mb-${SHAPE}-${process.pid}.har`) : generated;
   if (inMemory !== generated) copyFileSync(generated, inMemory);
   const path = inMemory;
   const { page, observed, close } = await openApp(browser, url);

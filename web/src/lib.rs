@@ -10,6 +10,7 @@
 //!        │            ◄── Secrets / Exchange / Export, on request
 //!  view_model.rs ─► components/
 //! ```
+#![forbid(unsafe_code)]
 
 mod bridge;
 mod components;
