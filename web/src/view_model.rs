@@ -2,6 +2,8 @@
 //! web-sys, so every label and every red arrow is unit-tested natively. The components only
 //! lay these values out; nothing here judges authentication (the core already did).
 
+use std::collections::HashMap;
+
 use regauth_core::analysis::{Outcome, Severity};
 use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
@@ -206,13 +208,29 @@ pub struct PageModel {
 /// no secret.
 pub fn page(analysed: &Analysed) -> PageModel {
     let report = &analysed.report;
-    let exchanges = analysed.exchanges.as_slice();
-    let sessions: Vec<SessionModel> =
-        report.sessions.iter().map(|session| session_model(session, report, exchanges)).collect();
+    // Indexed once: a capture of thousands of sessions must not scan every exchange and
+    // finding for each of them (that made the overview of a busy CI's capture quadratic).
+    let exchanges: HashMap<usize, &ExchangeRow> =
+        analysed.exchanges.iter().map(|row| (row.index, row)).collect();
+    let mut findings_of: HashMap<usize, Vec<&FindingRow>> = HashMap::new();
+    for finding in &report.findings {
+        if let Some(session) = finding.session {
+            findings_of.entry(session).or_default().push(finding);
+        }
+    }
+    let of_session = |index: usize| findings_of.get(&index).map_or(&[][..], Vec::as_slice);
+    let sessions: Vec<SessionModel> = report
+        .sessions
+        .iter()
+        .map(|session| session_model(session, report, of_session(session.index), &exchanges))
+        .collect();
     let cards = report
         .sessions
         .iter()
-        .map(|session| session_card(session, report, analysed.session_facts.get(session.index)))
+        .map(|session| {
+            let facts = analysed.session_facts.get(session.index);
+            session_card(session, report, of_session(session.index), facts)
+        })
         .collect();
     let mut problems: Vec<String> = analysed.refused_inputs.clone();
     PageModel {
@@ -263,12 +281,11 @@ pub fn page(analysed: &Analysed) -> PageModel {
 fn session_card(
     session: &SessionRow,
     report: &AnalysisReport,
+    findings: &[&FindingRow],
     facts: Option<&SessionFacts>,
 ) -> SessionCard {
-    let of_session =
-        || report.findings.iter().filter(|finding| finding.session == Some(session.index));
     let count =
-        |severity: Severity| of_session().filter(|finding| finding.severity == severity).count();
+        |severity: Severity| findings.iter().filter(|finding| finding.severity == severity).count();
     let badge = match (session.outcome, session.failed_step) {
         (Outcome::Failure, Some(step)) => format!("failed at step {step}"),
         (Outcome::Failure, None) => "failed".to_owned(),
@@ -371,7 +388,8 @@ fn headline(report: &AnalysisReport, exchange_count: usize) -> String {
 fn session_model(
     session: &SessionRow,
     report: &AnalysisReport,
-    exchanges: &[ExchangeRow],
+    findings: &[&FindingRow],
+    exchanges: &HashMap<usize, &ExchangeRow>,
 ) -> SessionModel {
     let explanation = session
         .failed_finding
@@ -387,12 +405,9 @@ fn session_model(
         .map(|row| {
             let status = row.status;
             let finding = explanation.clone().filter(|_| status == ArrowStatus::Failed);
-            let notes = report
-                .findings
+            let notes = findings
                 .iter()
-                .filter(|other| {
-                    other.session == Some(session.index) && other.step == Some(row.step)
-                })
+                .filter(|other| other.step == Some(row.step))
                 .map(|other| other.code.as_str())
                 .filter(|code| finding.as_ref().is_none_or(|shown| shown.code != *code))
                 .collect();
@@ -428,9 +443,9 @@ fn session_model(
 }
 
 /// `#3 GET /v2/private/app/manifests/1.0 → 401 (+2 more)`.
-fn exchange_detail(seen: &[usize], exchanges: &[ExchangeRow]) -> Option<String> {
+fn exchange_detail(seen: &[usize], exchanges: &HashMap<usize, &ExchangeRow>) -> Option<String> {
     let &first = seen.first()?;
-    let mut line = match exchanges.iter().find(|row| row.index == first) {
+    let mut line = match exchanges.get(&first) {
         Some(row) => {
             let answer = match (row.status, &row.error) {
                 (Some(status), _) => status.to_string(),
