@@ -12,6 +12,9 @@
 #![expect(clippy::print_stdout, reason = "an example reports to its terminal")]
 #![allow(clippy::disallowed_methods, reason = "an example may read /proc and the clock")]
 
+#[path = "../tests/hostile_shapes/mod.rs"]
+mod hostile_shapes;
+
 use std::borrow::Cow;
 use std::io::Write as _;
 use std::time::Instant;
@@ -20,6 +23,8 @@ use bytes::Bytes;
 use regauth_core::analysis::{AnalysisConfig, analyze};
 use regauth_core::capture::{self, Input, ReadLimits, content_encoding};
 use regauth_core::model::decode_limits;
+
+use hostile_shapes::{tnet, tnet_bytes, tnet_dict, tnet_float, tnet_int, tnet_text};
 
 fn vm_hwm_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -58,58 +63,16 @@ fn tiny_entries(n_entries: usize) -> Vec<u8> {
     out
 }
 
-/// A tnetstring with the given tag (mitmproxy's flow file framing).
-fn tnet(out: &mut Vec<u8>, payload: &[u8], tag: u8) {
-    out.extend_from_slice(payload.len().to_string().as_bytes());
-    out.push(b':');
-    out.extend_from_slice(payload);
-    out.push(tag);
-}
-
-fn dict(fields: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut payload = Vec::new();
-    for (key, value) in fields {
-        tnet(&mut payload, key.as_bytes(), b';');
-        payload.extend_from_slice(value);
-    }
-    let mut out = Vec::new();
-    tnet(&mut out, &payload, b'}');
-    out
-}
-
-fn bytes_item(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    tnet(&mut out, value, b',');
-    out
-}
-
-fn text_item(value: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    tnet(&mut out, value.as_bytes(), b';');
-    out
-}
-
+/// A flow header list (`[[name, value], ...]`) of byte strings.
 fn headers_item(pairs: &[(&str, &str)]) -> Vec<u8> {
     let mut payload = Vec::new();
     for (name, value) in pairs {
-        let mut pair = bytes_item(name.as_bytes());
-        pair.extend(bytes_item(value.as_bytes()));
+        let mut pair = tnet_bytes(name.as_bytes());
+        pair.extend(tnet_bytes(value.as_bytes()));
         tnet(&mut payload, &pair, b']');
     }
     let mut out = Vec::new();
     tnet(&mut out, &payload, b']');
-    out
-}
-
-fn float_item(value: f64) -> Vec<u8> {
-    let mut out = Vec::new();
-    tnet(&mut out, format!("{value:?}").as_bytes(), b'^');
-    out
-}
-
-fn int_item(value: i64) -> Vec<u8> {
-    let mut out = Vec::new();
-    tnet(&mut out, value.to_string().as_bytes(), b'#');
     out
 }
 
@@ -131,32 +94,32 @@ fn brotli_engine_flow() -> Vec<u8> {
     let mut out = Vec::new();
     for flow_idx in 0..2000 {
         let start = 1_763_899_200.0 + flow_idx as f64;
-        let request = dict(&[
-            ("host", text_item("127.0.0.1")),
-            ("port", int_item(2375)),
-            ("method", bytes_item(b"POST")),
-            ("scheme", bytes_item(b"http")),
-            ("authority", bytes_item(b"")),
-            ("path", bytes_item(b"/v1.43/images/registry.example/app/push?tag=1.0")),
-            ("http_version", bytes_item(b"HTTP/1.1")),
+        let request = tnet_dict(&[
+            ("host", tnet_text("127.0.0.1")),
+            ("port", tnet_int(2375)),
+            ("method", tnet_bytes(b"POST")),
+            ("scheme", tnet_bytes(b"http")),
+            ("authority", tnet_bytes(b"")),
+            ("path", tnet_bytes(b"/v1.43/images/registry.example/app/push?tag=1.0")),
+            ("http_version", tnet_bytes(b"HTTP/1.1")),
             ("headers", headers_item(&[("X-Registry-Auth", "e30=")])),
-            ("content", bytes_item(b"")),
-            ("timestamp_start", float_item(start)),
+            ("content", tnet_bytes(b"")),
+            ("timestamp_start", tnet_float(start)),
         ]);
-        let response = dict(&[
-            ("status_code", int_item(200)),
-            ("reason", bytes_item(b"OK")),
-            ("http_version", bytes_item(b"HTTP/1.1")),
+        let response = tnet_dict(&[
+            ("status_code", tnet_int(200)),
+            ("reason", tnet_bytes(b"OK")),
+            ("http_version", tnet_bytes(b"HTTP/1.1")),
             (
                 "headers",
                 headers_item(&[("Content-Type", "application/json"), ("Content-Encoding", "br")]),
             ),
-            ("content", bytes_item(&compressed)),
-            ("timestamp_end", float_item(start + 0.5)),
+            ("content", tnet_bytes(&compressed)),
+            ("timestamp_end", tnet_float(start + 0.5)),
         ]);
-        out.extend(dict(&[
-            ("version", int_item(21)),
-            ("type", text_item("http")),
+        out.extend(tnet_dict(&[
+            ("version", tnet_int(21)),
+            ("type", tnet_text("http")),
             ("request", request),
             ("response", response),
         ]));

@@ -199,14 +199,14 @@ pub struct Flows {
     out: Vec<u8>,
 }
 
-fn tnet(out: &mut Vec<u8>, payload: &[u8], tag: u8) {
+pub fn tnet(out: &mut Vec<u8>, payload: &[u8], tag: u8) {
     out.extend_from_slice(payload.len().to_string().as_bytes());
     out.push(b':');
     out.extend_from_slice(payload);
     out.push(tag);
 }
 
-fn tnet_dict(fields: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub fn tnet_dict(fields: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut payload = Vec::new();
     for (key, value) in fields {
         tnet(&mut payload, key.as_bytes(), b';');
@@ -217,25 +217,25 @@ fn tnet_dict(fields: &[(&str, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-fn tnet_bytes(value: &[u8]) -> Vec<u8> {
+pub fn tnet_bytes(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     tnet(&mut out, value, b',');
     out
 }
 
-fn tnet_text(value: &str) -> Vec<u8> {
+pub fn tnet_text(value: &str) -> Vec<u8> {
     let mut out = Vec::new();
     tnet(&mut out, value.as_bytes(), b';');
     out
 }
 
-fn tnet_int(value: i64) -> Vec<u8> {
+pub fn tnet_int(value: i64) -> Vec<u8> {
     let mut out = Vec::new();
     tnet(&mut out, value.to_string().as_bytes(), b'#');
     out
 }
 
-fn tnet_float(value: f64) -> Vec<u8> {
+pub fn tnet_float(value: f64) -> Vec<u8> {
     let mut out = Vec::new();
     tnet(&mut out, format!("{value:?}").as_bytes(), b'^');
     out
