@@ -4,13 +4,13 @@ use std::io::{IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
 use regauth_core::analysis::{AnalysisConfig, CODES, Outcome, analyze, explain as explain_code};
-use regauth_core::report::analysis::{AnalysisReport, Secrets};
+use regauth_core::report::analysis::{AnalysisReport, Secrets, StreamedReport};
 use regauth_core::report::exchanges::ExchangeList;
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
 use regauth_core::report::markdown::render_analysis;
 use regauth_core::report::runs::{CaptureRun, Checked};
-use regauth_core::report::text::{TextStyle, render};
+use regauth_core::report::text::{TextStyle, write_text};
 
 use crate::Status;
 use crate::args::{AnalyzeArgs, EngineArgs, ExplainArgs, ReportFormat};
@@ -28,34 +28,42 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
         });
     crate::progress::finish();
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
-    let report = AnalysisReport::new(&capture, &analysis, secrets);
-    let exchanges = match args.format {
-        ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github => {
-            ExchangeList::from_capture(&capture).exchanges
-        }
-        ReportFormat::Text | ReportFormat::Json => Vec::new(),
-    };
-    // The inputs were read as one timeline: one run, named after all of them.
-    let run = || CaptureRun {
-        unusable: errors.clone(),
-        ..CaptureRun::checked(
-            report.sources.iter().map(|source| source.name.clone()).collect(),
-            Checked { analysis: &report, exchanges: &exchanges, check: None },
-        )
-    };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::output::stdout();
     match args.format {
+        // Written row by row: a capture of 100,000 sessions never has its report whole in
+        // memory (issue 9: peak memory bounded by the input).
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &report)?;
-            writeln!(stdout)?;
+            crate::output::write_json(
+                &mut stdout,
+                &StreamedReport::new(&capture, &analysis, secrets),
+            )?;
         }
         ReportFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            write!(stdout, "{}", render(&report, &capture, TextStyle { color }))?;
+            let report = StreamedReport::new(&capture, &analysis, secrets);
+            crate::output::write_text(&mut stdout, |out| {
+                write_text(out, &report, TextStyle { color })
+            })?;
         }
-        ReportFormat::Junit => write!(stdout, "{}", render_junit(&[run()]))?,
-        ReportFormat::Markdown => write!(stdout, "{}", render_analysis(&[run()]))?,
-        ReportFormat::Github => write!(stdout, "{}", render_github(&[run()]))?,
+        ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github => {
+            let report = AnalysisReport::new(&capture, &analysis, secrets);
+            let exchanges = ExchangeList::from_capture(&capture).exchanges;
+            // The inputs were read as one timeline: one run, named after all of them.
+            let run = CaptureRun {
+                unusable: errors.clone(),
+                ..CaptureRun::checked(
+                    report.sources.iter().map(|source| source.name.clone()).collect(),
+                    Checked { analysis: &report, exchanges: &exchanges, check: None },
+                )
+            };
+            let rendered = match args.format {
+                ReportFormat::Junit => render_junit(&[run]),
+                ReportFormat::Markdown => render_analysis(&[run]),
+                _ => render_github(&[run]),
+            };
+            stdout.write_all(rendered.as_bytes())?;
+            crate::skip_teardown((report, exchanges));
+        }
     }
     stdout.flush()?;
     let status = if !errors.is_empty() {
@@ -65,7 +73,6 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     } else {
         Status::Success
     };
-    crate::skip_teardown((report, exchanges));
     crate::skip_teardown((capture, analysis));
     Ok(status)
 }

@@ -12,7 +12,7 @@ use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
 use regauth_core::capture::{self, ReadLimits};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::check::{CheckReport, CheckSpec, render_runs_text};
-use regauth_core::report::exchanges::{ExchangeList, ExchangeRow};
+use regauth_core::report::exchanges::{ExchangeList, ExchangeRow, ProblemRow, SourceRow};
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
 use regauth_core::report::markdown::render_check;
@@ -50,6 +50,9 @@ struct Settings {
     spec: CheckSpec,
     config: AnalysisConfig,
     limits: ReadLimits,
+    /// Whether the output format names exchanges (JUnit, Markdown, GitHub): only then is a
+    /// row kept per exchange.
+    exchange_rows: bool,
 }
 
 fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
@@ -85,8 +88,18 @@ fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
         return Checked1 { inputs: names, messages, unusable: Vec::new(), result: Err(error) };
     }
     let analysis = analyze(&capture, &settings.config);
-    let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
-    let exchanges = ExchangeList::from_capture(&capture).exchanges;
+    let exchanges = if settings.exchange_rows {
+        ExchangeList::from_capture(&capture).exchanges
+    } else {
+        Vec::new()
+    };
+    let sources = SourceRow::list(&capture);
+    let problems = ProblemRow::list(&capture, Secrets::Masked);
+    // The capture (the input and its exchange model) goes before the report is built, so the
+    // two are never in memory together (issue 9: peak memory bounded by the input).
+    drop(capture);
+    let report = AnalysisReport::from_analysis(&analysis, Secrets::Masked, sources, problems);
+    drop(analysis);
     let check = CheckReport::new(&report, &settings.spec);
     Checked1 { inputs: names, messages, unusable: errors, result: Ok((report, exchanges, check)) }
 }
@@ -133,6 +146,10 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         spec,
         config: crate::analyze::analysis_config(&args.engine)?,
         limits: args.limits.read_limits(),
+        exchange_rows: matches!(
+            args.format,
+            ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github
+        ),
     };
     let groups: Vec<Vec<PathBuf>> = if args.merge {
         vec![args.files.clone()]
@@ -164,16 +181,13 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         })
         .collect();
 
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::output::stdout();
     match args.format {
         ReportFormat::Text => write!(stdout, "{}", render_runs_text(&runs))?,
-        ReportFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut stdout,
-                &CheckReport::summarize(&runs, settings.spec.expect),
-            )?;
-            writeln!(stdout)?;
-        }
+        ReportFormat::Json => crate::output::write_json(
+            &mut stdout,
+            &CheckReport::summarize(&runs, settings.spec.expect),
+        )?,
         ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,
         ReportFormat::Markdown => write!(stdout, "{}", render_check(&runs))?,
         ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use anyhow::Result;
 use regauth_core::display::{Safe, safe};
 use regauth_core::report::analysis::Secrets;
-use regauth_core::report::exchanges::ExchangeList;
+use regauth_core::report::exchanges::StreamedExchangeList;
 
 use crate::Status;
 use crate::args::{ExchangesArgs, OutputFormat};
@@ -14,25 +14,25 @@ use crate::input::read_capture;
 pub fn run(args: &ExchangesArgs) -> Result<Status> {
     let (capture, errors) = read_capture(&args.files, &args.limits.read_limits())?;
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
-    let list = ExchangeList::new(&capture, secrets);
+    // Each row is built as it is written: no list of every exchange besides the capture.
+    let list = StreamedExchangeList::new(&capture, secrets);
     crate::progress::finish();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::output::stdout();
     match args.format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &list)?;
-            writeln!(stdout)?;
-        }
+        OutputFormat::Json => crate::output::write_json(&mut stdout, &list)?,
         OutputFormat::Text => write_text(&mut stdout, &list)?,
     }
     stdout.flush()?;
-    crate::skip_teardown(list);
     crate::skip_teardown(capture);
     Ok(if errors.is_empty() { Status::Success } else { Status::Error })
 }
 
 /// Every capture-derived field goes through [`Safe`]: the terminal sees escapes, not controls.
-fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Result<()> {
-    for source in &list.sources {
+fn write_text(
+    out: &mut impl std::io::Write,
+    list: &StreamedExchangeList<'_>,
+) -> std::io::Result<()> {
+    for source in &list.sources() {
         writeln!(
             out,
             "# {}: {}{} ({} bytes){}",
@@ -51,7 +51,9 @@ fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Re
                 .unwrap_or_default(),
         )?;
     }
-    for row in &list.exchanges {
+    let rows = list.exchanges();
+    let n_exchanges = rows.len();
+    for row in rows {
         let status = row.status.map_or_else(|| "---".to_owned(), |status| status.to_string());
         let sizes = format!(
             "{}/{}",
@@ -74,5 +76,5 @@ fn write_text(out: &mut impl std::io::Write, list: &ExchangeList) -> std::io::Re
                 .unwrap_or_default(),
         )?;
     }
-    writeln!(out, "{} exchanges", list.exchanges.len())
+    writeln!(out, "{n_exchanges} exchanges")
 }

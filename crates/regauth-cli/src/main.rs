@@ -16,6 +16,7 @@ mod diagram;
 mod exchanges;
 mod input;
 mod mapped;
+mod output;
 mod progress;
 mod redact;
 mod tls;

@@ -5,6 +5,8 @@
 //!
 //!   cargo run --release -p regauth-core --example hostile_engine [--scale F] [CASE...]
 //!
+//! `--write DIR` only writes the inputs of the cases to DIR (named `CASE.har`, `CASE.flow`),
+//! for running the release `regauth` on them (`/usr/bin/time -v regauth analyze DIR/CASE.har`).
 //! `--timeout S` stops a case after S seconds (default 600). `--scale 0.1` runs every case at
 //! a tenth of its size (for `valgrind --tool=callgrind`, whose instruction counts do not depend
 //! on the machine's load). Peak memory is reported whole and as it stood after reading, so
@@ -183,6 +185,7 @@ fn main() {
     }
     let mut scale = 1.0;
     let mut timeout_s = 600.0;
+    let mut write_to: Option<std::path::PathBuf> = None;
     let mut wanted = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -191,6 +194,7 @@ fn main() {
             "--timeout" => {
                 timeout_s = rest.next().and_then(|value| value.parse().ok()).unwrap_or(600.0);
             }
+            "--write" => write_to = rest.next().map(std::path::PathBuf::from),
             "--list" => {
                 for (case, what) in CASES {
                     println!("{case:<26} {what}");
@@ -202,6 +206,17 @@ fn main() {
     }
     if wanted.is_empty() {
         wanted = CASES.iter().map(|(case, _)| (*case).to_owned()).collect();
+    }
+    if let Some(dir) = write_to {
+        // Only the inputs, for running the release `regauth` on them under `/usr/bin/time -v`.
+        std::fs::create_dir_all(&dir).unwrap();
+        for case in wanted {
+            let (name, bytes) = generate(&case, scale);
+            let path = dir.join(&name);
+            std::fs::write(&path, &bytes).unwrap();
+            println!("{}: {:.1} MiB", path.display(), bytes.len() as f64 / f64::from(1 << 20));
+        }
+        return;
     }
     let exe = std::env::current_exe().unwrap();
     let uptime = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

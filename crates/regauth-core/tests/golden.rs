@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use regauth_core::analysis::{Analysis, AnalysisConfig, analyze};
 use regauth_core::capture::{self, Capture, Input};
-use regauth_core::report::analysis::{AnalysisReport, Secrets};
-use regauth_core::report::text::{TextStyle, render};
+use regauth_core::report::analysis::{AnalysisReport, Secrets, StreamedReport};
+use regauth_core::report::exchanges::{ExchangeList, StreamedExchangeList};
+use regauth_core::report::text::{TextStyle, render, write_text};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -90,6 +91,34 @@ fn analysis_renderings_match_the_golden_files() {
             serde_json::from_str(&json).unwrap_or_else(|err| panic!("{stem}: {err}"));
         assert_eq!(received, report, "{stem}: the report does not survive a JSON round trip");
         assert_eq!(serde_json::to_string_pretty(&received).expect("serialises") + "\n", json);
+        for secrets in [Secrets::Masked, Secrets::Revealed] {
+            assert_eq!(
+                serde_json::to_string_pretty(&StreamedExchangeList::new(&capture, secrets))
+                    .expect("serialises"),
+                serde_json::to_string_pretty(&ExchangeList::new(&capture, secrets))
+                    .expect("serialises"),
+                "{stem}: the streamed exchange list differs ({secrets:?})"
+            );
+        }
+        // What `regauth analyze` writes: the same bytes, its rows built as they are written.
+        for secrets in [Secrets::Masked, Secrets::Revealed] {
+            let whole = AnalysisReport::new(&capture, &analysis, secrets);
+            let streamed = StreamedReport::new(&capture, &analysis, secrets);
+            assert_eq!(
+                serde_json::to_string_pretty(&streamed).expect("serialises"),
+                serde_json::to_string_pretty(&whole).expect("serialises"),
+                "{stem}: the streamed JSON differs ({secrets:?})"
+            );
+            for color in [false, true] {
+                let mut written = String::new();
+                write_text(&mut written, &streamed, TextStyle { color }).expect("writes");
+                assert_eq!(
+                    written,
+                    render(&whole, &capture, TextStyle { color }),
+                    "{stem}: the streamed text differs ({secrets:?}, colour {color})"
+                );
+            }
+        }
         assert!(
             !json.contains("writer-pass-1") && !json.contains("reader-pass-1"),
             "{stem}: a password leaked"

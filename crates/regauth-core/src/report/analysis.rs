@@ -46,9 +46,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SerializedRows;
 use super::exchanges::{ProblemRow, SourceRow, rfc3339};
 use super::tls::TlsSection;
-use crate::analysis::{Analysis, AuthScheme, ClockRole, Code, Outcome, Severity, Step, StepStatus};
+use crate::analysis::{
+    Analysis, AuthScheme, ClockEstimate, ClockRole, Code, Finding, Outcome, Session, Severity,
+    Step, StepStatus, TokenRecord,
+};
 use crate::capture::Capture;
 use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
 
@@ -215,186 +219,303 @@ fn unix_to_rfc3339(seconds: i64) -> Option<String> {
 
 impl AnalysisReport {
     pub fn new(capture: &Capture, analysis: &Analysis, secrets: Secrets) -> AnalysisReport {
-        let reveal = secrets == Secrets::Revealed;
         let sources = SourceRow::list(capture);
-        let sessions = analysis
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(index, session)| SessionRow {
-                index,
-                registry: session.registry.clone(),
-                repository: session.repository.clone(),
-                scheme: session.scheme,
-                realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
-                service: session.service.clone(),
-                outcome: session.outcome,
-                failed_step: session.failed_step.map(|step| step.number()),
-                failed_exchange: session.failed_exchange,
-                expected_next: session.expected_next.map(str::to_owned),
-                steps: Step::ALL
-                    .iter()
-                    .map(|&step| StepRow {
-                        step: step.number(),
-                        title: step.title().to_owned(),
-                        exchanges: session.exchanges_of(step).to_vec(),
-                        in_scheme: session.scheme.has_step(step),
-                        status: session.step_status(step),
-                    })
-                    .collect(),
-                exchanges: session.exchanges.clone(),
-                title: session.title(),
-                failed_finding: session.failed_finding.and_then(|index| {
-                    let finding = analysis.findings.get(index)?;
-                    Some(FindingRef { index, code: finding.code })
-                }),
-            })
-            .collect();
-        let findings = analysis
-            .findings
-            .iter()
-            .map(|finding| {
-                let info = finding.code.info();
-                FindingRow {
-                    code: finding.code,
-                    severity: finding.severity,
-                    title: info.title.to_owned(),
-                    session: finding.session,
-                    step: finding.step.map(|step| step.number()),
-                    exchanges: finding.exchanges.clone(),
-                    message: secrets.url_text(&finding.message),
-                    fix: info.fix.to_owned(),
-                }
-            })
-            .collect();
-        let clocks = analysis
-            .clocks
-            .iter()
-            .map(|clock| ClockRow {
-                host: clock.host.clone(),
-                role: clock.role,
-                offset_seconds: clock.offset_s,
-                uncertainty_seconds: clock.uncertainty_s,
-                observations: clock.observations,
-                exchanges: clock.exchanges.clone(),
-            })
-            .collect();
-        let tokens = analysis
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(index, record)| {
-                let raw = record.raw.expose();
-                let token = if reveal {
-                    raw.to_owned()
-                } else {
-                    match record.decoded.jwt() {
-                        Some(jwt) => jwt.masked(),
-                        None => record.raw.masked(),
-                    }
-                };
-                let kind = match &record.decoded.kind {
-                    TokenKind::Jwt(_) => "jwt",
-                    TokenKind::Opaque(OpaqueKind::GoogleOAuth) => "opaque:google-oauth",
-                    TokenKind::Opaque(OpaqueKind::EcrJson) => "opaque:ecr",
-                    TokenKind::Opaque(OpaqueKind::BasicPair) => "opaque:basic-pair",
-                    TokenKind::Opaque(OpaqueKind::Unknown) => "opaque",
-                };
-                let jwt = record.decoded.jwt().map(|jwt| {
-                    let (signature_check, signature_detail) = match &record.signature {
-                        SignatureCheck::Valid { chain, anchored } => (
-                            "valid",
-                            format!(
-                                "verified with the x5c chain {}{}",
-                                chain.join(" <- "),
-                                if *anchored {
-                                    " (anchored at a trusted root)"
-                                } else {
-                                    " (not anchored: no trusted root given)"
-                                }
-                            ),
-                        ),
-                        SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
-                        SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
-                        SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
-                    };
-                    JwtRow {
-                        header: JwtHeaderRow {
-                            alg: jwt.header.alg.clone(),
-                            kid: jwt.header.kid.clone(),
-                            typ: jwt.header.typ.clone(),
-                            x5c_certificates: jwt.header.x5c.len(),
-                        },
-                        claims: ClaimsRow {
-                            iss: jwt.claims.iss.clone(),
-                            sub: jwt.claims.sub.clone(),
-                            aud: jwt.claims.aud.clone(),
-                            exp: jwt.claims.exp,
-                            nbf: jwt.claims.nbf,
-                            iat: jwt.claims.iat,
-                            jti: jwt.claims.jti.clone(),
-                            access: jwt
-                                .claims
-                                .access
-                                .iter()
-                                .map(|entry| AccessRow {
-                                    resource_type: entry.resource_type.clone(),
-                                    name: entry.name.clone(),
-                                    actions: entry.actions.clone(),
-                                })
-                                .collect(),
-                        },
-                        exp_at: jwt.claims.exp.and_then(unix_to_rfc3339),
-                        nbf_at: jwt.claims.nbf.and_then(unix_to_rfc3339),
-                        iat_at: jwt.claims.iat.and_then(unix_to_rfc3339),
-                        signature: match jwt.signature {
-                            SignatureState::Present => "present",
-                            SignatureState::Missing => "missing",
-                            SignatureState::Redacted => "redacted",
-                        }
-                        .to_owned(),
-                        signature_check: signature_check.to_owned(),
-                        signature_detail,
-                    }
-                });
-                TokenRow {
-                    index,
-                    issued_by: record.issued_by,
-                    session: record.session,
-                    token,
-                    kind: kind.to_owned(),
-                    credential: record.credential_kind().to_owned(),
-                    username: record.request.credential.username().map(str::to_owned),
-                    requested_scopes: record
-                        .request
-                        .scopes
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect(),
-                    expires_in: record.response.expires_in,
-                    effective_lifetime_seconds: record.effective_lifetime_s,
-                    issued_at: record.response.issued_at.as_ref().map(rfc3339),
-                    refresh_token: record.refresh_token.as_ref().map(|secret| {
-                        if reveal { secret.expose().to_owned() } else { secret.masked() }
-                    }),
-                    uses: record.uses.clone(),
-                    rejected_uses: record.rejected_uses.clone(),
-                    jwt,
-                }
-            })
-            .collect();
         let problems = ProblemRow::list(capture, secrets);
+        AnalysisReport::from_analysis(analysis, secrets, sources, problems)
+    }
+
+    /// [`AnalysisReport::new`] for a caller that has let go of the capture (so that the
+    /// capture and the report are never in memory together): `sources` and `problems` are
+    /// the capture's rows, taken before ([`SourceRow::list`], [`ProblemRow::list`]).
+    pub fn from_analysis(
+        analysis: &Analysis,
+        secrets: Secrets,
+        sources: Vec<SourceRow>,
+        problems: Vec<ProblemRow>,
+    ) -> AnalysisReport {
         AnalysisReport {
             schema: SCHEMA.to_owned(),
             outcome: analysis.outcome,
             secrets,
             sources,
-            sessions,
-            findings,
-            clocks,
-            tokens,
+            sessions: session_rows(analysis, secrets).collect(),
+            findings: finding_rows(analysis, secrets).collect(),
+            clocks: analysis.clocks.iter().map(ClockRow::new).collect(),
+            tokens: token_rows(analysis, secrets).collect(),
             problems,
             tls: TlsSection::new(&analysis.tls),
+        }
+    }
+}
+
+fn session_rows(
+    analysis: &Analysis,
+    secrets: Secrets,
+) -> impl ExactSizeIterator<Item = SessionRow> + '_ {
+    analysis
+        .sessions
+        .iter()
+        .enumerate()
+        .map(move |(index, session)| SessionRow::new(analysis, index, session, secrets))
+}
+
+fn finding_rows(
+    analysis: &Analysis,
+    secrets: Secrets,
+) -> impl ExactSizeIterator<Item = FindingRow> + '_ {
+    analysis.findings.iter().map(move |finding| FindingRow::new(finding, secrets))
+}
+
+fn token_rows(
+    analysis: &Analysis,
+    secrets: Secrets,
+) -> impl ExactSizeIterator<Item = TokenRow> + '_ {
+    analysis
+        .tokens
+        .iter()
+        .enumerate()
+        .map(move |(index, record)| TokenRow::new(index, record, secrets))
+}
+
+/// The same report as [`AnalysisReport`], its rows built one at a time as they are asked for,
+/// so a 100,000-session report is never in memory whole: it serialises (`serde_json`) to the
+/// very bytes of [`AnalysisReport::new`], and [`super::text::write_text`] renders it alike.
+/// What `regauth analyze` writes; the web app and the CI renderers keep the whole value.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamedReport<'a> {
+    capture: &'a Capture,
+    analysis: &'a Analysis,
+    secrets: Secrets,
+}
+
+impl<'a> StreamedReport<'a> {
+    pub fn new(capture: &'a Capture, analysis: &'a Analysis, secrets: Secrets) -> Self {
+        StreamedReport { capture, analysis, secrets }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        self.analysis.outcome
+    }
+
+    pub fn secrets(&self) -> Secrets {
+        self.secrets
+    }
+
+    pub fn capture(&self) -> &'a Capture {
+        self.capture
+    }
+
+    pub fn sources(&self) -> Vec<SourceRow> {
+        SourceRow::list(self.capture)
+    }
+
+    pub fn problems(&self) -> Vec<ProblemRow> {
+        ProblemRow::list(self.capture, self.secrets)
+    }
+
+    pub fn tls(&self) -> TlsSection {
+        TlsSection::new(&self.analysis.tls)
+    }
+
+    /// How many sessions failed (what the text's first line counts).
+    pub fn n_failed_sessions(&self) -> usize {
+        let sessions = &self.analysis.sessions;
+        sessions.iter().filter(|session| session.outcome == Outcome::Failure).count()
+    }
+
+    pub fn sessions(&self) -> impl ExactSizeIterator<Item = SessionRow> + 'a {
+        session_rows(self.analysis, self.secrets)
+    }
+
+    pub fn findings(&self) -> impl ExactSizeIterator<Item = FindingRow> + 'a {
+        finding_rows(self.analysis, self.secrets)
+    }
+
+    pub fn clocks(&self) -> impl ExactSizeIterator<Item = ClockRow> + 'a {
+        self.analysis.clocks.iter().map(ClockRow::new)
+    }
+
+    pub fn tokens(&self) -> impl ExactSizeIterator<Item = TokenRow> + 'a {
+        token_rows(self.analysis, self.secrets)
+    }
+}
+
+impl Serialize for StreamedReport<'_> {
+    /// The fields of [`AnalysisReport`], in its order (a test compares the bytes).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut report = serializer.serialize_struct("AnalysisReport", 10)?;
+        report.serialize_field("schema", SCHEMA)?;
+        report.serialize_field("outcome", &self.analysis.outcome)?;
+        report.serialize_field("secrets", &self.secrets)?;
+        report.serialize_field("sources", &self.sources())?;
+        report.serialize_field("sessions", &SerializedRows(|| self.sessions()))?;
+        report.serialize_field("findings", &SerializedRows(|| self.findings()))?;
+        report.serialize_field("clocks", &SerializedRows(|| self.clocks()))?;
+        report.serialize_field("tokens", &SerializedRows(|| self.tokens()))?;
+        report.serialize_field("problems", &self.problems())?;
+        report.serialize_field("tls", &self.tls())?;
+        report.end()
+    }
+}
+
+impl SessionRow {
+    fn new(analysis: &Analysis, index: usize, session: &Session, secrets: Secrets) -> SessionRow {
+        SessionRow {
+            index,
+            registry: session.registry.clone(),
+            repository: session.repository.clone(),
+            scheme: session.scheme,
+            realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
+            service: session.service.clone(),
+            outcome: session.outcome,
+            failed_step: session.failed_step.map(|step| step.number()),
+            failed_exchange: session.failed_exchange,
+            expected_next: session.expected_next.map(str::to_owned),
+            steps: Step::ALL
+                .iter()
+                .map(|&step| StepRow {
+                    step: step.number(),
+                    title: step.title().to_owned(),
+                    exchanges: session.exchanges_of(step).to_vec(),
+                    in_scheme: session.scheme.has_step(step),
+                    status: session.step_status(step),
+                })
+                .collect(),
+            exchanges: session.exchanges.clone(),
+            title: session.title(),
+            failed_finding: session.failed_finding.and_then(|index| {
+                let finding = analysis.findings.get(index)?;
+                Some(FindingRef { index, code: finding.code })
+            }),
+        }
+    }
+}
+
+impl FindingRow {
+    fn new(finding: &Finding, secrets: Secrets) -> FindingRow {
+        let info = finding.code.info();
+        FindingRow {
+            code: finding.code,
+            severity: finding.severity,
+            title: info.title.to_owned(),
+            session: finding.session,
+            step: finding.step.map(|step| step.number()),
+            exchanges: finding.exchanges.clone(),
+            message: secrets.url_text(&finding.message),
+            fix: info.fix.to_owned(),
+        }
+    }
+}
+
+impl ClockRow {
+    fn new(clock: &ClockEstimate) -> ClockRow {
+        ClockRow {
+            host: clock.host.clone(),
+            role: clock.role,
+            offset_seconds: clock.offset_s,
+            uncertainty_seconds: clock.uncertainty_s,
+            observations: clock.observations,
+            exchanges: clock.exchanges.clone(),
+        }
+    }
+}
+
+impl TokenRow {
+    fn new(index: usize, record: &TokenRecord, secrets: Secrets) -> TokenRow {
+        let reveal = secrets == Secrets::Revealed;
+        let raw = record.raw.expose();
+        let token = if reveal {
+            raw.to_owned()
+        } else {
+            match record.decoded.jwt() {
+                Some(jwt) => jwt.masked(),
+                None => record.raw.masked(),
+            }
+        };
+        let kind = match &record.decoded.kind {
+            TokenKind::Jwt(_) => "jwt",
+            TokenKind::Opaque(OpaqueKind::GoogleOAuth) => "opaque:google-oauth",
+            TokenKind::Opaque(OpaqueKind::EcrJson) => "opaque:ecr",
+            TokenKind::Opaque(OpaqueKind::BasicPair) => "opaque:basic-pair",
+            TokenKind::Opaque(OpaqueKind::Unknown) => "opaque",
+        };
+        let jwt = record.decoded.jwt().map(|jwt| {
+            let (signature_check, signature_detail) = match &record.signature {
+                SignatureCheck::Valid { chain, anchored } => (
+                    "valid",
+                    format!(
+                        "verified with the x5c chain {}{}",
+                        chain.join(" <- "),
+                        if *anchored {
+                            " (anchored at a trusted root)"
+                        } else {
+                            " (not anchored: no trusted root given)"
+                        }
+                    ),
+                ),
+                SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
+                SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
+                SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
+            };
+            JwtRow {
+                header: JwtHeaderRow {
+                    alg: jwt.header.alg.clone(),
+                    kid: jwt.header.kid.clone(),
+                    typ: jwt.header.typ.clone(),
+                    x5c_certificates: jwt.header.x5c.len(),
+                },
+                claims: ClaimsRow {
+                    iss: jwt.claims.iss.clone(),
+                    sub: jwt.claims.sub.clone(),
+                    aud: jwt.claims.aud.clone(),
+                    exp: jwt.claims.exp,
+                    nbf: jwt.claims.nbf,
+                    iat: jwt.claims.iat,
+                    jti: jwt.claims.jti.clone(),
+                    access: jwt
+                        .claims
+                        .access
+                        .iter()
+                        .map(|entry| AccessRow {
+                            resource_type: entry.resource_type.clone(),
+                            name: entry.name.clone(),
+                            actions: entry.actions.clone(),
+                        })
+                        .collect(),
+                },
+                exp_at: jwt.claims.exp.and_then(unix_to_rfc3339),
+                nbf_at: jwt.claims.nbf.and_then(unix_to_rfc3339),
+                iat_at: jwt.claims.iat.and_then(unix_to_rfc3339),
+                signature: match jwt.signature {
+                    SignatureState::Present => "present",
+                    SignatureState::Missing => "missing",
+                    SignatureState::Redacted => "redacted",
+                }
+                .to_owned(),
+                signature_check: signature_check.to_owned(),
+                signature_detail,
+            }
+        });
+        TokenRow {
+            index,
+            issued_by: record.issued_by,
+            session: record.session,
+            token,
+            kind: kind.to_owned(),
+            credential: record.credential_kind().to_owned(),
+            username: record.request.credential.username().map(str::to_owned),
+            requested_scopes: record.request.scopes.iter().map(ToString::to_string).collect(),
+            expires_in: record.response.expires_in,
+            effective_lifetime_seconds: record.effective_lifetime_s,
+            issued_at: record.response.issued_at.as_ref().map(rfc3339),
+            refresh_token: record
+                .refresh_token
+                .as_ref()
+                .map(|secret| if reveal { secret.expose().to_owned() } else { secret.masked() }),
+            uses: record.uses.clone(),
+            rejected_uses: record.rejected_uses.clone(),
+            jwt,
         }
     }
 }

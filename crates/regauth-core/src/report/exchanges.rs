@@ -15,9 +15,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SerializedRows;
 use super::analysis::Secrets;
 use crate::capture::{Capture, Compression, Format};
-use crate::model::{Body, Timestamp};
+use crate::model::{Body, Exchange, Timestamp};
 
 pub const SCHEMA: &str = "regauth.exchanges/v1";
 
@@ -132,30 +133,75 @@ impl ExchangeList {
     }
 
     pub fn new(capture: &Capture, secrets: Secrets) -> ExchangeList {
-        let sources = SourceRow::list(capture);
-        let exchanges = capture
-            .exchanges
-            .iter()
-            .map(|exchange| ExchangeRow {
-                index: exchange.index,
-                source: exchange.origin.source,
-                entry: exchange.origin.index,
-                started_at: exchange.timing.request_start.as_ref().map(rfc3339),
-                ended_at: exchange.timing.response_end.as_ref().map(rfc3339),
-                method: exchange.request.method.clone(),
-                url: secrets.url_text(&exchange.request.url()),
-                host: exchange.request.host.clone(),
-                status: exchange.response.as_ref().map(|response| response.status),
-                request_body_size: body_size(&exchange.request.body),
-                response_body_size: exchange
-                    .response
-                    .as_ref()
-                    .and_then(|response| body_size(&response.body)),
-                tls: exchange.request.scheme == "https" || exchange.tls.is_some(),
-                error: exchange.error.as_deref().map(|error| secrets.url_text(error)),
-            })
-            .collect();
-        let problems = ProblemRow::list(capture, secrets);
-        ExchangeList { schema: SCHEMA.to_owned(), sources, exchanges, problems }
+        let rows = StreamedExchangeList::new(capture, secrets);
+        ExchangeList {
+            schema: SCHEMA.to_owned(),
+            sources: SourceRow::list(capture),
+            exchanges: rows.exchanges().collect(),
+            problems: ProblemRow::list(capture, secrets),
+        }
+    }
+}
+
+impl ExchangeRow {
+    pub fn new(exchange: &Exchange, secrets: Secrets) -> ExchangeRow {
+        ExchangeRow {
+            index: exchange.index,
+            source: exchange.origin.source,
+            entry: exchange.origin.index,
+            started_at: exchange.timing.request_start.as_ref().map(rfc3339),
+            ended_at: exchange.timing.response_end.as_ref().map(rfc3339),
+            method: exchange.request.method.clone(),
+            url: secrets.url_text(&exchange.request.url()),
+            host: exchange.request.host.clone(),
+            status: exchange.response.as_ref().map(|response| response.status),
+            request_body_size: body_size(&exchange.request.body),
+            response_body_size: exchange
+                .response
+                .as_ref()
+                .and_then(|response| body_size(&response.body)),
+            tls: exchange.request.scheme == "https" || exchange.tls.is_some(),
+            error: exchange.error.as_deref().map(|error| secrets.url_text(error)),
+        }
+    }
+}
+
+/// The same list as [`ExchangeList`], each row built as it is asked for: it serialises to the
+/// bytes of [`ExchangeList::new`] without holding a row per exchange (`regauth exchanges`).
+#[derive(Clone, Copy, Debug)]
+pub struct StreamedExchangeList<'a> {
+    capture: &'a Capture,
+    secrets: Secrets,
+}
+
+impl<'a> StreamedExchangeList<'a> {
+    pub fn new(capture: &'a Capture, secrets: Secrets) -> Self {
+        StreamedExchangeList { capture, secrets }
+    }
+
+    pub fn sources(&self) -> Vec<SourceRow> {
+        SourceRow::list(self.capture)
+    }
+
+    pub fn exchanges(&self) -> impl ExactSizeIterator<Item = ExchangeRow> + 'a {
+        let secrets = self.secrets;
+        self.capture.exchanges.iter().map(move |exchange| ExchangeRow::new(exchange, secrets))
+    }
+
+    pub fn problems(&self) -> Vec<ProblemRow> {
+        ProblemRow::list(self.capture, self.secrets)
+    }
+}
+
+impl Serialize for StreamedExchangeList<'_> {
+    /// The fields of [`ExchangeList`], in its order.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut list = serializer.serialize_struct("ExchangeList", 4)?;
+        list.serialize_field("schema", SCHEMA)?;
+        list.serialize_field("sources", &self.sources())?;
+        list.serialize_field("exchanges", &SerializedRows(|| self.exchanges()))?;
+        list.serialize_field("problems", &self.problems())?;
+        list.end()
     }
 }

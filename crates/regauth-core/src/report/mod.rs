@@ -46,6 +46,21 @@ pub mod text;
 pub mod tls;
 pub mod token;
 
+/// A JSON array of the rows `rows` builds, each dropped once written. `serde` serialises a
+/// `Vec` through the same `collect_seq`, so the bytes are those of the collected rows.
+pub(crate) struct SerializedRows<F>(pub(crate) F);
+
+impl<F, I> serde::Serialize for SerializedRows<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
 /// Text from a config file or a capture, made display-safe by the one policy of
 /// [`crate::display`]: control, bidi and other invisible format characters escaped.
 pub(crate) fn printable(text: &str) -> String {

@@ -5,9 +5,12 @@
 //! tokens) is written through [`Safe`], so control and bidi characters show as escapes and
 //! cannot drive the terminal; only this module's own colour codes are raw escapes.
 
-use std::fmt::Write as _;
+use std::borrow::Borrow;
 
-use super::analysis::{AnalysisReport, Secrets};
+use super::analysis::{
+    AnalysisReport, ClockRow, FindingRow, Secrets, SessionRow, StreamedReport, TokenRow,
+};
+use super::exchanges::{ProblemRow, SourceRow};
 use crate::analysis::{Outcome, Severity, StepStatus};
 use crate::capture::Capture;
 use crate::display::Safe;
@@ -112,12 +115,82 @@ fn abbreviate_token(token: &str) -> String {
     format!("{} ({} chars)", parts.join("."), token.chars().count())
 }
 
+/// The analysis as one string. For a large capture prefer [`write_text`], which writes the
+/// same text without holding every row.
 pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> String {
-    let paint = Paint { color: style.color };
     let mut out = String::new();
-    let failed =
-        report.sessions.iter().filter(|session| session.outcome == Outcome::Failure).count();
-    let _ = writeln!(
+    let parts = Parts {
+        outcome: report.outcome,
+        secrets: report.secrets,
+        sources: &report.sources,
+        n_failed: report
+            .sessions
+            .iter()
+            .filter(|session| session.outcome == Outcome::Failure)
+            .count(),
+        sessions: report.sessions.iter(),
+        findings: report.findings.iter(),
+        clocks: report.clocks.iter(),
+        tokens: report.tokens.iter(),
+        problems: &report.problems,
+    };
+    let _ = write_parts(&mut out, parts, capture, style);
+    out
+}
+
+/// Writes what [`render`] returns for `AnalysisReport::new(capture, analysis, secrets)`, each
+/// session, finding, clock and token row built, written and dropped in turn: memory stays that
+/// of the analysis (what `regauth analyze` prints with).
+pub fn write_text(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    report: &StreamedReport<'_>,
+    style: TextStyle,
+) -> std::fmt::Result {
+    let sources = report.sources();
+    let problems = report.problems();
+    let parts = Parts {
+        outcome: report.outcome(),
+        secrets: report.secrets(),
+        sources: &sources,
+        n_failed: report.n_failed_sessions(),
+        sessions: report.sessions(),
+        findings: report.findings(),
+        clocks: report.clocks(),
+        tokens: report.tokens(),
+        problems: &problems,
+    };
+    write_parts(out, parts, report.capture(), style)
+}
+
+/// A report's parts, its long lists as iterators of rows (owned or borrowed).
+struct Parts<'a, S, F, C, T> {
+    outcome: Outcome,
+    secrets: Secrets,
+    sources: &'a [SourceRow],
+    n_failed: usize,
+    sessions: S,
+    findings: F,
+    clocks: C,
+    tokens: T,
+    problems: &'a [ProblemRow],
+}
+
+fn write_parts<S, F, C, T>(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    report: Parts<'_, S, F, C, T>,
+    capture: &Capture,
+    style: TextStyle,
+) -> std::fmt::Result
+where
+    S: ExactSizeIterator<Item: Borrow<SessionRow>>,
+    F: ExactSizeIterator<Item: Borrow<FindingRow>>,
+    C: ExactSizeIterator<Item: Borrow<ClockRow>>,
+    T: ExactSizeIterator<Item: Borrow<TokenRow>>,
+{
+    let paint = Paint { color: style.color };
+    let failed = report.n_failed;
+    let n_tokens = report.tokens.len();
+    writeln!(
         out,
         "{} {}: {} session(s), {failed} failed; {} exchange(s) read from {}",
         paint.bold("regauth analysis"),
@@ -130,29 +203,30 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             .map(|source| Safe(&source.name).to_string())
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )?;
 
-    for session in &report.sessions {
+    for session in report.sessions {
+        let session = session.borrow();
         let verdict = match (session.outcome, session.failed_step) {
             (Outcome::Failure, Some(step)) => {
                 format!("{} at step {step}", paint.outcome(Outcome::Failure))
             }
             (outcome, _) => paint.outcome(outcome),
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "\n{} {}  [{} auth]  {verdict}",
             paint.bold(&format!("Session {}", session.index + 1)),
             Safe(&session.title),
             session.scheme.as_str()
-        );
+        )?;
         if let Some(realm) = &session.realm {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  realm {}  service {}",
                 Safe(realm),
                 Safe(session.service.as_deref().unwrap_or("?"))
-            );
+            )?;
         }
         for step in &session.steps {
             if step.exchanges.is_empty() {
@@ -170,40 +244,42 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {} {:<46}{marker} {first}{more}", step.step, step.title);
+            writeln!(out, "  {} {:<46}{marker} {first}{more}", step.step, step.title)?;
         }
         if let Some(next) = &session.expected_next {
-            let _ = writeln!(out, "  waiting for: {next}");
+            writeln!(out, "  waiting for: {next}")?;
         }
     }
 
-    if !report.findings.is_empty() {
-        let _ = writeln!(out, "\n{}", paint.bold("Findings"));
-        for finding in &report.findings {
+    if report.findings.len() > 0 {
+        writeln!(out, "\n{}", paint.bold("Findings"))?;
+        for finding in report.findings {
+            let finding = finding.borrow();
             let place = match (finding.session, finding.step) {
                 (Some(session), Some(step)) => format!("session {}, step {step}", session + 1),
                 (Some(session), None) => format!("session {}", session + 1),
                 (None, Some(step)) => format!("step {step}"),
                 (None, None) => "capture".to_owned(),
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {} {}  ({place}; {})",
                 paint.severity(finding.severity),
                 paint.bold(finding.code.as_str()),
                 exchange_list(&finding.exchanges)
-            );
-            let _ = writeln!(out, "          {}", Safe(&finding.message));
+            )?;
+            writeln!(out, "          {}", Safe(&finding.message))?;
             if finding.severity != Severity::Info {
-                let _ = writeln!(out, "          fix: {}", finding.fix);
+                writeln!(out, "          fix: {}", finding.fix)?;
             }
         }
     }
 
-    if !report.clocks.is_empty() {
-        let _ = writeln!(out, "\n{}", paint.bold("Clocks (offset from the capture clock)"));
-        for clock in &report.clocks {
-            let _ = writeln!(
+    if report.clocks.len() > 0 {
+        writeln!(out, "\n{}", paint.bold("Clocks (offset from the capture clock)"))?;
+        for clock in report.clocks {
+            let clock = clock.borrow();
+            writeln!(
                 out,
                 "  {:<36} {:<13} {:>+10.1} s ± {:.1} s  ({} observation(s))",
                 Safe(&clock.host).to_string(),
@@ -211,18 +287,19 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 clock.offset_seconds,
                 clock.uncertainty_seconds,
                 clock.observations
-            );
+            )?;
         }
     }
 
-    if !report.tokens.is_empty() {
-        let _ = writeln!(out, "\n{}", paint.bold("Tokens"));
-        for token in &report.tokens {
+    if n_tokens > 0 {
+        writeln!(out, "\n{}", paint.bold("Tokens"))?;
+        for token in report.tokens {
+            let token = token.borrow();
             let who = token.username.as_deref().map_or_else(
                 || token.credential.to_owned(),
                 |user| format!("{} ({})", Safe(user), token.credential),
             );
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  token {} from #{} for {who}; asked {}; lifetime {} s; used {} time(s), refused {}",
                 token.index + 1,
@@ -235,7 +312,7 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                 token.effective_lifetime_seconds,
                 token.uses.len(),
                 token.rejected_uses.len()
-            );
+            )?;
             if let Some(jwt) = &token.jwt {
                 let access: Vec<String> = jwt
                     .claims
@@ -250,55 +327,55 @@ pub fn render(report: &AnalysisReport, capture: &Capture, style: TextStyle) -> S
                         )
                     })
                     .collect();
-                let _ = writeln!(
+                writeln!(
                     out,
                     "    JWT {} iss={} aud={} grants [{}]",
                     Safe(&jwt.header.alg),
                     Safe(jwt.claims.iss.as_deref().unwrap_or("-")),
                     Safe(&jwt.claims.aud.join(",")),
                     access.join(" ")
-                );
-                let _ = writeln!(
+                )?;
+                writeln!(
                     out,
                     "    iat {}  nbf {}  exp {}  (issuer clock)",
                     jwt.iat_at.as_deref().unwrap_or("-"),
                     jwt.nbf_at.as_deref().unwrap_or("-"),
                     jwt.exp_at.as_deref().unwrap_or("-")
-                );
-                let _ = writeln!(
+                )?;
+                writeln!(
                     out,
                     "    signature {} ({}): {}",
                     jwt.signature,
                     jwt.signature_check,
                     Safe(&jwt.signature_detail)
-                );
+                )?;
             } else {
-                let _ = writeln!(out, "    {} token", token.kind);
+                writeln!(out, "    {} token", token.kind)?;
             }
-            let _ = writeln!(out, "    {}", Safe(&abbreviate_token(&token.token)));
+            writeln!(out, "    {}", Safe(&abbreviate_token(&token.token)))?;
         }
     }
 
     if !report.problems.is_empty() {
-        let _ = writeln!(out, "\n{}", paint.bold("Input problems"));
-        for problem in &report.problems {
-            let _ = writeln!(
+        writeln!(out, "\n{}", paint.bold("Input problems"))?;
+        for problem in report.problems {
+            writeln!(
                 out,
                 "  {}{}{}: {}",
                 Safe(&problem.source),
                 problem.entry.map(|entry| format!(": entry {entry}")).unwrap_or_default(),
                 problem.byte_offset.map(|offset| format!(" (byte {offset})")).unwrap_or_default(),
                 Safe(&problem.message)
-            );
+            )?;
         }
     }
-    if report.secrets == Secrets::Masked && !report.tokens.is_empty() {
-        let _ = writeln!(
+    if report.secrets == Secrets::Masked && n_tokens > 0 {
+        writeln!(
             out,
             "\nSecrets are masked (token signatures, refresh tokens); --show-secrets reveals them."
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
