@@ -69,9 +69,8 @@ pub struct Jwt {
     pub header: JwtHeader,
     pub claims: Claims,
     pub signature: SignatureState,
-    pub raw_header: Value,
-    pub raw_claims: Value,
-    /// The header and claims segments as they were (base64url), for masking and verifying.
+    /// The header and claims segments as they were (base64url), for masking and verifying, and
+    /// for [`Jwt::raw_header`] and [`Jwt::raw_claims`].
     pub encoded_header: String,
     pub encoded_claims: String,
 }
@@ -149,6 +148,18 @@ pub enum Validity {
 }
 
 impl Jwt {
+    /// The header as sent, decoded again from its segment when asked for: a JSON tree per
+    /// token costs kilobytes, and a capture of 100,000 tokens needs it only for `regauth token`
+    /// (issue 9: memory bounded by the input).
+    pub fn raw_header(&self) -> Value {
+        decode_segment(&self.encoded_header).unwrap_or_default()
+    }
+
+    /// The claims as sent (see [`Jwt::raw_header`]).
+    pub fn raw_claims(&self) -> Value {
+        decode_segment(&self.encoded_claims).unwrap_or_default()
+    }
+
     /// `header.claims.redacted`: the claims stay readable (and decodable), the signature is gone.
     pub fn masked(&self) -> String {
         format!("{}.{}.{REDACTED_SIGNATURE}", self.encoded_header, self.encoded_claims)
@@ -274,8 +285,6 @@ fn decode_jwt(segments: &[&str], problems: &mut Vec<String>) -> Option<Jwt> {
         header,
         claims,
         signature,
-        raw_header,
-        raw_claims,
         encoded_header: segments[0].to_owned(),
         encoded_claims: segments[1].to_owned(),
     })

@@ -313,6 +313,8 @@ pub struct TokenRecord {
     pub raw: Secret,
     pub decoded: DecodedToken,
     pub request: TokenRequest,
+    /// The response as parsed, without its secrets: the token is `raw`, the refresh token
+    /// `refresh_token` (each kept once).
     pub response: TokenResponse,
     /// `expires_in` as clients use it (absent → 60, below 60 → 60).
     pub effective_lifetime_s: i64,

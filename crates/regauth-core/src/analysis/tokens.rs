@@ -3,6 +3,7 @@
 //! signature (Cloudflare's HAR sanitiser writes `redacted`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher as _, RandomState};
 
 use super::TokenRecord;
 use crate::model::Exchange;
@@ -13,24 +14,45 @@ use crate::token::verify_signature;
 #[derive(Default)]
 pub struct TokenBook {
     pub records: Vec<TokenRecord>,
-    by_raw: HashMap<String, usize>,
+    /// The hash of each issued token's text → the tokens with that text, in the order issued.
+    /// Hashes, not the text: each record holds its token already, and a copy of 100,000 tokens
+    /// as keys costs more than the rest of the book (issue 9: memory bounded by the input).
+    /// A hash's candidates are compared with the text, so a collision costs a comparison.
+    by_text: HashMap<u64, Vec<usize>>,
+    /// The same for each token's unsigned part ([`unsigned_prefix`]).
+    by_unsigned: HashMap<u64, Vec<usize>>,
+    hasher: RandomState,
 }
 
 impl TokenBook {
     /// Adds a token issued in the capture; returns its index.
     pub fn issue(&mut self, record: TokenRecord) -> usize {
         let token_idx = self.records.len();
-        let raw = record.raw.expose().to_owned();
-        let unsigned = unsigned_part(&raw);
-        self.by_raw.insert(raw, token_idx);
-        self.by_raw.entry(unsigned).or_insert(token_idx);
+        let raw = record.raw.expose();
+        self.by_text.entry(self.hasher.hash_one(raw)).or_default().push(token_idx);
+        let unsigned = self.hasher.hash_one(unsigned_prefix(raw));
+        self.by_unsigned.entry(unsigned).or_default().push(token_idx);
         self.records.push(record);
         token_idx
     }
 
-    /// The index of the issued token that `raw` (as sent in `Authorization: Bearer`) is.
+    /// The index of the issued token that `raw` (as sent in `Authorization: Bearer`) is: the
+    /// latest issued with exactly that text, else the latest issued whose text is the unsigned
+    /// part of `raw`, else the first issued with the same unsigned part (a token whose
+    /// signature a sanitiser replaced).
     pub fn lookup(&self, raw: &str) -> Option<usize> {
-        self.by_raw.get(raw).or_else(|| self.by_raw.get(unsigned_prefix(raw))).copied()
+        let unsigned = unsigned_prefix(raw);
+        let latest_with_text = |text: &str| {
+            let candidates = self.by_text.get(&self.hasher.hash_one(text))?;
+            candidates.iter().rev().copied().find(|&idx| self.records[idx].raw.expose() == text)
+        };
+        latest_with_text(raw).or_else(|| latest_with_text(unsigned)).or_else(|| {
+            let candidates = self.by_unsigned.get(&self.hasher.hash_one(unsigned))?;
+            candidates
+                .iter()
+                .copied()
+                .find(|&idx| unsigned_prefix(self.records[idx].raw.expose()) == unsigned)
+        })
     }
 
     /// Notes that `exchange` sent the token `raw`, and whether the registry refused it.

@@ -249,7 +249,7 @@ pub fn judge_token(
                 step: Step::TokenResponse,
                 cause: FailCause::TokenServiceError { status, oauth_post },
             };
-            let parsed = match parse_token_response_body(&response.body) {
+            let mut parsed = match parse_token_response_body(&response.body) {
                 Ok(parsed) => parsed,
                 Err(TokenResponseError::TooLarge { limit }) => {
                     return Verdict::Fail {
@@ -274,6 +274,11 @@ pub fn judge_token(
                 Some(jwt) => verify_signature(&raw, jwt, &[]),
                 None => SignatureCheck::NotChecked { reason: "not a JWT".to_owned() },
             };
+            // The record holds each secret once: the token as `raw`, the refresh token as
+            // `refresh_token` (issue 9: 100,000 tokens, each copied three times, cost more
+            // than the capture they came from).
+            parsed.token = None;
+            parsed.access_token = None;
             tokens.issue(TokenRecord {
                 issued_by: exchange.index,
                 session: Some(session_idx),
@@ -281,7 +286,7 @@ pub fn judge_token(
                 decoded,
                 request: request.clone(),
                 effective_lifetime_s: parsed.effective_lifetime_s(),
-                refresh_token: parsed.refresh_token.clone(),
+                refresh_token: parsed.refresh_token.take(),
                 response: parsed,
                 signature,
                 uses: Vec::new(),

@@ -110,8 +110,8 @@ impl TokenReport {
             })
             .collect();
         TokenReport {
-            claims: Some(jwt.raw_claims.clone()),
-            header: Some(jwt.raw_header.clone()),
+            claims: Some(jwt.raw_claims()),
+            header: Some(jwt.raw_header()),
             kind: "jwt".to_owned(),
             problems: decoded.problems.clone(),
             schema: SCHEMA.to_owned(),

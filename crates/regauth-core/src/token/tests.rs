@@ -213,8 +213,8 @@ fn es256_with_x5c_decodes_and_verifies() {
     assert_eq!(jwt.header.typ.as_deref(), Some("JWT"));
     assert_eq!(jwt.header.x5c, [leaf_der.clone(), pki.root_der.clone()]);
     assert_eq!(jwt.signature, SignatureState::Present);
-    assert_eq!(jwt.raw_claims, hub_claims());
-    assert_eq!(jwt.raw_header, header);
+    assert_eq!(jwt.raw_claims(), hub_claims());
+    assert_eq!(jwt.raw_header(), header);
     assert_eq!(jwt.claims.iss.as_deref(), Some("auth.docker.io"));
     assert_eq!(jwt.claims.sub.as_deref(), Some("anonymous-user"));
     assert_eq!(jwt.claims.aud, ["registry.docker.io"]);
