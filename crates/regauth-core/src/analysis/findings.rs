@@ -427,17 +427,38 @@ const MERGED_MESSAGES_SHOWN: usize = 5;
 /// errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
     use std::collections::{HashMap, HashSet};
-    /// The messages of one merged finding, each with the severity it came with.
+    /// The messages of one merged finding, each with the severity it came with. Most merged
+    /// findings have one message: it is moved, not copied, and the set that finds repeats
+    /// is only built past a few (100,000 one-message findings copied twice over cost more
+    /// memory than the capture they came from; issue 9).
     #[derive(Default)]
     struct Messages {
         distinct: Vec<(Severity, String)>,
         seen: HashSet<String>,
     }
+    const SEARCHED_WITHOUT_A_SET: usize = 8;
+    impl Messages {
+        fn add(&mut self, severity: Severity, message: String) {
+            if self.distinct.len() < SEARCHED_WITHOUT_A_SET {
+                if self.distinct.iter().all(|(_, seen)| *seen != message) {
+                    self.distinct.push((severity, message));
+                }
+                return;
+            }
+            if self.seen.is_empty() {
+                self.seen.extend(self.distinct.iter().map(|(_, seen)| seen.clone()));
+            }
+            if self.seen.insert(message.clone()) {
+                self.distinct.push((severity, message));
+            }
+        }
+    }
     // Linear in the number of findings and evidence items: a capture with thousands of
     // refusals (a rate-limited CI run) must not make merging quadratic.
-    let mut merged: Vec<Finding> = Vec::new();
-    let mut messages: Vec<Messages> = Vec::new();
-    let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> = HashMap::new();
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut messages: Vec<Messages> = Vec::with_capacity(findings.len());
+    let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> =
+        HashMap::with_capacity(findings.len());
     for mut finding in findings {
         let key = (finding.code, finding.session, finding.step);
         let slot = *slot_of.entry(key).or_insert_with(|| {
@@ -454,19 +475,25 @@ pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
         });
         let existing = &mut merged[slot];
         existing.severity = existing.severity.max(finding.severity);
-        existing.exchanges.append(&mut finding.exchanges);
-        let slot_messages = &mut messages[slot];
-        if slot_messages.seen.insert(finding.message.clone()) {
-            slot_messages.distinct.push((finding.severity, finding.message));
+        if existing.exchanges.is_empty() {
+            existing.exchanges = std::mem::take(&mut finding.exchanges);
+        } else {
+            existing.exchanges.append(&mut finding.exchanges);
         }
+        messages[slot].add(finding.severity, finding.message);
     }
+    drop(slot_of);
     for (finding, mut slot_messages) in merged.iter_mut().zip(messages) {
         finding.exchanges.sort_unstable();
         finding.exchanges.dedup();
         // Stable: among equals, the first seen first.
         slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
-        finding.message = join_messages(&slot_messages.distinct);
+        finding.message = match slot_messages.distinct.len() {
+            1 => slot_messages.distinct.pop().map(|(_, message)| message).unwrap_or_default(),
+            _ => join_messages(&slot_messages.distinct),
+        };
     }
+    merged.shrink_to_fit();
     order(&mut merged);
     merged
 }
