@@ -1,0 +1,201 @@
+//! Issue 9, item 1 (peak memory bounded by the input), for the engine's 100,000-session shapes
+//! scaled down: a counting global allocator measures the heap while the pipeline of
+//! `regauth analyze` runs (read, analyse, then the JSON and text reports written row by row),
+//! phase by phase. Allocation sizes do not depend on the machine or its load, so the bounds
+//! are exact functional limits, not timings; `examples/hostile_engine.rs` and
+//! `docs/hostile-inputs.md` give the resident-memory figures at full size.
+//!
+//! What is asserted:
+//! - writing a report (JSON or text, analysis or exchange list) adds at most a few rows to
+//!   the heap, whereas the whole report would add megabytes (also asserted, so the bound means
+//!   something);
+//! - the analysis, on top of the capture, stays within a multiple of the input (see
+//!   [`ANALYSIS_PER_INPUT_BYTE`] for why not 2 ×), and the whole pipeline within
+//!   [`PIPELINE_PER_INPUT_BYTE`].
+#![cfg(not(target_arch = "wasm32"))]
+// A global allocator implements the unsafe trait `GlobalAlloc`: this test binary only, each
+// method forwarding to `System` unchanged and counting bytes in atomics. No crate offers a
+// peak counter without a profiler's cost (dhat records a backtrace per allocation), and the
+// workspace only denies unsafe code (the core crate forbids it; this is not the core crate).
+#![allow(unsafe_code, reason = "a counting global allocator; see the comment above")]
+
+#[path = "hostile_shapes/mod.rs"]
+mod hostile_shapes;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use regauth_core::analysis::{AnalysisConfig, analyze};
+use regauth_core::capture::{self, Input};
+use regauth_core::report::analysis::{AnalysisReport, Secrets, StreamedReport};
+use regauth_core::report::exchanges::StreamedExchangeList;
+use regauth_core::report::text::{TextStyle, write_text};
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+fn shrank(bytes: usize) {
+    LIVE.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every method calls `System` with the caller's arguments and returns its result
+// unchanged; the counting touches only the atomics above.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is (the caller upholds `alloc`'s contract).
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is.
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let new_ptr = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new_ptr.is_null() {
+            // Counted as the old block and the new one side by side, as a moving realloc is.
+            grew(new_size);
+            shrank(layout.size());
+        }
+        new_ptr
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `phase`; returns its result and how far the heap rose above where it started.
+fn rise<T>(phase: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let value = phase();
+    (value, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
+
+/// What writing a report may add to the heap besides its largest row: a few small rows and
+/// the writers' own buffers.
+const ROW_SLACK: usize = 64 << 10;
+
+/// A session row copies its session's exchange numbers twice (by step, and all of them):
+/// the largest session's row is that many bytes per exchange of it.
+const ROW_BYTES_PER_SESSION_EXCHANGE: usize = 2 * size_of::<usize>();
+
+/// The analysis's heap on top of the capture's, per input byte. Measured at the sizes below:
+/// 2.8 for `separate_challenges` (a session, a challenge parse and a finding per 800-byte
+/// exchange), 2.0 for `refused_sessions`, 3.4 for `tokens_used_once` (a decoded token per
+/// 900-byte response). Issue 9 asks for the whole pipeline within 2 × the input;
+/// the exchange model alone takes 1.8 × (`capture/`), so 2 × is not met, and this bound
+/// keeps the analysis from growing further while that is worked on.
+const ANALYSIS_PER_INPUT_BYTE: f64 = 4.0;
+
+/// The whole pipeline's peak per input byte, the input's own bytes included. Measured: 5.3,
+/// 4.2 and 6.1 for the shapes above.
+const PIPELINE_PER_INPUT_BYTE: f64 = 7.0;
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
+}
+
+/// A `fmt::Write` that keeps nothing.
+struct Discard;
+
+impl std::fmt::Write for Discard {
+    fn write_str(&mut self, _: &str) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+fn check_shape(name: &str, generate: impl FnOnce() -> Vec<u8>, failures: &mut Vec<String>) {
+    let bytes = generate();
+    let input = bytes.len();
+    let start = LIVE.load(Ordering::Relaxed);
+    let ((capture, errors), read) =
+        rise(|| capture::read(&[Input::new(format!("{name}.har"), bytes)]));
+    assert!(errors.is_empty(), "{name}: {errors:?}");
+    let (analysis, analysed) = rise(|| analyze(&capture, &AnalysisConfig::default()));
+    assert!(analysis.sessions.len() >= 2000 || analysis.tokens.len() >= 2000, "{name}");
+
+    let streamed = StreamedReport::new(&capture, &analysis, Secrets::Masked);
+    let (json, json_rise) = rise(|| serde_json::to_writer_pretty(std::io::sink(), &streamed));
+    json.expect("serialises");
+    let (text, text_rise) =
+        rise(|| write_text(&mut Discard, &streamed, TextStyle { color: false }));
+    text.expect("writes");
+    let exchanges = StreamedExchangeList::new(&capture, Secrets::Masked);
+    let (list, list_rise) = rise(|| serde_json::to_writer_pretty(std::io::sink(), &exchanges));
+    list.expect("serialises");
+    let (whole, whole_rise) = rise(|| AnalysisReport::new(&capture, &analysis, Secrets::Masked));
+    drop(whole);
+    // The input's own bytes count: the core keeps slices of them.
+    let pipeline = input + PEAK.load(Ordering::Relaxed).max(start + read + analysed) - start;
+
+    let figures = format!(
+        "{name}: input {:.2} MiB; reading +{:.2} MiB, analysis +{:.2} MiB ({:.2} x), JSON +{} KiB, text +{} KiB, exchanges +{} KiB (a whole report: +{:.2} MiB); pipeline {:.2} MiB ({:.2} x)",
+        mib(input),
+        mib(read),
+        mib(analysed),
+        analysed as f64 / input as f64,
+        json_rise >> 10,
+        text_rise >> 10,
+        list_rise >> 10,
+        mib(whole_rise),
+        mib(pipeline),
+        pipeline as f64 / input as f64,
+    );
+    let largest_session =
+        analysis.sessions.iter().map(|session| session.exchanges.len()).max().unwrap_or(0);
+    let row_bound = ROW_SLACK + ROW_BYTES_PER_SESSION_EXCHANGE * largest_session;
+    for (what, rose) in [
+        ("the JSON report", json_rise),
+        ("the text report", text_rise),
+        ("the exchange list", list_rise),
+    ] {
+        if rose > row_bound {
+            failures.push(format!("{what} held more than a few rows: {figures}"));
+        }
+    }
+    if whole_rise < 8 * row_bound {
+        failures.push(format!("the whole report is too small to tell streaming apart: {figures}"));
+    }
+    if analysed as f64 > ANALYSIS_PER_INPUT_BYTE * input as f64 {
+        failures
+            .push(format!("the analysis is over {ANALYSIS_PER_INPUT_BYTE} x the input: {figures}"));
+    }
+    if pipeline as f64 > PIPELINE_PER_INPUT_BYTE * input as f64 {
+        failures
+            .push(format!("the pipeline is over {PIPELINE_PER_INPUT_BYTE} x the input: {figures}"));
+    }
+}
+
+/// One test, its shapes in turn: the counters are process-wide, so nothing may run beside it.
+#[test]
+fn r9_reports_are_written_row_by_row_and_the_analysis_stays_within_a_multiple_of_the_input() {
+    let mut failures = Vec::new();
+    check_shape("separate-401s", || hostile_shapes::separate_challenges(2000), &mut failures);
+    check_shape("refused-sessions", || hostile_shapes::refused_sessions(2000), &mut failures);
+    check_shape("tokens-used-once", || hostile_shapes::tokens_used_once(1000), &mut failures);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
