@@ -324,6 +324,7 @@ const tests = [
     assert(failed.every((card) => card.step === '4' && card.index % 3 === 2), `failed cards ${JSON.stringify(failed.slice(0, 3))}`);
     assertEqual(await page.$('#more-sessions'), null, 'all 40 failures fit on one page');
     assert((await page.textContent('.card-filter[data-filter="failure"]')).includes('(40)'), 'the filter counts');
+    assertEqual((await axeViolations(page)).join('\n'), '', 'axe violations with the card filters');
     await page.click('[data-testid=session][data-session="101"] .card-open');
     await sessionShown(page, 101);
     assertEqual(await page.getAttribute('#session-102 .row.failed .row-finding', 'data-code'), 'bad-credentials', 'the opened session\'s failing arrow');
