@@ -1,7 +1,8 @@
 //! Issue 9's hostile captures for the engine, at full size: each generated in memory by the
 //! parent, written to a temporary file, and run by a child process of its own through the
-//! whole pipeline `regauth analyze` runs (read, analyse, JSON report, text report), so the
-//! child's peak memory is the pipeline's plus the input it holds, as for the CLI.
+//! whole pipeline `regauth analyze` runs (read, analyse, JSON report, text report, each
+//! written row by row as the CLI writes them), so the child's peak memory is the pipeline's
+//! plus the input it holds, as for the CLI.
 //!
 //!   cargo run --release -p regauth-core --example hostile_engine [--scale F] [CASE...]
 //!
@@ -24,8 +25,8 @@ use std::time::Instant;
 use hostile_shapes::ChallengeFill;
 use regauth_core::analysis::{AnalysisConfig, analyze};
 use regauth_core::capture::{self, Input};
-use regauth_core::report::analysis::{AnalysisReport, Secrets};
-use regauth_core::report::text::{TextStyle, render};
+use regauth_core::report::analysis::{Secrets, StreamedReport};
+use regauth_core::report::text::{TextStyle, write_text};
 use regauth_core::report::token::TokenReport;
 
 /// Every case: its name and its input at `scale` (1.0: the issue's size).
@@ -113,6 +114,13 @@ fn cpu_seconds() -> f64 {
 /// Counts what a writer is given, keeping nothing.
 struct Counter(usize);
 
+impl std::fmt::Write for Counter {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0 += text.len();
+        Ok(())
+    }
+}
+
 impl Write for Counter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0 += buf.len();
@@ -149,10 +157,12 @@ fn child(case: &str, path: &str) {
     let peak_after_read = peak_rss_mib();
     let analysis = analyze(&capture, &AnalysisConfig::default());
     let analyze_s = started.elapsed().as_secs_f64() - read_s;
-    let report = AnalysisReport::new(&capture, &analysis, Secrets::Masked);
+    // As `regauth analyze` writes them: row by row, never the whole report in memory.
+    let report = StreamedReport::new(&capture, &analysis, Secrets::Masked);
     let mut json = Counter(0);
     serde_json::to_writer_pretty(&mut json, &report).unwrap();
-    let text = render(&report, &capture, TextStyle { color: false });
+    let mut text = Counter(0);
+    write_text(&mut text, &report, TextStyle { color: false }).unwrap();
     let total_s = started.elapsed().as_secs_f64();
     let report_s = total_s - read_s - analyze_s;
     println!(
@@ -165,7 +175,7 @@ fn child(case: &str, path: &str) {
         analysis.tokens.len(),
         analysis.clocks.len(),
         json.0 as f64 / f64::from(1 << 20),
-        text.len() as f64 / f64::from(1 << 20),
+        text.0 as f64 / f64::from(1 << 20),
     );
     let peak = peak_rss_mib();
     println!(
