@@ -7,7 +7,9 @@
 // in the page's file input, and reports: time from choosing the file to the overview
 // ([data-testid=overview]), the longest main-thread task in that time (`longtask`
 // PerformanceObserver), when parsing started (worker progress), and whether the page or the
-// worker crashed. With REGAUTH_BIN=<release regauth> it also times the native CLI on the same
+// worker crashed; then how long the page took from the overview to the selected session's
+// details and the findings list (both drawn after the overview) and the longest main-thread
+// task in that time. With REGAUTH_BIN=<release regauth> it also times the native CLI on the same
 // file (best of three runs) for the wasm/native throughput ratio: native time against the
 // browser's time from the worker's "Parsing" message to the overview (parse, analysis, report,
 // the message to the page and the first paint; reading the File into the worker excluded).
@@ -89,7 +91,7 @@ async function generate(megabytes) {
 }
 
 const INIT = `
-  window.__bench = { longTasks: [], change: null, parsing: null, overview: null, statuses: [] };
+  window.__bench = { longTasks: [], change: null, parsing: null, overview: null, details: null, statuses: [] };
   new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__bench.longTasks.push([entry.startTime, entry.duration]); })
     .observe({ type: 'longtask', buffered: true });
   document.addEventListener('change', () => { window.__bench.change = performance.now(); }, true);
@@ -99,6 +101,7 @@ const INIT = `
     if (status && (!last || last[1] !== status)) window.__bench.statuses.push([performance.now(), status]);
     if (!window.__bench.parsing && /Parsing|Analysing/.test(status)) window.__bench.parsing = performance.now();
     if (!window.__bench.overview && document.querySelector('[data-testid=overview], #error')) window.__bench.overview = performance.now();
+    if (window.__bench.overview && !window.__bench.details && (document.querySelector('#error') || (document.querySelector('#findings') && document.querySelector('#session-view[aria-busy="false"], #analysis:not(:has(#session-view))')))) window.__bench.details = performance.now();
   }).observe(document, { subtree: true, childList: true, characterData: true });
 `;
 
@@ -123,10 +126,17 @@ for (const megabytes of sizes) {
   await page.waitForTimeout(1500); // let the worker module compile, as it would while a person picks a file
   await page.setInputFiles('#picker', path);
   const done = await page.waitForFunction(() => window.__bench.overview, null, { timeout: 600000, polling: 200 }).then(() => true, () => false);
+  if (done) await page.waitForFunction(() => window.__bench.details, null, { timeout: 60000, polling: 200 }).catch(() => {});
+  // Let a long task that is still running end and be reported.
+  await page.waitForTimeout(500);
   const result = await page.evaluate(() => {
     const b = window.__bench;
     const within = b.longTasks.filter(([startTime]) => startTime >= b.change && startTime <= (b.overview ?? Infinity));
+    const after = b.longTasks.filter(([startTime]) => startTime > (b.overview ?? Infinity) && startTime <= (b.details ?? Infinity));
     return {
+      detailsMs: b.details && b.overview ? Math.round(b.details - b.overview) : null,
+      longestAfterMs: Math.round(Math.max(0, ...after.map(([, duration]) => duration))),
+      tasksAfter: after.map(([startTime, duration]) => `${Math.round(startTime - b.change)}+${Math.round(duration)}`).join(' '),
       overviewMs: b.overview && b.change ? Math.round(b.overview - b.change) : null,
       parsingStartedMs: b.parsing && b.change ? Math.round(b.parsing - b.change) : null,
       longestTaskMs: Math.round(Math.max(0, ...within.map(([, duration]) => duration))),
@@ -141,8 +151,9 @@ for (const megabytes of sizes) {
   });
   const crashed = observed.pageErrors.length > 0 || (result.error ?? '').includes('stopped unexpectedly');
   console.log(`${megabytes} MB (${size} bytes): ${done ? 'done' : 'TIMED OUT'}; overview after ${result.overviewMs} ms (parsing from ${result.parsingStartedMs} ms); longest main-thread task ${result.longestTaskMs} ms (${result.longTasks} over 50 ms); ${result.sessions} session cards; crashed: ${crashed}`);
+  console.log(`  then the session's details and the findings after ${result.detailsMs} ms more; longest main-thread task in that time ${result.longestAfterMs} ms`);
   if (result.error) console.log(`  error shown: ${result.error.slice(0, 300)}`);
-  if (process.env.BENCH_VERBOSE) console.log(`  long tasks (ms after choosing: start+duration): ${result.tasks}\n  ${result.statuses.join('\n  ')}`);
+  if (process.env.BENCH_VERBOSE) console.log(`  long tasks (ms after choosing: start+duration): ${result.tasks}; after the overview: ${result.tasksAfter}\n  ${result.statuses.join('\n  ')}`);
   console.log(`  ${result.summary}`);
   if (process.env.REGAUTH_BIN && done && !result.error) {
     // Best of three runs (the file is in the page cache after the first; other work on the

@@ -36,6 +36,41 @@ async function overview(page, name) {
   if (name) await page.waitForFunction((n) => document.querySelector('#result').textContent.includes(`${n}:`), name, READY);
 }
 
+/// Waits until the selected session's details (diagram, tokens), which the page asks the
+/// worker for once the overview is drawn, are shown.
+async function sessionShown(page, index) {
+  const which = index === undefined ? '' : `[data-session="${index}"]`;
+  await page.waitForSelector(`#session-view${which}[aria-busy="false"]`, READY);
+}
+
+/// hand-written fixture: a HAR of `sessions` token-auth pulls (one repository each); every
+/// third client sends a wrong password and the token service refuses it (step 4).
+function manySessionsHar(sessions) {
+  const entry = (at, method, url, status, requestHeaders, responseHeaders, text) => JSON.stringify({
+    startedDateTime: new Date(Date.parse('2026-11-23T10:00:00Z') + at).toISOString(), time: 30,
+    request: { method, url, httpVersion: 'HTTP/1.1', headers: [{ name: 'User-Agent', value: 'containers/5.24.1' }, ...requestHeaders], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status, statusText: '', httpVersion: 'HTTP/1.1', headers: responseHeaders, cookies: [], content: { size: text.length, mimeType: 'application/json', text }, redirectURL: '', headersSize: -1, bodySize: text.length },
+    cache: {}, timings: { send: 1, wait: 28, receive: 1 },
+  });
+  const entries = [];
+  for (let session = 0; session < sessions; session += 1) {
+    const at = session * 200;
+    const repo = `team/app-${session}`;
+    const manifest = `https://registry.many.test/v2/${repo}/manifests/1.0`;
+    const challenge = { name: 'WWW-Authenticate', value: `Bearer realm="https://auth.many.test/token",service="registry.many.test",scope="repository:${repo}:pull"` };
+    const basic = { name: 'Authorization', value: `Basic ${Buffer.from('reader:secret').toString('base64')}` };
+    const tokenUrl = `https://auth.many.test/token?scope=${encodeURIComponent(`repository:${repo}:pull`)}&service=registry.many.test`;
+    entries.push(entry(at, 'GET', manifest, 401, [], [challenge], '{}'));
+    if (session % 3 === 2) {
+      entries.push(entry(at + 40, 'GET', tokenUrl, 401, [basic], [], '{}'));
+      continue;
+    }
+    entries.push(entry(at + 40, 'GET', tokenUrl, 200, [basic], [], JSON.stringify({ token: `opaque-token-${session}`, expires_in: 300 })));
+    entries.push(entry(at + 80, 'GET', manifest, 200, [{ name: 'Authorization', value: `Bearer opaque-token-${session}` }], [], '{}'));
+  }
+  return Buffer.from(`{"log":{"version":"1.2","creator":{"name":"hand-written","version":"1"},"entries":[${entries.join(',')}]}}`);
+}
+
 async function openSample(page, name) {
   await page.waitForSelector(`button.sample[data-sample="${name}"]`, READY);
   await page.click(`button.sample[data-sample="${name}"]`);
@@ -112,8 +147,9 @@ const tests = [
         await page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: readSample(name) });
         await overview(page, name);
       }
-      // The findings are drawn in the task after the overview.
+      // The findings are drawn in the task after the overview, the session when the worker sends it.
       await page.waitForSelector('#findings', READY);
+      await sessionShown(page);
       const mismatch = (what) => mismatches.push(`${name}: ${what}`);
       const outcome = await page.getAttribute('[data-testid=overview]', 'data-outcome');
       if (outcome !== expected.outcome) mismatch(`outcome ${outcome}, expected ${expected.outcome}`);
@@ -240,6 +276,61 @@ const tests = [
     await page.waitForSelector('#tokens code.secret.masked', { state: 'attached' });
     await page.waitForSelector('#exchange-detail .exchange.masked');
     assert(!(await dom()).includes(signature), 'signature still in the DOM after masking again');
+    assertClean(observed);
+    await close();
+  }],
+  ['a session opens on demand: its diagram and tokens come from the worker when its card is chosen', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#picker', READY);
+    const name = 'insecure-docker-pull-recorder-502.flow';
+    await page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: readSample(name) });
+    await overview(page, name);
+    // Two sessions; the failed one (the second) is shown first.
+    assertEqual(await page.$$eval('[data-testid=session]', (cards) => cards.length), 2, 'session cards');
+    await sessionShown(page, 1);
+    assertEqual(await page.getAttribute('#session-2', 'data-outcome'), 'failure', 'the failed session is shown first');
+    assert(await page.$('#session-2 .row.failed .row-finding[data-code]'), 'the failing arrow carries its finding');
+    assertEqual(await page.$('#session-1'), null, 'the other session is not drawn before it is chosen');
+    await page.click('[data-testid=session][data-session="0"] .card-open');
+    await sessionShown(page, 0);
+    assertEqual(await page.getAttribute('#session-1', 'data-outcome'), 'success', 'the chosen session');
+    assert((await page.$$('#session-1 .seq-rows .row')).length > 0, 'its diagram rows');
+    assert(await page.$('#tokens'), 'its tokens section');
+    assertEqual(await page.getAttribute('[data-testid=session].selected', 'data-session'), '0', 'the chosen card is marked');
+    assertEqual(await page.evaluate(() => location.hash), '#session=1', 'the fragment names the session');
+    // Back to the failed one: kept by the page, drawn at once.
+    await page.click('[data-testid=session][data-session="1"] .card-open');
+    await sessionShown(page, 1);
+    assert(await page.$('#session-2 .row.failed'), 'the failed session again');
+    assertClean(observed);
+    await close();
+  }],
+  ['a capture of many sessions lists a page of cards, more on request, and failures alone on request', async () => {
+    const { page, observed, close } = await openApp(browser, url);
+    await page.waitForSelector('#picker', READY);
+    await page.setInputFiles('#picker', { name: 'many.har', mimeType: 'application/json', buffer: manySessionsHar(120) });
+    await overview(page, 'many.har');
+    await sessionShown(page, 2);
+    const cards = () => page.$$eval('[data-testid=session]', (all) => all.map((card) => ({ index: Number(card.dataset.session), outcome: card.dataset.outcome, step: card.dataset.failedStep ?? null })));
+    assertEqual((await cards()).length, 50, 'the first page of cards');
+    assertEqual(await page.textContent('#cards-heading'), 'Sessions (120)', 'heading counts all');
+    await page.click('#more-sessions');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session]').length === 100, null, READY);
+    assertEqual((await cards()).map((card) => card.index).join(','), [...Array(100).keys()].join(','), 'cards in session order');
+    assertEqual(await page.getAttribute('.card-filter[data-filter="failure"]', 'aria-pressed'), 'false', 'the failure filter is off');
+    await page.click('.card-filter[data-filter="failure"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=session]')].every((card) => card.dataset.outcome === 'failure') && document.querySelectorAll('[data-testid=session]').length === 40, null, READY);
+    const failed = await cards();
+    assert(failed.every((card) => card.step === '4' && card.index % 3 === 2), `failed cards ${JSON.stringify(failed.slice(0, 3))}`);
+    assertEqual(await page.$('#more-sessions'), null, 'all 40 failures fit on one page');
+    assert((await page.textContent('.card-filter[data-filter="failure"]')).includes('(40)'), 'the filter counts');
+    assertEqual((await axeViolations(page)).join('\n'), '', 'axe violations with the card filters');
+    await page.click('[data-testid=session][data-session="101"] .card-open');
+    await sessionShown(page, 101);
+    assertEqual(await page.getAttribute('#session-102 .row.failed .row-finding', 'data-code'), 'bad-credentials', 'the opened session\'s failing arrow');
+    console.log(`     screenshot ${await shot(page, 'many-sessions')}`);
+    await page.click('.card-filter[data-filter="all"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session]').length === 50, null, READY);
     assertClean(observed);
     await close();
   }],

@@ -47,6 +47,10 @@ pub struct ExchangeDetail {
     pub request_body: BodyView,
     pub response_body: BodyView,
     pub tls: Vec<(String, String)>,
+    /// The TLS connection that carried the exchange, from the report's `tls` section
+    /// (endpoint, versions, the chain checked at the connection's time); empty when none.
+    #[serde(default)]
+    pub connection: Vec<(String, String)>,
     pub error: Option<String>,
 }
 
@@ -170,6 +174,7 @@ pub fn exchange_detail(exchange: &Exchange, source_name: &str, reveal: bool) -> 
             .map(|response| body_view(&response.body, reveal))
             .unwrap_or(BodyView::None),
         tls: tls_rows(exchange),
+        connection: Vec::new(),
         error: exchange.error.clone(),
     }
 }

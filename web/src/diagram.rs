@@ -4,11 +4,13 @@
 //! order, repeated requests collapsed into one row with a count, the step numbers each arrow
 //! stands for, and the failing answer marked with the finding that explains it.
 //!
-//! Pure (tested natively); the component draws it as SVG and is built only for the session
-//! on screen.
+//! Pure (tested natively); built in the worker for the session the page opens, and drawn by
+//! the component as SVG.
 
-use regauth_core::report::analysis::{AnalysisReport, SessionRow};
+use regauth_core::analysis::Code;
+use regauth_core::report::analysis::{AnalysisReport, FindingRow, SessionRow};
 use regauth_core::report::exchanges::ExchangeRow;
+use serde::{Deserialize, Serialize};
 
 use crate::view_model::FindingRef;
 
@@ -16,15 +18,15 @@ use crate::view_model::FindingRef;
 /// not become 10,000 SVG rows in one task.
 pub const ROWS_AT_FIRST: usize = 150;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LaneModel {
     /// `client`, `registry`, `token service`, `storage`, `Docker daemon`, `other host`.
-    pub role: &'static str,
+    pub role: String,
     /// `registry.example:5000`; none for the client.
     pub authority: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiagramRow {
     /// The exchanges this row stands for (more than one when repeats were collapsed), in order.
     pub exchanges: Vec<usize>,
@@ -42,10 +44,10 @@ pub struct DiagramRow {
     /// The finding that explains the failure, on the failing row.
     pub finding: Option<FindingRef>,
     /// Codes of other findings whose evidence includes these exchanges.
-    pub notes: Vec<&'static str>,
+    pub notes: Vec<Code>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Diagram {
     pub lanes: Vec<LaneModel>,
     pub rows: Vec<DiagramRow>,
@@ -119,25 +121,31 @@ struct RepeatKey {
     steps: (Vec<u8>, Vec<u8>),
 }
 
-pub fn build(session: &SessionRow, report: &AnalysisReport, exchanges: &[ExchangeRow]) -> Diagram {
+/// The diagram of `session`; `findings` are the session's own (the notes on its rows).
+pub fn build(
+    session: &SessionRow,
+    report: &AnalysisReport,
+    findings: &[&FindingRow],
+    exchanges: &[ExchangeRow],
+) -> Diagram {
     let realm_authority = session.realm.as_deref().map(authority_of);
     let mut lanes = vec![
-        LaneModel { role: "client", authority: None },
-        LaneModel { role: "registry", authority: Some(session.registry.clone()) },
+        LaneModel { role: "client".to_owned(), authority: None },
+        LaneModel { role: "registry".to_owned(), authority: Some(session.registry.clone()) },
     ];
     if let Some(realm) = realm_authority
         && realm != session.registry
     {
-        lanes.push(LaneModel { role: "token service", authority: Some(realm.to_owned()) });
+        lanes.push(LaneModel {
+            role: "token service".to_owned(),
+            authority: Some(realm.to_owned()),
+        });
     }
     let explanation = session
         .failed_finding
         .as_ref()
         .and_then(|reference| report.findings.get(reference.index))
-        .map(|finding| FindingRef {
-            code: finding.code.as_str(),
-            message: finding.message.clone(),
-        });
+        .map(|finding| FindingRef { code: finding.code, message: finding.message.clone() });
     let steps_of = |index: usize| -> (Vec<u8>, Vec<u8>) {
         let mut request = Vec::new();
         let mut answer = Vec::new();
@@ -161,7 +169,7 @@ pub fn build(session: &SessionRow, report: &AnalysisReport, exchanges: &[Exchang
             Some(lane) => lane,
             None => {
                 let role = if is_engine_api(path) { "Docker daemon" } else { "storage" };
-                lanes.push(LaneModel { role, authority: Some(authority.clone()) });
+                lanes.push(LaneModel { role: role.to_owned(), authority: Some(authority.clone()) });
                 lanes.len() - 1
             }
         };
@@ -172,13 +180,10 @@ pub fn build(session: &SessionRow, report: &AnalysisReport, exchanges: &[Exchang
         };
         let (request_steps, answer_steps) = steps_of(index);
         let failed = session.failed_exchange == Some(index);
-        let notes: Vec<&'static str> = report
-            .findings
+        let notes: Vec<Code> = findings
             .iter()
-            .filter(|finding| {
-                finding.session == Some(session.index) && finding.exchanges.contains(&index)
-            })
-            .map(|finding| finding.code.as_str())
+            .filter(|finding| finding.exchanges.contains(&index))
+            .map(|finding| finding.code)
             .filter(|code| !failed || explanation.as_ref().is_none_or(|shown| shown.code != *code))
             .collect();
         let key = RepeatKey {
@@ -223,13 +228,13 @@ mod tests {
     fn diagram_of(name: &str, pick: impl Fn(&SessionRow) -> bool) -> Diagram {
         let analysed = analysed_sample(name);
         let session = analysed.report.sessions.iter().find(|session| pick(session)).unwrap();
-        build(session, &analysed.report, &analysed.exchanges)
+        analysed.session(session.index).unwrap().diagram
     }
 
     #[test]
     fn clock_ahead_has_three_lanes_numbered_arrows_and_a_red_answer_with_its_finding() {
         let diagram = diagram_of("clock-ahead.flow", |session| session.failed_step.is_some());
-        let roles: Vec<&str> = diagram.lanes.iter().map(|lane| lane.role).collect();
+        let roles: Vec<&str> = diagram.lanes.iter().map(|lane| lane.role.as_str()).collect();
         assert_eq!(roles, ["client", "registry", "token service"]);
         let first = &diagram.rows[0];
         assert_eq!(
@@ -243,7 +248,7 @@ mod tests {
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].answer_steps, [6]);
         assert_eq!(
-            failed[0].finding.as_ref().map(|finding| finding.code),
+            failed[0].finding.as_ref().map(|finding| finding.code.as_str()),
             Some("token-not-yet-valid")
         );
     }
@@ -253,7 +258,7 @@ mod tests {
         // pull-success: manifest then several blob GETs with different digests, all 200.
         let analysed = analysed_sample("pull-success.flow");
         for session in &analysed.report.sessions {
-            let diagram = build(session, &analysed.report, &analysed.exchanges);
+            let diagram = analysed.session(session.index).unwrap().diagram;
             let kept: usize = diagram.rows.iter().map(|row| row.exchanges.len()).sum();
             let drawn: usize = session
                 .exchanges
@@ -266,7 +271,7 @@ mod tests {
             .report
             .sessions
             .iter()
-            .flat_map(|session| build(session, &analysed.report, &analysed.exchanges).rows)
+            .flat_map(|session| analysed.session(session.index).unwrap().diagram.rows)
             .find(|row| row.exchanges.len() > 1);
         let row = collapsed.expect("some repeats collapse in a pull");
         assert!(

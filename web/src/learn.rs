@@ -140,12 +140,15 @@ pub fn lesson(step: u8, session: &SessionModel) -> Lesson {
             let seen = arrow.detail.as_deref().unwrap_or("no exchange");
             match arrow.status {
                 ArrowStatus::Failed => match &arrow.finding {
-                    Some(finding) => format!("This is where the session failed ({seen}). regauth's finding `{}`: {}", finding.code, finding.message),
+                    Some(finding) => format!("This is where the session failed ({seen}). regauth's finding `{}`: {}", finding.code.as_str(), finding.message),
                     None => format!("This is where the session failed ({seen})."),
                 },
                 ArrowStatus::Done if arrow.notes.is_empty() => format!("Done as expected: {seen}."),
-                ArrowStatus::Done => format!("Done ({seen}), with a note: {}.", arrow.notes.join(", ")),
-                ArrowStatus::Skipped => format!("Not part of this session's auth scheme ({}).", session.scheme),
+                ArrowStatus::Done => format!(
+                    "Done ({seen}), with a note: {}.",
+                    arrow.notes.iter().map(|code| code.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                ArrowStatus::Skipped => format!("Not part of this session's auth scheme ({}).", session.scheme.as_str()),
                 ArrowStatus::NotReached => "Not reached: the session failed or the capture ended before this step.".to_owned(),
                 ArrowStatus::NotSeen => "Not seen in the capture, although later steps were (the client may have sent credentials up front, or reused a cached token).".to_owned(),
             }
@@ -176,7 +179,7 @@ mod tests {
     use regauth_core::analysis::Code;
 
     use super::*;
-    use crate::view_model::{self, tests::analysed_sample};
+    use crate::view_model::tests::analysed_sample;
 
     #[test]
     fn every_code_named_in_a_lesson_is_a_real_finding_code() {
@@ -189,8 +192,9 @@ mod tests {
 
     #[test]
     fn the_lesson_of_the_failing_step_quotes_the_session_s_finding() {
-        let model = view_model::page(&analysed_sample("clock-ahead.flow"));
-        let session = model.sessions.iter().find(|session| session.outcome == "failure").unwrap();
+        let analysed = analysed_sample("clock-ahead.flow");
+        let detail = analysed.session(analysed.overview().first_failed.unwrap()).unwrap();
+        let session = &detail.session;
         assert_eq!(first_step(session), 6);
         let at_six = lesson(6, session);
         assert!(
@@ -206,13 +210,13 @@ mod tests {
 
     #[test]
     fn basic_auth_sessions_skip_the_token_steps_in_words_too() {
-        let model = view_model::page(&analysed_sample("basic-plain-http.har"));
-        let at_three = lesson(3, &model.sessions[0]);
+        let session = analysed_sample("basic-plain-http.har").session(0).unwrap().session;
+        let at_three = lesson(3, &session);
         assert!(
             at_three.in_this_capture.starts_with("Not part of this session's auth scheme"),
             "{}",
             at_three.in_this_capture
         );
-        assert_eq!(first_step(&model.sessions[0]), 1);
+        assert_eq!(first_step(&session), 1);
     }
 }

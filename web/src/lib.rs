@@ -6,9 +6,12 @@
 //!  page (bin regauth-web)                         worker (bin regauth-worker)
 //!  DropZone/paste/Gallery ─► File objects ─────►  worker.rs: File.slice → FileReaderSync
 //!  state.rs (reducer) ◄── Progress ────────────   pipeline.rs: capture::read, analyze,
-//!        ▲            ◄── Analysed (masked) ───                AnalysisReport (masked)
-//!        │            ◄── Secrets / Exchange / Export, on request
-//!  view_model.rs ─► components/
+//!        │            ◄── Overview ────────────     AnalysisReport (masked), indexed in
+//!        │                                          view_model::Analysed, which builds:
+//!        │ requests() ─► Session / Cards / Reveal ─► SessionDetail, CardPage, Secrets
+//!        │            ◄── Exchange / Export, on a click
+//!        ▼
+//!  components/ (render what the reducer holds)
 //! ```
 #![forbid(unsafe_code)]
 
@@ -40,7 +43,8 @@ use components::loading::LoadingPanel;
 use messages::{ExportKind, FromWorker, ToWorker};
 use route::Route;
 use samples::SampleInfo;
-use state::{Action, AppState, Page, loading_label};
+use state::{Action, AppState, Page, fresh_requests, loading_label};
+use view_model::CardFilter;
 
 /// What the components call to act; each is one dispatch and at most one worker request.
 #[derive(Clone)]
@@ -89,11 +93,10 @@ impl Actions {
         self.state.dispatch(Action::Cancelled);
     }
 
+    /// Show or mask secrets; the worker sends the selected session's when asked (see
+    /// [`AppState::requests`]).
     pub fn reveal(&self, reveal: bool) {
         self.state.dispatch(Action::RevealSecrets(reveal));
-        if reveal {
-            self.worker.send(&ToWorker::Reveal, &[]);
-        }
         if let Page::Loaded(loaded) = &self.state.page
             && let Some(detail) = &loaded.detail
         {
@@ -102,9 +105,19 @@ impl Actions {
     }
 
     pub fn open_exchange(&self, index: usize) {
-        let reveal = matches!(&self.state.page, Page::Loaded(loaded) if loaded.is_revealed());
+        let reveal = matches!(&self.state.page, Page::Loaded(loaded) if loaded.reveal);
         self.state.dispatch(Action::OpenExchange(index));
         self.worker.send(&ToWorker::Exchange { index, reveal }, &[]);
+    }
+
+    /// List the session cards that fit `filter`.
+    pub fn filter_cards(&self, filter: CardFilter) {
+        self.state.dispatch(Action::FilterCards(filter));
+    }
+
+    /// List the next page of session cards.
+    pub fn more_cards(&self) {
+        self.state.dispatch(Action::MoreCards);
     }
 
     pub fn close_exchange(&self) {
@@ -151,6 +164,18 @@ pub fn app() -> Html {
             worker
         })
     };
+    // What the page still needs from the worker (the selected session, revealed secrets, the
+    // next cards), each sent once: the list stays the same until the answer arrives.
+    {
+        let worker = worker.clone();
+        let sent = use_mut_ref(Vec::<ToWorker>::new);
+        use_effect_with(state.requests(), move |wanted| {
+            for request in fresh_requests(&sent.borrow(), wanted) {
+                worker.send(&request, &[]);
+            }
+            *sent.borrow_mut() = wanted.clone();
+        });
+    }
     let actions = Actions { state: state.clone(), worker };
 
     // A link's fragment opens its sample and view; later fragment edits do too.

@@ -3,15 +3,17 @@
 //! Plain serde types that cross the worker boundary as one JSON string per message (a string
 //! is copied by `postMessage` in one go; no JS object per field). The capture itself never
 //! crosses as data: the page posts the `File` objects beside a [`ToWorker::Load`], and the
-//! worker reads them in slices. What comes back is the masked report and what the page draws;
-//! secrets only on an explicit [`ToWorker::Reveal`] or a detail asked for with `reveal`.
+//! worker reads them in slices. What comes back is what the page draws, built from the masked
+//! report, in pieces whose size does not grow with the capture: the [`Overview`] when the
+//! analysis is done, then on request a page of session cards, one session's details, one
+//! exchange. Secrets only on an explicit [`ToWorker::Reveal`] or a detail asked for with
+//! `reveal`.
 
-use regauth_core::report::analysis::AnalysisReport;
-use regauth_core::report::exchanges::{ExchangeRow, SourceRow};
+use regauth_core::report::exchanges::SourceRow;
 use serde::{Deserialize, Serialize};
 
 use crate::detail::ExchangeDetail;
-use crate::view_model::TokenSecrets;
+use crate::view_model::{CardFilter, CardPage, Overview, SessionDetail, TokenSecrets};
 
 /// The largest input, all files together, the browser analyses. wasm32 addresses 4 GiB at
 /// most, and reading keeps the input plus the exchanges read from it (up to about its size
@@ -27,10 +29,15 @@ pub enum ToWorker {
     Load,
     /// Analyse a bundled sample (the worker holds their bytes; the page only their names).
     LoadSample { name: String },
-    /// Send the token secrets unmasked (the user pressed "Reveal secrets").
-    Reveal,
+    /// Send the secrets of the tokens session `session` shows, unmasked (the user pressed
+    /// "Reveal secrets").
+    Reveal { session: usize },
     /// Send one exchange for the detail view, masked unless `reveal`.
     Exchange { index: usize, reveal: bool },
+    /// Send session `index` (0-based) opened: steps, diagram, findings, tokens.
+    Session { index: usize },
+    /// Send the session cards that fit `filter`, a page from the `from`-th on.
+    Cards { filter: CardFilter, from: usize },
     /// Produce a file to download.
     Export { export: ExportKind },
 }
@@ -59,14 +66,19 @@ pub enum FromWorker {
     /// The worker's module is running and listens.
     Ready,
     Progress(Progress),
-    Analysed(Box<Analysed>),
+    /// The analysis is done: what the page shows first.
+    Analysed(Box<Overview>),
     /// Nothing could be analysed.
     Refused(LoadFailure),
-    /// Unmasked token secrets, in report order.
+    /// Unmasked secrets of the tokens session `session` shows, in the order of its
+    /// [`SessionDetail::tokens`].
     Secrets {
+        session: usize,
         tokens: Vec<TokenSecrets>,
     },
     Exchange(Box<ExchangeDetail>),
+    Session(Box<SessionDetail>),
+    Cards(CardPage),
     /// A file to download; its bytes travel beside this message as a `Uint8Array` (a
     /// redacted flow file is binary, and a large copy is transferred, not copied).
     Export {
@@ -115,32 +127,6 @@ impl Phase {
     }
 }
 
-/// A finished analysis: the masked report plus what the page needs to draw it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Analysed {
-    /// The masked `regauth.analysis/v1` report (the typed contract, unchanged).
-    pub report: AnalysisReport,
-    /// Rows of the exchanges the report refers to (sessions, findings, tokens, clocks), in
-    /// timeline order; not every exchange of a large capture.
-    pub exchanges: Vec<ExchangeRow>,
-    /// Exchanges in the capture, all of them.
-    pub exchange_count: usize,
-    /// Per session (same order as `report.sessions`): facts the report does not carry.
-    pub session_facts: Vec<SessionFacts>,
-    /// Inputs that could not be used while others could (one message each).
-    pub refused_inputs: Vec<String>,
-}
-
-/// What the overview shows of a session beyond the report: who the client was and how long
-/// it took.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SessionFacts {
-    /// The `User-Agent` the client sent (first one seen in the session).
-    pub user_agent: Option<String>,
-    /// From the first request's start to the last response's end, capture clock.
-    pub duration_seconds: Option<f64>,
-}
-
 /// Why a load gave nothing to show.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoadFailure {
@@ -185,8 +171,10 @@ mod tests {
         let requests = [
             ToWorker::Load,
             ToWorker::LoadSample { name: "clock-ahead.flow".into() },
-            ToWorker::Reveal,
+            ToWorker::Reveal { session: 2 },
             ToWorker::Exchange { index: 3, reveal: false },
+            ToWorker::Session { index: 7 },
+            ToWorker::Cards { filter: CardFilter::Failure, from: 50 },
             ToWorker::Export { export: ExportKind::AnalysisJson },
             ToWorker::Export { export: ExportKind::Markdown },
             ToWorker::Export { export: ExportKind::Mermaid { session: 2 } },
@@ -210,10 +198,15 @@ mod tests {
             details: vec!["x: not a capture".into()],
         });
         assert_eq!(decode::<FromWorker>(&encode(&refused)), Ok(refused));
-        let analysed = FromWorker::Analysed(Box::new(crate::view_model::tests::analysed_sample(
-            "clock-ahead.flow",
-        )));
-        assert_eq!(decode::<FromWorker>(&encode(&analysed)), Ok(analysed));
+        let analysed = crate::view_model::tests::analysed_sample("clock-ahead.flow");
+        let failed = analysed.overview().first_failed.unwrap();
+        for reply in [
+            FromWorker::Analysed(Box::new(analysed.overview())),
+            FromWorker::Session(Box::new(analysed.session(failed).unwrap())),
+            FromWorker::Cards(analysed.cards(CardFilter::Failure, 0)),
+        ] {
+            assert_eq!(decode::<FromWorker>(&encode(&reply)), Ok(reply));
+        }
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! The worker's work in plain Rust (tested natively): read the inputs with the core, analyse,
-//! build the masked report and what the page draws, and answer later requests (secrets,
-//! exchange details, exports) from the capture it keeps.
+//! build the masked report, and answer the page's requests (the overview, pages of session
+//! cards, one session's details, secrets, exchange details, exports) from what it keeps.
 //!
 //! ```text
 //!  inputs ─► capture::read ─► analyze ─► AnalysisReport (masked) + referenced ExchangeRows
-//!               │ (Parsing)     │ (Analysing)                 │
-//!               └──── Progress messages ──────────────────────┴─► page
-//!  Workbench { capture, analysis } stays in the worker for Reveal / Exchange / Export
+//!               │ (Parsing)     │ (Analysing)        │ indexed once: view_model::Analysed
+//!               └──── Progress messages ─────────────┴─► Overview ─► page
+//!  Workbench { capture, analysis, analysed } stays in the worker for the later requests
 //! ```
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use regauth_core::analysis::{Analysis, AnalysisConfig, analyze};
@@ -26,10 +27,9 @@ use regauth_core::report::runs::{CaptureRun, Checked};
 use regauth_core::report::svg::render_svg;
 
 use crate::detail::{ExchangeDetail, exchange_detail};
-use crate::messages::{
-    Analysed, ExportKind, FailureKind, LoadFailure, MAX_INPUT_BYTES, Phase, Progress, SessionFacts,
-};
-use crate::view_model::{self, TokenSecrets};
+use crate::messages::{ExportKind, FailureKind, LoadFailure, MAX_INPUT_BYTES, Phase, Progress};
+use crate::timeline::tls_facts;
+use crate::view_model::{self, Analysed, SessionFacts, TokenSecrets};
 
 /// A loaded capture, kept by the worker until the next load.
 pub struct Workbench {
@@ -38,8 +38,10 @@ pub struct Workbench {
     inputs: Vec<Input>,
     capture: Capture,
     analysis: Analysis,
-    /// Why some inputs could not be used while others were (the CLI's stderr errors).
-    refused_inputs: Vec<String>,
+    /// The masked report, indexed for the page's requests.
+    analysed: Analysed,
+    /// Every token's secrets unmasked, made on the first reveal (a report of its own).
+    revealed: OnceCell<Vec<TokenSecrets>>,
 }
 
 /// A file for the page to offer as a download.
@@ -54,7 +56,7 @@ pub struct Export {
 pub fn load(
     inputs: &[Input],
     on_progress: &mut dyn FnMut(Progress),
-) -> Result<(Workbench, Analysed), LoadFailure> {
+) -> Result<Workbench, LoadFailure> {
     let total: u64 = inputs.iter().map(|input| input.bytes.len() as u64).sum();
     if let Some(failure) =
         too_large(inputs.iter().map(|input| (input.name.as_str(), input.bytes.len() as u64)))
@@ -81,20 +83,21 @@ pub fn load(
         .into_iter()
         .filter(|row| referenced.contains(&row.index))
         .collect();
-    let session_facts = analysis
+    let session_facts: Vec<SessionFacts> = analysis
         .sessions
         .iter()
         .map(|session| session_facts(&capture, &session.exchanges))
         .collect();
     let refused_inputs: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let analysed = Analysed {
-        report,
-        exchanges,
-        exchange_count: capture.exchanges.len(),
-        session_facts,
-        refused_inputs: refused_inputs.clone(),
-    };
-    Ok((Workbench { inputs: inputs.to_vec(), capture, analysis, refused_inputs }, analysed))
+    let analysed =
+        Analysed::new(report, exchanges, capture.exchanges.len(), &session_facts, refused_inputs);
+    Ok(Workbench {
+        inputs: inputs.to_vec(),
+        capture,
+        analysis,
+        analysed,
+        revealed: OnceCell::new(),
+    })
 }
 
 /// The core's read limits with the input ceiling lowered to what wasm32 can hold, so a gzip
@@ -193,10 +196,28 @@ fn session_facts(capture: &Capture, exchanges: &[usize]) -> SessionFacts {
 }
 
 impl Workbench {
-    /// The token secrets, unmasked.
-    pub fn revealed_secrets(&self) -> Vec<TokenSecrets> {
-        let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Revealed);
-        view_model::token_secrets(&report)
+    /// The masked report and what the page's requests are answered from.
+    pub fn analysed(&self) -> &Analysed {
+        &self.analysed
+    }
+
+    /// Every token's secrets, unmasked, in report order.
+    pub fn revealed_tokens(&self) -> &[TokenSecrets] {
+        self.revealed.get_or_init(|| {
+            let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Revealed);
+            report.tokens.iter().map(view_model::token_secrets).collect()
+        })
+    }
+
+    /// The unmasked secrets of the tokens session `session` shows, in the order of its
+    /// detail's tokens.
+    pub fn revealed_secrets(&self, session: usize) -> Vec<TokenSecrets> {
+        let all = self.revealed_tokens();
+        self.analysed
+            .session_tokens(session)
+            .into_iter()
+            .filter_map(|token| all.get(token).cloned())
+            .collect()
     }
 
     /// One exchange for the detail view, or `None` for an index the capture lacks.
@@ -207,7 +228,9 @@ impl Workbench {
             .sources
             .get(exchange.origin.source)
             .map_or("?", |source| source.name.as_str());
-        Some(exchange_detail(exchange, source, reveal))
+        let mut detail = exchange_detail(exchange, source, reveal);
+        detail.connection = tls_facts(&self.analysed.report, index);
+        Some(detail)
     }
 
     /// A file to download, or why it cannot be made (a redaction the core refused).
@@ -262,13 +285,13 @@ impl Workbench {
     /// `regauth analyze --format markdown`: one run named after the inputs, with the inputs
     /// that could not be used (the CLI's `analyze.rs` builds the same run).
     fn markdown(&self) -> String {
-        let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Masked);
+        let report = &self.analysed.report;
         let exchanges = ExchangeList::from_capture(&self.capture).exchanges;
         let run = CaptureRun {
-            unusable: self.refused_inputs.clone(),
+            unusable: self.analysed.refused_inputs.clone(),
             ..CaptureRun::checked(
                 report.sources.iter().map(|source| source.name.clone()).collect(),
-                Checked { analysis: &report, exchanges: &exchanges, check: None },
+                Checked { analysis: report, exchanges: &exchanges, check: None },
             )
         };
         render_analysis(&[run])
@@ -280,12 +303,12 @@ impl Workbench {
         session: usize,
         render: fn(&AnalysisReport, &[ExchangeRow], Option<usize>) -> String,
     ) -> Result<String, String> {
-        let report = AnalysisReport::new(&self.capture, &self.analysis, Secrets::Masked);
+        let report = &self.analysed.report;
         if session >= report.sessions.len() {
             return Err(format!("the capture has no session {}", session + 1));
         }
         let exchanges = ExchangeList::from_capture(&self.capture).exchanges;
-        Ok(render(&report, &exchanges, Some(session)))
+        Ok(render(report, &exchanges, Some(session)))
     }
 
     /// The first input's name without its extensions, for download names.
@@ -349,12 +372,12 @@ mod tests {
     #[test]
     fn a_sample_loads_with_phases_in_order_and_rows_for_what_the_report_names() {
         let mut phases = Vec::new();
-        let (bench, analysed) =
+        let bench =
             load(&[sample_input("clock-ahead.flow")], &mut |progress| phases.push(progress.phase))
                 .unwrap();
+        let analysed = bench.analysed();
         assert_eq!(phases, [Phase::Parsing, Phase::Analysing]);
         assert_eq!(analysed.report.outcome, Outcome::Failure);
-        assert_eq!(analysed.session_facts.len(), analysed.report.sessions.len());
         let failed =
             analysed.report.sessions.iter().find(|s| s.outcome == Outcome::Failure).unwrap();
         assert!(
@@ -364,20 +387,30 @@ mod tests {
                 .all(|index| analysed.exchanges.iter().any(|row| row.index == *index))
         );
         assert!(analysed.exchanges.len() <= analysed.exchange_count);
-        let facts = &analysed.session_facts[failed.index];
-        assert!(facts.user_agent.as_deref().is_some_and(|agent| !agent.is_empty()), "{facts:?}");
-        assert!(facts.duration_seconds.is_some_and(|seconds| seconds >= 0.0));
-        // Secrets: masked in the report, revealed only on request.
+        // The card shows who the client was and how long the session took.
+        let cards = analysed.cards(view_model::CardFilter::All, 0).cards;
+        let card = cards.iter().find(|card| card.index == failed.index).unwrap();
+        assert!(card.client.as_deref().is_some_and(|agent| !agent.is_empty()), "{card:?}");
+        assert!(card.duration.ends_with('s'), "{card:?}");
+        // Secrets: masked in the report, revealed only on request, per session.
         let masked = &analysed.report.tokens[0].token;
-        let revealed = &bench.revealed_secrets()[0].token;
+        let revealed = &bench.revealed_tokens()[0].token;
         assert_ne!(masked, revealed);
         assert!(revealed.starts_with(masked.rsplit_once('.').unwrap().0));
+        let session = analysed.report.tokens[0].session.unwrap();
+        let detail = analysed.session(session).unwrap();
+        let of_session = bench.revealed_secrets(session);
+        assert_eq!(of_session.len(), detail.tokens.len());
+        for (shown, full) in detail.tokens.iter().zip(&of_session) {
+            assert_eq!(*full, bench.revealed_tokens()[shown.model.index]);
+            assert_ne!(shown.masked, *full, "the detail's own secrets are masked");
+        }
     }
 
     #[test]
     fn the_export_is_what_the_cli_writes() {
         let input = sample_input("clock-ahead.flow");
-        let (bench, _) = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
+        let bench = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
         let Export { file_name, bytes, mime } = bench.export(ExportKind::AnalysisJson).unwrap();
         assert_eq!(file_name, "clock-ahead.analysis.json");
         assert_eq!(mime, "application/json");
@@ -397,7 +430,8 @@ mod tests {
     #[test]
     fn markdown_and_diagram_exports_come_from_the_core_renderers() {
         let input = sample_input("push-insufficient-scope.flow");
-        let (bench, analysed) = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
+        let bench = load(std::slice::from_ref(&input), &mut |_| {}).unwrap();
+        let analysed = bench.analysed();
         let (capture, _) = regauth_core::capture::read(&[input]);
         let report = AnalysisReport::new(
             &capture,
@@ -426,7 +460,7 @@ mod tests {
 
     #[test]
     fn markdown_names_an_input_that_could_not_be_used_as_the_cli_does() {
-        let (bench, _) = load(
+        let bench = load(
             &[sample_input("wrong-password.har"), Input::new("junk.bin", vec![b'x'; 100])],
             &mut |_| {},
         )
@@ -449,14 +483,15 @@ mod tests {
             gz.write_all(samples::bytes("wrong-password.har").unwrap()).unwrap();
             gz.finish().unwrap()
         });
-        let (bench, analysed) = load(&[flow.clone(), har.clone()], &mut |_| {}).unwrap();
+        let bench = load(&[flow.clone(), har.clone()], &mut |_| {}).unwrap();
+        let analysed = bench.analysed();
         let config = RedactConfig { limits: browser_limits() };
         let copy = bench.export(ExportKind::Redacted { source: 0 }).unwrap();
         assert_eq!(copy.file_name, "clock-ahead.redacted.flow");
         assert_eq!(copy.mime, "application/octet-stream");
         assert_eq!(copy.bytes, redact(&flow.bytes, &config).unwrap().bytes);
         let signature = analysed.report.tokens[0].token.len();
-        let full = bench.revealed_secrets()[0].token.clone();
+        let full = bench.revealed_tokens()[0].token.clone();
         assert!(full.len() > signature);
         let contains =
             |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
@@ -468,7 +503,7 @@ mod tests {
         assert_eq!(copy.bytes, redact(&har.bytes, &config).unwrap().bytes);
         assert_eq!(sniff(&copy.bytes).compression, Compression::Gzip);
         // Analysing the copy gives the same verdict.
-        let (_, again) = load(
+        let again = load(
             &[Input::new(
                 "copy.flow",
                 bench.export(ExportKind::Redacted { source: 0 }).unwrap().bytes,
@@ -476,9 +511,10 @@ mod tests {
             &mut |_| {},
         )
         .unwrap();
-        let (_, original) = load(&[flow], &mut |_| {}).unwrap();
-        let verdict = |analysed: &Analysed| {
-            analysed
+        let original = load(&[flow], &mut |_| {}).unwrap();
+        let verdict = |bench: &Workbench| {
+            bench
+                .analysed()
                 .report
                 .sessions
                 .iter()
@@ -491,7 +527,7 @@ mod tests {
 
     #[test]
     fn a_refused_redaction_is_a_message_without_the_input() {
-        let (bench, _) = load(
+        let bench = load(
             &[sample_input("wrong-password.har"), Input::new("junk.bin", vec![b'x'; 100])],
             &mut |_| {},
         )
@@ -529,7 +565,7 @@ mod tests {
 
     #[test]
     fn several_files_are_one_timeline_and_a_refused_one_is_named() {
-        let (_, analysed) = load(
+        let bench = load(
             &[
                 sample_input("wrong-password.har"),
                 sample_input("pull-success.flow"),
@@ -538,13 +574,16 @@ mod tests {
             &mut |_| {},
         )
         .unwrap();
+        let analysed = bench.analysed();
         let names: Vec<&str> =
             analysed.report.sources.iter().map(|source| source.name.as_str()).collect();
         assert_eq!(names, ["wrong-password.har", "pull-success.flow", "junk.bin"]);
         assert_eq!(analysed.refused_inputs.len(), 1, "{:?}", analysed.refused_inputs);
         assert!(analysed.refused_inputs[0].starts_with("junk.bin"));
         assert_eq!(analysed.report.outcome, Outcome::Failure);
-        let alone = |name: &str| load(&[sample_input(name)], &mut |_| {}).unwrap().1.exchange_count;
+        let alone = |name: &str| {
+            load(&[sample_input(name)], &mut |_| {}).unwrap().analysed().exchange_count
+        };
         assert_eq!(
             analysed.exchange_count,
             alone("wrong-password.har") + alone("pull-success.flow"),
@@ -554,8 +593,8 @@ mod tests {
 
     #[test]
     fn exchange_details_are_masked_unless_revealed() {
-        let (bench, analysed) = load(&[sample_input("clock-ahead.flow")], &mut |_| {}).unwrap();
-        let token = &analysed.report.tokens[0];
+        let bench = load(&[sample_input("clock-ahead.flow")], &mut |_| {}).unwrap();
+        let token = &bench.analysed().report.tokens[0];
         let retry = token.uses[0];
         let masked = bench.exchange(retry, false).unwrap();
         let revealed = bench.exchange(retry, true).unwrap();
@@ -567,7 +606,7 @@ mod tests {
                 .map(|line| line.value.clone())
                 .unwrap()
         };
-        let full = bench.revealed_secrets()[0].token.clone();
+        let full = bench.revealed_tokens()[0].token.clone();
         assert_eq!(auth(&revealed), format!("Bearer {full}"));
         assert!(!auth(&masked).contains(full.rsplit('.').next().unwrap()), "{}", auth(&masked));
         assert!(bench.exchange(usize::MAX, false).is_none());

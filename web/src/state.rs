@@ -3,10 +3,14 @@
 //! The analysis runs in a Web Worker (see `bridge.rs`, `worker.rs`, `pipeline.rs`); the
 //! reducer only records what the page asked for and what the worker answered. Choosing a file
 //! moves to `Loading` at once (so it paints before any byte is read), progress messages update
-//! it, and the masked report replaces it. Secrets: the page model is built from the masked
-//! report; revealed token strings arrive only after an explicit reveal, and are dropped again
-//! when the user masks them.
+//! it, and the overview replaces it. The worker keeps the analysis: the page holds the
+//! overview, the session cards listed so far and the sessions opened, and
+//! [`AppState::requests`] says what it still needs from the worker (the selected session, its
+//! revealed secrets, the next page of cards); `lib.rs` sends each once. Secrets: everything is
+//! built from the masked report; revealed token strings arrive only after an explicit reveal,
+//! and are dropped again when the user masks them.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use regauth_core::report::exchanges::SourceRow;
@@ -14,9 +18,13 @@ use regauth_core::units::human_bytes;
 use yew::Reducible;
 
 use crate::detail::ExchangeDetail;
-use crate::messages::{Analysed, FailureKind, FromWorker, LoadFailure, Progress};
+use crate::messages::{FailureKind, FromWorker, LoadFailure, Progress, ToWorker};
 use crate::route::Route;
-use crate::view_model::{self, PageModel, TokenSecrets};
+use crate::view_model::{CardFilter, Overview, SessionCard, SessionDetail, TokenSecrets};
+
+/// Opened sessions kept at most; past that the cache starts again (each is small, and the
+/// worker sends one again in a moment).
+const SESSIONS_KEPT: usize = 64;
 
 #[derive(Clone, Debug, Default)]
 pub struct AppState {
@@ -107,21 +115,56 @@ impl<T> std::ops::Deref for Shared<T> {
 /// A capture the worker analysed.
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    pub sources: Vec<SourceRow>,
-    /// What the worker sent (masked): the diagram of the session on screen is built from it.
-    pub analysed: Shared<Analysed>,
-    /// Built from the masked report: holds no secret.
-    pub model: Rc<PageModel>,
-    /// Masked token secrets (signature hidden), always available.
-    pub masked: Rc<Vec<TokenSecrets>>,
-    /// Present only while the user has chosen to reveal secrets (and the worker sent them).
-    pub revealed: Option<Rc<Vec<TokenSecrets>>>,
-    /// The user asked to reveal; the worker has not answered yet.
-    pub reveal_pending: bool,
+    /// What the worker sent first (built from the masked report: holds no secret).
+    pub overview: Shared<Overview>,
+    /// The session cards listed so far.
+    pub cards: CardList,
+    /// The sessions the worker sent, by index.
+    pub sessions: Rc<HashMap<usize, Rc<SessionDetail>>>,
+    /// The user chose to see secrets.
+    pub reveal: bool,
+    /// Unmasked token secrets per session, as the worker sent them; only while `reveal`.
+    pub revealed: Rc<HashMap<usize, Rc<Vec<TokenSecrets>>>>,
     /// The exchange open in the detail view.
     pub detail: Option<Detail>,
     /// What became of the last export the user asked for.
     pub export: Option<ExportNote>,
+}
+
+/// The session cards the overview lists: those that fit a filter, a page at a time.
+#[derive(Clone, Debug)]
+pub struct CardList {
+    pub filter: CardFilter,
+    /// Cards that fit the filter, all pages together.
+    pub total: usize,
+    pub shown: Rc<Vec<SessionCard>>,
+    /// The user asked for the next page; the worker has not sent it yet.
+    pub more_wanted: bool,
+}
+
+impl CardList {
+    fn first_page(overview: &Overview) -> CardList {
+        CardList {
+            filter: overview.cards.filter,
+            total: overview.cards.total,
+            shown: Rc::new(overview.cards.cards.clone()),
+            more_wanted: false,
+        }
+    }
+
+    /// Cards that fit the filter and are not listed yet.
+    pub fn remaining(&self) -> usize {
+        self.total.saturating_sub(self.shown.len())
+    }
+}
+
+impl PartialEq for CardList {
+    fn eq(&self, other: &CardList) -> bool {
+        self.filter == other.filter
+            && self.total == other.total
+            && Rc::ptr_eq(&self.shown, &other.shown)
+            && self.more_wanted == other.more_wanted
+    }
 }
 
 /// The last export's state, shown next to the export buttons.
@@ -161,25 +204,63 @@ impl Detail {
     }
 }
 
-/// Compared by content that changes: the model is shared (`Rc`), so pointer equality is exact.
+/// Compared by what changes: the shared parts (`Rc`) by pointer, which is exact here.
 impl PartialEq for Loaded {
     fn eq(&self, other: &Loaded) -> bool {
-        Rc::ptr_eq(&self.model, &other.model)
-            && self.revealed.as_ref().map(Rc::as_ptr) == other.revealed.as_ref().map(Rc::as_ptr)
-            && self.reveal_pending == other.reveal_pending
+        self.overview == other.overview
+            && self.cards == other.cards
+            && Rc::ptr_eq(&self.sessions, &other.sessions)
+            && self.reveal == other.reveal
+            && Rc::ptr_eq(&self.revealed, &other.revealed)
             && self.detail == other.detail
             && self.export == other.export
     }
 }
 
 impl Loaded {
-    /// The token secrets to show: revealed ones if the user asked, else masked ones.
-    pub fn secrets(&self) -> Rc<Vec<TokenSecrets>> {
-        self.revealed.clone().unwrap_or_else(|| self.masked.clone())
+    fn new(overview: Overview) -> Loaded {
+        Loaded {
+            cards: CardList::first_page(&overview),
+            overview: Shared(Rc::new(overview)),
+            sessions: Rc::default(),
+            reveal: false,
+            revealed: Rc::default(),
+            detail: None,
+            export: None,
+        }
     }
 
-    pub fn is_revealed(&self) -> bool {
-        self.revealed.is_some()
+    /// The session on screen: the route's, else the first failed one, else the first; `None`
+    /// when the capture has no session.
+    pub fn selected(&self, route: &Route) -> Option<usize> {
+        let count = self.overview.sessions.total;
+        let selected = route.session_or(self.overview.first_failed.unwrap_or(0));
+        (selected < count).then_some(selected)
+    }
+
+    /// Session `index` if the worker sent it.
+    pub fn session(&self, index: usize) -> Option<Rc<SessionDetail>> {
+        self.sessions.get(&index).cloned()
+    }
+
+    /// The token secrets to show with session `index` (in the order of its detail's tokens):
+    /// revealed ones if the user asked and the worker sent them, else the masked ones.
+    pub fn secrets(&self, index: usize) -> (Rc<Vec<TokenSecrets>>, bool) {
+        match self.revealed.get(&index).filter(|_| self.reveal) {
+            Some(revealed) => (revealed.clone(), true),
+            None => {
+                let masked = self
+                    .sessions
+                    .get(&index)
+                    .map(|detail| detail.tokens.iter().map(|token| token.masked.clone()).collect());
+                (Rc::new(masked.unwrap_or_default()), false)
+            }
+        }
+    }
+
+    /// The user asked to reveal; the worker has not sent session `index`'s secrets yet.
+    pub fn reveal_pending(&self, index: usize) -> bool {
+        self.reveal && !self.revealed.contains_key(&index)
     }
 }
 
@@ -207,6 +288,10 @@ pub enum Action {
     /// The user pressed Cancel during a load (the worker is already terminated).
     Cancelled,
     RevealSecrets(bool),
+    /// List the session cards that fit this filter instead (from the first).
+    FilterCards(CardFilter),
+    /// List the next page of session cards.
+    MoreCards,
     OpenExchange(usize),
     CloseExchange,
     /// Where to look: view, session, step (from a click or the URL fragment).
@@ -233,21 +318,30 @@ impl Reducible for AppState {
                 _ => self,
             },
             Action::Worker(reply) => self.clone().on_reply(reply),
-            Action::RevealSecrets(reveal) => {
-                let Page::Loaded(loaded) = &self.page else { return self };
-                let mut next = (**loaded).clone();
-                if reveal {
-                    next.reveal_pending = next.revealed.is_none();
-                } else {
-                    next.revealed = None;
-                    next.reveal_pending = false;
+            Action::RevealSecrets(reveal) => self.with_loaded(|loaded| {
+                loaded.reveal = reveal;
+                if !reveal {
+                    loaded.revealed = Rc::default();
                 }
                 // An open exchange is fetched again, masked or not to match.
-                if let Some(detail) = &next.detail {
-                    next.detail = Some(Detail::Pending(detail.index()));
+                if let Some(detail) = &loaded.detail {
+                    loaded.detail = Some(Detail::Pending(detail.index()));
                 }
-                with_page(Page::Loaded(Rc::new(next)))
-            }
+            }),
+            Action::FilterCards(filter) => self.with_loaded(|loaded| {
+                if loaded.cards.filter == filter {
+                    return;
+                }
+                loaded.cards = if filter == loaded.overview.cards.filter {
+                    CardList::first_page(&loaded.overview)
+                } else {
+                    let total = loaded.overview.sessions.of(filter);
+                    CardList { filter, total, shown: Rc::default(), more_wanted: total > 0 }
+                };
+            }),
+            Action::MoreCards => self.with_loaded(|loaded| {
+                loaded.cards.more_wanted = loaded.cards.remaining() > 0;
+            }),
             Action::OpenExchange(index) => {
                 self.with_loaded(|loaded| loaded.detail = Some(Detail::Pending(index)))
             }
@@ -260,7 +354,7 @@ impl Reducible for AppState {
             }
             Action::Navigate(route) => {
                 let route = match &self.page {
-                    Page::Loaded(loaded) => route.clamped(loaded.model.sessions.len()),
+                    Page::Loaded(loaded) => route.clamped(loaded.overview.sessions.total),
                     _ => route,
                 };
                 Rc::new(AppState { page: self.page.clone(), route })
@@ -286,41 +380,46 @@ impl AppState {
                 }),
                 _ => self,
             },
-            FromWorker::Analysed(analysed) => {
+            FromWorker::Analysed(overview) => {
                 // A result that arrives after a cancel belongs to no one: only a load in
                 // progress takes it.
                 if !matches!(self.page, Page::Loading(_)) {
                     return self;
                 }
-                let model = view_model::page(&analysed);
-                let masked = Rc::new(view_model::token_secrets(&analysed.report));
-                let loaded = Loaded {
-                    sources: analysed.report.sources.clone(),
-                    analysed: Shared(Rc::new(*analysed)),
-                    masked,
-                    model: Rc::new(model),
-                    revealed: None,
-                    reveal_pending: false,
-                    detail: None,
-                    export: None,
-                };
-                let route = self.route.clamped(loaded.model.sessions.len());
+                let loaded = Loaded::new(*overview);
+                let route = self.route.clamped(loaded.overview.sessions.total);
                 Rc::new(AppState { page: Page::Loaded(Rc::new(loaded)), route })
             }
             FromWorker::Refused(failure) => match &self.page {
                 Page::Loading(_) => Rc::new(AppState { page: Page::Error(error_view(&failure)), route: self.route.clone() }),
                 _ => self,
             },
-            FromWorker::Secrets { tokens } => self.with_loaded(|loaded| {
-                if loaded.reveal_pending {
-                    loaded.revealed = Some(Rc::new(tokens));
-                    loaded.reveal_pending = false;
+            FromWorker::Secrets { session, tokens } => self.with_loaded(|loaded| {
+                // Secrets that arrive after the user masked again are dropped.
+                if loaded.reveal {
+                    Rc::make_mut(&mut loaded.revealed).insert(session, Rc::new(tokens));
+                }
+            }),
+            FromWorker::Session(detail) => self.with_loaded(|loaded| {
+                let sessions = Rc::make_mut(&mut loaded.sessions);
+                if sessions.len() >= SESSIONS_KEPT {
+                    sessions.clear();
+                }
+                sessions.insert(detail.session.index, Rc::new(*detail));
+            }),
+            FromWorker::Cards(page) => self.with_loaded(|loaded| {
+                // Only the page still asked for: the filter may have changed meanwhile.
+                let cards = &mut loaded.cards;
+                if page.filter == cards.filter && page.from == cards.shown.len() {
+                    Rc::make_mut(&mut cards.shown).extend(page.cards);
+                    cards.total = page.total;
+                    cards.more_wanted = false;
                 }
             }),
             FromWorker::Exchange(detail) => self.with_loaded(|loaded| {
                 // Only the exchange still asked for, and only revealed if the user still wants it.
                 let wanted = matches!(&loaded.detail, Some(Detail::Pending(index)) if *index == detail.index);
-                let reveal_ok = !detail.revealed || loaded.revealed.is_some() || loaded.reveal_pending;
+                let reveal_ok = !detail.revealed || loaded.reveal;
                 if wanted && reveal_ok {
                     loaded.detail = Some(Detail::Shown(Rc::new(*detail)));
                 }
@@ -333,19 +432,49 @@ impl AppState {
         }
     }
 
+    /// What the page needs from the worker and does not have: the selected session, its
+    /// revealed secrets when the user asked for them, the next page of cards. The same list
+    /// until the answer arrives, so sending only what is new in it sends each request once
+    /// (see [`fresh_requests`]).
+    pub fn requests(&self) -> Vec<ToWorker> {
+        let Page::Loaded(loaded) = &self.page else { return Vec::new() };
+        let mut requests = Vec::new();
+        if let Some(selected) = loaded.selected(&self.route) {
+            if !loaded.sessions.contains_key(&selected) {
+                requests.push(ToWorker::Session { index: selected });
+            }
+            if loaded.reveal_pending(selected) {
+                requests.push(ToWorker::Reveal { session: selected });
+            }
+        }
+        if loaded.cards.more_wanted {
+            requests.push(ToWorker::Cards {
+                filter: loaded.cards.filter,
+                from: loaded.cards.shown.len(),
+            });
+        }
+        requests
+    }
+
     /// One line describing what is loaded (`#result`).
     pub fn summary_line(&self) -> String {
         match &self.page {
             Page::Empty => "No capture loaded yet.".to_owned(),
             Page::Cancelled => "Loading cancelled; no capture loaded.".to_owned(),
             Page::Loading(loading) => format!("Loading {}…", loading.what),
-            Page::Loaded(loaded) => sources_line(&loaded.sources),
+            Page::Loaded(loaded) => sources_line(&loaded.overview.sources),
             Page::Error(error) if error.sources.is_empty() => {
                 format!("Could not read the file: {}", error.details.join("; "))
             }
             Page::Error(error) => sources_line(&error.sources),
         }
     }
+}
+
+/// The requests in `now` that were not in `before`: what to send when
+/// [`AppState::requests`] changes from `before` to `now`.
+pub fn fresh_requests(before: &[ToWorker], now: &[ToWorker]) -> Vec<ToWorker> {
+    now.iter().filter(|request| !before.contains(request)).cloned().collect()
 }
 
 /// `a.har: 2000 bytes (2.0 KiB), HAR; b.flow.gz: …, mitmproxy flow (gzip)`.
@@ -425,10 +554,13 @@ fn crash_view(message: &str) -> ErrorView {
 
 #[cfg(test)]
 mod tests {
+    use regauth_core::analysis::Outcome;
+
     use super::*;
     use crate::messages::{MAX_INPUT_BYTES, Phase};
     use crate::route::View;
-    use crate::view_model::tests::analysed_sample;
+    use crate::view_model::tests::{analysed_many, analysed_sample};
+    use crate::view_model::{Analysed, CARDS_PER_PAGE};
 
     fn loaded(state: &AppState) -> &Loaded {
         match &state.page {
@@ -441,8 +573,26 @@ mod tests {
         Rc::new(AppState::default()).reduce(Action::LoadStarted { what: what.to_owned() })
     }
 
+    fn load(analysed: &Analysed) -> Rc<AppState> {
+        loading("x").reduce(Action::Worker(FromWorker::Analysed(Box::new(analysed.overview()))))
+    }
+
     fn load_sample(name: &str) -> Rc<AppState> {
-        loading(name).reduce(Action::Worker(FromWorker::Analysed(Box::new(analysed_sample(name)))))
+        load(&analysed_sample(name))
+    }
+
+    /// Answers every request of `state` as the worker would (from `analysed`).
+    fn answer(state: Rc<AppState>, analysed: &Analysed) -> Rc<AppState> {
+        state.requests().into_iter().fold(state, |state, request| {
+            let reply = match request {
+                ToWorker::Session { index } => {
+                    FromWorker::Session(Box::new(analysed.session(index).unwrap()))
+                }
+                ToWorker::Cards { filter, from } => FromWorker::Cards(analysed.cards(filter, from)),
+                other => panic!("not answered here: {other:?}"),
+            };
+            state.reduce(Action::Worker(reply))
+        })
     }
 
     #[test]
@@ -462,9 +612,10 @@ mod tests {
         let Page::Loading(view) = &state.page else { panic!("expected Loading") };
         assert!((view.fraction() - 0.35).abs() < 1e-9);
         assert_eq!(view.status(), "Reading the file: 100.0 MiB of 200.0 MiB read");
-        let state = state.reduce(Action::Worker(FromWorker::Analysed(Box::new(analysed_sample(
-            "clock-ahead.flow",
-        )))));
+        assert!(state.requests().is_empty(), "nothing to ask while loading");
+        let analysed = analysed_sample("clock-ahead.flow");
+        let state =
+            state.reduce(Action::Worker(FromWorker::Analysed(Box::new(analysed.overview()))));
         assert!(
             state
                 .summary_line()
@@ -472,7 +623,86 @@ mod tests {
             "{}",
             state.summary_line()
         );
-        assert_eq!(loaded(&state).model.outcome, "failure");
+        assert_eq!(loaded(&state).overview.outcome, Outcome::Failure);
+    }
+
+    #[test]
+    fn the_selected_session_is_asked_for_once_then_kept() {
+        let analysed = analysed_many(5);
+        let failed = analysed.overview().first_failed.unwrap();
+        let state = load(&analysed);
+        assert_eq!(loaded(&state).selected(&state.route), Some(failed));
+        assert_eq!(state.requests(), [ToWorker::Session { index: failed }]);
+        assert!(loaded(&state).session(failed).is_none());
+        let state = answer(state, &analysed);
+        assert!(state.requests().is_empty());
+        assert_eq!(loaded(&state).session(failed).unwrap().session.index, failed);
+        // Another session: asked for; back to the first: kept, not asked again.
+        let other = (failed + 1) % analysed.report.sessions.len();
+        let route = Route { session: Some(other), ..Route::default() };
+        let state = state.reduce(Action::Navigate(route));
+        assert_eq!(state.requests(), [ToWorker::Session { index: other }]);
+        let state = answer(state, &analysed);
+        let state = state.reduce(Action::Navigate(Route::default()));
+        assert!(state.requests().is_empty());
+        // A route past the last session is clamped to it.
+        let route = Route { session: Some(999), ..Route::default() };
+        let state = state.reduce(Action::Navigate(route));
+        assert_eq!(state.route.session, Some(analysed.report.sessions.len() - 1));
+    }
+
+    #[test]
+    fn requests_are_sent_once_each() {
+        let session = || ToWorker::Session { index: 1 };
+        let cards = || ToWorker::Cards { filter: CardFilter::All, from: 50 };
+        assert_eq!(fresh_requests(&[], &[session()]), [session()]);
+        assert_eq!(fresh_requests(&[session()], &[session(), cards()]), [cards()]);
+        assert!(fresh_requests(&[session(), cards()], &[cards()]).is_empty());
+        // Asked again after it was answered (left the list): sent again.
+        assert_eq!(fresh_requests(&[cards()], &[session()]), [session()]);
+    }
+
+    #[test]
+    fn cards_come_a_page_at_a_time_and_a_filter_starts_its_own_list() {
+        let analysed = analysed_many(120);
+        let state = answer(load(&analysed), &analysed);
+        let cards = &loaded(&state).cards;
+        assert_eq!(
+            (cards.filter, cards.total, cards.shown.len()),
+            (CardFilter::All, 120, CARDS_PER_PAGE)
+        );
+        assert!(state.requests().is_empty(), "the first page came with the overview");
+        let state = state.reduce(Action::MoreCards);
+        assert_eq!(
+            state.requests(),
+            [ToWorker::Cards { filter: CardFilter::All, from: CARDS_PER_PAGE }]
+        );
+        let state = answer(state, &analysed);
+        let shown: Vec<usize> = loaded(&state).cards.shown.iter().map(|card| card.index).collect();
+        assert_eq!(shown, (0..2 * CARDS_PER_PAGE).collect::<Vec<_>>());
+        let state = answer(state.reduce(Action::MoreCards), &analysed);
+        assert_eq!(loaded(&state).cards.shown.len(), 120);
+        let state = state.reduce(Action::MoreCards);
+        assert!(state.requests().is_empty(), "nothing more to list");
+        // Failures only: a list of their own, asked for from the first.
+        let state = state.reduce(Action::FilterCards(CardFilter::Failure));
+        assert_eq!((loaded(&state).cards.total, loaded(&state).cards.shown.len()), (40, 0));
+        assert_eq!(state.requests(), [ToWorker::Cards { filter: CardFilter::Failure, from: 0 }]);
+        // A page for another filter (asked before the change) is not taken.
+        let stale = state
+            .clone()
+            .reduce(Action::Worker(FromWorker::Cards(analysed.cards(CardFilter::All, 100))));
+        assert_eq!(loaded(&stale).cards.shown.len(), 0);
+        let state = answer(state, &analysed);
+        assert!(loaded(&state).cards.shown.iter().all(|card| card.outcome == Outcome::Failure));
+        assert_eq!(loaded(&state).cards.shown.len(), 40);
+        // Back to all: the overview's first page again, without asking.
+        let state = state.reduce(Action::FilterCards(CardFilter::All));
+        assert_eq!(loaded(&state).cards.shown.len(), CARDS_PER_PAGE);
+        assert!(state.requests().is_empty());
+        // A filter no session fits asks for nothing.
+        let state = state.reduce(Action::FilterCards(CardFilter::Incomplete));
+        assert!(state.requests().is_empty());
     }
 
     #[test]
@@ -480,9 +710,9 @@ mod tests {
         let state = loading("big.har").reduce(Action::Cancelled);
         assert!(matches!(state.page, Page::Cancelled));
         assert_eq!(state.summary_line(), "Loading cancelled; no capture loaded.");
-        let state = state.reduce(Action::Worker(FromWorker::Analysed(Box::new(analysed_sample(
-            "clock-ahead.flow",
-        )))));
+        let state = state.reduce(Action::Worker(FromWorker::Analysed(Box::new(
+            analysed_sample("clock-ahead.flow").overview(),
+        ))));
         assert!(matches!(state.page, Page::Cancelled), "a result after cancel must not show");
     }
 
@@ -500,28 +730,34 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_until_the_worker_sends_them_and_masked_again_after() {
-        let state = load_sample("clock-ahead.flow");
-        let masked = loaded(&state).secrets()[0].token.clone();
+        let analysed = analysed_sample("clock-ahead.flow");
+        let state = answer(load(&analysed), &analysed);
+        let session = loaded(&state).selected(&state.route).unwrap();
+        let (masked, revealed) = loaded(&state).secrets(session);
+        assert!(!revealed && !masked.is_empty());
         let state = state.reduce(Action::RevealSecrets(true));
-        assert!(loaded(&state).reveal_pending && !loaded(&state).is_revealed());
-        let revealed =
-            vec![TokenSecrets { token: "a.b.full-signature".into(), refresh_token: None }];
-        let state = state.reduce(Action::Worker(FromWorker::Secrets { tokens: revealed.clone() }));
-        assert_eq!(*loaded(&state).secrets(), revealed);
-        assert!(!format!("{:?}", loaded(&state).model).contains("full-signature"));
+        assert!(loaded(&state).reveal_pending(session));
+        assert_eq!(state.requests(), [ToWorker::Reveal { session }]);
+        assert_eq!(loaded(&state).secrets(session), (masked.clone(), false), "not yet sent");
+        let full = vec![TokenSecrets { token: "a.b.full-signature".into(), refresh_token: None }];
+        let state =
+            state.reduce(Action::Worker(FromWorker::Secrets { session, tokens: full.clone() }));
+        assert_eq!(loaded(&state).secrets(session), (Rc::new(full.clone()), true));
+        assert!(state.requests().is_empty());
+        assert!(!format!("{:?}", loaded(&state).overview).contains("full-signature"));
         let state = state.reduce(Action::RevealSecrets(false));
-        assert!(!loaded(&state).is_revealed());
-        assert_eq!(loaded(&state).secrets()[0].token, masked);
+        assert_eq!(loaded(&state).secrets(session), (masked, false));
+        assert!(!format!("{:?}", loaded(&state)).contains("full-signature"), "dropped on mask");
         // Secrets that arrive after the user masked again are dropped.
-        let state = state.reduce(Action::Worker(FromWorker::Secrets { tokens: revealed }));
-        assert!(!loaded(&state).is_revealed());
+        let state = state.reduce(Action::Worker(FromWorker::Secrets { session, tokens: full }));
+        assert!(!loaded(&state).secrets(session).1);
     }
 
     #[test]
     fn an_exchange_detail_shows_only_if_still_wanted() {
         let state = load_sample("clock-ahead.flow").reduce(Action::OpenExchange(2));
         assert_eq!(loaded(&state).detail, Some(Detail::Pending(2)));
-        let (bench, _) = crate::pipeline::load(
+        let bench = crate::pipeline::load(
             &[regauth_core::capture::Input::new(
                 "clock-ahead.flow",
                 crate::samples::bytes("clock-ahead.flow").unwrap(),

@@ -13,16 +13,17 @@ use regauth_core::analysis::ClockRole;
 use regauth_core::protocol::{Scope, parse_scope, parse_scope_list};
 use regauth_core::report::analysis::{AnalysisReport, ClockRow, TokenRow};
 use regauth_core::report::exchanges::ExchangeRow;
+use serde::{Deserialize, Serialize};
 
 use crate::diagram::{authority_of, row_of};
 
 /// distribution's tolerance on `nbf`/`exp` (`registry/auth/token/token.go`).
 pub const LEEWAY_S: f64 = 60.0;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OffsetBar {
     pub host: String,
-    pub role: &'static str,
+    pub role: ClockRole,
     /// `+7200.0 s ± 0.5 s`.
     pub label: String,
     /// Percent of the chart width: the offset, and the uncertainty interval around it.
@@ -31,11 +32,17 @@ pub struct OffsetBar {
     pub x_high: f64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClockChart {
     pub bars: Vec<OffsetBar>,
     /// Half the width of the scale, in seconds (`±7920 s`).
     pub half_range_s: f64,
+}
+
+/// A position in percent of a chart's width, 0 to 100, to a thousandth: finer than any screen
+/// draws, and a value that crosses the worker boundary as JSON and back unchanged.
+fn percent(value: f64) -> f64 {
+    (value.clamp(0.0, 100.0) * 1000.0).round() / 1000.0
 }
 
 /// The offsets of every clock the report estimated; `None` when there is none.
@@ -48,12 +55,12 @@ pub fn clock_chart(clocks: &[ClockRow]) -> Option<ClockChart> {
         .map(|clock| clock.offset_seconds.abs() + clock.uncertainty_seconds)
         .fold(0.0_f64, f64::max);
     let half_range_s = (widest * 1.15).max(5.0);
-    let x = |seconds: f64| (50.0 + 50.0 * seconds / half_range_s).clamp(0.0, 100.0);
+    let x = |seconds: f64| percent(50.0 + 50.0 * seconds / half_range_s);
     let bars = clocks
         .iter()
         .map(|clock| OffsetBar {
             host: clock.host.clone(),
-            role: clock.role.as_str(),
+            role: clock.role,
             label: format!("{:+.1} s ± {:.1} s", clock.offset_seconds, clock.uncertainty_seconds),
             x: x(clock.offset_seconds),
             x_low: x(clock.offset_seconds - clock.uncertainty_seconds),
@@ -63,14 +70,14 @@ pub fn clock_chart(clocks: &[ClockRow]) -> Option<ClockChart> {
     Some(ClockChart { bars, half_range_s })
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UseMark {
     pub exchange: usize,
     pub x: f64,
     pub refused: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenTimeline {
     /// Capture-clock instants at the chart's left and right edges (RFC 3339).
     pub start: String,
@@ -161,7 +168,7 @@ pub fn token_timeline(
     }
     let padding = ((end - start) * 0.04).max(1.0);
     let (start, end) = (start - padding, end + padding);
-    let x = |at: f64| ((at - start) / (end - start) * 100.0).clamp(0.0, 100.0);
+    let x = |at: f64| percent((at - start) / (end - start) * 100.0);
     let instant = |at: f64| {
         DateTime::from_timestamp_millis((at * 1000.0) as i64)
             .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -249,7 +256,7 @@ pub fn tls_facts(report: &AnalysisReport, index: usize) -> Vec<(String, String)>
     rows
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccessLine {
     /// `repository:private/app`.
     pub resource: String,
@@ -331,7 +338,7 @@ mod tests {
     fn the_clock_ahead_issuer_sits_far_right_of_the_capture_clock() {
         let analysed = analysed_sample("clock-ahead.flow");
         let chart = clock_chart(&analysed.report.clocks).unwrap();
-        let issuer = chart.bars.iter().find(|bar| bar.role == "token-issuer").unwrap();
+        let issuer = chart.bars.iter().find(|bar| bar.role == ClockRole::TokenIssuer).unwrap();
         assert!(issuer.x > 90.0, "{issuer:?}");
         assert!(issuer.label.starts_with("+7"), "{}", issuer.label);
         assert!(chart.half_range_s > 7200.0);

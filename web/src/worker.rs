@@ -23,7 +23,7 @@ use crate::samples;
 const CHUNK_BYTES: u64 = 16 << 20;
 
 thread_local! {
-    /// The loaded capture, for later requests (secrets, exchange details, exports).
+    /// The loaded capture, for later requests (cards, sessions, secrets, exchanges, exports).
     static BENCH: RefCell<Option<Workbench>> = const { RefCell::new(None) };
 }
 
@@ -69,8 +69,18 @@ fn handle(data: &JsValue) {
                 post(&FromWorker::Unavailable { message: format!("no bundled sample {name:?}") })
             }
         },
-        ToWorker::Reveal => {
-            with_bench(|bench| FromWorker::Secrets { tokens: bench.revealed_secrets() })
+        ToWorker::Reveal { session } => with_bench(|bench| FromWorker::Secrets {
+            session,
+            tokens: bench.revealed_secrets(session),
+        }),
+        ToWorker::Session { index } => with_bench(|bench| match bench.analysed().session(index) {
+            Some(detail) => FromWorker::Session(Box::new(detail)),
+            None => FromWorker::Unavailable {
+                message: format!("the capture has no session {}", index + 1),
+            },
+        }),
+        ToWorker::Cards { filter, from } => {
+            with_bench(|bench| FromWorker::Cards(bench.analysed().cards(filter, from)))
         }
         ToWorker::Exchange { index, reveal } => {
             with_bench(|bench| match bench.exchange(index, reveal) {
@@ -121,9 +131,10 @@ fn load(inputs: &[Input]) {
     // Free the previous capture before reading the next one: memory is the scarce thing here.
     BENCH.with_borrow_mut(|bench| *bench = None);
     match pipeline::load(inputs, &mut |progress| post(&FromWorker::Progress(progress))) {
-        Ok((bench, analysed)) => {
+        Ok(bench) => {
+            let overview = bench.analysed().overview();
             BENCH.with_borrow_mut(|slot| *slot = Some(bench));
-            post(&FromWorker::Analysed(Box::new(analysed)));
+            post(&FromWorker::Analysed(Box::new(overview)));
         }
         Err(failure) => post(&FromWorker::Refused(failure)),
     }

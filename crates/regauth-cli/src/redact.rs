@@ -34,9 +34,11 @@ pub fn run(args: &RedactArgs) -> Result<Status> {
     let bytes = if from_stdin {
         let mut bytes = Vec::new();
         std::io::stdin().lock().read_to_end(&mut bytes).context("reading standard input")?;
-        bytes
+        bytes::Bytes::from(bytes)
     } else {
-        std::fs::read(&args.input).with_context(|| format!("cannot read {input_name}"))?
+        // Mapped like `analyze`'s inputs: a big capture is not copied before it is redacted.
+        crate::mapped::read_file(&args.input)
+            .with_context(|| format!("cannot read {input_name}"))?
     };
     let config = RedactConfig { limits: args.limits.read_limits() };
     let redacted =

@@ -93,6 +93,36 @@ fn writes_a_copy_that_analyses_the_same_and_holds_no_secret() {
     }
 }
 
+// A capture over a megabyte is memory-mapped rather than read (`mapped.rs`): its redacted copy
+// must be just as complete. The sample is padded with a HAR `comment` (hand-written padding on
+// a recorded sample).
+#[test]
+fn a_large_input_is_redacted_like_a_small_one() {
+    let dir = scratch();
+    let recorded = std::fs::read_to_string(sample("oauth2-post.har")).expect("sample");
+    let at = recorded.find("\"log\"").expect("a HAR log") + "\"log\"".len();
+    let open = at + recorded[at..].find('{').expect("the log object") + 1;
+    let padded = format!(
+        "{}\"comment\": \"{}\",{}",
+        &recorded[..open],
+        "x".repeat(3 << 20),
+        &recorded[open..]
+    );
+    let input = dir.join("large.har");
+    std::fs::write(&input, &padded).expect("scratch");
+    let out = dir.join("large-redacted.har");
+    let output = regauth(&["redact", &s(&input), "-o", &s(&out)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let copy = std::fs::read(&out).expect("the copy was written");
+    assert!(copy.len() > 3 << 20, "the padding is kept");
+    let secrets = revealed_secrets(&input);
+    assert!(secrets.len() > SAMPLE_PASSWORDS.len(), "the revealed report has tokens");
+    for secret in &secrets {
+        assert!(memchr::memmem::find(&copy, secret.as_bytes()).is_none(), "a secret survives");
+    }
+    assert_eq!(outcome(&out), outcome(&input), "same outcome and exit code");
+}
+
 #[test]
 fn never_writes_over_the_input() {
     let dir = scratch();

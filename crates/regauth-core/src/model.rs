@@ -420,14 +420,19 @@ pub mod decode_limits {
     pub const REQUEST_FORM: usize = 64 << 10;
     /// The JSON-lines progress stream of a Docker Engine push or pull.
     pub const ENGINE_STREAM: usize = 4 << 20;
+    /// What [`super::Body::decoded_tail`] may decompress for a body with no input budget
+    /// (bodies built in code).
+    pub const TAIL_WITHOUT_BUDGET: u64 = 256 << 20;
 }
 
-/// A decoded body prefix (see [`Body::decoded_prefix`]).
+/// A decoded part of a body: its beginning ([`Body::decoded_prefix`]) or its end
+/// ([`Body::decoded_tail`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodedPrefix {
     /// At most the limit asked for.
     pub bytes: Bytes,
-    /// Whether `bytes` is the whole decoded body (`false`: it goes on past the limit).
+    /// Whether `bytes` is the whole decoded body (`false`: it goes on past the limit, or
+    /// began before it for a tail).
     pub complete: bool,
 }
 
@@ -440,11 +445,33 @@ pub struct DecodedPrefix {
 pub struct DecodeBudget {
     remaining: AtomicU64,
     total: u64,
+    /// A separate pool for reading the ends of long encoded streams
+    /// ([`Body::decoded_tail`]), so decoding a big stream through cannot starve the small
+    /// bodies (token answers, error bodies) the analysis decodes after it.
+    tail_remaining: AtomicU64,
 }
 
 impl DecodeBudget {
+    /// How many times the decoding budget the tail pool holds: an encoded stream can only be
+    /// judged by its end after decompressing all of it, and progress streams compress 10–30×.
+    pub const TAIL_FACTOR: u64 = 4;
+
     pub fn new(total: u64) -> DecodeBudget {
-        DecodeBudget { remaining: AtomicU64::new(total), total }
+        DecodeBudget {
+            remaining: AtomicU64::new(total),
+            total,
+            tail_remaining: AtomicU64::new(total.saturating_mul(Self::TAIL_FACTOR)),
+        }
+    }
+
+    /// The size of the pool for stream ends.
+    pub fn tail_total(&self) -> u64 {
+        self.total.saturating_mul(Self::TAIL_FACTOR)
+    }
+
+    /// Takes `n` bytes from the pool for stream ends; false (taking nothing) when fewer remain.
+    pub(crate) fn take_tail(&self, n: u64) -> bool {
+        take_from(&self.tail_remaining, n)
     }
 
     pub fn total(&self) -> u64 {
@@ -457,18 +484,19 @@ impl DecodeBudget {
 
     /// Takes `n` bytes; false (taking nothing) when fewer remain.
     pub(crate) fn take(&self, n: u64) -> bool {
-        let taken = self
-            .remaining
-            .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |left| {
-                left.checked_sub(n)
-            })
-            .is_ok();
-        if !taken {
-            // Spent: later bodies fail at once instead of each decoding a little first.
-            self.remaining.store(0, AtomicOrdering::Relaxed);
-        }
-        taken
+        take_from(&self.remaining, n)
     }
+}
+
+fn take_from(pool: &AtomicU64, n: u64) -> bool {
+    let taken = pool
+        .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |left| left.checked_sub(n))
+        .is_ok();
+    if !taken {
+        // Spent: later bodies fail at once instead of each decoding a little first.
+        pool.store(0, AtomicOrdering::Relaxed);
+    }
+    taken
 }
 
 /// What [`Body::decoded_prefix`] keeps between calls (see [`Body`]).
@@ -622,6 +650,30 @@ impl Body {
         self.decoded_prefix(limit).map(|prefix| Cow::Owned(prefix.bytes.to_vec()))
     }
 
+    /// The last `keep` bytes of the body with base64 and content-encoding undone, and whether
+    /// that is all of it. Decompresses the whole body, keeping only its end, and charges what
+    /// it produces to the tail pool of the input's budget ([`DecodeBudget::take_tail`]);
+    /// bodies built in code may produce at most [`decode_limits::TAIL_WITHOUT_BUDGET`].
+    /// Not cached: the one caller (Docker Engine streams) asks once per body, and only after
+    /// [`Body::decoded_prefix`] found the body longer than its prefix.
+    pub fn decoded_tail(&self, keep: usize) -> Result<DecodedPrefix, BodyError> {
+        let content_encoding = self.content_encoding.trim();
+        let wire = self.wire_bytes()?;
+        if content_encoding.is_empty() {
+            let start = wire.len().saturating_sub(keep);
+            return Ok(DecodedPrefix {
+                bytes: Bytes::copy_from_slice(&wire[start..]),
+                complete: start == 0,
+            });
+        }
+        crate::capture::content_encoding::decode_tail(
+            content_encoding,
+            &wire,
+            keep,
+            self.cache.budget.as_deref(),
+        )
+    }
+
     /// The decoded body as text (lossy), capped at `limit` bytes.
     pub fn text(&self, limit: usize) -> Result<String, BodyError> {
         Ok(String::from_utf8_lossy(&self.decoded_prefix(limit)?.bytes).into_owned())
@@ -723,6 +775,12 @@ pub enum BodyError {
          --max-decoded-ratio), and that budget is spent"
     )]
     BudgetSpent { budget: u64 },
+    #[error(
+        "its end not read: decompressing long streams to read their ends may produce at most {budget} bytes in all \
+         for this input ({factor} times its decoding budget; raise it with regauth's --max-decoded-ratio), and that is spent",
+        factor = DecodeBudget::TAIL_FACTOR
+    )]
+    TailBudgetSpent { budget: u64 },
 }
 
 /// TLS facts of one server connection.

@@ -5,15 +5,12 @@ use yew::prelude::*;
 
 use crate::Actions;
 use crate::detail::{BodyView, ExchangeDetail, HeaderLine};
-use crate::messages::Analysed;
-use crate::state::{Detail, Shared};
-use crate::timeline::tls_facts;
+use crate::state::Detail;
 
 #[derive(Properties, PartialEq)]
 pub struct ExchangePanelProps {
     pub detail: Detail,
     pub actions: Actions,
-    pub analysed: Shared<Analysed>,
 }
 
 #[function_component(ExchangePanel)]
@@ -31,7 +28,7 @@ pub fn exchange_panel(props: &ExchangePanelProps) -> Html {
             </h2>
             { match &props.detail {
                 Detail::Pending(_) => html! { <p class="none">{ "Loading the exchange…" }</p> },
-                Detail::Shown(detail) => detail_body(detail, &tls_facts(&props.analysed.report, detail.index)),
+                Detail::Shown(detail) => detail_body(detail),
             } }
         </section>
     }
@@ -91,7 +88,7 @@ fn body_block(caption: &str, body: &BodyView) -> Html {
     html! { <div class="body-block"><h3>{ caption }</h3>{ content }</div> }
 }
 
-fn detail_body(detail: &ExchangeDetail, connection: &[(String, String)]) -> Html {
+fn detail_body(detail: &ExchangeDetail) -> Html {
     let mut timing = Vec::new();
     if let Some(started) = &detail.started_at {
         timing.push(("started".to_owned(), started.clone()));
@@ -131,10 +128,10 @@ fn detail_body(detail: &ExchangeDetail, connection: &[(String, String)]) -> Html
             { pairs_table("token-response", "token response", &detail.token_response) }
             { body_block("request body", &detail.request_body) }
             { body_block("response body", &detail.response_body) }
-            if connection.is_empty() {
+            if detail.connection.is_empty() {
                 { pairs_table("tls", "TLS", &detail.tls) }
             } else {
-                { pairs_table("tls", "TLS connection", connection) }
+                { pairs_table("tls", "TLS connection", &detail.connection) }
             }
         </div>
     }

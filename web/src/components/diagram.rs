@@ -7,15 +7,14 @@
 use yew::prelude::*;
 
 use crate::Actions;
-use crate::diagram::{self, Diagram, DiagramRow, ROWS_AT_FIRST};
-use crate::messages::Analysed;
+use crate::diagram::{Diagram, DiagramRow, ROWS_AT_FIRST};
 use crate::state::Shared;
-use crate::view_model::{Arrow, SessionModel};
+use crate::view_model::{Arrow, SessionDetail};
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
-    pub session: SessionModel,
-    pub analysed: Shared<Analysed>,
+    /// The session as the worker sent it (steps and diagram built there).
+    pub detail: Shared<SessionDetail>,
     pub actions: Actions,
     /// The step learn mode is on, drawn highlighted.
     pub highlight: Option<u8>,
@@ -25,25 +24,17 @@ const ROW_HEIGHT: u32 = 46;
 
 #[function_component(SequenceDiagram)]
 pub fn sequence_diagram(props: &DiagramProps) -> Html {
-    let session = &props.session;
-    // Built for the session on screen only, and once per session.
-    // Keyed by the analysis too: a new capture with the same session number is another diagram.
-    let model = use_memo((session.index, props.analysed.clone()), |(index, analysed)| {
-        analysed
-            .report
-            .sessions
-            .get(*index)
-            .map(|row| diagram::build(row, &analysed.report, &analysed.exchanges))
-    });
+    let session = &props.detail.session;
     let expanded = use_state(Vec::<usize>::new);
     let show_all = use_state(|| false);
+    let outcome = session.outcome.as_str();
     html! {
-        <section class={classes!("session", session.outcome)} id={format!("session-{}", session.index + 1)}
-            data-outcome={session.outcome} aria-labelledby={format!("session-{}-heading", session.index + 1)}>
+        <section class={classes!("session", outcome)} id={format!("session-{}", session.index + 1)}
+            data-outcome={outcome} aria-labelledby={format!("session-{}-heading", session.index + 1)}>
             <h3 id={format!("session-{}-heading", session.index + 1)}>
                 { format!("Session {}: {}", session.index + 1, session.title) }
-                <span class={classes!("verdict", session.outcome)}>{ &session.verdict }</span>
-                <span class="scheme">{ format!("{} auth", session.scheme) }</span>
+                <span class={classes!("verdict", outcome)}>{ &session.verdict }</span>
+                <span class="scheme">{ format!("{} auth", session.scheme.as_str()) }</span>
             </h3>
             if let Some(realm) = &session.realm {
                 <p class="realm">{ format!("realm {realm}  service {}", session.service.as_deref().unwrap_or("?")) }</p>
@@ -51,9 +42,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             <ol class="steps-strip" aria-label="The six steps">
                 { for session.arrows.iter().map(|arrow| step_badge(arrow, props.highlight)) }
             </ol>
-            if let Some(diagram) = model.as_ref() {
-                { draw(diagram, props, &expanded, &show_all) }
-            }
+            { draw(&props.detail.diagram, props, &expanded, &show_all) }
             if let Some(next) = &session.expected_next {
                 <p class="expected-next">{ format!("The capture ends while waiting for: {next}") }</p>
             }
@@ -121,8 +110,8 @@ fn draw(
             </svg>
             <ul class="seq-lanes" aria-label="Participants">
                 { for diagram.lanes.iter().map(|lane| html! {
-                    <li class="seq-lane" data-role={lane.role}>
-                        <span class="lane-role">{ lane.role }</span>
+                    <li class="seq-lane" data-role={lane.role.clone()}>
+                        <span class="lane-role">{ &lane.role }</span>
                         if let Some(authority) = &lane.authority {
                             <span class="lane-host">{ authority }</span>
                         }
@@ -204,13 +193,13 @@ fn draw_row(
                 </svg>
             </button>
             if let Some(finding) = &row.finding {
-                <p class="row-finding" data-code={finding.code}>
+                <p class="row-finding" data-code={finding.code.as_str()}>
                     <span class="finding-mark" aria-hidden="true">{ "✗ " }</span>
-                    <code>{ finding.code }</code>{ " " }{ super::prose(&finding.message) }
+                    <code>{ finding.code.as_str() }</code>{ " " }{ super::prose(&finding.message) }
                 </p>
             }
             if !row.notes.is_empty() {
-                <p class="row-notes">{ for row.notes.iter().map(|code| html! { <code data-code={*code}>{ *code }</code> }) }</p>
+                <p class="row-notes">{ for row.notes.iter().map(|code| html! { <code data-code={code.as_str()}>{ code.as_str() }</code> }) }</p>
             }
             if count > 1 {
                 <button type="button" class="expand" aria-expanded={is_expanded.to_string()} onclick={toggle}>

@@ -1,25 +1,20 @@
-//! The findings list and the clock table.
-
-use std::rc::Rc;
+//! The findings list, one session's findings, and the clock table.
 
 use yew::prelude::*;
 
-use crate::messages::Analysed;
 use crate::state::Shared;
-use crate::timeline::{ClockChart, clock_chart};
-use crate::view_model::PageModel;
+use crate::timeline::ClockChart;
+use crate::view_model::{FindingModel, Overview, SessionDetail};
 
 #[derive(Properties, PartialEq)]
 pub struct FindingsProps {
-    pub model: Rc<PageModel>,
+    pub overview: Shared<Overview>,
 }
-
-/// Findings drawn at most (a capture with thousands of sessions can have thousands).
-const FINDINGS_AT_MOST: usize = 200;
 
 #[function_component(FindingsList)]
 pub fn findings_list(props: &FindingsProps) -> Html {
-    if props.model.findings.is_empty() {
+    let overview = &props.overview;
+    if overview.findings.is_empty() {
         return html! {
             <section id="findings"><h2>{ "Findings" }</h2><p class="none">{ "No findings." }</p></section>
         };
@@ -28,25 +23,54 @@ pub fn findings_list(props: &FindingsProps) -> Html {
         <section id="findings">
             <h2>{ "Findings" }</h2>
             <ul class="findings">
-                { for props.model.findings.iter().take(FINDINGS_AT_MOST).map(|finding| html! {
-                    <li class={classes!("finding", finding.severity)} data-code={finding.code}
-                        data-severity={finding.severity}>
-                        <div class="finding-head">
-                            <span class={classes!("severity", finding.severity)}>{ finding.severity }</span>
-                            <code class="code">{ finding.code }</code>
-                            <span class="finding-title">{ &finding.title }</span>
-                            <span class="place">{ format!("{}; {}", finding.place, finding.exchanges) }</span>
-                        </div>
-                        <p class="message">{ super::prose(&finding.message) }</p>
-                        // Info findings are observations, not problems: no fix to offer.
-                        if finding.severity != "info" && !finding.fix.is_empty() {
-                            <p class="fix"><strong>{ "Fix: " }</strong>{ super::prose(&finding.fix) }</p>
-                        }
-                    </li>
-                }) }
+                { for overview.findings.iter().map(finding_item) }
             </ul>
-            if props.model.findings.len() > FINDINGS_AT_MOST {
-                <p class="none">{ format!("…and {} more; the JSON export has them all.", props.model.findings.len() - FINDINGS_AT_MOST) }</p>
+            if overview.finding_count > overview.findings.len() {
+                <p class="none">{ format!("…and {} more; each session lists its own with its diagram, and the JSON export has them all.", overview.finding_count - overview.findings.len()) }</p>
+            }
+        </section>
+    }
+}
+
+fn finding_item(finding: &FindingModel) -> Html {
+    let severity = finding.severity.as_str();
+    html! {
+        <li class={classes!("finding", severity)} data-code={finding.code.as_str()}
+            data-severity={severity}>
+            <div class="finding-head">
+                <span class={classes!("severity", severity)}>{ severity }</span>
+                <code class="code">{ finding.code.as_str() }</code>
+                <span class="finding-title">{ &finding.title }</span>
+                <span class="place">{ format!("{}; {}", finding.place, finding.exchanges) }</span>
+            </div>
+            <p class="message">{ super::prose(&finding.message) }</p>
+            // Info findings are observations, not problems: no fix to offer.
+            if finding.severity != regauth_core::analysis::Severity::Info && !finding.fix.is_empty() {
+                <p class="fix"><strong>{ "Fix: " }</strong>{ super::prose(&finding.fix) }</p>
+            }
+        </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SessionFindingsProps {
+    pub detail: Shared<SessionDetail>,
+}
+
+/// The findings of the session on screen, when the capture has more than the overview lists.
+#[function_component(SessionFindings)]
+pub fn session_findings(props: &SessionFindingsProps) -> Html {
+    let detail = &props.detail;
+    html! {
+        <section id="session-findings" aria-labelledby="session-findings-heading">
+            <h3 id="session-findings-heading">{ format!("Findings of session {} ({})", detail.session.index + 1, detail.finding_count) }</h3>
+            if detail.findings.is_empty() {
+                <p class="none">{ "No findings in this session." }</p>
+            } else {
+                <ul class="findings">{ for detail.findings.iter().map(finding_item) }</ul>
+            }
+            if detail.finding_count > detail.findings.len() {
+                <p class="none">{ format!("…and {} more; the JSON export has them all.", detail.finding_count - detail.findings.len()) }</p>
             }
         </section>
     }
@@ -54,19 +78,19 @@ pub fn findings_list(props: &FindingsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct ClocksProps {
-    pub model: Rc<PageModel>,
-    pub analysed: Shared<Analysed>,
+    pub overview: Shared<Overview>,
 }
 
 #[function_component(ClockTable)]
 pub fn clock_table(props: &ClocksProps) -> Html {
+    let overview = &props.overview;
     html! {
         <section id="clocks">
             <h2>{ "Clocks" }</h2>
-            if props.model.clocks.is_empty() {
+            if overview.clocks.is_empty() {
                 <p class="none">{ "No server clock could be compared with the capture clock." }</p>
             } else {
-                if let Some(chart) = clock_chart(&props.analysed.report.clocks) { { offsets_chart(&chart) } }
+                if let Some(chart) = &overview.clock_chart { { offsets_chart(chart) } }
                 <table class="clocks">
                     <caption>{ "Offset of each server's clock from the capture clock (the recording machine)" }</caption>
                     <thead><tr>
@@ -74,9 +98,9 @@ pub fn clock_table(props: &ClocksProps) -> Html {
                         <th>{ "uncertainty" }</th><th>{ "observations" }</th>
                     </tr></thead>
                     <tbody>
-                        { for props.model.clocks.iter().map(|clock| html! {
-                            <tr class="clock" data-role={clock.role}>
-                                <td>{ &clock.host }</td><td>{ clock.role }</td>
+                        { for overview.clocks.iter().map(|clock| html! {
+                            <tr class="clock" data-role={clock.role.as_str()}>
+                                <td>{ &clock.host }</td><td>{ clock.role.as_str() }</td>
                                 <td class="num">{ &clock.offset }</td><td class="num">{ &clock.uncertainty }</td>
                                 <td class="num">{ clock.observations }</td>
                             </tr>
@@ -100,8 +124,8 @@ fn offsets_chart(chart: &ClockChart) -> Html {
                 { for chart.bars.iter().enumerate().map(|(n, bar)| {
                     let y = n * row_height + 4;
                     html! {
-                        <g class="offset" data-role={bar.role}>
-                            <text class="host" x="0.5%" y={(y + 12).to_string()}>{ format!("{} ({})", bar.host, bar.role) }</text>
+                        <g class="offset" data-role={bar.role.as_str()}>
+                            <text class="host" x="0.5%" y={(y + 12).to_string()}>{ format!("{} ({})", bar.host, bar.role.as_str()) }</text>
                             <rect class="uncertainty" x={format!("{:.2}%", bar.x_low)} y={(y + 15).to_string()}
                                 width={format!("{:.2}%", (bar.x_high - bar.x_low).max(0.5))} height="8" />
                             <circle class="at" cx={format!("{:.2}%", bar.x)} cy={(y + 19).to_string()} r="4" />

@@ -6,23 +6,22 @@ use yew::prelude::*;
 use crate::Actions;
 use crate::components::diagram::SequenceDiagram;
 use crate::learn::{first_step, lesson};
-use crate::messages::Analysed;
 use crate::route::Route;
 use crate::state::Shared;
-use crate::view_model::SessionModel;
+use crate::view_model::SessionDetail;
 
 #[derive(Properties, PartialEq)]
 pub struct LearnProps {
-    pub session: SessionModel,
-    pub analysed: Shared<Analysed>,
+    pub detail: Shared<SessionDetail>,
     pub route: Route,
     pub actions: Actions,
 }
 
 #[function_component(LearnView)]
 pub fn learn_view(props: &LearnProps) -> Html {
-    let step = props.route.step.unwrap_or_else(|| first_step(&props.session));
-    let lesson = lesson(step, &props.session);
+    let session = &props.detail.session;
+    let step = props.route.step.unwrap_or_else(|| first_step(session));
+    let lesson = lesson(step, session);
     let go = |to: u8| {
         let actions = props.actions.clone();
         let route = Route { step: Some(to), ..props.route.clone() };
@@ -66,7 +65,7 @@ pub fn learn_view(props: &LearnProps) -> Html {
                 <button type="button" id="learn-prev" disabled={step == 1} onclick={go(step.saturating_sub(1).max(1))}>{ "← Previous step" }</button>
                 <button type="button" id="learn-next" disabled={step == 6} onclick={go((step + 1).min(6))}>{ "Next step →" }</button>
             </p>
-            <SequenceDiagram session={props.session.clone()} analysed={props.analysed.clone()} actions={props.actions.clone()} highlight={Some(step)} />
+            <SequenceDiagram detail={props.detail.clone()} actions={props.actions.clone()} highlight={Some(step)} />
         </section>
     }
 }

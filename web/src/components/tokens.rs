@@ -5,47 +5,27 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use regauth_core::report::analysis::TokenRow;
-
 use crate::Actions;
-use crate::messages::Analysed;
 use crate::state::Shared;
-use crate::timeline::{TokenTimeline, access_lines, token_timeline};
-use crate::view_model::{JwtModel, PageModel, TokenModel, TokenSecrets};
+use crate::timeline::TokenTimeline;
+use crate::view_model::{JwtModel, SessionDetail, TokenSecrets, TokenView};
 
 #[derive(Properties, PartialEq)]
 pub struct TokenInspectorProps {
-    pub model: Rc<PageModel>,
-    /// Masked or revealed, matching `revealed`.
+    /// The session on screen, with its tokens (and those of no session).
+    pub detail: Shared<SessionDetail>,
+    /// Masked or revealed, matching `revealed`, in the order of the detail's tokens.
     pub secrets: Rc<Vec<TokenSecrets>>,
     pub revealed: bool,
     /// Reveal asked for, the worker has not answered yet.
     pub pending: bool,
     pub actions: Actions,
-    pub analysed: Shared<Analysed>,
-    /// Only this session's tokens (and those of no session) are shown.
-    pub session: usize,
 }
-
-/// Token cards drawn at most: each has tables and a chart, and layout is the cost.
-const TOKENS_AT_MOST: usize = 12;
 
 #[function_component(TokenInspector)]
 pub fn token_inspector(props: &TokenInspectorProps) -> Html {
-    let shown: Vec<&TokenModel> = props
-        .model
-        .tokens
-        .iter()
-        .filter(|token| {
-            props
-                .analysed
-                .report
-                .tokens
-                .get(token.index)
-                .is_none_or(|row| row.session.is_none_or(|session| session == props.session))
-        })
-        .collect();
-    if shown.is_empty() {
+    let detail = &props.detail;
+    if detail.tokens.is_empty() {
         return html! {
             <section id="tokens"><h2>{ "Tokens" }</h2><p class="none">{ "No token was issued in this session." }</p></section>
         };
@@ -68,25 +48,19 @@ pub fn token_inspector(props: &TokenInspectorProps) -> Html {
                     else { "Token signatures and refresh tokens are masked." }
                 }</span>
             </p>
-            if shown.len() > TOKENS_AT_MOST {
-                <p class="none">{ format!("The first {TOKENS_AT_MOST} of {} tokens of this session:", shown.len()) }</p>
+            if detail.token_count > detail.tokens.len() {
+                <p class="none">{ format!("The first {} of {} tokens of this session:", detail.tokens.len(), detail.token_count) }</p>
             }
-            { for shown.iter().take(TOKENS_AT_MOST).map(|token| token_card(
-                token, props.analysed.report.tokens.get(token.index), &props.analysed, props.secrets.get(token.index), revealed)) }
+            { for detail.tokens.iter().enumerate().map(|(at, token)| token_card(token, props.secrets.get(at), revealed)) }
         </section>
     }
 }
 
-fn token_card(
-    token: &TokenModel,
-    row: Option<&TokenRow>,
-    analysed: &Analysed,
-    secrets: Option<&TokenSecrets>,
-    revealed: bool,
-) -> Html {
+fn token_card(view: &TokenView, secrets: Option<&TokenSecrets>, revealed: bool) -> Html {
+    let token = &view.model;
     let secret_class = classes!("secret", if revealed { "revealed" } else { "masked" });
-    let access = row.map(access_lines).unwrap_or_default();
-    let timeline = row.and_then(|row| token_timeline(row, &analysed.report, &analysed.exchanges));
+    let access = &view.access;
+    let timeline = &view.timeline;
     html! {
         <article class="token" data-token={token.index.to_string()} aria-labelledby={format!("token-{}-heading", token.index)}>
             <h3 id={format!("token-{}-heading", token.index)}>{ format!("Token {} ({}) for {}", token.index + 1, token.kind, token.holder) }</h3>
@@ -202,7 +176,7 @@ fn jwt_tables(jwt: &JwtModel) -> Html {
             <table class="validity">
                 <caption>{ "validity (issuer clock; compare with the clock table)" }</caption>
                 { for jwt.times.iter().map(|(claim, unix, at)| html! {
-                    <tr data-claim={*claim}><th>{ *claim }</th><td class="num">{ unix }</td><td>{ at }</td></tr>
+                    <tr data-claim={claim.clone()}><th>{ claim }</th><td class="num">{ unix }</td><td>{ at }</td></tr>
                 }) }
             </table>
             <table class="access">

@@ -7,7 +7,7 @@ use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
 use super::findings::{Code, Finding, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_part;
-use super::verdict::{EngineStream, Verdict, engine_stream};
+use super::verdict::Verdict;
 use super::{Step, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
@@ -427,14 +427,11 @@ impl Checks<'_> {
             else {
                 continue;
             };
-            let Some(response) = exchange
-                .response
-                .as_ref()
-                .filter(|response| (200..=299).contains(&response.status))
+            let (Some(response), Some(why)) =
+                (&exchange.response, self.built.unread_engine_streams.get(&idx))
             else {
                 continue;
             };
-            let EngineStream::Unread(why) = engine_stream(response) else { continue };
             let what =
                 if matches!(call, EngineApiCall::ImagePush { .. }) { "push" } else { "pull" };
             findings.push(self.about(

@@ -30,6 +30,9 @@ pub struct Built {
     pub registry_service: HashMap<String, String>,
     /// Invalid-token refusals, explained once clocks are known ([`super::refusals`]).
     pub invalid_token_refusals: Vec<InvalidTokenRefusal>,
+    /// Docker Engine answers whose stream was not read to its end, and why (in words), so
+    /// the check that reports them does not decode their bodies again.
+    pub unread_engine_streams: HashMap<usize, String>,
 }
 
 /// A registry refused a bearer token as invalid (`error="invalid_token"` or a bare 401).
@@ -74,6 +77,7 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         verdicts: walked.verdicts,
         registry_service: registry_services(classified),
         invalid_token_refusals: Vec::new(),
+        unread_engine_streams: walked.unread_engine_streams,
     };
     for (session_idx, session) in sessions.iter().enumerate() {
         let findings =
@@ -106,6 +110,7 @@ struct Walked {
     machines: Vec<Machine>,
     verdicts: HashMap<usize, Verdict>,
     tokens: TokenBook,
+    unread_engine_streams: HashMap<usize, String>,
 }
 
 /// Tokens are issued and used across sessions, so this walks all exchanges in capture order
@@ -119,6 +124,7 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
             .collect(),
         verdicts: HashMap::new(),
         tokens: TokenBook::default(),
+        unread_engine_streams: HashMap::new(),
     };
     for (idx, exchange) in capture.exchanges.iter().enumerate() {
         let Some(&session_idx) = assignment.session_of_exchange.get(&idx) else { continue };
@@ -135,7 +141,13 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
                 machine.learn_from_token_request(exchange, request);
                 judge_token(exchange, request, session_idx, &mut walked.tokens)
             }
-            Role::EngineApi { call } => judge_engine(exchange, call),
+            Role::EngineApi { call } => {
+                let (verdict, unread) = judge_engine(exchange, call);
+                if let Some(why) = unread {
+                    walked.unread_engine_streams.insert(idx, why);
+                }
+                verdict
+            }
             Role::Storage { .. } | Role::Other => Verdict::Neutral,
         };
         if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = role {

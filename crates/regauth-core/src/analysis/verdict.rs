@@ -307,8 +307,9 @@ pub fn judge_token(
 }
 
 /// The daemon's answer to a login, pull or push. Pull and push answer 200 and report failures
-/// as an `errorDetail` line inside the JSON progress stream.
-pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
+/// as an `errorDetail` line inside the JSON progress stream. With the verdict comes, for a 2xx
+/// answer whose stream was not read to its end, why (the verdict is then neutral).
+pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> (Verdict, Option<String>) {
     let with_credentials = match call {
         EngineApiCall::Auth { .. } => true,
         _ => exchange
@@ -320,26 +321,23 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
     };
     let step = match call {
         EngineApiCall::Auth { .. } => Step::TokenResponse,
-        EngineApiCall::Ping { .. } => return Verdict::Neutral,
+        EngineApiCall::Ping { .. } => return (Verdict::Neutral, None),
         _ => Step::RegistryVerdict,
     };
     let Some(response) = &exchange.response else {
-        return unanswered(
-            exchange,
-            if step == Step::TokenResponse { Step::TokenRequest } else { Step::TryRegistry },
-        );
+        let step = if step == Step::TokenResponse { Step::TokenRequest } else { Step::TryRegistry };
+        return (unanswered(exchange, step), None);
     };
-    let stream = engine_stream(response);
-    if (200..=299).contains(&response.status) && matches!(stream, EngineStream::Unread(_)) {
-        // An error that ended the stream would be at its end, which regauth did not read:
-        // neither a success nor a failure ([`super::checks`] says why).
-        return Verdict::Neutral;
-    }
-    let message = match stream {
+    let message = match engine_stream(response) {
+        EngineStream::Unread(why) if (200..=299).contains(&response.status) => {
+            // An error that ended the stream would be at its end, which regauth did not read:
+            // neither a success nor a failure ([`super::checks`] says why).
+            return (Verdict::Neutral, Some(why));
+        }
         EngineStream::Error(message) => Some(message),
         EngineStream::Clean | EngineStream::Unread(_) => None,
     };
-    match (response.status, message) {
+    let verdict = match (response.status, message) {
         (200..=299, None) => Verdict::Ok,
         (200..=299, Some(message)) => {
             Verdict::Fail { step, cause: FailCause::EngineRefused { message, with_credentials } }
@@ -351,7 +349,8 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> Verdict {
                 with_credentials,
             },
         },
-    }
+    };
+    (verdict, None)
 }
 
 /// What an Engine API answer says about how the call ended.
@@ -361,57 +360,54 @@ pub enum EngineStream {
     Error(String),
     /// Read to its end, and no error in it.
     Clean,
-    /// No error in what was read, but it was not read to its end (why, in words): over
-    /// [`decode_limits::ENGINE_STREAM`] decoded, or not decodable (the decoding budget spent,
-    /// a broken encoding).
+    /// No error in what was read, but it was not read to its end (why, in words): not
+    /// decodable (a decoding budget spent, a broken or unsupported encoding).
     Unread(String),
 }
 
-/// How an Engine API answer ended. The stream comes from the body's bounded, cached prefix
-/// ([`decode_limits::ENGINE_STREAM`], cut at its last whole line) and is searched from its
-/// end for a line that reports an error: a push's progress lines are most of it, and the
-/// error that ended it is the last one.
+/// How an Engine API answer ended: its stream is searched from its end for a line that
+/// reports an error (a push's progress lines are most of it, and the error that ended it is
+/// the last one).
 ///
-/// An unencoded stream (what dockerd sends) is searched whole from its end, whatever its
-/// size: a big push's progress lines can exceed the decoding cap, and the bytes are already
-/// in the capture, so reading them costs no decoding and no more memory than the input.
+/// The body's bounded, cached prefix ([`decode_limits::ENGINE_STREAM`]) serves most streams.
+/// A longer one is judged by its end: an unencoded stream (what dockerd sends) is searched
+/// whole from its end, as its bytes are already in the capture; an encoded one is decompressed
+/// through, keeping only its last [`decode_limits::ENGINE_STREAM`] bytes, charged to the
+/// input's pool for stream ends ([`crate::model::DecodeBudget::TAIL_FACTOR`]).
 pub fn engine_stream(response: &Response) -> EngineStream {
     if response.body.content_encoding.trim().is_empty()
         && let Ok(whole) = response.body.wire_bytes()
     {
-        return search_engine_stream(&whole, true);
+        return search_engine_stream(&whole);
     }
     match response.body.decoded_prefix(decode_limits::ENGINE_STREAM) {
-        Ok(prefix) => search_engine_stream(&prefix.bytes, prefix.complete),
+        Ok(prefix) if prefix.complete => search_engine_stream(&prefix.bytes),
+        Ok(_) => match response.body.decoded_tail(decode_limits::ENGINE_STREAM) {
+            Ok(tail) => {
+                // The tail starts inside a line unless it is the whole stream.
+                let first_whole_line = if tail.complete {
+                    0
+                } else {
+                    memchr::memchr(b'\n', &tail.bytes)
+                        .map_or(tail.bytes.len(), |newline| newline + 1)
+                };
+                search_engine_stream(&tail.bytes[first_whole_line..])
+            }
+            Err(error) => EngineStream::Unread(error.to_string()),
+        },
         Err(error) => EngineStream::Unread(error.to_string()),
     }
 }
 
-/// Searches `stream` (the whole stream when `complete`, else its beginning) from its end for
-/// the line that reports an error.
-fn search_engine_stream(stream: &[u8], complete: bool) -> EngineStream {
-    let unread = || {
-        if complete {
-            EngineStream::Clean
-        } else {
-            EngineStream::Unread(format!(
-                "its stream decodes to over {} ({} bytes), more than regauth reads of a Docker Engine stream",
-                crate::units::human_bytes(decode_limits::ENGINE_STREAM as u64),
-                decode_limits::ENGINE_STREAM
-            ))
-        }
-    };
-    let whole_lines = if complete {
-        stream.len()
-    } else {
-        memchr::memrchr(b'\n', stream).map_or(0, |newline| newline + 1)
-    };
-    let mut rest = &stream[..whole_lines];
+/// Searches `stream` (a whole stream, or its end from a line start) from its end for the
+/// line that reports an error.
+fn search_engine_stream(stream: &[u8]) -> EngineStream {
+    let mut rest = stream;
     let error_key = memchr::memmem::FinderRev::new(b"\"error");
     let message_key = memchr::memmem::FinderRev::new(b"\"message\"");
     loop {
         let Some(at) = error_key.rfind(rest).max(message_key.rfind(rest)) else {
-            return unread();
+            return EngineStream::Clean;
         };
         let start = memchr::memrchr(b'\n', &rest[..at]).map_or(0, |newline| newline + 1);
         let end = memchr::memchr(b'\n', &rest[at..]).map_or(rest.len(), |newline| at + newline);

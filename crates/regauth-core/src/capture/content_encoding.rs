@@ -9,7 +9,7 @@ use std::io::Read;
 
 use bytes::Bytes;
 
-use crate::model::{BodyError, DecodeBudget, DecodedPrefix};
+use crate::model::{BodyError, DecodeBudget, DecodedPrefix, decode_limits};
 
 /// Decodes `wire` according to a `Content-Encoding` value (possibly a list, applied in order),
 /// returning at most `limit` bytes.
@@ -45,8 +45,72 @@ pub fn decode_prefix(
     {
         return Err(BodyError::BudgetSpent { budget: budget.total() });
     }
-    // Codings are listed in the order they were applied, so undo them from the last.
-    let mut reader: Box<dyn Read + '_> = Box::new(wire);
+    let reader = decoder(&codings, wire)?;
+    let outermost = codings.first().cloned().unwrap_or_default();
+    read_prefix(reader, limit, budget).map_err(|err| match err {
+        ReadError::Budget(budget) => BodyError::BudgetSpent { budget },
+        ReadError::Io(reason) => BodyError::ContentEncoding { encoding: outermost, reason },
+    })
+}
+
+/// Decodes all of `wire`, keeping only its last `keep` bytes, charging what decompression
+/// produces to the tail pool of `budget` (or at most [`decode_limits::TAIL_WITHOUT_BUDGET`]
+/// without one). Memory stays within about twice `keep` whatever the stream's size.
+pub fn decode_tail(
+    encoding: &str,
+    wire: &[u8],
+    keep: usize,
+    budget: Option<&DecodeBudget>,
+) -> Result<DecodedPrefix, BodyError> {
+    const CHUNK: usize = 64 << 10;
+    let codings = codings(encoding)?;
+    let spent = || BodyError::TailBudgetSpent {
+        budget: budget.map_or(decode_limits::TAIL_WITHOUT_BUDGET, DecodeBudget::tail_total),
+    };
+    let mut unbudgeted_left = decode_limits::TAIL_WITHOUT_BUDGET;
+    let mut take = |n_read: usize| match budget {
+        Some(budget) => budget.take_tail(n_read as u64),
+        None => match unbudgeted_left.checked_sub(n_read as u64) {
+            Some(left) => {
+                unbudgeted_left = left;
+                true
+            }
+            None => false,
+        },
+    };
+    let mut reader = decoder(&codings, wire)?;
+    let outermost = codings.first().cloned().unwrap_or_default();
+    // The end so far, with room for one more chunk; when it holds over twice `keep`, its
+    // front is dropped, so each byte is moved at most once more than it is decoded.
+    let mut window: Vec<u8> = Vec::new();
+    let mut dropped_any = false;
+    loop {
+        let start = window.len();
+        window.resize(start + CHUNK, 0);
+        let n_read = read_some(&mut reader, &mut window[start..]).map_err(|err| {
+            BodyError::ContentEncoding { encoding: outermost.clone(), reason: err.to_string() }
+        })?;
+        window.truncate(start + n_read);
+        if n_read == 0 {
+            break;
+        }
+        if !take(n_read) {
+            return Err(spent());
+        }
+        if window.len() > keep.saturating_mul(2).max(CHUNK) {
+            let excess = window.len() - keep;
+            window.drain(..excess);
+            dropped_any = true;
+        }
+    }
+    let excess = window.len().saturating_sub(keep);
+    window.drain(..excess);
+    Ok(DecodedPrefix { bytes: Bytes::from(window), complete: !dropped_any && excess == 0 })
+}
+
+/// The stack of decoders that undoes `codings` (listed in the order they were applied).
+fn decoder<'w>(codings: &[String], wire: &'w [u8]) -> Result<Box<dyn Read + 'w>, BodyError> {
+    let mut reader: Box<dyn Read + 'w> = Box::new(wire);
     for coding in codings.iter().rev() {
         reader = match coding.as_str() {
             "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
@@ -63,11 +127,7 @@ pub fn decode_prefix(
             _ => return Err(BodyError::UnsupportedEncoding(coding.clone())),
         };
     }
-    let outermost = codings.first().cloned().unwrap_or_default();
-    read_prefix(reader, limit, budget).map_err(|err| match err {
-        ReadError::Budget(budget) => BodyError::BudgetSpent { budget },
-        ReadError::Io(reason) => BodyError::ContentEncoding { encoding: outermost, reason },
-    })
+    Ok(reader)
 }
 
 /// The codings of a `Content-Encoding` value, lower case, `identity` left out.
@@ -91,6 +151,16 @@ fn looks_like_zlib(wire: &[u8]) -> bool {
         && (u16::from(wire[0]) << 8 | u16::from(wire[1])) % 31 == 0
 }
 
+/// One `read`, retried when interrupted.
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            result => return result,
+        }
+    }
+}
+
 enum ReadError {
     Budget(u64),
     Io(String),
@@ -109,16 +179,8 @@ fn read_prefix(
         let chunk = CHUNK.min(wanted - out.len());
         let start = out.len();
         out.resize(start + chunk, 0);
-        let n_read = loop {
-            match reader.read(&mut out[start..]) {
-                Ok(n_read) => break n_read,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(err) => {
-                    out.truncate(start);
-                    return Err(ReadError::Io(err.to_string()));
-                }
-            }
-        };
+        let n_read = read_some(&mut reader, &mut out[start..])
+            .map_err(|err| ReadError::Io(err.to_string()))?;
         out.truncate(start + n_read);
         if n_read == 0 {
             break;
@@ -138,6 +200,53 @@ fn read_prefix(
 mod tests {
     use super::*;
     use std::io::Write as _;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_tail_is_the_end_of_the_decoded_stream_however_long() {
+        let stream: Vec<u8> =
+            (0..200_000u32).flat_map(|n| format!("line {n}\n").into_bytes()).collect();
+        let gz = gzip(&stream);
+        let tail = decode_tail("gzip", &gz, 1000, None).unwrap();
+        assert_eq!(tail.bytes.as_ref(), &stream[stream.len() - 1000..]);
+        assert!(!tail.complete);
+        let whole = decode_tail("gzip", &gz, stream.len(), None).unwrap();
+        assert_eq!(whole.bytes.as_ref(), stream.as_slice());
+        assert!(whole.complete);
+    }
+
+    #[test]
+    fn a_tail_is_charged_to_its_own_pool_and_stops_when_it_is_spent() {
+        let stream = vec![b'x'; 3 << 20];
+        let gz = gzip(&stream);
+        // hand-written budget: 256 KiB for bodies, so 1 MiB for stream ends.
+        let budget = DecodeBudget::new(256 << 10);
+        let err = decode_tail("gzip", &gz, 100, Some(&budget)).unwrap_err();
+        assert!(matches!(err, BodyError::TailBudgetSpent { budget: 1_048_576 }), "{err}");
+        assert!(err.to_string().contains("--max-decoded-ratio"), "{err}");
+        assert_eq!(budget.remaining(), 256 << 10, "the bodies' pool is untouched");
+        let small = gzip(b"a short answer\n");
+        assert!(decode_prefix("gzip", &small, 100, Some(&budget)).is_ok());
+        assert!(matches!(
+            decode_tail("gzip", &small, 100, Some(&budget)),
+            Err(BodyError::TailBudgetSpent { .. })
+        ));
+    }
+
+    #[test]
+    fn a_broken_stream_has_no_tail() {
+        let mut gz = gzip(&vec![b'y'; 1 << 20]);
+        gz.truncate(gz.len() / 2);
+        assert!(matches!(
+            decode_tail("gzip", &gz, 100, None),
+            Err(BodyError::ContentEncoding { .. })
+        ));
+    }
 
     #[test]
     fn gzip_round_trip_and_cap() {

@@ -462,6 +462,11 @@ pub fn encoded_token_responses(n: usize, inflated: usize) -> Vec<u8> {
 /// `stream_bytes` ending in an `errorDetail` (issue 9: 2,000 of 4 MiB in a 4.3 MB flow,
 /// 2 minutes).
 pub fn brotli_engine_answers(n: usize, stream_bytes: usize) -> Vec<u8> {
+    engine_push_answers(n, &brotli_engine_stream(stream_bytes))
+}
+
+/// A push's progress stream of about `stream_bytes` ending in a denial, brotli-compressed.
+pub fn brotli_engine_stream(stream_bytes: usize) -> Vec<u8> {
     let mut stream = Vec::new();
     while stream.len() < stream_bytes {
         stream.extend_from_slice(
@@ -476,6 +481,11 @@ pub fn brotli_engine_answers(n: usize, stream_bytes: usize) -> Vec<u8> {
         let mut writer = brotli::CompressorWriter::new(&mut compressed, 4096, 11, 22);
         writer.write_all(&stream).unwrap();
     }
+    compressed
+}
+
+/// A flow file of `n` Docker Engine pushes answered 200 with `brotli_body` (`Content-Encoding: br`).
+pub fn engine_push_answers(n: usize, brotli_body: &[u8]) -> Vec<u8> {
     let mut flows = Flows::new();
     for idx in 0..n {
         flows.push(
@@ -488,7 +498,7 @@ pub fn brotli_engine_answers(n: usize, stream_bytes: usize) -> Vec<u8> {
             .request_header("X-Registry-Auth", "e30=")
             .response_header("Content-Type", "application/json")
             .response_header("Content-Encoding", "br")
-            .body(compressed.clone()),
+            .body(brotli_body.to_vec()),
         );
     }
     flows.finish()

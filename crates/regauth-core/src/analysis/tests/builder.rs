@@ -141,7 +141,7 @@ impl Scenario {
         self
     }
 
-    fn last(&mut self) -> &mut Exchange {
+    pub(super) fn last(&mut self) -> &mut Exchange {
         let Some(last) = self.exchanges.last_mut() else { panic!("add a request first") };
         last
     }
@@ -234,6 +234,27 @@ impl Scenario {
         if let Some(response) = &mut exchange.response {
             response.headers.push("Content-Type", "application/json");
             response.body = raw_body(body);
+        }
+        self
+    }
+
+    /// Gzips the response body, as a proxy that compresses answers would send it.
+    pub fn gzipped(mut self) -> Scenario {
+        use std::io::Write as _;
+        let exchange = self.last();
+        if let Some(response) = &mut exchange.response {
+            let plain = response.body.wire_bytes().expect("a body built in code").into_owned();
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(&plain).expect("writing to memory");
+            let gz = encoder.finish().expect("writing to memory");
+            response.headers.push("Content-Encoding", "gzip");
+            response.body = Body {
+                size: Some(gz.len() as u64),
+                data: BodyData::Raw(Bytes::from(gz)),
+                content_encoding: "gzip".to_owned(),
+                ..Body::default()
+            };
         }
         self
     }

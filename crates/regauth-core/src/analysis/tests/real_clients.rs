@@ -9,6 +9,7 @@ use sha2::Digest as _;
 
 use super::builder::{Analysed, Jwt, Scenario, unix};
 use crate::analysis::{Code, Outcome, Severity, Step};
+use crate::model::BodyData;
 
 const SERVICE: &str = "reg.example";
 const NOT_TLS: &str = "The remote server does not speak TLS.";
@@ -549,6 +550,55 @@ fn an_unencoded_engine_stream_over_the_decoding_cap_is_read_to_its_end() {
     let analysed = engine_call("images/reg.example/team/app/push?tag=1.0", &clean).analyze();
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     assert!(!analysed.has("capture-incomplete"), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: the same long stream gzipped (by a proxy in front of the daemon):
+// it is decompressed through and judged by its end, not reported unread.
+#[test]
+fn an_encoded_engine_stream_over_the_decoding_cap_is_judged_by_its_end() {
+    let lines = 2 * crate::model::decode_limits::ENGINE_STREAM / 80;
+    let error = "denied: requested access to the resource is denied";
+    let analysed =
+        engine_call("images/reg.example/team/app/push?tag=1.0", &engine_stream(lines, Some(error)))
+            .gzipped()
+            .analyze();
+    let session = &analysed.analysis.sessions[0];
+    assert_eq!(
+        (session.outcome, session.failed_step),
+        (Outcome::Failure, Some(Step::RegistryVerdict))
+    );
+    assert!(analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
+    assert!(!analysed.has("capture-incomplete"), "{:#?}", analysed.analysis.findings);
+
+    let clean =
+        engine_call("images/reg.example/team/app/push?tag=1.0", &engine_stream(lines, None))
+            .gzipped()
+            .analyze();
+    assert_eq!(clean.analysis.outcome, Outcome::Success);
+    assert!(!clean.has("capture-incomplete"), "{:#?}", clean.analysis.findings);
+}
+
+// hand-written fixture: a gzipped stream cut short by the recorder cannot be read to its end:
+// the push has no verdict, and a warning says why.
+#[test]
+fn a_broken_encoded_engine_stream_is_reported_unread() {
+    let mut scenario = engine_call(
+        "images/reg.example/team/app/push?tag=1.0",
+        &engine_stream(2 * crate::model::decode_limits::ENGINE_STREAM / 80, None),
+    )
+    .gzipped();
+    let body = &mut scenario.last().response.as_mut().expect("answered").body;
+    let BodyData::Raw(gz) = &body.data else { panic!("gzipped() stores raw bytes") };
+    body.data = BodyData::Raw(gz.slice(..gz.len() * 3 / 4));
+    let analysed = scenario.analyze();
+    assert_ne!(analysed.analysis.outcome, Outcome::Success);
+    assert!(
+        analysed.analysis.findings.iter().any(|finding| finding.code == Code::CaptureIncomplete
+            && finding.message.contains("The Docker daemon answered")
+            && finding.message.contains("cannot undo content-encoding gzip")),
+        "{:#?}",
+        analysed.analysis.findings
+    );
 }
 
 // hand-written fixture: dockerd pushes as a reader: both legs recorded, the registry refuses the
