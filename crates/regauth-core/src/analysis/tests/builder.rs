@@ -252,7 +252,7 @@ impl Scenario {
             response.body = Body {
                 size: Some(gz.len() as u64),
                 data: BodyData::Raw(Bytes::from(gz)),
-                content_encoding: "gzip".to_owned(),
+                content_encoding: "gzip".into(),
                 ..Body::default()
             };
         }
