@@ -157,7 +157,7 @@ pub fn exchange_detail(exchange: &Exchange, source_name: &str, reveal: bool) -> 
         started_at: started.as_ref().map(rfc3339),
         ended_at: ended.as_ref().map(rfc3339),
         duration_ms,
-        server_address: exchange.server_address.clone(),
+        server_address: exchange.server_address.as_deref().map(str::to_owned),
         request_headers: header_lines(&request.headers, reveal),
         response_headers: exchange
             .response
@@ -385,7 +385,9 @@ fn mask_json(value: &mut serde_json::Value) {
 fn body_view(body: &Body, reveal: bool) -> BodyView {
     if body.is_absent() {
         return match body.size {
-            Some(size) if size > 0 => BodyView::Binary { size, mime: body.mime_type.clone() },
+            Some(size) if size > 0 => {
+                BodyView::Binary { size, mime: body.mime_type.as_deref().map(str::to_owned) }
+            }
             _ => BodyView::None,
         };
     }
@@ -400,10 +402,10 @@ fn body_view(body: &Body, reveal: bool) -> BodyView {
     let truncated = decoded.len() > BODY_PREVIEW_BYTES;
     let shown = &decoded[..decoded.len().min(BODY_PREVIEW_BYTES)];
     let Ok(text) = std::str::from_utf8(shown) else {
-        return BodyView::Binary { size, mime: body.mime_type.clone() };
+        return BodyView::Binary { size, mime: body.mime_type.as_deref().map(str::to_owned) };
     };
     if text.chars().any(|ch| ch.is_control() && !ch.is_whitespace()) {
-        return BodyView::Binary { size, mime: body.mime_type.clone() };
+        return BodyView::Binary { size, mime: body.mime_type.as_deref().map(str::to_owned) };
     }
     if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(text) {
         if !reveal {

@@ -314,7 +314,9 @@ fn ensure_capture(
     shape: Shape,
     size: u64,
 ) -> Result<PathBuf> {
-    let path = captures.join(format!("{}-{size}MB.{}", shape.key(), format.extension()));
+    // The generator's version is in the name, so a capture written by an older generator
+    // (v1 HARs restarted their clock every hour) is not timed by mistake.
+    let path = captures.join(format!("{}-{size}MB-v2.{}", shape.key(), format.extension()));
     let complete = std::fs::metadata(&path).is_ok_and(|meta| meta.len() >= size * 1_000_000);
     if !complete {
         eprintln!("xtask bench: writing {}", path.display());

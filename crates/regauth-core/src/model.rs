@@ -9,6 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+/// The string type of an exchange's small text fields (method, scheme, host, versions,
+/// addresses, encodings): text of up to 24 bytes is stored inline, so reading an exchange
+/// allocates nothing for them. It dereferences to `str` and compares with `&str` and `String`.
+pub use compact_str::CompactString;
 
 /// A point on the capture clock (the recorder's clock), in UTC with sub-second precision.
 pub type Timestamp = DateTime<Utc>;
@@ -34,16 +38,16 @@ pub struct Exchange {
     pub response: Option<Response>,
     pub timing: Timing,
     /// `ip:port` of the server, when the recorder noted it.
-    pub server_address: Option<String>,
+    pub server_address: Option<CompactString>,
     /// `ip:port` of the client, when the recorder noted it.
-    pub client_address: Option<String>,
+    pub client_address: Option<CompactString>,
     /// TLS facts of the server connection; `None` for plain HTTP or when the source has none.
     pub tls: Option<Box<TlsInfo>>,
     /// Why the exchange did not complete (connection refused, TLS failure, aborted response).
     pub error: Option<String>,
     /// The recorder's name for the connection the exchange used (HAR `connection`), so
     /// exchanges that shared a connection (and so its TLS session and credentials) can be grouped.
-    pub connection: Option<String>,
+    pub connection: Option<CompactString>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,16 +60,16 @@ pub struct Timing {
 
 #[derive(Clone, Debug)]
 pub struct Request {
-    pub method: String,
+    pub method: CompactString,
     /// `http` or `https` (lower case).
-    pub scheme: String,
+    pub scheme: CompactString,
     /// Host name or IP literal, without port and without IPv6 brackets.
-    pub host: String,
+    pub host: CompactString,
     pub port: u16,
     /// Path plus query, as sent (`/v2/library/alpine/manifests/latest?x=1`).
     pub path: String,
     /// `HTTP/1.1`, `HTTP/2.0`, ... as the source spells it; empty when unknown.
-    pub http_version: String,
+    pub http_version: CompactString,
     pub headers: Headers,
     pub body: Body,
 }
@@ -78,20 +82,31 @@ impl Request {
             "http" => 80,
             _ => 0,
         };
-        let host =
-            if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == default_port || self.port == 0 {
-            format!("{}://{}{}", self.scheme, host, self.path)
+        // Built in one allocation: listing a capture asks every exchange for its URL.
+        let mut url =
+            String::with_capacity(self.scheme.len() + self.host.len() + self.path.len() + 11);
+        url.push_str(&self.scheme);
+        url.push_str("://");
+        if self.host.contains(':') {
+            url.push('[');
+            url.push_str(&self.host);
+            url.push(']');
         } else {
-            format!("{}://{}:{}{}", self.scheme, host, self.port, self.path)
+            url.push_str(&self.host);
         }
+        if self.port != default_port && self.port != 0 {
+            url.push(':');
+            url.push_str(itoa::Buffer::new().format(self.port));
+        }
+        url.push_str(&self.path);
+        url
     }
 
     /// `host` or `host:port` when the port is not the scheme's default; how registries are named.
     pub fn authority(&self) -> String {
         let default_port = if self.scheme == "http" { 80 } else { 443 };
         if self.port == default_port || self.port == 0 {
-            self.host.clone()
+            self.host.to_string()
         } else {
             format!("{}:{}", self.host, self.port)
         }
@@ -111,8 +126,8 @@ impl Request {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
-    pub reason: String,
-    pub http_version: String,
+    pub reason: CompactString,
+    pub http_version: CompactString,
     pub headers: Headers,
     pub body: Body,
 }
@@ -356,9 +371,9 @@ pub struct Body {
     /// Size of the body on the wire (after content-encoding), when known.
     pub size: Option<u64>,
     /// `Content-Encoding` that `data` still carries (`gzip`, `br`, ...); empty when identity.
-    pub content_encoding: String,
+    pub content_encoding: CompactString,
     /// MIME type the source recorded (HAR `content.mimeType`), if any.
-    pub mime_type: Option<String>,
+    pub mime_type: Option<CompactString>,
     /// The decoded prefix asked for last, and the budget decompression is charged to.
     /// `DecodeCache::default()` (or `..Body::default()`) for bodies built in code.
     pub cache: DecodeCache,
@@ -684,8 +699,13 @@ impl Body {
     /// Bytes of memory the body takes beyond the `Body` value itself, not counting slices of
     /// the input (for read budgets).
     pub(crate) fn heap_size(&self) -> usize {
-        self.content_encoding.capacity() + self.mime_type.as_ref().map_or(0, String::capacity)
+        heap_capacity(&self.content_encoding) + self.mime_type.as_ref().map_or(0, heap_capacity)
     }
+}
+
+/// Bytes a [`CompactString`] holds on the heap: none when its text is stored inline.
+pub(crate) fn heap_capacity(text: &CompactString) -> usize {
+    if text.is_heap_allocated() { text.capacity() } else { 0 }
 }
 
 /// Lines of a decoded body (see [`Body::lines`]).
@@ -808,7 +828,7 @@ mod tests {
     fn gzip_body(data: &[u8]) -> Body {
         Body {
             data: BodyData::Raw(Bytes::from(gzip(data))),
-            content_encoding: "gzip".to_owned(),
+            content_encoding: "gzip".into(),
             ..Body::default()
         }
     }

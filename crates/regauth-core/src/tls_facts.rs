@@ -468,7 +468,7 @@ pub fn tls_facts(capture: &Capture) -> TlsFacts {
         };
         let server_chain = chain_of(&tls.server_certificates, &mut facts);
         let client_chain = chain_of(&tls.client_certificates, &mut facts);
-        let host = exchange.request.host.to_ascii_lowercase();
+        let host = exchange.request.host.as_str().to_ascii_lowercase();
         let summary_key = tls
             .server_certificate_summary
             .as_ref()
@@ -505,18 +505,18 @@ pub fn tls_facts(capture: &Capture) -> TlsFacts {
             facts.connections.len() - 1
         });
         let connection = &mut facts.connections[slot];
-        let note = |list: &mut Vec<String>, value: &Option<String>| {
+        let note = |list: &mut Vec<String>, value: Option<&str>| {
             if let Some(value) = value
-                && !list.contains(value)
+                && !list.iter().any(|seen| seen == value)
             {
-                list.push(value.clone());
+                list.push(value.to_owned());
             }
         };
-        note(&mut connection.server_addresses, &exchange.server_address);
-        note(&mut connection.versions, &tls.version);
-        note(&mut connection.ciphers, &tls.cipher);
-        note(&mut connection.alpn, &tls.alpn);
-        note(&mut connection.errors, &tls.error);
+        note(&mut connection.server_addresses, exchange.server_address.as_deref());
+        note(&mut connection.versions, tls.version.as_deref());
+        note(&mut connection.ciphers, tls.cipher.as_deref());
+        note(&mut connection.alpn, tls.alpn.as_deref());
+        note(&mut connection.errors, tls.error.as_deref());
         connection.established |= tls.established;
         connection.exchanges.push(exchange.index);
         if let Some(at) = exchange_time(exchange) {

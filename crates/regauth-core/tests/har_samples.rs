@@ -103,7 +103,7 @@ pub fn compare_exchange_lists(har: &[Exchange], flow: &[Exchange]) -> Vec<String
                 ));
             }
         };
-        differ("method", har.request.method.clone(), flow.request.method.clone());
+        differ("method", har.request.method.to_string(), flow.request.method.to_string());
         differ("url", har.request.url(), flow.request.url());
         differ(
             "request header names",

@@ -43,7 +43,11 @@ fn headers(out: &mut String, rng: &mut Rng, count: usize) {
 fn entry_start(out: &mut String, rng: &mut Rng, entry_idx: usize, n_headers: usize) {
     let _ = write!(
         out,
-        r#"{{"startedDateTime":"2024-05-01T10:{:02}:{:02}.{:03}+00:00","time":{}.5,"request":{{"method":"GET","url":"https://registry.example/v2/library/alpine/blobs/sha256:{:016x}?n={entry_idx}","httpVersion":"HTTP/1.1","cookies":[],"headers":"#,
+        r#"{{"startedDateTime":"2024-05-{:02}T{:02}:{:02}:{:02}.{:03}+00:00","time":{}.5,"request":{{"method":"GET","url":"https://registry.example/v2/library/alpine/blobs/sha256:{:016x}?n={entry_idx}","httpVersion":"HTTP/1.1","cookies":[],"headers":"#,
+        // One entry a second, in time order as recorders write them (an earlier version
+        // wrapped every hour, which made every big capture look shuffled).
+        1 + (entry_idx / 86_400) % 28,
+        (entry_idx / 3_600) % 24,
         (entry_idx / 60) % 60,
         entry_idx % 60,
         entry_idx % 1000,

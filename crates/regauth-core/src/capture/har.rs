@@ -54,8 +54,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 
 use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use crate::model::{
-    Body, BodyData, CertificateSummary, EntryRef, Exchange, Headers, Request, Response, Timestamp,
-    Timing, TlsInfo,
+    Body, BodyData, CertificateSummary, CompactString, EntryRef, Exchange, Headers, Request,
+    Response, Timestamp, Timing, TlsInfo,
 };
 use de::{
     ContentDe, CreatorDe, Ctx, EntryDe, FieldProblem, Found, FromJson, HeadersDe, In, Key, Obj,
@@ -91,10 +91,10 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
 fn read_with_path(context: &ReaderContext<'_>, bytes: Bytes, try_fast: bool) -> ReadResult {
     let name = context.name;
     let bom_len = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
-    // Validating UTF-8 once up front (fast, SIMD in std) and then parsing `&str` is ~1.6x
-    // faster than `from_slice`, which re-validates every string it hands out. Text that stops
-    // being UTF-8 part-way is read up to there.
-    let (json, utf8_error_at) = match std::str::from_utf8(&bytes[bom_len..]) {
+    // Validating UTF-8 once up front (SIMD) and then parsing `&str` is ~1.6x faster than
+    // `from_slice`, which re-validates every string it hands out. Text that stops being UTF-8
+    // part-way is read up to there.
+    let (json, utf8_error_at) = match super::utf8(&bytes[bom_len..]) {
         Ok(json) => (json, None),
         Err(err) => {
             let valid = err.valid_up_to();
@@ -628,7 +628,7 @@ fn convert_entry(
         }
     };
     let request_out = Request {
-        method: method.into_owned(),
+        method: CompactString::from(method),
         scheme: url_parts.scheme,
         host: url_parts.host,
         port: url_parts.port,
@@ -636,7 +636,7 @@ fn convert_entry(
         http_version: request
             .http_version
             .and_then(Scalar::into_text)
-            .map(Cow::into_owned)
+            .map(CompactString::from)
             .unwrap_or_default(),
         headers: request_headers,
         body: request_body,
@@ -763,8 +763,8 @@ fn convert_response(
         body.mime_type = content
             .mime_type
             .and_then(Scalar::into_text)
-            .map(Cow::into_owned)
-            .filter(|mime| !mime.is_empty());
+            .filter(|mime| !mime.is_empty())
+            .map(CompactString::from);
         let encoding = match content.encoding {
             None => None,
             Some(encoding) => Some(
@@ -798,12 +798,12 @@ fn convert_response(
         reason: response
             .status_text
             .and_then(Scalar::into_text)
-            .map(Cow::into_owned)
+            .map(CompactString::from)
             .unwrap_or_default(),
         http_version: response
             .http_version
             .and_then(Scalar::into_text)
-            .map(Cow::into_owned)
+            .map(CompactString::from)
             .unwrap_or_default(),
         headers,
         body,
@@ -815,21 +815,19 @@ fn convert_response(
 /// kept escaped ([`BodyData::JsonEscapedText`]) because unescaping multi-megabyte JSON bodies
 /// nobody looks at was most of the reading time. `None` if the value is not a string.
 fn response_body_data(buffer: &Bytes, text: RawText<'_>, is_base64: bool) -> Option<BodyData> {
-    let literal = text.0.as_bytes();
-    let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    let has_escapes = memchr::memchr(b'\\', inner).is_some();
+    let literal = text.0;
+    // A slice of valid text between two ASCII quotes is text: nothing to check again.
+    let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
+    let has_escapes = memchr::memchr(b'\\', inner.as_bytes()).is_some();
     Some(match (has_escapes, is_base64) {
-        (false, false) => BodyData::Raw(bytes_of(buffer, Cow::Borrowed(as_str(inner)))),
-        (false, true) => BodyData::Base64(bytes_of(buffer, Cow::Borrowed(as_str(inner)))),
+        (false, false) => BodyData::Raw(bytes_of(buffer, Cow::Borrowed(inner))),
+        (false, true) => BodyData::Base64(bytes_of(buffer, Cow::Borrowed(inner))),
         // Rare (`\/` from PHP-style writers), and base64 must be plain to decode lazily.
-        (true, true) => BodyData::Base64(Bytes::from(super::json_string::unescape(literal))),
-        (true, false) => BodyData::JsonEscapedText(bytes_of(buffer, Cow::Borrowed(text.0))),
+        (true, true) => {
+            BodyData::Base64(Bytes::from(super::json_string::unescape(literal.as_bytes())))
+        }
+        (true, false) => BodyData::JsonEscapedText(bytes_of(buffer, Cow::Borrowed(literal))),
     })
-}
-
-/// `bytes` as text; `RawValue` text is valid UTF-8 already, so the fallback never runs.
-fn as_str(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 fn convert_request_body(
@@ -842,8 +840,8 @@ fn convert_request_body(
     let mime_type = post_data
         .mime_type
         .and_then(Scalar::into_text)
-        .map(Cow::into_owned)
-        .filter(|mime| !mime.is_empty());
+        .filter(|mime| !mime.is_empty())
+        .map(CompactString::from);
     let text = match post_data.text {
         None => None,
         Some(text) => {
@@ -889,7 +887,7 @@ fn convert_request_body(
     };
     let mut body = Body {
         size: wire_size(body_size, None, headers),
-        content_encoding: String::new(),
+        content_encoding: CompactString::default(),
         mime_type,
         data,
         ..Body::default()
@@ -971,9 +969,9 @@ fn wire_size(
 /// that header on would make every consumer gunzip plain text, so the encoding is dropped
 /// unless the stored bytes still start with the encoding's magic number (gzip, zstd, zlib).
 /// Brotli has no magic number; stored brotli is taken as decoded, as the spec requires.
-fn remaining_content_encoding(headers: &Headers, data: &BodyData) -> String {
-    let Some(encoding) = headers.get("content-encoding") else { return String::new() };
-    let encoding = encoding.trim().to_ascii_lowercase();
+fn remaining_content_encoding(headers: &Headers, data: &BodyData) -> CompactString {
+    let Some(encoding) = headers.get("content-encoding") else { return CompactString::default() };
+    let encoding = lowercase(encoding.trim());
     let head = first_wire_bytes(data);
     let still_encoded = match encoding.as_str() {
         "gzip" | "x-gzip" => head.starts_with(&[0x1f, 0x8b]),
@@ -985,7 +983,7 @@ fn remaining_content_encoding(headers: &Headers, data: &BodyData) -> String {
         }
         _ => false,
     };
-    if still_encoded { encoding } else { String::new() }
+    if still_encoded { encoding } else { CompactString::default() }
 }
 
 /// The first few bytes `data` stands for, decoding only as much base64 as that takes.
@@ -1128,8 +1126,8 @@ fn parse_common_rfc3339(text: &str) -> Option<Timestamp> {
 }
 
 struct UrlParts {
-    scheme: String,
-    host: String,
+    scheme: CompactString,
+    host: CompactString,
     port: u16,
     path: String,
 }
@@ -1151,7 +1149,7 @@ fn split_url(url: &str) -> Result<UrlParts, &'static str> {
     if !scheme_ok {
         return Err("has no valid scheme");
     }
-    let scheme = scheme.to_ascii_lowercase();
+    let scheme = lowercase(scheme);
     // Bytes, not a `char` pattern: the three are ASCII, and this runs once per entry.
     let authority_end =
         rest.bytes().position(|byte| matches!(byte, b'/' | b'?' | b'#')).unwrap_or(rest.len());
@@ -1182,14 +1180,21 @@ fn split_url(url: &str) -> Result<UrlParts, &'static str> {
         path.push('/');
     }
     path.push_str(without_fragment);
-    Ok(UrlParts { scheme, host: host.to_ascii_lowercase(), port, path })
+    Ok(UrlParts { scheme, host: lowercase(host), port, path })
+}
+
+/// `text` in ASCII lower case (inline when short, see [`CompactString`]).
+fn lowercase(text: &str) -> CompactString {
+    let mut text = CompactString::from(text);
+    text.make_ascii_lowercase();
+    text
 }
 
 /// `ip:port`, or `[ip]:port` for IPv6, without going through `format!` (once per entry).
-pub(crate) fn socket_address(ip: &str, port: impl itoa::Integer) -> String {
+pub(crate) fn socket_address(ip: &str, port: impl itoa::Integer) -> CompactString {
     let mut digits = itoa::Buffer::new();
     let port = digits.format(port);
-    let mut out = String::with_capacity(ip.len() + port.len() + 3);
+    let mut out = CompactString::with_capacity(ip.len() + port.len() + 3);
     if ip.contains(':') {
         out.push('[');
         out.push_str(ip);

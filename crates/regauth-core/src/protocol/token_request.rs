@@ -249,12 +249,12 @@ mod tests {
 
     fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Request {
         Request {
-            method: method.to_owned(),
-            scheme: "https".to_owned(),
-            host: "auth.docker.io".to_owned(),
+            method: method.into(),
+            scheme: "https".into(),
+            host: "auth.docker.io".into(),
             port: 443,
             path: path.to_owned(),
-            http_version: "HTTP/1.1".to_owned(),
+            http_version: "HTTP/1.1".into(),
             headers: headers.iter().copied().collect(),
             body: Body {
                 data: body.map_or(BodyData::Absent, |text| {

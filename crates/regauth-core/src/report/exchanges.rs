@@ -151,9 +151,9 @@ impl ExchangeRow {
             entry: exchange.origin.index,
             started_at: exchange.timing.request_start.as_ref().map(rfc3339),
             ended_at: exchange.timing.response_end.as_ref().map(rfc3339),
-            method: exchange.request.method.clone(),
+            method: exchange.request.method.to_string(),
             url: secrets.url_text(&exchange.request.url()),
-            host: exchange.request.host.clone(),
+            host: exchange.request.host.to_string(),
             status: exchange.response.as_ref().map(|response| response.status),
             request_body_size: body_size(&exchange.request.body),
             response_body_size: exchange

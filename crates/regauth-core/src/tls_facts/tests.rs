@@ -198,7 +198,7 @@ pub fn exchange(
             body: Body::default(),
         }),
         timing: Timing { request_start: Some(at(unix)), response_end: Some(at(unix)) },
-        server_address: Some(format!("192.0.2.1:{port}")),
+        server_address: Some(format!("192.0.2.1:{port}").into()),
         client_address: None,
         tls: Some(Box::new(TlsInfo {
             established: true,

@@ -118,12 +118,12 @@ impl Scenario {
             index,
             origin: EntryRef { source: 0, index, byte_offset: None },
             request: Request {
-                method: method.to_owned(),
-                scheme: scheme.to_owned(),
-                host,
+                method: method.into(),
+                scheme: scheme.into(),
+                host: host.into(),
                 port,
                 path: if path.is_empty() { "/".to_owned() } else { path.to_owned() },
-                http_version: "HTTP/1.1".to_owned(),
+                http_version: "HTTP/1.1".into(),
                 headers: Headers::default(),
                 body: Body::default(),
             },
@@ -198,8 +198,8 @@ impl Scenario {
         }
         exchange.response = Some(Response {
             status,
-            reason: String::new(),
-            http_version: "HTTP/1.1".to_owned(),
+            reason: Default::default(),
+            http_version: "HTTP/1.1".into(),
             headers,
             body: Body::default(),
         });
@@ -252,7 +252,7 @@ impl Scenario {
             response.body = Body {
                 size: Some(gz.len() as u64),
                 data: BodyData::Raw(Bytes::from(gz)),
-                content_encoding: "gzip".to_owned(),
+                content_encoding: "gzip".into(),
                 ..Body::default()
             };
         }
@@ -311,7 +311,7 @@ fn raw_body(text: &str) -> Body {
     Body {
         data: BodyData::Raw(Bytes::copy_from_slice(text.as_bytes())),
         size: Some(text.len() as u64),
-        content_encoding: String::new(),
+        content_encoding: Default::default(),
         mime_type: None,
         ..Body::default()
     }

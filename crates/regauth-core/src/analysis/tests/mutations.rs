@@ -138,7 +138,7 @@ fn mangled_bodies_and_urls_never_panic() {
             }
             for value in variants(&exchange.request.host) {
                 let mut mutated = capture.clone();
-                mutated.exchanges[idx].request.host = value;
+                mutated.exchanges[idx].request.host = value.into();
                 run(&mutated);
                 runs += 1;
             }

@@ -26,7 +26,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use super::fast::{Bail, FastFields, FastRead, Parser};
-use crate::model::Headers;
+use crate::model::{CompactString, Headers};
 
 /// A JSON value of the wrong type, described for messages (strings are never quoted: they
 /// may hold secrets).
@@ -205,10 +205,11 @@ impl<'a> Scalar<'a> {
             .map(|n| n as u16)
     }
 
-    pub(super) fn as_text(&self) -> Option<String> {
+    pub(super) fn as_text(&self) -> Option<CompactString> {
         match self {
-            Scalar::Number(number) => Some(number.to_string()),
-            Scalar::Text(text) => Some(text.clone().into_owned()),
+            // Display's spelling, as before (`format_compact!` formats through `Display`).
+            Scalar::Number(number) => Some(compact_str::format_compact!("{number}")),
+            Scalar::Text(text) => Some(CompactString::from(&**text)),
             Scalar::Bool(_) | Scalar::Null | Scalar::Structure => None,
         }
     }

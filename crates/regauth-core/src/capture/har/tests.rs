@@ -64,9 +64,9 @@ fn render_exchange(out: &mut String, exchange: &Exchange) {
         render_body(out, "<", &response.body);
     }
     for (label, value) in [
-        ("server", &exchange.server_address),
-        ("connection", &exchange.connection),
-        ("error", &exchange.error),
+        ("server", exchange.server_address.as_deref()),
+        ("connection", exchange.connection.as_deref()),
+        ("error", exchange.error.as_deref()),
     ] {
         if let Some(value) = value {
             let _ = writeln!(out, "  {label}: {value}");

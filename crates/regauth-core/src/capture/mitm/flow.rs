@@ -31,8 +31,8 @@ use chrono::DateTime;
 use super::Problems;
 use super::tnetstring::{Item, Tag, TnetError};
 use crate::model::{
-    Body, BodyData, DecodeBudget, EntryRef, Exchange, Headers, Request, Response, Timestamp,
-    Timing, TlsInfo,
+    Body, BodyData, CompactString, DecodeBudget, EntryRef, Exchange, Headers, Request, Response,
+    Timestamp, Timing, TlsInfo,
 };
 
 /// Oldest flow format read: mitmproxy 7.
@@ -42,8 +42,12 @@ pub(crate) const NEWEST_VERSION: i64 = 21;
 
 /// What became of one flow.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per flow, moved straight into the exchange list: boxing it cost an allocation and a free per flow"
+)]
 pub(super) enum Decoded {
-    Exchange(Box<Exchange>),
+    Exchange(Exchange),
     /// A flow regauth does not read (TCP, UDP, DNS, or an unsupported format version); the
     /// caller reports these once per kind instead of once per flow.
     Skipped {
@@ -182,7 +186,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<De
     let client_address = client.peername.take();
     let tls = tls_info(server, client).map(Box::new);
 
-    Ok(Decoded::Exchange(Box::new(Exchange {
+    Ok(Decoded::Exchange(Exchange {
         index: ctx.entry_idx,
         origin: EntryRef {
             source: ctx.source_idx,
@@ -197,7 +201,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<De
         tls,
         error,
         connection,
-    })))
+    }))
 }
 
 /// Names the field a reading error happened in (`request.method: expected a string, ...`).
@@ -236,9 +240,18 @@ fn text(item: Item<'_>) -> Result<String, TnetError> {
     let bytes = item.as_bytes()?;
     // `from_utf8` first: `from_utf8_lossy` walks the bytes in slower chunks even when, as
     // almost always, they are valid.
-    Ok(match std::str::from_utf8(bytes) {
+    Ok(match crate::capture::utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    })
+}
+
+/// A byte or text string as lossy UTF-8, for the model's small fields (inline when short).
+fn small_text(item: Item<'_>) -> Result<CompactString, TnetError> {
+    let bytes = item.as_bytes()?;
+    Ok(match crate::capture::utf8(bytes) {
+        Ok(text) => CompactString::from(text),
+        Err(_) => CompactString::from(String::from_utf8_lossy(bytes)),
     })
 }
 
@@ -281,8 +294,8 @@ fn decode_request(
             "content",
             "timestamp_start",
         ])?;
-    let text_field = |field: Option<Item<'_>>, name: &'static str| {
-        text(required_in(field, item, what, name)?).map_err(in_field(what, name))
+    let small_text_field = |field: Option<Item<'_>>, name: &'static str| {
+        small_text(required_in(field, item, what, name)?).map_err(in_field(what, name))
     };
     let port_item = required_in(port, item, what, "port")?;
     let port =
@@ -294,18 +307,20 @@ fn decode_request(
         })?;
     let headers = decode_headers(required_in(headers, item, what, "headers")?, what, ctx)?;
     let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
-    let host = text_field(host, "host")?;
+    let host = small_text_field(host, "host")?;
+    let mut scheme = small_text_field(scheme, "scheme")?;
+    scheme.make_ascii_lowercase();
     let request = Request {
-        method: text_field(method, "method")?,
-        scheme: text_field(scheme, "scheme")?.to_ascii_lowercase(),
+        method: small_text_field(method, "method")?,
+        scheme,
         // mitmproxy keeps IPv6 hosts unbracketed, but be sure: the model wants them bare.
         host: host
             .strip_prefix('[')
             .and_then(|host| host.strip_suffix(']'))
-            .map(str::to_owned)
+            .map(CompactString::from)
             .unwrap_or(host),
         port,
-        path: text_field(path, "path")?,
+        path: text(required_in(path, item, what, "path")?).map_err(in_field(what, "path"))?,
         http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
         headers,
         body,
@@ -343,10 +358,10 @@ fn decode_response(
 }
 
 /// A string field that may be absent or null (then empty).
-fn optional_text(item: Option<Item<'_>>) -> Result<String, TnetError> {
+fn optional_text(item: Option<Item<'_>>) -> Result<CompactString, TnetError> {
     match item.filter(|item| !item.is_null()) {
-        Some(item) => text(item),
-        None => Ok(String::new()),
+        Some(item) => small_text(item),
+        None => Ok(CompactString::default()),
     }
 }
 
@@ -365,7 +380,7 @@ fn decode_headers(
     // The whole list is checked to be UTF-8 once (almost always it is, and the check is fast
     // on ASCII); then names and values are spans of it, with no check or copy per field.
     let payload = item.payload();
-    let text = std::str::from_utf8(payload).ok();
+    let text = crate::capture::utf8(payload).ok();
     // Fields are collected in the reused scratch list and moved out at their exact size.
     let (headers, input) = (&mut *ctx.header_scratch, ctx.input);
     for field in fields {
@@ -431,15 +446,11 @@ fn decode_body(
     // Almost always none or one value: joined only when there are several.
     let mut encodings = headers.get_all("content-encoding");
     let content_encoding = match (encodings.next(), encodings.next()) {
-        (None, _) => String::new(),
-        (Some(only), None) => only.trim().to_owned(),
-        (Some(first), Some(second)) => [first, second]
-            .into_iter()
-            .chain(encodings)
-            .collect::<Vec<_>>()
-            .join(", ")
-            .trim()
-            .to_owned(),
+        (None, _) => CompactString::default(),
+        (Some(only), None) => CompactString::from(only.trim()),
+        (Some(first), Some(second)) => CompactString::from(
+            [first, second].into_iter().chain(encodings).collect::<Vec<_>>().join(", ").trim(),
+        ),
     };
     let body = Body { data, size, content_encoding, mime_type: None, ..Body::default() };
     Ok(if body.content_encoding.is_empty() { body } else { body.with_budget(ctx.decode_budget) })
@@ -520,9 +531,9 @@ enum Leg {
 #[derive(Default)]
 struct Connection {
     /// mitmproxy's id of the connection (a UUID), shared by the flows that used it.
-    id: Option<String>,
+    id: Option<CompactString>,
     /// `ip:port` of the remote end.
-    peername: Option<String>,
+    peername: Option<CompactString>,
     /// TLS was wanted on this connection (`tls`).
     tls_wanted: bool,
     tls_established: bool,
@@ -606,7 +617,9 @@ fn decode_connection(
         cipher: optional_text(ctx, cipher, "cipher"),
         alpn: optional_text(ctx, alpn, "alpn"),
         error: optional_text(ctx, error, "error"),
-        id: optional_text(ctx, id, "id"),
+        id: id
+            .filter(|item| !item.is_null())
+            .and_then(|item| small_text(item).map_err(|err| note_err(ctx, err, "id")).ok()),
         ..Connection::default()
     };
     connection.peername =
@@ -638,11 +651,11 @@ fn decode_connection(
 }
 
 /// `[host, port]` (IPv6 may add flowinfo and scope id) as `host:port` or `[v6]:port`.
-fn address_text(item: Item<'_>) -> Result<String, TnetError> {
+fn address_text(item: Item<'_>) -> Result<CompactString, TnetError> {
     let mut parts = item.list()?;
     let host = match parts.next() {
-        Some(host) => text(host?)?,
-        None => return Ok(String::new()),
+        Some(host) => small_text(host?)?,
+        None => return Ok(CompactString::default()),
     };
     let port = match parts.next() {
         Some(port) => port?.as_i64()?,

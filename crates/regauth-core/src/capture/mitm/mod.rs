@@ -104,7 +104,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
             match res {
                 Ok(Decoded::Exchange(exchange)) => {
                     memory_used += exchange_memory(&exchange);
-                    exchanges.push(*exchange);
+                    exchanges.push(exchange);
                     if memory_used > context.memory_limit {
                         let message = context.memory_limit_message(exchanges.len(), memory_used);
                         problems.push(entry_idx, item.offset(), message);
