@@ -28,44 +28,6 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
         });
     crate::progress::finish();
     let secrets = if args.show_secrets { Secrets::Revealed } else { Secrets::Masked };
-    let mut stdout = crate::output::stdout();
-    match args.format {
-        // Written row by row: a capture of 100,000 sessions never has its report whole in
-        // memory (issue 9: peak memory bounded by the input).
-        ReportFormat::Json => {
-            crate::output::write_json(
-                &mut stdout,
-                &StreamedReport::new(&capture, &analysis, secrets),
-            )?;
-        }
-        ReportFormat::Text => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let report = StreamedReport::new(&capture, &analysis, secrets);
-            crate::output::write_text(&mut stdout, |out| {
-                write_text(out, &report, TextStyle { color })
-            })?;
-        }
-        ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github => {
-            let report = AnalysisReport::new(&capture, &analysis, secrets);
-            let exchanges = ExchangeList::from_capture(&capture).exchanges;
-            // The inputs were read as one timeline: one run, named after all of them.
-            let run = CaptureRun {
-                unusable: errors.clone(),
-                ..CaptureRun::checked(
-                    report.sources.iter().map(|source| source.name.clone()).collect(),
-                    Checked { analysis: &report, exchanges: &exchanges, check: None },
-                )
-            };
-            let rendered = match args.format {
-                ReportFormat::Junit => render_junit(&[run]),
-                ReportFormat::Markdown => render_analysis(&[run]),
-                _ => render_github(&[run]),
-            };
-            stdout.write_all(rendered.as_bytes())?;
-            crate::skip_teardown((report, exchanges));
-        }
-    }
-    stdout.flush()?;
     let status = if !errors.is_empty() {
         Status::Error
     } else if analysis.outcome == Outcome::Failure {
@@ -73,6 +35,48 @@ pub fn run(args: &AnalyzeArgs) -> Result<Status> {
     } else {
         Status::Success
     };
+    let mut stdout = crate::output::stdout();
+    let written = (|| -> std::io::Result<()> {
+        match args.format {
+            // Written row by row: a capture of 100,000 sessions never has its report whole in
+            // memory (issue 9: peak memory bounded by the input).
+            ReportFormat::Json => {
+                crate::output::write_json(
+                    &mut stdout,
+                    &StreamedReport::new(&capture, &analysis, secrets),
+                )?;
+            }
+            ReportFormat::Text => {
+                let color =
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let report = StreamedReport::new(&capture, &analysis, secrets);
+                crate::output::write_text(&mut stdout, |out| {
+                    write_text(out, &report, TextStyle { color })
+                })?;
+            }
+            ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Github => {
+                let report = AnalysisReport::new(&capture, &analysis, secrets);
+                let exchanges = ExchangeList::from_capture(&capture).exchanges;
+                // The inputs were read as one timeline: one run, named after all of them.
+                let run = CaptureRun {
+                    unusable: errors.clone(),
+                    ..CaptureRun::checked(
+                        report.sources.iter().map(|source| source.name.clone()).collect(),
+                        Checked { analysis: &report, exchanges: &exchanges, check: None },
+                    )
+                };
+                let rendered = match args.format {
+                    ReportFormat::Junit => render_junit(&[run]),
+                    ReportFormat::Markdown => render_analysis(&[run]),
+                    _ => render_github(&[run]),
+                };
+                stdout.write_all(rendered.as_bytes())?;
+                crate::skip_teardown((report, exchanges));
+            }
+        }
+        stdout.flush()
+    })();
+    let status = crate::output::verdict_despite_closed_pipe(written, status)?;
     crate::skip_teardown((capture, analysis));
     Ok(status)
 }

@@ -181,23 +181,26 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         })
         .collect();
 
-    let mut stdout = crate::output::stdout();
-    match args.format {
-        ReportFormat::Text => write!(stdout, "{}", render_runs_text(&runs))?,
-        ReportFormat::Json => crate::output::write_json(
-            &mut stdout,
-            &CheckReport::summarize(&runs, settings.spec.expect),
-        )?,
-        ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,
-        ReportFormat::Markdown => write!(stdout, "{}", render_check(&runs))?,
-        ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,
-    }
-    stdout.flush()?;
-    Ok(if runs.iter().any(|run| run.status() == RunStatus::Unreadable) {
+    let status = if runs.iter().any(|run| run.status() == RunStatus::Unreadable) {
         Status::Error
     } else if runs.iter().all(|run| run.status() == RunStatus::Passed) {
         Status::Success
     } else {
         Status::Failure
-    })
+    };
+    let mut stdout = crate::output::stdout();
+    let written = (|| -> std::io::Result<()> {
+        match args.format {
+            ReportFormat::Text => write!(stdout, "{}", render_runs_text(&runs))?,
+            ReportFormat::Json => crate::output::write_json(
+                &mut stdout,
+                &CheckReport::summarize(&runs, settings.spec.expect),
+            )?,
+            ReportFormat::Junit => write!(stdout, "{}", render_junit(&runs))?,
+            ReportFormat::Markdown => write!(stdout, "{}", render_check(&runs))?,
+            ReportFormat::Github => write!(stdout, "{}", render_github(&runs))?,
+        }
+        stdout.flush()
+    })();
+    Ok(crate::output::verdict_despite_closed_pipe(written, status)?)
 }

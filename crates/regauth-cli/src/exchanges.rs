@@ -17,14 +17,18 @@ pub fn run(args: &ExchangesArgs) -> Result<Status> {
     // Each row is built as it is written: no list of every exchange besides the capture.
     let list = StreamedExchangeList::new(&capture, secrets);
     crate::progress::finish();
+    let status = if errors.is_empty() { Status::Success } else { Status::Error };
     let mut stdout = crate::output::stdout();
-    match args.format {
-        OutputFormat::Json => crate::output::write_json(&mut stdout, &list)?,
-        OutputFormat::Text => write_text(&mut stdout, &list)?,
-    }
-    stdout.flush()?;
+    let written = (|| -> std::io::Result<()> {
+        match args.format {
+            OutputFormat::Json => crate::output::write_json(&mut stdout, &list)?,
+            OutputFormat::Text => write_text(&mut stdout, &list)?,
+        }
+        stdout.flush()
+    })();
+    let status = crate::output::verdict_despite_closed_pipe(written, status)?;
     crate::skip_teardown(capture);
-    Ok(if errors.is_empty() { Status::Success } else { Status::Error })
+    Ok(status)
 }
 
 /// Every capture-derived field goes through [`Safe`]: the terminal sees escapes, not controls.

@@ -6,7 +6,9 @@
 //! read, is no capture, or yields no exchange. With several inputs the usable ones are still
 //! read and reported on (so a CI log shows what was there), and the run exits 2. An input read
 //! only in part (cut short, a limit reached) is not an error: its problems are warnings and
-//! become a `capture-incomplete` finding. A broken pipe exits 0.
+//! become a `capture-incomplete` finding. A closed pipe (`regauth analyze … | head`) does not
+//! change the exit code: `analyze`, `check` and `exchanges` still exit with their verdict (or 2
+//! for an unusable input); other commands exit 0.
 
 mod analyze;
 mod args;

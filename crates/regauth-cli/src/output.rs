@@ -1,9 +1,25 @@
 //! Writing reports to stdout: buffered (a pretty JSON report is millions of short writes, and
 //! stdout is line-buffered), streamed row by row where the core offers it, and with I/O errors
-//! kept as `std::io::Error` so that `main` can tell a closed pipe (exit 0) from a failure.
+//! kept as `std::io::Error` so that a closed pipe is told from a failure: the command still exits
+//! with its verdict ([`verdict_despite_closed_pipe`]).
 
 use std::fmt;
 use std::io::{self, BufWriter, Write};
+
+/// The command's exit status once its report was written, or stopped by a closed pipe
+/// (`regauth analyze … | head`): the verdict was reached before the writing began, so the
+/// exit code still tells it (a failed session exits 1 however much of the report was read).
+/// Any other write error is an error.
+pub fn verdict_despite_closed_pipe(
+    written: io::Result<()>,
+    status: crate::Status,
+) -> io::Result<crate::Status> {
+    match written {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(err) => Err(err),
+        Ok(()) => Ok(status),
+    }
+}
 
 /// Standard output, locked and buffered.
 pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {

@@ -492,3 +492,35 @@ fn mapped_read_and_piped_inputs_read_alike() {
     assert_eq!(codes(&analysed), codes(&unpadded));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// A reader that stops early (`regauth analyze … | head`) closes the pipe while the report is
+// written: the exit code must still be the verdict, which was reached before writing began.
+#[test]
+fn a_closed_pipe_keeps_the_verdict_as_exit_code() {
+    use std::io::Read as _;
+    let mut flows: Vec<String> = std::fs::read_dir(sample(""))
+        .expect("samples/")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
+        .map(|path| path.display().to_string())
+        .collect();
+    flows.sort();
+    for (command, expected) in
+        [(&["analyze", "--format", "json"][..], 1), (&["check"][..], 1), (&["exchanges"][..], 0)]
+    {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_regauth"))
+            .args(command)
+            .args(&flows)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("regauth runs");
+        let mut first = [0u8; 64];
+        child.stdout.take().expect("piped").read_exact(&mut first).expect("some output");
+        // The read end is dropped above: later writes fail with EPIPE (Rust ignores SIGPIPE).
+        let output = child.wait_with_output().expect("regauth exits");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(expected), "{command:?}: {stderr}");
+        assert!(!stderr.to_lowercase().contains("broken pipe"), "{command:?}: {stderr}");
+    }
+}
