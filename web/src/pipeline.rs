@@ -267,6 +267,9 @@ impl Workbench {
                     .inputs
                     .get(source)
                     .ok_or_else(|| format!("the capture has no input #{source}"))?;
+                if let Some(refusal) = redaction_too_large(&input.name, input.bytes.len() as u64) {
+                    return Err(refusal);
+                }
                 // The CLI's defaults, with the browser's input ceiling.
                 let config = RedactConfig { limits: browser_limits() };
                 let redacted = redact(&input.bytes, &config)
@@ -328,6 +331,23 @@ fn file_name_stem(name: &str) -> String {
         .map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' { ch } else { '_' })
         .collect();
     if safe.is_empty() { "capture".to_owned() } else { safe }
+}
+
+/// The largest input the page redacts: the copy is made beside the input and the analysis in
+/// the worker's memory (wasm32: 4 GiB at most, often less), and running out of it kills the
+/// worker and the analysis with it. Larger inputs are left to the CLI, which maps its input.
+pub const MAX_REDACT_BYTES: u64 = 256 << 20;
+
+/// Why `name` (`len` bytes) is not redacted on the page, or `None` when it can be.
+fn redaction_too_large(name: &str, len: u64) -> Option<String> {
+    (len > MAX_REDACT_BYTES).then(|| {
+        format!(
+            "{} is {}; the page redacts inputs of up to {} (the copy must fit in the browser's memory beside the analysis). Redact it with the CLI instead: regauth redact FILE -o COPY",
+            regauth_core::display::safe(name),
+            regauth_core::units::human_bytes(len),
+            regauth_core::units::human_bytes(MAX_REDACT_BYTES),
+        )
+    })
 }
 
 /// `a.har.gz` → `a.redacted.har.gz`: the same extensions, so the copy opens like the original.
@@ -536,6 +556,11 @@ mod tests {
         assert!(error.starts_with("cannot redact junk.bin: not a capture"), "{error}");
         assert!(!error.contains("xxxx"), "{error}");
         assert_eq!(redacted_name("../../etc/x y.har"), "x_y.redacted.har");
+        assert!(redaction_too_large("push.har", MAX_REDACT_BYTES).is_none());
+        let refusal = redaction_too_large("push\u{1b}]0;x.har", MAX_REDACT_BYTES + 1).unwrap();
+        assert!(refusal.contains("the page redacts inputs of up to 256.0 MiB"), "{refusal}");
+        assert!(refusal.contains("regauth redact FILE -o COPY"), "{refusal}");
+        assert!(!refusal.contains('\u{1b}'), "the name is shown escaped: {refusal}");
         assert_eq!(redacted_name("a.b c.flow"), "a.redacted.b_c.flow");
         assert_eq!(redacted_name("pasted"), "pasted.redacted");
         assert_eq!(file_name_stem("C:\\captures\\push.har"), "push");
