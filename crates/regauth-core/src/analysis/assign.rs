@@ -12,6 +12,7 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
+use super::ExchangeMap;
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge, url_base};
 use super::tokens::{issued_token, unsigned_prefix};
 use crate::model::Exchange;
@@ -25,12 +26,11 @@ pub struct Assignment {
     pub keys: Vec<SessionKey>,
     /// Per session, its exchanges in capture order.
     pub members: Vec<Vec<usize>>,
-    pub session_of_exchange: HashMap<usize, usize>,
+    pub session_of_exchange: ExchangeMap<usize>,
 }
 
 pub fn assign(exchanges: &[Exchange], classified: &Classified) -> Assignment {
-    let mut challenge_list: Vec<&SeenChallenge> = classified.challenges.values().collect();
-    challenge_list.sort_by_key(|seen| seen.exchange);
+    let challenge_list: Vec<&SeenChallenge> = classified.challenges.iter().collect();
     let realms = realms_of(&challenge_list);
     let mut keys = DirectKeys::of(exchanges, classified, &realms);
     keys.adopt_unchallenged_tokens(exchanges, classified);
@@ -169,8 +169,11 @@ impl DirectKeys {
 /// Sessions in order of first appearance.
 fn group(key_of: &[Option<SessionKey>]) -> Assignment {
     let mut session_index: HashMap<&SessionKey, usize> = HashMap::new();
-    let mut assignment =
-        Assignment { keys: Vec::new(), members: Vec::new(), session_of_exchange: HashMap::new() };
+    let mut assignment = Assignment {
+        keys: Vec::new(),
+        members: Vec::new(),
+        session_of_exchange: ExchangeMap::with_exchanges(key_of.len()),
+    };
     for (idx, key) in key_of.iter().enumerate() {
         let Some(key) = key else { continue };
         let session_idx = *session_index.entry(key).or_insert_with(|| {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
-use super::findings::{Code, Finding, Severity, join_and};
+use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_part;
 use super::verdict::Verdict;
@@ -23,7 +23,7 @@ pub fn capture_findings(
     classified: &Classified,
     built: &Built,
     tls: &TlsFacts,
-    findings: &mut Vec<Finding>,
+    findings: &mut Merger,
 ) {
     let checks = Checks { capture, classified, built };
     checks.token_for_other_host(findings);
@@ -82,7 +82,7 @@ impl Checks<'_> {
 
     /// A token sent to a registry whose challenges name another service than the one the
     /// token was issued for.
-    fn token_for_other_host(&self, findings: &mut Vec<Finding>) {
+    fn token_for_other_host(&self, findings: &mut Merger) {
         for token in &self.built.tokens {
             let issued_for =
                 token.request.service.clone().or_else(|| {
@@ -110,7 +110,7 @@ impl Checks<'_> {
     }
 
     /// A password or token in a token request's query string.
-    fn secret_in_url(&self, findings: &mut Vec<Finding>) {
+    fn secret_in_url(&self, findings: &mut Merger) {
         for (idx, exchange, role) in self.exchanges() {
             if let Role::Token { request } = role
                 && request.secret_in_url
@@ -130,7 +130,7 @@ impl Checks<'_> {
     }
 
     /// `Authorization` sent along a registry's redirect to another host.
-    fn auth_forwarded_on_redirect(&self, findings: &mut Vec<Finding>) {
+    fn auth_forwarded_on_redirect(&self, findings: &mut Merger) {
         for (idx, exchange, role) in self.exchanges() {
             let request = &exchange.request;
             let Role::Storage { redirected_by } = *role else { continue };
@@ -167,7 +167,7 @@ impl Checks<'_> {
 
     /// Registry errors that are not auth failures, except existence checks and those a
     /// session judged as its failures (explained with the session, [`super::explain`]).
-    fn registry_errors(&self, findings: &mut Vec<Finding>) {
+    fn registry_errors(&self, findings: &mut Merger) {
         let last_writes = last_successful_writes(self.capture, self.classified);
         for (idx, exchange, role) in self.exchanges() {
             let (Role::Registry { auth, .. }, Some(response)) = (role, &exchange.response) else {
@@ -210,7 +210,7 @@ impl Checks<'_> {
     }
 
     /// A registry whose rate-limit headers show no requests left.
-    fn exhausted_rate_limits(&self, findings: &mut Vec<Finding>) {
+    fn exhausted_rate_limits(&self, findings: &mut Merger) {
         for (idx, exchange, role) in self.exchanges() {
             let (Role::Registry { .. }, Some(response)) = (role, &exchange.response) else {
                 continue;
@@ -233,10 +233,9 @@ impl Checks<'_> {
     }
 
     /// `WWW-Authenticate` headers that do not parse cleanly, in capture order.
-    fn malformed_challenges(&self, findings: &mut Vec<Finding>) {
-        let mut challenges: Vec<_> = self.classified.challenges.iter().collect();
-        challenges.sort_by_key(|(idx, _)| **idx);
-        for (&seen_idx, seen) in challenges {
+    fn malformed_challenges(&self, findings: &mut Merger) {
+        for seen in &self.classified.challenges {
+            let seen_idx = seen.exchange;
             if seen.problems.is_empty() {
                 continue;
             }
@@ -257,7 +256,7 @@ impl Checks<'_> {
     /// HTTPS-first probes the client repeated over plain HTTP (issue 8, item 1): normal for a
     /// registry the client was told is insecure, said once for the capture, naming each
     /// registry with its probes and the plain-HTTP request that followed the first one.
-    fn insecure_registry_fallbacks(&self, findings: &mut Vec<Finding>) {
+    fn insecure_registry_fallbacks(&self, findings: &mut Merger) {
         let mut by_registry: Vec<(String, Vec<usize>, usize)> = Vec::new();
         let mut probes: Vec<(&usize, &usize)> = self.classified.fallback_probes.iter().collect();
         probes.sort_unstable();
@@ -307,7 +306,7 @@ impl Checks<'_> {
     /// token issued without credentials that grants at most `pull` is no secret: anyone can
     /// ask for the same one. A registry the client fell back to plain HTTP for is configured
     /// insecure on purpose: every request there goes in clear, and the finding says so.
-    fn plain_http_credentials(&self, findings: &mut Vec<Finding>) {
+    fn plain_http_credentials(&self, findings: &mut Merger) {
         // By unsigned part, so a token whose signature a sanitiser replaced still matches.
         let public_tokens: HashSet<String> = self
             .built
@@ -397,7 +396,7 @@ impl Checks<'_> {
     }
 
     /// Requests with neither a response nor an error: the recorder stopped first.
-    fn unanswered_requests(&self, findings: &mut Vec<Finding>) {
+    fn unanswered_requests(&self, findings: &mut Merger) {
         let unanswered: Vec<usize> = self
             .exchanges()
             .filter(|(_, exchange, _)| exchange.response.is_none() && exchange.error.is_none())
@@ -419,7 +418,7 @@ impl Checks<'_> {
     /// Docker Engine pulls and pushes answered 2xx whose progress stream regauth did not read
     /// to its end: the error that ends a failed one is its last line, so the call has no
     /// verdict ([`super::verdict::judge_engine`]) and this says why.
-    fn unread_engine_streams(&self, findings: &mut Vec<Finding>) {
+    fn unread_engine_streams(&self, findings: &mut Merger) {
         for (idx, exchange, role) in self.exchanges() {
             let Role::EngineApi {
                 call: call @ (EngineApiCall::ImagesCreate { .. } | EngineApiCall::ImagePush { .. }),
@@ -449,7 +448,7 @@ impl Checks<'_> {
         }
     }
 
-    fn unreadable_input(&self, findings: &mut Vec<Finding>) {
+    fn unreadable_input(&self, findings: &mut Merger) {
         let problems = &self.capture.problems;
         let Some(first) = problems.first() else { return };
         findings.push(capture_incomplete(
@@ -587,7 +586,7 @@ fn capitalise(text: &str) -> String {
 
 /// Interception: the recorder terminated the client's TLS (mitmproxy, Charles, Fiddler...).
 /// One finding naming every input that shows it.
-fn interception(capture: &Capture, tls: &TlsFacts, findings: &mut Vec<Finding>) {
+fn interception(capture: &Capture, tls: &TlsFacts, findings: &mut Merger) {
     // Burp's CA calls itself "PortSwigger CA".
     const INTERCEPTORS: [&str; 6] =
         ["mitmproxy", "charles", "fiddler", "http toolkit", "burp", "portswigger"];

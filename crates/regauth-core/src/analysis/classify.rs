@@ -43,36 +43,73 @@ pub enum Role {
     Other,
 }
 
-/// A registry challenge, with where it came from.
+/// A registry challenge, with where it came from: what the engine reads of it, not every
+/// challenge and parameter the header had (issue 9: a hundred thousand 401s each kept whole
+/// cost more than the capture). `explain` parses a header again where it quotes more.
 #[derive(Clone, Debug)]
 pub struct SeenChallenge {
     pub exchange: usize,
     pub authority: String,
-    pub challenges: Vec<Challenge>,
+    /// The first Bearer challenge, with only the parameters the engine reads
+    /// ([`ENGINE_PARAMS`]).
+    bearer: Option<Challenge>,
+    /// Whether any of the challenges is Basic.
+    has_basic: bool,
     pub problems: Vec<ChallengeProblem>,
 }
 
+/// The parameters of a Bearer challenge the engine reads, each kept with its repeats in order.
+const ENGINE_PARAMS: [&str; 4] = ["realm", "service", "scope", "error"];
+
 impl SeenChallenge {
-    pub fn bearer(&self) -> Option<&Challenge> {
-        self.challenges.iter().find(|challenge| challenge.is_bearer())
+    fn new(
+        exchange: usize,
+        authority: String,
+        challenges: Vec<Challenge>,
+        mut problems: Vec<ChallengeProblem>,
+    ) -> SeenChallenge {
+        let has_basic = challenges.iter().any(Challenge::is_basic);
+        let bearer = challenges.into_iter().find(Challenge::is_bearer).map(|mut bearer| {
+            bearer.params.retain(|(name, _)| {
+                ENGINE_PARAMS.iter().any(|kept| name.eq_ignore_ascii_case(kept))
+            });
+            bearer.params.shrink_to_fit();
+            bearer.token68 = None;
+            bearer
+        });
+        problems.shrink_to_fit();
+        SeenChallenge { exchange, authority, bearer, has_basic, problems }
     }
-    pub fn basic(&self) -> Option<&Challenge> {
-        self.challenges.iter().find(|challenge| challenge.is_basic())
+
+    pub fn bearer(&self) -> Option<&Challenge> {
+        self.bearer.as_ref()
+    }
+
+    pub fn has_basic(&self) -> bool {
+        self.has_basic
     }
 }
 
 pub struct Classified {
     pub roles: Vec<Role>,
-    /// Challenges by exchange index.
-    pub challenges: HashMap<usize, SeenChallenge>,
+    /// The challenges, in capture order (by exchange index).
+    pub challenges: Vec<SeenChallenge>,
     /// HTTPS-first probes the client repeated over plain HTTP: probe → the plain-HTTP
     /// exchange that repeated it ([`super::connection::fallback_probes`]).
     pub fallback_probes: HashMap<usize, usize>,
 }
 
+impl Classified {
+    /// The challenge exchange `idx` answered with, if any.
+    pub fn challenge(&self, idx: usize) -> Option<&SeenChallenge> {
+        let at = self.challenges.binary_search_by_key(&idx, |seen| seen.exchange).ok()?;
+        self.challenges.get(at)
+    }
+}
+
 pub fn classify(capture: &Capture) -> Classified {
     let exchanges = &capture.exchanges;
-    let mut challenges = HashMap::new();
+    let mut challenges = Vec::new();
     // A set: a capture may name a hundred thousand distinct realms, and every exchange is
     // looked up in it.
     let mut realms: HashSet<String> = HashSet::new();
@@ -88,15 +125,12 @@ pub fn classify(capture: &Capture) -> Classified {
                 realms.insert(url_base(realm));
             }
         }
-        challenges.insert(
+        challenges.push(SeenChallenge::new(
             exchange.index,
-            SeenChallenge {
-                exchange: exchange.index,
-                authority: exchange.request.authority(),
-                challenges: parsed,
-                problems,
-            },
-        );
+            exchange.request.authority(),
+            parsed,
+            problems,
+        ));
     }
 
     let mut redirects: HashMap<String, usize> = HashMap::new();
@@ -128,6 +162,9 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         roles.push(role);
     }
+    // In capture order already (exchange indexes are positions); sorted for the lookups
+    // whatever a reader numbered.
+    challenges.sort_by_key(|seen: &SeenChallenge| seen.exchange);
     let fallback_probes = super::connection::fallback_probes(exchanges, &roles);
     Classified { roles, challenges, fallback_probes }
 }

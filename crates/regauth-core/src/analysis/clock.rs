@@ -15,7 +15,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::classify::{Classified, Role};
-use super::findings::{Code, Finding, Severity, join_and};
+use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Timestamp;
@@ -245,11 +245,7 @@ fn round3(value: f64) -> f64 {
 /// `clock-skew` for every clock off by more than the threshold (beyond its uncertainty); or,
 /// when every server agrees with the others but not with the capture, one finding that the
 /// capture machine's clock is the odd one out.
-pub fn skew_findings(
-    config: &AnalysisConfig,
-    clocks: &[ClockEstimate],
-    findings: &mut Vec<Finding>,
-) {
+pub fn skew_findings(config: &AnalysisConfig, clocks: &[ClockEstimate], findings: &mut Merger) {
     let off: Vec<&ClockEstimate> = clocks
         .iter()
         .filter(|clock| {

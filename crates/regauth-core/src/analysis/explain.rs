@@ -690,7 +690,7 @@ pub fn link_engine_relays(capture: &Capture, built: &Built, findings: &mut [Find
     let mut relays: Vec<(usize, usize, &str)> = built
         .verdicts
         .iter()
-        .filter_map(|(&call, verdict)| match verdict {
+        .filter_map(|(call, verdict)| match verdict {
             Verdict::Fail { cause: FailCause::EngineRelayed { leg, message }, .. } => {
                 Some((call, *leg, message.as_str()))
             }

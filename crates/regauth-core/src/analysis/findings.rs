@@ -426,76 +426,122 @@ const MERGED_MESSAGES_SHOWN: usize = 5;
 /// merged finding still names every host, file and request it is about. Then orders them:
 /// errors first, then by first evidence.
 pub fn merge(findings: Vec<Finding>) -> Vec<Finding> {
-    use std::collections::{HashMap, HashSet};
-    /// The messages of one merged finding, each with the severity it came with. Most merged
-    /// findings have one message: it is moved, not copied, and the set that finds repeats
-    /// is only built past a few (100,000 one-message findings copied twice over cost more
-    /// memory than the capture they came from; issue 9).
-    #[derive(Default)]
-    struct Messages {
-        distinct: Vec<(Severity, String)>,
-        seen: HashSet<String>,
+    let mut merger = Merger::default();
+    merger.extend(findings);
+    merger.finish()
+}
+
+/// [`merge`] as findings are made: each stage of the analysis pushes its findings here, so
+/// a hundred thousand refusals of one token are one finding as soon as they are made rather
+/// than a hundred thousand held until the end (issue 9: memory bounded by the input).
+#[derive(Default)]
+pub struct Merger {
+    merged: Vec<Finding>,
+    /// Per merged finding, its messages past the first (which is the finding's own).
+    more: Vec<MoreMessages>,
+    slot_of: std::collections::HashMap<(Code, Option<usize>, Option<Step>), usize>,
+    fingerprint: MessageFingerprint,
+}
+
+/// The messages of one merged finding besides the first. Most merged findings have one
+/// message: it stays in the finding and this is a severity and an empty box.
+struct MoreMessages {
+    /// The severity the first message came with.
+    first_severity: Severity,
+    more: Option<Box<Distinct>>,
+}
+
+/// A merged finding's distinct messages: the first few of each severity spelled out (what
+/// [`join_messages`] can show: [`MERGED_MESSAGES_SHOWN`] of the strongest first), and a
+/// fingerprint of every one to find repeats and count them.
+struct Distinct {
+    /// In order of first sight, at most [`MERGED_MESSAGES_SHOWN`] per severity (the first
+    /// message, in the finding, counts for its severity).
+    shown: Vec<(Severity, String)>,
+    seen: std::collections::HashSet<(u64, u64)>,
+}
+
+/// Two independently keyed hashes of a message: 128 bits, so counting distinct messages by
+/// them is exact unless two messages collide in both (about n² / 2¹²⁸), and no message text
+/// is kept past the few that are shown.
+#[derive(Default)]
+struct MessageFingerprint {
+    first: std::hash::RandomState,
+    second: std::hash::RandomState,
+}
+
+impl MessageFingerprint {
+    fn of(&self, message: &str) -> (u64, u64) {
+        use std::hash::BuildHasher as _;
+        (self.first.hash_one(message), self.second.hash_one(message))
     }
-    const SEARCHED_WITHOUT_A_SET: usize = 8;
-    impl Messages {
-        fn add(&mut self, severity: Severity, message: String) {
-            if self.distinct.len() < SEARCHED_WITHOUT_A_SET {
-                if self.distinct.iter().all(|(_, seen)| *seen != message) {
-                    self.distinct.push((severity, message));
-                }
-                return;
-            }
-            if self.seen.is_empty() {
-                self.seen.extend(self.distinct.iter().map(|(_, seen)| seen.clone()));
-            }
-            if self.seen.insert(message.clone()) {
-                self.distinct.push((severity, message));
-            }
-        }
-    }
-    // Linear in the number of findings and evidence items: a capture with thousands of
-    // refusals (a rate-limited CI run) must not make merging quadratic.
-    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut messages: Vec<Messages> = Vec::with_capacity(findings.len());
-    let mut slot_of: HashMap<(Code, Option<usize>, Option<Step>), usize> =
-        HashMap::with_capacity(findings.len());
-    for mut finding in findings {
+}
+
+impl Merger {
+    pub fn push(&mut self, mut finding: Finding) {
         let key = (finding.code, finding.session, finding.step);
-        let slot = *slot_of.entry(key).or_insert_with(|| {
-            messages.push(Messages::default());
-            merged.push(Finding {
-                code: finding.code,
-                severity: finding.severity,
-                session: finding.session,
-                step: finding.step,
-                exchanges: Vec::new(),
-                message: String::new(),
-            });
-            merged.len() - 1
-        });
-        let existing = &mut merged[slot];
-        existing.severity = existing.severity.max(finding.severity);
-        if existing.exchanges.is_empty() {
-            existing.exchanges = std::mem::take(&mut finding.exchanges);
-        } else {
-            existing.exchanges.append(&mut finding.exchanges);
-        }
-        messages[slot].add(finding.severity, finding.message);
-    }
-    drop(slot_of);
-    for (finding, mut slot_messages) in merged.iter_mut().zip(messages) {
-        finding.exchanges.sort_unstable();
-        finding.exchanges.dedup();
-        // Stable: among equals, the first seen first.
-        slot_messages.distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
-        finding.message = match slot_messages.distinct.len() {
-            1 => slot_messages.distinct.pop().map(|(_, message)| message).unwrap_or_default(),
-            _ => join_messages(&slot_messages.distinct),
+        let Some(&slot) = self.slot_of.get(&key) else {
+            self.slot_of.insert(key, self.merged.len());
+            self.more.push(MoreMessages { first_severity: finding.severity, more: None });
+            self.merged.push(finding);
+            return;
         };
+        let existing = &mut self.merged[slot];
+        existing.severity = existing.severity.max(finding.severity);
+        existing.exchanges.append(&mut finding.exchanges);
+        let more = &mut self.more[slot];
+        match &mut more.more {
+            None if finding.message == existing.message => {}
+            None => {
+                let mut seen = std::collections::HashSet::new();
+                seen.insert(self.fingerprint.of(&existing.message));
+                seen.insert(self.fingerprint.of(&finding.message));
+                let shown = vec![(finding.severity, finding.message)];
+                more.more = Some(Box::new(Distinct { shown, seen }));
+            }
+            Some(distinct) => {
+                if distinct.seen.insert(self.fingerprint.of(&finding.message)) {
+                    let of_severity = usize::from(more.first_severity == finding.severity)
+                        + distinct
+                            .shown
+                            .iter()
+                            .filter(|(severity, _)| *severity == finding.severity)
+                            .count();
+                    if of_severity < MERGED_MESSAGES_SHOWN {
+                        distinct.shown.push((finding.severity, finding.message));
+                    }
+                }
+            }
+        }
     }
-    merged.shrink_to_fit();
-    order(&mut merged);
-    merged
+
+    /// The merged findings, ordered ([`order`]).
+    pub fn finish(self) -> Vec<Finding> {
+        let mut merged = self.merged;
+        for (finding, more) in merged.iter_mut().zip(self.more) {
+            finding.exchanges.sort_unstable();
+            finding.exchanges.dedup();
+            finding.exchanges.shrink_to_fit();
+            let Some(distinct) = more.more else { continue };
+            let mut shown = Vec::with_capacity(distinct.shown.len() + 1);
+            shown.push((more.first_severity, std::mem::take(&mut finding.message)));
+            shown.extend(distinct.shown);
+            // Stable: among equals, the first seen first.
+            shown.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+            finding.message = join_messages(&shown, distinct.seen.len());
+        }
+        merged.shrink_to_fit();
+        order(&mut merged);
+        merged
+    }
+}
+
+impl Extend<Finding> for Merger {
+    fn extend<T: IntoIterator<Item = Finding>>(&mut self, findings: T) {
+        for finding in findings {
+            self.push(finding);
+        }
+    }
 }
 
 /// The order findings are shown in: errors first, then by first evidence, then by code.
@@ -510,12 +556,13 @@ pub fn order(findings: &mut [Finding]) {
 }
 
 /// The messages of a merged finding as one text: the first few in full (a `label: ` prefix
-/// they share with the first, such as the session's name, said once), then how many more.
-fn join_messages(distinct: &[(Severity, String)]) -> String {
-    let Some((_, first)) = distinct.first() else { return String::new() };
+/// they share with the first, such as the session's name, said once), then how many more of
+/// the `distinct` messages there are.
+fn join_messages(shown: &[(Severity, String)], distinct: usize) -> String {
+    let Some((_, first)) = shown.first() else { return String::new() };
     let label = first.find(": ").map(|at| &first[..at + 2]);
     let mut text = first.clone();
-    for (_, message) in distinct.iter().take(MERGED_MESSAGES_SHOWN).skip(1) {
+    for (_, message) in shown.iter().take(MERGED_MESSAGES_SHOWN).skip(1) {
         text.push(' ');
         match label.and_then(|label| message.strip_prefix(label)) {
             Some(rest) => {
@@ -528,10 +575,10 @@ fn join_messages(distinct: &[(Severity, String)]) -> String {
             None => text.push_str(message),
         }
     }
-    if distinct.len() > MERGED_MESSAGES_SHOWN {
+    if distinct > MERGED_MESSAGES_SHOWN {
         text.push_str(&format!(
             " And {} more like these (see the exchanges).",
-            distinct.len() - MERGED_MESSAGES_SHOWN
+            distinct - MERGED_MESSAGES_SHOWN
         ));
     }
     text

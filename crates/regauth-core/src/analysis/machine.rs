@@ -6,12 +6,12 @@
 //! failure that stuck. Docker Engine calls count when the daemon answered, and take their
 //! cause from the registry leg they relayed when the capture has it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
-use super::{AuthScheme, Outcome, Session, Step, StepExchanges};
+use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepExchanges};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, TokenRequest};
 
@@ -98,7 +98,7 @@ impl Machine {
                 self.scheme = AuthScheme::Bearer;
                 self.realm = self.realm.take().or_else(|| bearer.realm().map(str::to_owned));
                 self.service = self.service.take().or_else(|| bearer.service().map(str::to_owned));
-            } else if seen.basic().is_some() && self.scheme != AuthScheme::Bearer {
+            } else if seen.has_basic() && self.scheme != AuthScheme::Bearer {
                 self.scheme = AuthScheme::Basic;
             }
         }
@@ -182,7 +182,7 @@ impl Machine {
     pub fn finish(
         mut self,
         members: &[usize],
-        verdicts: &HashMap<usize, Verdict>,
+        verdicts: &ExchangeMap<Verdict>,
         timeline: &Timeline,
         exchanges: &[Exchange],
     ) -> Session {
@@ -253,7 +253,7 @@ struct Judged {
 /// succeeded when the registry served and every failure was recovered from.
 fn judge_session(
     ordered: &[usize],
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
     timeline: &Timeline,
     exchanges: &[Exchange],
 ) -> Judged {
@@ -297,7 +297,7 @@ fn judge_session(
 /// session: the client evidently found a token in it (issue 9: "unknown", not "no token").
 fn unrecovered_failures(
     ordered: &[usize],
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
     timeline: &Timeline,
 ) -> Vec<usize> {
     let mut succeeded_later: HashSet<&str> = HashSet::new();
@@ -347,7 +347,7 @@ fn unrecovered_failures(
 pub fn relay_engine_failures(
     members: &[usize],
     roles: &[Role],
-    verdicts: &mut HashMap<usize, Verdict>,
+    verdicts: &mut ExchangeMap<Verdict>,
     timeline: &Timeline,
     exchanges: &[Exchange],
 ) {

@@ -339,6 +339,47 @@ impl TokenRecord {
     }
 }
 
+/// A value per exchange of the capture, looked up by exchange index: a vector rather than a
+/// hash map, which costs several times as much per entry when most exchanges have one (issue
+/// 9: a hundred thousand sessions).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExchangeMap<T>(Vec<Option<T>>);
+
+impl<T> Default for ExchangeMap<T> {
+    fn default() -> ExchangeMap<T> {
+        ExchangeMap(Vec::new())
+    }
+}
+
+impl<T> ExchangeMap<T> {
+    /// A map for `exchanges` exchanges, none with a value yet.
+    pub fn with_exchanges(exchanges: usize) -> ExchangeMap<T> {
+        ExchangeMap(std::iter::repeat_with(|| None).take(exchanges).collect())
+    }
+
+    pub fn get(&self, exchange: &usize) -> Option<&T> {
+        self.0.get(*exchange).and_then(Option::as_ref)
+    }
+
+    /// Sets the value of `exchange` (growing the map when it is past its end).
+    pub fn insert(&mut self, exchange: usize, value: T) {
+        if exchange >= self.0.len() {
+            self.0.resize_with(exchange + 1, || None);
+        }
+        if let Some(slot) = self.0.get_mut(exchange) {
+            *slot = Some(value);
+        }
+    }
+
+    /// The exchanges with a value, in capture order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, value)| value.as_ref().map(|value| (idx, value)))
+    }
+}
+
 /// Everything regauth concluded about a capture.
 #[derive(Clone, Debug)]
 pub struct Analysis {
@@ -348,7 +389,7 @@ pub struct Analysis {
     pub clocks: Vec<ClockEstimate>,
     pub tokens: Vec<TokenRecord>,
     /// Exchange index → session index.
-    pub session_of_exchange: HashMap<usize, usize>,
+    pub session_of_exchange: ExchangeMap<usize>,
     /// Every TLS endpoint with its certificates (server chain, client certificate).
     pub tls: TlsFacts,
 }
@@ -356,16 +397,16 @@ pub struct Analysis {
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
 pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     let classified = classify::classify(capture);
-    let mut built = session::build(capture, &classified);
+    let mut findings = findings::Merger::default();
+    let mut built = session::build(capture, &classified, &mut findings);
     let clocks = clock::estimate_clocks(capture, &classified, &built.tokens);
-    let mut findings = std::mem::take(&mut built.findings);
     tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
     refusals::explain_refusals(capture, &built, &clocks, &mut findings);
     clock::skew_findings(config, &clocks, &mut findings);
     let tls = tls_facts(capture);
     checks::capture_findings(capture, &classified, &built, &tls, &mut findings);
     tls::tls_findings(capture, &tls, &built.session_of_exchange, &mut findings);
-    let mut findings = findings::merge(findings);
+    let mut findings = findings.finish();
     explain::link_engine_relays(capture, &built, &mut findings);
     findings::order(&mut findings);
     // Each session looks only at its own findings: with thousands of failed sessions, a

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use sha2::Digest as _;
 
+use super::ExchangeMap;
 use super::classify::{Role, url_base};
 use super::verdict::Verdict;
 use crate::model::Exchange;
@@ -36,7 +37,7 @@ pub struct Timeline {
 pub fn timeline(
     exchanges: &[Exchange],
     roles: &[Role],
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
 ) -> Timeline {
     let upload_digests = upload_digests(exchanges, roles);
     let objects = exchanges
@@ -86,7 +87,7 @@ fn object_of(
     exchange: &Exchange,
     role: &Role,
     upload_digests: &HashMap<&str, String>,
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
 ) -> Option<String> {
     let request = &exchange.request;
     match role {
@@ -125,7 +126,7 @@ fn object_of(
 fn blob_written<'a>(
     exchange: &'a Exchange,
     upload_digests: &HashMap<&str, String>,
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
 ) -> Option<(&'a str, String)> {
     let request = &exchange.request;
     let path = request.path_only();

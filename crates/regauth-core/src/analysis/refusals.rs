@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::clock::{describe_offset, parse_http_date, unix_seconds};
 use super::explain::session_label;
-use super::findings::{Code, Finding, Severity};
+use super::findings::{Code, Finding, Merger, Severity};
 use super::session::{Built, InvalidTokenRefusal};
 use super::verdict::Verdict;
 use super::{ClockEstimate, ClockRole, Session, Step, TokenRecord};
@@ -19,7 +19,7 @@ pub fn explain_refusals(
     capture: &Capture,
     built: &Built,
     clocks: &[ClockEstimate],
-    findings: &mut Vec<Finding>,
+    findings: &mut Merger,
 ) {
     if built.invalid_token_refusals.is_empty() {
         return;

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 
 use super::assign::{Assignment, assign};
-use super::classify::{Classified, RequestAuth, Role, SeenChallenge};
-use super::findings::Finding;
+use super::classify::{Classified, RequestAuth, Role};
+use super::findings::Merger;
 use super::machine::{Machine, is_final_failure, relay_engine_failures};
 use super::objects::{Timeline, timeline};
 use super::tokens::TokenBook;
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
-use super::{Session, TokenRecord};
+use super::{ExchangeMap, Session, TokenRecord};
 use crate::capture::Capture;
 
 pub struct Built {
@@ -23,9 +23,8 @@ pub struct Built {
     /// What each exchange acts on and when its verdict counted.
     pub timeline: Timeline,
     pub tokens: Vec<TokenRecord>,
-    pub findings: Vec<Finding>,
-    pub session_of_exchange: HashMap<usize, usize>,
-    pub verdicts: HashMap<usize, Verdict>,
+    pub session_of_exchange: ExchangeMap<usize>,
+    pub verdicts: ExchangeMap<Verdict>,
     /// Registry authority → the service its challenges name.
     pub registry_service: HashMap<String, String>,
     /// Invalid-token refusals, explained once clocks are known ([`super::refusals`]).
@@ -46,7 +45,7 @@ pub struct InvalidTokenRefusal {
     pub final_failure: bool,
 }
 
-pub fn build(capture: &Capture, classified: &Classified) -> Built {
+pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) -> Built {
     let assignment = assign(&capture.exchanges, classified);
     let mut walked = walk(capture, classified, &assignment);
     let timeline = timeline(&capture.exchanges, &classified.roles, &walked.verdicts);
@@ -72,7 +71,6 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         members: assignment.members,
         timeline,
         tokens: walked.tokens.records,
-        findings: Vec::new(),
         session_of_exchange: assignment.session_of_exchange,
         verdicts: walked.verdicts,
         registry_service: registry_services(classified),
@@ -80,9 +78,13 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
         unread_engine_streams: walked.unread_engine_streams,
     };
     for (session_idx, session) in sessions.iter().enumerate() {
-        let findings =
-            super::explain::session_findings(capture, classified, session_idx, session, &built);
-        built.findings.extend(findings);
+        findings.extend(super::explain::session_findings(
+            capture,
+            classified,
+            session_idx,
+            session,
+            &built,
+        ));
         built.invalid_token_refusals.extend(invalid_token_refusals(
             session_idx,
             session,
@@ -95,10 +97,8 @@ pub fn build(capture: &Capture, classified: &Classified) -> Built {
 
 /// For each registry, the service its first Bearer challenge names.
 fn registry_services(classified: &Classified) -> HashMap<String, String> {
-    let mut challenge_list: Vec<&SeenChallenge> = classified.challenges.values().collect();
-    challenge_list.sort_by_key(|seen| seen.exchange);
     let mut registry_service = HashMap::new();
-    for seen in challenge_list {
+    for seen in &classified.challenges {
         if let Some(service) = seen.bearer().and_then(|challenge| challenge.service()) {
             registry_service.entry(seen.authority.clone()).or_insert_with(|| service.to_owned());
         }
@@ -108,7 +108,7 @@ fn registry_services(classified: &Classified) -> HashMap<String, String> {
 
 struct Walked {
     machines: Vec<Machine>,
-    verdicts: HashMap<usize, Verdict>,
+    verdicts: ExchangeMap<Verdict>,
     tokens: TokenBook,
     unread_engine_streams: HashMap<usize, String>,
 }
@@ -122,7 +122,7 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
             .iter()
             .map(|(registry, repository)| Machine::new(registry.clone(), repository.clone()))
             .collect(),
-        verdicts: HashMap::new(),
+        verdicts: ExchangeMap::with_exchanges(capture.exchanges.len()),
         tokens: TokenBook::default(),
         unread_engine_streams: HashMap::new(),
     };
@@ -132,7 +132,7 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
         let role = &classified.roles[idx];
         let verdict = match role {
             Role::Registry { auth, .. } => {
-                let challenge = classified.challenges.get(&idx);
+                let challenge = classified.challenge(idx);
                 machine.learn_from_registry(exchange, auth, challenge);
                 let probe = classified.fallback_probes.contains_key(&idx);
                 judge_registry(exchange, auth, challenge, &walked.tokens, probe)
@@ -162,7 +162,7 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
 fn invalid_token_refusals(
     session_idx: usize,
     session: &Session,
-    verdicts: &HashMap<usize, Verdict>,
+    verdicts: &ExchangeMap<Verdict>,
 ) -> Vec<InvalidTokenRefusal> {
     session
         .exchanges

@@ -5,8 +5,7 @@
 //! Each exchange is judged at its own timestamp, so a certificate that expires in the middle of
 //! a long push is reported from the exchange on which it had expired.
 
-use std::collections::HashMap;
-
+use crate::analysis::findings::Merger;
 use crate::analysis::{Code, Finding, Severity};
 use crate::capture::Capture;
 use crate::tls_facts::{
@@ -17,8 +16,8 @@ use crate::tls_facts::{
 pub(super) fn tls_findings(
     capture: &Capture,
     facts: &TlsFacts,
-    session_of_exchange: &HashMap<usize, usize>,
-    findings: &mut Vec<Finding>,
+    session_of_exchange: &super::ExchangeMap<usize>,
+    findings: &mut Merger,
 ) {
     for connection in &facts.connections {
         let endpoint = endpoint(connection);
@@ -116,7 +115,7 @@ fn validity_findings(
     certificate: &CertificateFacts,
     role: &str,
     session: Option<usize>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Merger,
 ) -> bool {
     let mut expired: Vec<(usize, i64)> = Vec::new();
     let mut early: Vec<(usize, i64)> = Vec::new();

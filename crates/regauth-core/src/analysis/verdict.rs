@@ -173,7 +173,7 @@ pub fn judge_registry(
 /// authenticate, else a failure at step 2.
 fn judge_unauthenticated_refusal(status: u16, challenge: Option<&SeenChallenge>) -> Verdict {
     let usable = challenge.is_some_and(|seen| {
-        seen.bearer().is_some_and(|challenge| challenge.realm().is_some()) || seen.basic().is_some()
+        seen.bearer().is_some_and(|challenge| challenge.realm().is_some()) || seen.has_basic()
     });
     if usable {
         Verdict::Challenge
