@@ -642,6 +642,17 @@ impl Body {
         )
     }
 
+    /// Drops the cached decoded prefix of a body without content-encoding, for a reader that
+    /// keeps what it parsed from it and is the body's last: undoing base64 or JSON escapes
+    /// again is charged to no budget, so a later reader only pays the time (issue 9: a hundred
+    /// thousand token answers, each kept decoded, cost a third of the capture again).
+    /// Decompressed bodies keep their cache: decoding them twice would charge the budget twice.
+    pub fn forget_decoded(&self) {
+        if self.content_encoding.trim().is_empty() {
+            *self.cache.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+    }
+
     /// The body bytes with base64 and content-encoding undone, capped at `limit` bytes of output.
     pub fn decoded(&self, limit: usize) -> Result<Cow<'_, [u8]>, BodyError> {
         if let (BodyData::Raw(bytes), "") = (&self.data, self.content_encoding.trim()) {

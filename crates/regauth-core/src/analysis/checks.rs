@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
 use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::session::Built;
-use super::tokens::unsigned_part;
+use super::tokens::unsigned_prefix;
 use super::verdict::Verdict;
 use super::{Step, TokenRecord};
 use crate::capture::Capture;
@@ -308,12 +308,13 @@ impl Checks<'_> {
     /// insecure on purpose: every request there goes in clear, and the finding says so.
     fn plain_http_credentials(&self, findings: &mut Merger) {
         // By unsigned part, so a token whose signature a sanitiser replaced still matches.
-        let public_tokens: HashSet<String> = self
+        // Slices of the records' tokens: a copy of each costs as much as the tokens themselves.
+        let public_tokens: HashSet<&str> = self
             .built
             .tokens
             .iter()
             .filter(|record| is_public_anonymous(record))
-            .map(|record| unsigned_part(record.raw.expose()))
+            .map(|record| unsigned_prefix(record.raw.expose()))
             .collect();
         let mut plain_http: HashMap<String, Vec<usize>> = HashMap::new();
         let mut secret_kinds: HashMap<String, Vec<&'static str>> = HashMap::new();
@@ -489,7 +490,7 @@ fn is_public_anonymous(record: &TokenRecord) -> bool {
 fn secrets_sent(
     exchange: &Exchange,
     role: &Role,
-    public_tokens: &HashSet<String>,
+    public_tokens: &HashSet<&str>,
 ) -> Vec<&'static str> {
     let request = &exchange.request;
     let mut kinds = Vec::new();
@@ -498,7 +499,8 @@ fn secrets_sent(
         let scheme = words.next().unwrap_or("").to_ascii_lowercase();
         if scheme != "bearer" {
             kinds.push("Basic credentials");
-        } else if !words.next().is_some_and(|token| public_tokens.contains(&unsigned_part(token))) {
+        } else if !words.next().is_some_and(|token| public_tokens.contains(unsigned_prefix(token)))
+        {
             kinds.push("a bearer token");
         }
     }

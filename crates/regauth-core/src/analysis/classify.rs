@@ -6,6 +6,7 @@
 //! OAuth2 `grant_type` form), for captures that start after the challenge.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::capture::Capture;
 use crate::model::{Exchange, Request};
@@ -31,7 +32,8 @@ pub enum Role {
         auth: RequestAuth,
     },
     Token {
-        request: Box<TokenRequest>,
+        /// Shared with the [`super::TokenRecord`] of the token it got.
+        request: Arc<TokenRequest>,
     },
     EngineApi {
         call: EngineApiCall,
@@ -142,7 +144,7 @@ pub fn classify(capture: &Capture) -> Classified {
         let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&url)) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
-            Role::Token { request: Box::new(parse_token_request(request)) }
+            Role::Token { request: Arc::new(parse_token_request(request)) }
         } else if let Some(call) = is_engine_api_path(request.path_only()) {
             Role::EngineApi { call }
         } else if let Some(repository) = registry_repository(request.path_only()) {

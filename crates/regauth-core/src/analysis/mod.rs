@@ -37,6 +37,7 @@ mod tokens;
 mod verdict;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -312,7 +313,8 @@ pub struct TokenRecord {
     /// The raw token (masked unless the caller reveals it).
     pub raw: Secret,
     pub decoded: DecodedToken,
-    pub request: TokenRequest,
+    /// The token request, shared with its exchange's [`classify::Role::Token`].
+    pub request: Arc<TokenRequest>,
     /// The response as parsed, without its secrets: the token is `raw`, the refresh token
     /// `refresh_token` (each kept once).
     pub response: TokenResponse,

@@ -68,12 +68,8 @@ impl TokenBook {
     }
 }
 
-/// `header.claims` of a JWT: matches a token whose signature a sanitiser replaced.
-pub fn unsigned_part(raw: &str) -> String {
-    unsigned_prefix(raw).to_owned()
-}
-
-/// [`unsigned_part`] as a slice of `raw`: up to its second `.`, or all of it.
+/// `header.claims` of a JWT, which matches a token whose signature a sanitiser replaced: a
+/// slice of `raw` up to its second `.`, or all of it.
 pub fn unsigned_prefix(raw: &str) -> &str {
     let Some(first_dot) = raw.find('.') else { return raw };
     match raw[first_dot + 1..].find('.') {

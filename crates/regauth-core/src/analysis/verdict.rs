@@ -2,6 +2,8 @@
 //! failed at a step, and why). One judge per kind of exchange; none of them writes prose
 //! (that is [`super::explain`]).
 
+use std::sync::Arc;
+
 use super::classify::{RequestAuth, SeenChallenge, is_referrers_api};
 use super::connection::{NoAnswer, no_answer, recorder_error};
 use super::tokens::TokenBook;
@@ -234,7 +236,7 @@ fn says_expired(response: &Response) -> bool {
 /// A token service's answer; a token it hands out goes into `tokens`.
 pub fn judge_token(
     exchange: &Exchange,
-    request: &TokenRequest,
+    request: &Arc<TokenRequest>,
     session_idx: usize,
     tokens: &mut TokenBook,
 ) -> Verdict {
@@ -249,7 +251,10 @@ pub fn judge_token(
                 step: Step::TokenResponse,
                 cause: FailCause::TokenServiceError { status, oauth_post },
             };
-            let mut parsed = match parse_token_response_body(&response.body) {
+            let parsed = parse_token_response_body(&response.body);
+            // What the engine needs of the answer is in `parsed` (or its verdict).
+            response.body.forget_decoded();
+            let mut parsed = match parsed {
                 Ok(parsed) => parsed,
                 Err(TokenResponseError::TooLarge { limit }) => {
                     return Verdict::Fail {
@@ -284,7 +289,7 @@ pub fn judge_token(
                 session: Some(session_idx),
                 raw: Secret::new(raw),
                 decoded,
-                request: request.clone(),
+                request: Arc::clone(request),
                 effective_lifetime_s: parsed.effective_lifetime_s(),
                 refresh_token: parsed.refresh_token.take(),
                 response: parsed,
