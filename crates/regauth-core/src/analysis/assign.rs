@@ -13,7 +13,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::ExchangeMap;
-use super::classify::{Classified, RequestAuth, Role, SeenChallenge, url_base};
+use super::classify::{Classified, RequestAuth, Role, SeenChallenge, bearer_token, url_base};
 use super::tokens::{issued_token, unsigned_prefix};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
@@ -93,7 +93,9 @@ impl DirectKeys {
         }
         let mut uses_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (idx, role) in classified.roles.iter().enumerate() {
-            if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = role {
+            if let Role::Registry { auth: RequestAuth::Bearer, .. } = role
+                && let Some(token) = bearer_token(&exchanges[idx].request)
+            {
                 uses_of.entry(unsigned_prefix(token)).or_default().push(idx);
             }
         }

@@ -27,8 +27,14 @@ pub fn session_findings(
     session: &Session,
     built: &Built,
 ) -> Vec<Finding> {
-    let context =
-        SessionContext { capture, classified, built, session_idx, where_: session_label(session) };
+    let context = SessionContext {
+        capture,
+        classified,
+        built,
+        session_idx,
+        members: &session.exchanges,
+        where_: session_label(session),
+    };
     let mut findings = Vec::new();
     let mut abandoned = Vec::new();
     // Walking once in capture order: the last failure seen per object (a failure may retry
@@ -80,6 +86,8 @@ struct SessionContext<'a> {
     classified: &'a Classified,
     built: &'a Built,
     session_idx: usize,
+    /// The session's exchanges, in capture order.
+    members: &'a [usize],
     where_: String,
 }
 
@@ -590,7 +598,7 @@ impl SessionContext<'_> {
 
     /// The session's exchanges after `from` and before `to` (capture order).
     fn session_members_between(&self, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
-        let members = &self.built.members[self.session_idx];
+        let members = self.members;
         let start = members.partition_point(|&idx| idx <= from);
         let end = members.partition_point(|&idx| idx < to);
         members[start..end.max(start)].iter().copied()

@@ -105,7 +105,7 @@ impl Machine {
         if self.scheme == AuthScheme::None {
             match auth {
                 RequestAuth::Basic { .. } => self.scheme = AuthScheme::Basic,
-                RequestAuth::Bearer { .. } => self.scheme = AuthScheme::Bearer,
+                RequestAuth::Bearer => self.scheme = AuthScheme::Bearer,
                 _ => {}
             }
         }
@@ -181,12 +181,12 @@ impl Machine {
     /// evidence led by the exchange that decided it.
     pub fn finish(
         mut self,
-        members: &[usize],
+        members: Vec<usize>,
         verdicts: &ExchangeMap<Verdict>,
         timeline: &Timeline,
         exchanges: &[Exchange],
     ) -> Session {
-        let ordered = in_decision_order(members, timeline);
+        let ordered = in_decision_order(&members, timeline);
         let judged = judge_session(&ordered, verdicts, timeline, exchanges);
         let decisive: Vec<(usize, &Verdict)> = ordered
             .iter()
@@ -218,7 +218,7 @@ impl Machine {
             failed_exchange: judged.failed.map(|(_, idx)| idx),
             unrecovered_failures,
             steps: self.steps,
-            exchanges: members.to_vec(),
+            exchanges: members,
             expected_next,
             failed_finding: None,
         }

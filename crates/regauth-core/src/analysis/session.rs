@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::assign::{Assignment, assign};
-use super::classify::{Classified, RequestAuth, Role};
+use super::assign::{Assignment, SessionKey, assign};
+use super::classify::{Classified, RequestAuth, Role, bearer_token};
 use super::findings::Merger;
 use super::machine::{Machine, is_final_failure, relay_engine_failures};
 use super::objects::{Timeline, timeline};
@@ -18,8 +18,6 @@ use crate::capture::Capture;
 
 pub struct Built {
     pub sessions: Vec<Session>,
-    /// Per session, its exchanges in capture order.
-    pub members: Vec<Vec<usize>>,
     /// What each exchange acts on and when its verdict counted.
     pub timeline: Timeline,
     pub tokens: Vec<TokenRecord>,
@@ -46,8 +44,10 @@ pub struct InvalidTokenRefusal {
 }
 
 pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) -> Built {
-    let assignment = assign(&capture.exchanges, classified);
-    let mut walked = walk(capture, classified, &assignment);
+    let mut assignment = assign(&capture.exchanges, classified);
+    // The keys become the machines' (moved, not copied: a hundred thousand sessions).
+    let keys = std::mem::take(&mut assignment.keys);
+    let mut walked = walk(capture, classified, keys, &assignment);
     let timeline = timeline(&capture.exchanges, &classified.roles, &walked.verdicts);
     for members in &assignment.members {
         relay_engine_failures(
@@ -61,14 +61,13 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
     let sessions: Vec<Session> = walked
         .machines
         .into_iter()
-        .zip(&assignment.members)
+        .zip(assignment.members)
         .map(|(machine, members)| {
             machine.finish(members, &walked.verdicts, &timeline, &capture.exchanges)
         })
         .collect();
     let mut built = Built {
         sessions: Vec::new(),
-        members: assignment.members,
         timeline,
         tokens: walked.tokens.records,
         session_of_exchange: assignment.session_of_exchange,
@@ -115,12 +114,16 @@ struct Walked {
 
 /// Tokens are issued and used across sessions, so this walks all exchanges in capture order
 /// and feeds each to its session's machine.
-fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> Walked {
+fn walk(
+    capture: &Capture,
+    classified: &Classified,
+    keys: Vec<SessionKey>,
+    assignment: &Assignment,
+) -> Walked {
     let mut walked = Walked {
-        machines: assignment
-            .keys
-            .iter()
-            .map(|(registry, repository)| Machine::new(registry.clone(), repository.clone()))
+        machines: keys
+            .into_iter()
+            .map(|(registry, repository)| Machine::new(registry, repository))
             .collect(),
         verdicts: ExchangeMap::with_exchanges(capture.exchanges.len()),
         tokens: TokenBook::default(),
@@ -150,7 +153,9 @@ fn walk(capture: &Capture, classified: &Classified, assignment: &Assignment) -> 
             }
             Role::Storage { .. } | Role::Other => Verdict::Neutral,
         };
-        if let Role::Registry { auth: RequestAuth::Bearer { token }, .. } = role {
+        if let Role::Registry { auth: RequestAuth::Bearer, .. } = role
+            && let Some(token) = bearer_token(&exchange.request)
+        {
             walked.tokens.record_use(token, exchange);
         }
         machine.feed(idx, role, &verdict);

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use super::classify::{RequestAuth, SeenChallenge, is_referrers_api};
+use super::classify::{RequestAuth, SeenChallenge, bearer_token, is_referrers_api};
 use super::connection::{NoAnswer, no_answer, recorder_error};
 use super::tokens::TokenBook;
 use super::{Step, TokenRecord};
-use crate::model::{Exchange, Response, decode_limits};
+use crate::model::{Exchange, Request, Response, decode_limits};
 use crate::protocol::{
     Credential, EngineApiCall, TokenRequest, TokenResponseError, parse_token_response_body,
     parse_x_registry_auth,
@@ -155,7 +155,9 @@ pub fn judge_registry(
     let reads = matches!(exchange.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
     match status {
         401 | 403 if !authorized => judge_unauthenticated_refusal(status, challenge),
-        401 | 403 => judge_refused_credentials(response, auth, challenge, tokens),
+        401 | 403 => {
+            judge_refused_credentials(&exchange.request, response, auth, challenge, tokens)
+        }
         429 => Verdict::Fail { step: judged_step, cause: FailCause::RateLimited { status } },
         // Reading something absent is how clients ask whether it exists (a blob before
         // uploading it, a tag before pushing it, signatures and referrers that may not be
@@ -188,6 +190,7 @@ fn judge_unauthenticated_refusal(status: u16, challenge: Option<&SeenChallenge>)
 
 /// 401/403 to a request with credentials: why the registry refused them.
 fn judge_refused_credentials(
+    request: &Request,
     response: &Response,
     auth: &RequestAuth,
     challenge: Option<&SeenChallenge>,
@@ -206,7 +209,7 @@ fn judge_refused_credentials(
         return Verdict::Challenge;
     }
     let token = match auth {
-        RequestAuth::Bearer { token } => tokens.lookup(token),
+        RequestAuth::Bearer => bearer_token(request).and_then(|token| tokens.lookup(token)),
         _ => None,
     };
     let cause = match (auth, error) {
@@ -217,7 +220,7 @@ fn judge_refused_credentials(
             FailCause::InsufficientScope { token: None }
         }
         (RequestAuth::Basic { .. }, _) => FailCause::BasicDenied,
-        (RequestAuth::Bearer { .. }, _) if status == 403 && error.is_none() => {
+        (RequestAuth::Bearer, _) if status == 403 && error.is_none() => {
             // distribution answers 401; 403 without an error parameter is a denial of the
             // action (Harbor, GHCR, ECR).
             FailCause::InsufficientScope { token }
