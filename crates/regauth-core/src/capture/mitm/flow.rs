@@ -383,28 +383,33 @@ fn decode_headers(
     let text = crate::capture::utf8(payload).ok();
     // Fields are collected in the reused scratch list and moved out at their exact size.
     let (headers, input) = (&mut *ctx.header_scratch, ctx.input);
+    let push = |headers: &mut Headers, name: &[u8], value: &[u8]| match text {
+        Some(text) => {
+            let span = |part: &[u8]| {
+                let start = part.as_ptr() as usize - payload.as_ptr() as usize;
+                text.get(start..start + part.len()).unwrap_or_default()
+            };
+            headers.push_borrowing(input, span(name), span(value));
+        }
+        // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
+        None => headers.push_borrowing(
+            input,
+            &String::from_utf8_lossy(name),
+            &String::from_utf8_lossy(value),
+        ),
+    };
+    if item.string_pairs(|name, value| push(headers, name, value)) {
+        return Ok(headers.take_compact());
+    }
+    // Not the usual shape: start again the generic way, which says what is wrong.
+    headers.take_compact();
     for field in fields {
-        let (name, value) = match header_pair(field, what, &in_headers) {
-            Ok(pair) => pair,
+        match header_pair(field, what, &in_headers) {
+            Ok((name, value)) => push(headers, name, value),
             Err(err) => {
                 headers.take_compact();
                 return Err(err);
             }
-        };
-        match text {
-            Some(text) => {
-                let span = |part: &[u8]| {
-                    let start = part.as_ptr() as usize - payload.as_ptr() as usize;
-                    text.get(start..start + part.len()).unwrap_or_default()
-                };
-                headers.push_borrowing(input, span(name), span(value));
-            }
-            // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
-            None => headers.push_borrowing(
-                input,
-                &String::from_utf8_lossy(name),
-                &String::from_utf8_lossy(value),
-            ),
         }
     }
     Ok(headers.take_compact())
