@@ -461,6 +461,48 @@ impl<'a> Item<'a> {
 #[inline(always)]
 fn frame(input: &[u8], pos: usize, limit: usize) -> Option<(usize, usize)> {
     let window = input.get(pos..limit)?;
+    let (n_digits, declared) = match length_prefix_of_eight(window) {
+        Some(length) => length,
+        None => length_prefix(window)?,
+    };
+    let payload_start = pos + n_digits + 1;
+    // The payload is followed by its tag, so it needs `declared + 1` bytes before `limit`.
+    if declared >= (limit - payload_start) as u64 {
+        return None;
+    }
+    Some((payload_start, payload_start + declared as usize))
+}
+
+/// The `<digits>:` prefix of `window` read eight bytes at a time (SWAR): `(digits, value)`
+/// when 1 to 7 digits and a colon start an at least 8-byte window, else `None` and
+/// [`length_prefix`] decides. Almost every length in a flow file has 1 to 4 digits, and
+/// reading them byte by byte was a fifth of the time spent reading one.
+#[inline(always)]
+fn length_prefix_of_eight(window: &[u8]) -> Option<(usize, u64)> {
+    let chunk = u64::from_le_bytes(*window.first_chunk::<8>()?);
+    // Each byte's digit value (0..=9 for a digit; anything else is bigger as a byte).
+    let values = chunk ^ 0x3030_3030_3030_3030;
+    // The high bit of a byte is set where that byte is not a digit. Adding 0x76 can carry into
+    // the next byte only from a byte that is itself not a digit, so the first flag is exact.
+    let not_digit = (values.wrapping_add(0x7676_7676_7676_7676) | values) & 0x8080_8080_8080_8080;
+    let n_digits = (not_digit.trailing_zeros() / 8) as usize;
+    if n_digits == 0 || n_digits == 8 || window[n_digits] != b':' {
+        return None;
+    }
+    // The digits, most significant first, moved to the top bytes: 8 - n leading zeros.
+    let digits = values << (8 * (8 - n_digits));
+    // Then digits are combined pairwise: 2-digit values in every other byte, 4-digit values
+    // in every other 16-bit lane, and the whole number in the top 32 bits.
+    let pairs = (digits.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    let value = quads.wrapping_mul(10_000 << 32 | 1) >> 32;
+    Some((n_digits, value))
+}
+
+/// The `<digits>:` prefix of `window` byte by byte: `(digits, value)` for 1 to 12 digits
+/// and a colon, else `None`.
+#[inline]
+fn length_prefix(window: &[u8]) -> Option<(usize, u64)> {
     let mut n_digits = 0;
     let mut declared = 0u64;
     loop {
@@ -474,15 +516,7 @@ fn frame(input: &[u8], pos: usize, limit: usize) -> Option<(usize, usize)> {
         declared = declared * 10 + u64::from(byte - b'0');
         n_digits += 1;
     }
-    if n_digits == 0 {
-        return None;
-    }
-    let payload_start = pos + n_digits + 1;
-    // The payload is followed by its tag, so it needs `declared + 1` bytes before `limit`.
-    if declared >= (limit - payload_start) as u64 {
-        return None;
-    }
-    Some((payload_start, payload_start + declared as usize))
+    (n_digits > 0).then_some((n_digits, declared))
 }
 
 fn parse_i64(payload: &[u8]) -> Result<i64, TnetErrorKind> {
@@ -887,5 +921,40 @@ mod tests {
         let mut fast = Vec::new();
         assert!(item.string_pairs(|name, value| fast.push((name, value))));
         assert_eq!(fast, [(&b"Host"[..], &b"reg.test"[..]), (b"Authorization", b"Basic")]);
+    }
+
+    /// Reading a length eight bytes at a time gives what reading it byte by byte gives.
+    #[test]
+    fn lengths_read_eight_bytes_at_a_time_match_byte_by_byte() {
+        let mut n_read = 0;
+        let mut check = |window: &[u8]| {
+            if let Some(fast) = length_prefix_of_eight(window) {
+                n_read += 1;
+                assert_eq!(Some(fast), length_prefix(window), "{window:?}");
+            }
+        };
+        let numbers = (0..20_000u64)
+            .chain((0..64).map(|shift| 1u64 << shift % 24))
+            .chain([999_999, 1_000_000, 1_234_567, 9_999_999, 10_000_000, 98_765_432]);
+        for number in numbers {
+            for zeros in 0..3 {
+                let text = format!("{}{number}:", "0".repeat(zeros));
+                for padding in
+                    [&b""[..], b"x", b"12345678", b":::::::", b"\xff\xff\xff\xff\xff\xff\xff"]
+                {
+                    check(&[text.as_bytes(), padding].concat());
+                }
+            }
+        }
+        // Every byte value in every position of an eight-byte window of digits and a colon.
+        let base = *b"1234567:";
+        for at in 0..8 {
+            for byte in 0..=255u8 {
+                let mut window = base;
+                window[at] = byte;
+                check(&window);
+            }
+        }
+        assert!(n_read > 100_000, "the fast way read only {n_read} lengths");
     }
 }
