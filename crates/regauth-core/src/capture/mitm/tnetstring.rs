@@ -934,7 +934,7 @@ mod tests {
             }
         };
         let numbers = (0..20_000u64)
-            .chain((0..64).map(|shift| 1u64 << shift % 24))
+            .chain((0..64).map(|shift| 1u64 << (shift % 24)))
             .chain([999_999, 1_000_000, 1_234_567, 9_999_999, 10_000_000, 98_765_432]);
         for number in numbers {
             for zeros in 0..3 {
