@@ -1,7 +1,7 @@
 //! Reads capture files with `capture::read` and prints how many exchanges they hold: the
 //! reader alone, without the CLI's analysis or rendering, for profiling and timing.
 //!
-//!   cargo run --release -p regauth-cli --example read_capture -- [--repeat N] [--list] FILE...
+//!   cargo run --release -p regauth-cli --example read_capture -- [--repeat N] [--threads N] [--list] FILE...
 //!   valgrind --tool=callgrind target/release/examples/read_capture FILE
 //!
 //! With `--list` it also prints the method, URL (secrets masked, control characters escaped)
@@ -11,9 +11,10 @@
 //! Files are loaded as the CLI loads them (the CLI's own `mapped.rs`: large regular files
 //! mapped, others read) before the reader starts, so a profile shows the reader (and the
 //! merge) and little else; like the CLI, it leaves the capture unfreed at exit. With
+//! `--threads N` the reader uses N threads (default: one per CPU, as the CLI). With
 //! `--repeat N` the read runs N times and the example prints the median and best wall-clock
-//! and on-CPU time per read (on-CPU time from /proc/thread-self/schedstat, so a loaded machine
-//! inflates it much less than wall-clock).
+//! and CPU time per read (of all the process's threads, from /proc/self/stat in 10 ms ticks;
+//! a loaded machine inflates it much less than wall-clock).
 #![expect(clippy::print_stdout, reason = "an example reports to its terminal")]
 #![allow(clippy::disallowed_methods, reason = "an example may read files and the clock")]
 
@@ -27,21 +28,31 @@ use regauth_core::secret::mask_url_secrets;
 #[path = "../src/mapped.rs"]
 mod mapped;
 
-/// Nanoseconds this thread has spent on a CPU (Linux), or zero where that is unknown.
-fn thread_cpu_time() -> Duration {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let nanos = schedstat.split_whitespace().next().and_then(|ns| ns.parse().ok()).unwrap_or(0);
-    Duration::from_nanos(nanos)
+/// CPU time of this process so far, all its threads, exited ones included (Linux
+/// `/proc/self/stat` utime + stime, in clock ticks of 10 ms), or zero where that is unknown.
+fn process_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 =
+        after_name.split_whitespace().skip(11).take(2).filter_map(|n| n.parse::<u64>().ok()).sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn main() -> std::io::Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut repeat = 1usize;
     let mut list = false;
+    // As the CLI: one reader thread per CPU unless told otherwise.
+    let mut threads = std::thread::available_parallelism().map_or(1, usize::from);
     loop {
         match args.first().map(String::as_str) {
             Some("--repeat") => {
                 repeat = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+                args.drain(..2.min(args.len()));
+            }
+            Some("--threads") => {
+                threads = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
                 args.drain(..2.min(args.len()));
             }
             Some("--list") => {
@@ -60,9 +71,10 @@ fn main() -> std::io::Result<()> {
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
     for _ in 0..repeat {
-        let (cpu_before, wall_before) = (thread_cpu_time(), Instant::now());
-        let (capture, errors) = capture::read(&inputs);
-        let (wall, cpu) = (wall_before.elapsed(), thread_cpu_time().saturating_sub(cpu_before));
+        let (cpu_before, wall_before) = (process_cpu_time(), Instant::now());
+        let limits = capture::ReadLimits { max_threads: threads, ..capture::ReadLimits::DEFAULT };
+        let (capture, errors) = capture::read_with(&inputs, &limits);
+        let (wall, cpu) = (wall_before.elapsed(), process_cpu_time().saturating_sub(cpu_before));
         if walls.is_empty() {
             if list {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());

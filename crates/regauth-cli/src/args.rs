@@ -157,6 +157,10 @@ pub struct LimitArgs {
     /// Decompressing bodies may produce this many times the input's size in all (plus 64 MiB).
     #[arg(long, value_name = "N", default_value_t = ReadLimits::DEFAULT.max_decoded_ratio)]
     pub max_decoded_ratio: u64,
+    /// Threads for reading one input (large flow files are decoded in parallel); default: one
+    /// per CPU. The result is the same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 impl LimitArgs {
@@ -166,6 +170,10 @@ impl LimitArgs {
             max_inflate_ratio: self.max_inflate_ratio,
             max_exchange_memory_ratio: self.max_memory_ratio,
             max_decoded_ratio: self.max_decoded_ratio,
+            max_threads: match self.threads {
+                Some(threads) => usize::from(threads),
+                None => std::thread::available_parallelism().map_or(1, usize::from),
+            },
         }
     }
 }

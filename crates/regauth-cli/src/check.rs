@@ -55,7 +55,7 @@ struct Settings {
     exchange_rows: bool,
 }
 
-fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
+fn check_capture(paths: &[PathBuf], settings: &Settings, limits: &ReadLimits) -> Checked1 {
     let names: Vec<String> = paths
         .iter()
         .map(|path| {
@@ -70,7 +70,7 @@ fn check_capture(paths: &[PathBuf], settings: &Settings) -> Checked1 {
             Err(error) => errors.push(error),
         }
     }
-    let (capture, capture_errors) = capture::read_with(&inputs, &settings.limits);
+    let (capture, capture_errors) = capture::read_with(&inputs, limits);
     drop(inputs);
     errors.extend(capture_errors.iter().map(ToString::to_string));
     let stderr_line =
@@ -111,6 +111,11 @@ fn check_all(groups: &[Vec<PathBuf>], settings: &Settings) -> Vec<Checked1> {
         .map_or(1, std::num::NonZeroUsize::get)
         .min(groups.len())
         .max(1);
+    // The cores are shared between the files checked at once and each file's reader.
+    let limits = ReadLimits {
+        max_threads: (settings.limits.max_threads / n_workers).max(1),
+        ..settings.limits.clone()
+    };
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Checked1)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..n_workers)
@@ -120,7 +125,7 @@ fn check_all(groups: &[Vec<PathBuf>], settings: &Settings) -> Vec<Checked1> {
                     loop {
                         let idx = next.fetch_add(1, Ordering::Relaxed);
                         let Some(group) = groups.get(idx) else { break };
-                        mine.push((idx, check_capture(group, settings)));
+                        mine.push((idx, check_capture(group, settings, &limits)));
                     }
                     mine
                 })

@@ -524,3 +524,37 @@ fn a_closed_pipe_keeps_the_verdict_as_exit_code() {
         assert!(!stderr.to_lowercase().contains("broken pipe"), "{command:?}: {stderr}");
     }
 }
+
+// A flow file large enough to be decoded on several threads (every sample flow, twice) reads
+// and analyses the same on one thread and on four.
+#[test]
+fn threads_do_not_change_the_result() {
+    let mut flows: Vec<PathBuf> = std::fs::read_dir(sample(""))
+        .expect("samples/")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
+        .collect();
+    flows.sort();
+    let mut joined = Vec::new();
+    for _ in 0..2 {
+        for flow in &flows {
+            joined.extend(std::fs::read(flow).expect("sample flow"));
+        }
+    }
+    let file = std::env::temp_dir().join(format!("regauth-threads-{}.flow", std::process::id()));
+    std::fs::write(&file, &joined).expect("temporary file");
+    let file = file.display().to_string();
+    for command in [&["exchanges", "--format", "json"][..], &["analyze", "--format", "json"]] {
+        let run = |threads: &str| regauth(&[command, &["--threads", threads, &file]].concat());
+        let (one, four) = (run("1"), run("4"));
+        assert_eq!(one.status.code(), four.status.code(), "{command:?}");
+        assert_eq!(stdout(&one), stdout(&four), "{command:?}");
+        if command[0] == "exchanges" {
+            let n_read = json(&one)["exchanges"].as_array().map_or(0, Vec::len);
+            assert!(n_read > 4 * 64, "only {n_read} exchanges: too few for several threads");
+        }
+    }
+    let refused = regauth(&["exchanges", "--threads", "0", &file]);
+    assert_eq!(refused.status.code(), Some(2));
+    let _ = std::fs::remove_file(&file);
+}

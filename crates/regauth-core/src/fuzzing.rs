@@ -48,8 +48,8 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("pipeline", pipeline),
 ];
 
-/// The tnetstring framer: lazy reading and the strict validator agree, and every item lies
-/// inside the input.
+/// The tnetstring framer: lazy reading and the strict validator agree, every item lies
+/// inside the input, and the header-list fast path agrees with reading item by item.
 pub fn tnetstring(data: &[u8]) {
     let Ok(top) = tnetstring::read_item(data, 0, data.len(), 0) else { return };
     assert!(top.end() <= data.len(), "item ends past the input");
@@ -58,6 +58,10 @@ pub fn tnetstring(data: &[u8]) {
     let mut lazy_ok = true;
     let mut stack = vec![top];
     'walk: while let Some(item) = stack.pop() {
+        let mut fast_pairs = Vec::new();
+        if item.string_pairs(|name, value| fast_pairs.push((name, value))) {
+            assert_eq!(Some(fast_pairs), string_pairs_read_generically(item), "header fast path");
+        }
         match item.tag() {
             Tag::List | Tag::Dict => {
                 let children: Vec<_> = if item.tag() == Tag::List {
@@ -100,6 +104,21 @@ pub fn tnetstring(data: &[u8]) {
         }
     }
     assert_eq!(strict.is_ok(), lazy_ok, "validate and lazy reading disagree: {strict:?}");
+}
+
+/// A list of `[name, value]` string pairs read item by item, or `None` where that fails.
+pub(crate) fn string_pairs_read_generically(
+    list: tnetstring::Item<'_>,
+) -> Option<Vec<(&[u8], &[u8])>> {
+    let mut pairs = Vec::new();
+    for field in list.list().ok()? {
+        let mut parts = field.ok()?.list().ok()?;
+        let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return None;
+        };
+        pairs.push((name.ok()?.as_bytes().ok()?, value.ok()?.as_bytes().ok()?));
+    }
+    Some(pairs)
 }
 
 fn unreachable_tag() -> ! {

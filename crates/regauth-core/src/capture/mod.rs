@@ -68,6 +68,10 @@ pub struct ReadLimits {
     /// Decompressing bodies (`Content-Encoding`) may produce at most this many times the
     /// input's size in all, plus [`DECODED_FLOOR_BYTES`] (CLI `--max-decoded-ratio`).
     pub max_decoded_ratio: u64,
+    /// Threads a reader may use for one input, the calling one included (CLI `--threads`):
+    /// a large flow file is decoded in parallel parts. The result is the same for any number;
+    /// 1 (the default, and the only choice on wasm32) reads on the calling thread alone.
+    pub max_threads: usize,
 }
 
 impl ReadLimits {
@@ -76,6 +80,7 @@ impl ReadLimits {
         max_inflate_ratio: 16,
         max_exchange_memory_ratio: 1,
         max_decoded_ratio: 4,
+        max_threads: 1,
     };
 
     fn max_inflated(&self, compressed_len: u64) -> u64 {
@@ -299,6 +304,8 @@ pub(crate) struct ReaderContext<'a> {
     pub(crate) decode_budget: Arc<DecodeBudget>,
     /// Bytes the exchanges read from the input may take.
     pub(crate) memory_limit: u64,
+    /// Threads a reader may use ([`ReadLimits::max_threads`], at least 1).
+    pub(crate) threads: usize,
 }
 
 impl<'a> ReaderContext<'a> {
@@ -319,6 +326,7 @@ impl<'a> ReaderContext<'a> {
             name,
             decode_budget: Arc::new(DecodeBudget::new(decode_budget)),
             memory_limit,
+            threads: limits.max_threads.max(1),
         }
     }
 

@@ -28,7 +28,6 @@ use base64::Engine as _;
 use bytes::Bytes;
 use chrono::DateTime;
 
-use super::Problems;
 use super::tnetstring::{Item, Tag, TnetError};
 use crate::model::{
     Body, BodyData, CompactString, DecodeBudget, EntryRef, Exchange, Headers, Request, Response,
@@ -75,12 +74,14 @@ impl From<TnetError> for FlowError {
 }
 
 /// Where the flow being decoded sits, and where its lesser problems go.
-pub(super) struct FlowContext<'c, 'n> {
+pub(super) struct FlowContext<'c> {
     pub(super) source_idx: usize,
     pub(super) entry_idx: usize,
     /// The whole input, to hand out body and certificate slices without copying.
     pub(super) input: &'c Bytes,
-    pub(super) problems: &'c mut Problems<'n>,
+    /// What was wrong but did not stop the flow from being read (offset, message), for the
+    /// caller to record in file order (flows may be decoded on several threads).
+    pub(super) notes: Vec<(u64, String)>,
     /// Shared by every body of the input.
     pub(super) decode_budget: &'c std::sync::Arc<DecodeBudget>,
     /// The flow's integer format version, once read (for the producer string).
@@ -89,10 +90,10 @@ pub(super) struct FlowContext<'c, 'n> {
     pub(super) header_scratch: &'c mut Headers,
 }
 
-impl FlowContext<'_, '_> {
+impl FlowContext<'_> {
     /// Records something that was wrong but did not stop the flow from being read.
     fn note(&mut self, offset: u64, message: impl Into<String>) {
-        self.problems.push(self.entry_idx, offset, message.into());
+        self.notes.push((offset, message.into()));
     }
 
     /// `payload` as a zero-copy slice of the input. Payloads always come from the input, but
@@ -114,7 +115,7 @@ impl FlowContext<'_, '_> {
 }
 
 /// Decodes the flow dict `flow` (already framed at the top level of the file).
-pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Result<Decoded, FlowError> {
+pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decoded, FlowError> {
     let [version, flow_type, request, response, error, server_conn, client_conn, backup] =
         flow.dict()?.fields([
             "version",
@@ -277,10 +278,7 @@ struct DecodedResponse {
     timestamp_end: Option<Timestamp>,
 }
 
-fn decode_request(
-    item: Item<'_>,
-    ctx: &mut FlowContext<'_, '_>,
-) -> Result<DecodedRequest, FlowError> {
+fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRequest, FlowError> {
     let what = "request";
     let [method, scheme, host, port, path, http_version, headers, content, timestamp_start] =
         item.dict().map_err(in_field(what, ""))?.fields([
@@ -331,7 +329,7 @@ fn decode_request(
 
 fn decode_response(
     item: Item<'_>,
-    ctx: &mut FlowContext<'_, '_>,
+    ctx: &mut FlowContext<'_>,
 ) -> Result<DecodedResponse, FlowError> {
     let what = "response";
     let [status_code, reason, http_version, headers, content, timestamp_end] = item
@@ -373,7 +371,7 @@ fn optional_text(item: Option<Item<'_>>) -> Result<CompactString, TnetError> {
 fn decode_headers(
     item: Item<'_>,
     what: &'static str,
-    ctx: &mut FlowContext<'_, '_>,
+    ctx: &mut FlowContext<'_>,
 ) -> Result<Headers, FlowError> {
     let in_headers = in_field(what, "headers");
     let fields = item.list().map_err(&in_headers)?;
@@ -383,28 +381,33 @@ fn decode_headers(
     let text = crate::capture::utf8(payload).ok();
     // Fields are collected in the reused scratch list and moved out at their exact size.
     let (headers, input) = (&mut *ctx.header_scratch, ctx.input);
+    let push = |headers: &mut Headers, name: &[u8], value: &[u8]| match text {
+        Some(text) => {
+            let span = |part: &[u8]| {
+                let start = part.as_ptr() as usize - payload.as_ptr() as usize;
+                text.get(start..start + part.len()).unwrap_or_default()
+            };
+            headers.push_borrowing(input, span(name), span(value));
+        }
+        // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
+        None => headers.push_borrowing(
+            input,
+            &String::from_utf8_lossy(name),
+            &String::from_utf8_lossy(value),
+        ),
+    };
+    if item.string_pairs(|name, value| push(headers, name, value)) {
+        return Ok(headers.take_compact());
+    }
+    // Not the usual shape: start again the generic way, which says what is wrong.
+    headers.take_compact();
     for field in fields {
-        let (name, value) = match header_pair(field, what, &in_headers) {
-            Ok(pair) => pair,
+        match header_pair(field, what, &in_headers) {
+            Ok((name, value)) => push(headers, name, value),
             Err(err) => {
                 headers.take_compact();
                 return Err(err);
             }
-        };
-        match text {
-            Some(text) => {
-                let span = |part: &[u8]| {
-                    let start = part.as_ptr() as usize - payload.as_ptr() as usize;
-                    text.get(start..start + part.len()).unwrap_or_default()
-                };
-                headers.push_borrowing(input, span(name), span(value));
-            }
-            // Bytes that are not UTF-8 (rare: Latin-1 values) are copied as lossy text.
-            None => headers.push_borrowing(
-                input,
-                &String::from_utf8_lossy(name),
-                &String::from_utf8_lossy(value),
-            ),
         }
     }
     Ok(headers.take_compact())
@@ -432,7 +435,7 @@ fn header_pair<'a>(
 fn decode_body(
     content: Option<Item<'_>>,
     headers: &Headers,
-    ctx: &FlowContext<'_, '_>,
+    ctx: &FlowContext<'_>,
 ) -> Result<Body, TnetError> {
     // `content` is null when mitmproxy streamed the body through without keeping it.
     let data = match content.filter(|item| !item.is_null()) {
@@ -456,7 +459,7 @@ fn decode_body(
     Ok(if body.content_encoding.is_empty() { body } else { body.with_budget(ctx.decode_budget) })
 }
 
-fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Option<String> {
+fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Option<String> {
     let res = item
         .dict()
         .and_then(|dict| dict.fields(["msg"]))
@@ -475,11 +478,7 @@ fn decode_error(item: Item<'_>, ctx: &mut FlowContext<'_, '_>) -> Option<String>
 }
 
 /// A timestamp in float seconds since the epoch; `None` (with a note) when unusable.
-fn timestamp(
-    item: Option<Item<'_>>,
-    what: &str,
-    ctx: &mut FlowContext<'_, '_>,
-) -> Option<Timestamp> {
+fn timestamp(item: Option<Item<'_>>, what: &str, ctx: &mut FlowContext<'_>) -> Option<Timestamp> {
     let item = item.filter(|item| !item.is_null())?;
     match item.as_f64() {
         Ok(seconds) => {
@@ -549,7 +548,7 @@ fn decode_connection(
     item: Item<'_>,
     version: i64,
     leg: Leg,
-    ctx: &mut FlowContext<'_, '_>,
+    ctx: &mut FlowContext<'_>,
 ) -> Connection {
     let what = match leg {
         Leg::Server => "server_conn",
@@ -601,10 +600,10 @@ fn decode_connection(
             return Connection::default();
         }
     };
-    let note_err = |ctx: &mut FlowContext<'_, '_>, err: TnetError, field: &str| {
+    let note_err = |ctx: &mut FlowContext<'_>, err: TnetError, field: &str| {
         ctx.note(err.offset, format!("{what}.{field}: {}", err.kind));
     };
-    let optional_text = |ctx: &mut FlowContext<'_, '_>, item: Option<Item<'_>>, field: &str| {
+    let optional_text = |ctx: &mut FlowContext<'_>, item: Option<Item<'_>>, field: &str| {
         let item = item.filter(|item| !item.is_null())?;
         text(item).map_err(|err| note_err(ctx, err, field)).ok()
     };
@@ -665,7 +664,7 @@ fn address_text(item: Item<'_>) -> Result<CompactString, TnetError> {
 }
 
 /// Certificates as mitmproxy stores them (PEM since mitmproxy 7) into DER.
-fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_, '_>) -> Vec<Bytes> {
+fn decode_certificates(list: Item<'_>, what: &str, ctx: &mut FlowContext<'_>) -> Vec<Bytes> {
     let mut out = Vec::new();
     let items = match list.list() {
         Ok(items) => items,

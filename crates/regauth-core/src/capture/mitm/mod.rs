@@ -20,7 +20,7 @@ use bytes::Bytes;
 use super::har::ReadResult;
 use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use flow::{Decoded, FlowContext, NEWEST_VERSION, OLDEST_VERSION, SkipReason};
-use tnetstring::{Tag, TnetErrorKind};
+use tnetstring::{Item, Tag, TnetErrorKind};
 
 /// Most problems recorded per file; further ones are only counted, so a hostile file of
 /// millions of broken flows cannot exhaust memory with messages.
@@ -37,9 +37,79 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
     read_with(&ReaderContext::new(source_idx, name, bytes.len() as u64, &limits), bytes)
 }
 
+/// Input framed per batch of flows (see `read_with`): small enough that decoding a batch past
+/// the memory limit costs little, big enough that starting threads for it costs nothing.
+/// (Tests read many small batches, so batch boundaries are crossed by small inputs too.)
+const BATCH_BYTES: usize = if cfg!(test) { 24 << 10 } else { 16 << 20 };
+
+/// One flow as `flow::decode` read it, with the format version it named and the problems it
+/// noted (offset, message), to be recorded in file order.
+struct DecodedFlow {
+    result: Result<Decoded, flow::FlowError>,
+    version: Option<i64>,
+    notes: Vec<(u64, String)>,
+}
+
+/// Decodes the dicts among `batch` (entry index, framed item), in order: on this thread, or
+/// split in contiguous parts over up to `context.threads` threads when there are enough flows.
+/// A part whose thread cannot be started is decoded here, so the result is always the same.
+fn decode_batch(
+    batch: &[(usize, Item<'_>)],
+    context: &ReaderContext<'_>,
+    bytes: &Bytes,
+    header_scratch: &mut crate::model::Headers,
+) -> Vec<DecodedFlow> {
+    let decode_part = |part: &[(usize, Item<'_>)], scratch: &mut crate::model::Headers| {
+        part.iter()
+            .filter(|(_, item)| item.tag() == Tag::Dict)
+            .map(|&(entry_idx, item)| {
+                let mut ctx = FlowContext {
+                    source_idx: context.source_idx,
+                    entry_idx,
+                    input: bytes,
+                    notes: Vec::new(),
+                    decode_budget: &context.decode_budget,
+                    version: None,
+                    header_scratch: scratch,
+                };
+                let result = flow::decode(item, &mut ctx);
+                DecodedFlow { result, version: ctx.version, notes: ctx.notes }
+            })
+            .collect::<Vec<_>>()
+    };
+    /// Fewer flows than this per thread are decoded on one thread (tests split small batches).
+    const MIN_FLOWS_PER_THREAD: usize = if cfg!(test) { 2 } else { 64 };
+    let threads = context.threads.min(batch.len() / MIN_FLOWS_PER_THREAD).max(1);
+    if threads == 1 {
+        return decode_part(batch, header_scratch);
+    }
+    let part_len = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = batch.chunks(part_len);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| {
+                let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    decode_part(part, &mut crate::model::Headers::default())
+                });
+                (part, thread)
+            })
+            .collect();
+        let mut decoded = decode_part(first, header_scratch);
+        for (part, thread) in others {
+            match thread.map(|thread| thread.join()) {
+                Ok(Ok(part_decoded)) => decoded.extend(part_decoded),
+                // Not started (or failed): decoding it here gives the same result, or the
+                // same failure as reading on one thread would.
+                _ => decoded.extend(decode_part(part, header_scratch)),
+            }
+        }
+        decoded
+    })
+}
+
 /// Reads a flow file held in `bytes` (already decompressed).
 pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult {
-    let source_idx = context.source_idx;
     let name = context.name;
     let input: &[u8] = &bytes;
     let mut memory_used = 0u64;
@@ -52,63 +122,69 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
     let mut header_scratch = crate::model::Headers::default();
     let mut pos = 0;
     let mut entry_idx = 0;
-    // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
-    while input[pos..].iter().any(|byte| !byte.is_ascii_whitespace()) {
-        let item = match tnetstring::read_item(input, pos, input.len(), 0) {
-            Ok(item) => item,
-            Err(err) => {
-                let truncated = matches!(err.kind, TnetErrorKind::Truncated { .. });
-                if entry_idx == 0 && !truncated {
-                    return Err(CaptureError::Malformed {
-                        location: problems.location(0, err.offset),
-                        message: format!("not a mitmproxy flow file: {}", err.kind),
-                    });
+    // Flows are framed a batch at a time (cheap: a length prefix each), decoded (on up to
+    // `context.threads` threads), then recorded in file order as if read one by one, so the
+    // result does not depend on the number of threads, and the memory limit stops reading at
+    // the same flow, at most one batch of decoding late.
+    let mut batch: Vec<(usize, Item<'_>)> = Vec::new();
+    'read: loop {
+        batch.clear();
+        let batch_start = pos;
+        let mut framing_error = None;
+        // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
+        while pos - batch_start < BATCH_BYTES
+            && input[pos..].iter().any(|byte| !byte.is_ascii_whitespace())
+        {
+            match tnetstring::read_item(input, pos, input.len(), 0) {
+                Ok(item) => {
+                    if entry_idx == 0 && item.tag() != Tag::Dict {
+                        return Err(CaptureError::Malformed {
+                            location: problems.location(0, item.offset()),
+                            message: format!(
+                                "not a mitmproxy flow file: it starts with {}, not a dict",
+                                item.tag().describe()
+                            ),
+                        });
+                    }
+                    batch.push((entry_idx, item));
+                    pos = item.end();
+                    entry_idx += 1;
                 }
-                let message = if truncated {
-                    format!("flow {entry_idx} is cut off: {}", err.kind)
-                } else {
-                    format!(
-                        "cannot find where flow {entry_idx} starts, so reading stops here: {}",
-                        err.kind
-                    )
-                };
-                problems.push(entry_idx, err.offset, message);
-                break;
+                Err(err) => {
+                    if entry_idx == 0 && !matches!(err.kind, TnetErrorKind::Truncated { .. }) {
+                        return Err(CaptureError::Malformed {
+                            location: problems.location(0, err.offset),
+                            message: format!("not a mitmproxy flow file: {}", err.kind),
+                        });
+                    }
+                    framing_error = Some(err);
+                    break;
+                }
             }
-        };
-        if item.tag() != Tag::Dict {
-            if entry_idx == 0 {
-                return Err(CaptureError::Malformed {
-                    location: problems.location(0, item.offset()),
-                    message: format!(
-                        "not a mitmproxy flow file: it starts with {}, not a dict",
-                        item.tag().describe()
-                    ),
-                });
+        }
+        let mut decoded = decode_batch(&batch, context, &bytes, &mut header_scratch).into_iter();
+        for &(entry_idx, item) in &batch {
+            if item.tag() != Tag::Dict {
+                let message =
+                    format!("flow {entry_idx} is {}, not a dict; skipped", item.tag().describe());
+                problems.push(entry_idx, item.offset(), message);
+                continue;
             }
-            let message =
-                format!("flow {entry_idx} is {}, not a dict; skipped", item.tag().describe());
-            problems.push(entry_idx, item.offset(), message);
-        } else {
-            let mut ctx = FlowContext {
-                source_idx,
-                entry_idx,
-                input: &bytes,
-                problems: &mut problems,
-                decode_budget: &context.decode_budget,
-                version: None,
-                header_scratch: &mut header_scratch,
+            // `decode_batch` decoded every dict of the batch, in order.
+            let Some(DecodedFlow { result, version: flow_version, notes }) = decoded.next() else {
+                break 'read;
             };
-            let res = flow::decode(item, &mut ctx);
-            let flow_version = ctx.version;
-            match res {
+            for (offset, message) in notes {
+                problems.push(entry_idx, offset, message);
+            }
+            match result {
                 Ok(Decoded::Exchange(exchange)) => {
                     memory_used += exchange_memory(&exchange);
                     exchanges.push(exchange);
                     if memory_used > context.memory_limit {
                         let message = context.memory_limit_message(exchanges.len(), memory_used);
                         problems.push(entry_idx, item.offset(), message);
-                        break;
+                        break 'read;
                     }
                 }
                 Ok(Decoded::Skipped { reason }) => {
@@ -149,8 +225,21 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
                 }
             }
         }
-        pos = item.end();
-        entry_idx += 1;
+        if let Some(err) = framing_error {
+            let message = if matches!(err.kind, TnetErrorKind::Truncated { .. }) {
+                format!("flow {entry_idx} is cut off: {}", err.kind)
+            } else {
+                format!(
+                    "cannot find where flow {entry_idx} starts, so reading stops here: {}",
+                    err.kind
+                )
+            };
+            problems.push(entry_idx, err.offset, message);
+            break;
+        }
+        if batch.is_empty() {
+            break;
+        }
     }
     for group in skipped {
         let what = match &group.reason {
@@ -881,5 +970,73 @@ mod tests {
             assert_located(&res, &format!("byte {byte_idx} ^ {mask:#x}"));
             buf[byte_idx] ^= mask;
         }
+    }
+
+    /// The flows of the other tests in one file: a real recording (with flows of other
+    /// types), damaged, skipped, newer and odd flows between its copies, and a cut at the end.
+    fn mixed_flows(copies: usize) -> Vec<u8> {
+        let mut input = Vec::new();
+        for copy in 0..copies {
+            input.extend_from_slice(GENERATED_FLOW);
+            let odd = [
+                flow_v21().set("request.port", T::I(70000)),
+                flow_v21().set("request.timestamp_start", s("yesterday")),
+                flow_v21().set("version", T::I(22 + (copy as i64 % 3))),
+                d(vec![("version", T::I(copy as i64 % 20)), ("type", s("http"))]),
+                d(vec![("version", T::I(21)), ("type", T::S(format!("kind{}", copy % 20)))]),
+                T::L(vec![]),
+                flow_v21(),
+            ];
+            odd.iter().for_each(|flow| dump(flow, &mut input));
+        }
+        let last = dumps(&[flow_v21()]);
+        input.extend_from_slice(&last[..last.len() - 7]);
+        input
+    }
+
+    fn read_on_threads(input: &Bytes, threads: usize) -> String {
+        let limits =
+            super::super::ReadLimits { max_threads: threads, ..super::super::ReadLimits::DEFAULT };
+        let context = ReaderContext::new(3, "test.flow", input.len() as u64, &limits);
+        render(&read_with(&context, input.clone()))
+    }
+
+    #[test]
+    fn the_result_is_the_same_on_any_number_of_threads() {
+        // 40 copies make about 40 batches of 24 KiB in a test build, with enough flows each
+        // to be decoded on several threads.
+        let input = Bytes::from(mixed_flows(40));
+        assert!(input.len() > 30 * BATCH_BYTES, "{}", input.len());
+        let on_one = read_on_threads(&input, 1);
+        assert!(on_one.contains("flow format version 22 is newer"), "{on_one}");
+        assert!(on_one.contains("is cut off"), "{on_one}");
+        assert!(on_one.contains("is a list, not a dict"), "{on_one}");
+        assert!(on_one.contains("expected a number, found a text string"), "{on_one}");
+        for threads in [2, 3, 8] {
+            assert_eq!(read_on_threads(&input, threads), on_one, "on {threads} threads");
+        }
+        // One batch with many flows, parts of every size.
+        let one_batch = Bytes::from(mixed_flows(1));
+        let on_one = read_on_threads(&one_batch, 1);
+        for threads in 2..12 {
+            assert_eq!(read_on_threads(&one_batch, threads), on_one, "on {threads} threads");
+        }
+    }
+
+    #[test]
+    fn the_memory_limit_stops_at_the_same_flow_on_any_number_of_threads() {
+        let input = Bytes::from(mixed_flows(20));
+        let read = |threads| {
+            let limits = super::super::ReadLimits {
+                max_threads: threads,
+                ..super::super::ReadLimits::DEFAULT
+            };
+            let mut context = ReaderContext::new(3, "test.flow", input.len() as u64, &limits);
+            context.memory_limit = 200_000;
+            render(&read_with(&context, input.clone()))
+        };
+        let on_one = read(1);
+        assert!(on_one.contains("stopped reading after"), "{on_one}");
+        assert_eq!(read(4), on_one);
     }
 }

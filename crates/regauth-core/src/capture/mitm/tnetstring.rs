@@ -193,12 +193,15 @@ fn describe_byte(byte: u8) -> &'static str {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Item<'a> {
     input: &'a [u8],
-    start: usize,
     payload_start: usize,
     /// Index of the tag byte.
     payload_end: usize,
+    /// Length of the `<digits>:` prefix (at most 13), so the item starts at
+    /// `payload_start - prefix_len`. Kept small with `depth`: items are moved around a lot.
+    prefix_len: u8,
     tag: Tag,
-    depth: usize,
+    /// At most [`MAX_DEPTH`].
+    depth: u8,
 }
 
 /// Frames the item starting at `pos`, which must end at or before `limit`.
@@ -209,6 +212,30 @@ pub(crate) struct Item<'a> {
 /// of the new item (0 at the top).
 #[inline]
 pub(crate) fn read_item(
+    input: &[u8],
+    pos: usize,
+    limit: usize,
+    depth: usize,
+) -> Result<Item<'_>, TnetError> {
+    // This runs for every item of a file: the well-framed case takes the short way, and
+    // anything else is read again by the code that says what is wrong.
+    if let Ok(depth) = u8::try_from(depth)
+        && usize::from(depth) <= MAX_DEPTH
+        && let Some((payload_start, payload_end)) = frame(input, pos, limit.min(input.len()))
+        && let Some(tag) = Tag::from_byte(input[payload_end])
+    {
+        // `frame` read at most 12 digits and the colon.
+        let prefix_len = (payload_start - pos) as u8;
+        return Ok(Item { input, payload_start, payload_end, prefix_len, tag, depth });
+    }
+    read_item_with_errors(input, pos, limit, depth)
+}
+
+/// [`read_item`] step by step, naming what is wrong; reached only when an item is not
+/// well framed (or nests too deep), so it is kept out of line.
+#[cold]
+#[inline(never)]
+fn read_item_with_errors(
     input: &[u8],
     pos: usize,
     limit: usize,
@@ -270,13 +297,21 @@ pub(crate) fn read_item(
     let tag_byte = input[payload_end];
     let tag = Tag::from_byte(tag_byte)
         .ok_or_else(|| error(TnetErrorKind::UnknownTag { tag: tag_byte }))?;
-    Ok(Item { input, start: pos, payload_start, payload_end, tag, depth })
+    // Digits were checked above: at most 12 of them, and `depth <= MAX_DEPTH`.
+    Ok(Item {
+        input,
+        payload_start,
+        payload_end,
+        prefix_len: (n_digits + 1) as u8,
+        tag,
+        depth: depth as u8,
+    })
 }
 
 impl<'a> Item<'a> {
     /// Offset of the item's first byte in the whole input.
     pub(crate) fn offset(&self) -> u64 {
-        self.start as u64
+        (self.payload_start - usize::from(self.prefix_len)) as u64
     }
 
     /// Index just past the tag byte: where the next sibling starts.
@@ -375,10 +410,113 @@ impl<'a> Item<'a> {
             input: self.input,
             pos: self.payload_start,
             limit: self.payload_end,
-            depth: self.depth + 1,
+            depth: usize::from(self.depth) + 1,
             failed: false,
         }
     }
+}
+
+impl<'a> Item<'a> {
+    /// Walks a list of `[name, value]` string pairs (a flow's header list, the commonest shape
+    /// in a flow file) with a loop made for that one shape, calling `each(name, value)` per
+    /// pair. Returns false as soon as anything differs from that shape or would be an error
+    /// (another tag, a third item, a framing problem, nesting past [`MAX_DEPTH`]): the caller
+    /// then discards what `each` saw and reads the list with [`Item::list`], so every error and
+    /// every odd case still comes from the generic reader, and this only ever agrees with it.
+    pub(crate) fn string_pairs(&self, mut each: impl FnMut(&'a [u8], &'a [u8])) -> bool {
+        // The pairs are one level below the list and their strings two.
+        if self.tag != Tag::List || usize::from(self.depth) + 2 > MAX_DEPTH {
+            return false;
+        }
+        let (input, end) = (self.input, self.payload_end);
+        let is_string = |tag: u8| tag == b',' || tag == b';';
+        let mut pos = self.payload_start;
+        while pos < end {
+            let Some((pair_start, pair_end)) = frame(input, pos, end) else { return false };
+            if input[pair_end] != b']' {
+                return false;
+            }
+            let Some((name_start, name_end)) = frame(input, pair_start, pair_end) else {
+                return false;
+            };
+            let Some((value_start, value_end)) = frame(input, name_end + 1, pair_end) else {
+                return false;
+            };
+            if !is_string(input[name_end])
+                || !is_string(input[value_end])
+                || value_end + 1 != pair_end
+            {
+                return false;
+            }
+            each(&input[name_start..name_end], &input[value_start..value_end]);
+            pos = pair_end + 1;
+        }
+        true
+    }
+}
+
+/// [`read_item`]'s framing without its errors, for fast paths that give up on anything
+/// unusual: `(payload start, tag index)` of a well-framed item at `pos` that ends before
+/// `limit`, or `None`.
+#[inline(always)]
+fn frame(input: &[u8], pos: usize, limit: usize) -> Option<(usize, usize)> {
+    let window = input.get(pos..limit)?;
+    let (n_digits, declared) = match length_prefix_of_eight(window) {
+        Some(length) => length,
+        None => length_prefix(window)?,
+    };
+    let payload_start = pos + n_digits + 1;
+    // The payload is followed by its tag, so it needs `declared + 1` bytes before `limit`.
+    if declared >= (limit - payload_start) as u64 {
+        return None;
+    }
+    Some((payload_start, payload_start + declared as usize))
+}
+
+/// The `<digits>:` prefix of `window` read eight bytes at a time (SWAR): `(digits, value)`
+/// when 1 to 7 digits and a colon start an at least 8-byte window, else `None` and
+/// [`length_prefix`] decides. Almost every length in a flow file has 1 to 4 digits, and
+/// reading them byte by byte was a fifth of the time spent reading one.
+#[inline(always)]
+fn length_prefix_of_eight(window: &[u8]) -> Option<(usize, u64)> {
+    let chunk = u64::from_le_bytes(*window.first_chunk::<8>()?);
+    // Each byte's digit value (0..=9 for a digit; anything else is bigger as a byte).
+    let values = chunk ^ 0x3030_3030_3030_3030;
+    // The high bit of a byte is set where that byte is not a digit. Adding 0x76 can carry into
+    // the next byte only from a byte that is itself not a digit, so the first flag is exact.
+    let not_digit = (values.wrapping_add(0x7676_7676_7676_7676) | values) & 0x8080_8080_8080_8080;
+    let n_digits = (not_digit.trailing_zeros() / 8) as usize;
+    if n_digits == 0 || n_digits == 8 || window[n_digits] != b':' {
+        return None;
+    }
+    // The digits, most significant first, moved to the top bytes: 8 - n leading zeros.
+    let digits = values << (8 * (8 - n_digits));
+    // Then digits are combined pairwise: 2-digit values in every other byte, 4-digit values
+    // in every other 16-bit lane, and the whole number in the top 32 bits.
+    let pairs = (digits.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    let value = quads.wrapping_mul(10_000 << 32 | 1) >> 32;
+    Some((n_digits, value))
+}
+
+/// The `<digits>:` prefix of `window` byte by byte: `(digits, value)` for 1 to 12 digits
+/// and a colon, else `None`.
+#[inline]
+fn length_prefix(window: &[u8]) -> Option<(usize, u64)> {
+    let mut n_digits = 0;
+    let mut declared = 0u64;
+    loop {
+        let &byte = window.get(n_digits)?;
+        if byte == b':' {
+            break;
+        }
+        if !byte.is_ascii_digit() || n_digits == MAX_LENGTH_DIGITS {
+            return None;
+        }
+        declared = declared * 10 + u64::from(byte - b'0');
+        n_digits += 1;
+    }
+    (n_digits > 0).then_some((n_digits, declared))
 }
 
 fn parse_i64(payload: &[u8]) -> Result<i64, TnetErrorKind> {
@@ -704,5 +842,119 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `string_pairs` only ever agrees with the generic reader or gives up: on a header list
+    /// (hand-written fixture in mitmproxy's layout) and on every cut, every one-byte change to
+    /// a meaningful byte, and every nesting depth near the limit.
+    #[test]
+    fn the_header_fast_path_agrees_with_the_generic_reader_or_gives_up() {
+        /// Whether the fast path completed (and then agreed).
+        fn check(input: &[u8], depth: usize) -> bool {
+            let Ok(list) = read_item(input, 0, input.len(), depth) else { return false };
+            let mut fast = Vec::new();
+            let completed = list.string_pairs(|name, value| fast.push((name, value)));
+            if completed {
+                let generic = crate::fuzzing::string_pairs_read_generically(list);
+                assert_eq!(
+                    Some(fast),
+                    generic,
+                    "fast path disagrees on {input:?} at depth {depth}"
+                );
+            }
+            completed
+        }
+        fn item(payload: &[u8], tag: u8) -> Vec<u8> {
+            let mut out = format!("{}:", payload.len()).into_bytes();
+            out.extend_from_slice(payload);
+            out.push(tag);
+            out
+        }
+        let pair = |name: &[u8], name_tag, value: &[u8], value_tag| {
+            item(&[item(name, name_tag), item(value, value_tag)].concat(), b']')
+        };
+        let list = item(
+            &[
+                pair(b"Host", b',', b"reg.test", b','),
+                pair(b"Authorization", b';', b"Bearer", b';'),
+                pair(b"X", b',', b"", b','),
+            ]
+            .concat(),
+            b']',
+        );
+        let list = list.as_slice();
+        assert!(check(list, MAX_DEPTH - 2));
+        assert!(!check(list, MAX_DEPTH - 1), "strings past MAX_DEPTH are the generic reader's");
+        for cut in 0..list.len() {
+            check(&list[..cut], 0);
+        }
+        let (mut changed, mut n_completed) = (list.to_vec(), 0);
+        for at in 0..list.len() {
+            for &byte in b"019:,;#]}x" {
+                changed[at] = byte;
+                n_completed += usize::from(check(&changed, 0));
+                changed[at] = list[at];
+            }
+        }
+        // Changed text, and length changes that still frame, keep the shape.
+        assert!(n_completed > 50, "only {n_completed} changed lists kept the shape");
+        // Other shapes are left to the generic reader.
+        for odd in [
+            item(&[pair(b"a", b',', b"b", b','), item(b"", b']')].concat(), b']'),
+            item(
+                &item(&[item(b"a", b','), item(b"b", b','), item(b"c", b',')].concat(), b']'),
+                b']',
+            ),
+            item(&item(&[item(b"a", b','), item(b"1", b'#')].concat(), b']'), b']'),
+            item(&item(&[item(b"a", b','), item(b"b", b',')].concat(), b'}'), b']'),
+            item(&[pair(b"a", b',', b"b", b',')].concat(), b'}'),
+        ] {
+            assert!(!check(&odd, 0), "{odd:?}");
+        }
+        // Well-formed pairs are read by the fast path (the shape it exists for).
+        let list = item(
+            &[pair(b"Host", b',', b"reg.test", b','), pair(b"Authorization", b';', b"Basic", b';')]
+                .concat(),
+            b']',
+        );
+        let item = read_item(&list, 0, list.len(), 0).unwrap();
+        let mut fast = Vec::new();
+        assert!(item.string_pairs(|name, value| fast.push((name, value))));
+        assert_eq!(fast, [(&b"Host"[..], &b"reg.test"[..]), (b"Authorization", b"Basic")]);
+    }
+
+    /// Reading a length eight bytes at a time gives what reading it byte by byte gives.
+    #[test]
+    fn lengths_read_eight_bytes_at_a_time_match_byte_by_byte() {
+        let mut n_read = 0;
+        let mut check = |window: &[u8]| {
+            if let Some(fast) = length_prefix_of_eight(window) {
+                n_read += 1;
+                assert_eq!(Some(fast), length_prefix(window), "{window:?}");
+            }
+        };
+        let numbers = (0..20_000u64)
+            .chain((0..64).map(|shift| 1u64 << (shift % 24)))
+            .chain([999_999, 1_000_000, 1_234_567, 9_999_999, 10_000_000, 98_765_432]);
+        for number in numbers {
+            for zeros in 0..3 {
+                let text = format!("{}{number}:", "0".repeat(zeros));
+                for padding in
+                    [&b""[..], b"x", b"12345678", b":::::::", b"\xff\xff\xff\xff\xff\xff\xff"]
+                {
+                    check(&[text.as_bytes(), padding].concat());
+                }
+            }
+        }
+        // Every byte value in every position of an eight-byte window of digits and a colon.
+        let base = *b"1234567:";
+        for at in 0..8 {
+            for byte in 0..=255u8 {
+                let mut window = base;
+                window[at] = byte;
+                check(&window);
+            }
+        }
+        assert!(n_read > 100_000, "the fast way read only {n_read} lengths");
     }
 }
