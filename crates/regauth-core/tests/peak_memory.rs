@@ -9,9 +9,9 @@
 //! - writing a report (JSON or text, analysis or exchange list) adds at most a few rows to
 //!   the heap, whereas the whole report would add megabytes (also asserted, so the bound means
 //!   something);
-//! - the analysis, on top of the capture, stays within a multiple of the input (see
-//!   [`ANALYSIS_PER_INPUT_BYTE`] for why not 2 ×), and the whole pipeline within
-//!   [`PIPELINE_PER_INPUT_BYTE`].
+//! - the analysis, on top of the capture, stays within a multiple of the input, shape by
+//!   shape (see [`Bounds::analysis_per_input_byte`] for why not 2 ×), and the whole pipeline
+//!   within [`PIPELINE_PER_INPUT_BYTE`].
 #![cfg(not(target_arch = "wasm32"))]
 // A global allocator implements the unsafe trait `GlobalAlloc`: this test binary only, each
 // method forwarding to `System` unchanged and counting bytes in atomics. No crate offers a
@@ -103,17 +103,22 @@ const ROW_SLACK: usize = 64 << 10;
 /// the largest session's row is that many bytes per exchange of it.
 const ROW_BYTES_PER_SESSION_EXCHANGE: usize = 2 * size_of::<usize>();
 
-/// The analysis's heap on top of the capture's, per input byte. Measured at the sizes below:
-/// 2.8 for `separate_challenges` (a session, a challenge parse and a finding per 800-byte
-/// exchange), 2.0 for `refused_sessions`, 3.4 for `tokens_used_once` (a decoded token per
-/// 900-byte response). Issue 9 asks for the whole pipeline within 2 × the input;
-/// the exchange model alone takes 1.8 × (`capture/`), so 2 × is not met, and this bound
-/// keeps the analysis from growing further while that is worked on.
-const ANALYSIS_PER_INPUT_BYTE: f64 = 4.0;
+/// What one shape may cost.
+struct Bounds {
+    /// The analysis's heap on top of the capture's, per input byte: what was measured (in
+    /// the comment at each shape) with a margin of about a sixth, so a regression fails.
+    /// Issue 9 asks for the whole pipeline within 2 × the input; the exchange model alone
+    /// takes about 1.2–2.3 × (`capture/`), so the analysis is held to what it now costs.
+    analysis_per_input_byte: f64,
+    /// Whether the report has enough rows (sessions, findings) for a whole report to be
+    /// megabytes: only then does "written row by row" mean something to assert.
+    many_rows: bool,
+}
 
-/// The whole pipeline's peak per input byte, the input's own bytes included. Measured: 5.3,
-/// 4.2 and 6.1 for the shapes above.
-const PIPELINE_PER_INPUT_BYTE: f64 = 7.0;
+/// The whole pipeline's peak per input byte, the input's own bytes included. Measured:
+/// 2.5 (`redirect_chain`) to 5.5 (`tokens_used_once`) at the sizes below (5.3, 4.2 and 6.1
+/// for the first three shapes before the analysis kept indexes instead of copies).
+const PIPELINE_PER_INPUT_BYTE: f64 = 6.0;
 
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / f64::from(1 << 20)
@@ -128,7 +133,12 @@ impl std::fmt::Write for Discard {
     }
 }
 
-fn check_shape(name: &str, generate: impl FnOnce() -> Vec<u8>, failures: &mut Vec<String>) {
+fn check_shape(
+    name: &str,
+    generate: impl FnOnce() -> Vec<u8>,
+    bounds: Bounds,
+    failures: &mut Vec<String>,
+) {
     let bytes = generate();
     let input = bytes.len();
     let start = LIVE.load(Ordering::Relaxed);
@@ -136,7 +146,7 @@ fn check_shape(name: &str, generate: impl FnOnce() -> Vec<u8>, failures: &mut Ve
         rise(|| capture::read(&[Input::new(format!("{name}.har"), bytes)]));
     assert!(errors.is_empty(), "{name}: {errors:?}");
     let (analysis, analysed) = rise(|| analyze(&capture, &AnalysisConfig::default()));
-    assert!(analysis.sessions.len() >= 2000 || analysis.tokens.len() >= 2000, "{name}");
+    assert!(capture.exchanges.len() >= 2000, "{name}");
 
     let streamed = StreamedReport::new(&capture, &analysis, Secrets::Masked);
     let (json, json_rise) = rise(|| serde_json::to_writer_pretty(std::io::sink(), &streamed));
@@ -177,12 +187,12 @@ fn check_shape(name: &str, generate: impl FnOnce() -> Vec<u8>, failures: &mut Ve
             failures.push(format!("{what} held more than a few rows: {figures}"));
         }
     }
-    if whole_rise < 8 * row_bound {
+    if bounds.many_rows && whole_rise < 8 * row_bound {
         failures.push(format!("the whole report is too small to tell streaming apart: {figures}"));
     }
-    if analysed as f64 > ANALYSIS_PER_INPUT_BYTE * input as f64 {
-        failures
-            .push(format!("the analysis is over {ANALYSIS_PER_INPUT_BYTE} x the input: {figures}"));
+    let analysis_bound = bounds.analysis_per_input_byte;
+    if analysed as f64 > analysis_bound * input as f64 {
+        failures.push(format!("the analysis is over {analysis_bound} x the input: {figures}"));
     }
     if pipeline as f64 > PIPELINE_PER_INPUT_BYTE * input as f64 {
         failures
@@ -190,12 +200,33 @@ fn check_shape(name: &str, generate: impl FnOnce() -> Vec<u8>, failures: &mut Ve
     }
 }
 
+fn bound(analysis_per_input_byte: f64, many_rows: bool) -> Bounds {
+    Bounds { analysis_per_input_byte, many_rows }
+}
+
 /// One test, its shapes in turn: the counters are process-wide, so nothing may run beside it.
 #[test]
 fn r9_reports_are_written_row_by_row_and_the_analysis_stays_within_a_multiple_of_the_input() {
     let mut failures = Vec::new();
-    check_shape("separate-401s", || hostile_shapes::separate_challenges(2000), &mut failures);
-    check_shape("refused-sessions", || hostile_shapes::refused_sessions(2000), &mut failures);
-    check_shape("tokens-used-once", || hostile_shapes::tokens_used_once(1000), &mut failures);
+    let shapes: [(&str, fn() -> Vec<u8>, Bounds); 7] = [
+        // Measured 1.92 (a session, a challenge and a finding per 800-byte exchange; 2.8
+        // before the challenges, verdicts and findings were kept compactly).
+        ("separate-401s", || hostile_shapes::separate_challenges(2000), bound(2.25, true)),
+        // Measured 1.31 (2.0 before).
+        ("refused-sessions", || hostile_shapes::refused_sessions(2000), bound(1.55, true)),
+        // Measured 2.46: a decoded token and its request per 900-byte response (3.4 before).
+        ("tokens-used-once", || hostile_shapes::tokens_used_once(1000), bound(2.85, true)),
+        // Measured 1.83: a session and a clock per 500-byte exchange.
+        ("distinct-clocks", || hostile_shapes::distinct_clocks(2000), bound(2.15, true)),
+        // Measured 0.69: the refusals are one finding as they are made.
+        ("refused-token", || hostile_shapes::refused_token(2000), bound(0.85, false)),
+        // Measured 1.41: a parsed token request per exchange.
+        ("oauth-fallbacks", || hostile_shapes::oauth_fallbacks(2000), bound(1.65, false)),
+        // Measured 0.24.
+        ("redirect-chain", || hostile_shapes::redirect_chain(2000), bound(0.3, false)),
+    ];
+    for (name, generate, bounds) in shapes {
+        check_shape(name, generate, bounds, &mut failures);
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -722,6 +722,50 @@ mod tests {
         assert_eq!(merged[0].exchanges.len(), 8);
     }
 
+    /// The merge as it was before [`Merger`]: every distinct message kept, sorted by
+    /// severity (stable), the first few joined.
+    fn merged_message_by_keeping_every_message(messages: &[(Severity, String)]) -> String {
+        let mut distinct: Vec<(Severity, String)> = Vec::new();
+        for (severity, message) in messages {
+            if distinct.iter().all(|(_, seen)| seen != message) {
+                distinct.push((*severity, message.clone()));
+            }
+        }
+        distinct.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+        match distinct.len() {
+            1 => distinct[0].1.clone(),
+            count => join_messages(&distinct, count),
+        }
+    }
+
+    // hand-written fixture: repeats and severities interleaved, more of each than are shown.
+    #[test]
+    fn merging_as_findings_come_keeps_the_message_of_keeping_every_message() {
+        let severities = [Severity::Warning, Severity::Info, Severity::Error];
+        let mut messages = Vec::new();
+        for idx in 0..40_usize {
+            let severity = severities[(idx * 7 / 3) % 3];
+            // Every third message repeats an earlier one, with another severity at times.
+            let text = format!("r/app: GET /v2/{} answered {}.", idx % 13, idx % 2);
+            messages.push((severity, text));
+        }
+        for count in [1, 2, 5, 6, 12, 40] {
+            let findings: Vec<Finding> = messages[..count]
+                .iter()
+                .enumerate()
+                .map(|(idx, (severity, text))| found(*severity, idx, text))
+                .collect();
+            let merged = merge(findings);
+            assert_eq!(merged.len(), 1);
+            assert_eq!(
+                merged[0].message,
+                merged_message_by_keeping_every_message(&messages[..count]),
+                "{count} findings"
+            );
+            assert_eq!(merged[0].exchanges, (0..count).collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn severities_keep_their_spelling_and_order() {
         for (severity, text) in
