@@ -11,8 +11,9 @@ use std::sync::Arc;
 use crate::capture::Capture;
 use crate::model::{Exchange, Request};
 use crate::protocol::{
-    Authorization, Challenge, ChallengeProblem, EngineApiCall, TokenRequest, is_engine_api_path,
-    parse_authorization, parse_challenges, parse_token_request,
+    Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
+    is_engine_api_path, parse_authorization, parse_challenges, parse_scope_list,
+    parse_token_request,
 };
 
 /// The credential a registry request carried.
@@ -58,38 +59,68 @@ pub enum Role {
 pub struct SeenChallenge {
     pub exchange: usize,
     pub authority: String,
-    /// The first Bearer challenge, with only the parameters the engine reads
-    /// ([`ENGINE_PARAMS`]).
-    bearer: Option<Challenge>,
+    /// The first Bearer challenge.
+    bearer: Option<BearerChallenge>,
     /// Whether any of the challenges is Basic.
     has_basic: bool,
     pub problems: Vec<ChallengeProblem>,
 }
 
-/// The parameters of a Bearer challenge the engine reads, each kept with its repeats in order.
-const ENGINE_PARAMS: [&str; 4] = ["realm", "service", "scope", "error"];
+/// What the engine reads of a Bearer challenge, read as [`Challenge`]'s accessors read it:
+/// the first value of `realm`, `service` and `error`, and every `scope` value in order.
+#[derive(Clone, Debug, Default)]
+pub struct BearerChallenge {
+    realm: Option<String>,
+    service: Option<String>,
+    error: Option<String>,
+    scope_values: Vec<String>,
+}
+
+impl BearerChallenge {
+    fn of(challenge: &Challenge) -> BearerChallenge {
+        let first = |name: &str| challenge.param(name).map(str::to_owned);
+        BearerChallenge {
+            realm: first("realm"),
+            service: first("service"),
+            error: first("error"),
+            scope_values: challenge.params_named("scope").map(str::to_owned).collect(),
+        }
+    }
+
+    pub fn realm(&self) -> Option<&str> {
+        self.realm.as_deref()
+    }
+
+    pub fn service(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// RFC 6750 §3 `error` (`invalid_token`, `insufficient_scope`, `invalid_request`).
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Every scope the challenge asks for, as [`Challenge::scopes`] reads them.
+    pub fn scopes(&self) -> Vec<Scope> {
+        self.scope_values.iter().flat_map(|value| parse_scope_list(value).0).collect()
+    }
+}
 
 impl SeenChallenge {
     fn new(
         exchange: usize,
         authority: String,
-        challenges: Vec<Challenge>,
+        challenges: &[Challenge],
         mut problems: Vec<ChallengeProblem>,
     ) -> SeenChallenge {
         let has_basic = challenges.iter().any(Challenge::is_basic);
-        let bearer = challenges.into_iter().find(Challenge::is_bearer).map(|mut bearer| {
-            bearer.params.retain(|(name, _)| {
-                ENGINE_PARAMS.iter().any(|kept| name.eq_ignore_ascii_case(kept))
-            });
-            bearer.params.shrink_to_fit();
-            bearer.token68 = None;
-            bearer
-        });
+        let bearer =
+            challenges.iter().find(|challenge| challenge.is_bearer()).map(BearerChallenge::of);
         problems.shrink_to_fit();
         SeenChallenge { exchange, authority, bearer, has_basic, problems }
     }
 
-    pub fn bearer(&self) -> Option<&Challenge> {
+    pub fn bearer(&self) -> Option<&BearerChallenge> {
         self.bearer.as_ref()
     }
 
@@ -136,7 +167,7 @@ pub fn classify(capture: &Capture) -> Classified {
         challenges.push(SeenChallenge::new(
             exchange.index,
             exchange.request.authority(),
-            parsed,
+            &parsed,
             problems,
         ));
     }
