@@ -49,7 +49,8 @@ pub const TARGETS: &[(&str, Harness)] = &[
 ];
 
 /// The tnetstring framer: lazy reading and the strict validator agree, every item lies
-/// inside the input, and the header-list fast path agrees with reading item by item.
+/// inside the input, and the fast paths for header lists and dict fields agree with reading
+/// item by item.
 pub fn tnetstring(data: &[u8]) {
     let Ok(top) = tnetstring::read_item(data, 0, data.len(), 0) else { return };
     assert!(top.end() <= data.len(), "item ends past the input");
@@ -61,6 +62,16 @@ pub fn tnetstring(data: &[u8]) {
         let mut fast_pairs = Vec::new();
         if item.string_pairs(|name, value| fast_pairs.push((name, value))) {
             assert_eq!(Some(fast_pairs), string_pairs_read_generically(item), "header fast path");
+        }
+        if let Ok(dict) = item.dict() {
+            const NAMES: [&str; 4] = ["type", "version", "headers", ""];
+            if let Some(fast) = dict.clone().fields_of_well_framed(&NAMES) {
+                let located = |slots: [Option<tnetstring::Item<'_>>; 4]| {
+                    slots.map(|slot| slot.map(|item| (item.offset(), item.end(), item.tag())))
+                };
+                let walked = dict.fields_walked(NAMES).map(located);
+                assert_eq!(Ok(located(fast)), walked.map_err(drop), "dict fast path");
+            }
         }
         match item.tag() {
             Tag::List | Tag::Dict => {
@@ -125,14 +136,21 @@ fn unreachable_tag() -> ! {
     panic!("list()/dict() refused its own tag")
 }
 
-/// The mitmproxy flow reader (framing, version handling and the flow decoder), without sniffing.
+/// The mitmproxy flow reader (framing, version handling and the flow decoder), without
+/// sniffing; and reading in small batches on three threads gives the same result.
 pub fn flow(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
     let limits = capture::ReadLimits::DEFAULT;
     let context = capture::ReaderContext::new(0, "fuzz.flow", data.len() as u64, &limits);
-    if let Ok((exchanges, problems, _producer)) = capture::mitm::read_with(&context, bytes) {
-        check_read(data, &exchanges, &problems);
+    let on_one = capture::mitm::read_with(&context, bytes.clone());
+    if let Ok((exchanges, problems, _producer)) = &on_one {
+        check_read(data, exchanges, problems);
     }
+    let limits = capture::ReadLimits { max_threads: 3, ..capture::ReadLimits::DEFAULT };
+    let mut context = capture::ReaderContext::new(0, "fuzz.flow", data.len() as u64, &limits);
+    context.batching = capture::Batching::SMALL;
+    let on_three = capture::mitm::read_with(&context, bytes);
+    assert_eq!(format!("{on_one:?}"), format!("{on_three:?}"), "threads changed the result");
 }
 
 /// The HAR reader, without sniffing.

@@ -306,6 +306,26 @@ pub(crate) struct ReaderContext<'a> {
     pub(crate) memory_limit: u64,
     /// Threads a reader may use ([`ReadLimits::max_threads`], at least 1).
     pub(crate) threads: usize,
+    /// How a reader splits an input between those threads.
+    pub(crate) batching: Batching,
+}
+
+/// How the flow reader splits its input: it frames `batch_bytes` of flows at a time and
+/// decodes a batch on several threads when each gets at least `min_flows_per_thread` flows.
+/// The result does not depend on it; tests and the fuzzer use [`Batching::SMALL`] so that
+/// small inputs cross batch boundaries and are split between threads too.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Batching {
+    pub(crate) batch_bytes: usize,
+    pub(crate) min_flows_per_thread: usize,
+}
+
+impl Batching {
+    /// Big enough that starting threads for a batch costs nothing, small enough that decoding
+    /// a batch past the memory limit costs little.
+    pub(crate) const DEFAULT: Batching =
+        Batching { batch_bytes: 16 << 20, min_flows_per_thread: 64 };
+    pub(crate) const SMALL: Batching = Batching { batch_bytes: 4 << 10, min_flows_per_thread: 2 };
 }
 
 impl<'a> ReaderContext<'a> {
@@ -327,6 +347,7 @@ impl<'a> ReaderContext<'a> {
             decode_budget: Arc::new(DecodeBudget::new(decode_budget)),
             memory_limit,
             threads: limits.max_threads.max(1),
+            batching: Batching::DEFAULT,
         }
     }
 

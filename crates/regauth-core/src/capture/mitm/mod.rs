@@ -37,11 +37,6 @@ pub(crate) fn read(source_idx: usize, name: &str, bytes: Bytes) -> ReadResult {
     read_with(&ReaderContext::new(source_idx, name, bytes.len() as u64, &limits), bytes)
 }
 
-/// Input framed per batch of flows (see `read_with`): small enough that decoding a batch past
-/// the memory limit costs little, big enough that starting threads for it costs nothing.
-/// (Tests read many small batches, so batch boundaries are crossed by small inputs too.)
-const BATCH_BYTES: usize = if cfg!(test) { 24 << 10 } else { 16 << 20 };
-
 /// One flow as `flow::decode` read it, with the format version it named and the problems it
 /// noted (offset, message), to be recorded in file order.
 struct DecodedFlow {
@@ -77,9 +72,8 @@ fn decode_batch(
             })
             .collect::<Vec<_>>()
     };
-    /// Fewer flows than this per thread are decoded on one thread (tests split small batches).
-    const MIN_FLOWS_PER_THREAD: usize = if cfg!(test) { 2 } else { 64 };
-    let threads = context.threads.min(batch.len() / MIN_FLOWS_PER_THREAD).max(1);
+    let threads =
+        context.threads.min(batch.len() / context.batching.min_flows_per_thread.max(1)).max(1);
     if threads == 1 {
         return decode_part(batch, header_scratch);
     }
@@ -122,7 +116,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
     let mut header_scratch = crate::model::Headers::default();
     let mut pos = 0;
     let mut entry_idx = 0;
-    // Flows are framed a batch at a time (cheap: a length prefix each), decoded (on up to
+    // Flows are framed a batch at a time (`context.batching`; cheap: a length prefix each), decoded (on up to
     // `context.threads` threads), then recorded in file order as if read one by one, so the
     // result does not depend on the number of threads, and the memory limit stops reading at
     // the same flow, at most one batch of decoding late.
@@ -132,7 +126,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
         let batch_start = pos;
         let mut framing_error = None;
         // Trailing whitespace (an editor's final newline) is harmless; mitmproxy would refuse it.
-        while pos - batch_start < BATCH_BYTES
+        while pos - batch_start < context.batching.batch_bytes.max(1)
             && input[pos..].iter().any(|byte| !byte.is_ascii_whitespace())
         {
             match tnetstring::read_item(input, pos, input.len(), 0) {
@@ -342,6 +336,7 @@ mod tests {
     use expect_test::{Expect, expect};
 
     use super::*;
+    use crate::capture::Batching;
     use crate::model::{BodyData, Exchange};
 
     /// A tnetstring value to build fixtures from (tests only; mirrors mitmproxy's writer).
@@ -997,16 +992,17 @@ mod tests {
     fn read_on_threads(input: &Bytes, threads: usize) -> String {
         let limits =
             super::super::ReadLimits { max_threads: threads, ..super::super::ReadLimits::DEFAULT };
-        let context = ReaderContext::new(3, "test.flow", input.len() as u64, &limits);
+        let mut context = ReaderContext::new(3, "test.flow", input.len() as u64, &limits);
+        context.batching = Batching::SMALL;
         render(&read_with(&context, input.clone()))
     }
 
     #[test]
     fn the_result_is_the_same_on_any_number_of_threads() {
-        // 40 copies make about 40 batches of 24 KiB in a test build, with enough flows each
-        // to be decoded on several threads.
+        // 40 copies make about 250 small batches, with enough flows each to be decoded on
+        // several threads.
         let input = Bytes::from(mixed_flows(40));
-        assert!(input.len() > 30 * BATCH_BYTES, "{}", input.len());
+        assert!(input.len() > 200 * Batching::SMALL.batch_bytes, "{}", input.len());
         let on_one = read_on_threads(&input, 1);
         assert!(on_one.contains("flow format version 22 is newer"), "{on_one}");
         assert!(on_one.contains("is cut off"), "{on_one}");
@@ -1033,6 +1029,7 @@ mod tests {
             };
             let mut context = ReaderContext::new(3, "test.flow", input.len() as u64, &limits);
             context.memory_limit = 200_000;
+            context.batching = Batching::SMALL;
             render(&read_with(&context, input.clone()))
         };
         let on_one = read(1);

@@ -614,6 +614,18 @@ impl<'a> DictIter<'a> {
         self,
         names: [&str; N],
     ) -> Result<[Option<Item<'a>>; N], TnetError> {
+        match self.fields_of_well_framed(&names) {
+            Some(slots) => Ok(slots),
+            // Something is not well framed: the generic walk says what and where.
+            None => self.fields_walked(names),
+        }
+    }
+
+    /// [`DictIter::fields`] by walking the dict pair by pair.
+    pub(crate) fn fields_walked<const N: usize>(
+        self,
+        names: [&str; N],
+    ) -> Result<[Option<Item<'a>>; N], TnetError> {
         let mut slots = [None; N];
         for pair in self {
             let (key, value) = pair?;
@@ -623,6 +635,42 @@ impl<'a> DictIter<'a> {
             }
         }
         Ok(slots)
+    }
+
+    /// [`DictIter::fields`] for a dict whose keys are strings and whose keys and values are
+    /// all well framed (nearly every dict of a flow file): one loop over the payload with
+    /// [`frame`], without building an iterator item per key and value. `None` at the first
+    /// thing that is not so, and the caller walks the dict the generic way.
+    pub(crate) fn fields_of_well_framed<const N: usize>(
+        &self,
+        names: &[&str; N],
+    ) -> Option<[Option<Item<'a>>; N]> {
+        let Children { input, pos, limit, depth, failed } = self.children;
+        // Keys and values are at `depth`, which `read_item` refuses past MAX_DEPTH.
+        let depth = u8::try_from(depth).ok().filter(|&depth| usize::from(depth) <= MAX_DEPTH)?;
+        if failed {
+            return None;
+        }
+        let mut slots = [None; N];
+        let mut pos = pos;
+        while pos < limit {
+            let (key_start, key_end) = frame(input, pos, limit)?;
+            if !matches!(input[key_end], b',' | b';') {
+                return None;
+            }
+            let value_at = key_end + 1;
+            let (payload_start, payload_end) = frame(input, value_at, limit)?;
+            let tag = Tag::from_byte(input[payload_end])?;
+            let key = &input[key_start..key_end];
+            if let Some(slot_idx) = names.iter().position(|name| name.as_bytes() == key) {
+                // `frame` read at most 12 digits and the colon.
+                let prefix_len = (payload_start - value_at) as u8;
+                slots[slot_idx] =
+                    Some(Item { input, payload_start, payload_end, prefix_len, tag, depth });
+            }
+            pos = payload_end + 1;
+        }
+        Some(slots)
     }
 }
 
@@ -956,5 +1004,47 @@ mod tests {
             }
         }
         assert!(n_read > 100_000, "the fast way read only {n_read} lengths");
+    }
+
+    /// A dict's fields read in one loop are those the pair-by-pair walk reads, or the loop
+    /// gives up: on a flow-like dict (hand-written fixture), every cut and every change of a
+    /// meaningful byte.
+    #[test]
+    fn dict_fields_read_in_one_loop_match_the_walk_or_give_up() {
+        fn check(input: &[u8]) -> bool {
+            let Ok(Ok(dict)) = read_item(input, 0, input.len(), 0).map(|item| item.dict()) else {
+                return false;
+            };
+            let names = ["type", "version", "request", "x", ""];
+            let Some(fast) = dict.clone().fields_of_well_framed(&names) else { return false };
+            let walked = dict.fields_walked(names).expect("well framed, so the walk reads it");
+            let describe = |slots: [Option<Item<'_>>; 5]| {
+                slots.map(|slot| {
+                    slot.map(|item| (item.offset(), item.end(), item.tag(), item.depth))
+                })
+            };
+            assert_eq!(describe(fast), describe(walked), "{input:?}");
+            true
+        }
+        let dict: &[u8] =
+            b"71:4:type;4:http;7:version;2:21#7:request;15:6:method;3:GET;}0:,0:~1:x;0:]}";
+        assert!(check(dict));
+        for cut in 0..dict.len() {
+            check(&dict[..cut]);
+        }
+        let (mut changed, mut n_read) = (dict.to_vec(), 0);
+        for at in 0..dict.len() {
+            for &byte in b"0139:,;#]}~x" {
+                changed[at] = byte;
+                n_read += usize::from(check(&changed));
+                changed[at] = dict[at];
+            }
+        }
+        assert!(n_read > 40, "only {n_read} changed dicts were read in one loop");
+        // Keys that are not strings, a key without a value and an unknown tag are left to the walk.
+        for odd in [&b"8:1:1#1:a,}"[..], b"4:1:a,}", b"8:1:a,1:b?}"] {
+            let dict = read_item(odd, 0, odd.len(), 0).unwrap().dict().unwrap();
+            assert!(dict.fields_of_well_framed(&["a"]).is_none(), "{odd:?}");
+        }
     }
 }
