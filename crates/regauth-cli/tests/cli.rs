@@ -7,6 +7,17 @@ fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples").join(name)
 }
 
+/// Every flow file under `samples/`, sorted.
+fn sample_flows() -> Vec<PathBuf> {
+    let mut flows: Vec<PathBuf> = std::fs::read_dir(sample(""))
+        .expect("samples/")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
+        .collect();
+    flows.sort();
+    flows
+}
+
 fn regauth(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regauth")).args(args).output().expect("runs regauth")
 }
@@ -498,13 +509,7 @@ fn mapped_read_and_piped_inputs_read_alike() {
 #[test]
 fn a_closed_pipe_keeps_the_verdict_as_exit_code() {
     use std::io::Read as _;
-    let mut flows: Vec<String> = std::fs::read_dir(sample(""))
-        .expect("samples/")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
-        .map(|path| path.display().to_string())
-        .collect();
-    flows.sort();
+    let flows: Vec<String> = sample_flows().iter().map(|path| path.display().to_string()).collect();
     for (command, expected) in
         [(&["analyze", "--format", "json"][..], 1), (&["check"][..], 1), (&["exchanges"][..], 0)]
     {
@@ -529,12 +534,7 @@ fn a_closed_pipe_keeps_the_verdict_as_exit_code() {
 // and analyses the same on one thread and on four.
 #[test]
 fn threads_do_not_change_the_result() {
-    let mut flows: Vec<PathBuf> = std::fs::read_dir(sample(""))
-        .expect("samples/")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
-        .collect();
-    flows.sort();
+    let flows = sample_flows();
     let mut joined = Vec::new();
     for _ in 0..2 {
         for flow in &flows {
