@@ -157,7 +157,7 @@ pub struct LimitArgs {
     /// Decompressing bodies may produce this many times the input's size in all (plus 64 MiB).
     #[arg(long, value_name = "N", default_value_t = ReadLimits::DEFAULT.max_decoded_ratio)]
     pub max_decoded_ratio: u64,
-    /// Threads for reading one input (large flow files are decoded in parallel); default: one
+    /// Threads for reading one input (large flow and HAR files are read in parallel); default: one
     /// per CPU. The result is the same for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,

@@ -9,13 +9,18 @@ fn sample(name: &str) -> PathBuf {
 
 /// Every flow file under `samples/`, sorted.
 fn sample_flows() -> Vec<PathBuf> {
-    let mut flows: Vec<PathBuf> = std::fs::read_dir(sample(""))
+    sample_files("flow")
+}
+
+/// The recorded samples whose name ends in `.{extension}`, sorted.
+fn sample_files(extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(sample(""))
         .expect("samples/")
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
+        .filter(|path| path.extension().is_some_and(|ext| ext == extension))
         .collect();
-    flows.sort();
-    flows
+    files.sort();
+    files
 }
 
 fn regauth(args: &[&str]) -> Output {
@@ -556,5 +561,30 @@ fn threads_do_not_change_the_result() {
     }
     let refused = regauth(&["exchanges", "--threads", "0", &file]);
     assert_eq!(refused.status.code(), Some(2));
+    let _ = std::fs::remove_file(&file);
+}
+
+/// The HAR reader reads ahead on other threads from every MiB of entries: every sample HAR's
+/// entries in one log (4.6 MB) read the same on one thread and on four.
+#[test]
+fn threads_do_not_change_the_result_of_a_har() {
+    let mut entries = Vec::new();
+    for path in sample_files("har") {
+        let har: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("sample HAR")).expect("JSON");
+        entries.extend(har["log"]["entries"].as_array().cloned().unwrap_or_default());
+    }
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    let bytes = serde_json::to_vec_pretty(&har).expect("JSON");
+    assert!(bytes.len() > 3 << 20, "{} bytes: too few for several threads", bytes.len());
+    let file = std::env::temp_dir().join(format!("regauth-threads-{}.har", std::process::id()));
+    std::fs::write(&file, &bytes).expect("temporary file");
+    let file = file.display().to_string();
+    for command in [&["exchanges", "--format", "json"][..], &["analyze", "--format", "json"]] {
+        let run = |threads: &str| regauth(&[command, &["--threads", threads, &file]].concat());
+        let (one, four) = (run("1"), run("4"));
+        assert_eq!(one.status.code(), four.status.code(), "{command:?}");
+        assert_eq!(stdout(&one), stdout(&four), "{command:?}");
+    }
     let _ = std::fs::remove_file(&file);
 }

@@ -153,14 +153,21 @@ pub fn flow(data: &[u8]) {
     assert_eq!(format!("{on_one:?}"), format!("{on_three:?}"), "threads changed the result");
 }
 
-/// The HAR reader, without sniffing.
+/// The HAR reader, without sniffing; and reading ahead in small parts on three threads gives
+/// the same result.
 pub fn har(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
     let limits = capture::ReadLimits::DEFAULT;
     let context = capture::ReaderContext::new(0, "fuzz.har", data.len() as u64, &limits);
-    if let Ok((exchanges, problems, _producer)) = capture::har::read_with(&context, bytes) {
-        check_read(data, &exchanges, &problems);
+    let on_one = capture::har::read_with(&context, bytes.clone());
+    if let Ok((exchanges, problems, _producer)) = &on_one {
+        check_read(data, exchanges, problems);
     }
+    let limits = capture::ReadLimits { max_threads: 3, ..capture::ReadLimits::DEFAULT };
+    let mut context = capture::ReaderContext::new(0, "fuzz.har", data.len() as u64, &limits);
+    context.batching = capture::Batching::SMALL;
+    let on_three = capture::har::read_with(&context, bytes);
+    assert_eq!(format!("{on_one:?}"), format!("{on_three:?}"), "threads changed the result");
 }
 
 fn check_read(

@@ -391,26 +391,46 @@ impl<'c, 'b> State<'c, 'b> {
             byte_offset: entry_start.map(|start| start as u64),
         };
         match convert_entry(self, entry, origin) {
-            Ok(exchange) => {
-                self.memory_used += exchange_memory(&exchange);
-                self.exchanges.push(exchange);
-                if self.memory_used > self.context.memory_limit {
-                    let message =
-                        self.context.memory_limit_message(self.exchanges.len(), self.memory_used);
-                    self.problems.push(
-                        Some(entry_idx),
-                        entry_start.map(|start| start as u64),
-                        message,
-                    );
-                    self.n_unread_for_memory = Some(0);
-                }
-            }
+            Ok(exchange) => self.keep(exchange, entry_start),
             Err(message) => self.problems.push(
                 Some(entry_idx),
                 entry_start.map(|start| start as u64),
                 format!("{message}; {SKIPPED}"),
             ),
         }
+    }
+
+    /// Keeps a converted entry, and stops reading once the exchanges outgrow the memory limit.
+    fn keep(&mut self, exchange: Exchange, entry_start: Option<usize>) {
+        let entry_idx = exchange.origin.index;
+        self.memory_used += exchange_memory(&exchange);
+        self.exchanges.push(exchange);
+        if self.memory_used > self.context.memory_limit {
+            let message = self.context.memory_limit_message(self.exchanges.len(), self.memory_used);
+            self.problems.push(Some(entry_idx), entry_start.map(|start| start as u64), message);
+            self.n_unread_for_memory = Some(0);
+        }
+    }
+
+    /// Converts an entry read ahead of its turn (`fast.rs`), where its index is not known yet:
+    /// the exchange and where its entry starts when the conversion had nothing to report, else
+    /// `None`, and the entry is converted again in its turn, so that what is reported names the
+    /// right entry and comes in file order.
+    fn convert_ahead(&mut self, entry: Obj<EntryDe<'_>>) -> Option<(Exchange, Option<usize>)> {
+        let Obj::Present { value, first_key } = entry else { return None };
+        let entry_start = first_key.and_then(|first_key| self.object_start(first_key));
+        let origin = EntryRef {
+            source: self.context.source_idx,
+            index: 0,
+            byte_offset: entry_start.map(|start| start as u64),
+        };
+        let n_listed = self.problems.listed.len();
+        let converted = convert_entry(self, value, origin);
+        let reported = self.problems.listed.len() != n_listed;
+        self.problems.listed.truncate(n_listed);
+        let exchange = converted.ok().filter(|_| !reported)?;
+        self.memory_used += exchange_memory(&exchange);
+        Some((exchange, entry_start))
     }
 }
 

@@ -69,7 +69,7 @@ pub struct ReadLimits {
     /// input's size in all, plus [`DECODED_FLOOR_BYTES`] (CLI `--max-decoded-ratio`).
     pub max_decoded_ratio: u64,
     /// Threads a reader may use for one input, the calling one included (CLI `--threads`):
-    /// a large flow file is decoded in parallel parts. The result is the same for any number;
+    /// a large flow or HAR file is read in parallel parts. The result is the same for any number;
     /// 1 (the default, and the only choice on wasm32) reads on the calling thread alone.
     pub max_threads: usize,
 }
@@ -310,22 +310,26 @@ pub(crate) struct ReaderContext<'a> {
     pub(crate) batching: Batching,
 }
 
-/// How the flow reader splits its input: it frames `batch_bytes` of flows at a time and
-/// decodes a batch on several threads when each gets at least `min_flows_per_thread` flows.
-/// The result does not depend on it; tests and the fuzzer use [`Batching::SMALL`] so that
-/// small inputs cross batch boundaries and are split between threads too.
+/// How readers split an input between threads. The flow reader frames `batch_bytes` of flows
+/// at a time and decodes a batch on several threads when each gets at least
+/// `min_flows_per_thread` flows; the HAR reader reads ahead on another thread from every
+/// `min_har_part_bytes` of entries (`har/fast.rs`). The result does not depend on it; tests
+/// and the fuzzer use [`Batching::SMALL`] so that small inputs cross batch boundaries and are
+/// split between threads too.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Batching {
     pub(crate) batch_bytes: usize,
     pub(crate) min_flows_per_thread: usize,
+    pub(crate) min_har_part_bytes: usize,
 }
 
 impl Batching {
     /// Big enough that starting threads for a batch costs nothing, small enough that decoding
     /// a batch past the memory limit costs little.
     pub(crate) const DEFAULT: Batching =
-        Batching { batch_bytes: 16 << 20, min_flows_per_thread: 64 };
-    pub(crate) const SMALL: Batching = Batching { batch_bytes: 4 << 10, min_flows_per_thread: 2 };
+        Batching { batch_bytes: 16 << 20, min_flows_per_thread: 64, min_har_part_bytes: 1 << 20 };
+    pub(crate) const SMALL: Batching =
+        Batching { batch_bytes: 4 << 10, min_flows_per_thread: 2, min_har_part_bytes: 64 };
 }
 
 impl<'a> ReaderContext<'a> {

@@ -29,7 +29,7 @@ use super::de::{
     CreatorDe, Ctx, EntryDe, FieldProblem, Found, HeadersDe, Obj, RawText, Scalar, Seq, Text,
 };
 use super::{EntriesState, State};
-use crate::model::Headers;
+use crate::model::{Exchange, Headers};
 
 /// The fast path cannot read this input the way the serde path would; read it with that.
 #[derive(Debug)]
@@ -92,11 +92,43 @@ fn read_entries(parser: &mut Parser<'_>, state: &mut State<'_, '_>) -> Fast<()> 
     parser.skip_whitespace();
     parser.open(b'[')?;
     state.entries = EntriesState::Reading;
-    while parser.next_element()? {
+    let batching = state.context.batching;
+    let region = parser.bytes.len().saturating_sub(parser.pos);
+    let parts = state.context.threads.min(region / batching.min_har_part_bytes.max(1)).max(1);
+    if parts == 1 {
+        read_elements(parser, state, &mut Ahead::none())?;
+    } else {
+        std::thread::scope(|scope| {
+            let mut ahead = Ahead::start(scope, parser, state, parts);
+            let read = read_elements(parser, state, &mut ahead);
+            ahead.cancel_all();
+            read
+        })?;
+    }
+    state.entries = EntriesState::Done;
+    Ok(())
+}
+
+/// The elements of `entries`, from the parser's position (just inside the `[`) to its `]`,
+/// taking over what `ahead` read of them where it read ahead from the right place.
+fn read_elements<'a>(
+    parser: &mut Parser<'a>,
+    state: &mut State<'_, '_>,
+    ahead: &mut Ahead<'_>,
+) -> Fast<()> {
+    let mut more = parser.next_element()?;
+    while more {
         if state.n_unread_for_memory.is_some() {
             // Past the memory limit: only count the rest.
+            ahead.cancel_all();
             parser.skip_value()?;
             state.take_entry(Obj::Wrong(Found::Null));
+            more = parser.next_element()?;
+            continue;
+        }
+        let start = parser.value_start()?;
+        if let Some(part) = ahead.part_starting_at(start) {
+            more = take_part(parser, state, part)?;
             continue;
         }
         if parser.peek_value()? != b'{' {
@@ -104,9 +136,288 @@ fn read_entries(parser: &mut Parser<'_>, state: &mut State<'_, '_>) -> Fast<()> 
         }
         let entry = <Obj<EntryDe<'_>>>::fast_read(parser, state.ctx())?;
         state.take_entry(entry);
+        more = parser.next_element()?;
     }
-    state.entries = EntriesState::Done;
     Ok(())
+}
+
+// Reading entries on several threads.
+//
+// A JSON array cannot be split without reading it: where an element starts is only known
+// once everything before it has been read. So the other threads guess. Thread k starts at
+// the first place after k/n of the entries' bytes that looks like the start of an entry
+// (`}`, `,`, `{` and a key an entry starts with: `looks_like_entry_start`) and reads entries
+// from there, as the calling thread would, until it reaches the next thread's share. The
+// calling thread reads from the first entry; when it reaches the place where a thread began,
+// exactly, that thread guessed right (JSON read from the start of a value, at the same
+// depth, reads the same whatever came before), and its entries are taken over in order.
+// Otherwise its work is dropped and the calling thread reads on alone. A wrong guess, an
+// entry a thread could not read, a thread that could not start: each costs only speed, and
+// the result is the one-thread result, which the tests and the `har` fuzz harness check.
+//
+// Entries read ahead are converted with a placeholder index; one whose conversion reports
+// anything (a skipped entry, a note on its timestamp) is converted again in its turn, so
+// messages name the right entry and come in file order. The memory limit is applied in
+// file order too, as entries are taken over.
+
+/// What a thread read ahead: its entries, in order, and where the calling thread goes on.
+struct Part {
+    entries: Vec<ReadAhead>,
+    end: PartEnd,
+}
+
+struct ReadAhead {
+    /// Where its element starts.
+    at: usize,
+    /// The exchange (its index still to set) and where its entry's object starts, when it was
+    /// converted with nothing to report; `None`: read and converted again in its turn.
+    converted: Option<(Exchange, Option<usize>)>,
+}
+
+enum PartEnd {
+    /// An element starts here that the part did not read (the next part's share, the memory
+    /// limit, or one the fast path cannot read: the calling thread tries it itself).
+    AtElement(usize),
+    /// What follows the element that ends here is not read: the calling thread reads it.
+    AfterElement(usize),
+    /// The `]` of `entries` was read; the parser goes on from here at this depth.
+    Closed { pos: usize, depth: usize },
+}
+
+/// A thread reading ahead.
+struct Pending<'scope> {
+    /// Where its share begins; it starts at the first entry-like place from here.
+    from: usize,
+    /// Where it started (sent as soon as it found the place; `usize::MAX`: nowhere).
+    started: std::sync::mpsc::Receiver<usize>,
+    start: Option<usize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::ScopedJoinHandle<'scope, Part>,
+}
+
+/// The threads reading ahead of the calling thread, in file order.
+struct Ahead<'scope> {
+    pending: std::collections::VecDeque<Pending<'scope>>,
+}
+
+impl<'scope> Ahead<'scope> {
+    fn none() -> Ahead<'scope> {
+        Ahead { pending: std::collections::VecDeque::new() }
+    }
+
+    /// Starts `parts - 1` threads, each on its share of what follows the parser's position.
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        parser: &Parser<'env>,
+        state: &State<'env, 'env>,
+        parts: usize,
+    ) -> Ahead<'scope> {
+        let region_start = parser.pos;
+        let share = (parser.bytes.len() - region_start) / parts;
+        let context = state.context;
+        let buffer = state.buffer;
+        let (text, depth) = (parser.text, parser.depth);
+        let mut ahead = Ahead::none();
+        for part in 1..parts {
+            let from = region_start + part * share;
+            let until = if part + 1 == parts { usize::MAX } else { from + share };
+            let (sender, started) = std::sync::mpsc::sync_channel(1);
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let thread_stop = std::sync::Arc::clone(&stop);
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let start = entry_start_from(text.as_bytes(), from, until);
+                // The receiver may be gone (the calling thread finished); nothing to tell then.
+                let _ = sender.send(start.unwrap_or(usize::MAX));
+                let Some(start) = start else {
+                    return Part { entries: Vec::new(), end: PartEnd::AtElement(from) };
+                };
+                let mut parser =
+                    Parser { text, bytes: text.as_bytes(), pos: start, depth, first: false };
+                let mut state = State::new(context, buffer);
+                read_part(&mut parser, &mut state, until, &thread_stop)
+            });
+            // A thread that cannot start only costs speed: the calling thread reads its share.
+            if let Ok(thread) = spawned {
+                ahead.pending.push_back(Pending { from, started, start: None, stop, thread });
+            }
+        }
+        ahead
+    }
+
+    /// The part read ahead from `start`, when a thread began exactly there; drops the parts
+    /// that began at places the calling thread has passed.
+    fn part_starting_at(&mut self, start: usize) -> Option<Part> {
+        loop {
+            let next = self.pending.front_mut()?;
+            if start < next.from {
+                return None;
+            }
+            let began = match next.start {
+                Some(began) => began,
+                // Waiting costs little: finding the place is a scan of bytes for `{`, no
+                // parsing, and it makes which parts are taken over independent of timing.
+                None => *next.start.insert(next.started.recv().unwrap_or(usize::MAX)),
+            };
+            if began != usize::MAX && start < began {
+                return None;
+            }
+            let pending = self.pending.pop_front()?;
+            if start == began {
+                // A thread that panicked is read again here; the panic is not lost, as the
+                // scope would not hide it either.
+                return pending.thread.join().ok();
+            }
+            pending.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn cancel_all(&mut self) {
+        for pending in self.pending.drain(..) {
+            pending.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// Reads entries from the parser's position (an element start) until the first element that
+/// starts at or after `until`, the end of `entries`, the memory limit, `stop`, or anything the
+/// calling thread should read itself.
+fn read_part(
+    parser: &mut Parser<'_>,
+    state: &mut State<'_, '_>,
+    until: usize,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Part {
+    let mut entries = Vec::new();
+    loop {
+        let at = parser.pos;
+        let over_memory = state.memory_used > state.context.memory_limit;
+        if at >= until
+            || over_memory
+            || stop.load(std::sync::atomic::Ordering::Relaxed)
+            || parser.bytes.get(at) != Some(&b'{')
+        {
+            return Part { entries, end: PartEnd::AtElement(at) };
+        }
+        let Ok(entry) = <Obj<EntryDe<'_>>>::fast_read(parser, state.ctx()) else {
+            return Part { entries, end: PartEnd::AtElement(at) };
+        };
+        entries.push(ReadAhead { at, converted: state.convert_ahead(entry) });
+        let after = parser.pos;
+        match parser.next_element() {
+            Ok(true) if parser.value_start().is_ok() => {}
+            Ok(false) => {
+                return Part {
+                    entries,
+                    end: PartEnd::Closed { pos: parser.pos, depth: parser.depth },
+                };
+            }
+            _ => return Part { entries, end: PartEnd::AfterElement(after) },
+        }
+    }
+}
+
+/// Takes over a part read ahead, in order, as if the calling thread had read it; returns
+/// whether an element follows (as `next_element` does).
+fn take_part(parser: &mut Parser<'_>, state: &mut State<'_, '_>, part: Part) -> Fast<bool> {
+    #[cfg(test)]
+    PARTS_TAKEN.with(|taken| taken.set(taken.get() + 1));
+    for entry in part.entries {
+        if state.n_unread_for_memory.is_some() {
+            // The rest is counted, not kept: the calling thread skips it from here.
+            parser.pos = entry.at;
+            parser.first = false;
+            return Ok(true);
+        }
+        match entry.converted {
+            Some((mut exchange, entry_start)) => {
+                let entry_idx = state.n_entries;
+                state.n_entries += 1;
+                exchange.index = entry_idx;
+                exchange.origin.index = entry_idx;
+                state.keep(exchange, entry_start);
+            }
+            None => {
+                let mut again = Parser { pos: entry.at, first: false, ..*parser };
+                let entry = <Obj<EntryDe<'_>>>::fast_read(&mut again, state.ctx())?;
+                state.take_entry(entry);
+            }
+        }
+    }
+    parser.first = false;
+    match part.end {
+        PartEnd::AtElement(at) => {
+            parser.pos = at;
+            Ok(true)
+        }
+        PartEnd::AfterElement(after) => {
+            parser.pos = after;
+            parser.next_element()
+        }
+        PartEnd::Closed { pos, depth } => {
+            parser.pos = pos;
+            parser.depth = depth;
+            Ok(false)
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many parts read ahead the calling thread took over: tests check that reading on
+    /// several threads happened, not only that it changed nothing.
+    pub(super) static PARTS_TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Keys an entry's object may start with: HAR's own, and producers' `_`-prefixed ones
+/// (Chrome's `_initiator`, `_priority`, ...). Objects in other arrays start with `name`
+/// (headers, cookies, query and form parameters), `type` (WebSocket messages), and so on.
+const ENTRY_KEYS: [&[u8]; 10] = [
+    b"startedDateTime",
+    b"pageref",
+    b"time",
+    b"request",
+    b"response",
+    b"cache",
+    b"timings",
+    b"serverIPAddress",
+    b"connection",
+    b"comment",
+];
+
+/// The first place in `from..until` that looks like the start of an entry (a guess: see
+/// above): a `{` after `}` and `,`, opening an object whose first key is one an entry starts
+/// with. Linear: each byte is looked at a bounded number of times.
+pub(super) fn entry_start_from(bytes: &[u8], from: usize, until: usize) -> Option<usize> {
+    let end = until.min(bytes.len());
+    let mut pos = from;
+    while pos < end {
+        let brace = pos + memchr::memchr(b'{', bytes.get(pos..end)?)?;
+        pos = brace + 1;
+        if looks_like_entry_start(bytes, brace) {
+            return Some(brace);
+        }
+    }
+    None
+}
+
+pub(super) fn looks_like_entry_start(bytes: &[u8], brace: usize) -> bool {
+    // The last byte before `at` that is not whitespace.
+    let before = |at: usize| bytes[..at].iter().rposition(|byte| !byte.is_ascii_whitespace());
+    let Some(comma) = before(brace).filter(|&at| bytes[at] == b',') else { return false };
+    if before(comma).is_none_or(|at| bytes[at] != b'}') {
+        return false;
+    }
+    let after = &bytes[brace + 1..];
+    let Some(quote) = after.iter().position(|byte| !byte.is_ascii_whitespace()) else {
+        return false;
+    };
+    if after[quote] != b'"' {
+        return false;
+    }
+    let key = &after[quote + 1..after.len().min(quote + 1 + 32)];
+    let Some(key_len) = key.iter().position(|&byte| byte == b'"') else { return false };
+    let key = &key[..key_len];
+    key.starts_with(b"_") || ENTRY_KEYS.contains(&key)
 }
 
 /// A value of the lenient model read by the fast path (the serde path's `FromJson`).

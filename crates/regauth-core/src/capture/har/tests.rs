@@ -1122,3 +1122,122 @@ mod common_rfc3339 {
         }
     }
 }
+
+/// The reader with `threads` threads and small parts (`Batching::SMALL`), so that small
+/// inputs are read ahead in parts too; with how many parts read ahead were taken over.
+fn read_on_threads(bytes: &[u8], threads: usize, memory_limit: Option<u64>) -> (String, usize) {
+    let limits = capture::ReadLimits { max_threads: threads, ..capture::ReadLimits::DEFAULT };
+    let mut context = capture::ReaderContext::new(0, "t.har", bytes.len() as u64, &limits);
+    context.batching = capture::Batching::SMALL;
+    if let Some(limit) = memory_limit {
+        context.memory_limit = limit;
+    }
+    let taken_before = super::fast::PARTS_TAKEN.with(std::cell::Cell::get);
+    let read = render(&super::read_with(&context, Bytes::copy_from_slice(bytes)));
+    (read, super::fast::PARTS_TAKEN.with(std::cell::Cell::get) - taken_before)
+}
+
+/// Hand-written entries (a fixture, not a recording) of every kind the read-ahead must hand
+/// back in order: plain ones, ones with problems to report (a timestamp with a note, one
+/// that does not parse, a wrong status, a skipped entry), `_`-keyed objects in arrays that
+/// look like entry starts to the guess, escapes, and a WebSocket-like array.
+fn mixed_entries(copies: usize) -> String {
+    let mut entries = Vec::new();
+    for copy in 0..copies {
+        entries.push(format!(
+            r#"{{"startedDateTime":"2024-05-01T10:00:{:02}.5+00:00","time":12,"request":{{"method":"GET","url":"https://r{copy}.example/v2/a/manifests/{copy}","headers":[{{"name":"Accept","value":"*/*"}},{{"name":"X-\u0041","value":"tab\there"}}]}},"response":{{"status":401,"headers":[{{"name":"WWW-Authenticate","value":"Bearer realm=\"https://auth{copy}.example/token\""}}],"content":{{"size":2,"text":"{{}}"}}}}}}"#,
+            copy % 60
+        ));
+        entries.push(format!(
+            r#"{{"_initiator":{{"type":"other","stack":[{{"_a":1}},{{"_b":[{{"_c":2}},{{"time":3}}]}}]}},"request":{{"method":"GET","url":"https://r.example/v2/{copy}","headers":[]}},"response":{{"status":200,"headers":[],"_webSocketMessages":[{{"type":"send","time":1}},{{"type":"receive","time":2}}]}}}}"#
+        ));
+        match copy % 5 {
+            0 => entries.push(format!(
+                r#"{{"startedDateTime":"yesterday","request":{{"method":"GET","url":"https://r.example/{copy}"}},"response":{{"status":200}}}}"#
+            )),
+            1 => entries.push(
+                r#"{"startedDateTime":"2024-05-01 10:00:00","request":{"method":"GET","url":"https://r.example/"},"response":{"status":"teapot"}}"#.to_owned(),
+            ),
+            2 => entries.push(r#"{"request":{"method":5,"url":"https://r.example/"}}"#.to_owned()),
+            3 => entries.push(r#"{"time":1,"request":{"url":"https://r.example/"}}"#.to_owned()),
+            _ => entries.push(
+                r#"{"pageref":"p","request":{"method":"PUT","url":"https://r.example/v2/x/blobs/uploads/?digest=sha256%3Aab","postData":{"mimeType":"application/octet-stream","text":"\u00ff"}},"response":{"status":0,"_error":"refused"}}"#.to_owned(),
+            ),
+        }
+    }
+    format!(
+        "{{\"log\":{{\"version\":\"1.2\",\"entries\":[\n{}\n],\"creator\":{{\"name\":\"hand\",\"version\":\"1\"}}}}}}",
+        entries.join(",\n  ")
+    )
+}
+
+#[test]
+fn the_result_is_the_same_on_any_number_of_threads() {
+    let mut taken = 0;
+    for (path, bytes) in every_har_file() {
+        let (on_one, _) = read_on_threads(&bytes, 1, None);
+        for threads in [2, 3, 5] {
+            let (on_more, parts) = read_on_threads(&bytes, threads, None);
+            assert_eq!(on_more, on_one, "{} on {threads} threads", path.display());
+            taken += parts;
+        }
+    }
+    assert!(taken > 20, "parts read ahead were taken over {taken} times");
+
+    let mixed = mixed_entries(30);
+    let (on_one, parts) = read_on_threads(mixed.as_bytes(), 1, None);
+    assert_eq!(parts, 0);
+    for expected in [
+        "is not an RFC 3339 timestamp",
+        "has no UTC offset",
+        "not an HTTP status",
+        "request.method: expected a string",
+        "request.method is missing",
+        "entry 89 ",
+    ] {
+        assert!(on_one.contains(expected), "{expected}: {on_one}");
+    }
+    for threads in 2..12 {
+        let (on_more, parts) = read_on_threads(mixed.as_bytes(), threads, None);
+        assert_eq!(on_more, on_one, "on {threads} threads");
+        assert!(parts > 0, "on {threads} threads, nothing was read ahead");
+    }
+    // Cut anywhere: the same entries kept and the same problem, whatever the threads.
+    for cut in (0..mixed.len()).step_by(331) {
+        let bytes = &mixed.as_bytes()[..cut];
+        assert_eq!(
+            read_on_threads(bytes, 4, None).0,
+            read_on_threads(bytes, 1, None).0,
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn the_memory_limit_stops_at_the_same_entry_on_any_number_of_threads() {
+    let mixed = mixed_entries(30);
+    for limit in [5_000, 20_000, 40_000, 60_000] {
+        let (on_one, _) = read_on_threads(mixed.as_bytes(), 1, Some(limit));
+        assert!(on_one.contains("stopped reading after"), "{on_one}");
+        for threads in [2, 3, 7] {
+            let (on_more, _) = read_on_threads(mixed.as_bytes(), threads, Some(limit));
+            assert_eq!(on_more, on_one, "limit {limit}, {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn only_entry_like_places_are_guessed_as_entry_starts() {
+    let text =
+        br#"[{"a":1}, {"startedDateTime":1},{"name":"x"},{"_x":1},	{ "request":{}},{ "time" :1}]"#;
+    let starts: Vec<usize> = (0..text.len())
+        .filter(|&at| text[at] == b'{' && super::fast::looks_like_entry_start(text, at))
+        .collect();
+    let shown: Vec<&str> =
+        starts.iter().map(|&at| std::str::from_utf8(&text[at..at + 5]).unwrap()).collect();
+    expect![[r#"["{\"sta", "{\"_x\"", "{ \"re", "{ \"ti"]"#]].assert_eq(&format!("{shown:?}"));
+    assert_eq!(super::fast::entry_start_from(text, 0, text.len()), Some(starts[0]));
+    assert_eq!(super::fast::entry_start_from(text, starts[0] + 1, text.len()), Some(starts[1]));
+    assert_eq!(super::fast::entry_start_from(text, starts[3] + 1, text.len()), None);
+    assert_eq!(super::fast::entry_start_from(text, 0, starts[0]), None);
+}
