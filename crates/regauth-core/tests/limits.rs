@@ -107,6 +107,13 @@ fn r9_many_tiny_entries_stop_at_the_memory_limit() {
         "{:?}",
         capture.problems
     );
+    // On two threads (the second reading ahead from the middle, 3.5 MB on), it stops at the
+    // same entry with the same problems; the calling thread drops what the other read past
+    // the limit as it goes, one entry at a time (this once went quadratic).
+    let on_two = ReadLimits { max_threads: 2, ..no_ratio };
+    let (on_two, _) = capture::read_with(&[Input::new("tiny.har", har.clone())], &on_two);
+    assert_eq!(on_two.exchanges.len(), n_read);
+    assert_eq!(on_two.problems, capture.problems);
     // Raised, it reads them all.
     let raised = ReadLimits { max_exchange_memory_ratio: 100, ..ReadLimits::DEFAULT };
     let (capture, _) = capture::read_with(&[Input::new("tiny.har", har)], &raised);

@@ -128,14 +128,17 @@ fn read_elements<'a>(
         }
         let start = parser.value_start()?;
         if let Some(part) = ahead.part_starting_at(start) {
-            more = take_part(parser, state, part)?;
+            more = take_part(parser, state, part, ahead)?;
             continue;
         }
         if parser.peek_value()? != b'{' {
             return Err(Bail);
         }
         let entry = <Obj<EntryDe<'_>>>::fast_read(parser, state.ctx())?;
+        let memory_before = state.memory_used;
         state.take_entry(entry);
+        ahead.count_held(state.memory_used - memory_before);
+        ahead.trim_to_limit(state.memory_used, state.context.memory_limit);
         more = parser.next_element()?;
     }
     Ok(())
@@ -158,17 +161,31 @@ fn read_elements<'a>(
 // Entries read ahead are converted with a placeholder index; one whose conversion reports
 // anything (a skipped entry, a note on its timestamp) is converted again in its turn, so
 // messages name the right entry and come in file order. The memory limit is applied in
-// file order too, as entries are taken over.
+// file order too, as entries are taken over; and what the threads hold together stays near
+// it: reading ahead stops once all threads hold more than the limit, and from then on the
+// calling thread drops the entries at the end of the parts that it can no longer reach
+// before the limit (`Ahead::trim_to_limit`).
 
 /// What a thread read ahead: its entries, in order, and where the calling thread goes on.
+///
+/// The entries come in chunks, each freed as soon as it is taken over: the exchanges of a
+/// part are moved into the capture's list, and with one list per part the model would be
+/// held twice over at the end.
 struct Part {
-    entries: Vec<ReadAhead>,
+    chunks: Vec<Vec<ReadAhead>>,
+    /// What the entries in `chunks` take (the sum of their `memory`).
+    memory: u64,
     end: PartEnd,
 }
+
+/// Entries per chunk of a part (about 0.8 MB).
+const CHUNK_ENTRIES: usize = 1024;
 
 struct ReadAhead {
     /// Where its element starts.
     at: usize,
+    /// What its exchange takes (`exchange_memory`; 0 when not converted).
+    memory: u64,
     /// The exchange (its index still to set) and where its entry's object starts, when it was
     /// converted with nothing to report; `None`: read and converted again in its turn.
     converted: Option<(Exchange, Option<usize>)>,
@@ -192,17 +209,37 @@ struct Pending<'scope> {
     started: std::sync::mpsc::Receiver<usize>,
     start: Option<usize>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::ScopedJoinHandle<'scope, Part>,
+    thread: Option<std::thread::ScopedJoinHandle<'scope, Part>>,
+    /// The part, once joined before its turn (`Ahead::trim_to_limit`).
+    joined: Option<Part>,
+}
+
+impl Pending<'_> {
+    /// The part read; `None` when the thread failed.
+    fn take(&mut self) -> Option<Part> {
+        match self.thread.take() {
+            Some(thread) => thread.join().ok(),
+            None => self.joined.take(),
+        }
+    }
 }
 
 /// The threads reading ahead of the calling thread, in file order.
 struct Ahead<'scope> {
     pending: std::collections::VecDeque<Pending<'scope>>,
+    /// The memory of the exchanges every thread holds (`exchange_memory`), so that reading
+    /// ahead stops at the memory limit too, instead of each thread holding up to it.
+    held: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<'scope> Ahead<'scope> {
     fn none() -> Ahead<'scope> {
-        Ahead { pending: std::collections::VecDeque::new() }
+        Ahead { pending: std::collections::VecDeque::new(), held: std::sync::Arc::default() }
+    }
+
+    /// Counts exchanges the calling thread read itself.
+    fn count_held(&self, bytes: u64) {
+        self.held.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Starts `parts - 1` threads, each on its share of what follows the parser's position.
@@ -224,21 +261,29 @@ impl<'scope> Ahead<'scope> {
             let (sender, started) = std::sync::mpsc::sync_channel(1);
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let thread_stop = std::sync::Arc::clone(&stop);
+            let held = std::sync::Arc::clone(&ahead.held);
             let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let start = entry_start_from(text.as_bytes(), from, until);
                 // The receiver may be gone (the calling thread finished); nothing to tell then.
                 let _ = sender.send(start.unwrap_or(usize::MAX));
                 let Some(start) = start else {
-                    return Part { entries: Vec::new(), end: PartEnd::AtElement(from) };
+                    return Part { chunks: Vec::new(), memory: 0, end: PartEnd::AtElement(from) };
                 };
                 let mut parser =
                     Parser { text, bytes: text.as_bytes(), pos: start, depth, first: false };
                 let mut state = State::new(context, buffer);
-                read_part(&mut parser, &mut state, until, &thread_stop)
+                read_part(&mut parser, &mut state, until, &thread_stop, &held)
             });
             // A thread that cannot start only costs speed: the calling thread reads its share.
             if let Ok(thread) = spawned {
-                ahead.pending.push_back(Pending { from, started, start: None, stop, thread });
+                ahead.pending.push_back(Pending {
+                    from,
+                    started,
+                    start: None,
+                    stop,
+                    thread: Some(thread),
+                    joined: None,
+                });
             }
         }
         ahead
@@ -261,13 +306,51 @@ impl<'scope> Ahead<'scope> {
             if began != usize::MAX && start < began {
                 return None;
             }
-            let pending = self.pending.pop_front()?;
+            let mut pending = self.pending.pop_front()?;
             if start == began {
                 // A thread that panicked is read again here; the panic is not lost, as the
                 // scope would not hide it either.
-                return pending.thread.join().ok();
+                return pending.take();
             }
             pending.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Once the threads together hold more than the memory limit: drops, from the end of each
+    /// part, the entries the calling thread cannot reach before it stops at the limit, given
+    /// that it holds `kept` and takes the parts over in order. Dropping cannot change the
+    /// result (the calling thread reads a part's dropped entries itself when it gets there);
+    /// what it would still take over stays, so no entry is read twice.
+    fn trim_to_limit(&mut self, kept: u64, limit: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.held.load(Relaxed) <= limit {
+            return;
+        }
+        // What comes before each part in the file takes at least this much.
+        let mut before = kept;
+        for pending in &mut self.pending {
+            // Every thread stops at its next entry now that the limit is passed.
+            pending.stop.store(true, Relaxed);
+            if pending.joined.is_none() {
+                pending.joined = pending.take();
+            }
+            let Some(part) = &mut pending.joined else { continue };
+            // From the end, each entry the limit is reached before: popped once each, so
+            // trimming after every entry the calling thread reads stays linear.
+            while let Some(chunk) = part.chunks.last_mut() {
+                let Some(last) = chunk.last() else {
+                    part.chunks.pop();
+                    continue;
+                };
+                if before + (part.memory - last.memory) <= limit {
+                    break;
+                }
+                part.memory -= last.memory;
+                self.held.fetch_sub(last.memory, Relaxed);
+                part.end = PartEnd::AtElement(last.at);
+                chunk.pop();
+            }
+            before += part.memory;
         }
     }
 
@@ -279,49 +362,65 @@ impl<'scope> Ahead<'scope> {
 }
 
 /// Reads entries from the parser's position (an element start) until the first element that
-/// starts at or after `until`, the end of `entries`, the memory limit, `stop`, or anything the
-/// calling thread should read itself.
+/// starts at or after `until`, the end of `entries`, the memory limit (what all threads
+/// hold, `held`), `stop`, or anything the calling thread should read itself.
 fn read_part(
     parser: &mut Parser<'_>,
     state: &mut State<'_, '_>,
     until: usize,
     stop: &std::sync::atomic::AtomicBool,
+    held: &std::sync::atomic::AtomicU64,
 ) -> Part {
-    let mut entries = Vec::new();
-    loop {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut chunks: Vec<Vec<ReadAhead>> = Vec::new();
+    let mut part_memory = 0;
+    let end = loop {
         let at = parser.pos;
-        let over_memory = state.memory_used > state.context.memory_limit;
         if at >= until
-            || over_memory
-            || stop.load(std::sync::atomic::Ordering::Relaxed)
+            || held.load(Relaxed) > state.context.memory_limit
+            || stop.load(Relaxed)
             || parser.bytes.get(at) != Some(&b'{')
         {
-            return Part { entries, end: PartEnd::AtElement(at) };
+            break PartEnd::AtElement(at);
         }
         let Ok(entry) = <Obj<EntryDe<'_>>>::fast_read(parser, state.ctx()) else {
-            return Part { entries, end: PartEnd::AtElement(at) };
+            break PartEnd::AtElement(at);
         };
-        entries.push(ReadAhead { at, converted: state.convert_ahead(entry) });
+        let memory_before = state.memory_used;
+        let converted = state.convert_ahead(entry);
+        let memory = state.memory_used - memory_before;
+        held.fetch_add(memory, Relaxed);
+        part_memory += memory;
+        let entry = ReadAhead { at, memory, converted };
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK_ENTRIES => chunk.push(entry),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK_ENTRIES);
+                chunk.push(entry);
+                chunks.push(chunk);
+            }
+        }
         let after = parser.pos;
         match parser.next_element() {
             Ok(true) if parser.value_start().is_ok() => {}
-            Ok(false) => {
-                return Part {
-                    entries,
-                    end: PartEnd::Closed { pos: parser.pos, depth: parser.depth },
-                };
-            }
-            _ => return Part { entries, end: PartEnd::AfterElement(after) },
+            Ok(false) => break PartEnd::Closed { pos: parser.pos, depth: parser.depth },
+            _ => break PartEnd::AfterElement(after),
         }
-    }
+    };
+    Part { chunks, memory: part_memory, end }
 }
 
 /// Takes over a part read ahead, in order, as if the calling thread had read it; returns
 /// whether an element follows (as `next_element` does).
-fn take_part(parser: &mut Parser<'_>, state: &mut State<'_, '_>, part: Part) -> Fast<bool> {
+fn take_part(
+    parser: &mut Parser<'_>,
+    state: &mut State<'_, '_>,
+    part: Part,
+    ahead: &Ahead<'_>,
+) -> Fast<bool> {
     #[cfg(test)]
     PARTS_TAKEN.with(|taken| taken.set(taken.get() + 1));
-    for entry in part.entries {
+    for entry in part.chunks.into_iter().flatten() {
         if state.n_unread_for_memory.is_some() {
             // The rest is counted, not kept: the calling thread skips it from here.
             parser.pos = entry.at;
@@ -339,7 +438,9 @@ fn take_part(parser: &mut Parser<'_>, state: &mut State<'_, '_>, part: Part) -> 
             None => {
                 let mut again = Parser { pos: entry.at, first: false, ..*parser };
                 let entry = <Obj<EntryDe<'_>>>::fast_read(&mut again, state.ctx())?;
+                let memory_before = state.memory_used;
                 state.take_entry(entry);
+                ahead.count_held(state.memory_used - memory_before);
             }
         }
     }
