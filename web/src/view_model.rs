@@ -303,6 +303,9 @@ pub struct Overview {
     pub clock_chart: Option<ClockChart>,
     /// Parts of the input that could not be read (analysis went on without them).
     pub problems: Vec<String>,
+    /// What was done with the inputs (an input repeating another's exchanges counted once).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A token of a session as the inspector draws it; its secrets masked.
@@ -488,6 +491,11 @@ impl Analysed {
                 .collect(),
             clock_chart: timeline::clock_chart(&report.clocks),
             problems,
+            notes: report
+                .notes
+                .iter()
+                .map(|note| format!("{}: {}", note.source, note.message))
+                .collect(),
         }
     }
 
@@ -811,6 +819,7 @@ fn token_model(token: &TokenRow) -> TokenModel {
 pub(crate) mod tests {
     use regauth_core::capture::Input;
     use regauth_core::report::analysis::{Secrets, StepRow};
+    use regauth_core::report::exchanges::NoteRow;
 
     use super::*;
     use crate::samples;
@@ -1092,9 +1101,13 @@ pub(crate) mod tests {
             tokens: Vec::new(),
             tls: Default::default(),
             problems: Vec::new(),
+            notes: vec![NoteRow { source: "b.har".into(), message: "counted once".into() }],
         };
         let analysed = Analysed::new(report, Vec::new(), 0, &[], Vec::new());
         let overview = analysed.overview();
+        // What was done with the inputs is shown, apart from what could not be read.
+        assert_eq!(overview.notes, ["b.har: counted once"]);
+        assert!(overview.problems.is_empty());
         assert!(
             overview.headline.starts_with("Incomplete: none of 1 session(s)"),
             "{}",

@@ -12,7 +12,7 @@ use regauth_core::analysis::{AnalysisConfig, Code, Outcome, analyze};
 use regauth_core::capture::{self, ReadLimits};
 use regauth_core::report::analysis::{AnalysisReport, Secrets};
 use regauth_core::report::check::{CheckReport, CheckSpec, render_runs_text};
-use regauth_core::report::exchanges::{ExchangeList, ExchangeRow, ProblemRow, SourceRow};
+use regauth_core::report::exchanges::{ExchangeList, ExchangeRow, NoteRow, ProblemRow, SourceRow};
 use regauth_core::report::github::render_github;
 use regauth_core::report::junit::render_junit;
 use regauth_core::report::markdown::render_check;
@@ -95,10 +95,12 @@ fn check_capture(paths: &[PathBuf], settings: &Settings, limits: &ReadLimits) ->
     };
     let sources = SourceRow::list(&capture);
     let problems = ProblemRow::list(&capture, Secrets::Masked);
+    let notes = NoteRow::list(&capture);
     // The capture (the input and its exchange model) goes before the report is built, so the
     // two are never in memory together (issue 9: peak memory bounded by the input).
     drop(capture);
-    let report = AnalysisReport::from_analysis(&analysis, Secrets::Masked, sources, problems);
+    let report =
+        AnalysisReport::from_analysis(&analysis, Secrets::Masked, sources, problems, notes);
     drop(analysis);
     let check = CheckReport::new(&report, &settings.spec);
     Checked1 { inputs: names, messages, unusable: errors, result: Ok((report, exchanges, check)) }

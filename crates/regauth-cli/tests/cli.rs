@@ -152,6 +152,25 @@ fn a_flow_and_its_har_count_once() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("regauth: note:") && stderr.contains("counted once"), "{stderr}");
+    // The note is in the JSON too, for whoever reads only that; a single input has none.
+    let noted = |report: &serde_json::Value| {
+        let notes = report["notes"].as_array().cloned().unwrap_or_default();
+        assert!(notes.iter().all(|note| note["source"].is_string()), "{notes:?}");
+        notes
+            .iter()
+            .filter(|note| note["message"].as_str().is_some_and(|m| m.contains("counted once")))
+            .count()
+    };
+    assert_eq!(noted(&both), 1, "{}", both["notes"]);
+    assert_eq!(noted(&alone), 0);
+    let analysed = json(&regauth(&[
+        "analyze",
+        "--format",
+        "json",
+        &path("pull-success.flow"),
+        &path("pull-success.har"),
+    ]));
+    assert_eq!(noted(&analysed), 1, "{}", analysed["notes"]);
 }
 
 #[test]

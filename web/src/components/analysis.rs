@@ -84,6 +84,12 @@ pub fn analysis_view(props: &AnalysisProps) -> Html {
                     <ul>{ for overview.problems.iter().map(|problem| html! { <li>{ problem }</li> }) }</ul>
                 </section>
             }
+            if !overview.notes.is_empty() {
+                <section id="input-notes" class="input-notes">
+                    <h2>{ "About the inputs" }</h2>
+                    <ul>{ for overview.notes.iter().map(|note| html! { <li>{ note }</li> }) }</ul>
+                </section>
+            }
             if overview.sessions.total > 0 {
                 { card_list(overview, &loaded.cards, selected, &props.actions, &props.route) }
             }

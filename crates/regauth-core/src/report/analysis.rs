@@ -28,7 +28,9 @@
 //!                       signature_detail} | null}],
 //!     (signature_check: "valid"|"invalid"|"not-checked"|"unsupported")
 //!   "problems": [{source, entry|null, byte_offset|null, message}],
-//!   "tls":      {certificates: [..], connections: [..]}  // see report::tls
+//!   "tls":      {certificates: [..], connections: [..]}, // see report::tls
+//!   "notes":    [{source, message}]  // what was done with the inputs (a repeated input
+//!                                    // counted once); added after the first release
 //! }
 //! ```
 //! A session's `title` is `registry/repository` (or `registry (registry)`); its `steps` are
@@ -47,7 +49,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::SerializedRows;
-use super::exchanges::{ProblemRow, SourceRow, rfc3339};
+use super::exchanges::{NoteRow, ProblemRow, SourceRow, rfc3339};
 use super::tls::TlsSection;
 use crate::analysis::{
     Analysis, AuthScheme, ClockEstimate, ClockRole, Code, Finding, Outcome, Session, Severity,
@@ -92,6 +94,9 @@ pub struct AnalysisReport {
     /// before it deserialise with an empty section.
     #[serde(default)]
     pub tls: TlsSection,
+    /// Added field: reports written before it deserialise with none.
+    #[serde(default)]
+    pub notes: Vec<NoteRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,17 +226,20 @@ impl AnalysisReport {
     pub fn new(capture: &Capture, analysis: &Analysis, secrets: Secrets) -> AnalysisReport {
         let sources = SourceRow::list(capture);
         let problems = ProblemRow::list(capture, secrets);
-        AnalysisReport::from_analysis(analysis, secrets, sources, problems)
+        let notes = NoteRow::list(capture);
+        AnalysisReport::from_analysis(analysis, secrets, sources, problems, notes)
     }
 
     /// [`AnalysisReport::new`] for a caller that has let go of the capture (so that the
-    /// capture and the report are never in memory together): `sources` and `problems` are
-    /// the capture's rows, taken before ([`SourceRow::list`], [`ProblemRow::list`]).
+    /// capture and the report are never in memory together): `sources`, `problems` and `notes`
+    /// are the capture's rows, taken before ([`SourceRow::list`], [`ProblemRow::list`],
+    /// [`NoteRow::list`]).
     pub fn from_analysis(
         analysis: &Analysis,
         secrets: Secrets,
         sources: Vec<SourceRow>,
         problems: Vec<ProblemRow>,
+        notes: Vec<NoteRow>,
     ) -> AnalysisReport {
         AnalysisReport {
             schema: SCHEMA.to_owned(),
@@ -244,6 +252,7 @@ impl AnalysisReport {
             tokens: token_rows(analysis, secrets).collect(),
             problems,
             tls: TlsSection::new(&analysis.tls),
+            notes,
         }
     }
 }
@@ -317,6 +326,10 @@ impl<'a> StreamedReport<'a> {
         TlsSection::new(&self.analysis.tls)
     }
 
+    pub fn notes(&self) -> Vec<NoteRow> {
+        NoteRow::list(self.capture)
+    }
+
     /// How many sessions failed (what the text's first line counts).
     pub fn n_failed_sessions(&self) -> usize {
         let sessions = &self.analysis.sessions;
@@ -344,7 +357,7 @@ impl Serialize for StreamedReport<'_> {
     /// The fields of [`AnalysisReport`], in its order (a test compares the bytes).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut report = serializer.serialize_struct("AnalysisReport", 10)?;
+        let mut report = serializer.serialize_struct("AnalysisReport", 11)?;
         report.serialize_field("schema", SCHEMA)?;
         report.serialize_field("outcome", &self.analysis.outcome)?;
         report.serialize_field("secrets", &self.secrets)?;
@@ -355,6 +368,7 @@ impl Serialize for StreamedReport<'_> {
         report.serialize_field("tokens", &SerializedRows(|| self.tokens()))?;
         report.serialize_field("problems", &self.problems())?;
         report.serialize_field("tls", &self.tls())?;
+        report.serialize_field("notes", &self.notes())?;
         report.end()
     }
 }

@@ -28,6 +28,9 @@ pub struct ExchangeList {
     pub sources: Vec<SourceRow>,
     pub exchanges: Vec<ExchangeRow>,
     pub problems: Vec<ProblemRow>,
+    /// Added field: lists written before it deserialise with none.
+    #[serde(default)]
+    pub notes: Vec<NoteRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +65,24 @@ pub struct ProblemRow {
     pub entry: Option<usize>,
     pub byte_offset: Option<u64>,
     pub message: String,
+}
+
+/// Something regauth did with the inputs that the reader should know, not a problem in them:
+/// an input that repeats exchanges of another is counted once (`capture::InputNote`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoteRow {
+    pub source: String,
+    pub message: String,
+}
+
+impl NoteRow {
+    pub fn list(capture: &Capture) -> Vec<NoteRow> {
+        capture
+            .notes
+            .iter()
+            .map(|note| NoteRow { source: note.source.clone(), message: note.message.clone() })
+            .collect()
+    }
 }
 
 pub fn format_name(format: Format) -> &'static str {
@@ -139,6 +160,7 @@ impl ExchangeList {
             sources: SourceRow::list(capture),
             exchanges: rows.exchanges().collect(),
             problems: ProblemRow::list(capture, secrets),
+            notes: NoteRow::list(capture),
         }
     }
 }
@@ -191,17 +213,22 @@ impl<'a> StreamedExchangeList<'a> {
     pub fn problems(&self) -> Vec<ProblemRow> {
         ProblemRow::list(self.capture, self.secrets)
     }
+
+    pub fn notes(&self) -> Vec<NoteRow> {
+        NoteRow::list(self.capture)
+    }
 }
 
 impl Serialize for StreamedExchangeList<'_> {
     /// The fields of [`ExchangeList`], in its order.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut list = serializer.serialize_struct("ExchangeList", 4)?;
+        let mut list = serializer.serialize_struct("ExchangeList", 5)?;
         list.serialize_field("schema", SCHEMA)?;
         list.serialize_field("sources", &self.sources())?;
         list.serialize_field("exchanges", &SerializedRows(|| self.exchanges()))?;
         list.serialize_field("problems", &self.problems())?;
+        list.serialize_field("notes", &self.notes())?;
         list.end()
     }
 }
