@@ -7,9 +7,11 @@
 //!                 "ended_at": "...", "method": "GET", "url": "https://r.example/v2/", "host": "r.example",
 //!                 "status": 401, "request_body_size": 0, "response_body_size": 87, "tls": true,
 //!                 "error": null}],
-//!  "problems": [{"source": "a.flow", "entry": 7, "byte_offset": 9120, "message": "..."}]}
+//!  "problems": [{"source": "a.flow", "entry": 7, "byte_offset": 9120, "message": "..."}],
+//!  "notes": [{"source": "a.har", "message": "... each is counted once, from a.flow"}]}
 //! ```
-//! `status` is null when the exchange got no response. Fields are only ever added, never renamed.
+//! `status` is null when the exchange got no response. `notes` (added after the first
+//! release) says what was done with the inputs. Fields are only ever added, never renamed.
 //! Credentials in URLs (`user:password@`, `password=`, `access_token=`, presigned-URL
 //! signatures...) are masked in `url`, `error` and problem messages unless secrets are revealed.
 
