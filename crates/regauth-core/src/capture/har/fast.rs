@@ -308,8 +308,8 @@ impl<'scope> Ahead<'scope> {
             }
             let mut pending = self.pending.pop_front()?;
             if start == began {
-                // A thread that panicked is read again here; the panic is not lost, as the
-                // scope would not hide it either.
+                // A part whose thread panicked (`None`) is read here instead, by the same code
+                // on the same bytes, so the panic is not hidden by joining.
                 return pending.take();
             }
             pending.stop.store(true, std::sync::atomic::Ordering::Relaxed);
