@@ -420,6 +420,7 @@ fn take_part(
 ) -> Fast<bool> {
     #[cfg(test)]
     PARTS_TAKEN.with(|taken| taken.set(taken.get() + 1));
+    state.exchanges.reserve(part.chunks.iter().map(Vec::len).sum());
     for entry in part.chunks.into_iter().flatten() {
         if state.n_unread_for_memory.is_some() {
             // The rest is counted, not kept: the calling thread skips it from here.
