@@ -230,16 +230,33 @@ struct Ahead<'scope> {
     /// The memory of the exchanges every thread holds (`exchange_memory`), so that reading
     /// ahead stops at the memory limit too, instead of each thread holding up to it.
     held: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// What the calling thread read and has not added to `held` yet (see [`HELD_BATCH`]).
+    unflushed: u64,
 }
+
+/// Threads add what they hold to the shared count in batches of this many bytes: counting
+/// every entry made the two threads fight over one cache line. The count is then short by
+/// less than a batch per thread, which is what reading ahead may overshoot the limit by.
+const HELD_BATCH: u64 = 1 << 20;
 
 impl<'scope> Ahead<'scope> {
     fn none() -> Ahead<'scope> {
-        Ahead { pending: std::collections::VecDeque::new(), held: std::sync::Arc::default() }
+        Ahead {
+            pending: std::collections::VecDeque::new(),
+            held: std::sync::Arc::default(),
+            unflushed: 0,
+        }
     }
 
     /// Counts exchanges the calling thread read itself.
-    fn count_held(&self, bytes: u64) {
-        self.held.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    fn count_held(&mut self, bytes: u64) {
+        self.unflushed += bytes;
+        if self.unflushed >= HELD_BATCH {
+            self.held.fetch_add(
+                std::mem::take(&mut self.unflushed),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
     }
 
     /// Starts `parts - 1` threads, each on its share of what follows the parser's position.
@@ -323,7 +340,7 @@ impl<'scope> Ahead<'scope> {
     /// what it would still take over stays, so no entry is read twice.
     fn trim_to_limit(&mut self, kept: u64, limit: u64) {
         use std::sync::atomic::Ordering::Relaxed;
-        if self.held.load(Relaxed) <= limit {
+        if self.held.load(Relaxed) + self.unflushed <= limit {
             return;
         }
         // What comes before each part in the file takes at least this much.
@@ -346,7 +363,9 @@ impl<'scope> Ahead<'scope> {
                     break;
                 }
                 part.memory -= last.memory;
-                self.held.fetch_sub(last.memory, Relaxed);
+                let _ = self
+                    .held
+                    .fetch_update(Relaxed, Relaxed, |held| Some(held.saturating_sub(last.memory)));
                 part.end = PartEnd::AtElement(last.at);
                 chunk.pop();
             }
@@ -374,10 +393,12 @@ fn read_part(
     use std::sync::atomic::Ordering::Relaxed;
     let mut chunks: Vec<Vec<ReadAhead>> = Vec::new();
     let mut part_memory = 0;
+    // Added to `held` a batch at a time.
+    let mut unflushed = 0;
     let end = loop {
         let at = parser.pos;
         if at >= until
-            || held.load(Relaxed) > state.context.memory_limit
+            || held.load(Relaxed) + unflushed > state.context.memory_limit
             || stop.load(Relaxed)
             || parser.bytes.get(at) != Some(&b'{')
         {
@@ -389,7 +410,10 @@ fn read_part(
         let memory_before = state.memory_used;
         let converted = state.convert_ahead(entry);
         let memory = state.memory_used - memory_before;
-        held.fetch_add(memory, Relaxed);
+        unflushed += memory;
+        if unflushed >= HELD_BATCH {
+            held.fetch_add(std::mem::take(&mut unflushed), Relaxed);
+        }
         part_memory += memory;
         let entry = ReadAhead { at, memory, converted };
         match chunks.last_mut() {
@@ -407,6 +431,8 @@ fn read_part(
             _ => break PartEnd::AfterElement(after),
         }
     };
+    // Counted in full before the part can be taken over or trimmed.
+    held.fetch_add(unflushed, Relaxed);
     Part { chunks, memory: part_memory, end }
 }
 
@@ -416,7 +442,7 @@ fn take_part(
     parser: &mut Parser<'_>,
     state: &mut State<'_, '_>,
     part: Part,
-    ahead: &Ahead<'_>,
+    ahead: &mut Ahead<'_>,
 ) -> Fast<bool> {
     #[cfg(test)]
     PARTS_TAKEN.with(|taken| taken.set(taken.get() + 1));
