@@ -568,16 +568,9 @@ fn threads_do_not_change_the_result() {
     let file = std::env::temp_dir().join(format!("regauth-threads-{}.flow", std::process::id()));
     std::fs::write(&file, &joined).expect("temporary file");
     let file = file.display().to_string();
-    for command in [&["exchanges", "--format", "json"][..], &["analyze", "--format", "json"]] {
-        let run = |threads: &str| regauth(&[command, &["--threads", threads, &file]].concat());
-        let (one, four) = (run("1"), run("4"));
-        assert_eq!(one.status.code(), four.status.code(), "{command:?}");
-        assert_eq!(stdout(&one), stdout(&four), "{command:?}");
-        if command[0] == "exchanges" {
-            let n_read = json(&one)["exchanges"].as_array().map_or(0, Vec::len);
-            assert!(n_read > 4 * 64, "only {n_read} exchanges: too few for several threads");
-        }
-    }
+    let listed = same_on_one_and_four_threads(&file);
+    let n_read = json(&listed)["exchanges"].as_array().map_or(0, Vec::len);
+    assert!(n_read > 4 * 64, "only {n_read} exchanges: too few for several threads");
     let refused = regauth(&["exchanges", "--threads", "0", &file]);
     assert_eq!(refused.status.code(), Some(2));
     let _ = std::fs::remove_file(&file);
@@ -599,11 +592,20 @@ fn threads_do_not_change_the_result_of_a_har() {
     let file = std::env::temp_dir().join(format!("regauth-threads-{}.har", std::process::id()));
     std::fs::write(&file, &bytes).expect("temporary file");
     let file = file.display().to_string();
+    same_on_one_and_four_threads(&file);
+    let _ = std::fs::remove_file(&file);
+}
+
+/// Asserts that `exchanges` and `analyze` (JSON) exit and print the same on `--threads 1` and
+/// `--threads 4`; returns the one-thread `exchanges` run.
+fn same_on_one_and_four_threads(file: &str) -> Output {
+    let mut listed = None;
     for command in [&["exchanges", "--format", "json"][..], &["analyze", "--format", "json"]] {
-        let run = |threads: &str| regauth(&[command, &["--threads", threads, &file]].concat());
+        let run = |threads: &str| regauth(&[command, &["--threads", threads, file]].concat());
         let (one, four) = (run("1"), run("4"));
         assert_eq!(one.status.code(), four.status.code(), "{command:?}");
         assert_eq!(stdout(&one), stdout(&four), "{command:?}");
+        listed.get_or_insert(one);
     }
-    let _ = std::fs::remove_file(&file);
+    listed.expect("exchanges ran")
 }

@@ -139,34 +139,33 @@ fn unreachable_tag() -> ! {
 /// The mitmproxy flow reader (framing, version handling and the flow decoder), without
 /// sniffing; and reading in small batches on three threads gives the same result.
 pub fn flow(data: &[u8]) {
-    let bytes = Bytes::copy_from_slice(data);
-    let limits = capture::ReadLimits::DEFAULT;
-    let context = capture::ReaderContext::new(0, "fuzz.flow", data.len() as u64, &limits);
-    let on_one = capture::mitm::read_with(&context, bytes.clone());
-    if let Ok((exchanges, problems, _producer)) = &on_one {
-        check_read(data, exchanges, problems);
-    }
-    let limits = capture::ReadLimits { max_threads: 3, ..capture::ReadLimits::DEFAULT };
-    let mut context = capture::ReaderContext::new(0, "fuzz.flow", data.len() as u64, &limits);
-    context.batching = capture::Batching::SMALL;
-    let on_three = capture::mitm::read_with(&context, bytes);
-    assert_eq!(format!("{on_one:?}"), format!("{on_three:?}"), "threads changed the result");
+    read_on_one_and_three_threads(data, "fuzz.flow", capture::mitm::read_with);
 }
 
 /// The HAR reader, without sniffing; and reading ahead in small parts on three threads gives
 /// the same result.
 pub fn har(data: &[u8]) {
+    read_on_one_and_three_threads(data, "fuzz.har", capture::har::read_with);
+}
+
+/// Reads `data` with `read` on one thread (checking what it read) and on three with small
+/// batches and parts ([`capture::Batching::SMALL`]), and asserts the two results are the same.
+fn read_on_one_and_three_threads(
+    data: &[u8],
+    name: &str,
+    read: fn(&capture::ReaderContext<'_>, Bytes) -> capture::har::ReadResult,
+) {
     let bytes = Bytes::copy_from_slice(data);
     let limits = capture::ReadLimits::DEFAULT;
-    let context = capture::ReaderContext::new(0, "fuzz.har", data.len() as u64, &limits);
-    let on_one = capture::har::read_with(&context, bytes.clone());
+    let context = capture::ReaderContext::new(0, name, data.len() as u64, &limits);
+    let on_one = read(&context, bytes.clone());
     if let Ok((exchanges, problems, _producer)) = &on_one {
         check_read(data, exchanges, problems);
     }
     let limits = capture::ReadLimits { max_threads: 3, ..capture::ReadLimits::DEFAULT };
-    let mut context = capture::ReaderContext::new(0, "fuzz.har", data.len() as u64, &limits);
+    let mut context = capture::ReaderContext::new(0, name, data.len() as u64, &limits);
     context.batching = capture::Batching::SMALL;
-    let on_three = capture::har::read_with(&context, bytes);
+    let on_three = read(&context, bytes);
     assert_eq!(format!("{on_one:?}"), format!("{on_three:?}"), "threads changed the result");
 }
 

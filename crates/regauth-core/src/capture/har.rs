@@ -62,7 +62,7 @@ use de::{
     ParamDe, PostDataDe, RawText, ResponseDe, Scalar, SecurityDetailsDe, Text,
 };
 
-pub(super) type ReadResult =
+pub(crate) type ReadResult =
     Result<(Vec<Exchange>, Vec<InputProblem>, Option<String>), CaptureError>;
 
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
