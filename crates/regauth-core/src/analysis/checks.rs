@@ -86,7 +86,7 @@ impl Checks<'_> {
         for token in &self.built.tokens {
             let issued_for =
                 token.request.service.clone().or_else(|| {
-                    token.decoded.jwt().and_then(|jwt| jwt.claims.aud.first().cloned())
+                    token.decoded().jwt().and_then(|jwt| jwt.claims.aud.first().cloned())
                 });
             let Some(issued_for) = issued_for else { continue };
             for &use_idx in &token.uses {
@@ -476,13 +476,7 @@ fn capture_incomplete(message: String, exchanges: Vec<usize>) -> Finding {
 /// Whether a token was issued to a request without credentials and grants at most `pull`
 /// (an opaque token's grants are unknown: it grants what anonymous clients may do).
 fn is_public_anonymous(record: &TokenRecord) -> bool {
-    record.request.credential == Credential::Anonymous
-        && record.decoded.jwt().is_none_or(|jwt| {
-            jwt.claims
-                .access
-                .iter()
-                .all(|entry| entry.actions.iter().all(|action| action == "pull"))
-        })
+    record.request.credential == Credential::Anonymous && record.summary.grants_at_most_pull
 }
 
 /// The kinds of secret a plain-HTTP request carries, in words. A bearer token in

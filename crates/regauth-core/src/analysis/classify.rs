@@ -173,6 +173,9 @@ pub fn classify(capture: &Capture) -> Classified {
     }
 
     let mut redirects: HashMap<String, usize> = HashMap::new();
+    // Token requests that read alike share one parsed value: a busy CI pull asks the same
+    // realm for the same scope thousands of times (issue 9: memory bounded by the input).
+    let mut token_requests: HashSet<Arc<TokenRequest>> = HashSet::new();
     let mut roles = Vec::with_capacity(exchanges.len());
     for exchange in exchanges {
         let request = &exchange.request;
@@ -181,7 +184,16 @@ pub fn classify(capture: &Capture) -> Classified {
         let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&url)) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
-            Role::Token { request: Arc::new(parse_token_request(request)) }
+            let parsed = parse_token_request(request);
+            let request = match token_requests.get(&parsed) {
+                Some(same) => Arc::clone(same),
+                None => {
+                    let shared = Arc::new(parsed);
+                    token_requests.insert(Arc::clone(&shared));
+                    shared
+                }
+            };
+            Role::Token { request }
         } else if let Some(call) = is_engine_api_path(request.path_only()) {
             Role::EngineApi { call }
         } else if let Some(repository) = registry_repository(request.path_only()) {
@@ -367,6 +379,39 @@ mod tests {
         assert!(is_referrers_api("/v2/team/app/referrers/sha256:abcd"));
         assert!(!is_referrers_api("/v2/team/referrers/manifests/1.0"));
         assert!(!is_referrers_api("/v2/referrers/sha256:abcd"));
+    }
+
+    /// Token requests that read alike share one parsed value; any difference (scope,
+    /// credentials) gets its own.
+    #[test]
+    fn token_requests_that_read_alike_share_one_parsed_value() {
+        use crate::analysis::tests::builder::Scenario;
+        let token = "https://auth.example/token?service=reg&scope=repository:app:pull";
+        let capture = Scenario::new()
+            .get(token)
+            .answer(200)
+            .get(token)
+            .answer(200)
+            .get("https://auth.example/token?service=reg&scope=repository:app:push")
+            .answer(200)
+            .get(token)
+            .basic("alice", "pw")
+            .answer(200)
+            .capture();
+        let classified = classify(&capture);
+        let requests: Vec<&Arc<TokenRequest>> = classified
+            .roles
+            .iter()
+            .map(|role| match role {
+                Role::Token { request } => request,
+                other => panic!("not a token request: {other:?}"),
+            })
+            .collect();
+        assert!(Arc::ptr_eq(requests[0], requests[1]));
+        assert!(!Arc::ptr_eq(requests[0], requests[2]));
+        assert!(!Arc::ptr_eq(requests[0], requests[3]));
+        assert_eq!(requests[3].credential.username(), Some("alice"));
+        assert_eq!(requests[2].scopes[0].actions, ["push"]);
     }
 
     #[test]

@@ -183,11 +183,8 @@ impl Observations {
             else {
                 continue;
             };
-            let issuer = token
-                .decoded
-                .jwt()
-                .and_then(|jwt| jwt.claims.iss.clone())
-                .unwrap_or_else(|| exchange.request.authority());
+            let issuer =
+                token.summary.issuer.clone().unwrap_or_else(|| exchange.request.authority());
             // `issued_at` may have sub-second precision; distribution's token server writes
             // whole seconds (truncated, like `iat`), and then it says no more than `iat` does.
             if let Some(issued_at) = token.response.issued_at {
@@ -200,7 +197,7 @@ impl Observations {
                     token.issued_by,
                 );
             }
-            if let Some(iat) = token.decoded.jwt().and_then(|jwt| jwt.claims.iat) {
+            if let Some(iat) = token.summary.issued_at {
                 self.push(
                     issuer,
                     ClockRole::TokenIssuer,

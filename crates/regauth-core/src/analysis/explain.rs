@@ -761,7 +761,8 @@ const SCOPES_SHOWN: usize = 8;
 /// ` The client asked for `…`; the token grants ….` when the token is known and a JWT.
 fn asked_and_granted(record: Option<&TokenRecord>) -> String {
     let Some(record) = record else { return String::new() };
-    let Some(jwt) = record.decoded.jwt() else { return String::new() };
+    let decoded = record.decoded();
+    let Some(jwt) = decoded.jwt() else { return String::new() };
     let granted = jwt.granted_scopes();
     let granted = if granted.is_empty() { "nothing".to_owned() } else { join_scopes(&granted) };
     format!(

@@ -45,7 +45,7 @@ use crate::capture::Capture;
 use crate::protocol::{Credential, TokenRequest, TokenResponse};
 use crate::secret::Secret;
 use crate::tls_facts::{TlsFacts, tls_facts};
-use crate::token::{DecodedToken, SignatureCheck};
+use crate::token::{DecodedToken, SignatureCheck, decode_token};
 
 pub use findings::{CODES, Code, CodeInfo, Finding, Severity, explain};
 
@@ -312,7 +312,9 @@ pub struct TokenRecord {
     pub session: Option<usize>,
     /// The raw token (masked unless the caller reveals it).
     pub raw: Secret,
-    pub decoded: DecodedToken,
+    /// What the engine reads of every token; the rest is decoded on demand
+    /// ([`TokenRecord::decoded`]).
+    pub summary: TokenSummary,
     /// The token request, shared with its exchange's [`classify::Role::Token`].
     pub request: Arc<TokenRequest>,
     /// The response as parsed, without its secrets: the token is `raw`, the refresh token
@@ -329,7 +331,47 @@ pub struct TokenRecord {
     pub refresh_token: Option<Secret>,
 }
 
+/// The few facts of a token the engine reads for every token issued, read once when it is
+/// issued, so that checks over all tokens do not decode each again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenSummary {
+    pub is_jwt: bool,
+    /// The JWT's `iss`.
+    pub issuer: Option<String>,
+    /// The JWT's `iat` (issuer clock, Unix seconds).
+    pub issued_at: Option<i64>,
+    /// Every `access` entry grants only `pull` (true of no entries, and of an opaque token,
+    /// whose grants are unknown).
+    pub grants_at_most_pull: bool,
+}
+
+impl TokenSummary {
+    pub fn of(decoded: &DecodedToken) -> TokenSummary {
+        match decoded.jwt() {
+            Some(jwt) => TokenSummary {
+                is_jwt: true,
+                issuer: jwt.claims.iss.clone(),
+                issued_at: jwt.claims.iat,
+                grants_at_most_pull: jwt
+                    .claims
+                    .access
+                    .iter()
+                    .all(|entry| entry.actions.iter().all(|action| action == "pull")),
+            },
+            None => TokenSummary { grants_at_most_pull: true, ..TokenSummary::default() },
+        }
+    }
+}
+
 impl TokenRecord {
+    /// The token decoded (JWT header, claims, grants), from `raw` on each call. Not kept in
+    /// the record: a decoded token costs several times its text, and a capture of a hundred
+    /// thousand tokens then costs more than twice its size (issue 9); the engine keeps what it
+    /// reads of every token in [`TokenRecord::summary`], and a report decodes each token once.
+    pub fn decoded(&self) -> DecodedToken {
+        decode_token(self.raw.expose())
+    }
+
     pub fn credential_kind(&self) -> &'static str {
         match &self.request.credential {
             Credential::Anonymous => "anonymous",

@@ -109,7 +109,8 @@ impl Explainer<'_> {
                 vec![idx],
             )];
         };
-        let Some(jwt) = record.decoded.jwt() else {
+        let decoded = record.decoded();
+        let Some(jwt) = decoded.jwt() else {
             return vec![self.finding(
                 Code::TokenRejected,
                 format!(

@@ -92,7 +92,7 @@ pub fn check_signatures_against(roots_der: &[Vec<u8>], records: &mut [TokenRecor
         return;
     }
     for record in records {
-        if let Some(jwt) = record.decoded.jwt() {
+        if let Some(jwt) = record.decoded().jwt() {
             record.signature = verify_signature(record.raw.expose(), jwt, roots_der);
         }
     }

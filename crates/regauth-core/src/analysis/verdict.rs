@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::classify::{RequestAuth, SeenChallenge, bearer_token, is_referrers_api};
 use super::connection::{NoAnswer, no_answer, recorder_error};
 use super::tokens::TokenBook;
-use super::{Step, TokenRecord};
+use super::{Step, TokenRecord, TokenSummary};
 use crate::model::{Exchange, Request, Response, decode_limits};
 use crate::protocol::{
     Credential, EngineApiCall, TokenRequest, TokenResponseError, parse_token_response_body,
@@ -280,7 +280,7 @@ pub fn judge_token(
             let decoded = decode_token(&raw);
             let signature = match decoded.jwt() {
                 Some(jwt) => verify_signature(&raw, jwt, &[]),
-                None => SignatureCheck::NotChecked { reason: "not a JWT".to_owned() },
+                None => SignatureCheck::NotChecked { reason: "not a JWT".into() },
             };
             // The record holds each secret once: the token as `raw`, the refresh token as
             // `refresh_token` (issue 9: 100,000 tokens, each copied three times, cost more
@@ -291,7 +291,7 @@ pub fn judge_token(
                 issued_by: exchange.index,
                 session: Some(session_idx),
                 raw: Secret::new(raw),
-                decoded,
+                summary: TokenSummary::of(&decoded),
                 request: Arc::clone(request),
                 effective_lifetime_s: parsed.effective_lifetime_s(),
                 refresh_token: parsed.refresh_token.take(),

@@ -18,7 +18,7 @@ const MAX_FORM_BODY: usize = 1 << 20;
 const SECRET_FIELDS: [&str; 5] =
     ["password", "refresh_token", "access_token", "token", "client_secret"];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenRequestKind {
     /// `GET realm?…` (the token spec).
     Get,
@@ -27,7 +27,7 @@ pub enum TokenRequestKind {
 }
 
 /// How the client proved who it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Credential {
     Anonymous,
     /// `Authorization: Basic` on a GET (or POST) token request.
@@ -61,7 +61,7 @@ impl Credential {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TokenRequest {
     pub kind: TokenRequestKind,
     pub service: Option<String>,

@@ -439,22 +439,23 @@ impl TokenRow {
     fn new(index: usize, record: &TokenRecord, secrets: Secrets) -> TokenRow {
         let reveal = secrets == Secrets::Revealed;
         let raw = record.raw.expose();
+        let decoded = record.decoded();
         let token = if reveal {
             raw.to_owned()
         } else {
-            match record.decoded.jwt() {
+            match decoded.jwt() {
                 Some(jwt) => jwt.masked(),
                 None => record.raw.masked(),
             }
         };
-        let kind = match &record.decoded.kind {
+        let kind = match &decoded.kind {
             TokenKind::Jwt(_) => "jwt",
             TokenKind::Opaque(OpaqueKind::GoogleOAuth) => "opaque:google-oauth",
             TokenKind::Opaque(OpaqueKind::EcrJson) => "opaque:ecr",
             TokenKind::Opaque(OpaqueKind::BasicPair) => "opaque:basic-pair",
             TokenKind::Opaque(OpaqueKind::Unknown) => "opaque",
         };
-        let jwt = record.decoded.jwt().map(|jwt| {
+        let jwt = decoded.jwt().map(|jwt| {
             let (signature_check, signature_detail) = match &record.signature {
                 SignatureCheck::Valid { chain, anchored } => (
                     "valid",
@@ -468,9 +469,9 @@ impl TokenRow {
                         }
                     ),
                 ),
-                SignatureCheck::Invalid { reason } => ("invalid", reason.clone()),
-                SignatureCheck::NotChecked { reason } => ("not-checked", reason.clone()),
-                SignatureCheck::Unsupported { reason } => ("unsupported", reason.clone()),
+                SignatureCheck::Invalid { reason } => ("invalid", reason.to_string()),
+                SignatureCheck::NotChecked { reason } => ("not-checked", reason.to_string()),
+                SignatureCheck::Unsupported { reason } => ("unsupported", reason.to_string()),
             };
             JwtRow {
                 header: JwtHeaderRow {

@@ -90,9 +90,9 @@ impl TokenReport {
                     }
                 ),
             ),
-            SignatureCheck::Invalid { reason } => ("invalid", reason),
-            SignatureCheck::NotChecked { reason } => ("not-checked", reason),
-            SignatureCheck::Unsupported { reason } => ("unsupported", reason),
+            SignatureCheck::Invalid { reason } => ("invalid", reason.into_owned()),
+            SignatureCheck::NotChecked { reason } => ("not-checked", reason.into_owned()),
+            SignatureCheck::Unsupported { reason } => ("unsupported", reason.into_owned()),
         };
         let times = [("iat", jwt.claims.iat), ("nbf", jwt.claims.nbf), ("exp", jwt.claims.exp)]
             .into_iter()

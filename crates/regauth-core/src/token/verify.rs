@@ -6,6 +6,8 @@
 //! sha{256,384,512}WithRSAEncryption and ecdsa-with-SHA{256,384} for certificates. Certificate
 //! dates are not judged here; see [`x5c_validity_at`], which takes the instant to judge against.
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_cert::Certificate;
 use x509_cert::der::asn1::ObjectIdentifier;
@@ -24,17 +26,17 @@ pub enum SignatureCheck {
         anchored: bool,
     },
     Invalid {
-        reason: String,
+        reason: Cow<'static, str>,
     },
     /// Nothing to check against, or an algorithm this build does not know.
     NotChecked {
-        reason: String,
+        reason: Cow<'static, str>,
     },
     /// The token or a certificate of its chain uses a key or algorithm this build cannot check
     /// (an RSA key over [`MAX_RSA_KEY_BITS`], an unknown curve or certificate signature
     /// algorithm): nothing is known about the signature, which is not the same as a bad one.
     Unsupported {
-        reason: String,
+        reason: Cow<'static, str>,
     },
 }
 
@@ -259,15 +261,15 @@ fn subject(certificate: &Certificate) -> String {
     certificate.tbs_certificate.subject.to_string()
 }
 
-fn invalid(reason: impl Into<String>) -> SignatureCheck {
+fn invalid(reason: impl Into<Cow<'static, str>>) -> SignatureCheck {
     SignatureCheck::Invalid { reason: reason.into() }
 }
 
-fn not_checked(reason: impl Into<String>) -> SignatureCheck {
+fn not_checked(reason: impl Into<Cow<'static, str>>) -> SignatureCheck {
     SignatureCheck::NotChecked { reason: reason.into() }
 }
 
-fn unsupported(reason: impl Into<String>) -> SignatureCheck {
+fn unsupported(reason: impl Into<Cow<'static, str>>) -> SignatureCheck {
     SignatureCheck::Unsupported { reason: reason.into() }
 }
 

@@ -2,7 +2,7 @@
 //! fixtures (see [`super::builder`]).
 
 use super::builder::{Jwt, Scenario, T0, unix};
-use crate::analysis::{AuthScheme, ClockRole, Code, Outcome, Severity, Step};
+use crate::analysis::{AuthScheme, ClockRole, Code, Outcome, Severity, Step, TokenSummary};
 
 const REG: &str = "https://reg.example";
 const SERVICE: &str = "reg.example";
@@ -1671,4 +1671,35 @@ fn ecr_expired_basic_password_is_token_expired_not_bad_credentials() {
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
     assert_eq!(analysed.finding("token-expired").severity, Severity::Error);
     assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
+}
+
+// hand-written fixture: a push token, a pull token and an opaque one. What the engine keeps of
+// each token (its summary) is what decoding it says, and decoding on demand gives the claims.
+#[test]
+fn a_token_summary_is_what_decoding_the_token_says() {
+    let push = Jwt::new(SERVICE, unix(0.5), 300).access("team/app", &["pull", "push"]).mint();
+    let pull = pull_token(0.1);
+    let analysed = Scenario::new()
+        .get(&token_url("repository:team/app:pull,push"))
+        .token_response(&push, 300)
+        .get(&token_url("repository:team/app:pull"))
+        .token_response(&pull, 300)
+        .get(&token_url("repository:team/app:pull"))
+        .token_response("opaque-token-1234", 300)
+        .analyze();
+    let tokens = &analysed.analysis.tokens;
+    assert_eq!(tokens.len(), 3);
+    for record in tokens {
+        assert_eq!(record.summary, TokenSummary::of(&record.decoded()));
+    }
+    assert!(tokens[0].summary.is_jwt);
+    assert_eq!(tokens[0].summary.issuer.as_deref(), Some("auth.example"));
+    assert_eq!(tokens[0].summary.issued_at, Some(unix(0.5)));
+    assert!(!tokens[0].summary.grants_at_most_pull);
+    assert!(tokens[1].summary.grants_at_most_pull);
+    let jwt = tokens[0].decoded();
+    let granted = &jwt.jwt().expect("a JWT").claims.access[0];
+    assert_eq!(granted.actions, ["pull", "push"]);
+    assert!(!tokens[2].summary.is_jwt);
+    assert!(tokens[2].summary.grants_at_most_pull);
 }
