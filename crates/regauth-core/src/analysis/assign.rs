@@ -11,6 +11,7 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::ExchangeMap;
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge, bearer_token, url_base};
@@ -19,7 +20,7 @@ use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
 /// (registry authority, repository): what a session is about.
-pub type SessionKey = (String, Option<String>);
+pub type SessionKey = (Arc<str>, Option<Arc<str>>);
 
 /// The sessions of a capture, in order of first appearance.
 pub struct Assignment {
@@ -43,7 +44,7 @@ pub fn assign(exchanges: &[Exchange], classified: &Classified) -> Assignment {
 struct DirectKeys {
     key_of: Vec<Option<SessionKey>>,
     /// Unauthenticated `/v2/` pings, with their registry.
-    deferred_pings: Vec<(usize, String)>,
+    deferred_pings: Vec<(usize, Arc<str>)>,
     /// Token requests whose realm no captured challenge named.
     unchallenged_tokens: Vec<usize>,
 }
@@ -119,7 +120,7 @@ impl DirectKeys {
     /// ping finds the next one by binary search (a health checker's thousands of pings stay
     /// cheap).
     fn adopt_pings(&mut self, classified: &Classified) {
-        let mut tokens_for: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut tokens_for: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
         let mut repository_requests_for: HashMap<&str, Vec<usize>> = HashMap::new();
         for (idx, role) in classified.roles.iter().enumerate() {
             match role {
@@ -129,7 +130,7 @@ impl DirectKeys {
                     }
                 }
                 Role::Registry { authority, repository: Some(_), .. } => {
-                    repository_requests_for.entry(authority.as_str()).or_default().push(idx);
+                    repository_requests_for.entry(authority).or_default().push(idx);
                 }
                 _ => {}
             }
@@ -140,14 +141,14 @@ impl DirectKeys {
         for (idx, authority) in &self.deferred_pings {
             let next_token = next_after(tokens_for.get(authority), *idx);
             let next_repository_request = || {
-                next_after(repository_requests_for.get(authority.as_str()), *idx).and_then(
-                    |later| match &classified.roles[later] {
+                next_after(repository_requests_for.get(&**authority), *idx).and_then(|later| {
+                    match &classified.roles[later] {
                         Role::Registry { repository: Some(repository), .. } => {
                             Some((authority.clone(), Some(repository.clone())))
                         }
                         _ => None,
-                    },
-                )
+                    }
+                })
             };
             self.key_of[*idx] = Some(match next_token {
                 Some(token_idx) => {
@@ -196,7 +197,7 @@ fn engine_session_key(exchange: &Exchange, call: &EngineApiCall) -> Option<Sessi
             let body = exchange.request.body.decoded(1 << 16).ok()?;
             let config = parse_auth_body(&body).ok()?;
             let server = config.serveraddress.unwrap_or_else(|| "docker.io".to_owned());
-            Some((normalize_registry(&server), None))
+            Some((normalize_registry(&server).into(), None))
         }
         EngineApiCall::ImagesCreate { .. } => {
             let query = exchange.request.query()?;
@@ -239,7 +240,7 @@ fn split_image_reference(image: &str) -> SessionKey {
         Some((name, tag)) if !tag.contains('/') => name.to_owned(),
         _ => path,
     };
-    (registry, Some(repository))
+    (registry.into(), Some(repository.into()))
 }
 
 /// A Bearer challenge's realm, normalised once (token requests are matched against it).
@@ -313,9 +314,12 @@ fn token_session_key(
     let challenge = challenge_naming_realm(exchange, request, realms);
     let registry = match challenge {
         Some(realm) => realm.seen.authority.clone(),
-        None => request.service.clone().unwrap_or_else(|| exchange.request.authority()),
+        None => match &request.service {
+            Some(service) => Arc::from(service.as_str()),
+            None => Arc::from(exchange.request.authority()),
+        },
     };
-    ((registry, token_repository(request, challenge)), challenge.is_some())
+    ((registry, token_repository(request, challenge).map(Arc::from)), challenge.is_some())
 }
 
 /// The challenge that sent the client to this realm (and service): the latest one before the

@@ -93,7 +93,7 @@ impl Checks<'_> {
                 let Role::Registry { authority, .. } = &self.classified.roles[use_idx] else {
                     continue;
                 };
-                if let Some(service) = self.built.registry_service.get(authority)
+                if let Some(service) = self.built.registry_service.get(&**authority)
                     && *service != issued_for
                 {
                     findings.push(Finding {
@@ -544,7 +544,7 @@ fn is_existence_check(
             || (method.eq_ignore_ascii_case("GET")
                 && matches!(role, Role::Registry { authority, repository: Some(repository), .. }
                     if last_writes
-                        .get(&(authority.as_str(), repository.as_str()))
+                        .get(&(&**authority, &**repository))
                         .is_some_and(|&write| write > exchange.index))))
 }
 
@@ -566,7 +566,7 @@ fn last_successful_writes<'a>(
                 .as_ref()
                 .is_some_and(|response| (200..300).contains(&response.status))
         {
-            last.insert((authority.as_str(), repository.as_str()), idx);
+            last.insert((&**authority, &**repository), idx);
         }
     }
     last

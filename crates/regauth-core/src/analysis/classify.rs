@@ -34,8 +34,9 @@ pub enum RequestAuth {
 #[derive(Clone, Debug)]
 pub enum Role {
     Registry {
-        authority: String,
-        repository: Option<String>,
+        /// Shared by every exchange and challenge that names it ([`Interner`]).
+        authority: Arc<str>,
+        repository: Option<Arc<str>>,
         auth: RequestAuth,
     },
     Token {
@@ -58,7 +59,7 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub struct SeenChallenge {
     pub exchange: usize,
-    pub authority: String,
+    pub authority: Arc<str>,
     /// The first Bearer challenge.
     bearer: Option<BearerChallenge>,
     /// Whether any of the challenges is Basic.
@@ -70,15 +71,15 @@ pub struct SeenChallenge {
 /// the first value of `realm`, `service` and `error`, and every `scope` value in order.
 #[derive(Clone, Debug, Default)]
 pub struct BearerChallenge {
-    realm: Option<String>,
-    service: Option<String>,
-    error: Option<String>,
+    realm: Option<Arc<str>>,
+    service: Option<Arc<str>>,
+    error: Option<Arc<str>>,
     scope_values: Vec<String>,
 }
 
 impl BearerChallenge {
-    fn of(challenge: &Challenge) -> BearerChallenge {
-        let first = |name: &str| challenge.param(name).map(str::to_owned);
+    fn of(challenge: &Challenge, names: &mut Interner) -> BearerChallenge {
+        let mut first = |name: &str| challenge.param(name).map(|value| names.get(value));
         BearerChallenge {
             realm: first("realm"),
             service: first("service"),
@@ -109,13 +110,16 @@ impl BearerChallenge {
 impl SeenChallenge {
     fn new(
         exchange: usize,
-        authority: String,
+        authority: Arc<str>,
         challenges: &[Challenge],
         mut problems: Vec<ChallengeProblem>,
+        names: &mut Interner,
     ) -> SeenChallenge {
         let has_basic = challenges.iter().any(Challenge::is_basic);
-        let bearer =
-            challenges.iter().find(|challenge| challenge.is_bearer()).map(BearerChallenge::of);
+        let bearer = challenges
+            .iter()
+            .find(|challenge| challenge.is_bearer())
+            .map(|challenge| BearerChallenge::of(challenge, names));
         problems.shrink_to_fit();
         SeenChallenge { exchange, authority, bearer, has_basic, problems }
     }
@@ -146,8 +150,26 @@ impl Classified {
     }
 }
 
+/// One shared copy of each name (registry, repository, realm, service, error code): a
+/// capture of a hundred thousand requests names a handful of registries and realms, and a copy
+/// per request costs more than the request's bytes (issue 9: memory bounded by the input).
+#[derive(Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
 pub fn classify(capture: &Capture) -> Classified {
     let exchanges = &capture.exchanges;
+    let mut names = Interner::default();
     let mut challenges = Vec::new();
     // A set: a capture may name a hundred thousand distinct realms, and every exchange is
     // looked up in it.
@@ -166,9 +188,10 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         challenges.push(SeenChallenge::new(
             exchange.index,
-            exchange.request.authority(),
+            names.get(&exchange.request.authority()),
             &parsed,
             problems,
+            &mut names,
         ));
     }
 
@@ -198,8 +221,8 @@ pub fn classify(capture: &Capture) -> Classified {
             Role::EngineApi { call }
         } else if let Some(repository) = registry_repository(request.path_only()) {
             Role::Registry {
-                authority: request.authority(),
-                repository,
+                authority: names.get(&request.authority()),
+                repository: repository.map(|repository| names.get(&repository)),
                 auth: request_auth(request),
             }
         } else {

@@ -184,7 +184,7 @@ pub fn fallback_probes(exchanges: &[Exchange], roles: &[Role]) -> HashMap<usize,
             && exchanges[idx].request.scheme.eq_ignore_ascii_case("http")
             && exchanges[idx].response.as_ref().is_some_and(|response| response.status < 500)
         {
-            plain.entry(authority.as_str()).or_default().push(idx);
+            plain.entry(&**authority).or_default().push(idx);
         }
     }
     let mut probes = HashMap::new();
@@ -197,7 +197,7 @@ pub fn fallback_probes(exchanges: &[Exchange], roles: &[Role]) -> HashMap<usize,
         if !probe.request.scheme.eq_ignore_ascii_case("https") || !failed_without_registry(probe) {
             continue;
         }
-        let Some(candidates) = plain.get(authority.as_str()) else { continue };
+        let Some(candidates) = plain.get(&**authority) else { continue };
         let first_later = candidates.partition_point(|&other| other <= idx);
         let fallback = candidates[first_later..]
             .iter()

@@ -7,6 +7,7 @@
 //! cause from the registry leg they relayed when the capture has it.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
@@ -57,8 +58,8 @@ impl State {
 
 /// One session's state machine.
 pub struct Machine {
-    registry: String,
-    repository: Option<String>,
+    registry: Arc<str>,
+    repository: Option<Arc<str>>,
     scheme: AuthScheme,
     realm: Option<String>,
     service: Option<String>,
@@ -67,7 +68,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn new(registry: String, repository: Option<String>) -> Machine {
+    pub fn new(registry: Arc<str>, repository: Option<Arc<str>>) -> Machine {
         Machine {
             registry,
             repository,
@@ -208,8 +209,8 @@ impl Machine {
         let mut unrecovered_failures = judged.unrecovered;
         unrecovered_failures.sort_unstable();
         Session {
-            registry: self.registry,
-            repository: self.repository,
+            registry: self.registry.to_string(),
+            repository: self.repository.as_deref().map(str::to_owned),
             scheme: self.scheme,
             realm: self.realm,
             service: self.service,

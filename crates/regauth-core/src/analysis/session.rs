@@ -5,6 +5,7 @@
 //! Hand-written because it is the product: no crate knows the registry auth sequence.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::assign::{Assignment, SessionKey, assign};
 use super::classify::{Classified, RequestAuth, Role, bearer_token};
@@ -24,7 +25,7 @@ pub struct Built {
     pub session_of_exchange: ExchangeMap<usize>,
     pub verdicts: ExchangeMap<Verdict>,
     /// Registry authority → the service its challenges name.
-    pub registry_service: HashMap<String, String>,
+    pub registry_service: HashMap<Arc<str>, String>,
     /// Invalid-token refusals, explained once clocks are known ([`super::refusals`]).
     pub invalid_token_refusals: Vec<InvalidTokenRefusal>,
     /// Docker Engine answers whose stream was not read to its end, and why (in words), so
@@ -95,7 +96,7 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
 }
 
 /// For each registry, the service its first Bearer challenge names.
-fn registry_services(classified: &Classified) -> HashMap<String, String> {
+fn registry_services(classified: &Classified) -> HashMap<Arc<str>, String> {
     let mut registry_service = HashMap::new();
     for seen in &classified.challenges {
         if let Some(service) = seen.bearer().and_then(|challenge| challenge.service()) {

@@ -155,7 +155,7 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
             Role::Registry { authority, repository, auth: RequestAuth::Basic { username } } => {
                 add(
                     client_registry_name(authority),
-                    repository.clone(),
+                    repository.as_deref().map(str::to_owned),
                     ObservedKind::Password { username: username.clone() },
                     Via::RegistryBasic,
                     client,
