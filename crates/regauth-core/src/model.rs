@@ -534,6 +534,24 @@ impl Body {
         self
     }
 
+    /// Where `text` is written verbatim in the body as recorded, as a slice sharing the
+    /// input's buffer: so a value read from the body (a token) can be kept without a copy.
+    /// `None` when the body is base64 or content-encoded, or `text` is not in it as is (JSON
+    /// escapes, for one); the caller then keeps a copy.
+    pub fn find_verbatim(&self, text: &str) -> Option<Bytes> {
+        if !self.content_encoding.is_empty() || text.is_empty() {
+            return None;
+        }
+        let stored = match &self.data {
+            BodyData::Raw(bytes)
+            | BodyData::Latin1Text(bytes)
+            | BodyData::JsonEscapedText(bytes) => bytes,
+            BodyData::Absent | BodyData::Base64(_) => return None,
+        };
+        let at = memchr::memmem::find(stored, text.as_bytes())?;
+        Some(stored.slice(at..at + text.len()))
+    }
+
     /// The body bytes, with base64 undone but content-encoding kept.
     pub fn wire_bytes(&self) -> Result<Cow<'_, [u8]>, BodyError> {
         match &self.data {
@@ -842,6 +860,28 @@ mod tests {
             content_encoding: "gzip".into(),
             ..Body::default()
         }
+    }
+
+    // hand-written fixtures: a token in bodies stored every way a reader stores one
+    #[test]
+    fn text_written_verbatim_in_a_body_is_found_as_a_slice_of_its_buffer() {
+        let input = Bytes::from_static(br#"{\"token\":\"eyJh.eyJj.c2ln\",\"url\":\"a\/b\"}"#);
+        let body = |data: BodyData| Body { data, ..Body::default() };
+        let escaped = body(BodyData::JsonEscapedText(input.clone()));
+        let found = escaped.find_verbatim("eyJh.eyJj.c2ln").expect("verbatim in the literal");
+        assert_eq!(&found[..], b"eyJh.eyJj.c2ln");
+        // The same memory, not a copy.
+        let offset = found.as_ptr() as usize - input.as_ptr() as usize;
+        assert_eq!(&input[offset..offset + found.len()], &found[..]);
+        // Text whose JSON spelling differs is not there as is.
+        assert_eq!(escaped.find_verbatim("a/b"), None);
+        let raw = body(BodyData::Raw(Bytes::from_static(b"token=abc&x=1")));
+        assert_eq!(raw.find_verbatim("abc").as_deref(), Some(&b"abc"[..]));
+        assert_eq!(raw.find_verbatim("abd"), None);
+        assert_eq!(raw.find_verbatim(""), None);
+        assert_eq!(body(BodyData::Base64(Bytes::from_static(b"YWJj"))).find_verbatim("YWJj"), None);
+        assert_eq!(gzip_body(b"abc").find_verbatim("abc"), None);
+        assert_eq!(Body::default().find_verbatim("abc"), None);
     }
 
     // hand-written fixture: JSON lines, gzip-encoded

@@ -5,20 +5,51 @@
 //! easy to find in review.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use bytes::Bytes;
 
 /// A password, token or other credential taken from a capture.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct Secret(String);
+#[derive(Clone, Default)]
+pub struct Secret(Text);
+
+/// Where a secret's text is: its own copy, or a slice of the input it was found in verbatim
+/// (a token is the largest thing the analysis keeps per token response, and the input is kept
+/// anyway: issue 9, memory bounded by the input).
+#[derive(Clone)]
+enum Text {
+    Owned(String),
+    /// UTF-8, checked when made.
+    Input(Bytes),
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::Owned(String::new())
+    }
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(Text::Owned(value.into()))
+    }
+
+    /// A secret whose text is `bytes` (a slice of the input), kept without a copy; `None`
+    /// when they are not UTF-8.
+    pub fn from_input(bytes: Bytes) -> Option<Self> {
+        std::str::from_utf8(&bytes).ok()?;
+        Some(Secret(Text::Input(bytes)))
     }
 
     /// The value itself. Call this only where the value is needed (decoding, comparing, an
     /// explicit "reveal"), never to show it.
     pub fn expose(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Text::Owned(text) => text,
+            // Checked in `from_input`; checked again because the core has no `unsafe` to say
+            // so (a few hundred bytes, a few tens of nanoseconds).
+            Text::Input(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+        }
     }
 
     /// A mask that tells the length but nothing of the content, e.g. `"•••• (12 chars)"`.
@@ -26,7 +57,7 @@ impl Secret {
     /// JWTs are masked differently (header and claims kept, signature hidden): see
     /// [`crate::token::Jwt::masked`].
     pub fn masked(&self) -> String {
-        let n_chars = self.0.chars().count();
+        let n_chars = self.expose().chars().count();
         if n_chars == 1 {
             "•••• (1 char)".to_owned()
         } else {
@@ -35,23 +66,38 @@ impl Secret {
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.expose().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.expose().is_empty()
+    }
+}
+
+/// Secrets are equal when their text is, wherever it is kept.
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
+
+impl Hash for Secret {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.expose().hash(state);
     }
 }
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Secret(value)
+        Secret::new(value)
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Secret(value.to_owned())
+        Secret::new(value)
     }
 }
 
@@ -191,6 +237,21 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert_eq!(secret.to_string(), "•••• (16 chars)");
         assert_eq!(format!("{secret:?}"), "Secret(•••• (16 chars))");
+    }
+
+    #[test]
+    fn a_secret_kept_in_the_input_is_the_same_secret_as_its_copy() {
+        use std::hash::BuildHasher as _;
+        let shared = Secret::from_input(Bytes::from_static(b"eyJh.eyJj.sig")).expect("UTF-8");
+        let owned = Secret::new("eyJh.eyJj.sig");
+        assert_eq!(shared.expose(), "eyJh.eyJj.sig");
+        assert_eq!(shared, owned);
+        assert_ne!(shared, Secret::new("eyJh.eyJj.other"));
+        let hasher = std::hash::RandomState::new();
+        assert_eq!(hasher.hash_one(&shared), hasher.hash_one(&owned));
+        assert_eq!(shared.masked(), owned.masked());
+        assert_eq!(format!("{shared:?}"), "Secret(•••• (13 chars))");
+        assert!(Secret::from_input(Bytes::from_static(b"\xff\xfe")).is_none());
     }
 
     #[test]

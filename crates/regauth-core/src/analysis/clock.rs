@@ -183,11 +183,14 @@ impl Observations {
             else {
                 continue;
             };
-            let issuer =
-                token.summary.issuer.clone().unwrap_or_else(|| exchange.request.authority());
+            let issuer = token
+                .summary
+                .issuer
+                .as_deref()
+                .map_or_else(|| exchange.request.authority(), str::to_owned);
             // `issued_at` may have sub-second precision; distribution's token server writes
             // whole seconds (truncated, like `iat`), and then it says no more than `iat` does.
-            if let Some(issued_at) = token.response.issued_at {
+            if let Some(issued_at) = token.issued_at {
                 let stamp = unix_seconds(&issued_at);
                 let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
                 self.push(

@@ -39,10 +39,11 @@ mod verdict;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Capture;
-use crate::protocol::{Credential, TokenRequest, TokenResponse};
+use crate::protocol::{Credential, TokenRequest};
 use crate::secret::Secret;
 use crate::tls_facts::{TlsFacts, tls_facts};
 use crate::token::{DecodedToken, SignatureCheck, decode_token};
@@ -317,9 +318,12 @@ pub struct TokenRecord {
     pub summary: TokenSummary,
     /// The token request, shared with its exchange's [`classify::Role::Token`].
     pub request: Arc<TokenRequest>,
-    /// The response as parsed, without its secrets: the token is `raw`, the refresh token
-    /// `refresh_token` (each kept once).
-    pub response: TokenResponse,
+    /// `expires_in` as the token service sent it, in seconds.
+    pub expires_in: Option<i64>,
+    /// `issued_at` as the token service sent it (issuer clock).
+    pub issued_at: Option<DateTime<Utc>>,
+    /// What was odd about the token response, in plain words.
+    pub response_problems: Vec<String>,
     /// `expires_in` as clients use it (absent → 60, below 60 → 60).
     pub effective_lifetime_s: i64,
     pub signature: SignatureCheck,
@@ -336,8 +340,8 @@ pub struct TokenRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TokenSummary {
     pub is_jwt: bool,
-    /// The JWT's `iss`.
-    pub issuer: Option<String>,
+    /// The JWT's `iss` (one copy per issuer).
+    pub issuer: Option<Arc<str>>,
     /// The JWT's `iat` (issuer clock, Unix seconds).
     pub issued_at: Option<i64>,
     /// Every `access` entry grants only `pull` (true of no entries, and of an opaque token,
@@ -350,7 +354,7 @@ impl TokenSummary {
         match decoded.jwt() {
             Some(jwt) => TokenSummary {
                 is_jwt: true,
-                issuer: jwt.claims.iss.clone(),
+                issuer: jwt.claims.iss.as_deref().map(Arc::from),
                 issued_at: jwt.claims.iat,
                 grants_at_most_pull: jwt
                     .claims

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher as _, RandomState};
 
 use super::TokenRecord;
+use super::classify::Interner;
 use crate::model::Exchange;
 use crate::protocol::parse_token_response_body;
 use crate::token::verify_signature;
@@ -14,24 +15,39 @@ use crate::token::verify_signature;
 #[derive(Default)]
 pub struct TokenBook {
     pub records: Vec<TokenRecord>,
-    /// The hash of each issued token's text → the tokens with that text, in the order issued.
-    /// Hashes, not the text: each record holds its token already, and a copy of 100,000 tokens
-    /// as keys costs more than the rest of the book (issue 9: memory bounded by the input).
-    /// A hash's candidates are compared with the text, so a collision costs a comparison.
-    by_text: HashMap<u64, Vec<usize>>,
+    /// The hash of each issued token's text → the latest token issued with that hash; each
+    /// record's earlier one is in `earlier_with_text`. Hashes, not the text: each record holds
+    /// its token already, and a copy of 100,000 tokens as keys costs more than the rest of the
+    /// book; chains, not a list per hash, for the same reason (issue 9: memory bounded by the
+    /// input). A hash's candidates are compared with the text, so a collision costs a
+    /// comparison.
+    latest_with_text: HashMap<u64, usize>,
+    earlier_with_text: Vec<Option<usize>>,
     /// The same for each token's unsigned part ([`unsigned_prefix`]).
-    by_unsigned: HashMap<u64, Vec<usize>>,
+    latest_with_unsigned: HashMap<u64, usize>,
+    earlier_with_unsigned: Vec<Option<usize>>,
     hasher: RandomState,
+    /// One copy of each issuer name.
+    issuers: Interner,
+}
+
+/// The tokens of a chain, latest first.
+fn chain(latest: Option<usize>, earlier: &[Option<usize>]) -> impl Iterator<Item = usize> {
+    std::iter::successors(latest, |&idx| earlier.get(idx).copied().flatten())
 }
 
 impl TokenBook {
     /// Adds a token issued in the capture; returns its index.
-    pub fn issue(&mut self, record: TokenRecord) -> usize {
+    pub fn issue(&mut self, mut record: TokenRecord) -> usize {
         let token_idx = self.records.len();
         let raw = record.raw.expose();
-        self.by_text.entry(self.hasher.hash_one(raw)).or_default().push(token_idx);
-        let unsigned = self.hasher.hash_one(unsigned_prefix(raw));
-        self.by_unsigned.entry(unsigned).or_default().push(token_idx);
+        let by_text = self.hasher.hash_one(raw);
+        self.earlier_with_text.push(self.latest_with_text.insert(by_text, token_idx));
+        let by_unsigned = self.hasher.hash_one(unsigned_prefix(raw));
+        self.earlier_with_unsigned.push(self.latest_with_unsigned.insert(by_unsigned, token_idx));
+        if let Some(issuer) = &record.summary.issuer {
+            record.summary.issuer = Some(self.issuers.get(issuer));
+        }
         self.records.push(record);
         token_idx
     }
@@ -43,15 +59,15 @@ impl TokenBook {
     pub fn lookup(&self, raw: &str) -> Option<usize> {
         let unsigned = unsigned_prefix(raw);
         let latest_with_text = |text: &str| {
-            let candidates = self.by_text.get(&self.hasher.hash_one(text))?;
-            candidates.iter().rev().copied().find(|&idx| self.records[idx].raw.expose() == text)
+            let latest = self.latest_with_text.get(&self.hasher.hash_one(text)).copied();
+            chain(latest, &self.earlier_with_text)
+                .find(|&idx| self.records[idx].raw.expose() == text)
         };
         latest_with_text(raw).or_else(|| latest_with_text(unsigned)).or_else(|| {
-            let candidates = self.by_unsigned.get(&self.hasher.hash_one(unsigned))?;
-            candidates
-                .iter()
-                .copied()
-                .find(|&idx| unsigned_prefix(self.records[idx].raw.expose()) == unsigned)
+            let latest = self.latest_with_unsigned.get(&self.hasher.hash_one(unsigned)).copied();
+            chain(latest, &self.earlier_with_unsigned)
+                .filter(|&idx| unsigned_prefix(self.records[idx].raw.expose()) == unsigned)
+                .last()
         })
     }
 

@@ -257,7 +257,7 @@ pub fn judge_token(
             let parsed = parse_token_response_body(&response.body);
             // What the engine needs of the answer is in `parsed` (or its verdict).
             response.body.forget_decoded();
-            let mut parsed = match parsed {
+            let parsed = match parsed {
                 Ok(parsed) => parsed,
                 Err(TokenResponseError::TooLarge { limit }) => {
                     return Verdict::Fail {
@@ -283,19 +283,25 @@ pub fn judge_token(
                 None => SignatureCheck::NotChecked { reason: "not a JWT".into() },
             };
             // The record holds each secret once: the token as `raw`, the refresh token as
-            // `refresh_token` (issue 9: 100,000 tokens, each copied three times, cost more
-            // than the capture they came from).
-            parsed.token = None;
-            parsed.access_token = None;
+            // `refresh_token`, and of the rest of the answer only what is read (issue 9:
+            // 100,000 tokens, each copied three times, cost more than the capture they came
+            // from).
             tokens.issue(TokenRecord {
                 issued_by: exchange.index,
                 session: Some(session_idx),
-                raw: Secret::new(raw),
+                // The token's text shared with the input where the body has it verbatim.
+                raw: response
+                    .body
+                    .find_verbatim(&raw)
+                    .and_then(Secret::from_input)
+                    .unwrap_or_else(|| Secret::new(raw)),
                 summary: TokenSummary::of(&decoded),
                 request: Arc::clone(request),
                 effective_lifetime_s: parsed.effective_lifetime_s(),
-                refresh_token: parsed.refresh_token.take(),
-                response: parsed,
+                refresh_token: parsed.refresh_token,
+                expires_in: parsed.expires_in,
+                issued_at: parsed.issued_at,
+                response_problems: parsed.problems,
                 signature,
                 uses: Vec::new(),
                 rejected_uses: Vec::new(),

@@ -521,9 +521,9 @@ impl TokenRow {
             credential: record.credential_kind().to_owned(),
             username: record.request.credential.username().map(str::to_owned),
             requested_scopes: record.request.scopes.iter().map(ToString::to_string).collect(),
-            expires_in: record.response.expires_in,
+            expires_in: record.expires_in,
             effective_lifetime_seconds: record.effective_lifetime_s,
-            issued_at: record.response.issued_at.as_ref().map(rfc3339),
+            issued_at: record.issued_at.as_ref().map(rfc3339),
             refresh_token: record
                 .refresh_token
                 .as_ref()
