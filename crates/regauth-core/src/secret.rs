@@ -131,14 +131,22 @@ const SECRET_PARAMETERS: &[&str] = &[
 
 /// Whether a URL/form parameter of this name carries a credential (see [`SECRET_PARAMETERS`]).
 pub fn is_secret_parameter(name: &str) -> bool {
-    let name = name.trim().to_ascii_lowercase().replace('-', "_");
-    if name == "offline_token" {
+    // Compared byte by byte as normalised, without making the normalised copy: every URL of a
+    // listing passes through here once per parameter (issue 9, the listing's speed).
+    let name = name.trim().as_bytes();
+    let normalised = |byte: u8| if byte == b'-' { b'_' } else { byte.to_ascii_lowercase() };
+    let is = |tail: &[u8], word: &str| {
+        tail.len() == word.len() && tail.iter().zip(word.bytes()).all(|(&a, b)| normalised(a) == b)
+    };
+    let ends_with =
+        |suffix: &str| name.len() >= suffix.len() && is(&name[name.len() - suffix.len()..], suffix);
+    if is(name, "offline_token") {
         return false;
     }
-    SECRET_PARAMETERS.contains(&name.as_str())
+    SECRET_PARAMETERS.iter().any(|word| is(name, word))
         || ["_token", "password", "secret", "signature", "_key"]
             .iter()
-            .any(|suffix| name.ends_with(suffix))
+            .any(|suffix| ends_with(suffix))
 }
 
 /// Masks the credentials in URLs inside `text`: the password of a `user:password@` userinfo
@@ -160,8 +168,29 @@ pub fn mask_url_secrets(text: &str) -> std::borrow::Cow<'_, str> {
         byte.is_ascii_whitespace()
             || matches!(byte, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`' | b';')
     };
-    let mut pos = 0;
-    while pos < bytes.len() {
+    let starts_parameter_after = |byte: u8| matches!(byte, b'?' | b'&' | b'#' | b';');
+    // The first position from `from` on where there is something to look at: a `:` (maybe
+    // `://`) or the start of a parameter (the text's start, or after `?`, `&`, `#` or `;`).
+    // The positions in between can be neither, so the scan skips them with one tight search
+    // (every URL of a listing passes through here).
+    let next_position = |from: usize| -> Option<usize> {
+        if from >= bytes.len() {
+            return None;
+        }
+        if from == 0 || starts_parameter_after(bytes[from - 1]) {
+            return Some(from);
+        }
+        let at = from
+            + bytes[from..]
+                .iter()
+                .position(|&byte| byte == b':' || starts_parameter_after(byte))?;
+        Some(if bytes[at] == b':' { at } else { at + 1 })
+    };
+    let mut next = next_position(0);
+    while let Some(pos) = next {
+        if pos >= bytes.len() {
+            break;
+        }
         // Userinfo: `://user:password@` before the host.
         if bytes[pos..].starts_with(b"://") {
             let start = pos + 3;
@@ -175,11 +204,11 @@ pub fn mask_url_secrets(text: &str) -> std::borrow::Cow<'_, str> {
             {
                 masked.push((start + colon + 1, start + at));
             }
-            pos = start;
+            next = next_position(start);
             continue;
         }
         // A parameter starts at the text's start or after `?`, `&`, `#` or `;`.
-        let starts_parameter = pos == 0 || matches!(bytes[pos - 1], b'?' | b'&' | b'#' | b';');
+        let starts_parameter = pos == 0 || starts_parameter_after(bytes[pos - 1]);
         if starts_parameter {
             let name_end = bytes[pos..]
                 .iter()
@@ -194,11 +223,11 @@ pub fn mask_url_secrets(text: &str) -> std::borrow::Cow<'_, str> {
                 if value_end > value_start && is_secret_parameter(&text[pos..name_end]) {
                     masked.push((value_start, value_end));
                 }
-                pos = value_end.max(pos + 1);
+                next = next_position(value_end.max(pos + 1));
                 continue;
             }
         }
-        pos += 1;
+        next = next_position(pos + 1);
     }
     if masked.is_empty() {
         return std::borrow::Cow::Borrowed(text);
@@ -252,6 +281,52 @@ mod tests {
         assert_eq!(shared.masked(), owned.masked());
         assert_eq!(format!("{shared:?}"), "Secret(•••• (13 chars))");
         assert!(Secret::from_input(Bytes::from_static(b"\xff\xfe")).is_none());
+    }
+
+    /// The comparison without a normalised copy says what comparing the copy says.
+    #[test]
+    fn secret_parameter_names_are_compared_as_normalised() {
+        let by_copy = |name: &str| {
+            let name = name.trim().to_ascii_lowercase().replace('-', "_");
+            name != "offline_token"
+                && (SECRET_PARAMETERS.contains(&name.as_str())
+                    || ["_token", "password", "secret", "signature", "_key"]
+                        .iter()
+                        .any(|suffix| name.ends_with(suffix)))
+        };
+        for name in [
+            "password",
+            "Password",
+            " PASSWORD ",
+            "access_token",
+            "Access-Token",
+            "access-tokens",
+            "offline_token",
+            "Offline-Token",
+            "x_offline_token",
+            "X-Amz-Signature",
+            "sig",
+            "SIG",
+            "signature2",
+            "api-key",
+            "my_key",
+            "key",
+            "n",
+            "",
+            "_",
+            "token",
+            "id_token",
+            "pässword",
+            "passwörd",
+            "secret",
+            "client_SECRET",
+            "scope",
+            "service",
+            "grant_type",
+            "-token",
+        ] {
+            assert_eq!(is_secret_parameter(name), by_copy(name), "{name:?}");
+        }
     }
 
     #[test]
