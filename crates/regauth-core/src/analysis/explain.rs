@@ -397,6 +397,7 @@ impl SessionContext<'_> {
             return None;
         }
         let record = token.and_then(|token_idx| self.built.tokens.get(token_idx));
+        let granted = || asked_and_granted(self.built, token);
         let exchange = failure.exchange;
         let needed = action_needed(exchange);
         let where_ = &self.where_;
@@ -409,7 +410,7 @@ impl SessionContext<'_> {
                     "{where_}: the client had only an anonymous token and the registry refused {} ({needed} needed, status {}).{}",
                     failure.request_line(),
                     failure.status.unwrap_or(0),
-                    asked_and_granted(record)
+                    granted()
                 ),
             ));
         }
@@ -432,7 +433,7 @@ impl SessionContext<'_> {
                     .and_then(|record| record.request.credential.username())
                     .map(|user| format!(" of `{user}`"))
                     .unwrap_or_default(),
-                asked_and_granted(record)
+                granted()
             ),
         };
         Some(self.finding(failure, Code::InsufficientScope, failure.severity, message))
@@ -759,9 +760,13 @@ fn join_scopes(scopes: &[Scope]) -> String {
 const SCOPES_SHOWN: usize = 8;
 
 /// ` The client asked for `…`; the token grants ….` when the token is known and a JWT.
-fn asked_and_granted(record: Option<&TokenRecord>) -> String {
-    let Some(record) = record else { return String::new() };
-    let decoded = record.decoded();
+fn asked_and_granted(built: &Built, token: Option<usize>) -> String {
+    let Some((token_idx, record)) =
+        token.and_then(|token_idx| Some((token_idx, built.tokens.get(token_idx)?)))
+    else {
+        return String::new();
+    };
+    let decoded = built.last_decoded.get(token_idx, record);
     let Some(jwt) = decoded.jwt() else { return String::new() };
     let granted = jwt.granted_scopes();
     let granted = if granted.is_empty() { "nothing".to_owned() } else { join_scopes(&granted) };

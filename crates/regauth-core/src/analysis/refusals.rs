@@ -98,8 +98,10 @@ impl Explainer<'_> {
     /// unknown.
     fn explain(&self) -> Vec<Finding> {
         let (where_, recovered, idx) = (&self.where_, self.recovered, self.refusal.exchange);
-        let Some(record) =
-            self.refusal.token.and_then(|token_idx| self.built.tokens.get(token_idx))
+        let Some((token_idx, record)) = self
+            .refusal
+            .token
+            .and_then(|token_idx| Some((token_idx, self.built.tokens.get(token_idx)?)))
         else {
             return vec![self.finding(
                 Code::TokenRejected,
@@ -109,7 +111,7 @@ impl Explainer<'_> {
                 vec![idx],
             )];
         };
-        let decoded = record.decoded();
+        let decoded = self.built.last_decoded.get(token_idx, record);
         let Some(jwt) = decoded.jwt() else {
             return vec![self.finding(
                 Code::TokenRejected,

@@ -12,7 +12,7 @@ use super::classify::{Classified, RequestAuth, Role, bearer_token};
 use super::findings::Merger;
 use super::machine::{Machine, is_final_failure, relay_engine_failures};
 use super::objects::{Timeline, timeline};
-use super::tokens::TokenBook;
+use super::tokens::{LastDecoded, TokenBook};
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
 use super::{ExchangeMap, Session, TokenRecord};
 use crate::capture::Capture;
@@ -22,6 +22,8 @@ pub struct Built {
     /// What each exchange acts on and when its verdict counted.
     pub timeline: Timeline,
     pub tokens: Vec<TokenRecord>,
+    /// The token the last finding decoded ([`LastDecoded`]).
+    pub last_decoded: LastDecoded,
     pub session_of_exchange: ExchangeMap<usize>,
     pub verdicts: ExchangeMap<Verdict>,
     /// Registry authority → the service its challenges name.
@@ -71,6 +73,7 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
         sessions: Vec::new(),
         timeline,
         tokens: walked.tokens.records,
+        last_decoded: LastDecoded::default(),
         session_of_exchange: assignment.session_of_exchange,
         verdicts: walked.verdicts,
         registry_service: registry_services(classified),

@@ -2,14 +2,16 @@
 //! one it got: by its exact text, or by its unsigned part when a sanitiser replaced the
 //! signature (Cloudflare's HAR sanitiser writes `redacted`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher as _, RandomState};
+use std::rc::Rc;
 
 use super::TokenRecord;
 use super::classify::Interner;
 use crate::model::Exchange;
 use crate::protocol::parse_token_response_body;
-use crate::token::verify_signature;
+use crate::token::{DecodedToken, verify_signature};
 
 /// Every issued token, findable by what a client sends.
 #[derive(Default)]
@@ -81,6 +83,28 @@ impl TokenBook {
         {
             record.rejected_uses.push(exchange.index);
         }
+    }
+}
+
+/// The token decoded last for a finding, kept for the next: refusals come by the thousand for
+/// one token (a token refused 100,000 times, an anonymous token refused on 100,000
+/// repositories), and decoding it again for each cost more than the rest of the analysis. One
+/// token only, so what is kept does not grow with the capture.
+#[derive(Default)]
+pub struct LastDecoded(RefCell<Option<(usize, Rc<DecodedToken>)>>);
+
+impl LastDecoded {
+    /// Token `token_idx` (whose record is `record`) decoded.
+    pub fn get(&self, token_idx: usize, record: &TokenRecord) -> Rc<DecodedToken> {
+        let mut last = self.0.borrow_mut();
+        if let Some((cached_idx, decoded)) = last.as_ref()
+            && *cached_idx == token_idx
+        {
+            return Rc::clone(decoded);
+        }
+        let decoded = Rc::new(record.decoded());
+        *last = Some((token_idx, Rc::clone(&decoded)));
+        decoded
     }
 }
 

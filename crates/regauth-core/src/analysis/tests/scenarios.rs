@@ -1703,3 +1703,26 @@ fn a_token_summary_is_what_decoding_the_token_says() {
     assert!(!tokens[2].summary.is_jwt);
     assert!(tokens[2].summary.grants_at_most_pull);
 }
+
+// hand-written fixture: the refusals of one token decode it once; another token is decoded anew.
+#[test]
+fn the_last_token_decoded_for_a_finding_is_kept_for_the_next() {
+    use std::rc::Rc;
+    let first = pull_token(0.1);
+    let second = Jwt::new(SERVICE, unix(0.5), 300).access("team/app", &["pull", "push"]).mint();
+    let analysed = Scenario::new()
+        .get(&token_url("repository:team/app:pull"))
+        .token_response(&first, 300)
+        .get(&token_url("repository:team/app:pull,push"))
+        .token_response(&second, 300)
+        .analyze();
+    let tokens = &analysed.analysis.tokens;
+    let last = crate::analysis::tokens::LastDecoded::default();
+    let decoded = last.get(0, &tokens[0]);
+    assert!(Rc::ptr_eq(&decoded, &last.get(0, &tokens[0])));
+    assert_eq!(*decoded, tokens[0].decoded());
+    let other = last.get(1, &tokens[1]);
+    assert_eq!(*other, tokens[1].decoded());
+    assert_ne!(*other, *decoded);
+    assert!(!Rc::ptr_eq(&decoded, &last.get(0, &tokens[0])));
+}
