@@ -19,7 +19,10 @@ use serde_json::Value;
 use crate::protocol::Scope;
 use crate::protocol::decode_base64_any;
 
-pub use verify::{CertificateValidity, SignatureCheck, verify_signature, x5c_validity_at};
+pub use verify::{
+    CertificateValidity, NAMES_KEY_WITHOUT_X5C, SignatureCheck, not_checked_detail,
+    verify_signature, x5c_validity_at,
+};
 
 /// What [`Jwt::masked`] puts where the signature was; [`decode_token`] reads it back as
 /// [`SignatureState::Redacted`], so a masked token still decodes with its claims.

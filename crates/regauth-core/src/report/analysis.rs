@@ -56,7 +56,7 @@ use crate::analysis::{
     Step, StepStatus, TokenRecord,
 };
 use crate::capture::Capture;
-use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind};
+use crate::token::{OpaqueKind, SignatureCheck, SignatureState, TokenKind, not_checked_detail};
 
 pub const SCHEMA: &str = "regauth.analysis/v1";
 
@@ -470,7 +470,9 @@ impl TokenRow {
                     ),
                 ),
                 SignatureCheck::Invalid { reason } => ("invalid", reason.to_string()),
-                SignatureCheck::NotChecked { reason } => ("not-checked", reason.to_string()),
+                SignatureCheck::NotChecked { reason } => {
+                    ("not-checked", not_checked_detail(reason, jwt.header.kid.as_deref()))
+                }
                 SignatureCheck::Unsupported { reason } => ("unsupported", reason.to_string()),
             };
             JwtRow {

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::analysis::Secrets;
 use crate::display::{Safe, safe_lines};
-use crate::token::{SignatureCheck, TokenKind, decode_token, verify_signature};
+use crate::token::{SignatureCheck, TokenKind, decode_token, not_checked_detail, verify_signature};
 
 pub const SCHEMA: &str = "regauth.token/v1";
 
@@ -91,7 +91,9 @@ impl TokenReport {
                 ),
             ),
             SignatureCheck::Invalid { reason } => ("invalid", reason.into_owned()),
-            SignatureCheck::NotChecked { reason } => ("not-checked", reason.into_owned()),
+            SignatureCheck::NotChecked { reason } => {
+                ("not-checked", not_checked_detail(&reason, jwt.header.kid.as_deref()))
+            }
             SignatureCheck::Unsupported { reason } => ("unsupported", reason.into_owned()),
         };
         let times = [("iat", jwt.claims.iat), ("nbf", jwt.claims.nbf), ("exp", jwt.claims.exp)]

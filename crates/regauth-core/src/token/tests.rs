@@ -418,7 +418,7 @@ fn what_cannot_be_checked_says_why() {
     let claims = json!({"iss": "x"});
     let kid_only = mint(&json!({"alg": "ES256", "kid": "k1"}), &claims, sign_es256(&key));
     assert!(
-        matches!(verify_signature(&kid_only, &jwt_of(&kid_only), &[]), SignatureCheck::NotChecked { reason } if reason.contains("k1"))
+        matches!(verify_signature(&kid_only, &jwt_of(&kid_only), &[]), SignatureCheck::NotChecked { reason } if reason == NAMES_KEY_WITHOUT_X5C && not_checked_detail(&reason, Some("k1")).contains("\"k1\""))
     );
     let hmac = mint(&json!({"alg": "HS256", "x5c": ["AAAA"]}), &claims, |_| vec![1, 2, 3]);
     assert!(
