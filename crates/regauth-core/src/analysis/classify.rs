@@ -5,7 +5,9 @@
 //! (so any realm path works), and only then by shape (`service=`/`scope=` parameters or an
 //! OAuth2 `grant_type` form), for captures that start after the challenge.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use crate::capture::Capture;
@@ -150,18 +152,26 @@ impl Classified {
     }
 }
 
-/// One shared copy of each name (registry, repository, realm, service, error code): a
-/// capture of a hundred thousand requests names a handful of registries and realms, and a copy
-/// per request costs more than the request's bytes (issue 9: memory bounded by the input).
-#[derive(Default)]
-pub struct Interner(HashSet<Arc<str>>);
+/// One shared copy of each value that many exchanges repeat: names (registry, repository,
+/// realm, service, error code) and parsed token requests. A capture of a hundred thousand
+/// requests names a handful of registries and realms and asks a few scopes, and a copy per
+/// request costs more than the request's bytes (issue 9: memory bounded by the input).
+pub struct Interner<T: ?Sized = str>(HashSet<Arc<T>>);
 
-impl Interner {
-    pub fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(name) {
+impl<T: ?Sized> Default for Interner<T> {
+    fn default() -> Interner<T> {
+        Interner(HashSet::new())
+    }
+}
+
+impl<T: ?Sized + Hash + Eq> Interner<T> {
+    /// The shared copy of `value` (a `&str` for a name, an owned value otherwise), made from
+    /// it the first time.
+    pub fn get<V: Borrow<T> + Into<Arc<T>>>(&mut self, value: V) -> Arc<T> {
+        if let Some(shared) = self.0.get(value.borrow()) {
             return Arc::clone(shared);
         }
-        let shared: Arc<str> = Arc::from(name);
+        let shared: Arc<T> = value.into();
         self.0.insert(Arc::clone(&shared));
         shared
     }
@@ -188,7 +198,7 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         challenges.push(SeenChallenge::new(
             exchange.index,
-            names.get(&exchange.request.authority()),
+            names.get(exchange.request.authority().as_str()),
             &parsed,
             problems,
             &mut names,
@@ -197,8 +207,8 @@ pub fn classify(capture: &Capture) -> Classified {
 
     let mut redirects: HashMap<String, usize> = HashMap::new();
     // Token requests that read alike share one parsed value: a busy CI pull asks the same
-    // realm for the same scope thousands of times (issue 9: memory bounded by the input).
-    let mut token_requests: HashSet<Arc<TokenRequest>> = HashSet::new();
+    // realm for the same scope thousands of times.
+    let mut token_requests: Interner<TokenRequest> = Interner::default();
     let mut roles = Vec::with_capacity(exchanges.len());
     for exchange in exchanges {
         let request = &exchange.request;
@@ -207,22 +217,13 @@ pub fn classify(capture: &Capture) -> Classified {
         let role = if let Some(&redirected_by) = redirects.get(&comparable_url(&url)) {
             Role::Storage { redirected_by }
         } else if realms.contains(&base) || looks_like_token_request(request) {
-            let parsed = parse_token_request(request);
-            let request = match token_requests.get(&parsed) {
-                Some(same) => Arc::clone(same),
-                None => {
-                    let shared = Arc::new(parsed);
-                    token_requests.insert(Arc::clone(&shared));
-                    shared
-                }
-            };
-            Role::Token { request }
+            Role::Token { request: token_requests.get(parse_token_request(request)) }
         } else if let Some(call) = is_engine_api_path(request.path_only()) {
             Role::EngineApi { call }
         } else if let Some(repository) = registry_repository(request.path_only()) {
             Role::Registry {
-                authority: names.get(&request.authority()),
-                repository: repository.map(|repository| names.get(&repository)),
+                authority: names.get(request.authority().as_str()),
+                repository: repository.map(|repository| names.get(repository.as_str())),
                 auth: request_auth(request),
             }
         } else {

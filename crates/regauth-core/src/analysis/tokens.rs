@@ -48,7 +48,7 @@ impl TokenBook {
         let by_unsigned = self.hasher.hash_one(unsigned_prefix(raw));
         self.earlier_with_unsigned.push(self.latest_with_unsigned.insert(by_unsigned, token_idx));
         if let Some(issuer) = &record.summary.issuer {
-            record.summary.issuer = Some(self.issuers.get(issuer));
+            record.summary.issuer = Some(self.issuers.get(&**issuer));
         }
         self.records.push(record);
         token_idx
