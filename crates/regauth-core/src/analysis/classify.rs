@@ -98,6 +98,16 @@ impl BearerChallenge {
         self.service.as_deref()
     }
 
+    /// [`Self::realm`] as the analysis' shared copy of the name.
+    pub fn shared_realm(&self) -> Option<&Arc<str>> {
+        self.realm.as_ref()
+    }
+
+    /// [`Self::service`] as the analysis' shared copy of the name.
+    pub fn shared_service(&self) -> Option<&Arc<str>> {
+        self.service.as_ref()
+    }
+
     /// RFC 6750 §3 `error` (`invalid_token`, `insufficient_scope`, `invalid_request`).
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()

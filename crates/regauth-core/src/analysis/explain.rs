@@ -77,7 +77,7 @@ pub fn session_findings(
 pub fn session_label(session: &Session) -> String {
     match &session.repository {
         Some(repository) => format!("{}/{repository}", session.registry),
-        None => session.registry.clone(),
+        None => session.registry.to_string(),
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
-use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepExchanges};
+use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepList};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, TokenRequest};
 
@@ -61,10 +61,11 @@ pub struct Machine {
     registry: Arc<str>,
     repository: Option<Arc<str>>,
     scheme: AuthScheme,
-    realm: Option<String>,
-    service: Option<String>,
+    realm: Option<Arc<str>>,
+    service: Option<Arc<str>>,
     state: State,
-    steps: Vec<StepExchanges>,
+    /// `(step, exchange)` in the order filed; grouped by step when the session is finished.
+    steps: Vec<(Step, usize)>,
 }
 
 impl Machine {
@@ -76,10 +77,7 @@ impl Machine {
             realm: None,
             service: None,
             state: State::ExpectFirstRequest,
-            steps: Step::ALL
-                .iter()
-                .map(|&step| StepExchanges { step, exchanges: Vec::new() })
-                .collect(),
+            steps: Vec::new(),
         }
     }
 
@@ -97,8 +95,8 @@ impl Machine {
         if let Some(seen) = challenge {
             if let Some(bearer) = seen.bearer() {
                 self.scheme = AuthScheme::Bearer;
-                self.realm = self.realm.take().or_else(|| bearer.realm().map(str::to_owned));
-                self.service = self.service.take().or_else(|| bearer.service().map(str::to_owned));
+                self.realm = self.realm.take().or_else(|| bearer.shared_realm().cloned());
+                self.service = self.service.take().or_else(|| bearer.shared_service().cloned());
             } else if seen.has_basic() && self.scheme != AuthScheme::Bearer {
                 self.scheme = AuthScheme::Basic;
             }
@@ -119,17 +117,15 @@ impl Machine {
             self.scheme = AuthScheme::Bearer;
         }
         if self.realm.is_none() {
-            self.realm = Some(url_base(&exchange.request.url()));
+            self.realm = Some(url_base(&exchange.request.url()).into());
         }
         if self.service.is_none() {
-            self.service = request.service.clone();
+            self.service = request.service.as_deref().map(Arc::from);
         }
     }
 
     fn record(&mut self, step: Step, exchange: usize) {
-        if let Some(entry) = self.steps.iter_mut().find(|entry| entry.step == step) {
-            entry.exchanges.push(exchange);
-        }
+        self.steps.push((step, exchange));
     }
 
     /// Files the exchange under its steps and moves to the next state.
@@ -181,7 +177,7 @@ impl Machine {
     /// taken in the order their answers counted ([`Timeline::decided_at`]), and each step's
     /// evidence led by the exchange that decided it.
     pub fn finish(
-        mut self,
+        self,
         members: Vec<usize>,
         verdicts: &ExchangeMap<Verdict>,
         timeline: &Timeline,
@@ -194,9 +190,10 @@ impl Machine {
             .filter_map(|&idx| verdicts.get(&idx).map(|verdict| (idx, verdict)))
             .filter(|(_, verdict)| verdict.is_decisive())
             .collect();
+        let mut steps = StepList::from_records(self.steps);
         if let Some(decision) = decision(&decisive, judged.failed, exchanges) {
-            for entry in &mut self.steps {
-                lead_with_decider(&mut entry.exchanges, decision);
+            for step in Step::ALL {
+                lead_with_decider(steps.of_mut(step), decision);
             }
         }
         let expected_next = match judged.outcome {
@@ -209,8 +206,8 @@ impl Machine {
         let mut unrecovered_failures = judged.unrecovered;
         unrecovered_failures.sort_unstable();
         Session {
-            registry: self.registry.to_string(),
-            repository: self.repository.as_deref().map(str::to_owned),
+            registry: self.registry,
+            repository: self.repository,
             scheme: self.scheme,
             realm: self.realm,
             service: self.service,
@@ -218,7 +215,7 @@ impl Machine {
             failed_step: judged.failed.map(|(step, _)| step),
             failed_exchange: judged.failed.map(|(_, idx)| idx),
             unrecovered_failures,
-            steps: self.steps,
+            steps,
             exchanges: members,
             expected_next,
             failed_finding: None,

@@ -189,23 +189,89 @@ impl StepStatus {
     }
 }
 
-/// The exchanges behind one step of a session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepExchanges {
+/// The exchanges behind one step of a session (see [`StepList::iter`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepExchanges<'a> {
     pub step: Step,
-    pub exchanges: Vec<usize>,
+    pub exchanges: &'a [usize],
+}
+
+/// The exchanges behind each of a session's six steps, kept as one list grouped by step:
+/// one allocation per session instead of a list per step (a capture may hold a hundred
+/// thousand sessions, and six lists each were a fifth of the analysis' memory, issue 9).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StepList {
+    /// Exchanges grouped by step, the steps in order; capture order within a step unless
+    /// the session reordered it (the exchange that decided the step first).
+    exchanges: Vec<usize>,
+    /// Where each step's group ends in `exchanges`: step `n`'s is `ends[n - 2]..ends[n - 1]`.
+    ends: [u32; 6],
+}
+
+impl StepList {
+    /// A list from `(step, exchange)` records in the order they were made.
+    pub(crate) fn from_records(mut records: Vec<(Step, usize)>) -> StepList {
+        // Stable: each step keeps its exchanges in the order they were recorded.
+        records.sort_by_key(|&(step, _)| step);
+        let mut ends = [0u32; 6];
+        for &(step, _) in &records {
+            ends[usize::from(step.number() - 1)] += 1;
+        }
+        for position in 1..ends.len() {
+            ends[position] += ends[position - 1];
+        }
+        StepList { exchanges: records.into_iter().map(|(_, exchange)| exchange).collect(), ends }
+    }
+
+    fn range(&self, step: Step) -> std::ops::Range<usize> {
+        let position = usize::from(step.number() - 1);
+        let start = if position == 0 { 0 } else { self.ends[position - 1] as usize };
+        start..self.ends[position] as usize
+    }
+
+    /// The exchanges behind `step`.
+    pub fn of(&self, step: Step) -> &[usize] {
+        self.exchanges.get(self.range(step)).unwrap_or_default()
+    }
+
+    /// Each step's exchanges, to reorder within a step.
+    pub(crate) fn of_mut(&mut self, step: Step) -> &mut [usize] {
+        let range = self.range(step);
+        self.exchanges.get_mut(range).unwrap_or_default()
+    }
+
+    /// All six steps in order, with their exchanges (empty for a step not seen).
+    pub fn iter(&self) -> impl Iterator<Item = StepExchanges<'_>> {
+        Step::ALL.into_iter().map(|step| StepExchanges { step, exchanges: self.of(step) })
+    }
+}
+
+impl<'a> IntoIterator for &'a StepList {
+    type Item = StepExchanges<'a>;
+    type IntoIter = Box<dyn Iterator<Item = StepExchanges<'a>> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::fmt::Debug for StepList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// One auth sequence: a registry and a repository (or the registry as a whole: `/v2/`, login).
 #[derive(Clone, Debug)]
 pub struct Session {
-    /// `host[:port]` of the registry.
-    pub registry: String,
-    pub repository: Option<String>,
+    /// `host[:port]` of the registry. The names are shared with the rest of the analysis
+    /// (one copy per distinct name, however many sessions and exchanges name it).
+    pub registry: Arc<str>,
+    pub repository: Option<Arc<str>>,
     pub scheme: AuthScheme,
     /// Token realm and service named by the registry's challenge, when it used token auth.
-    pub realm: Option<String>,
-    pub service: Option<String>,
+    pub realm: Option<Arc<str>>,
+    pub service: Option<Arc<str>>,
     pub outcome: Outcome,
     /// Step of the first answer that made the session fail (in its final failing run).
     pub failed_step: Option<Step>,
@@ -215,7 +281,7 @@ pub struct Session {
     /// manifest, token realm or daemon call) recovered from, in capture order: the failures
     /// that stuck. Empty unless the session failed.
     pub unrecovered_failures: Vec<usize>,
-    pub steps: Vec<StepExchanges>,
+    pub steps: StepList,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
     pub exchanges: Vec<usize>,
     /// What the session was waiting for when the capture ended, if it did not finish.
@@ -236,11 +302,7 @@ impl Session {
 
     /// The exchanges the session has for `step`.
     pub fn exchanges_of(&self, step: Step) -> &[usize] {
-        self.steps
-            .iter()
-            .find(|entry| entry.step == step)
-            .map(|entry| entry.exchanges.as_slice())
-            .unwrap_or_default()
+        self.steps.of(step)
     }
 
     /// Where the session got with `step`.

@@ -146,7 +146,7 @@ impl Explainer<'_> {
     /// `Date` matters when a slow link delays the request.
     fn registry_time(&self) -> Option<f64> {
         let registry_clock_offset =
-            self.registry_offsets.get(self.session.registry.as_str()).copied().unwrap_or(0.0);
+            self.registry_offsets.get(&*self.session.registry).copied().unwrap_or(0.0);
         self.exchange
             .response
             .as_ref()

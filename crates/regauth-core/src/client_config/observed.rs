@@ -144,7 +144,7 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                 let login = request.offline_token || request.scopes.is_empty();
                 add(
                     client_registry_name(&session.registry),
-                    session.repository.clone(),
+                    session.repository.as_deref().map(str::to_owned),
                     kind,
                     via,
                     client,

@@ -377,11 +377,11 @@ impl SessionRow {
     fn new(analysis: &Analysis, index: usize, session: &Session, secrets: Secrets) -> SessionRow {
         SessionRow {
             index,
-            registry: session.registry.clone(),
-            repository: session.repository.clone(),
+            registry: session.registry.to_string(),
+            repository: session.repository.as_deref().map(str::to_owned),
             scheme: session.scheme,
             realm: session.realm.as_deref().map(|realm| secrets.url_text(realm)),
-            service: session.service.clone(),
+            service: session.service.as_deref().map(str::to_owned),
             outcome: session.outcome,
             failed_step: session.failed_step.map(|step| step.number()),
             failed_exchange: session.failed_exchange,

@@ -26,7 +26,7 @@ fn steps_of(analysed: &super::builder::Analysed, session: usize) -> Vec<(u8, Vec
     analysed.analysis.sessions[session]
         .steps
         .iter()
-        .map(|entry| (entry.step.number(), entry.exchanges.clone()))
+        .map(|entry| (entry.step.number(), entry.exchanges.to_vec()))
         .collect()
 }
 
@@ -55,7 +55,7 @@ fn normal_six_step_pull_succeeds_without_errors() {
     assert_eq!(analysis.outcome, Outcome::Success);
     assert_eq!(analysis.sessions.len(), 1, "{:#?}", analysis.sessions);
     let session = &analysis.sessions[0];
-    assert_eq!(session.registry, "reg.example");
+    assert_eq!(&*session.registry, "reg.example");
     assert_eq!(session.repository.as_deref(), Some("team/app"));
     assert_eq!(session.scheme, AuthScheme::Bearer);
     assert_eq!(session.realm.as_deref(), Some("https://auth.example/token"));
@@ -556,7 +556,7 @@ fn token_for_one_registry_sent_to_another() {
     assert!(finding.message.contains("mirror.example"), "{}", finding.message);
     // Two registries, each its own session.
     let registries: Vec<&str> =
-        analysed.analysis.sessions.iter().map(|session| session.registry.as_str()).collect();
+        analysed.analysis.sessions.iter().map(|session| &*session.registry).collect();
     assert!(registries.contains(&"reg.example") && registries.contains(&"mirror.example"));
 }
 
@@ -793,7 +793,7 @@ fn containerd_oauth_post_405_then_get_fallback_succeeds() {
             .steps
             .iter()
             .find(|entry| entry.step == Step::TokenRequest)
-            .map(|entry| entry.exchanges.clone()),
+            .map(|entry| entry.exchanges.to_vec()),
         // The GET that got the token decided the step; the refused POST follows.
         Some(vec![2, 1])
     );
@@ -868,9 +868,9 @@ fn two_registries_make_two_sessions() {
         .analyze();
     let sessions = &analysed.analysis.sessions;
     assert_eq!(sessions.len(), 2, "{sessions:#?}");
-    assert_eq!(sessions[0].registry, "reg.example");
+    assert_eq!(&*sessions[0].registry, "reg.example");
     assert_eq!(sessions[0].exchanges, vec![0, 1, 2, 3]);
-    assert_eq!(sessions[1].registry, "other.example");
+    assert_eq!(&*sessions[1].registry, "other.example");
     assert_eq!(sessions[1].exchanges, vec![4, 5, 6]);
     assert_eq!(sessions[1].realm.as_deref(), Some("https://auth.other.example/token"));
     assert!(sessions.iter().all(|session| session.outcome == Outcome::Success));
@@ -1060,7 +1060,7 @@ fn basic_sent_to_a_bearer_registry_is_a_challenge_not_bad_credentials() {
     assert!(!analysed.has("bad-credentials"), "{:#?}", analysed.analysis.findings);
     assert!(analysed.analysis.findings.is_empty(), "{:#?}", analysed.analysis.findings);
     let challenge = session.steps.iter().find(|entry| entry.step == Step::Challenge);
-    assert_eq!(challenge.map(|entry| entry.exchanges.clone()), Some(vec![0]));
+    assert_eq!(challenge.map(|entry| entry.exchanges.to_vec()), Some(vec![0]));
 }
 
 #[test]
@@ -1187,7 +1187,7 @@ fn token_request_without_challenge_joins_the_registry_that_uses_the_token() {
         .analyze();
     let sessions = &analysed.analysis.sessions;
     assert_eq!(sessions.len(), 1, "{sessions:#?}");
-    assert_eq!(sessions[0].registry, "registry-1.docker.io");
+    assert_eq!(&*sessions[0].registry, "registry-1.docker.io");
     assert_eq!(sessions[0].repository.as_deref(), Some("library/alpine"));
     assert_eq!(sessions[0].service.as_deref(), Some("registry.docker.io"));
     assert_eq!(sessions[0].outcome, Outcome::Success);
@@ -1594,7 +1594,7 @@ fn engine_push_denied_inside_a_200_progress_stream_is_a_failure() {
     assert_eq!(analysed.analysis.outcome, Outcome::Failure);
     let session = &analysed.analysis.sessions[0];
     assert_eq!(
-        (session.registry.as_str(), session.repository.as_deref()),
+        (&*session.registry, session.repository.as_deref()),
         ("reg.example", Some("team/app"))
     );
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
@@ -1618,7 +1618,7 @@ fn engine_anonymous_pull_answered_404_is_anonymous_denied() {
     let session = &analysed.analysis.sessions[0];
     // An image without a registry name is Docker Hub's.
     assert_eq!(
-        (session.registry.as_str(), session.repository.as_deref()),
+        (&*session.registry, session.repository.as_deref()),
         ("registry-1.docker.io", Some("team/private"))
     );
     assert_eq!(session.outcome, Outcome::Failure);
@@ -1635,7 +1635,7 @@ fn engine_login_refused_with_500_is_bad_credentials_at_step_4() {
         .json(r#"{"message":"Get \"https://registry-1.docker.io/v2/\": unauthorized: incorrect username or password"}"#)
         .analyze();
     let session = &analysed.analysis.sessions[0];
-    assert_eq!(session.registry, "registry-1.docker.io");
+    assert_eq!(&*session.registry, "registry-1.docker.io");
     assert_eq!(session.failed_step, Some(Step::TokenResponse));
     assert_eq!(analysed.finding("bad-credentials").severity, Severity::Error);
     assert!(!analysed.json().contains("\"wrong\""), "the password leaked into the report");
@@ -1651,7 +1651,7 @@ fn engine_pull_that_streams_to_the_end_succeeds() {
         .analyze();
     let session = &analysed.analysis.sessions[0];
     assert_eq!(
-        (session.registry.as_str(), session.repository.as_deref()),
+        (&*session.registry, session.repository.as_deref()),
         ("reg.example:5000", Some("team/app"))
     );
     assert_eq!(session.outcome, Outcome::Success);

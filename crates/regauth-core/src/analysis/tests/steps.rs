@@ -109,3 +109,27 @@ fn a_session_that_stops_after_the_challenge_has_later_steps_not_reached() {
     );
     assert_eq!(report(&analysed).sessions[0].failed_finding, None);
 }
+
+#[test]
+fn a_step_list_groups_records_by_step_keeping_their_order_within_a_step() {
+    use crate::analysis::{Step, StepList};
+    let mut list = StepList::from_records(vec![
+        (Step::TryRegistry, 0),
+        (Step::Challenge, 0),
+        (Step::TokenRequest, 1),
+        (Step::AuthorizedRetry, 4),
+        (Step::TryRegistry, 3),
+        (Step::AuthorizedRetry, 2),
+        (Step::RegistryVerdict, 2),
+    ]);
+    let groups: Vec<(u8, Vec<usize>)> =
+        list.iter().map(|entry| (entry.step.number(), entry.exchanges.to_vec())).collect();
+    assert_eq!(
+        groups,
+        [(1, vec![0, 3]), (2, vec![0]), (3, vec![1]), (4, vec![]), (5, vec![4, 2]), (6, vec![2])]
+    );
+    list.of_mut(Step::AuthorizedRetry).rotate_right(1);
+    assert_eq!(list.of(Step::AuthorizedRetry), [2, 4]);
+    assert_eq!(list.of(Step::RegistryVerdict), [2], "reordering a step leaves the next alone");
+    assert!(StepList::default().iter().all(|entry| entry.exchanges.is_empty()));
+}
