@@ -302,3 +302,41 @@ fn mask_byte_by_byte(text: &str) -> String {
     out.push_str(&text[copied..]);
     out
 }
+
+fn finding() -> impl Strategy<Value = regauth_core::analysis::Finding> {
+    use regauth_core::analysis::{CODES, Finding, Severity};
+    let severity =
+        prop_oneof![Just(Severity::Info), Just(Severity::Warning), Just(Severity::Error)];
+    (0..CODES.len(), severity, proptest::collection::vec(0usize..4, 0..3), 0u32..1000).prop_map(
+        |(code, severity, exchanges, tag)| Finding {
+            code: CODES[code].code,
+            severity,
+            session: None,
+            step: None,
+            exchanges,
+            // Tells findings with equal keys apart, so the order among them is checked.
+            message: tag.to_string(),
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `order` sorts positions instead of the findings; it must give what a stable sort by
+    /// the documented key gives, ties in their first order.
+    #[test]
+    fn findings_are_ordered_as_a_stable_sort_orders_them(
+        mut findings in proptest::collection::vec(finding(), 0..40)
+    ) {
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.exchanges.first().cmp(&b.exchanges.first()))
+                .then(a.code.as_str().cmp(b.code.as_str()))
+        });
+        regauth_core::analysis::findings::order(&mut findings);
+        prop_assert_eq!(findings, expected);
+    }
+}

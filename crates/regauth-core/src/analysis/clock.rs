@@ -11,8 +11,8 @@
 //! [`estimate_clocks`] gathers those observations per host and role; [`skew_findings`] says
 //! which clock is off, and by how much.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::classify::{Classified, Role};
 use super::findings::{Code, Finding, Merger, Severity, join_and};
@@ -114,36 +114,56 @@ pub fn describe_offset(seconds: f64) -> String {
 
 /// The observations of one clock (a host in one role).
 struct Observed {
-    host: String,
+    host: Arc<str>,
     role: ClockRole,
     intervals: Vec<OffsetInterval>,
     exchanges: Vec<usize>,
+}
+
+/// Where a role's position is kept in [`Observations::position`].
+fn role_slot(role: ClockRole) -> usize {
+    match role {
+        ClockRole::Registry => 0,
+        ClockRole::TokenService => 1,
+        ClockRole::TokenIssuer => 2,
+        ClockRole::Storage => 3,
+    }
 }
 
 /// Observations grouped by host and role, in order of first observation.
 #[derive(Default)]
 struct Observations {
     clocks: Vec<Observed>,
-    /// (host, role) → position in `clocks` (a capture may show a hundred thousand hosts).
-    position: HashMap<(String, ClockRole), usize>,
+    /// Host → position in `clocks` for each role ([`role_slot`]); a capture may show a hundred
+    /// thousand hosts. The host is the one copy `clocks` keeps too.
+    position: HashMap<Arc<str>, [Option<usize>; 4]>,
 }
 
 impl Observations {
-    fn push(&mut self, host: String, role: ClockRole, interval: OffsetInterval, idx: usize) {
-        match self.position.entry((host, role)) {
-            Entry::Occupied(known) => {
-                let seen = &mut self.clocks[*known.get()];
+    fn push(&mut self, host: &str, role: ClockRole, interval: OffsetInterval, idx: usize) {
+        // Looked up by text: most observations are of a host seen before, and a key made for
+        // each would be an allocation per exchange.
+        let known = self.position.get(host).and_then(|slots| slots[role_slot(role)]);
+        match known {
+            Some(position) => {
+                let seen = &mut self.clocks[position];
                 seen.intervals.push(interval);
                 seen.exchanges.push(idx);
             }
-            Entry::Vacant(new) => {
+            None => {
+                let position = self.clocks.len();
+                let host = match self.position.get_key_value(host) {
+                    Some((shared, _)) => Arc::clone(shared),
+                    None => Arc::from(host),
+                };
+                self.position.entry(Arc::clone(&host)).or_default()[role_slot(role)] =
+                    Some(position);
                 self.clocks.push(Observed {
-                    host: new.key().0.clone(),
+                    host,
                     role,
                     intervals: vec![interval],
                     exchanges: vec![idx],
                 });
-                new.insert(self.clocks.len() - 1);
             }
         }
     }
@@ -166,7 +186,7 @@ impl Observations {
                 continue;
             };
             self.push(
-                exchange.request.authority(),
+                &exchange.request.authority(),
                 role,
                 OffsetInterval::from_observation(date, 1.0, &sent, &received),
                 idx,
@@ -194,7 +214,7 @@ impl Observations {
                 let stamp = unix_seconds(&issued_at);
                 let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
                 self.push(
-                    issuer.clone(),
+                    &issuer,
                     ClockRole::TokenIssuer,
                     OffsetInterval::from_observation(stamp, resolution, &sent, &received),
                     token.issued_by,
@@ -202,7 +222,7 @@ impl Observations {
             }
             if let Some(iat) = token.summary.issued_at {
                 self.push(
-                    issuer,
+                    &issuer,
                     ClockRole::TokenIssuer,
                     OffsetInterval::from_observation(iat as f64, 1.0, &sent, &received),
                     token.issued_by,

@@ -220,7 +220,11 @@ impl StepList {
         for position in 1..ends.len() {
             ends[position] += ends[position - 1];
         }
-        StepList { exchanges: records.into_iter().map(|(_, exchange)| exchange).collect(), ends }
+        // A list of its own, allocated at its size: collected in place, it would keep the
+        // records' allocation, twice the size.
+        let mut exchanges = Vec::with_capacity(records.len());
+        exchanges.extend(records.into_iter().map(|(_, exchange)| exchange));
+        StepList { exchanges, ends }
     }
 
     fn range(&self, step: Step) -> std::ops::Range<usize> {
@@ -332,7 +336,8 @@ impl Session {
 /// What one clock says relative to the capture clock.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClockEstimate {
-    pub host: String,
+    /// The host (or a token issuer's `iss`); shared, one copy per host.
+    pub host: Arc<str>,
     pub role: ClockRole,
     /// That clock minus the capture clock, seconds (midpoint of the interval).
     pub offset_s: f64,

@@ -30,7 +30,7 @@ pub fn explain_refusals(
         .iter()
         .rev()
         .filter(|clock| clock.role == ClockRole::Registry)
-        .map(|clock| (clock.host.as_str(), clock.offset_s))
+        .map(|clock| (&*clock.host, clock.offset_s))
         .collect();
     let first_served_use: Vec<Option<usize>> = built
         .tokens

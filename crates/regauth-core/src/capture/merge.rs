@@ -116,7 +116,7 @@ impl SortKey {
 
 /// Reorders `items` so that position `i` holds what was at `order[i]` (a permutation of
 /// the positions), in place: one swap per element, following the permutation's cycles.
-fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+pub(crate) fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
     for start in 0..items.len() {
         let mut current = start;
         loop {

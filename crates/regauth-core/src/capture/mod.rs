@@ -26,7 +26,7 @@
 pub mod content_encoding;
 pub mod har;
 pub(crate) mod json_string;
-mod merge;
+pub(crate) mod merge;
 pub mod mitm;
 pub(crate) mod sniff;
 

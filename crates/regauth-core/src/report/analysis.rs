@@ -425,7 +425,7 @@ impl FindingRow {
 impl ClockRow {
     fn new(clock: &ClockEstimate) -> ClockRow {
         ClockRow {
-            host: clock.host.clone(),
+            host: clock.host.to_string(),
             role: clock.role,
             offset_seconds: clock.offset_s,
             uncertainty_seconds: clock.uncertainty_s,
