@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
-use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepList};
+use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepList, StepRecord};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, TokenRequest};
 
@@ -64,8 +64,9 @@ pub struct Machine {
     realm: Option<Arc<str>>,
     service: Option<Arc<str>>,
     state: State,
-    /// `(step, exchange)` in the order filed; grouped by step when the session is finished.
-    steps: Vec<(Step, usize)>,
+    /// Exchanges filed under steps, in the order filed; grouped by step when the session is
+    /// finished.
+    steps: Vec<StepRecord>,
 }
 
 impl Machine {
@@ -125,7 +126,7 @@ impl Machine {
     }
 
     fn record(&mut self, step: Step, exchange: usize) {
-        self.steps.push((step, exchange));
+        self.steps.push(StepRecord::new(step, exchange));
     }
 
     /// Files the exchange under its steps and moves to the next state.
@@ -190,7 +191,8 @@ impl Machine {
             .filter_map(|&idx| verdicts.get(&idx).map(|verdict| (idx, verdict)))
             .filter(|(_, verdict)| verdict.is_decisive())
             .collect();
-        let mut steps = StepList::from_records(self.steps);
+        let mut steps = StepList::from_records(&self.steps);
+        drop(self.steps);
         if let Some(decision) = decision(&decisive, judged.failed, exchanges) {
             for step in Step::ALL {
                 lead_with_decider(steps.of_mut(step), decision);
