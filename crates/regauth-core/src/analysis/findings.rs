@@ -481,6 +481,10 @@ impl Merger {
     pub fn push(&mut self, mut finding: Finding) {
         let key = (finding.code, finding.session, finding.step);
         let Some(&slot) = self.slot_of.get(&key) else {
+            // Kept to the end of the analysis: without the room `format!` left to grow in
+            // (a third of a typical message; a hundred thousand findings, issue 9).
+            finding.message.shrink_to_fit();
+            finding.exchanges.shrink_to_fit();
             self.slot_of.insert(key, self.merged.len());
             self.more.push(MoreMessages { first_severity: finding.severity, more: None });
             self.merged.push(finding);

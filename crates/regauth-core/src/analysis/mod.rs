@@ -36,7 +36,6 @@ mod tls;
 mod tokens;
 mod verdict;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -550,16 +549,24 @@ pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
     explain::link_engine_relays(capture, &built, &mut findings);
     findings::order(&mut findings);
     // Each session looks only at its own findings: with thousands of failed sessions, a
-    // search of every finding per session would be quadratic.
-    let mut findings_of_session: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (finding_idx, finding) in findings.iter().enumerate() {
-        if let Some(session_idx) = finding.session {
-            findings_of_session.entry(session_idx).or_default().push(finding_idx);
-        }
-    }
+    // search of every finding per session would be quadratic. `(session, finding)` pairs
+    // sorted by session, in order of the findings within one: one list, not a list per
+    // session (a hundred thousand failed sessions, issue 9).
+    let mut findings_by_session: Vec<(usize, usize)> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(finding_idx, finding)| Some((finding.session?, finding_idx)))
+        .collect();
+    findings_by_session.sort_unstable();
+    let mut own = Vec::new();
+    let mut pairs = findings_by_session.as_slice();
     for (session_idx, session) in built.sessions.iter_mut().enumerate() {
-        let own = findings_of_session.get(&session_idx).map_or(&[][..], Vec::as_slice);
-        session.failed_finding = explaining_finding(session, own, &findings);
+        let start = pairs.partition_point(|&(of, _)| of < session_idx);
+        let len = pairs[start..].partition_point(|&(of, _)| of == session_idx);
+        own.clear();
+        own.extend(pairs[start..start + len].iter().map(|&(_, finding_idx)| finding_idx));
+        pairs = &pairs[start + len..];
+        session.failed_finding = explaining_finding(session, &own, &findings);
     }
     // Failure when any session failed (Docker Engine API legs are sessions too); success only
     // when some session actually got a verdict (a capture whose sessions all stop short, or
