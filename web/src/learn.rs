@@ -76,6 +76,10 @@ const STEPS: [StepText; 6] = [
             ("bad-credentials", "the user name or password (or access token) was refused"),
             ("token-service-error", "a server error, a bad request, or a 200 without a token"),
             (
+                "malformed-token-response",
+                "a token whose answer has fields of the wrong type (`expires_in` as a string): Go clients reject it and never send the token",
+            ),
+            (
                 "clock-skew",
                 "the token service's clock (its `iat`) disagrees with the capture's and the registry's",
             ),

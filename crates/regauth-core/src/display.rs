@@ -95,6 +95,16 @@ fn is_printable_ascii(text: &str) -> bool {
     text.bytes().all(|byte| (0x20..0x7f).contains(&byte))
 }
 
+/// At most `max_chars` characters of `text`, with `…` when cut.
+pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars.saturating_sub(1)) {
+        Some((cut, _)) if text[cut..].chars().nth(1).is_some() => {
+            Cow::Owned(format!("{}…", &text[..cut]))
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
 /// `text` with its unsafe characters escaped; borrowed when there is none.
 pub fn safe(text: &str) -> Cow<'_, str> {
     if !is_printable_ascii(text) && text.chars().any(is_unsafe_char) {

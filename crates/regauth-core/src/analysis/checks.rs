@@ -32,6 +32,7 @@ pub fn capture_findings(
     checks.registry_errors(findings);
     checks.exhausted_rate_limits(findings);
     checks.malformed_challenges(findings);
+    checks.malformed_token_responses(findings);
     checks.insecure_registry_fallbacks(findings);
     checks.plain_http_credentials(findings);
     checks.unanswered_requests(findings);
@@ -248,6 +249,42 @@ impl Checks<'_> {
                     "The WWW-Authenticate header from {} is malformed: {}.",
                     seen.authority,
                     problem_list(&seen.problems)
+                ),
+            ));
+        }
+    }
+
+    /// Token answers that carried a token but do not follow the token specification. The
+    /// parse keeps what it can read (a string `expires_in` as its number), so the analysis
+    /// goes on as a lenient client would; this says what a strict client would have made of it.
+    fn malformed_token_responses(&self, findings: &mut Merger) {
+        for token in &self.built.tokens {
+            if token.response_problems.is_empty() {
+                continue;
+            }
+            let idx = token.issued_by;
+            let Some(exchange) = self.capture.exchanges.get(idx) else { continue };
+            let consequence = match (
+                token.response_rejected_by_typed_clients,
+                token.uses.is_empty(),
+            ) {
+                (true, true) => {
+                    " Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole, and this token was never sent: the client likely failed here (\"unable to decode token response\")."
+                }
+                (true, false) => {
+                    " Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole; this client read it anyway and sent the token."
+                }
+                (false, _) => "",
+            };
+            findings.push(self.about(
+                idx,
+                Code::MalformedTokenResponse,
+                Severity::Warning,
+                Some(Step::TokenResponse),
+                format!(
+                    "The token service {} answered with a token that does not follow the token specification: {}.{consequence}",
+                    exchange.request.authority(),
+                    token.response_problems.join("; "),
                 ),
             ));
         }

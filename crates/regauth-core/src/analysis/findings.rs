@@ -67,11 +67,13 @@ pub enum Code {
     ConfigCredentialsMismatch,
     InsecureRegistryFallback,
     RequestAbandoned,
+    /// A token answer that does not follow the token specification (its types, its fields).
+    MalformedTokenResponse,
 }
 
 impl Code {
     /// Every code, in the order `regauth explain` lists them.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 37] = [
         Code::BadCredentials,
         Code::TokenExpired,
         Code::TokenNotYetValid,
@@ -108,6 +110,7 @@ impl Code {
         Code::ConfigCredentialsMismatch,
         Code::InsecureRegistryFallback,
         Code::RequestAbandoned,
+        Code::MalformedTokenResponse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +129,7 @@ impl Code {
             Code::TokenForOtherHost => "token-for-other-host",
             Code::AuthForwardedOnRedirect => "auth-forwarded-on-redirect",
             Code::MalformedChallenge => "malformed-challenge",
+            Code::MalformedTokenResponse => "malformed-token-response",
             Code::RateLimited => "rate-limited",
             Code::RegistryError => "registry-error",
             Code::CaptureIncomplete => "capture-incomplete",
@@ -411,6 +415,12 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "A request got no answer because the client went away, not because the server could not be reached: the client was killed or exited (often after another request failed, cancelling its uploads still in flight), or a browser aborted the request. mitmproxy records such requests as \"Client disconnected.\" (HTTP/1) or \"stream reset by client\" (HTTP/2); Chromium writes `net::ERR_ABORTED`, Firefox `NS_BINDING_ABORTED`. When the client gave up in the middle of an operation and nothing had failed, the session is incomplete: it never reached its end.",
         fix: "Nothing to fix on the server. If the client was stopped on purpose (a timeout, Ctrl-C), let the operation finish before stopping it; if it gave up after another request failed, fix that failure (the session's failing step).",
     },
+    CodeInfo {
+        code: Code::MalformedTokenResponse,
+        title: "The token service's answer does not follow the token specification",
+        explanation: "The token service answered with a token, but its JSON is not what the distribution token specification describes: `expires_in` not a whole number of seconds (or sent as a string), `issued_at` not an RFC 3339 time, a token field that is empty or not a string, or `token` and `access_token` that differ (Docker-style clients use `token`, OAuth2 libraries `access_token`, so two clients of one registry hold different tokens). Clients that decode the answer into typed fields, as the Go clients do (docker, containerd, podman, skopeo), fail on a field of the wrong type and reject the whole answer (\"unable to decode token response\"), then never send the token; lenient clients guess.",
+        fix: "Fix the token service, or the proxy that rewrites its answers, to answer `{\"token\": \"...\", \"access_token\": the same, \"expires_in\": 300, \"issued_at\": \"2025-01-01T00:00:00Z\"}`: lifetimes as JSON integers, times in RFC 3339.",
+    },
 ];
 
 /// The long explanation of `code`, if regauth knows it.
@@ -615,7 +625,7 @@ mod tests {
     use super::*;
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
-    const STABLE_CODES: [&str; 36] = [
+    const STABLE_CODES: [&str; 37] = [
         "bad-credentials",
         "token-expired",
         "token-not-yet-valid",
@@ -652,6 +662,7 @@ mod tests {
         "config-credentials-mismatch",
         "insecure-registry-fallback",
         "request-abandoned",
+        "malformed-token-response",
     ];
 
     #[test]

@@ -415,6 +415,9 @@ pub struct TokenRecord {
     pub issued_at: Option<DateTime<Utc>>,
     /// What was odd about the token response, in plain words.
     pub response_problems: Vec<String>,
+    /// Whether clients that decode the answer into typed fields (the Go clients) reject it
+    /// whole ([`crate::protocol::TokenResponse::rejected_by_typed_clients`]).
+    pub response_rejected_by_typed_clients: bool,
     /// `expires_in` as clients use it (absent → 60, below 60 → 60).
     pub effective_lifetime_s: i64,
     pub signature: SignatureCheck,

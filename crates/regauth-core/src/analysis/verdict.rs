@@ -302,6 +302,7 @@ pub fn judge_token(
                 expires_in: parsed.expires_in,
                 issued_at: parsed.issued_at,
                 response_problems: parsed.problems,
+                response_rejected_by_typed_clients: parsed.rejected_by_typed_clients,
                 signature,
                 uses: Vec::new(),
                 rejected_uses: Vec::new(),

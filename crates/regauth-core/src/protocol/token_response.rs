@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::display::shorten;
 use crate::model::Body;
 use crate::secret::Secret;
 
@@ -33,6 +34,10 @@ pub struct TokenResponse {
     pub refresh_token: Option<Secret>,
     /// What was odd, in plain words (unparseable fields, `token` differing from `access_token`, ...).
     pub problems: Vec<String>,
+    /// Whether a field has a JSON type that clients decoding into typed fields reject, failing
+    /// on the whole answer: Go's `encoding/json` in docker, containerd, podman and skopeo
+    /// (`expires_in` an int, `issued_at` an RFC 3339 `time.Time`, the tokens strings).
+    pub rejected_by_typed_clients: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +85,9 @@ pub fn parse_token_response_body(body: &Body) -> Result<TokenResponse, TokenResp
     parse_token_response(&decoded)
 }
 
+/// How much of a field's value a problem quotes.
+const QUOTED_CHARS: usize = 40;
+
 /// Reads a token response body. Only a body that is not a JSON object is an error; missing or
 /// odd fields are [`TokenResponse::problems`].
 pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseError> {
@@ -87,6 +95,7 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseE
         .map_err(|error| TokenResponseError::NotJson(error.to_string()))?;
     let Value::Object(object) = value else { return Err(TokenResponseError::NotAnObject) };
     let mut problems = Vec::new();
+    let mut rejected_by_typed_clients = false;
 
     let mut secret_field = |name: &str| -> Option<Secret> {
         match object.get(name) {
@@ -98,6 +107,7 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseE
             Some(Value::String(text)) => Some(Secret::new(text.as_str())),
             Some(_) => {
                 problems.push(format!("{name} is not a string"));
+                rejected_by_typed_clients = true;
                 None
             }
         }
@@ -111,16 +121,25 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseE
         Some(Value::Number(number)) => match number.as_i64() {
             Some(seconds) => Some(seconds),
             None => {
-                problems.push(format!("expires_in {number} is not a whole number of seconds"));
+                problems.push(format!(
+                    "expires_in {} is not a whole number of seconds",
+                    shorten(&number.to_string(), QUOTED_CHARS)
+                ));
+                rejected_by_typed_clients = true;
                 number.as_f64().map(|seconds| seconds.trunc() as i64)
             }
         },
         Some(Value::String(text)) => {
-            problems.push(format!("expires_in is a string ({text:?}), not a number"));
+            problems.push(format!(
+                "expires_in is a string ({:?}), not a number",
+                shorten(text, QUOTED_CHARS)
+            ));
+            rejected_by_typed_clients = true;
             text.trim().parse::<i64>().ok()
         }
         Some(_) => {
             problems.push("expires_in is not a number".to_owned());
+            rejected_by_typed_clients = true;
             None
         }
     };
@@ -133,12 +152,17 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseE
         Some(Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
             Ok(time) => Some(time.with_timezone(&Utc)),
             Err(error) => {
-                problems.push(format!("issued_at {text:?} is not an RFC 3339 time: {error}"));
+                problems.push(format!(
+                    "issued_at {:?} is not an RFC 3339 time: {error}",
+                    shorten(text, QUOTED_CHARS)
+                ));
+                rejected_by_typed_clients = true;
                 None
             }
         },
         Some(_) => {
             problems.push("issued_at is not a string".to_owned());
+            rejected_by_typed_clients = true;
             None
         }
     };
@@ -152,12 +176,64 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, TokenResponseE
         _ => {}
     }
 
-    Ok(TokenResponse { token, access_token, expires_in, issued_at, refresh_token, problems })
+    Ok(TokenResponse {
+        token,
+        access_token,
+        expires_in,
+        issued_at,
+        refresh_token,
+        problems,
+        rejected_by_typed_clients,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_types_that_typed_clients_reject_are_told_apart_from_other_oddities() {
+        // hand-written fixtures: Go clients decode `expires_in` into an int, `issued_at` into
+        // a time.Time and the tokens into strings, and fail on the whole answer otherwise.
+        let rejected = [
+            r#"{"token":"t","expires_in":"300"}"#,
+            r#"{"token":"t","expires_in":300.5}"#,
+            r#"{"token":"t","expires_in":true}"#,
+            r#"{"token":"t","issued_at":"yesterday"}"#,
+            r#"{"token":"t","issued_at":1714557600}"#,
+            r#"{"token":"t","access_token":5}"#,
+        ];
+        for body in rejected {
+            let response = parse_token_response(body.as_bytes()).unwrap();
+            assert!(response.rejected_by_typed_clients, "{body}");
+            assert_eq!(response.problems.len(), 1, "{body}: {:?}", response.problems);
+        }
+        let odd_but_decodable = [
+            r#"{"token":"t","access_token":"u"}"#,
+            r#"{"token":"","access_token":"t"}"#,
+            r#"{"token":"t","expires_in":-5}"#,
+        ];
+        for body in odd_but_decodable {
+            let response = parse_token_response(body.as_bytes()).unwrap();
+            assert!(!response.rejected_by_typed_clients, "{body}");
+            assert_eq!(response.problems.len(), 1, "{body}: {:?}", response.problems);
+        }
+        let clean = parse_token_response(br#"{"token":"t","expires_in":300}"#).unwrap();
+        assert!(!clean.rejected_by_typed_clients && clean.problems.is_empty());
+    }
+
+    #[test]
+    fn a_problem_quotes_a_long_value_shortened() {
+        // hand-written fixture
+        let long = "9".repeat(10_000);
+        let body = format!(r#"{{"token":"t","expires_in":"{long}","issued_at":"{long}"}}"#);
+        let response = parse_token_response(body.as_bytes()).unwrap();
+        assert_eq!(response.problems.len(), 2, "{:?}", response.problems);
+        for problem in &response.problems {
+            assert!(problem.len() < 200, "{problem}");
+            assert!(problem.contains("99999…"), "{problem}");
+        }
+    }
 
     #[test]
     fn docker_hub_shape() {

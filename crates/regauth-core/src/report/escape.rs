@@ -15,20 +15,11 @@
 //! XML (JUnit, SVG) is written by quick-xml, which escapes markup; [`safe`] removes what XML
 //! 1.0 forbids even as a character reference (NUL, ESC, U+FFFE...).
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::display::safe;
 
-/// At most `max_chars` characters of `text`, with `…` when cut.
-pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(max_chars.saturating_sub(1)) {
-        Some((cut, _)) if text[cut..].chars().nth(1).is_some() => {
-            Cow::Owned(format!("{}…", &text[..cut]))
-        }
-        _ => Cow::Borrowed(text),
-    }
-}
+pub use crate::display::shorten;
 
 /// Text for a Mermaid message, note or participant label. Mermaid's lexer ends a message at
 /// `;`, `#` or a line break, reads `%%` as a comment or an `%%{init}%%` directive, renders

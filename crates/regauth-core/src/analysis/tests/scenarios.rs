@@ -1726,3 +1726,50 @@ fn the_last_token_decoded_for_a_finding_is_kept_for_the_next() {
     assert_ne!(*other, *decoded);
     assert!(!Rc::ptr_eq(&decoded, &last.get(0, &tokens[0])));
 }
+
+/// A token answer whose `expires_in` is a string: Go clients reject the whole answer and never
+/// send the token. Hand-written fixture (the fields as a vendor token service sent them).
+fn pull_with_token_answer(answer: &str, token_used: bool) -> Scenario {
+    let token = pull_token(0.2);
+    let scenario = Scenario::new()
+        .get(&format!("{REG}/v2/"))
+        .answer(401)
+        .www_authenticate(CHALLENGE)
+        .get(&token_url("repository:team/app:pull"))
+        .answer(200)
+        .json(&answer.replace("TOKEN", &token));
+    if token_used {
+        scenario.get(&format!("{REG}/v2/team/app/manifests/1.0")).bearer(&token).answer(200)
+    } else {
+        scenario
+    }
+}
+
+#[test]
+fn a_token_answer_typed_clients_reject_is_reported_with_what_came_of_it() {
+    let never_used =
+        pull_with_token_answer(r#"{"token":"TOKEN","expires_in":"300"}"#, false).analyze();
+    let finding = never_used.finding("malformed-token-response");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert_eq!(finding.step, Some(Step::TokenResponse));
+    assert_eq!(finding.exchanges, [1]);
+    assert!(finding.message.contains(r#"expires_in is a string ("300")"#), "{}", finding.message);
+    assert!(finding.message.contains("never sent"), "{}", finding.message);
+
+    let used = pull_with_token_answer(r#"{"token":"TOKEN","expires_in":"300"}"#, true).analyze();
+    let message = &used.finding("malformed-token-response").message;
+    assert!(message.contains("this client read it anyway"), "{message}");
+    assert_eq!(used.analysis.outcome, Outcome::Success);
+
+    let differing = pull_with_token_answer(
+        r#"{"token":"TOKEN","access_token":"other","expires_in":300}"#,
+        true,
+    )
+    .analyze();
+    let message = &differing.finding("malformed-token-response").message;
+    assert!(message.contains("token and access_token differ"), "{message}");
+    assert!(!message.contains("reject"), "nothing a typed client rejects: {message}");
+
+    let clean = pull_with_token_answer(r#"{"token":"TOKEN","expires_in":300}"#, true).analyze();
+    assert!(!clean.has("malformed-token-response"), "{:#?}", clean.analysis.findings);
+}
