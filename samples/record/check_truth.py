@@ -6,7 +6,8 @@ Rough, independent checks (not regauth's analysis):
 * token service responses: expires_in == token_lifetime_s, and the token
   service's Date header minus the capture time == the injected clock offset (±3 s);
 * outcome: the last registry API exchange (/v2/...) is 2xx/3xx for success;
-  for failed_step 4 a token-endpoint response is 401; for failed_step 6 the
+  for failed_step 4 a token-endpoint response is 401 (or a token answered and never
+  sent); for failed_step 6 the
   last request carrying Authorization to a registry got an error status (401/403,
   or e.g. 400 DIGEST_INVALID after a re-authentication); incomplete: some
   request got no answer (e.g. "Client disconnected.");
@@ -54,7 +55,10 @@ def check(entry):
             body = json.loads(txt)
         except ValueError:
             continue
-        if entry["token_lifetime_s"] is not None and body.get("expires_in") != entry["token_lifetime_s"]:
+        lifetime = body.get("expires_in")
+        if isinstance(lifetime, str) and lifetime.isdigit():
+            lifetime = int(lifetime)  # token-answer-string-lifetime: the misconfiguration it records
+        if entry["token_lifetime_s"] is not None and lifetime != entry["token_lifetime_s"]:
             errs.append(f"expires_in {body.get('expires_in')} != {entry['token_lifetime_s']}")
         date = hdr(e["response"]["headers"], "date")
         if off is not None and date:
@@ -66,8 +70,12 @@ def check(entry):
         if reg and not (200 <= reg[-1]["response"]["status"] < 400):
             errs.append(f"success but last registry response is {reg[-1]['response']['status']}")
     elif step == 4:
-        if not any(e["response"]["status"] == 401 for e in token_resps):
-            errs.append("failed_step 4 but no 401 from the token endpoint")
+        refused = any(e["response"]["status"] == 401 for e in token_resps)
+        # or a token answered but never sent: the client failed on the answer itself
+        unused = any(e["response"]["status"] == 200 for e in token_resps) and not any(
+            (hdr(e["request"]["headers"], "authorization") or "").startswith("Bearer ") for e in reg)
+        if not (refused or unused):
+            errs.append("failed_step 4 but no 401 from the token endpoint and no token answer left unused")
     elif step == 6:
         authed = [e for e in reg if hdr(e["request"]["headers"], "authorization")]
         if not authed or authed[-1]["response"]["status"] < 400:

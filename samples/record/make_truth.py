@@ -109,6 +109,11 @@ ROWS = [
     ("audience-mismatch", "flow har", SKOPEO, "failure", 6, 0, 300, [TI, "audience-mismatch"],
      "skopeo pull; token service misconfigured to put aud=hub.regauth.test in every token",
      "Registry expects aud registry.regauth.test (the service in its challenge): 401 error=\"invalid_token\"."),
+    ("token-answer-string-lifetime", "flow har", SKOPEO, "failure", 4, 0, 300, [TI, "malformed-token-response"],
+     "skopeo pull as reader; token service misconfigured to send expires_in as the JSON string \"300\"",
+     "containers/image decodes the answer into an int field and fails on the whole answer (\"json: cannot "
+     "unmarshal string into Go struct field bearerToken.expires_in of type int\", skopeo exit 1): the token is "
+     "never sent, the session stops at step 4."),
     ("tls-upstream-untrusted", "flow har", SKOPEO, "failure", 1, 0, 300, [TI, "tls-untrusted-certificate"],
      "skopeo pull through a mitmproxy that does not trust the registry's private CA",
      "mitmproxy cannot verify registry.regauth.test's certificate and answers the client 502; the flows carry "

@@ -456,6 +456,15 @@ sc_audience_mismatch() {
     "docker://$R/private/app:1.0" "oci:$(fresh_dir audience):app"
   mitm_stop
 }
+sc_token_answer_string_lifetime() {
+  # token service misconfigured: expires_in is the JSON string "300", which Go clients
+  # (containers/image here) cannot decode into their int field
+  token_start --lifetime-as-string
+  mitm_start 11 "$SAMPLES/token-answer-string-lifetime"
+  run token-answer-string-lifetime proxied skopeo copy --src-creds reader:reader-pass-1 \
+    "docker://$R/private/app:1.0" "oci:$(fresh_dir string-lifetime):app"
+  mitm_stop
+}
 sc_upstream_untrusted() {
   # mitmproxy started without the registry's private CA: it cannot verify the
   # registry and answers 502 to the client, which trusts mitmproxy.
@@ -914,7 +923,7 @@ sc_docker_mtls() {
 
 scenarios_all=(pull_success push_success wrong_password login clock_behind clock_ahead clock_leeway
   token_expires_mid_push dxf_token_expiry insufficient_scope anonymous_private anonymous_public basic
-  basic_plain_http noauth two_registries realm_plain_http audience_mismatch upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions
+  basic_plain_http noauth two_registries realm_plain_http audience_mismatch token_answer_string_lifetime upstream_untrusted redirect_subdomain oauth2 containerd docker dxf podman podman_wrong_password chromium mitm_versions
   insecure_podman insecure_wrong_password insecure_clock insecure_no_fallback insecure_docker insecure_docker_502 insecure_docker_slow
   docker_denied docker_token_expiry containerd_token_expiry dxf_digest_invalid killed_mid_upload buildah oras docker_mtls)
 

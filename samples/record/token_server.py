@@ -11,7 +11,7 @@ Follows distribution's docs/spec/auth/token.md, jwt.md and oauth.md:
 * wrong password -> 401 with a JSON error body.
 
 Tokens are JWTs signed ES256 with an x5c header (signing cert + CA).
-Knobs for the scenarios: --lifetime (expires_in and exp-iat), --clock-offset
+Knobs for the scenarios: --lifetime (expires_in and exp-iat), --lifetime-as-string, --clock-offset
 (the service pretends its clock is off by N seconds: iat/nbf/exp, issued_at and
 the Date header all move), --no-issued-at, --port, --tls.
 
@@ -115,7 +115,8 @@ class TokenService:
         }
         headers = {"typ": "JWT", "x5c": self.x5c}
         token = jwt.encode(claims, self.key, algorithm="ES256", headers=headers)
-        body = {"token": token, "access_token": token, "expires_in": self.args.lifetime}
+        lifetime = str(self.args.lifetime) if self.args.lifetime_as_string else self.args.lifetime
+        body = {"token": token, "access_token": token, "expires_in": lifetime}
         if not self.args.no_issued_at:
             body["issued_at"] = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat(
                 timespec="milliseconds").replace("+00:00", "Z")
@@ -236,6 +237,8 @@ def main():
     p.add_argument("--lifetime", type=int, default=300, help="expires_in / exp-iat seconds")
     p.add_argument("--clock-offset", type=float, default=0.0, help="seconds this service's clock is off")
     p.add_argument("--no-issued-at", action="store_true")
+    p.add_argument("--lifetime-as-string", action="store_true",
+                   help="misconfiguration: write expires_in as a JSON string (\"300\"), as some token services and rewriting proxies do")
     p.add_argument("--force-audience", help="misconfiguration: put this aud in every token")
     p.add_argument("--config", help="JSON {users:{name:{password,acl}}, anonymous_acl}")
     args = p.parse_args()

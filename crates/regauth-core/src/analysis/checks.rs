@@ -254,27 +254,22 @@ impl Checks<'_> {
         }
     }
 
-    /// Token answers that carried a token but do not follow the token specification. The
+    /// Token answers that carried a token but do not follow the token specification, where the
+    /// client went on (one it failed on is explained as the session's failure). The
     /// parse keeps what it can read (a string `expires_in` as its number), so the analysis
     /// goes on as a lenient client would; this says what a strict client would have made of it.
     fn malformed_token_responses(&self, findings: &mut Merger) {
         for token in &self.built.tokens {
-            if token.response_problems.is_empty() {
+            // One the client failed on is the session's failure, explained with it.
+            if token.response_problems.is_empty() || token.answer_rejected_by_client() {
                 continue;
             }
             let idx = token.issued_by;
             let Some(exchange) = self.capture.exchanges.get(idx) else { continue };
-            let consequence = match (
-                token.response_rejected_by_typed_clients,
-                token.uses.is_empty(),
-            ) {
-                (true, true) => {
-                    " Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole, and this token was never sent: the client likely failed here (\"unable to decode token response\")."
-                }
-                (true, false) => {
-                    " Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole; this client read it anyway and sent the token."
-                }
-                (false, _) => "",
+            let consequence = if token.response_rejected_by_typed_clients {
+                " Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole; this client read it anyway and sent the token."
+            } else {
+                ""
             };
             findings.push(self.about(
                 idx,

@@ -169,6 +169,9 @@ impl SessionContext<'_> {
             FailCause::TokenResponseUndecodable { status, reason } => {
                 vec![self.token_response_undecodable(failure, *status, reason)]
             }
+            FailCause::MalformedTokenResponse { token } => {
+                self.malformed_token_response(failure, *token).into_iter().collect()
+            }
             FailCause::NoChallenge { status } => vec![self.no_challenge(failure, *status)],
             FailCause::Forbidden => vec![self.forbidden(failure)],
             FailCause::InsufficientScope { token } => {
@@ -363,6 +366,21 @@ impl SessionContext<'_> {
                 self.where_, failure.recovered
             ),
         )
+    }
+
+    fn malformed_token_response(&self, failure: &Failure<'_>, token: usize) -> Option<Finding> {
+        let record = self.built.tokens.get(token)?;
+        Some(self.finding(
+            failure,
+            Code::MalformedTokenResponse,
+            if failure.final_failure { Severity::Error } else { Severity::Info },
+            format!(
+                "{}: the token service answered with a token the client never sent, in an answer that does not follow the token specification: {}. Clients that decode the answer into typed fields (docker, containerd, podman, skopeo) reject it whole (\"json: cannot unmarshal ...\", \"unable to decode token response\").{}",
+                self.where_,
+                record.response_problems.join("; "),
+                failure.recovered
+            ),
+        ))
     }
 
     fn no_challenge(&self, failure: &Failure<'_>, status: u16) -> Finding {

@@ -125,6 +125,14 @@ impl Machine {
         }
     }
 
+    /// The client failed on the token answer it was waiting to use (found after the walk:
+    /// [`super::TokenRecord::answer_rejected_by_client`]).
+    pub fn answer_rejected(&mut self) {
+        if self.state == State::ExpectAuthorizedRetry {
+            self.state = State::ExpectRecovery;
+        }
+    }
+
     fn record(&mut self, step: Step, exchange: usize) {
         self.steps.push(StepRecord::new(step, exchange));
     }

@@ -462,6 +462,12 @@ impl TokenSummary {
 }
 
 impl TokenRecord {
+    /// Whether the client evidently failed on the answer that carried this token: a field of
+    /// a type that clients decoding into typed fields reject, and the token never sent.
+    pub fn answer_rejected_by_client(&self) -> bool {
+        self.response_rejected_by_typed_clients && self.uses.is_empty()
+    }
+
     /// The token decoded (JWT header, claims, grants), from `raw` on each call. Not kept in
     /// the record: a decoded token costs several times its text, and a capture of a hundred
     /// thousand tokens then costs more than twice its size (issue 9); the engine keeps what it

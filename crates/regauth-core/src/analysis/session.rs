@@ -14,7 +14,7 @@ use super::machine::{Machine, is_final_failure, relay_engine_failures};
 use super::objects::{Timeline, timeline};
 use super::tokens::{LastDecoded, TokenBook};
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
-use super::{ExchangeMap, Session, TokenRecord};
+use super::{ExchangeMap, Session, Step, TokenRecord};
 use crate::capture::Capture;
 
 pub struct Built {
@@ -164,6 +164,24 @@ fn walk(
         }
         machine.feed(idx, role, &verdict);
         walked.verdicts.insert(idx, verdict);
+    }
+    // A token answer the client could not decode shows only afterwards, when its token is
+    // never sent: its answer is then the session's failure at step 4, not a token issued.
+    for (token_idx, record) in walked.tokens.records.iter().enumerate() {
+        if record.answer_rejected_by_client() {
+            walked.verdicts.insert(
+                record.issued_by,
+                Verdict::Fail {
+                    step: Step::TokenResponse,
+                    cause: FailCause::MalformedTokenResponse { token: token_idx },
+                },
+            );
+            if let Some(machine) =
+                record.session.and_then(|session| walked.machines.get_mut(session))
+            {
+                machine.answer_rejected();
+            }
+        }
     }
     walked
 }

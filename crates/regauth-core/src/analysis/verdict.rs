@@ -45,6 +45,13 @@ pub enum FailCause {
         status: u16,
         reason: String,
     },
+    /// The token service's answer carried a token in a shape clients that decode into typed
+    /// fields reject (a string `expires_in`, ...), and the client never sent the token: it
+    /// failed on the answer. Set after the walk, once it shows the token unused.
+    MalformedTokenResponse {
+        /// Index into the token records.
+        token: usize,
+    },
     /// A 401 without a usable challenge.
     NoChallenge {
         status: u16,

@@ -1727,8 +1727,9 @@ fn the_last_token_decoded_for_a_finding_is_kept_for_the_next() {
     assert!(!Rc::ptr_eq(&decoded, &last.get(0, &tokens[0])));
 }
 
-/// A token answer whose `expires_in` is a string: Go clients reject the whole answer and never
-/// send the token. Hand-written fixture (the fields as a vendor token service sent them).
+/// A pull whose token answer is `answer` (`TOKEN` standing for a pull token), the token then
+/// sent to the registry or not. Hand-written fixture; `samples/token-answer-string-lifetime.*`
+/// is the recorded one (skopeo failing on a string `expires_in`).
 fn pull_with_token_answer(answer: &str, token_used: bool) -> Scenario {
     let token = pull_token(0.2);
     let scenario = Scenario::new()
@@ -1747,14 +1748,31 @@ fn pull_with_token_answer(answer: &str, token_used: bool) -> Scenario {
 
 #[test]
 fn a_token_answer_typed_clients_reject_is_reported_with_what_came_of_it() {
+    // The client never sent the token: it failed on the answer, and that is the session's
+    // failure at step 4 (not a session waiting for step 5).
     let never_used =
         pull_with_token_answer(r#"{"token":"TOKEN","expires_in":"300"}"#, false).analyze();
+    let session = &never_used.analysis.sessions[0];
+    assert_eq!(session.outcome, Outcome::Failure);
+    assert_eq!(session.failed_step, Some(Step::TokenResponse));
+    assert_eq!(session.failed_exchange, Some(1));
     let finding = never_used.finding("malformed-token-response");
-    assert_eq!(finding.severity, Severity::Warning);
+    assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::TokenResponse));
     assert_eq!(finding.exchanges, [1]);
     assert!(finding.message.contains(r#"expires_in is a string ("300")"#), "{}", finding.message);
     assert!(finding.message.contains("never sent"), "{}", finding.message);
+    assert_eq!(
+        session.failed_finding.map(|at| never_used.analysis.findings[at].code),
+        Some(Code::MalformedTokenResponse)
+    );
+    assert!(!never_used.has("capture-incomplete"), "{:#?}", never_used.analysis.findings);
+    // An answer that is odd but decodes is no failure, even with its token unused.
+    let decodable_unused =
+        pull_with_token_answer(r#"{"token":"TOKEN","access_token":"x","expires_in":300}"#, false)
+            .analyze();
+    assert_ne!(decodable_unused.analysis.sessions[0].outcome, Outcome::Failure);
+    assert_eq!(decodable_unused.finding("malformed-token-response").severity, Severity::Warning);
 
     let used = pull_with_token_answer(r#"{"token":"TOKEN","expires_in":"300"}"#, true).analyze();
     let message = &used.finding("malformed-token-response").message;
