@@ -225,7 +225,8 @@ fn r9_reports_are_written_row_by_row_and_the_analysis_stays_within_a_multiple_of
         ("tokens-used-once", || hostile_shapes::tokens_used_once(1000), bound(0.9, true)),
         // Measured 1.62: a session and a clock per 500-byte exchange (1.83 with six step
         // lists per session and two copies of each clock's host).
-        ("distinct-clocks", || hostile_shapes::distinct_clocks(2000), bound(1.9, true)),
+        // The bound is under the old 1.83, so the old session model fails it.
+        ("distinct-clocks", || hostile_shapes::distinct_clocks(2000), bound(1.78, true)),
         // Measured 0.45: the refusals are one finding as they are made, and each challenge
         // and request shares the names it repeats (0.56 with a copy each).
         ("refused-token", || hostile_shapes::refused_token(2000), bound(0.55, false)),
