@@ -7,12 +7,20 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 
+/// The string type of an exchange's small text fields (method, scheme, host, versions,
+/// reason, addresses, encodings, MIME types): a thin (8-byte) reference-counted string, so
+/// equal values read from many exchanges are stored once (readers intern them: see
+/// [`TextInterner`]). It dereferences to `str` and compares with `&str` and `String`; build
+/// one with `ArcStr::from("GET")` or `"GET".into()`.
+///
+/// Eight bytes, not the 24 of an inline small string: an exchange has fifteen such fields,
+/// and on a capture of a hundred thousand small exchanges they were a third of its model
+/// (issue 9: peak memory within twice the input).
+pub use arcstr::ArcStr;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-/// The string type of an exchange's small text fields (method, scheme, host, versions,
-/// addresses, encodings): text of up to 24 bytes is stored inline, so reading an exchange
-/// allocates nothing for them. It dereferences to `str` and compares with `&str` and `String`.
-pub use compact_str::CompactString;
+/// Small text built while reading (lower-cased, formatted) before it is interned.
+pub(crate) use compact_str::CompactString;
 
 /// A point on the capture clock (the recorder's clock), in UTC with sub-second precision.
 pub type Timestamp = DateTime<Utc>;
@@ -38,16 +46,16 @@ pub struct Exchange {
     pub response: Option<Response>,
     pub timing: Timing,
     /// `ip:port` of the server, when the recorder noted it.
-    pub server_address: Option<CompactString>,
+    pub server_address: Option<ArcStr>,
     /// `ip:port` of the client, when the recorder noted it.
-    pub client_address: Option<CompactString>,
+    pub client_address: Option<ArcStr>,
     /// TLS facts of the server connection; `None` for plain HTTP or when the source has none.
     pub tls: Option<Box<TlsInfo>>,
     /// Why the exchange did not complete (connection refused, TLS failure, aborted response).
     pub error: Option<String>,
     /// The recorder's name for the connection the exchange used (HAR `connection`), so
     /// exchanges that shared a connection (and so its TLS session and credentials) can be grouped.
-    pub connection: Option<CompactString>,
+    pub connection: Option<ArcStr>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -60,16 +68,16 @@ pub struct Timing {
 
 #[derive(Clone, Debug)]
 pub struct Request {
-    pub method: CompactString,
+    pub method: ArcStr,
     /// `http` or `https` (lower case).
-    pub scheme: CompactString,
+    pub scheme: ArcStr,
     /// Host name or IP literal, without port and without IPv6 brackets.
-    pub host: CompactString,
+    pub host: ArcStr,
     pub port: u16,
     /// Path plus query, as sent (`/v2/library/alpine/manifests/latest?x=1`).
     pub path: String,
     /// `HTTP/1.1`, `HTTP/2.0`, ... as the source spells it; empty when unknown.
-    pub http_version: CompactString,
+    pub http_version: ArcStr,
     pub headers: Headers,
     pub body: Body,
 }
@@ -126,8 +134,8 @@ impl Request {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
-    pub reason: CompactString,
-    pub http_version: CompactString,
+    pub reason: ArcStr,
+    pub http_version: ArcStr,
     pub headers: Headers,
     pub body: Body,
 }
@@ -379,9 +387,9 @@ pub struct Body {
     /// Size of the body on the wire (after content-encoding), when known.
     pub size: Option<u64>,
     /// `Content-Encoding` that `data` still carries (`gzip`, `br`, ...); empty when identity.
-    pub content_encoding: CompactString,
+    pub content_encoding: ArcStr,
     /// MIME type the source recorded (HAR `content.mimeType`), if any.
-    pub mime_type: Option<CompactString>,
+    pub mime_type: Option<ArcStr>,
     /// The decoded prefix asked for last, and the budget decompression is charged to.
     /// `DecodeCache::default()` (or `..Body::default()`) for bodies built in code.
     pub cache: DecodeCache,
@@ -732,17 +740,36 @@ impl Body {
     pub fn is_absent(&self) -> bool {
         matches!(self.data, BodyData::Absent)
     }
-
-    /// Bytes of memory the body takes beyond the `Body` value itself, not counting slices of
-    /// the input (for read budgets).
-    pub(crate) fn heap_size(&self) -> usize {
-        heap_capacity(&self.content_encoding) + self.mime_type.as_ref().map_or(0, heap_capacity)
-    }
 }
 
-/// Bytes a [`CompactString`] holds on the heap: none when its text is stored inline.
-pub(crate) fn heap_capacity(text: &CompactString) -> usize {
-    if text.is_heap_allocated() { text.capacity() } else { 0 }
+/// Where readers get the [`ArcStr`] of an exchange's small text: one shared copy per distinct
+/// value (most exchanges of a capture repeat a few methods, hosts and versions).
+///
+/// One per reading thread, so equal values read on two threads may be two copies.
+#[derive(Default)]
+pub(crate) struct TextInterner {
+    texts: std::collections::HashSet<ArcStr>,
+}
+
+impl TextInterner {
+    /// Above this many distinct values a new one is no longer kept for sharing (it is still
+    /// returned): a hostile capture of unique values then costs no table on top of them.
+    const MAX_DISTINCT: usize = 1 << 16;
+
+    /// The shared copy of `text`, made the first time it is seen.
+    pub(crate) fn get(&mut self, text: &str) -> ArcStr {
+        if text.is_empty() {
+            return ArcStr::new();
+        }
+        if let Some(shared) = self.texts.get(text) {
+            return shared.clone();
+        }
+        let shared = ArcStr::from(text);
+        if self.texts.len() < Self::MAX_DISTINCT {
+            self.texts.insert(shared.clone());
+        }
+        shared
+    }
 }
 
 /// Lines of a decoded body (see [`Body::lines`]).

@@ -54,8 +54,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 
 use super::{CaptureError, InputProblem, Location, ReaderContext, exchange_memory};
 use crate::model::{
-    Body, BodyData, CertificateSummary, CompactString, EntryRef, Exchange, Headers, Request,
-    Response, Timestamp, Timing, TlsInfo,
+    ArcStr, Body, BodyData, CertificateSummary, CompactString, EntryRef, Exchange, Headers,
+    Request, Response, TextInterner, Timestamp, Timing, TlsInfo,
 };
 use de::{
     ContentDe, CreatorDe, Ctx, EntryDe, FieldProblem, Found, FromJson, HeadersDe, In, Key, Obj,
@@ -302,6 +302,8 @@ struct State<'c, 'b> {
     n_unread_for_memory: Option<usize>,
     /// Reused for collecting each header list (see `Headers::take_compact`).
     scratch: RefCell<Headers>,
+    /// The shared copies of the exchanges' small text.
+    texts: TextInterner,
 }
 
 impl<'c, 'b> State<'c, 'b> {
@@ -318,7 +320,21 @@ impl<'c, 'b> State<'c, 'b> {
             memory_used: 0,
             n_unread_for_memory: None,
             scratch: RefCell::new(Headers::default()),
+            texts: TextInterner::default(),
         }
+    }
+
+    /// The shared copy of a small text field; empty when absent or not text.
+    fn text_or_empty(&mut self, field: Option<Scalar<'_>>) -> ArcStr {
+        field.and_then(Scalar::into_text).map_or_else(ArcStr::new, |text| self.texts.get(&text))
+    }
+
+    /// The shared copy of a small text field; `None` when absent, empty or not text.
+    fn text_if_any(&mut self, field: Option<Scalar<'_>>) -> Option<ArcStr> {
+        field
+            .and_then(Scalar::into_text)
+            .filter(|text| !text.is_empty())
+            .map(|text| self.texts.get(&text))
     }
 
     /// What the lenient model is read with.
@@ -648,16 +664,12 @@ fn convert_entry(
         }
     };
     let request_out = Request {
-        method: CompactString::from(method),
-        scheme: url_parts.scheme,
-        host: url_parts.host,
+        method: state.texts.get(&method),
+        scheme: state.texts.get(&url_parts.scheme),
+        host: state.texts.get(&url_parts.host),
         port: url_parts.port,
         path: url_parts.path,
-        http_version: request
-            .http_version
-            .and_then(Scalar::into_text)
-            .map(CompactString::from)
-            .unwrap_or_default(),
+        http_version: state.text_or_empty(request.http_version),
         headers: request_headers,
         body: request_body,
     };
@@ -719,14 +731,15 @@ fn convert_entry(
             // Playwright notes the port; other producers only the IP, so the URL's port stands in.
             let port =
                 entry.server_port.as_ref().and_then(Scalar::as_u16).unwrap_or(url_parts.port);
-            socket_address(ip, port)
+            state.texts.get(&socket_address(ip, port))
         });
     let tls =
         entry.security_details.and_then(Obj::ok).and_then(convert_security_details).map(Box::new);
     let connection = entry
         .connection
         .and_then(|connection| connection.as_text())
-        .filter(|text| !text.is_empty());
+        .filter(|text| !text.is_empty())
+        .map(|text| state.texts.get(&text));
 
     Ok(Exchange {
         index: entry_idx,
@@ -780,11 +793,7 @@ fn convert_response(
     if let Some(content) = response.content {
         let content: ContentDe<'_> =
             content.expect(format_args!("entries[{entry_idx}].response.content"))?;
-        body.mime_type = content
-            .mime_type
-            .and_then(Scalar::into_text)
-            .filter(|mime| !mime.is_empty())
-            .map(CompactString::from);
+        body.mime_type = state.text_if_any(content.mime_type);
         let encoding = match content.encoding {
             None => None,
             Some(encoding) => Some(
@@ -809,22 +818,14 @@ fn convert_response(
     } else {
         body.size = wire_size(response.body_size.as_ref(), None, &headers);
     }
-    body.content_encoding = remaining_content_encoding(&headers, &body.data);
+    body.content_encoding = state.texts.get(&remaining_content_encoding(&headers, &body.data));
     if !body.content_encoding.is_empty() {
         body = body.with_budget(&state.context.decode_budget);
     }
     Ok(Response {
         status,
-        reason: response
-            .status_text
-            .and_then(Scalar::into_text)
-            .map(CompactString::from)
-            .unwrap_or_default(),
-        http_version: response
-            .http_version
-            .and_then(Scalar::into_text)
-            .map(CompactString::from)
-            .unwrap_or_default(),
+        reason: state.text_or_empty(response.status_text),
+        http_version: state.text_or_empty(response.http_version),
         headers,
         body,
     })
@@ -857,11 +858,7 @@ fn convert_request_body(
     headers: &Headers,
     entry_idx: usize,
 ) -> Result<Body, String> {
-    let mime_type = post_data
-        .mime_type
-        .and_then(Scalar::into_text)
-        .filter(|mime| !mime.is_empty())
-        .map(CompactString::from);
+    let mime_type = state.text_if_any(post_data.mime_type);
     let text = match post_data.text {
         None => None,
         Some(text) => {
@@ -905,14 +902,9 @@ fn convert_request_body(
         }
         _ => BodyData::Absent,
     };
-    let mut body = Body {
-        size: wire_size(body_size, None, headers),
-        content_encoding: CompactString::default(),
-        mime_type,
-        data,
-        ..Body::default()
-    };
-    body.content_encoding = remaining_content_encoding(headers, &body.data);
+    let mut body =
+        Body { size: wire_size(body_size, None, headers), mime_type, data, ..Body::default() };
+    body.content_encoding = state.texts.get(&remaining_content_encoding(headers, &body.data));
     if !body.content_encoding.is_empty() {
         body = body.with_budget(&state.context.decode_budget);
     }

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::model::{CompactString, DecodeBudget, Exchange, heap_capacity};
+use crate::model::{DecodeBudget, Exchange};
 pub use sniff::{Compression, Format, Sniffed, sniff};
 
 /// Largest input (after decompression) a reader accepts by default.
@@ -369,31 +369,47 @@ impl<'a> ReaderContext<'a> {
 }
 
 /// Memory one exchange takes (its value plus what it owns on the heap), for the read budget;
-/// slices of the input, and small text stored inline, cost nothing extra.
+/// slices of the input cost nothing extra.
+///
+/// Small text ([`crate::model::ArcStr`]) is shared between exchanges, so what it costs
+/// depends on what came before; it is charged as if each value over 24 bytes were the
+/// exchange's own (short values not at all), which depends only on the exchange, so the limit
+/// stops at the same entry however many threads read.
 pub(crate) fn exchange_memory(exchange: &Exchange) -> u64 {
     // What the allocator hands out for a string: its capacity rounded up, plus a header
     // (glibc: 16-byte granules, 8-byte header, 32 bytes at least); nothing when empty.
     let allocation =
         |capacity: usize| if capacity == 0 { 0 } else { (capacity + 8).div_ceil(16).max(2) * 16 };
-    let small = |texts: &[&CompactString]| {
-        texts.iter().map(|text| allocation(heap_capacity(text))).sum::<usize>()
+    let small = |texts: &[Option<&str>]| {
+        texts
+            .iter()
+            .flatten()
+            .filter(|text| text.len() > 24)
+            .map(|text| allocation(text.len()))
+            .sum::<usize>()
     };
     let request = &exchange.request;
     let mut total = size_of::<Exchange>()
-        + small(&[&request.method, &request.scheme, &request.host, &request.http_version])
+        + small(&[
+            Some(&request.method),
+            Some(&request.scheme),
+            Some(&request.host),
+            Some(&request.http_version),
+            Some(&request.body.content_encoding),
+            request.body.mime_type.as_deref(),
+            exchange.server_address.as_deref(),
+            exchange.client_address.as_deref(),
+            exchange.connection.as_deref(),
+        ])
         + allocation(request.path.capacity())
-        + request.headers.heap_size()
-        + request.body.heap_size();
+        + request.headers.heap_size();
     if let Some(response) = &exchange.response {
-        total += small(&[&response.reason, &response.http_version])
-            + response.headers.heap_size()
-            + response.body.heap_size();
-    }
-    for text in [&exchange.server_address, &exchange.client_address, &exchange.connection]
-        .into_iter()
-        .flatten()
-    {
-        total += allocation(heap_capacity(text));
+        total += small(&[
+            Some(&response.reason),
+            Some(&response.http_version),
+            Some(&response.body.content_encoding),
+            response.body.mime_type.as_deref(),
+        ]) + response.headers.heap_size();
     }
     if let Some(error) = &exchange.error {
         total += allocation(error.capacity());

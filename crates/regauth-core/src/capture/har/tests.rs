@@ -1216,7 +1216,7 @@ fn the_result_is_the_same_on_any_number_of_threads() {
 #[test]
 fn the_memory_limit_stops_at_the_same_entry_on_any_number_of_threads() {
     let mixed = mixed_entries(30);
-    for limit in [5_000, 20_000, 40_000, 60_000] {
+    for limit in [5_000, 15_000, 25_000, 35_000] {
         let (on_one, _) = read_on_threads(mixed.as_bytes(), 1, Some(limit));
         assert!(on_one.contains("stopped reading after"), "{on_one}");
         for threads in [2, 3, 7] {

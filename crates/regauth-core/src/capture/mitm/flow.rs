@@ -31,7 +31,7 @@ use chrono::DateTime;
 use super::tnetstring::{Item, Tag, TnetError};
 use crate::model::{
     Body, BodyData, CompactString, DecodeBudget, EntryRef, Exchange, Headers, Request, Response,
-    Timestamp, Timing, TlsInfo,
+    TextInterner, Timestamp, Timing, TlsInfo,
 };
 
 /// Oldest flow format read: mitmproxy 7.
@@ -88,6 +88,8 @@ pub(super) struct FlowContext<'c> {
     pub(super) version: Option<i64>,
     /// Reused for collecting each header list (see `Headers::take_compact`).
     pub(super) header_scratch: &'c mut Headers,
+    /// The shared copies of the exchanges' small text (one per thread).
+    pub(super) texts: &'c mut TextInterner,
 }
 
 impl FlowContext<'_> {
@@ -183,8 +185,9 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
     // Flows that went over the same upstream connection share its id (mitmproxy's
     // `server_conn.id`); without one, the client's connection is the next best grouping.
     let connection = server.id.take().or_else(|| client.id.take());
-    let server_address = server.peername.take();
-    let client_address = client.peername.take();
+    let connection = connection.map(|id| ctx.texts.get(&id));
+    let server_address = server.peername.take().map(|address| ctx.texts.get(&address));
+    let client_address = client.peername.take().map(|address| ctx.texts.get(&address));
     let tls = tls_info(server, client).map(Box::new);
 
     Ok(Decoded::Exchange(Exchange {
@@ -308,18 +311,17 @@ fn decode_request(item: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<DecodedRe
     let host = small_text_field(host, "host")?;
     let mut scheme = small_text_field(scheme, "scheme")?;
     scheme.make_ascii_lowercase();
+    let method = small_text_field(method, "method")?;
+    let http_version = optional_text(http_version).map_err(in_field(what, "http_version"))?;
+    // mitmproxy keeps IPv6 hosts unbracketed, but be sure: the model wants them bare.
+    let host = host.strip_prefix('[').and_then(|host| host.strip_suffix(']')).unwrap_or(&host);
     let request = Request {
-        method: small_text_field(method, "method")?,
-        scheme,
-        // mitmproxy keeps IPv6 hosts unbracketed, but be sure: the model wants them bare.
-        host: host
-            .strip_prefix('[')
-            .and_then(|host| host.strip_suffix(']'))
-            .map(CompactString::from)
-            .unwrap_or(host),
+        method: ctx.texts.get(&method),
+        scheme: ctx.texts.get(&scheme),
+        host: ctx.texts.get(host),
         port,
         path: text(required_in(path, item, what, "path")?).map_err(in_field(what, "path"))?,
-        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
+        http_version: ctx.texts.get(&http_version),
         headers,
         body,
     };
@@ -344,10 +346,12 @@ fn decode_response(
     })?;
     let headers = decode_headers(required_in(headers, item, what, "headers")?, what, ctx)?;
     let body = decode_body(content, &headers, ctx).map_err(in_field(what, "content"))?;
+    let reason = optional_text(reason).map_err(in_field(what, "reason"))?;
+    let http_version = optional_text(http_version).map_err(in_field(what, "http_version"))?;
     let response = Response {
         status,
-        reason: optional_text(reason).map_err(in_field(what, "reason"))?,
-        http_version: optional_text(http_version).map_err(in_field(what, "http_version"))?,
+        reason: ctx.texts.get(&reason),
+        http_version: ctx.texts.get(&http_version),
         headers,
         body,
     };
@@ -435,7 +439,7 @@ fn header_pair<'a>(
 fn decode_body(
     content: Option<Item<'_>>,
     headers: &Headers,
-    ctx: &FlowContext<'_>,
+    ctx: &mut FlowContext<'_>,
 ) -> Result<Body, TnetError> {
     // `content` is null when mitmproxy streamed the body through without keeping it.
     let data = match content.filter(|item| !item.is_null()) {
@@ -455,6 +459,7 @@ fn decode_body(
             [first, second].into_iter().chain(encodings).collect::<Vec<_>>().join(", ").trim(),
         ),
     };
+    let content_encoding = ctx.texts.get(&content_encoding);
     let body = Body { data, size, content_encoding, mime_type: None, ..Body::default() };
     Ok(if body.content_encoding.is_empty() { body } else { body.with_budget(ctx.decode_budget) })
 }

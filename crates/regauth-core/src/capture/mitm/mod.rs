@@ -45,6 +45,13 @@ struct DecodedFlow {
     notes: Vec<(u64, String)>,
 }
 
+/// What a thread decoding flows reuses from one flow to the next.
+#[derive(Default)]
+struct Scratch {
+    headers: crate::model::Headers,
+    texts: crate::model::TextInterner,
+}
+
 /// Decodes the dicts among `batch` (entry index, framed item), in order: on this thread, or
 /// split in contiguous parts over up to `context.threads` threads when there are enough flows.
 /// A part whose thread cannot be started is decoded here, so the result is always the same.
@@ -52,9 +59,9 @@ fn decode_batch(
     batch: &[(usize, Item<'_>)],
     context: &ReaderContext<'_>,
     bytes: &Bytes,
-    header_scratch: &mut crate::model::Headers,
+    scratch: &mut Scratch,
 ) -> Vec<DecodedFlow> {
-    let decode_part = |part: &[(usize, Item<'_>)], scratch: &mut crate::model::Headers| {
+    let decode_part = |part: &[(usize, Item<'_>)], scratch: &mut Scratch| {
         part.iter()
             .filter(|(_, item)| item.tag() == Tag::Dict)
             .map(|&(entry_idx, item)| {
@@ -65,7 +72,8 @@ fn decode_batch(
                     notes: Vec::new(),
                     decode_budget: &context.decode_budget,
                     version: None,
-                    header_scratch: scratch,
+                    header_scratch: &mut scratch.headers,
+                    texts: &mut scratch.texts,
                 };
                 let result = flow::decode(item, &mut ctx);
                 DecodedFlow { result, version: ctx.version, notes: ctx.notes }
@@ -75,7 +83,7 @@ fn decode_batch(
     let threads =
         context.threads.min(batch.len() / context.batching.min_flows_per_thread.max(1)).max(1);
     if threads == 1 {
-        return decode_part(batch, header_scratch);
+        return decode_part(batch, scratch);
     }
     let part_len = batch.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -83,19 +91,18 @@ fn decode_batch(
         let first = parts.next().unwrap_or_default();
         let others: Vec<_> = parts
             .map(|part| {
-                let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
-                    decode_part(part, &mut crate::model::Headers::default())
-                });
+                let thread = std::thread::Builder::new()
+                    .spawn_scoped(scope, move || decode_part(part, &mut Scratch::default()));
                 (part, thread)
             })
             .collect();
-        let mut decoded = decode_part(first, header_scratch);
+        let mut decoded = decode_part(first, scratch);
         for (part, thread) in others {
             match thread.map(|thread| thread.join()) {
                 Ok(Ok(part_decoded)) => decoded.extend(part_decoded),
                 // Not started (or failed): decoding it here gives the same result, or the
                 // same failure as reading on one thread would.
-                _ => decoded.extend(decode_part(part, header_scratch)),
+                _ => decoded.extend(decode_part(part, scratch)),
             }
         }
         decoded
@@ -113,7 +120,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
     let mut n_skipped_otherwise = 0usize;
     let mut versions: Vec<i64> = Vec::new();
     let mut noted_newer_version = false;
-    let mut header_scratch = crate::model::Headers::default();
+    let mut scratch = Scratch::default();
     let mut pos = 0;
     let mut entry_idx = 0;
     // Flows are framed a batch at a time (`context.batching`; cheap: a length prefix each), decoded (on up to
@@ -156,7 +163,7 @@ pub(crate) fn read_with(context: &ReaderContext<'_>, bytes: Bytes) -> ReadResult
                 }
             }
         }
-        let mut decoded = decode_batch(&batch, context, &bytes, &mut header_scratch).into_iter();
+        let mut decoded = decode_batch(&batch, context, &bytes, &mut scratch).into_iter();
         for &(entry_idx, item) in &batch {
             if item.tag() != Tag::Dict {
                 let message =
