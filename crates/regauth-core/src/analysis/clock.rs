@@ -112,14 +112,6 @@ pub fn describe_offset(seconds: f64) -> String {
     }
 }
 
-/// The observations of one clock (a host in one role).
-struct Observed {
-    host: Arc<str>,
-    role: ClockRole,
-    intervals: Vec<OffsetInterval>,
-    exchanges: Vec<usize>,
-}
-
 /// Where a role's position is kept in [`Observations::position`].
 fn role_slot(role: ClockRole) -> usize {
     match role {
@@ -130,42 +122,86 @@ fn role_slot(role: ClockRole) -> usize {
     }
 }
 
+/// No clock at this slot of [`Observations::position`].
+const NO_CLOCK: u32 = u32::MAX;
+
+/// One observation of a clock: which clock (its position in [`Observations::clocks`]), the
+/// offset interval it shows, and the exchange it came from.
+struct Observation {
+    clock: u32,
+    interval: OffsetInterval,
+    exchange: usize,
+}
+
 /// Observations grouped by host and role, in order of first observation.
+///
+/// One flat list of observations rather than a list per clock: a capture may show a hundred
+/// thousand clocks seen once each, and two small lists per clock were most of the analysis'
+/// memory on such a capture (issue 9).
 #[derive(Default)]
 struct Observations {
-    clocks: Vec<Observed>,
-    /// Host → position in `clocks` for each role ([`role_slot`]); a capture may show a hundred
-    /// thousand hosts. The host is the one copy `clocks` keeps too.
-    position: HashMap<Arc<str>, [Option<usize>; 4]>,
+    /// Each clock's host and role, in order of first observation.
+    clocks: Vec<(Arc<str>, ClockRole)>,
+    /// Host → position in `clocks` for each role ([`role_slot`]; [`NO_CLOCK`] for none). The
+    /// host is the one copy `clocks` keeps too.
+    position: HashMap<Arc<str>, [u32; 4]>,
+    seen: Vec<Observation>,
 }
 
 impl Observations {
     fn push(&mut self, host: &str, role: ClockRole, interval: OffsetInterval, idx: usize) {
         // Looked up by text: most observations are of a host seen before, and a key made for
         // each would be an allocation per exchange.
-        let known = self.position.get(host).and_then(|slots| slots[role_slot(role)]);
-        match known {
-            Some(position) => {
-                let seen = &mut self.clocks[position];
-                seen.intervals.push(interval);
-                seen.exchanges.push(idx);
-            }
+        let known = self
+            .position
+            .get(host)
+            .map(|slots| slots[role_slot(role)])
+            .filter(|&clock| clock != NO_CLOCK);
+        let clock = match known {
+            Some(clock) => clock,
             None => {
-                let position = self.clocks.len();
+                // More than 2^32 - 1 clocks cannot come from an input regauth reads.
+                let Ok(clock) = u32::try_from(self.clocks.len()) else { return };
                 let host = match self.position.get_key_value(host) {
                     Some((shared, _)) => Arc::clone(shared),
                     None => Arc::from(host),
                 };
-                self.position.entry(Arc::clone(&host)).or_default()[role_slot(role)] =
-                    Some(position);
-                self.clocks.push(Observed {
-                    host,
-                    role,
-                    intervals: vec![interval],
-                    exchanges: vec![idx],
-                });
+                self.position.entry(Arc::clone(&host)).or_insert([NO_CLOCK; 4])[role_slot(role)] =
+                    clock;
+                self.clocks.push((host, role));
+                clock
             }
+        };
+        self.seen.push(Observation { clock, interval, exchange: idx });
+    }
+
+    /// Each clock's estimate, in order of first observation (`None` where the observations
+    /// do not combine).
+    fn into_estimates(self) -> Vec<ClockEstimate> {
+        let Observations { clocks, position, mut seen } = self;
+        drop(position);
+        // Grouped by clock, in order of observation within one (a stable sort).
+        seen.sort_by_key(|observation| observation.clock);
+        let mut intervals = Vec::new();
+        let mut rest = seen.as_slice();
+        let mut estimates = Vec::with_capacity(clocks.len());
+        for (clock, (host, role)) in clocks.into_iter().enumerate() {
+            let n_own = rest.partition_point(|observation| observation.clock as usize == clock);
+            let (own, after) = rest.split_at(n_own);
+            rest = after;
+            intervals.clear();
+            intervals.extend(own.iter().map(|observation| observation.interval));
+            let Some(combined) = combine(&intervals) else { continue };
+            estimates.push(ClockEstimate {
+                host,
+                role,
+                offset_s: round3(combined.midpoint()),
+                uncertainty_s: round3(combined.half_width()),
+                observations: own.len(),
+                exchanges: own.iter().map(|observation| observation.exchange).collect(),
+            });
         }
+        estimates
     }
 
     /// Every server's `Date`: registries, token services and storage hosts.
@@ -241,21 +277,7 @@ pub fn estimate_clocks(
     let mut observations = Observations::default();
     observations.add_dates(capture, classified);
     observations.add_issuers(capture, tokens);
-    observations
-        .clocks
-        .into_iter()
-        .filter_map(|seen| {
-            let combined = combine(&seen.intervals)?;
-            Some(ClockEstimate {
-                host: seen.host,
-                role: seen.role,
-                offset_s: round3(combined.midpoint()),
-                uncertainty_s: round3(combined.half_width()),
-                observations: seen.intervals.len(),
-                exchanges: seen.exchanges,
-            })
-        })
-        .collect()
+    observations.into_estimates()
 }
 
 fn round3(value: f64) -> f64 {
