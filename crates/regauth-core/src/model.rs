@@ -377,8 +377,8 @@ impl From<Vec<(String, String)>> for Headers {
 /// stores a body verbatim, so a body-heavy capture is scanned, not copied.
 ///
 /// Decoding (base64, JSON escapes, `Content-Encoding`) happens on demand, up to a limit the
-/// caller names for its use ([`decode_limits`]), and its result is cached in the body: asking
-/// again for the same or a shorter prefix costs nothing. Decompression is also charged to the
+/// caller names for its use ([`decode_limits`]). A decompressed result is cached in the body:
+/// asking again for the same or a shorter prefix costs nothing. Decompression is also charged to the
 /// capture's decoding budget ([`DecodeBudget`]), so no capture can make its readers inflate
 /// more than a fixed multiple of its own size, however many bodies it holds.
 #[derive(Clone, Debug, Default)]
@@ -390,7 +390,7 @@ pub struct Body {
     pub content_encoding: ArcStr,
     /// MIME type the source recorded (HAR `content.mimeType`), if any.
     pub mime_type: Option<ArcStr>,
-    /// The decoded prefix asked for last, and the budget decompression is charged to.
+    /// The decompressed prefix asked for last, and the budget decompression is charged to.
     /// `DecodeCache::default()` (or `..Body::default()`) for bodies built in code.
     pub cache: DecodeCache,
 }
@@ -603,8 +603,13 @@ impl Body {
     }
 
     /// The first `limit` bytes of the body with base64, JSON escapes and content-encoding
-    /// undone, and whether that is all of it. Decoded once: the result is cached in the body,
-    /// and later calls with the same or a smaller limit return a slice of it.
+    /// undone, and whether that is all of it. Decompressed once: that result is cached in the
+    /// body, and later calls with the same or a smaller limit return a slice of it.
+    ///
+    /// Bodies without content-encoding are decoded again on each call: undoing base64 or JSON
+    /// escapes is one pass over at most `limit` bytes, charged to no budget, whereas keeping
+    /// it held a copy of every such body through the analysis (issue 9: a hundred thousand
+    /// token answers, kept decoded, cost a third of the capture again).
     pub fn decoded_prefix(&self, limit: usize) -> Result<DecodedPrefix, BodyError> {
         let content_encoding = self.content_encoding.trim();
         if let (BodyData::Raw(bytes), "") = (&self.data, content_encoding) {
@@ -616,6 +621,9 @@ impl Body {
         }
         if let BodyData::Absent = self.data {
             return Ok(DecodedPrefix { bytes: Bytes::new(), complete: true });
+        }
+        if content_encoding.is_empty() {
+            return self.decode_uncached(content_encoding, limit);
         }
         let fingerprint = self.data.fingerprint();
         let mut slot = self.cache.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -676,17 +684,6 @@ impl Body {
         )
     }
 
-    /// Drops the cached decoded prefix of a body without content-encoding, for a reader that
-    /// keeps what it parsed from it and is the body's last: undoing base64 or JSON escapes
-    /// again is charged to no budget, so a later reader only pays the time (issue 9: a hundred
-    /// thousand token answers, each kept decoded, cost a third of the capture again).
-    /// Decompressed bodies keep their cache: decoding them twice would charge the budget twice.
-    pub fn forget_decoded(&self) {
-        if self.content_encoding.trim().is_empty() {
-            *self.cache.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        }
-    }
-
     /// The body bytes with base64 and content-encoding undone, capped at `limit` bytes of output.
     pub fn decoded(&self, limit: usize) -> Result<Cow<'_, [u8]>, BodyError> {
         if let (BodyData::Raw(bytes), "") = (&self.data, self.content_encoding.trim()) {
@@ -725,7 +722,7 @@ impl Body {
     }
 
     /// The lines of the first `limit` decoded bytes (without `\n` or `\r\n`), each a slice of
-    /// the cached prefix; a line cut by the limit is left out. For JSON-lines streams such as
+    /// the decoded prefix; a line cut by the limit is left out. For JSON-lines streams such as
     /// Docker Engine progress, read line by line without copying.
     pub fn lines(&self, limit: usize) -> Result<BodyLines, BodyError> {
         let prefix = self.decoded_prefix(limit)?;
@@ -936,6 +933,25 @@ mod tests {
         assert_eq!(&lines[1][..], b"{\"b\":2}");
         assert_eq!(body.text(7).unwrap(), "{\"a\":1}");
         assert_eq!(&body.decoded(3).unwrap()[..], b"{\"a");
+    }
+
+    #[test]
+    fn only_decompressed_bodies_keep_their_decoded_prefix() {
+        let cached = |body: &Body| body.cache.slot.lock().unwrap().is_some();
+        let escaped = Body {
+            data: BodyData::JsonEscapedText(Bytes::from_static(br#""{\"token\":\"abc\"}""#)),
+            ..Body::default()
+        };
+        let base64 =
+            Body { data: BodyData::Base64(Bytes::from_static(b"aGVsbG8=")), ..Body::default() };
+        for _ in 0..2 {
+            assert_eq!(&escaped.decoded_prefix(100).unwrap().bytes[..], br#"{"token":"abc"}"#);
+            assert_eq!(&base64.decoded_prefix(100).unwrap().bytes[..], b"hello");
+        }
+        assert!(!cached(&escaped) && !cached(&base64), "a copy kept of a body cheap to decode");
+        let compressed = gzip_body(b"hello");
+        assert_eq!(&compressed.decoded_prefix(100).unwrap().bytes[..], b"hello");
+        assert!(cached(&compressed), "a decompressed body decoded again on each use");
     }
 
     #[test]

@@ -262,8 +262,6 @@ pub fn judge_token(
                 cause: FailCause::TokenServiceError { status, oauth_post },
             };
             let parsed = parse_token_response_body(&response.body);
-            // What the engine needs of the answer is in `parsed` (or its verdict).
-            response.body.forget_decoded();
             let parsed = match parsed {
                 Ok(parsed) => parsed,
                 Err(TokenResponseError::TooLarge { limit }) => {
