@@ -500,7 +500,7 @@ mod tests {
         let har = Input::new("wrong-password.har.gz", {
             use std::io::Write as _;
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            gz.write_all(samples::bytes("wrong-password.har").unwrap()).unwrap();
+            gz.write_all(&samples::bytes("wrong-password.har").unwrap()).unwrap();
             gz.finish().unwrap()
         });
         let bench = load(&[flow.clone(), har.clone()], &mut |_| {}).unwrap();

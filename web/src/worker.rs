@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 
-use bytes::Bytes;
 use regauth_core::capture::Input;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
@@ -64,7 +63,7 @@ fn handle(data: &JsValue) {
             }
         }
         ToWorker::LoadSample { name } => match samples::bytes(&name) {
-            Some(bytes) => load(&[Input::new(name, Bytes::from_static(bytes))]),
+            Some(bytes) => load(&[Input::new(name, bytes)]),
             None => {
                 post(&FromWorker::Unavailable { message: format!("no bundled sample {name:?}") })
             }
