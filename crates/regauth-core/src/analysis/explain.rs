@@ -8,6 +8,7 @@ use super::classify::{Classified, Role};
 use super::connection::{NoAnswer, is_not_tls, no_answer};
 use super::findings::{Code, Finding, Severity};
 use super::machine::is_final_failure;
+use super::objects::Timeline;
 use super::session::Built;
 use super::verdict::{FailCause, Verdict};
 use super::{Outcome, Session, Step, TokenRecord};
@@ -26,6 +27,7 @@ pub fn session_findings(
     session_idx: usize,
     session: &Session,
     built: &Built,
+    timeline: &Timeline,
 ) -> Vec<Finding> {
     let context = SessionContext {
         capture,
@@ -45,7 +47,7 @@ pub fn session_findings(
         match built.verdicts.get(&idx) {
             Some(Verdict::Fail { step, cause }) => {
                 let mut failure = Failure::new(&context, session, idx, *step);
-                let object = built.timeline.objects[idx].as_deref();
+                let object = timeline.objects[idx].as_deref();
                 failure.retry_of = object.and_then(|object| last_failure_of.get(object).copied());
                 failure.says_not_tls = match cause {
                     FailCause::Connection { error } => {

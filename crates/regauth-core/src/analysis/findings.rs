@@ -449,7 +449,8 @@ pub struct Merger {
     merged: Vec<Finding>,
     /// Per merged finding, its messages past the first (which is the finding's own).
     more: Vec<MoreMessages>,
-    slot_of: std::collections::HashMap<(Code, Option<usize>, Option<Step>), usize>,
+    /// Merged finding by [`merge_key`] of its code, session and step.
+    slot_of: std::collections::HashMap<u64, usize>,
     fingerprint: MessageFingerprint,
 }
 
@@ -489,7 +490,7 @@ impl MessageFingerprint {
 
 impl Merger {
     pub fn push(&mut self, mut finding: Finding) {
-        let key = (finding.code, finding.session, finding.step);
+        let key = merge_key(finding.code, finding.session, finding.step);
         let Some(&slot) = self.slot_of.get(&key) else {
             // Kept to the end of the analysis: without the room `format!` left to grow in
             // (a third of a typical message; a hundred thousand findings, issue 9).
@@ -548,6 +549,16 @@ impl Merger {
         order(&mut merged);
         merged
     }
+}
+
+/// What [`Merger`] merges by, `(code, session, step)`, packed in 64 bits: 16 bytes an entry
+/// instead of 32, in a map with an entry per failed session (issue 9). A session index takes
+/// 48 bits; no capture that fits in memory has 2⁴⁸ sessions.
+fn merge_key(code: Code, session: Option<usize>, step: Option<Step>) -> u64 {
+    const SESSION_BITS: u32 = 48;
+    let session = session.map_or(0, |session| (session as u64 + 1) & ((1 << SESSION_BITS) - 1));
+    let step = step.map_or(0, |step| step as u64);
+    (code as u64) << 56 | step << SESSION_BITS | session
 }
 
 impl Extend<Finding> for Merger {
@@ -623,6 +634,21 @@ pub fn join_and<T: AsRef<str>>(items: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_keys_differ_whenever_code_session_or_step_differ() {
+        let steps = [None, Some(Step::TryRegistry), Some(Step::RegistryVerdict)];
+        let sessions = [None, Some(0), Some(1), Some((1 << 48) - 2)];
+        let mut keys = std::collections::HashSet::new();
+        for code in Code::ALL {
+            for session in sessions {
+                for step in steps {
+                    assert!(keys.insert(merge_key(code, session, step)), "{code:?} {session:?}");
+                }
+            }
+        }
+        assert!(Code::ALL.len() < 256, "codes take the key's top 8 bits");
+    }
 
     /// Every code regauth has ever emitted, spelled out: removing or renaming one fails here.
     const STABLE_CODES: [&str; 37] = [

@@ -215,6 +215,11 @@ impl Machine {
         };
         let mut unrecovered_failures = judged.unrecovered;
         unrecovered_failures.sort_unstable();
+        // Both kept for the whole analysis, one pair per session: at their exact size, not
+        // with the room pushing left (a hundred thousand sessions of one exchange, issue 9).
+        unrecovered_failures.shrink_to_fit();
+        let mut members = members;
+        members.shrink_to_fit();
         Session {
             registry: self.registry,
             repository: self.repository,

@@ -25,8 +25,9 @@ const HASHED_UPLOAD_LIMIT: usize = 256 << 20;
 
 /// When each exchange's answer is known and what it acts on, for the whole capture.
 pub struct Timeline {
-    /// Per exchange, the object it acts on (`None`: not part of a session's verdict).
-    pub objects: Vec<Option<String>>,
+    /// Per exchange, the object it acts on (`None`: not part of a session's verdict). Boxed
+    /// at its exact length: one per exchange, held for the whole analysis (issue 9).
+    pub objects: Vec<Option<Box<str>>>,
     /// Per exchange, seconds on the capture clock at which its verdict counts: the request's
     /// start, or for a Docker Engine pull, push or login the daemon's answer (it relays the
     /// registry legs that ran in between). Exchanges without timestamps take their
@@ -43,7 +44,9 @@ pub fn timeline(
     let objects = exchanges
         .iter()
         .zip(roles)
-        .map(|(exchange, role)| object_of(exchange, role, &upload_digests, verdicts))
+        .map(|(exchange, role)| {
+            object_of(exchange, role, &upload_digests, verdicts).map(String::into_boxed_str)
+        })
         .collect();
     let mut decided_at = Vec::with_capacity(exchanges.len());
     let mut previous = f64::MIN;

@@ -11,7 +11,7 @@ use super::assign::{Assignment, SessionKey, assign};
 use super::classify::{Classified, RequestAuth, Role, bearer_token};
 use super::findings::Merger;
 use super::machine::{Machine, is_final_failure, relay_engine_failures};
-use super::objects::{Timeline, timeline};
+use super::objects::timeline;
 use super::tokens::{LastDecoded, TokenBook};
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
 use super::{ExchangeMap, Session, Step, TokenRecord};
@@ -19,8 +19,6 @@ use crate::capture::Capture;
 
 pub struct Built {
     pub sessions: Vec<Session>,
-    /// What each exchange acts on and when its verdict counted.
-    pub timeline: Timeline,
     pub tokens: Vec<TokenRecord>,
     /// The token the last finding decoded ([`LastDecoded`]).
     pub last_decoded: LastDecoded,
@@ -71,7 +69,6 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
         .collect();
     let mut built = Built {
         sessions: Vec::new(),
-        timeline,
         tokens: walked.tokens.records,
         last_decoded: LastDecoded::default(),
         session_of_exchange: assignment.session_of_exchange,
@@ -87,6 +84,7 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
             session_idx,
             session,
             &built,
+            &timeline,
         ));
         built.invalid_token_refusals.extend(invalid_token_refusals(
             session_idx,
@@ -95,6 +93,10 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
         ));
     }
     built.sessions = sessions;
+    // What each exchange acts on and when its verdict counted (a string per exchange) is
+    // needed only to build the sessions and their findings: dropped here, before the later
+    // stages add theirs (issue 9: the analysis' peak is at its end).
+    drop(timeline);
     built
 }
 
