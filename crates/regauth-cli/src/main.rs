@@ -10,6 +10,7 @@
 //! change the exit code: `analyze`, `check` and `exchanges` still exit with their verdict (or 2
 //! for an unusable input); other commands exit 0.
 
+mod allocator;
 mod analyze;
 mod args;
 mod check;
@@ -40,6 +41,7 @@ pub enum Status {
 }
 
 fn main() -> ExitCode {
+    allocator::tune();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Exchanges(args) => exchanges::run(args),
