@@ -16,8 +16,7 @@ pub fn tune() {
         #[expect(unsafe_code, reason = "glibc's mallopt; see the SAFETY comment")]
         // SAFETY: `mallopt` only changes allocator parameters; M_MXFAST with 0 is documented
         // (mallopt(3)) and valid at any time, with nothing else allocating concurrently yet.
-        let accepted = unsafe { libc::mallopt(libc::M_MXFAST, 0) };
         // 1 on success; on failure the default policy stays, which is only less frugal.
-        let _ = accepted;
+        let _accepted = unsafe { libc::mallopt(libc::M_MXFAST, 0) };
     }
 }

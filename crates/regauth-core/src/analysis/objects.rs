@@ -26,7 +26,7 @@ const HASHED_UPLOAD_LIMIT: usize = 256 << 20;
 /// When each exchange's answer is known and what it acts on, for the whole capture.
 pub struct Timeline {
     /// Per exchange, the object it acts on (`None`: not part of a session's verdict). Boxed
-    /// at its exact length: one per exchange, held for the whole analysis (issue 9).
+    /// at its exact length: one per exchange, held until the sessions are built (issue 9).
     pub objects: Vec<Option<Box<str>>>,
     /// Per exchange, seconds on the capture clock at which its verdict counts: the request's
     /// start, or for a Docker Engine pull, push or login the daemon's answer (it relays the
