@@ -516,8 +516,9 @@ fn take_from(pool: &AtomicU64, n: u64) -> bool {
 }
 
 /// What [`Body::decoded_prefix`] keeps between calls (see [`Body`]): for a body whose
-/// decompression is charged to a budget, the budget and the decompressed prefix asked for
-/// last; nothing for other bodies.
+/// decompression is charged to a budget, the budget, how much of the body was charged to it,
+/// and the decompressed prefix asked for last until [`Body::forget_decoded`]; nothing for
+/// other bodies.
 ///
 /// Boxed, and only for bodies that have a budget: few bodies of a capture are stored
 /// compressed, and every exchange has two bodies (8 bytes each instead of 24; issue 9).
@@ -533,9 +534,10 @@ struct CachedDecode {
     /// `BodyData::fingerprint` and `content_encoding` of the body this was decoded from.
     fingerprint: (u8, usize, usize),
     content_encoding: String,
-    /// The limit it was decoded with.
-    limit: usize,
-    result: Result<DecodedPrefix, BodyError>,
+    /// Decoded bytes of this body already charged to the budget: decoding them again is free.
+    charged: u64,
+    /// The last result and the limit it was decoded with; `None` once forgotten.
+    kept: Option<(usize, Result<DecodedPrefix, BodyError>)>,
 }
 
 impl DecodeCache {
@@ -651,31 +653,67 @@ impl Body {
         };
         let fingerprint = self.data.fingerprint();
         let mut slot = decompression.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(cached) = slot.as_ref()
-            && cached.fingerprint == fingerprint
-            && cached.content_encoding == content_encoding
-        {
-            match &cached.result {
+        let same = slot.as_ref().filter(|cached| {
+            cached.fingerprint == fingerprint && cached.content_encoding == content_encoding
+        });
+        if let Some((cached_limit, result)) = same.and_then(|cached| cached.kept.as_ref()) {
+            match result {
                 Ok(prefix) if prefix.complete || limit <= prefix.bytes.len() => {
                     return Ok(DecodedPrefix {
                         bytes: prefix.bytes.slice(..prefix.bytes.len().min(limit)),
                         complete: prefix.complete && prefix.bytes.len() <= limit,
                     });
                 }
-                Err(err) if limit >= cached.limit => return Err(err.clone()),
+                Err(err) if limit >= *cached_limit => return Err(err.clone()),
                 _ => {}
             }
         }
-        let result = self.decode_uncached(content_encoding, limit);
-        if !matches!(result, Err(BodyError::BudgetSpent { .. })) {
+        let prepaid = same.map_or(0, |cached| cached.charged);
+        let decoded = self.wire_bytes().and_then(|wire| {
+            crate::capture::content_encoding::decode_prefix_prepaid(
+                content_encoding,
+                &wire,
+                limit,
+                Some(&decompression.budget),
+                prepaid,
+            )
+        });
+        let result = match decoded {
+            Ok((prefix, n_decoded)) => {
+                *slot = Some(CachedDecode {
+                    fingerprint,
+                    content_encoding: content_encoding.to_owned(),
+                    charged: prepaid.max(n_decoded),
+                    kept: Some((limit, Ok(prefix.clone()))),
+                });
+                return Ok(prefix);
+            }
+            Err(err) => err,
+        };
+        if !matches!(result, BodyError::BudgetSpent { .. }) {
             *slot = Some(CachedDecode {
                 fingerprint,
                 content_encoding: content_encoding.to_owned(),
-                limit,
-                result: result.clone(),
+                charged: prepaid,
+                kept: Some((limit, Err(result.clone()))),
             });
         }
-        result
+        Err(result)
+    }
+
+    /// Drops the decoded prefix a decompressed body keeps ([`Body::decoded_prefix`]), keeping
+    /// what its decoding was charged to the budget: decoding it again later charges nothing
+    /// twice. For a body whose last reader in the analysis has what it needs of it (a token
+    /// answer, parsed): a capture of thousands of compressed token answers otherwise held the
+    /// whole decoding budget in decoded copies to the end (issue 9).
+    pub(crate) fn forget_decoded(&self) {
+        if let Some(decompression) = self.cache.0.as_deref() {
+            let mut slot =
+                decompression.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(cached) = slot.as_mut() {
+                cached.kept = None;
+            }
+        }
     }
 
     fn decode_uncached(
@@ -962,7 +1000,9 @@ mod tests {
     #[test]
     fn only_decompressed_bodies_keep_their_decoded_prefix() {
         let cached = |body: &Body| {
-            body.cache.0.as_ref().is_some_and(|cache| cache.last.lock().unwrap().is_some())
+            body.cache.0.as_ref().is_some_and(|cache| {
+                cache.last.lock().unwrap().as_ref().is_some_and(|cached| cached.kept.is_some())
+            })
         };
         let escaped = Body {
             data: BodyData::JsonEscapedText(Bytes::from_static(br#""{\"token\":\"abc\"}""#)),
@@ -978,6 +1018,29 @@ mod tests {
         let compressed = gzip_body(b"hello").with_budget(&Arc::new(DecodeBudget::new(1 << 20)));
         assert_eq!(&compressed.decoded_prefix(100).unwrap().bytes[..], b"hello");
         assert!(cached(&compressed), "a decompressed body decoded again on each use");
+        compressed.forget_decoded();
+        assert!(!cached(&compressed), "forgotten");
+        assert_eq!(&compressed.decoded_prefix(100).unwrap().bytes[..], b"hello");
+    }
+
+    #[test]
+    fn a_forgotten_decoding_is_decoded_again_without_charging_the_budget_twice() {
+        let budget = Arc::new(DecodeBudget::new(150_000));
+        let body = gzip_body(&[b'x'; 100_000]).with_budget(&budget);
+        assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
+        let after_first = budget.remaining();
+        body.forget_decoded();
+        assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
+        assert_eq!(budget.remaining(), after_first, "decoded again, charged once");
+        // Another body spends the rest of the budget; this one still decodes what it paid for,
+        // and only that.
+        let other = gzip_body(&[b'y'; 100_000]).with_budget(&budget);
+        assert!(matches!(other.decoded_prefix(1 << 20), Err(BodyError::BudgetSpent { .. })));
+        assert_eq!(budget.remaining(), 0);
+        body.forget_decoded();
+        assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
+        let longer = gzip_body(&[b'z'; 100_000]).with_budget(&budget);
+        longer.decoded_prefix(10).unwrap_err();
     }
 
     #[test]

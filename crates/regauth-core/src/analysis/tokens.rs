@@ -121,8 +121,11 @@ pub fn unsigned_prefix(raw: &str) -> &str {
 /// The token a token response handed out, if it did.
 pub fn issued_token(exchange: &Exchange) -> Option<String> {
     let response = exchange.response.as_ref().filter(|response| response.status == 200)?;
-    let parsed = parse_token_response_body(&response.body).ok()?;
-    parsed.effective_token().map(|secret| secret.expose().to_owned())
+    let parsed = parse_token_response_body(&response.body);
+    // Read again when the token is judged; a compressed answer's decoded copy is not kept
+    // in between (decoding it again charges the budget nothing: `Body::forget_decoded`).
+    response.body.forget_decoded();
+    parsed.ok()?.effective_token().map(|secret| secret.expose().to_owned())
 }
 
 /// With trust anchors given, checks every JWT's x5c chain against them (anchored or not).

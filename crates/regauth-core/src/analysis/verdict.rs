@@ -262,6 +262,9 @@ pub fn judge_token(
                 cause: FailCause::TokenServiceError { status, oauth_post },
             };
             let parsed = parse_token_response_body(&response.body);
+            // What the engine needs of the answer is in `parsed` (or its verdict); a
+            // compressed answer's decoded copy would otherwise be kept to the end.
+            response.body.forget_decoded();
             let parsed = match parsed {
                 Ok(parsed) => parsed,
                 Err(TokenResponseError::TooLarge { limit }) => {

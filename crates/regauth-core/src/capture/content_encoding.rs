@@ -38,16 +38,31 @@ pub fn decode_prefix(
     limit: usize,
     budget: Option<&DecodeBudget>,
 ) -> Result<DecodedPrefix, BodyError> {
+    decode_prefix_prepaid(encoding, wire, limit, budget, 0).map(|(prefix, _)| prefix)
+}
+
+/// [`decode_prefix`] for a body whose first `prepaid` decoded bytes were charged to `budget`
+/// already (an earlier decoding of the same body): only what comes after them is charged, so
+/// a body decoded again after its cache was dropped costs the budget nothing twice. Also
+/// returns how many bytes were decoded in all (what is charged for this body from now on).
+pub(crate) fn decode_prefix_prepaid(
+    encoding: &str,
+    wire: &[u8],
+    limit: usize,
+    budget: Option<&DecodeBudget>,
+    prepaid: u64,
+) -> Result<(DecodedPrefix, u64), BodyError> {
     let codings = codings(encoding)?;
     if let Some(budget) = budget
         && budget.remaining() == 0
+        && prepaid == 0
         && !codings.is_empty()
     {
         return Err(BodyError::BudgetSpent { budget: budget.total() });
     }
     let reader = decoder(&codings, wire)?;
     let outermost = codings.first().cloned().unwrap_or_default();
-    read_prefix(reader, limit, budget).map_err(|err| match err {
+    read_prefix(reader, limit, budget, prepaid).map_err(|err| match err {
         ReadError::Budget(budget) => BodyError::BudgetSpent { budget },
         ReadError::Io(reason) => BodyError::ContentEncoding { encoding: outermost, reason },
     })
@@ -171,10 +186,12 @@ fn read_prefix(
     mut reader: impl Read,
     limit: usize,
     budget: Option<&DecodeBudget>,
-) -> Result<DecodedPrefix, ReadError> {
+    prepaid: u64,
+) -> Result<(DecodedPrefix, u64), ReadError> {
     const CHUNK: usize = 64 << 10;
     let wanted = limit.saturating_add(1);
     let mut out = Vec::new();
+    let mut free = prepaid;
     while out.len() < wanted {
         let chunk = CHUNK.min(wanted - out.len());
         let start = out.len();
@@ -185,15 +202,18 @@ fn read_prefix(
         if n_read == 0 {
             break;
         }
+        let prepaid_part = free.min(n_read as u64);
+        free -= prepaid_part;
         if let Some(budget) = budget
-            && !budget.take(n_read as u64)
+            && !budget.take(n_read as u64 - prepaid_part)
         {
             return Err(ReadError::Budget(budget.total()));
         }
     }
+    let decoded = out.len() as u64;
     let complete = out.len() <= limit;
     out.truncate(limit);
-    Ok(DecodedPrefix { bytes: Bytes::from(out), complete })
+    Ok((DecodedPrefix { bytes: Bytes::from(out), complete }, decoded))
 }
 
 #[cfg(test)]
