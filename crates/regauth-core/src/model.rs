@@ -517,7 +517,7 @@ fn take_from(pool: &AtomicU64, n: u64) -> bool {
 
 /// What [`Body::decoded_prefix`] keeps between calls (see [`Body`]): for a body whose
 /// decompression is charged to a budget, the budget, how much of the body was charged to it,
-/// and the decompressed prefix asked for last until [`Body::forget_decoded`]; nothing for
+/// and the decompressed prefix asked for last until `Body::forget_decoded`; nothing for
 /// other bodies.
 ///
 /// Boxed, and only for bodies that have a budget: few bodies of a capture are stored
@@ -627,7 +627,8 @@ impl Body {
 
     /// The first `limit` bytes of the body with base64, JSON escapes and content-encoding
     /// undone, and whether that is all of it. Decompressed once: that result is cached in the
-    /// body, and later calls with the same or a smaller limit return a slice of it.
+    /// body, and later calls with the same or a smaller limit return a slice of it, until
+    /// the engine drops it (`forget_decoded`; decoding it again then charges the budget nothing).
     ///
     /// Bodies without content-encoding are decoded again on each call: undoing base64 or JSON
     /// escapes is one pass over at most `limit` bytes, charged to no budget, whereas keeping
@@ -1032,8 +1033,8 @@ mod tests {
         body.forget_decoded();
         assert_eq!(body.decoded_prefix(1 << 20).unwrap().bytes.len(), 100_000);
         assert_eq!(budget.remaining(), after_first, "decoded again, charged once");
-        // Another body spends the rest of the budget; this one still decodes what it paid for,
-        // and only that.
+        // Another body spends the rest of the budget; this one still decodes what it paid
+        // for, while a body that paid nothing yet is refused.
         let other = gzip_body(&[b'y'; 100_000]).with_budget(&budget);
         assert!(matches!(other.decoded_prefix(1 << 20), Err(BodyError::BudgetSpent { .. })));
         assert_eq!(budget.remaining(), 0);
