@@ -679,27 +679,19 @@ impl Body {
                 prepaid,
             )
         });
-        let result = match decoded {
-            Ok((prefix, n_decoded)) => {
-                *slot = Some(CachedDecode {
-                    fingerprint,
-                    content_encoding: content_encoding.to_owned(),
-                    charged: prepaid.max(n_decoded),
-                    kept: Some((limit, Ok(prefix.clone()))),
-                });
-                return Ok(prefix);
-            }
-            Err(err) => err,
+        let (result, charged) = match decoded {
+            Ok((prefix, n_decoded)) => (Ok(prefix), prepaid.max(n_decoded)),
+            Err(err) => (Err(err), prepaid),
         };
-        if !matches!(result, BodyError::BudgetSpent { .. }) {
+        if !matches!(result, Err(BodyError::BudgetSpent { .. })) {
             *slot = Some(CachedDecode {
                 fingerprint,
                 content_encoding: content_encoding.to_owned(),
-                charged: prepaid,
-                kept: Some((limit, Err(result.clone()))),
+                charged,
+                kept: Some((limit, result.clone())),
             });
         }
-        Err(result)
+        result
     }
 
     /// Drops the decoded prefix a decompressed body keeps ([`Body::decoded_prefix`]), keeping

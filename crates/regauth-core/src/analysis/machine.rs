@@ -187,7 +187,7 @@ impl Machine {
     /// evidence led by the exchange that decided it.
     pub fn finish(
         self,
-        members: Vec<usize>,
+        mut members: Vec<usize>,
         verdicts: &ExchangeMap<Verdict>,
         timeline: &Timeline,
         exchanges: &[Exchange],
@@ -218,7 +218,6 @@ impl Machine {
         // Both kept for the whole analysis, one pair per session: at their exact size, not
         // with the room pushing left (a hundred thousand sessions of one exchange, issue 9).
         unrecovered_failures.shrink_to_fit();
-        let mut members = members;
         members.shrink_to_fit();
         Session {
             registry: self.registry,
