@@ -49,26 +49,13 @@ pub fn find(name: &str) -> Option<&'static SampleInfo> {
 /// `build.rs` (≈45 KiB instead of ≈230 KiB in the wasm every visitor downloads) and inflated
 /// here, on each opening: that is a millisecond, and keeps no second copy alive.
 pub fn bytes(name: &str) -> Option<Vec<u8>> {
-    macro_rules! deflated {
-        ($file:literal) => {
-            include_bytes!(concat!(env!("OUT_DIR"), "/", $file, ".deflate")).as_slice()
-        };
-    }
-    let deflated: &'static [u8] = match name {
-        "pull-success.flow" => deflated!("pull-success.flow"),
-        "wrong-password.har" => deflated!("wrong-password.har"),
-        "clock-ahead.flow" => deflated!("clock-ahead.flow"),
-        "push-insufficient-scope.flow" => deflated!("push-insufficient-scope.flow"),
-        "token-expired-mid-push-recovered.flow" => {
-            deflated!("token-expired-mid-push-recovered.flow")
-        }
-        "basic-plain-http.har" => deflated!("basic-plain-http.har"),
-        _ => return None,
-    };
+    /// `(name, deflated bytes)` of every bundled sample, written by build.rs.
+    const BUNDLED: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+    let (_, deflated) = BUNDLED.iter().find(|(bundled, _)| *bundled == name)?;
     let mut raw = Vec::new();
     // Written by build.rs from the files in `samples/` moments before: a failure here is a
     // broken build, not input to handle.
-    flate2::read::DeflateDecoder::new(deflated)
+    flate2::read::DeflateDecoder::new(*deflated)
         .read_to_end(&mut raw)
         .expect("build.rs deflated this sample");
     Some(raw)
