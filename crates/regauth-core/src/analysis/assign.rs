@@ -9,12 +9,14 @@
 //! - A storage download joins the session of the redirect that sent the client there.
 //! - A Docker Engine API call joins the registry and repository the daemon will contact.
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ExchangeMap;
-use super::classify::{Classified, RequestAuth, Role, SeenChallenge, bearer_token, url_base};
+use super::classify::{
+    Classified, Interner, RequestAuth, Role, SeenChallenge, bearer_token, url_base,
+};
 use super::tokens::{issued_token, unsigned_prefix};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
@@ -31,8 +33,7 @@ pub struct Assignment {
 }
 
 pub fn assign(exchanges: &[Exchange], classified: &Classified) -> Assignment {
-    let challenge_list: Vec<&SeenChallenge> = classified.challenges.iter().collect();
-    let realms = realms_of(&challenge_list);
+    let realms = Realms::of(exchanges, &classified.challenges);
     let mut keys = DirectKeys::of(exchanges, classified, &realms);
     keys.adopt_unchallenged_tokens(exchanges, classified);
     keys.adopt_pings(classified);
@@ -243,65 +244,103 @@ fn split_image_reference(image: &str) -> SessionKey {
     (registry.into(), Some(repository.into()))
 }
 
-/// A Bearer challenge's realm, normalised once (token requests are matched against it).
-struct RealmOf<'a> {
-    seen: &'a SeenChallenge,
-    realm_base: Option<String>,
-    /// The first repository the challenge's scope names, read when a token request with
-    /// several repository scopes first needs it.
-    challenged_repository: OnceCell<Option<String>>,
-}
-
-impl RealmOf<'_> {
-    fn service(&self) -> Option<&str> {
-        self.seen.bearer().and_then(|challenge| challenge.service())
-    }
-
-    fn challenged_repository(&self) -> Option<&str> {
-        self.challenged_repository
-            .get_or_init(|| {
-                self.seen.bearer().and_then(|challenge| {
-                    challenge
-                        .scopes()
-                        .into_iter()
-                        .find(|scope| scope.resource_type == "repository")
-                        .map(|scope| scope.name)
-                })
-            })
-            .as_deref()
-    }
-}
-
-/// The challenges in capture order, and for each realm and service where they are in that
-/// order, so matching a token request to its challenge costs a hash lookup and a binary
-/// search however many realms the capture names.
+/// The capture's Bearer challenges grouped by realm (normalised by [`url_base`]) and
+/// service, so matching a token request to its challenge costs two binary searches however
+/// many realms the capture names. Sorted lists rather than a map of maps: a capture may name
+/// a hundred thousand realms, and a map per realm cost more than the capture (issue 9).
 struct Realms<'a> {
-    list: Vec<RealmOf<'a>>,
-    /// Realm → service its challenges name (`None`: none) → positions in `list`, ascending.
-    positions: HashMap<String, HashMap<Option<String>, Vec<usize>>>,
+    exchanges: &'a [Exchange],
+    /// The challenges in capture order; positions below index into it.
+    challenges: &'a [SeenChallenge],
+    /// One per (realm, service) the challenges name, sorted by realm, then service.
+    groups: Vec<RealmGroup>,
+    /// Each group's challenges, ascending, one run per group (`RealmGroup::positions`).
+    positions: Vec<usize>,
+    /// The first repository a challenge's scope names, read from its header when a token
+    /// request with several repository scopes first needs it, then kept: many requests may
+    /// ask about one challenge, and its header may be long.
+    challenged_repositories: RefCell<HashMap<usize, Option<String>>>,
 }
 
-fn realms_of<'a>(challenges: &[&'a SeenChallenge]) -> Realms<'a> {
-    let list: Vec<RealmOf<'a>> = challenges
-        .iter()
-        .map(|seen| RealmOf {
-            seen,
-            realm_base: seen.bearer().and_then(|challenge| challenge.realm()).map(url_base),
-            challenged_repository: OnceCell::new(),
-        })
-        .collect();
-    let mut positions: HashMap<String, HashMap<Option<String>, Vec<usize>>> = HashMap::new();
-    for (position, realm) in list.iter().enumerate() {
-        if let Some(base) = &realm.realm_base {
-            positions
-                .entry(base.clone())
-                .or_default()
-                .entry(realm.service().map(str::to_owned))
-                .or_default()
-                .push(position);
+struct RealmGroup {
+    realm: Arc<str>,
+    service: Option<Arc<str>>,
+    /// `Realms::positions[start..end]`.
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Realms<'a> {
+    fn of(exchanges: &'a [Exchange], challenges: &'a [SeenChallenge]) -> Realms<'a> {
+        // A realm is usually its own normalised form: then the challenge's shared copy is
+        // the group's, and only realms spelled otherwise get (one shared) copy each.
+        let mut normalised = Interner::default();
+        let mut entries: Vec<(Arc<str>, Option<Arc<str>>, usize)> = challenges
+            .iter()
+            .enumerate()
+            .filter_map(|(position, seen)| {
+                let bearer = seen.bearer()?;
+                let realm = bearer.shared_realm()?;
+                let base = url_base(realm);
+                let base = if *base == **realm { Arc::clone(realm) } else { normalised.get(base) };
+                Some((base, bearer.shared_service().cloned(), position))
+            })
+            .collect();
+        entries.sort_unstable();
+        let mut realms = Realms {
+            exchanges,
+            challenges,
+            groups: Vec::new(),
+            positions: Vec::with_capacity(entries.len()),
+            challenged_repositories: RefCell::new(HashMap::new()),
+        };
+        for (realm, service, position) in entries {
+            let same_group = realms
+                .groups
+                .last()
+                .is_some_and(|group| group.realm == realm && group.service == service);
+            if !same_group {
+                let start = realms.positions.len();
+                realms.groups.push(RealmGroup { realm, service, start, end: start });
+            }
+            realms.positions.push(position);
+            if let Some(group) = realms.groups.last_mut() {
+                group.end = realms.positions.len();
+            }
         }
+        realms.groups.shrink_to_fit();
+        realms
     }
-    Realms { list, positions }
+
+    /// The groups of `realm` (normalised), one per service, sorted by service.
+    fn groups_of(&self, realm: &str) -> &[RealmGroup] {
+        let start = self.groups.partition_point(|group| &*group.realm < realm);
+        let len = self.groups[start..].partition_point(|group| &*group.realm == realm);
+        &self.groups[start..start + len]
+    }
+
+    fn positions(&self, group: &RealmGroup) -> &[usize] {
+        &self.positions[group.start..group.end]
+    }
+
+    fn challenge(&self, position: usize) -> &'a SeenChallenge {
+        &self.challenges[position]
+    }
+
+    fn challenged_repository(&self, position: usize) -> Option<String> {
+        if let Some(known) = self.challenged_repositories.borrow().get(&position) {
+            return known.clone();
+        }
+        let seen = &self.challenges[position];
+        let repository = self.exchanges.get(seen.exchange).and_then(|exchange| {
+            seen.bearer_scopes(exchange)
+                .into_iter()
+                .find(|scope| scope.resource_type == "repository")
+                .map(|scope| scope.name)
+        });
+        self.challenged_repositories.borrow_mut().insert(position, repository.clone());
+        repository
+    }
 }
 
 /// The registry and repository a token request serves, and whether a captured challenge
@@ -313,31 +352,42 @@ fn token_session_key(
 ) -> (SessionKey, bool) {
     let challenge = challenge_naming_realm(exchange, request, realms);
     let registry = match challenge {
-        Some(realm) => realm.seen.authority.clone(),
+        Some(position) => realms.challenge(position).authority.clone(),
         None => match &request.service {
             Some(service) => Arc::from(service.as_str()),
             None => Arc::from(exchange.request.authority()),
         },
     };
-    ((registry, token_repository(request, challenge).map(Arc::from)), challenge.is_some())
+    let repository = token_repository(request, || {
+        challenge.and_then(|position| realms.challenged_repository(position))
+    });
+    ((registry, repository.map(Arc::from)), challenge.is_some())
 }
 
-/// The challenge that sent the client to this realm (and service): the latest one before the
-/// request, else the first one after it. A challenge that names no service matches any.
-fn challenge_naming_realm<'r, 'a>(
+/// The challenge (its position in [`Realms`]) that sent the client to this token request:
+/// the latest one before it for the request's realm and service, else the first after it.
+fn challenge_naming_realm(
     exchange: &Exchange,
     request: &TokenRequest,
-    realms: &'r Realms<'a>,
-) -> Option<&'r RealmOf<'a>> {
-    let by_service = realms.positions.get(&url_base(&exchange.request.url()))?;
-    let candidates: Vec<&Vec<usize>> = match &request.service {
-        Some(asked) => [by_service.get(&Some(asked.clone())), by_service.get(&None)]
+    realms: &Realms<'_>,
+) -> Option<usize> {
+    let of_realm = realms.groups_of(&url_base(&exchange.request.url()));
+    if of_realm.is_empty() {
+        return None;
+    }
+    let of_service = |service: Option<&str>| {
+        let at = of_realm.partition_point(|group| group.service.as_deref() < service);
+        of_realm.get(at).filter(|group| group.service.as_deref() == service)
+    };
+    let candidates: Vec<&[usize]> = match &request.service {
+        Some(asked) => [of_service(Some(asked)), of_service(None)]
             .into_iter()
             .flatten()
+            .map(|group| realms.positions(group))
             .collect(),
-        None => by_service.values().collect(),
+        None => of_realm.iter().map(|group| realms.positions(group)).collect(),
     };
-    let before = realms.list.partition_point(|realm| realm.seen.exchange < exchange.index);
+    let before = realms.challenges.partition_point(|seen| seen.exchange < exchange.index);
     let latest_before = candidates
         .iter()
         .filter_map(|positions| {
@@ -353,21 +403,23 @@ fn challenge_naming_realm<'r, 'a>(
             })
             .min()
     };
-    latest_before.or_else(first_after).map(|position| &realms.list[position])
+    latest_before.or_else(first_after)
 }
 
 /// The repository a token request is for: its only repository scope; of several, the one the
-/// challenge named, else the one asking for push, else the first.
-fn token_repository(request: &TokenRequest, challenge: Option<&RealmOf<'_>>) -> Option<String> {
+/// challenge named (`challenged`, read only then), else the one asking for push, else the
+/// first.
+fn token_repository(
+    request: &TokenRequest,
+    challenged: impl FnOnce() -> Option<String>,
+) -> Option<String> {
     let repositories: Vec<&Scope> =
         request.scopes.iter().filter(|scope| scope.resource_type == "repository").collect();
     match repositories.as_slice() {
         [] => None,
         [only] => Some(only.name.clone()),
-        several => challenge
-            .and_then(RealmOf::challenged_repository)
+        several => challenged()
             .filter(|name| several.iter().any(|scope| scope.name == *name))
-            .map(str::to_owned)
             .or_else(|| {
                 several
                     .iter()

@@ -14,8 +14,7 @@ use crate::capture::Capture;
 use crate::model::{Exchange, Request};
 use crate::protocol::{
     Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
-    is_engine_api_path, parse_authorization, parse_challenges, parse_scope_list,
-    parse_token_request,
+    is_engine_api_path, parse_authorization, parse_challenges, parse_token_request,
 };
 
 /// The credential a registry request carried.
@@ -76,18 +75,12 @@ pub struct BearerChallenge {
     realm: Option<Arc<str>>,
     service: Option<Arc<str>>,
     error: Option<Arc<str>>,
-    scope_values: Vec<String>,
 }
 
 impl BearerChallenge {
     fn of(challenge: &Challenge, names: &mut Interner) -> BearerChallenge {
         let mut first = |name: &str| challenge.param(name).map(|value| names.get(value));
-        BearerChallenge {
-            realm: first("realm"),
-            service: first("service"),
-            error: first("error"),
-            scope_values: challenge.params_named("scope").map(str::to_owned).collect(),
-        }
+        BearerChallenge { realm: first("realm"), service: first("service"), error: first("error") }
     }
 
     pub fn realm(&self) -> Option<&str> {
@@ -111,11 +104,6 @@ impl BearerChallenge {
     /// RFC 6750 §3 `error` (`invalid_token`, `insufficient_scope`, `invalid_request`).
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
-    }
-
-    /// Every scope the challenge asks for, as [`Challenge::scopes`] reads them.
-    pub fn scopes(&self) -> Vec<Scope> {
-        self.scope_values.iter().flat_map(|value| parse_scope_list(value).0).collect()
     }
 }
 
@@ -142,6 +130,20 @@ impl SeenChallenge {
 
     pub fn has_basic(&self) -> bool {
         self.has_basic
+    }
+
+    /// Every scope the first Bearer challenge asks for, read again from the header of
+    /// `exchange` (the one this challenge came from): kept parsed, the scopes of a hundred
+    /// thousand challenges cost more than their headers (issue 9), and few are asked for.
+    pub fn bearer_scopes(&self, exchange: &Exchange) -> Vec<Scope> {
+        debug_assert_eq!(exchange.index, self.exchange, "the challenge's own exchange");
+        let Some(response) = &exchange.response else { return Vec::new() };
+        let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
+        challenges
+            .iter()
+            .find(|challenge| challenge.is_bearer())
+            .map(Challenge::scopes)
+            .unwrap_or_default()
     }
 }
 
