@@ -234,7 +234,7 @@ fn r9_many_refused_sessions_are_each_explained_by_their_own_finding() {
         let finding = &run.analysis.findings[session.failed_finding.expect("explained")];
         assert_eq!(finding.session, Some(session_idx));
         assert_eq!(finding.severity, Severity::Error);
-        assert_eq!(finding.exchanges, [session.failed_exchange.unwrap()]);
+        assert_eq!(finding.exchanges.as_slice(), [session.failed_exchange.unwrap()]);
     }
 }
 

@@ -313,7 +313,7 @@ fn finding() -> impl Strategy<Value = regauth_core::analysis::Finding> {
             severity,
             session: None,
             step: None,
-            exchanges,
+            exchanges: exchanges.into(),
             // Tells findings with equal keys apart, so the order among them is checked.
             message: tag.to_string(),
         },

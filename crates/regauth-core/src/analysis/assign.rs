@@ -13,11 +13,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ExchangeMap;
 use super::classify::{
     Classified, Interner, RequestAuth, Role, SeenChallenge, bearer_token, url_base,
 };
 use super::tokens::{issued_token, unsigned_prefix};
+use super::{ExchangeList, ExchangeMap};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
@@ -28,7 +28,7 @@ pub type SessionKey = (Arc<str>, Option<Arc<str>>);
 pub struct Assignment {
     pub keys: Vec<SessionKey>,
     /// Per session, its exchanges in capture order.
-    pub members: Vec<Vec<usize>>,
+    pub members: Vec<ExchangeList>,
     pub session_of_exchange: ExchangeMap<usize>,
 }
 
@@ -181,7 +181,7 @@ fn group(key_of: &[Option<SessionKey>]) -> Assignment {
     for (idx, key) in key_of.iter().enumerate() {
         let Some(key) = key else { continue };
         let session_idx = *session_index.entry(key).or_insert_with(|| {
-            assignment.members.push(Vec::new());
+            assignment.members.push(ExchangeList::new());
             assignment.keys.push(key.clone());
             assignment.members.len() - 1
         });

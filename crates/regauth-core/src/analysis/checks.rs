@@ -66,7 +66,7 @@ impl Checks<'_> {
             severity,
             session: self.session_of(idx),
             step,
-            exchanges: vec![idx],
+            exchanges: smallvec::smallvec![idx],
             message,
         }
     }
@@ -102,7 +102,7 @@ impl Checks<'_> {
                         severity: Severity::Warning,
                         session: self.session_of(use_idx),
                         step: Some(Step::AuthorizedRetry),
-                        exchanges: vec![token.issued_by, use_idx],
+                        exchanges: smallvec::smallvec![token.issued_by, use_idx],
                         message: format!("A token issued for service `{issued_for}` was sent to {authority}, whose service is `{service}`."),
                     });
                 }
@@ -151,7 +151,7 @@ impl Checks<'_> {
                 severity: Severity::Warning,
                 session: self.session_of(idx),
                 step: None,
-                exchanges: vec![redirected_by, idx],
+                exchanges: smallvec::smallvec![redirected_by, idx],
                 message: format!(
                     "The registry {} redirected to {}, and the client sent its Authorization header there too{}.",
                     from.authority(),
@@ -325,7 +325,7 @@ impl Checks<'_> {
             severity: Severity::Info,
             session: None,
             step: None,
-            exchanges,
+            exchanges: exchanges.into(),
             message: format!(
                 "The client tried HTTPS first and, getting no TLS answer, repeated the request over plain HTTP for {}: it is configured to treat {} as an insecure registry (registries.conf `insecure = true` or `--tls-verify=false`; dockerd `insecure-registries`). Normal for such a setup, and no failure.",
                 join_and(&named),
@@ -408,7 +408,7 @@ impl Checks<'_> {
             severity: if only_bearer { Severity::Warning } else { Severity::Error },
             session: None,
             step: None,
-            exchanges,
+            exchanges: exchanges.into(),
             message: format!(
                 "{listed} over plain HTTP, readable by anyone on the path.{insecure_note}"
             ),
@@ -500,7 +500,7 @@ fn capture_incomplete(message: String, exchanges: Vec<usize>) -> Finding {
         severity: Severity::Warning,
         session: None,
         step: None,
-        exchanges,
+        exchanges: exchanges.into(),
         message,
     }
 }

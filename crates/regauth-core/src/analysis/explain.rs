@@ -151,7 +151,7 @@ impl SessionContext<'_> {
             severity,
             session: Some(self.session_idx),
             step: Some(failure.step),
-            exchanges: vec![failure.idx],
+            exchanges: smallvec::smallvec![failure.idx],
             message,
         }
     }
@@ -274,7 +274,7 @@ impl SessionContext<'_> {
                 requests.join(", "),
                 if more > 0 { format!(" and {more} more") } else { String::new() },
             ),
-            exchanges,
+            exchanges: exchanges.into(),
         }
     }
 
@@ -473,7 +473,7 @@ impl SessionContext<'_> {
             severity: failure.severity,
             session: Some(self.session_idx),
             step: Some(Step::TokenRequest),
-            exchanges: evidence,
+            exchanges: evidence.into(),
             message: format!(
                 "{}: the registry refused {} with insufficient_scope and needs `{}`, but the client asked the token service (exchange #{}) only for `{}`.",
                 self.where_,
@@ -613,7 +613,7 @@ impl SessionContext<'_> {
         }
         message.push_str(failure.recovered);
         let mut finding = self.finding(failure, Code::RegistryError, failure.severity, message);
-        finding.exchanges = evidence;
+        finding.exchanges = evidence.into();
         finding
     }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::Step;
+use crate::analysis::{ExchangeList, Step};
 
 /// Serialised as `info`, `warning`, `error`; ordered by weight (`Error` is the greatest).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -183,7 +183,7 @@ pub struct Finding {
     pub session: Option<usize>,
     pub step: Option<Step>,
     /// Exchange indexes (capture timeline) that are the evidence.
-    pub exchanges: Vec<usize>,
+    pub exchanges: ExchangeList,
     /// What happened here, with the specifics of this capture.
     pub message: String,
 }
@@ -737,7 +737,7 @@ mod tests {
             severity,
             session: Some(0),
             step: Some(Step::RegistryVerdict),
-            exchanges: vec![exchange],
+            exchanges: smallvec::smallvec![exchange],
             message: message.to_owned(),
         }
     }
@@ -752,7 +752,10 @@ mod tests {
         ]);
         assert_eq!(merged.len(), 1);
         let finding = &merged[0];
-        assert_eq!((finding.severity, finding.exchanges.clone()), (Severity::Error, vec![3, 5, 7]));
+        assert_eq!(
+            (finding.severity, finding.exchanges.to_vec()),
+            (Severity::Error, vec![3, 5, 7])
+        );
         // The shared `r/app: ` label is said once; the repeated message once.
         assert_eq!(
             finding.message,
@@ -812,7 +815,7 @@ mod tests {
                 merged_message_by_keeping_every_message(&messages[..count]),
                 "{count} findings"
             );
-            assert_eq!(merged[0].exchanges, (0..count).collect::<Vec<_>>());
+            assert_eq!(merged[0].exchanges.to_vec(), (0..count).collect::<Vec<_>>());
         }
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
-use super::{AuthScheme, ExchangeMap, Outcome, Session, Step, StepList, StepRecord};
+use super::{AuthScheme, ExchangeList, ExchangeMap, Outcome, Session, Step, StepList, StepRecord};
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, TokenRequest};
 
@@ -187,7 +187,7 @@ impl Machine {
     /// evidence led by the exchange that decided it.
     pub fn finish(
         self,
-        mut members: Vec<usize>,
+        mut members: ExchangeList,
         verdicts: &ExchangeMap<Verdict>,
         timeline: &Timeline,
         exchanges: &[Exchange],

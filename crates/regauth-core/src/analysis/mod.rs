@@ -188,6 +188,11 @@ impl StepStatus {
     }
 }
 
+/// Exchange numbers (indexes into the capture timeline), held inline up to two: most
+/// sessions and clock estimates of a busy capture name one or two exchanges, and a heap
+/// allocation each cost more than the capture (issue 9). Derefs to `[usize]`.
+pub type ExchangeList = smallvec::SmallVec<[usize; 2]>;
+
 /// The exchanges behind one step of a session (see [`StepList::iter`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepExchanges<'a> {
@@ -202,7 +207,7 @@ pub struct StepExchanges<'a> {
 pub struct StepList {
     /// Exchanges grouped by step, the steps in order; capture order within a step unless
     /// the session reordered it (the exchange that decided the step first).
-    exchanges: Vec<usize>,
+    exchanges: ExchangeList,
     /// Where each step's group ends in `exchanges`: step `n`'s is `ends[n - 2]..ends[n - 1]`.
     ends: [u32; 6],
 }
@@ -221,7 +226,7 @@ impl StepList {
             ends[slot] += ends[slot - 1];
             next[slot] = ends[slot - 1] as usize;
         }
-        let mut exchanges = vec![0; records.len()];
+        let mut exchanges: ExchangeList = smallvec::smallvec![0; records.len()];
         for record in records {
             let slot = record.slot();
             exchanges[next[slot]] = record.exchange();
@@ -311,7 +316,7 @@ pub struct Session {
     pub unrecovered_failures: Vec<usize>,
     pub steps: StepList,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
-    pub exchanges: Vec<usize>,
+    pub exchanges: ExchangeList,
     /// What the session was waiting for when the capture ended, if it did not finish.
     pub expected_next: Option<&'static str>,
     /// Index into [`Analysis::findings`] of the finding that explains the failing step.
@@ -368,7 +373,7 @@ pub struct ClockEstimate {
     /// Half the width of the interval the offset lies in.
     pub uncertainty_s: f64,
     pub observations: usize,
-    pub exchanges: Vec<usize>,
+    pub exchanges: ExchangeList,
 }
 
 /// Serialised as `registry`, `token-service`, `token-issuer`, `storage`.

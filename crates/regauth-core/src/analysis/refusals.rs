@@ -89,7 +89,7 @@ impl Explainer<'_> {
             severity: self.severity,
             session: Some(self.refusal.session),
             step: Some(Step::RegistryVerdict),
-            exchanges: evidence,
+            exchanges: evidence.into(),
             message,
         }
     }

@@ -222,7 +222,12 @@ mod tests {
             .into_iter()
             .filter(|finding| finding.code.as_str().starts_with("tls-"))
             .map(|finding| {
-                (finding.code.as_str(), finding.severity, finding.exchanges, finding.message)
+                (
+                    finding.code.as_str(),
+                    finding.severity,
+                    finding.exchanges.to_vec(),
+                    finding.message,
+                )
             })
             .collect()
     }

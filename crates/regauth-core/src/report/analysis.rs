@@ -396,7 +396,7 @@ impl SessionRow {
                     status: session.step_status(step),
                 })
                 .collect(),
-            exchanges: session.exchanges.clone(),
+            exchanges: session.exchanges.to_vec(),
             title: session.title(),
             failed_finding: session.failed_finding.and_then(|index| {
                 let finding = analysis.findings.get(index)?;
@@ -415,7 +415,7 @@ impl FindingRow {
             title: info.title.to_owned(),
             session: finding.session,
             step: finding.step.map(|step| step.number()),
-            exchanges: finding.exchanges.clone(),
+            exchanges: finding.exchanges.to_vec(),
             message: secrets.url_text(&finding.message),
             fix: info.fix.to_owned(),
         }
@@ -430,7 +430,7 @@ impl ClockRow {
             offset_seconds: clock.offset_s,
             uncertainty_seconds: clock.uncertainty_s,
             observations: clock.observations,
-            exchanges: clock.exchanges.clone(),
+            exchanges: clock.exchanges.to_vec(),
         }
     }
 }

@@ -70,7 +70,7 @@ fn a_token_issued_for_a_password_over_plain_http_stays_a_warning() {
         plain_http_pull("https://auth.example/token", Some(("alice", "s3cret")), &token).analyze();
     let finding = analysed.finding("credentials-over-plain-http");
     assert_eq!(finding.severity, Severity::Warning);
-    assert_eq!(finding.exchanges, vec![2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![2]);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn plain_http_credentials_to_two_hosts_name_both_and_every_kind() {
             .analyze();
     let finding = analysed.finding("credentials-over-plain-http");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![1, 2, 4]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2, 4]);
     for part in [
         "Basic credentials went to auth.example:5001",
         "a bearer token to reg.example:5000",
@@ -113,7 +113,7 @@ fn interception_in_two_inputs_names_both_files() {
     capture.exchanges[1].origin.source = 1;
     let analysed = Analysed::of(capture);
     let finding = analysed.finding("tls-intercepted");
-    assert_eq!(finding.exchanges, vec![0, 1]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0, 1]);
     assert!(
         finding.message.starts_with("scenario.har and alongside.har: ")
             && finding.message.contains("(2 exchanges)"),
@@ -208,7 +208,7 @@ fn the_failing_arrow_is_the_refused_push_not_the_existence_check_before_it() {
     assert_eq!(session.exchanges_of(Step::AuthorizedRetry), [3, 2]);
     let explanation = session.failed_finding.map(|index| &analysed.analysis.findings[index]);
     assert_eq!(
-        explanation.map(|finding| (finding.code, finding.exchanges.clone())),
+        explanation.map(|finding| (finding.code, finding.exchanges.to_vec())),
         Some((Code::InsufficientScope, vec![3]))
     );
     let text = analysed.text();

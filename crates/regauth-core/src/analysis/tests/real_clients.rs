@@ -62,7 +62,7 @@ fn probe_then_fallback_is_no_failure_and_the_wrong_password_fails_at_step_4() {
     );
     assert!(!analysed.has("connection-failed"), "{:#?}", analysed.analysis.findings);
     let fallback = analysed.finding("insecure-registry-fallback");
-    assert_eq!((fallback.severity, fallback.exchanges.clone()), (Severity::Info, vec![0, 1]));
+    assert_eq!((fallback.severity, fallback.exchanges.to_vec()), (Severity::Info, vec![0, 1]));
     assert_eq!(analysed.finding("bad-credentials").severity, Severity::Error);
     // The plain-HTTP credential finding says the registry is configured insecure.
     let plain = analysed.finding("credentials-over-plain-http");
@@ -100,7 +100,7 @@ fn probes_failing_any_way_on_any_port_fall_back() {
         assert_eq!(analysed.analysis.outcome, Outcome::Success, "{authority} {error}");
         assert!(!analysed.has("connection-failed"), "{error}: {:#?}", analysed.analysis.findings);
         let fallback = analysed.finding("insecure-registry-fallback");
-        assert_eq!(fallback.exchanges, vec![0, 1], "{error}");
+        assert_eq!(fallback.exchanges.to_vec(), vec![0, 1], "{error}");
         assert!(fallback.message.contains(authority), "{}", fallback.message);
     }
 }
@@ -120,7 +120,7 @@ fn probes_of_v2_and_v1_ping_both_fall_back_and_are_said_once() {
         .analyze();
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     let fallback = analysed.finding("insecure-registry-fallback");
-    assert_eq!(fallback.exchanges, vec![0, 1, 2]);
+    assert_eq!(fallback.exchanges.to_vec(), vec![0, 1, 2]);
     assert!(fallback.message.contains("2 HTTPS attempt(s)"), "{}", fallback.message);
     assert_only_these_alarms(&analysed, &[]);
 }
@@ -140,7 +140,7 @@ fn probes_without_fallback_stay_a_connection_failure_at_step_1() {
         (Outcome::Failure, Some(Step::TryRegistry), Some(0))
     );
     let failed = analysed.finding("connection-failed");
-    assert_eq!((failed.severity, failed.exchanges.clone()), (Severity::Error, vec![0, 1]));
+    assert_eq!((failed.severity, failed.exchanges.to_vec()), (Severity::Error, vec![0, 1]));
     // The not-TLS explanation is said once, not per probe.
     assert_eq!(failed.message.matches("not with TLS").count(), 1, "{}", failed.message);
     assert!(!analysed.has("insecure-registry-fallback"));
@@ -190,7 +190,7 @@ fn recorder_502(then_fallback: bool) -> Analysed {
 fn a_recorders_502_on_the_https_leg_is_a_probe_or_a_connection_failure_never_a_registry_error() {
     let fell_back = recorder_502(true);
     assert_eq!(fell_back.analysis.outcome, Outcome::Success);
-    assert_eq!(fell_back.finding("insecure-registry-fallback").exchanges, vec![0, 1]);
+    assert_eq!(fell_back.finding("insecure-registry-fallback").exchanges.to_vec(), vec![0, 1]);
     assert_only_these_alarms(&fell_back, &[]);
 
     let stuck = recorder_502(false);
@@ -274,13 +274,13 @@ fn a_retry_after_re_authentication_that_fails_is_the_sessions_failure() {
     assert!(!session.unrecovered_failures.contains(&3));
     assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
     let error = analysed.finding("registry-error");
-    assert_eq!((error.severity, error.exchanges.clone()), (Severity::Error, vec![6, 8]));
+    assert_eq!((error.severity, error.exchanges.to_vec()), (Severity::Error, vec![6, 8]));
     assert!(error.message.contains("DIGEST_INVALID"), "{}", error.message);
     assert!(error.message.contains("new token at #7"), "{}", error.message);
     assert!(error.message.contains("carried 0 byte(s)"), "{}", error.message);
     // The auth cause stays linked, as an error: the operation outlived the token.
     let expired = analysed.finding("token-expired");
-    assert_eq!((expired.severity, expired.exchanges.clone()), (Severity::Error, vec![4, 6]));
+    assert_eq!((expired.severity, expired.exchanges.to_vec()), (Severity::Error, vec![4, 6]));
     assert_eq!(analysed.finding("token-outlived-by-operation").severity, Severity::Error);
     assert!(!expired.message.contains("recovered"), "{}", expired.message);
     let explained = session.failed_finding.map(|idx| analysed.analysis.findings[idx].code);
@@ -622,7 +622,7 @@ fn a_denied_engine_push_takes_its_cause_from_the_daemons_registry_leg() {
         (Outcome::Failure, Some(Step::RegistryVerdict), Some(4))
     );
     let scope = analysed.finding("insufficient-scope");
-    assert_eq!((scope.severity, scope.exchanges.clone()), (Severity::Error, vec![0, 4]));
+    assert_eq!((scope.severity, scope.exchanges.to_vec()), (Severity::Error, vec![0, 4]));
     assert!(
         scope.message.contains("requested access to the resource is denied"),
         "{}",
@@ -691,7 +691,7 @@ fn a_client_killed_mid_push_with_auth_fine_is_incomplete_not_a_connection_failur
         assert_eq!((session.outcome, session.failed_step), (Outcome::Incomplete, None), "{error}");
         assert_eq!(analysed.analysis.outcome, Outcome::Incomplete, "{error}");
         let abandoned = analysed.finding("request-abandoned");
-        assert_eq!((abandoned.severity, abandoned.exchanges.clone()), (Severity::Info, vec![4]));
+        assert_eq!((abandoned.severity, abandoned.exchanges.to_vec()), (Severity::Info, vec![4]));
         assert!(abandoned.message.contains("PATCH"), "{}", abandoned.message);
         assert!(!analysed.has("connection-failed"), "{error}");
         assert_only_these_alarms(&analysed, &[]);
@@ -744,7 +744,7 @@ fn uploads_cancelled_after_the_failure_do_not_hide_it() {
         (Outcome::Failure, Some(Step::RegistryVerdict), Some(2))
     );
     let abandoned = analysed.finding("request-abandoned");
-    assert_eq!((abandoned.severity, abandoned.exchanges.clone()), (Severity::Info, vec![4]));
+    assert_eq!((abandoned.severity, abandoned.exchanges.to_vec()), (Severity::Info, vec![4]));
     assert!(!analysed.has("connection-failed"), "{:#?}", analysed.analysis.findings);
 }
 

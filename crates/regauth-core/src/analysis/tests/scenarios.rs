@@ -100,7 +100,7 @@ fn wrong_password_at_the_token_service_fails_at_step_4() {
     let finding = analysed.finding("bad-credentials");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::TokenResponse));
-    assert_eq!(finding.exchanges, vec![1]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1]);
     assert!(finding.message.contains("alice"), "{}", finding.message);
     assert!(!analysed.has("anonymous-denied"));
     assert_eq!(analysed.errors().len(), 1, "{:#?}", analysed.analysis.findings);
@@ -130,7 +130,7 @@ fn anonymous_token_then_insufficient_scope_is_anonymous_denied() {
     let finding = analysed.finding("anonymous-denied");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::RegistryVerdict));
-    assert_eq!(finding.exchanges, vec![2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![2]);
     assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
 }
 
@@ -196,7 +196,7 @@ fn push_denied_is_insufficient_scope_at_step_6() {
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
     let finding = analysed.finding("insufficient-scope");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![2]);
     assert!(finding.message.contains("push"), "{}", finding.message);
     assert!(finding.message.contains("bob"), "{}", finding.message);
     assert!(!analysed.has("anonymous-denied"));
@@ -236,7 +236,7 @@ fn token_expired_beyond_the_leeway_by_the_registry_clock() {
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
     let finding = analysed.finding("token-expired");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2]);
     assert!(!analysed.has("token-rejected"));
     assert!(!analysed.has("token-outlived-by-operation"));
 }
@@ -277,7 +277,7 @@ fn token_not_yet_valid_when_the_issuer_runs_two_hours_ahead() {
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
     let finding = analysed.finding("token-not-yet-valid");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2]);
     assert!(!analysed.has("token-expired"));
     // The issuer's clock is estimated from `iat`/`issued_at` within 1.5 s.
     let issuer = analysed
@@ -378,7 +378,7 @@ fn token_reused_then_expired_is_outlived_by_operation() {
     assert_eq!(session.failed_exchange, Some(3));
     let outlived = analysed.finding("token-outlived-by-operation");
     assert_eq!(outlived.severity, Severity::Error);
-    assert_eq!(outlived.exchanges, vec![2, 3]);
+    assert_eq!(outlived.exchanges.to_vec(), vec![2, 3]);
     assert_eq!(analysed.finding("token-expired").severity, Severity::Error);
     assert_eq!(analysed.analysis.tokens[0].rejected_uses, vec![3]);
 }
@@ -467,7 +467,7 @@ fn plain_http_basic_credentials_are_an_error() {
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     let finding = analysed.finding("credentials-over-plain-http");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2]);
     assert!(finding.message.contains("reg.example:5000"), "{}", finding.message);
 }
 
@@ -490,7 +490,7 @@ fn password_in_the_token_query_is_secret_in_url() {
     let finding = analysed.finding("secret-in-url");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::TokenRequest));
-    assert_eq!(finding.exchanges, vec![1]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1]);
     for finding in &analysed.analysis.findings {
         assert!(!finding.message.contains("hunter2"), "{}", finding.message);
     }
@@ -518,7 +518,7 @@ fn audience_mismatch_explains_the_refusal() {
     let finding = analysed.finding("audience-mismatch");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::RegistryVerdict));
-    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2]);
     assert!(finding.message.contains("other.example"), "{}", finding.message);
     assert!(!analysed.has("token-rejected"));
     assert!(!analysed.has("token-expired"));
@@ -547,7 +547,7 @@ fn token_for_one_registry_sent_to_another() {
         .www_authenticate(r#"Bearer realm="https://auth.mirror.example/token",service="mirror.example",error="invalid_token""#)
         .analyze();
     let finding = analysed.finding("token-for-other-host");
-    assert_eq!(finding.exchanges, vec![1, 4]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 4]);
     // The mirror's refusal is explained by the audience, not left as "rejected, reason unknown".
     assert_eq!(
         analysed.codes(),
@@ -581,7 +581,7 @@ fn redirect_with_authorization_forwarded_to_another_host() {
     assert_eq!(analysed.analysis.outcome, Outcome::Success);
     let finding = analysed.finding("auth-forwarded-on-redirect");
     assert_eq!(finding.severity, Severity::Warning);
-    assert_eq!(finding.exchanges, vec![4, 5]);
+    assert_eq!(finding.exchanges.to_vec(), vec![4, 5]);
     assert!(finding.message.contains("subdomain"), "{}", finding.message);
     // The storage download belongs to the session but is not a registry verdict.
     let session = &analysed.analysis.sessions[0];
@@ -627,7 +627,7 @@ fn unauthorized_without_www_authenticate_is_malformed_challenge_at_step_2() {
     let finding = analysed.finding("malformed-challenge");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::Challenge));
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
 }
 
 #[test]
@@ -644,7 +644,7 @@ fn malformed_challenge_header_is_reported() {
         .find(|finding| finding.code == Code::MalformedChallenge)
         .unwrap_or_else(|| panic!("{:#?}", analysed.analysis.findings));
     assert_eq!(finding.step, Some(Step::Challenge));
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     // The realm is still readable, so the session waits for a token request, which never comes.
     assert_eq!(analysed.analysis.sessions[0].outcome, Outcome::Incomplete);
     // Nothing got a verdict, so the capture as a whole did not succeed either.
@@ -677,7 +677,7 @@ fn too_many_requests_with_retry_after_is_rate_limited() {
     assert_eq!(session.failed_step, Some(Step::RegistryVerdict));
     let finding = analysed.finding("rate-limited");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![4]);
+    assert_eq!(finding.exchanges.to_vec(), vec![4]);
     assert!(finding.message.contains("30"), "{}", finding.message);
     // 429 is judged as rate limiting, not as a generic registry error.
     assert!(!analysed.has("registry-error"), "{:#?}", analysed.analysis.findings);
@@ -696,7 +696,7 @@ fn name_unknown_is_a_registry_error_warning_but_head_404_is_not() {
         .analyze();
     let finding = analysed.finding("registry-error");
     assert_eq!(finding.severity, Severity::Warning);
-    assert_eq!(finding.exchanges, vec![5]);
+    assert_eq!(finding.exchanges.to_vec(), vec![5]);
     assert!(finding.message.contains("NAME_UNKNOWN"), "{}", finding.message);
     analysed.assert_no_errors();
 }
@@ -715,7 +715,7 @@ fn tls_verify_failure_on_the_first_request_fails_step_1() {
     assert_eq!(session.failed_exchange, Some(0));
     let finding = analysed.finding("tls-untrusted-certificate");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert!(finding.message.contains("ssl_verify_upstream_trusted_ca"), "{}", finding.message);
     assert!(!analysed.has("connection-failed"));
     assert!(!analysed.has("capture-incomplete"));
@@ -729,7 +729,7 @@ fn connection_refused_is_connection_failed() {
     assert_eq!(session.failed_step, Some(Step::TryRegistry));
     let finding = analysed.finding("connection-failed");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert!(!analysed.has("tls-untrusted-certificate"));
 }
 
@@ -819,7 +819,7 @@ fn engine_api_x_registry_auth_with_a_password_over_plain_http() {
     let analysed = engine_pull(&config);
     let finding = analysed.finding("credentials-over-plain-http");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert!(finding.message.contains("X-Registry-Auth"), "{}", finding.message);
     assert!(!finding.message.contains("hunter2"));
 }
@@ -869,9 +869,9 @@ fn two_registries_make_two_sessions() {
     let sessions = &analysed.analysis.sessions;
     assert_eq!(sessions.len(), 2, "{sessions:#?}");
     assert_eq!(&*sessions[0].registry, "reg.example");
-    assert_eq!(sessions[0].exchanges, vec![0, 1, 2, 3]);
+    assert_eq!(sessions[0].exchanges.as_slice(), [0, 1, 2, 3]);
     assert_eq!(&*sessions[1].registry, "other.example");
-    assert_eq!(sessions[1].exchanges, vec![4, 5, 6]);
+    assert_eq!(sessions[1].exchanges.as_slice(), [4, 5, 6]);
     assert_eq!(sessions[1].realm.as_deref(), Some("https://auth.other.example/token"));
     assert!(sessions.iter().all(|session| session.outcome == Outcome::Success));
     assert!(!analysed.has("token-for-other-host"));
@@ -919,14 +919,14 @@ fn interleaved_parallel_pulls_of_two_repositories() {
         .iter()
         .position(|session| session.repository.as_deref() == Some("team/db"))
         .expect("team/db session");
-    assert_eq!(sessions[app_session].exchanges, vec![0, 3, 4]);
-    assert_eq!(sessions[db_session].exchanges, vec![1, 2, 5]);
+    assert_eq!(sessions[app_session].exchanges.as_slice(), [0, 3, 4]);
+    assert_eq!(sessions[db_session].exchanges.as_slice(), [1, 2, 5]);
     assert_eq!(sessions[app_session].outcome, Outcome::Success);
     assert_eq!(sessions[db_session].outcome, Outcome::Failure);
     assert_eq!(sessions[db_session].failed_step, Some(Step::RegistryVerdict));
     let finding = analysed.finding("insufficient-scope");
     assert_eq!(finding.session, Some(db_session));
-    assert_eq!(finding.exchanges, vec![5]);
+    assert_eq!(finding.exchanges.to_vec(), vec![5]);
 }
 
 #[test]
@@ -1112,7 +1112,7 @@ fn expired_certificate_errors_are_tls_certificate_expired() {
         assert_eq!(analysed.codes(), vec![("tls-certificate-expired", Severity::Error)], "{error}");
         let finding = analysed.finding("tls-certificate-expired");
         assert_eq!(finding.step, Some(Step::TryRegistry));
-        assert_eq!(finding.exchanges, vec![0]);
+        assert_eq!(finding.exchanges.to_vec(), vec![0]);
     }
 }
 
@@ -1247,7 +1247,7 @@ fn redirect_location_spelled_with_default_port_and_upper_case_host_still_matches
         .answer(200)
         .analyze();
     let finding = analysed.finding("auth-forwarded-on-redirect");
-    assert_eq!(finding.exchanges, vec![4, 5]);
+    assert_eq!(finding.exchanges.to_vec(), vec![4, 5]);
     assert!(analysed.analysis.sessions[0].exchanges.contains(&5));
 }
 
@@ -1275,7 +1275,7 @@ fn client_asking_fewer_actions_than_challenged_is_scope_mismatch() {
     let finding = analysed.finding("scope-mismatch");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::TokenRequest));
-    assert_eq!(finding.exchanges, vec![1, 2]);
+    assert_eq!(finding.exchanges.to_vec(), vec![1, 2]);
     assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
 }
 
@@ -1377,7 +1377,7 @@ fn https_attempt_before_a_plain_http_fallback_is_only_info() {
     assert!(!analysed.has("connection-failed"), "{:#?}", analysed.analysis.findings);
     let finding = analysed.finding("insecure-registry-fallback");
     assert_eq!(finding.severity, Severity::Info);
-    assert_eq!(finding.exchanges, vec![0, 1]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0, 1]);
     assert!(finding.message.contains("plain.example:5003"), "{}", finding.message);
 }
 
@@ -1472,7 +1472,7 @@ fn engine_api_login_refused_with_500_is_bad_credentials() {
         .analyze();
     let finding = analysed.finding("bad-credentials");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert!(finding.message.contains("incorrect username or password"), "{}", finding.message);
     assert_eq!(analysed.analysis.outcome, Outcome::Failure);
 }
@@ -1492,7 +1492,7 @@ fn engine_api_push_denied_inside_a_200_stream_is_insufficient_scope() {
         .analyze();
     let finding = analysed.finding("insufficient-scope");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert_eq!(analysed.analysis.outcome, Outcome::Failure);
 }
 
@@ -1515,7 +1515,7 @@ fn second_redirect_hop_still_belongs_to_the_session() {
     let session = &analysed.analysis.sessions[0];
     assert!(session.exchanges.contains(&5) && session.exchanges.contains(&6), "{session:#?}");
     let finding = analysed.finding("auth-forwarded-on-redirect");
-    assert_eq!(finding.exchanges, vec![5, 6]);
+    assert_eq!(finding.exchanges.to_vec(), vec![5, 6]);
 }
 
 #[test]
@@ -1566,7 +1566,7 @@ fn engine_api_anonymous_pull_denied_is_anonymous_denied() {
         .analyze();
     let finding = analysed.finding("anonymous-denied");
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.exchanges, vec![0]);
+    assert_eq!(finding.exchanges.to_vec(), vec![0]);
     assert_eq!(analysed.analysis.outcome, Outcome::Failure);
 }
 
@@ -1759,7 +1759,7 @@ fn a_token_answer_typed_clients_reject_is_reported_with_what_came_of_it() {
     let finding = never_used.finding("malformed-token-response");
     assert_eq!(finding.severity, Severity::Error);
     assert_eq!(finding.step, Some(Step::TokenResponse));
-    assert_eq!(finding.exchanges, [1]);
+    assert_eq!(finding.exchanges.as_slice(), [1]);
     assert!(finding.message.contains(r#"expires_in is a string ("300")"#), "{}", finding.message);
     assert!(finding.message.contains("never sent"), "{}", finding.message);
     assert_eq!(
