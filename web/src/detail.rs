@@ -175,7 +175,7 @@ pub fn exchange_detail(exchange: &Exchange, source_name: &str, reveal: bool) -> 
             .unwrap_or(BodyView::None),
         tls: tls_rows(exchange),
         connection: Vec::new(),
-        error: exchange.error.clone(),
+        error: exchange.error.as_deref().map(str::to_owned),
     }
 }
 

@@ -96,7 +96,7 @@ fn compare(exchange: &Exchange, expected: &Value) -> Vec<String> {
     check("response_header_count", response.map(|response| response.headers.len()).into());
     check("request_body_len", body_len(&request.body).into());
     check("response_body_len", response.and_then(|response| body_len(&response.body)).into());
-    check("error", exchange.error.clone().into());
+    check("error", exchange.error.as_deref().into());
     check("server_peername", exchange.server_address.as_deref().into());
     check("client_peername", exchange.client_address.as_deref().into());
     let tls = exchange.tls.as_ref();

@@ -11,18 +11,18 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::classify::{
-    Classified, Interner, RequestAuth, Role, SeenChallenge, bearer_token, url_base,
+    Classified, NameInterner, RequestAuth, Role, SeenChallenge, bearer_token, url_base,
 };
 use super::tokens::{issued_token, unsigned_prefix};
 use super::{ExchangeList, ExchangeMap};
+use crate::model::ArcStr;
 use crate::model::Exchange;
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
 /// (registry authority, repository): what a session is about.
-pub type SessionKey = (Arc<str>, Option<Arc<str>>);
+pub type SessionKey = (ArcStr, Option<ArcStr>);
 
 /// The sessions of a capture, in order of first appearance.
 pub struct Assignment {
@@ -45,7 +45,7 @@ pub fn assign(exchanges: &[Exchange], classified: &Classified) -> Assignment {
 struct DirectKeys {
     key_of: Vec<Option<SessionKey>>,
     /// Unauthenticated `/v2/` pings, with their registry.
-    deferred_pings: Vec<(usize, Arc<str>)>,
+    deferred_pings: Vec<(usize, ArcStr)>,
     /// Token requests whose realm no captured challenge named.
     unchallenged_tokens: Vec<usize>,
 }
@@ -121,7 +121,7 @@ impl DirectKeys {
     /// ping finds the next one by binary search (a health checker's thousands of pings stay
     /// cheap).
     fn adopt_pings(&mut self, classified: &Classified) {
-        let mut tokens_for: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+        let mut tokens_for: HashMap<ArcStr, Vec<usize>> = HashMap::new();
         let mut repository_requests_for: HashMap<&str, Vec<usize>> = HashMap::new();
         for (idx, role) in classified.roles.iter().enumerate() {
             match role {
@@ -263,8 +263,8 @@ struct Realms<'a> {
 }
 
 struct RealmGroup {
-    realm: Arc<str>,
-    service: Option<Arc<str>>,
+    realm: ArcStr,
+    service: Option<ArcStr>,
     /// `Realms::positions[start..end]`.
     start: usize,
     end: usize,
@@ -274,15 +274,15 @@ impl<'a> Realms<'a> {
     fn of(exchanges: &'a [Exchange], challenges: &'a [SeenChallenge]) -> Realms<'a> {
         // A realm is usually its own normalised form: then the challenge's shared copy is
         // the group's, and only realms spelled otherwise get (one shared) copy each.
-        let mut normalised = Interner::default();
-        let mut entries: Vec<(Arc<str>, Option<Arc<str>>, usize)> = challenges
+        let mut normalised = NameInterner::default();
+        let mut entries: Vec<(ArcStr, Option<ArcStr>, usize)> = challenges
             .iter()
             .enumerate()
             .filter_map(|(position, seen)| {
                 let bearer = seen.bearer()?;
                 let realm = bearer.shared_realm()?;
                 let base = url_base(realm);
-                let base = if *base == **realm { Arc::clone(realm) } else { normalised.get(base) };
+                let base = if *base == **realm { realm.clone() } else { normalised.get(&base) };
                 Some((base, bearer.shared_service().cloned(), position))
             })
             .collect();
@@ -354,14 +354,14 @@ fn token_session_key(
     let registry = match challenge {
         Some(position) => realms.challenge(position).authority.clone(),
         None => match &request.service {
-            Some(service) => Arc::from(service.as_str()),
-            None => Arc::from(exchange.request.authority()),
+            Some(service) => ArcStr::from(service.as_str()),
+            None => ArcStr::from(exchange.request.authority()),
         },
     };
     let repository = token_repository(request, || {
         challenge.and_then(|position| realms.challenged_repository(position))
     });
-    ((registry, repository.map(Arc::from)), challenge.is_some())
+    ((registry, repository.map(ArcStr::from)), challenge.is_some())
 }
 
 /// The challenge (its position in [`Realms`]) that sent the client to this token request:

@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use crate::capture::Capture;
-use crate::model::{Exchange, Request};
+use crate::model::{ArcStr, Exchange, Request};
 use crate::protocol::{
     Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
     is_engine_api_path, parse_authorization, parse_challenges, parse_token_request,
@@ -36,8 +36,8 @@ pub enum RequestAuth {
 pub enum Role {
     Registry {
         /// Shared by every exchange and challenge that names it ([`Interner`]).
-        authority: Arc<str>,
-        repository: Option<Arc<str>>,
+        authority: ArcStr,
+        repository: Option<ArcStr>,
         auth: RequestAuth,
     },
     Token {
@@ -60,7 +60,7 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub struct SeenChallenge {
     pub exchange: usize,
-    pub authority: Arc<str>,
+    pub authority: ArcStr,
     /// The first Bearer challenge.
     bearer: Option<BearerChallenge>,
     /// Whether any of the challenges is Basic.
@@ -72,13 +72,13 @@ pub struct SeenChallenge {
 /// the first value of `realm`, `service` and `error`, and every `scope` value in order.
 #[derive(Clone, Debug, Default)]
 pub struct BearerChallenge {
-    realm: Option<Arc<str>>,
-    service: Option<Arc<str>>,
-    error: Option<Arc<str>>,
+    realm: Option<ArcStr>,
+    service: Option<ArcStr>,
+    error: Option<ArcStr>,
 }
 
 impl BearerChallenge {
-    fn of(challenge: &Challenge, names: &mut Interner) -> BearerChallenge {
+    fn of(challenge: &Challenge, names: &mut NameInterner) -> BearerChallenge {
         let mut first = |name: &str| challenge.param(name).map(|value| names.get(value));
         BearerChallenge { realm: first("realm"), service: first("service"), error: first("error") }
     }
@@ -92,12 +92,12 @@ impl BearerChallenge {
     }
 
     /// [`Self::realm`] as the analysis' shared copy of the name.
-    pub fn shared_realm(&self) -> Option<&Arc<str>> {
+    pub fn shared_realm(&self) -> Option<&ArcStr> {
         self.realm.as_ref()
     }
 
     /// [`Self::service`] as the analysis' shared copy of the name.
-    pub fn shared_service(&self) -> Option<&Arc<str>> {
+    pub fn shared_service(&self) -> Option<&ArcStr> {
         self.service.as_ref()
     }
 
@@ -110,10 +110,10 @@ impl BearerChallenge {
 impl SeenChallenge {
     fn new(
         exchange: usize,
-        authority: Arc<str>,
+        authority: ArcStr,
         challenges: &[Challenge],
         mut problems: Vec<ChallengeProblem>,
-        names: &mut Interner,
+        names: &mut NameInterner,
     ) -> SeenChallenge {
         let has_basic = challenges.iter().any(Challenge::is_basic);
         let bearer = challenges
@@ -164,11 +164,11 @@ impl Classified {
     }
 }
 
-/// One shared copy of each value that many exchanges repeat: names (registry, repository,
-/// realm, service, error code) and parsed token requests. A capture of a hundred thousand
-/// requests names a handful of registries and realms and asks a few scopes, and a copy per
-/// request costs more than the request's bytes (issue 9: memory bounded by the input).
-pub struct Interner<T: ?Sized = str>(HashSet<Arc<T>>);
+/// One shared copy of each value that many exchanges repeat (parsed token requests; names
+/// have [`NameInterner`]). A capture of a hundred thousand requests names a handful of
+/// registries and realms and asks a few scopes, and a copy per request costs more than the
+/// request's bytes (issue 9: memory bounded by the input).
+pub struct Interner<T: ?Sized>(HashSet<Arc<T>>);
 
 impl<T: ?Sized> Default for Interner<T> {
     fn default() -> Interner<T> {
@@ -176,9 +176,26 @@ impl<T: ?Sized> Default for Interner<T> {
     }
 }
 
+/// [`Interner`] for names (registry, repository, realm, service, error code, issuer): the
+/// shared copy is a thin 8-byte [`ArcStr`], as a session, a role and a challenge each hold
+/// several, and a busy capture has a hundred thousand of each.
+#[derive(Default)]
+pub struct NameInterner(HashSet<ArcStr>);
+
+impl NameInterner {
+    /// The shared copy of `name`, made from it the first time.
+    pub fn get(&mut self, name: &str) -> ArcStr {
+        if let Some(shared) = self.0.get(name) {
+            return shared.clone();
+        }
+        let shared = ArcStr::from(name);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 impl<T: ?Sized + Hash + Eq> Interner<T> {
-    /// The shared copy of `value` (a `&str` for a name, an owned value otherwise), made from
-    /// it the first time.
+    /// The shared copy of `value`, made from it the first time.
     pub fn get<V: Borrow<T> + Into<Arc<T>>>(&mut self, value: V) -> Arc<T> {
         if let Some(shared) = self.0.get(value.borrow()) {
             return Arc::clone(shared);
@@ -191,7 +208,7 @@ impl<T: ?Sized + Hash + Eq> Interner<T> {
 
 pub fn classify(capture: &Capture) -> Classified {
     let exchanges = &capture.exchanges;
-    let mut names = Interner::default();
+    let mut names = NameInterner::default();
     let mut challenges = Vec::new();
     // A set: a capture may name a hundred thousand distinct realms, and every exchange is
     // looked up in it.

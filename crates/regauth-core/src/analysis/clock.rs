@@ -12,12 +12,12 @@
 //! which clock is off, and by how much.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use super::classify::{Classified, Role};
 use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
 use crate::capture::Capture;
+use crate::model::ArcStr;
 use crate::model::Timestamp;
 use crate::token::DISTRIBUTION_LEEWAY_S;
 
@@ -129,6 +129,10 @@ const NO_CLOCK: u32 = u32::MAX;
 /// offset interval it shows, and the exchange it came from.
 struct Observation {
     clock: u32,
+    /// Position among all observations, so they sort in place into observation order
+    /// within a clock (a stable sort's buffer was as large as the list). In room the
+    /// layout leaves anyway.
+    order: u32,
     interval: OffsetInterval,
     exchange: usize,
 }
@@ -141,10 +145,10 @@ struct Observation {
 #[derive(Default)]
 struct Observations {
     /// Each clock's host and role, in order of first observation.
-    clocks: Vec<(Arc<str>, ClockRole)>,
+    clocks: Vec<(ArcStr, ClockRole)>,
     /// Host → position in `clocks` for each role ([`role_slot`]; [`NO_CLOCK`] for none). The
     /// host is the one copy `clocks` keeps too.
-    position: HashMap<Arc<str>, [u32; 4]>,
+    position: HashMap<ArcStr, [u32; 4]>,
     seen: Vec<Observation>,
 }
 
@@ -163,16 +167,17 @@ impl Observations {
                 // More than 2^32 - 1 clocks cannot come from an input regauth reads.
                 let Ok(clock) = u32::try_from(self.clocks.len()) else { return };
                 let host = match self.position.get_key_value(host) {
-                    Some((shared, _)) => Arc::clone(shared),
-                    None => Arc::from(host),
+                    Some((shared, _)) => shared.clone(),
+                    None => ArcStr::from(host),
                 };
-                self.position.entry(Arc::clone(&host)).or_insert([NO_CLOCK; 4])[role_slot(role)] =
-                    clock;
+                self.position.entry(host.clone()).or_insert([NO_CLOCK; 4])[role_slot(role)] = clock;
                 self.clocks.push((host, role));
                 clock
             }
         };
-        self.seen.push(Observation { clock, interval, exchange: idx });
+        // Past 2^32 - 1 observations the order within a clock is no longer kept.
+        let order = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
+        self.seen.push(Observation { clock, order, interval, exchange: idx });
     }
 
     /// Each clock's estimate, in order of first observation (`None` where the observations
@@ -180,8 +185,8 @@ impl Observations {
     fn into_estimates(self) -> Vec<ClockEstimate> {
         let Observations { clocks, position, mut seen } = self;
         drop(position);
-        // Grouped by clock, in order of observation within one (a stable sort).
-        seen.sort_by_key(|observation| observation.clock);
+        // Grouped by clock, in order of observation within one.
+        seen.sort_unstable_by_key(|observation| (observation.clock, observation.order));
         let mut intervals = Vec::new();
         let mut rest = seen.as_slice();
         let mut estimates = Vec::with_capacity(clocks.len());

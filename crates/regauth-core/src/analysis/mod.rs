@@ -42,6 +42,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Capture;
+use crate::model::ArcStr;
 use crate::protocol::{Credential, TokenRequest};
 use crate::secret::Secret;
 use crate::tls_facts::{TlsFacts, tls_facts};
@@ -299,12 +300,12 @@ impl std::fmt::Debug for StepList {
 pub struct Session {
     /// `host[:port]` of the registry. The names are shared with the rest of the analysis
     /// (one copy per distinct name, however many sessions and exchanges name it).
-    pub registry: Arc<str>,
-    pub repository: Option<Arc<str>>,
+    pub registry: ArcStr,
+    pub repository: Option<ArcStr>,
     pub scheme: AuthScheme,
     /// Token realm and service named by the registry's challenge, when it used token auth.
-    pub realm: Option<Arc<str>>,
-    pub service: Option<Arc<str>>,
+    pub realm: Option<ArcStr>,
+    pub service: Option<ArcStr>,
     pub outcome: Outcome,
     /// Step of the first answer that made the session fail (in its final failing run).
     pub failed_step: Option<Step>,
@@ -366,7 +367,7 @@ impl Session {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClockEstimate {
     /// The host (or a token issuer's `iss`); shared, one copy per host.
-    pub host: Arc<str>,
+    pub host: ArcStr,
     pub role: ClockRole,
     /// That clock minus the capture clock, seconds (midpoint of the interval).
     pub offset_s: f64,
@@ -440,7 +441,7 @@ pub struct TokenRecord {
 pub struct TokenSummary {
     pub is_jwt: bool,
     /// The JWT's `iss` (one copy per issuer).
-    pub issuer: Option<Arc<str>>,
+    pub issuer: Option<ArcStr>,
     /// The JWT's `iat` (issuer clock, Unix seconds).
     pub issued_at: Option<i64>,
     /// Every `access` entry grants only `pull` (true of no entries, and of an opaque token,
@@ -453,7 +454,7 @@ impl TokenSummary {
         match decoded.jwt() {
             Some(jwt) => TokenSummary {
                 is_jwt: true,
-                issuer: jwt.claims.iss.as_deref().map(Arc::from),
+                issuer: jwt.claims.iss.as_deref().map(ArcStr::from),
                 issued_at: jwt.claims.iat,
                 grants_at_most_pull: jwt
                     .claims

@@ -5,7 +5,6 @@
 //! Hand-written because it is the product: no crate knows the registry auth sequence.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::assign::{Assignment, SessionKey, assign};
 use super::classify::{Classified, RequestAuth, Role, bearer_token};
@@ -14,8 +13,9 @@ use super::machine::{Machine, is_final_failure, relay_engine_failures};
 use super::objects::timeline;
 use super::tokens::{LastDecoded, TokenBook};
 use super::verdict::{FailCause, Verdict, judge_engine, judge_registry, judge_token};
-use super::{ExchangeMap, Session, Step, TokenRecord};
+use super::{ExchangeList, ExchangeMap, Session, Step, TokenRecord};
 use crate::capture::Capture;
+use crate::model::ArcStr;
 
 pub struct Built {
     pub sessions: Vec<Session>,
@@ -25,7 +25,7 @@ pub struct Built {
     pub session_of_exchange: ExchangeMap<usize>,
     pub verdicts: ExchangeMap<Verdict>,
     /// Registry authority → the service its challenges name.
-    pub registry_service: HashMap<Arc<str>, String>,
+    pub registry_service: HashMap<ArcStr, String>,
     /// Invalid-token refusals, explained once clocks are known ([`super::refusals`]).
     pub invalid_token_refusals: Vec<InvalidTokenRefusal>,
     /// Docker Engine answers whose stream was not read to its end, and why (in words), so
@@ -59,14 +59,11 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
             &capture.exchanges,
         );
     }
-    let sessions: Vec<Session> = walked
-        .machines
-        .into_iter()
-        .zip(assignment.members)
-        .map(|(machine, members)| {
-            machine.finish(members, &walked.verdicts, &timeline, &capture.exchanges)
-        })
-        .collect();
+    let sessions = finish_machines(
+        std::mem::take(&mut walked.machines),
+        assignment.members,
+        |machine, members| machine.finish(members, &walked.verdicts, &timeline, &capture.exchanges),
+    );
     let mut built = Built {
         sessions: Vec::new(),
         tokens: walked.tokens.records,
@@ -100,8 +97,34 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
     built
 }
 
+/// Each machine finished into its session (`finish(machine, its members)`), in order.
+///
+/// Taken from the back, and the machines' list given back as it empties: otherwise every
+/// machine stays allocated until the last session is made, and with a hundred thousand
+/// sessions the two lists side by side were the analysis' peak (issue 9).
+fn finish_machines<M, S>(
+    mut machines: Vec<M>,
+    mut members: Vec<ExchangeList>,
+    mut finish: impl FnMut(M, ExchangeList) -> S,
+) -> Vec<S> {
+    // Paired from the front, as the machines and their member lists were made.
+    let paired = machines.len().min(members.len());
+    machines.truncate(paired);
+    members.truncate(paired);
+    let mut sessions = Vec::with_capacity(paired);
+    while let (Some(machine), Some(members_of)) = (machines.pop(), members.pop()) {
+        sessions.push(finish(machine, members_of));
+        if machines.len() < machines.capacity() / 2 {
+            machines.shrink_to_fit();
+            members.shrink_to_fit();
+        }
+    }
+    sessions.reverse();
+    sessions
+}
+
 /// For each registry, the service its first Bearer challenge names.
-fn registry_services(classified: &Classified) -> HashMap<Arc<str>, String> {
+fn registry_services(classified: &Classified) -> HashMap<ArcStr, String> {
     let mut registry_service = HashMap::new();
     for seen in &classified.challenges {
         if let Some(service) = seen.bearer().and_then(|challenge| challenge.service()) {
@@ -208,4 +231,35 @@ fn invalid_token_refusals(
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ExchangeList, finish_machines};
+
+    #[test]
+    fn machines_finish_in_their_order_with_their_own_members() {
+        // Enough machines for the list to be given back several times on the way.
+        let machines: Vec<usize> = (0..1000).collect();
+        let members: Vec<ExchangeList> =
+            (0..1000).map(|machine| ExchangeList::from_slice(&[machine * 10])).collect();
+        let sessions = finish_machines(machines, members, |machine, members| (machine, members[0]));
+        assert_eq!(sessions.len(), 1000);
+        assert!(
+            sessions
+                .iter()
+                .enumerate()
+                .all(|(at, &(machine, member))| { machine == at && member == at * 10 })
+        );
+    }
+
+    #[test]
+    fn machines_pair_with_member_lists_from_the_front() {
+        let members: Vec<ExchangeList> =
+            (0..3).map(|list| ExchangeList::from_slice(&[list])).collect();
+        let sessions = finish_machines(vec!['a', 'b'], members, |machine, members| {
+            (machine, members.to_vec())
+        });
+        assert_eq!(sessions, [('a', vec![0]), ('b', vec![1])]);
+    }
 }

@@ -8,7 +8,7 @@ use std::hash::{BuildHasher as _, RandomState};
 use std::rc::Rc;
 
 use super::TokenRecord;
-use super::classify::Interner;
+use super::classify::NameInterner;
 use crate::model::Exchange;
 use crate::protocol::parse_token_response_body;
 use crate::token::{DecodedToken, verify_signature};
@@ -30,7 +30,7 @@ pub struct TokenBook {
     earlier_with_unsigned: Vec<Option<usize>>,
     hasher: RandomState,
     /// One copy of each issuer name.
-    issuers: Interner,
+    issuers: NameInterner,
 }
 
 /// The tokens of a chain, latest first.
@@ -48,7 +48,7 @@ impl TokenBook {
         let by_unsigned = self.hasher.hash_one(unsigned_prefix(raw));
         self.earlier_with_unsigned.push(self.latest_with_unsigned.insert(by_unsigned, token_idx));
         if let Some(issuer) = &record.summary.issuer {
-            record.summary.issuer = Some(self.issuers.get(&**issuer));
+            record.summary.issuer = Some(self.issuers.get(issuer));
         }
         self.records.push(record);
         token_idx

@@ -130,7 +130,7 @@ fn unanswered(exchange: &Exchange, step: Step) -> Verdict {
     match &exchange.error {
         Some(error) if no_answer(error) == NoAnswer::Abandoned => Verdict::Abandoned,
         Some(error) => {
-            Verdict::Fail { step, cause: FailCause::Connection { error: error.clone() } }
+            Verdict::Fail { step, cause: FailCause::Connection { error: error.to_string() } }
         }
         None => Verdict::Neutral,
     }

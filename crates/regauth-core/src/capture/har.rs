@@ -750,7 +750,7 @@ fn convert_entry(
         server_address,
         client_address: None,
         tls,
-        error,
+        error: error.map(String::into_boxed_str),
         connection,
     })
 }

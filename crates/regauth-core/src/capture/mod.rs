@@ -412,7 +412,7 @@ pub(crate) fn exchange_memory(exchange: &Exchange) -> u64 {
         ]) + response.headers.heap_size();
     }
     if let Some(error) = &exchange.error {
-        total += allocation(error.capacity());
+        total += allocation(error.len());
     }
     if exchange.tls.is_some() {
         total += size_of::<crate::model::TlsInfo>() + 256;

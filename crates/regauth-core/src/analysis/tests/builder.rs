@@ -282,7 +282,7 @@ impl Scenario {
     /// The exchange got no answer: `error` says why.
     pub fn fails(mut self, error: &str) -> Scenario {
         let exchange = self.last();
-        exchange.error = Some(error.to_owned());
+        exchange.error = Some(error.into());
         exchange.response = None;
         self
     }

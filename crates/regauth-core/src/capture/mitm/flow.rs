@@ -203,7 +203,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
         server_address,
         client_address,
         tls,
-        error,
+        error: error.map(String::into_boxed_str),
         connection,
     }))
 }
