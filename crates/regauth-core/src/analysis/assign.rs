@@ -333,9 +333,7 @@ impl<'a> Realms<'a> {
         }
         let seen = &self.challenges[position];
         let repository = self.exchanges.get(seen.exchange).and_then(|exchange| {
-            seen.bearer_scopes(exchange)
-                .into_iter()
-                .find(|scope| scope.resource_type == "repository")
+            seen.find_bearer_scope(exchange, |scope| scope.resource_type == "repository")
                 .map(|scope| scope.name)
         });
         self.challenged_repositories.borrow_mut().insert(position, repository.clone());

@@ -3,12 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::classify::{Classified, RequestAuth, Role, is_referrers_api};
+use super::classify::{Classified, RequestAuth, Role, SeenChallenge, is_referrers_api};
 use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::session::Built;
 use super::tokens::unsigned_prefix;
 use super::verdict::Verdict;
-use super::{Step, TokenRecord};
+use super::{ExchangeMap, Step, TokenRecord};
 use crate::capture::Capture;
 use crate::model::Exchange;
 use crate::protocol::{
@@ -16,6 +16,33 @@ use crate::protocol::{
     parse_x_registry_auth, rate_limit,
 };
 use crate::tls_facts::TlsFacts;
+
+/// `WWW-Authenticate` headers that do not parse cleanly, in capture order. Run as the
+/// sessions are built, the last use of the parsed challenges, so they can be dropped before
+/// the sessions' findings are made (issue 9: a hundred thousand 401s).
+pub fn malformed_challenges(
+    challenges: &[SeenChallenge],
+    session_of_exchange: &ExchangeMap<usize>,
+    findings: &mut Merger,
+) {
+    for seen in challenges {
+        if seen.problems.is_empty() {
+            continue;
+        }
+        findings.push(Finding {
+            code: Code::MalformedChallenge,
+            severity: Severity::Warning,
+            session: session_of_exchange.get(&seen.exchange).copied(),
+            step: Some(Step::Challenge),
+            exchanges: smallvec::smallvec![seen.exchange],
+            message: format!(
+                "The WWW-Authenticate header from {} is malformed: {}.",
+                seen.authority,
+                problem_list(&seen.problems)
+            ),
+        });
+    }
+}
 
 /// Runs every capture-wide check.
 pub fn capture_findings(
@@ -31,7 +58,6 @@ pub fn capture_findings(
     checks.auth_forwarded_on_redirect(findings);
     checks.registry_errors(findings);
     checks.exhausted_rate_limits(findings);
-    checks.malformed_challenges(findings);
     checks.malformed_token_responses(findings);
     checks.insecure_registry_fallbacks(findings);
     checks.plain_http_credentials(findings);
@@ -230,27 +256,6 @@ impl Checks<'_> {
                     ),
                 ));
             }
-        }
-    }
-
-    /// `WWW-Authenticate` headers that do not parse cleanly, in capture order.
-    fn malformed_challenges(&self, findings: &mut Merger) {
-        for seen in &self.classified.challenges {
-            let seen_idx = seen.exchange;
-            if seen.problems.is_empty() {
-                continue;
-            }
-            findings.push(self.about(
-                seen_idx,
-                Code::MalformedChallenge,
-                Severity::Warning,
-                Some(Step::Challenge),
-                format!(
-                    "The WWW-Authenticate header from {} is malformed: {}.",
-                    seen.authority,
-                    problem_list(&seen.problems)
-                ),
-            ));
         }
     }
 

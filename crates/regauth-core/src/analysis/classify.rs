@@ -14,7 +14,7 @@ use crate::capture::Capture;
 use crate::model::{ArcStr, Exchange, Request};
 use crate::protocol::{
     Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
-    is_engine_api_path, parse_authorization, parse_challenges, parse_token_request,
+    is_engine_api_path, parse_authorization, parse_challenges, parse_scope, parse_token_request,
 };
 
 /// The credential a registry request carried.
@@ -132,18 +132,25 @@ impl SeenChallenge {
         self.has_basic
     }
 
-    /// Every scope the first Bearer challenge asks for, read again from the header of
-    /// `exchange` (the one this challenge came from): kept parsed, the scopes of a hundred
-    /// thousand challenges cost more than their headers (issue 9), and few are asked for.
-    pub fn bearer_scopes(&self, exchange: &Exchange) -> Vec<Scope> {
+    /// The first scope the first Bearer challenge asks for that `wanted` accepts, read again
+    /// from the header of `exchange` (the one this challenge came from) as
+    /// [`Challenge::scopes`] reads them, and only as far as that scope: kept parsed, the
+    /// scopes of a hundred thousand challenges cost more than their headers, and one
+    /// challenge may name a hundred thousand scopes (issue 9).
+    pub fn find_bearer_scope(
+        &self,
+        exchange: &Exchange,
+        wanted: impl Fn(&Scope) -> bool,
+    ) -> Option<Scope> {
         debug_assert_eq!(exchange.index, self.exchange, "the challenge's own exchange");
-        let Some(response) = &exchange.response else { return Vec::new() };
+        let response = exchange.response.as_ref()?;
         let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
-        challenges
-            .iter()
-            .find(|challenge| challenge.is_bearer())
-            .map(Challenge::scopes)
-            .unwrap_or_default()
+        let bearer = challenges.iter().find(|challenge| challenge.is_bearer())?;
+        bearer
+            .params_named("scope")
+            .flat_map(str::split_ascii_whitespace)
+            .filter_map(|part| parse_scope(part).ok())
+            .find(|scope| wanted(scope))
     }
 }
 

@@ -550,9 +550,9 @@ pub struct Analysis {
 
 /// Analyses a capture. Never fails: whatever the capture lacks becomes findings.
 pub fn analyze(capture: &Capture, config: &AnalysisConfig) -> Analysis {
-    let classified = classify::classify(capture);
+    let mut classified = classify::classify(capture);
     let mut findings = findings::Merger::default();
-    let mut built = session::build(capture, &classified, &mut findings);
+    let mut built = session::build(capture, &mut classified, &mut findings);
     let clocks = clock::estimate_clocks(capture, &classified, &built.tokens);
     tokens::check_signatures_against(&config.trusted_roots_der, &mut built.tokens);
     refusals::explain_refusals(capture, &built, &clocks, &mut findings);

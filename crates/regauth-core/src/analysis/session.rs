@@ -44,7 +44,9 @@ pub struct InvalidTokenRefusal {
     pub final_failure: bool,
 }
 
-pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) -> Built {
+/// The sessions, their tokens and findings. The parsed challenges are taken out of
+/// `classified` once the sessions are made (their last use), before the findings are.
+pub fn build(capture: &Capture, classified: &mut Classified, findings: &mut Merger) -> Built {
     let mut assignment = assign(&capture.exchanges, classified);
     // The keys become the machines' (moved, not copied: a hundred thousand sessions).
     let keys = std::mem::take(&mut assignment.keys);
@@ -74,6 +76,12 @@ pub fn build(capture: &Capture, classified: &Classified, findings: &mut Merger) 
         invalid_token_refusals: Vec::new(),
         unread_engine_streams: walked.unread_engine_streams,
     };
+    // A hundred thousand 401s parse to as many challenges: given back before the sessions'
+    // findings, which would otherwise be made on top of them (issue 9).
+    let challenges = std::mem::take(&mut classified.challenges);
+    super::checks::malformed_challenges(&challenges, &built.session_of_exchange, findings);
+    drop(challenges);
+    let classified: &Classified = classified;
     for (session_idx, session) in sessions.iter().enumerate() {
         findings.extend(super::explain::session_findings(
             capture,
