@@ -17,9 +17,9 @@ use crate::protocol::{
 };
 use crate::tls_facts::TlsFacts;
 
-/// `WWW-Authenticate` headers that do not parse cleanly, in capture order. Run as the
-/// sessions are built, the last use of the parsed challenges, so they can be dropped before
-/// the sessions' findings are made (issue 9: a hundred thousand 401s).
+/// `WWW-Authenticate` headers that do not parse cleanly, in capture order. Run once the
+/// sessions are walked, the last use of the parsed challenges, so they can be dropped before
+/// the sessions and their findings are made (issue 9: a hundred thousand 401s).
 pub fn malformed_challenges(
     challenges: &[SeenChallenge],
     session_of_exchange: &ExchangeMap<usize>,

@@ -35,6 +35,21 @@ pub struct Timeline {
     pub decided_at: Vec<f64>,
 }
 
+impl Timeline {
+    /// Keeps only what the sessions' findings read once the sessions are made: the objects
+    /// of failed exchanges (to tell a failure that retries an earlier one). The rest, a
+    /// string and a time per exchange, is given back before the findings are made (issue 9:
+    /// a hundred thousand sessions).
+    pub fn keep_for_findings(&mut self, verdicts: &ExchangeMap<Verdict>) {
+        self.decided_at = Vec::new();
+        for (idx, object) in self.objects.iter_mut().enumerate() {
+            if !matches!(verdicts.get(&idx), Some(Verdict::Fail { .. })) {
+                *object = None;
+            }
+        }
+    }
+}
+
 pub fn timeline(
     exchanges: &[Exchange],
     roles: &[Role],
@@ -174,4 +189,29 @@ fn body_digest(exchange: &Exchange) -> Option<String> {
     }
     let hash = sha2::Sha256::digest(&body.bytes);
     Some(format!("sha256:{}", hash.iter().map(|byte| format!("{byte:02x}")).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Timeline, Verdict};
+    use crate::analysis::verdict::FailCause;
+    use crate::analysis::{ExchangeMap, Step};
+
+    #[test]
+    fn only_failed_exchanges_keep_their_object_for_the_findings() {
+        let mut timeline = Timeline {
+            objects: ["manifest a:1", "manifest a:1", "blob sha256:b"]
+                .into_iter()
+                .map(|object| Some(object.into()))
+                .collect(),
+            decided_at: vec![1.0, 2.0, 3.0],
+        };
+        let mut verdicts = ExchangeMap::with_exchanges(3);
+        verdicts
+            .insert(0, Verdict::Fail { step: Step::RegistryVerdict, cause: FailCause::Forbidden });
+        verdicts.insert(1, Verdict::Ok);
+        timeline.keep_for_findings(&verdicts);
+        assert_eq!(timeline.objects, [Some("manifest a:1".into()), None, None]);
+        assert!(timeline.decided_at.is_empty());
+    }
 }

@@ -45,13 +45,22 @@ pub struct InvalidTokenRefusal {
 }
 
 /// The sessions, their tokens and findings. The parsed challenges are taken out of
-/// `classified` once the sessions are made (their last use), before the findings are.
+/// `classified` once the sessions are walked (their last use), before the sessions and
+/// their findings are made.
 pub fn build(capture: &Capture, classified: &mut Classified, findings: &mut Merger) -> Built {
     let mut assignment = assign(&capture.exchanges, classified);
     // The keys become the machines' (moved, not copied: a hundred thousand sessions).
     let keys = std::mem::take(&mut assignment.keys);
     let mut walked = walk(capture, classified, keys, &assignment);
-    let timeline = timeline(&capture.exchanges, &classified.roles, &walked.verdicts);
+    // The parsed challenges' last readers are the walk, the registries' services and the
+    // malformed-challenge check: a hundred thousand 401s parse to as many challenges, given
+    // back before the sessions and their findings are made on top of them (issue 9).
+    let registry_service = registry_services(classified);
+    let challenges = std::mem::take(&mut classified.challenges);
+    super::checks::malformed_challenges(&challenges, &assignment.session_of_exchange, findings);
+    drop(challenges);
+    let classified: &Classified = classified;
+    let mut timeline = timeline(&capture.exchanges, &classified.roles, &walked.verdicts);
     for members in &assignment.members {
         relay_engine_failures(
             members,
@@ -72,16 +81,11 @@ pub fn build(capture: &Capture, classified: &mut Classified, findings: &mut Merg
         last_decoded: LastDecoded::default(),
         session_of_exchange: assignment.session_of_exchange,
         verdicts: walked.verdicts,
-        registry_service: registry_services(classified),
+        registry_service,
         invalid_token_refusals: Vec::new(),
         unread_engine_streams: walked.unread_engine_streams,
     };
-    // A hundred thousand 401s parse to as many challenges: given back before the sessions'
-    // findings, which would otherwise be made on top of them (issue 9).
-    let challenges = std::mem::take(&mut classified.challenges);
-    super::checks::malformed_challenges(&challenges, &built.session_of_exchange, findings);
-    drop(challenges);
-    let classified: &Classified = classified;
+    timeline.keep_for_findings(&built.verdicts);
     for (session_idx, session) in sessions.iter().enumerate() {
         findings.extend(super::explain::session_findings(
             capture,
