@@ -17,8 +17,7 @@ use super::classify::{
 };
 use super::tokens::{issued_token, unsigned_prefix};
 use super::{ExchangeList, ExchangeMap};
-use crate::model::ArcStr;
-use crate::model::Exchange;
+use crate::model::{ArcStr, Exchange};
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
 /// (registry authority, repository): what a session is about.

@@ -17,8 +17,7 @@ use super::classify::{Classified, Role};
 use super::findings::{Code, Finding, Merger, Severity, join_and};
 use super::{AnalysisConfig, ClockEstimate, ClockRole, TokenRecord};
 use crate::capture::Capture;
-use crate::model::ArcStr;
-use crate::model::Timestamp;
+use crate::model::{ArcStr, Timestamp};
 use crate::token::DISTRIBUTION_LEEWAY_S;
 
 /// Offset of one clock from the capture clock, as an interval.
@@ -130,8 +129,8 @@ const NO_CLOCK: u32 = u32::MAX;
 struct Observation {
     clock: u32,
     /// Position among all observations, so they sort in place into observation order
-    /// within a clock (a stable sort's buffer was as large as the list). In room the
-    /// layout leaves anyway.
+    /// within a clock (a stable sort's buffer was as large as the list). It takes padding
+    /// the struct had anyway.
     order: u32,
     interval: OffsetInterval,
     exchange: usize,

@@ -12,8 +12,7 @@ use super::classify::{RequestAuth, Role, SeenChallenge, url_base};
 use super::objects::Timeline;
 use super::verdict::{FailCause, Verdict};
 use super::{AuthScheme, ExchangeList, ExchangeMap, Outcome, Session, Step, StepList, StepRecord};
-use crate::model::ArcStr;
-use crate::model::Exchange;
+use crate::model::{ArcStr, Exchange};
 use crate::protocol::{EngineApiCall, TokenRequest};
 
 /// What a session waits for next (the rustls/quinn "Expect*" style); transitions consume self.
