@@ -796,18 +796,34 @@ impl Body {
 }
 
 /// Where readers get the [`ArcStr`] of an exchange's small text: one shared copy per distinct
-/// value (most exchanges of a capture repeat a few methods, hosts and versions).
+/// value (most exchanges of a capture repeat a few methods, hosts and versions). The analysis
+/// shares its names (registry, repository, realm, service, issuer) through one too
+/// ([`TextInterner::unbounded`]).
 ///
 /// One per reading thread, so equal values read on two threads may be two copies.
-#[derive(Default)]
 pub(crate) struct TextInterner {
     texts: std::collections::HashSet<ArcStr>,
+    /// Above this many distinct values a new one is no longer kept for sharing (it is still
+    /// returned).
+    max_distinct: usize,
+}
+
+impl Default for TextInterner {
+    /// For readers: at most [`Self::MAX_DISTINCT`] values kept, so a hostile capture of
+    /// unique values costs no table on top of them.
+    fn default() -> TextInterner {
+        TextInterner { texts: std::collections::HashSet::new(), max_distinct: Self::MAX_DISTINCT }
+    }
 }
 
 impl TextInterner {
-    /// Above this many distinct values a new one is no longer kept for sharing (it is still
-    /// returned): a hostile capture of unique values then costs no table on top of them.
     const MAX_DISTINCT: usize = 1 << 16;
+
+    /// Every distinct value kept: for the analysis' names, which sessions, roles, challenges
+    /// and clocks hold for the whole analysis, so sharing each is worth its table entry.
+    pub(crate) fn unbounded() -> TextInterner {
+        TextInterner { texts: std::collections::HashSet::new(), max_distinct: usize::MAX }
+    }
 
     /// The shared copy of `text`, made the first time it is seen.
     pub(crate) fn get(&mut self, text: &str) -> ArcStr {
@@ -818,7 +834,7 @@ impl TextInterner {
             return shared.clone();
         }
         let shared = ArcStr::from(text);
-        if self.texts.len() < Self::MAX_DISTINCT {
+        if self.texts.len() < self.max_distinct {
             self.texts.insert(shared.clone());
         }
         shared

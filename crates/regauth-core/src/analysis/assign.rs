@@ -12,12 +12,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::classify::{
-    Classified, NameInterner, RequestAuth, Role, SeenChallenge, bearer_token, url_base,
-};
+use super::classify::{Classified, RequestAuth, Role, SeenChallenge, bearer_token, url_base};
 use super::tokens::{issued_token, unsigned_prefix};
 use super::{ExchangeList, ExchangeMap};
-use crate::model::{ArcStr, Exchange};
+use crate::model::{ArcStr, Exchange, TextInterner};
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
 /// (registry authority, repository): what a session is about.
@@ -273,7 +271,7 @@ impl<'a> Realms<'a> {
     fn of(exchanges: &'a [Exchange], challenges: &'a [SeenChallenge]) -> Realms<'a> {
         // A realm is usually its own normalised form: then the challenge's shared copy is
         // the group's, and only realms spelled otherwise get (one shared) copy each.
-        let mut normalised = NameInterner::default();
+        let mut normalised = TextInterner::unbounded();
         let mut entries: Vec<(ArcStr, Option<ArcStr>, usize)> = challenges
             .iter()
             .enumerate()

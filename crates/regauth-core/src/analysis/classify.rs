@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use crate::capture::Capture;
-use crate::model::{ArcStr, Exchange, Request};
+use crate::model::{ArcStr, Exchange, Request, TextInterner};
 use crate::protocol::{
     Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
     is_engine_api_path, parse_authorization, parse_challenges, parse_scope, parse_token_request,
@@ -78,7 +78,7 @@ pub struct BearerChallenge {
 }
 
 impl BearerChallenge {
-    fn of(challenge: &Challenge, names: &mut NameInterner) -> BearerChallenge {
+    fn of(challenge: &Challenge, names: &mut TextInterner) -> BearerChallenge {
         let mut first = |name: &str| challenge.param(name).map(|value| names.get(value));
         BearerChallenge { realm: first("realm"), service: first("service"), error: first("error") }
     }
@@ -113,7 +113,7 @@ impl SeenChallenge {
         authority: ArcStr,
         challenges: &[Challenge],
         mut problems: Vec<ChallengeProblem>,
-        names: &mut NameInterner,
+        names: &mut TextInterner,
     ) -> SeenChallenge {
         let has_basic = challenges.iter().any(Challenge::is_basic);
         let bearer = challenges
@@ -172,7 +172,7 @@ impl Classified {
 }
 
 /// One shared copy of each value that many exchanges repeat (parsed token requests; names
-/// have [`NameInterner`]). A capture of a hundred thousand requests names a handful of
+/// share theirs through [`TextInterner::unbounded`]). A capture of a hundred thousand requests names a handful of
 /// registries and realms and asks a few scopes, and a copy per request costs more than the
 /// request's bytes (issue 9: memory bounded by the input).
 pub struct Interner<T: ?Sized>(HashSet<Arc<T>>);
@@ -180,24 +180,6 @@ pub struct Interner<T: ?Sized>(HashSet<Arc<T>>);
 impl<T: ?Sized> Default for Interner<T> {
     fn default() -> Interner<T> {
         Interner(HashSet::new())
-    }
-}
-
-/// [`Interner`] for names (registry, repository, realm, service, error code, issuer): the
-/// shared copy is a thin 8-byte [`ArcStr`], as a session, a role and a challenge each hold
-/// several, and a busy capture has a hundred thousand of each.
-#[derive(Default)]
-pub struct NameInterner(HashSet<ArcStr>);
-
-impl NameInterner {
-    /// The shared copy of `name`, made from it the first time.
-    pub fn get(&mut self, name: &str) -> ArcStr {
-        if let Some(shared) = self.0.get(name) {
-            return shared.clone();
-        }
-        let shared = ArcStr::from(name);
-        self.0.insert(shared.clone());
-        shared
     }
 }
 
@@ -215,7 +197,7 @@ impl<T: ?Sized + Hash + Eq> Interner<T> {
 
 pub fn classify(capture: &Capture) -> Classified {
     let exchanges = &capture.exchanges;
-    let mut names = NameInterner::default();
+    let mut names = TextInterner::unbounded();
     let mut challenges = Vec::new();
     // A set: a capture may name a hundred thousand distinct realms, and every exchange is
     // looked up in it.

@@ -8,13 +8,12 @@ use std::hash::{BuildHasher as _, RandomState};
 use std::rc::Rc;
 
 use super::TokenRecord;
-use super::classify::NameInterner;
 use crate::model::Exchange;
+use crate::model::TextInterner;
 use crate::protocol::parse_token_response_body;
 use crate::token::{DecodedToken, verify_signature};
 
 /// Every issued token, findable by what a client sends.
-#[derive(Default)]
 pub struct TokenBook {
     pub records: Vec<TokenRecord>,
     /// The hash of each issued token's text → the latest token issued with that hash; each
@@ -30,7 +29,21 @@ pub struct TokenBook {
     earlier_with_unsigned: Vec<Option<usize>>,
     hasher: RandomState,
     /// One copy of each issuer name.
-    issuers: NameInterner,
+    issuers: TextInterner,
+}
+
+impl Default for TokenBook {
+    fn default() -> TokenBook {
+        TokenBook {
+            records: Vec::new(),
+            latest_with_text: HashMap::new(),
+            earlier_with_text: Vec::new(),
+            latest_with_unsigned: HashMap::new(),
+            earlier_with_unsigned: Vec::new(),
+            hasher: RandomState::new(),
+            issuers: TextInterner::unbounded(),
+        }
+    }
 }
 
 /// The tokens of a chain, latest first.
