@@ -103,8 +103,8 @@ pub fn exchange_detail(exchange: &Exchange, source_name: &str, reveal: bool) -> 
         .response
         .as_ref()
         .map(|response| {
-            let values: Vec<&str> = response.headers.get_all("www-authenticate").collect();
-            parse_challenges(values.iter().copied())
+            let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
+            parse_challenges(values.iter().map(|value| value.as_ref()))
                 .0
                 .into_iter()
                 .map(|challenge| ChallengeView {
@@ -257,6 +257,7 @@ fn header_lines(headers: &Headers, reveal: bool) -> Vec<HeaderLine> {
         .iter()
         .map(|(name, value)| {
             let lower = name.to_ascii_lowercase();
+            let value = value.as_ref();
             let (value, masked) = if reveal {
                 (value.to_owned(), false)
             } else if lower == "authorization" || lower == "proxy-authorization" {

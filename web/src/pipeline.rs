@@ -183,7 +183,7 @@ fn session_facts(capture: &Capture, exchanges: &[usize]) -> SessionFacts {
     let of_session = || exchanges.iter().filter_map(|&index| capture.exchanges.get(index));
     let user_agent = of_session()
         .find_map(|exchange| exchange.request.headers.get("user-agent"))
-        .map(str::to_owned);
+        .map(|agent| agent.into_owned());
     let start = of_session().filter_map(|exchange| exchange.timing.request_start).min();
     let end = of_session()
         .filter_map(|exchange| exchange.timing.response_end.or(exchange.timing.request_start))

@@ -397,7 +397,7 @@ pub fn seeds(name: &str, bytes: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
             seeds.push(("registry_auth", body.into_owned()));
         }
         let Some(response) = &exchange.response else { continue };
-        let challenges: Vec<&str> = response
+        let challenges: Vec<_> = response
             .headers
             .iter()
             .filter(|(header_name, _)| header_name.eq_ignore_ascii_case("www-authenticate"))

@@ -144,9 +144,13 @@ pub struct Response {
 /// Header fields in wire order, repeats kept. Names keep their original case.
 ///
 /// Readers borrow the text from the input: a field is two spans into `source` (a slice of the
-/// input buffer), so reading a header-heavy capture allocates nothing per field. Fields whose
-/// text is not verbatim in the input (HAR values with JSON escapes, flow values that are not
-/// UTF-8, fields added in code) live in `owned`. Each field costs 16 bytes either way.
+/// input buffer), so reading a header-heavy capture allocates nothing per field. A HAR value
+/// with JSON escapes (every `WWW-Authenticate`: `Bearer realm=\"…\"`) stays a span of its
+/// escaped text and is unescaped each time it is read, which is why values come out as
+/// `Cow<str>`: a copy of every challenge was an eighth of the analysis' memory on captures of
+/// many 401s (issue 9). Fields whose text is not in the input (flow values that are not UTF-8,
+/// HAR text with `\u` escapes, fields added in code) live in `owned`. Each field costs 16
+/// bytes either way.
 #[derive(Clone, Default)]
 pub struct Headers {
     /// The input text borrowed fields point into (validated UTF-8 field by field when read).
@@ -164,7 +168,8 @@ struct HeaderField {
     value: Span,
 }
 
-/// Where a name or value is: `start | OWNED` in `owned`, else in `source`.
+/// Where a name or value is: `start | OWNED` in `owned`, else in `source`; `len | JSON_ESCAPED`
+/// when the text there still has JSON string escapes (values only, never names).
 #[derive(Clone, Copy, Debug)]
 struct Span {
     start: u32,
@@ -172,6 +177,14 @@ struct Span {
 }
 
 const OWNED: u32 = 1 << 31;
+const JSON_ESCAPED: u32 = 1 << 31;
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        let start = (self.start & !OWNED) as usize;
+        start..start + (self.len & !JSON_ESCAPED) as usize
+    }
+}
 
 impl Headers {
     /// Appends a field whose name and value are, if possible, slices of this `Headers`' source;
@@ -183,10 +196,29 @@ impl Headers {
     }
 
     /// Appends a field whose name and value are, if possible, slices of `buffer` (the whole
-    /// input); text found elsewhere is copied. The first field borrowed fixes where this
-    /// `Headers`' source starts in `buffer`, so later fields (further on in the input) are
-    /// spans from there.
+    /// input); text found elsewhere is copied.
     pub(crate) fn push_borrowing(&mut self, buffer: &Bytes, name: &str, value: &str) {
+        self.borrow_from(buffer, name, value);
+        self.push_from_source(name, value);
+    }
+
+    /// Appends a field whose value is the text between the quotes of a JSON string literal
+    /// with escapes (`Bearer realm=\"r\"`), kept escaped as a span of `buffer` when it is
+    /// one and unescaped when read. The caller checked the literal's syntax, and it has no
+    /// `\u` escapes, so unescaping it gives exactly what serde_json would.
+    pub(crate) fn push_borrowing_escaped(&mut self, buffer: &Bytes, name: &str, escaped: &str) {
+        self.borrow_from(buffer, name, escaped);
+        let name = self.span_in_source(name).unwrap_or_else(|| self.own(name));
+        let value = match self.span_in_source(escaped) {
+            Some(span) => Span { len: span.len | JSON_ESCAPED, ..span },
+            None => self.own(&crate::capture::json_string::unescape_inner(escaped.as_bytes())),
+        };
+        self.fields.push(HeaderField { name, value });
+    }
+
+    /// The first field borrowed fixes where this `Headers`' source starts in `buffer`, so
+    /// later fields (further on in the input) are spans from there.
+    fn borrow_from(&mut self, buffer: &Bytes, name: &str, value: &str) {
         if self.source.is_empty() {
             let start =
                 match (offset_in(buffer, name.as_bytes()), offset_in(buffer, value.as_bytes())) {
@@ -197,7 +229,6 @@ impl Headers {
                 self.source = buffer.slice(start..);
             }
         }
-        self.push_from_source(name, value);
     }
 
     /// Moves the fields out into a `Headers` of their own whose field list is allocated at its
@@ -221,7 +252,7 @@ impl Headers {
             return None;
         }
         let start = u32::try_from(start).ok().filter(|start| start & OWNED == 0)?;
-        let len = u32::try_from(text.len()).ok()?;
+        let len = u32::try_from(text.len()).ok().filter(|len| len & JSON_ESCAPED == 0)?;
         Some(Span { start, len })
     }
 
@@ -229,7 +260,7 @@ impl Headers {
         let owned = self.owned.get_or_insert_default();
         let start = owned.len();
         match (u32::try_from(start), u32::try_from(text.len())) {
-            (Ok(start), Ok(len)) if start & OWNED == 0 => {
+            (Ok(start), Ok(len)) if start & OWNED == 0 && len & JSON_ESCAPED == 0 => {
                 owned.push_str(text);
                 Span { start: start | OWNED, len }
             }
@@ -238,9 +269,9 @@ impl Headers {
         }
     }
 
+    /// The text of a name, or of a value with no JSON escapes kept (see [`Self::value`]).
     fn text(&self, span: Span) -> &str {
-        let start = (span.start & !OWNED) as usize;
-        let range = start..start + span.len as usize;
+        let range = span.range();
         if span.start & OWNED != 0 {
             self.owned.as_deref().and_then(|owned| owned.get(range)).unwrap_or_default()
         } else {
@@ -252,11 +283,19 @@ impl Headers {
         }
     }
 
+    /// The text of a value: borrowed, or unescaped when it was kept JSON-escaped.
+    fn value(&self, span: Span) -> Cow<'_, str> {
+        if span.len & JSON_ESCAPED != 0 {
+            Cow::Owned(crate::capture::json_string::unescape_inner(self.raw(span)))
+        } else {
+            Cow::Borrowed(self.text(span))
+        }
+    }
+
     /// The bytes of a span, not checked to be UTF-8 again: for comparing names, where
     /// checking every field on every lookup was most of a lookup's cost.
     fn raw(&self, span: Span) -> &[u8] {
-        let start = (span.start & !OWNED) as usize;
-        let range = start..start + span.len as usize;
+        let range = span.range();
         let bytes = if span.start & OWNED != 0 {
             self.owned.as_deref().map_or(&[][..], String::as_bytes)
         } else {
@@ -284,7 +323,7 @@ impl Headers {
         let fields = std::mem::take(&mut self.fields);
         self.fields = fields
             .into_iter()
-            .filter(|field| keep(self.text(field.name), self.text(field.value)))
+            .filter(|field| keep(self.text(field.name), &self.value(field.value)))
             .collect();
     }
 
@@ -297,24 +336,24 @@ impl Headers {
     }
 
     /// The field at `position` in wire order.
-    pub fn at(&self, position: usize) -> Option<(&str, &str)> {
-        self.fields.get(position).map(|field| (self.text(field.name), self.text(field.value)))
+    pub fn at(&self, position: usize) -> Option<(&str, Cow<'_, str>)> {
+        self.fields.get(position).map(|field| (self.text(field.name), self.value(field.value)))
     }
 
     /// The first value of `name` (ASCII case-insensitive).
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
         self.fields
             .iter()
             .find(|field| self.is_named(field, name))
-            .map(|field| self.text(field.value))
+            .map(|field| self.value(field.value))
     }
 
     /// Every value of `name` (ASCII case-insensitive), in wire order.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
         self.fields
             .iter()
             .filter(move |field| self.is_named(field, name))
-            .map(|field| self.text(field.value))
+            .map(|field| self.value(field.value))
     }
 
     pub fn len(&self) -> usize {
@@ -325,14 +364,26 @@ impl Headers {
         self.fields.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|field| (self.text(field.name), self.text(field.value)))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+        self.fields.iter().map(|field| (self.text(field.name), self.value(field.value)))
     }
 
     /// Bytes of memory the fields take beyond the `Headers` value itself (for read budgets).
     pub(crate) fn heap_size(&self) -> usize {
         self.fields.capacity() * size_of::<HeaderField>()
             + self.owned.as_deref().map_or(0, |owned| size_of::<String>() + owned.capacity())
+    }
+}
+
+/// The part of `text` that `part` picks (a slice of it), borrowed as `text` is: for reading
+/// a piece of a header value ([`Headers::get`]) without copying the values that need none.
+pub(crate) fn narrow_text<'a>(
+    text: Cow<'a, str>,
+    part: impl FnOnce(&str) -> Option<&str>,
+) -> Option<Cow<'a, str>> {
+    match text {
+        Cow::Borrowed(text) => part(text).map(Cow::Borrowed),
+        Cow::Owned(text) => part(&text).map(|part| Cow::Owned(part.to_owned())),
     }
 }
 
@@ -1095,6 +1146,36 @@ mod tests {
         assert_eq!(&escaped.decoded_prefix(3).unwrap().bytes[..], b"a\nb");
     }
 
+    // hand-written fixture: a HAR challenge as the input holds it, JSON escapes and all
+    #[test]
+    fn json_escaped_values_stay_spans_of_the_source_and_read_unescaped() {
+        let source = Bytes::from_static(br#"WWW-Authenticate Bearer realm=\"https://a/t\",x=\\"#);
+        let text = std::str::from_utf8(&source).unwrap();
+        let mut scratch = Headers::default();
+        scratch.push_borrowing_escaped(&source, &text[..16], &text[17..]);
+        scratch.push_borrowing_escaped(&source, "X-Copied", r#"a\"b\tc"#);
+        let headers = scratch.take_compact();
+        assert_eq!(
+            headers.get("www-authenticate").as_deref(),
+            Some(r#"Bearer realm="https://a/t",x=\"#)
+        );
+        assert!(matches!(headers.get("www-authenticate"), Some(Cow::Owned(_))), "unescaped");
+        assert_eq!(
+            headers.owned.as_deref().map(String::as_str),
+            Some("X-Copieda\"b\tc"),
+            "only the text not in the source is copied, unescaped"
+        );
+        assert_eq!(headers.get("x-copied").as_deref(), Some("a\"b\tc"));
+        assert!(matches!(headers.get("x-copied"), Some(Cow::Borrowed(_))));
+        assert_eq!(
+            headers,
+            Headers::from_iter([
+                ("WWW-Authenticate", r#"Bearer realm="https://a/t",x=\"#),
+                ("X-Copied", "a\"b\tc"),
+            ])
+        );
+    }
+
     #[test]
     fn headers_borrow_from_the_source_and_copy_the_rest() {
         let source = Bytes::from_static(b"Accept: */*; Authorization: Bearer x");
@@ -1112,13 +1193,17 @@ mod tests {
             "AuthorizationX-Addedyes",
             "only text not in the source is copied"
         );
-        assert_eq!(headers.get("accept"), Some("*/*"));
-        assert_eq!(headers.get("AUTHORIZATION"), Some("Bearer x"));
+        assert_eq!(headers.get("accept").as_deref(), Some("*/*"));
+        assert_eq!(headers.get("AUTHORIZATION").as_deref(), Some("Bearer x"));
         assert_eq!(headers.get_all("x-added").collect::<Vec<_>>(), ["yes"]);
         headers.set_value(0, "text/plain");
         headers.retain(|name, _| name != "X-Added");
-        let pairs: Vec<(&str, &str)> = headers.iter().collect();
-        assert_eq!(pairs, [("Accept", "text/plain"), ("Authorization", "Bearer x")]);
+        let pairs: Vec<(&str, String)> =
+            headers.iter().map(|(name, value)| (name, value.into_owned())).collect();
+        assert_eq!(
+            pairs,
+            [("Accept", "text/plain".to_owned()), ("Authorization", "Bearer x".to_owned())]
+        );
         assert_eq!(
             headers,
             Headers::from(vec![

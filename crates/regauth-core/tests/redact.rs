@@ -146,7 +146,7 @@ fn known_secrets(capture: &Capture, raw: &[u8]) -> Known {
             if name.eq_ignore_ascii_case("authorization")
                 || name.eq_ignore_ascii_case("proxy-authorization")
             {
-                match parse_authorization(value) {
+                match parse_authorization(&value) {
                     Ok(Authorization::Basic { password, .. }) => {
                         known.add(password.expose(), "basic password")
                     }
@@ -157,7 +157,7 @@ fn known_secrets(capture: &Capture, raw: &[u8]) -> Known {
                 }
             }
             if name.eq_ignore_ascii_case("x-registry-auth")
-                && let Ok(config) = parse_x_registry_auth(value)
+                && let Ok(config) = parse_x_registry_auth(&value)
             {
                 add_auth_config(&mut known, &config);
             }

@@ -9,13 +9,14 @@
 //! - A storage download joins the session of the redirect that sent the client there.
 //! - A Docker Engine API call joins the registry and repository the daemon will contact.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::classify::{Classified, RequestAuth, Role, SeenChallenge, bearer_token, url_base};
 use super::tokens::{issued_token, unsigned_prefix};
 use super::{ExchangeList, ExchangeMap};
-use crate::model::{ArcStr, Exchange, TextInterner};
+use crate::model::{ArcStr, Exchange, TextInterner, narrow_text};
 use crate::protocol::{EngineApiCall, Scope, TokenRequest, parse_auth_body};
 
 /// (registry authority, repository): what a session is about.
@@ -90,12 +91,13 @@ impl DirectKeys {
         if self.unchallenged_tokens.is_empty() {
             return;
         }
-        let mut uses_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut uses_of: HashMap<Cow<'_, str>, Vec<usize>> = HashMap::new();
         for (idx, role) in classified.roles.iter().enumerate() {
             if let Role::Registry { auth: RequestAuth::Bearer, .. } = role
                 && let Some(token) = bearer_token(&exchanges[idx].request)
+                && let Some(prefix) = narrow_text(token, |token| Some(unsigned_prefix(token)))
             {
-                uses_of.entry(unsigned_prefix(token)).or_default().push(idx);
+                uses_of.entry(prefix).or_default().push(idx);
             }
         }
         for &idx in &self.unchallenged_tokens {

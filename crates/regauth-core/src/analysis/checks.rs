@@ -545,7 +545,7 @@ fn secrets_sent(
     if request
         .headers
         .get("x-registry-auth")
-        .and_then(|value| parse_x_registry_auth(value).ok())
+        .and_then(|value| parse_x_registry_auth(&value).ok())
         .is_some_and(|config| config.carries_secret())
     {
         kinds.push("registry credentials in X-Registry-Auth (Docker Engine API)");

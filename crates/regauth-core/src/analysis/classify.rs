@@ -5,13 +5,13 @@
 //! (so any realm path works), and only then by shape (`service=`/`scope=` parameters or an
 //! OAuth2 `grant_type` form), for captures that start after the challenge.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
 use crate::capture::Capture;
-use crate::model::{ArcStr, Exchange, Request, TextInterner};
+use crate::model::{ArcStr, Exchange, Request, TextInterner, narrow_text};
 use crate::protocol::{
     Authorization, Challenge, ChallengeProblem, EngineApiCall, Scope, TokenRequest,
     is_engine_api_path, parse_authorization, parse_challenges, parse_scope, parse_token_request,
@@ -144,7 +144,8 @@ impl SeenChallenge {
     ) -> Option<Scope> {
         debug_assert_eq!(exchange.index, self.exchange, "the challenge's own exchange");
         let response = exchange.response.as_ref()?;
-        let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
+        let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
+        let (challenges, _) = parse_challenges(values.iter().map(|value| value.as_ref()));
         let bearer = challenges.iter().find(|challenge| challenge.is_bearer())?;
         bearer
             .params_named("scope")
@@ -204,11 +205,11 @@ pub fn classify(capture: &Capture) -> Classified {
     let mut realms: HashSet<String> = HashSet::new();
     for exchange in exchanges {
         let Some(response) = &exchange.response else { continue };
-        let values: Vec<&str> = response.headers.get_all("www-authenticate").collect();
+        let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
         if values.is_empty() {
             continue;
         }
-        let (parsed, problems) = parse_challenges(values);
+        let (parsed, problems) = parse_challenges(values.iter().map(|value| value.as_ref()));
         for challenge in &parsed {
             if let Some(realm) = challenge.realm().filter(|_| challenge.is_bearer()) {
                 realms.insert(url_base(realm));
@@ -337,7 +338,7 @@ fn looks_like_token_request(request: &Request) -> bool {
         return true;
     }
     if request.method.eq_ignore_ascii_case("POST") && !request.path.starts_with("/v2/") {
-        let content_type = request.headers.get("content-type").unwrap_or("");
+        let content_type = request.headers.get("content-type").unwrap_or_default();
         if content_type.contains("x-www-form-urlencoded")
             && let Ok(body) = request.body.decoded(64 * 1024)
         {
@@ -349,7 +350,7 @@ fn looks_like_token_request(request: &Request) -> bool {
 }
 
 fn request_auth(request: &Request) -> RequestAuth {
-    match request.headers.get("authorization").map(parse_authorization) {
+    match request.headers.get("authorization").as_deref().map(parse_authorization) {
         None => RequestAuth::None,
         Some(Ok(Authorization::Basic { username, .. })) => RequestAuth::Basic { username },
         Some(Ok(Authorization::Bearer(_))) => RequestAuth::Bearer,
@@ -359,10 +360,13 @@ fn request_auth(request: &Request) -> RequestAuth {
 }
 
 /// The token of a request's `Authorization: Bearer` header as [`parse_authorization`] reads
-/// it, borrowed from the header.
-pub fn bearer_token(request: &Request) -> Option<&str> {
-    let value = request.headers.get("authorization")?.trim();
-    let (scheme, credentials) = value.split_once([' ', '\t'])?;
+/// it, borrowed from the header when its text is in the capture as sent.
+pub fn bearer_token(request: &Request) -> Option<Cow<'_, str>> {
+    narrow_text(request.headers.get("authorization")?, bearer_credentials)
+}
+
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.trim().split_once([' ', '\t'])?;
     let credentials = credentials.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !credentials.is_empty()).then_some(credentials)
 }
@@ -373,7 +377,8 @@ pub fn redirect_location(exchange: &Exchange) -> Option<String> {
     if !(300..400).contains(&response.status) {
         return None;
     }
-    let location = response.headers.get("location")?.trim();
+    let location = response.headers.get("location")?;
+    let location = location.trim();
     if location.contains("://") {
         Some(location.to_owned())
     } else if location.starts_with("//") {

@@ -222,7 +222,8 @@ impl Observations {
             else {
                 continue;
             };
-            let Some(date) = response.headers.get("date").and_then(parse_http_date) else {
+            let Some(date) = response.headers.get("date").as_deref().and_then(parse_http_date)
+            else {
                 continue;
             };
             self.push(

@@ -10,10 +10,11 @@
 //! `SEC_ERROR_*`), WebKit (`cancelled`), Go proxies (`context canceled`), Charles and Fiddler
 //! (`Client closed connection ...`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::classify::Role;
-use crate::model::{Exchange, decode_limits};
+use crate::model::{Exchange, decode_limits, narrow_text};
 
 /// What an error recorded instead of an answer means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +143,7 @@ pub fn recorder_error(exchange: &Exchange) -> Option<String> {
     if !matches!(response.status, 502..=504) {
         return None;
     }
-    let server = response.headers.get("server").unwrap_or("").to_ascii_lowercase();
+    let server = response.headers.get("server").unwrap_or_default().to_ascii_lowercase();
     let page = response.body.text(decode_limits::ERROR_BODY).unwrap_or_default();
     let page_lower = page.to_ascii_lowercase();
     let recorder =
@@ -234,8 +235,8 @@ fn within_window(probe: &Exchange, later: &Exchange) -> bool {
 }
 
 fn same_client(probe: &Exchange, later: &Exchange) -> bool {
-    fn agent(exchange: &Exchange) -> Option<&str> {
-        exchange.request.headers.get("user-agent").map(str::trim)
+    fn agent(exchange: &Exchange) -> Option<Cow<'_, str>> {
+        narrow_text(exchange.request.headers.get("user-agent")?, |agent| Some(agent.trim()))
     }
     let client_ip = |exchange: &Exchange| {
         exchange.client_address.as_deref().map(|address| {

@@ -797,7 +797,7 @@ fn asked_and_granted(built: &Built, token: Option<usize>) -> String {
 }
 
 fn basic_user(exchange: &Exchange) -> Option<String> {
-    match exchange.request.headers.get("authorization").map(parse_authorization) {
+    match exchange.request.headers.get("authorization").as_deref().map(parse_authorization) {
         Some(Ok(Authorization::Basic { username, .. })) => Some(username),
         _ => None,
     }
@@ -806,7 +806,8 @@ fn basic_user(exchange: &Exchange) -> Option<String> {
 /// The scopes a refusal's challenge names that the token request did not ask for.
 fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<Scope> {
     let Some(response) = &exchange.response else { return Vec::new() };
-    let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
+    let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
+    let (challenges, _) = parse_challenges(values.iter().map(|value| value.as_ref()));
     challenges
         .iter()
         .filter(|challenge| challenge.is_bearer())

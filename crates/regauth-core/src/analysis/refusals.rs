@@ -151,6 +151,7 @@ impl Explainer<'_> {
             .response
             .as_ref()
             .and_then(|response| response.headers.get("date"))
+            .as_deref()
             .and_then(parse_http_date)
             .map(|date| date + 0.5)
             .or_else(|| {

@@ -197,7 +197,7 @@ fn walk(
         if let Role::Registry { auth: RequestAuth::Bearer, .. } = role
             && let Some(token) = bearer_token(&exchange.request)
         {
-            walked.tokens.record_use(token, exchange);
+            walked.tokens.record_use(&token, exchange);
         }
         machine.feed(idx, role, &verdict);
         walked.verdicts.insert(idx, verdict);

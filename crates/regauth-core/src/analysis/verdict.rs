@@ -216,7 +216,7 @@ fn judge_refused_credentials(
         return Verdict::Challenge;
     }
     let token = match auth {
-        RequestAuth::Bearer => bearer_token(request).and_then(|token| tokens.lookup(token)),
+        RequestAuth::Bearer => bearer_token(request).and_then(|token| tokens.lookup(&token)),
         _ => None,
     };
     let cause = match (auth, error) {
@@ -344,7 +344,7 @@ pub fn judge_engine(exchange: &Exchange, call: &EngineApiCall) -> (Verdict, Opti
             .request
             .headers
             .get("x-registry-auth")
-            .and_then(|value| parse_x_registry_auth(value).ok())
+            .and_then(|value| parse_x_registry_auth(&value).ok())
             .is_some_and(|config| config.carries_secret()),
     };
     let step = match call {

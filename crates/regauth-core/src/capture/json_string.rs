@@ -14,6 +14,15 @@ pub(crate) fn unescape(literal: &[u8]) -> String {
 pub(crate) fn unescape_prefix(literal: &[u8], limit: usize) -> String {
     let inner =
         literal.strip_prefix(b"\"").and_then(|rest| rest.strip_suffix(b"\"")).unwrap_or(literal);
+    unescape_inner_prefix(inner, limit)
+}
+
+/// The text between a JSON string literal's quotes (`a\nb`), escapes undone; see [`unescape`].
+pub(crate) fn unescape_inner(inner: &[u8]) -> String {
+    unescape_inner_prefix(inner, usize::MAX)
+}
+
+fn unescape_inner_prefix(inner: &[u8], limit: usize) -> String {
     let mut out = Vec::with_capacity(inner.len().min(limit));
     let mut pos = 0;
     while pos < inner.len() && out.len() < limit {

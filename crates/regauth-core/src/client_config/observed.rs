@@ -174,7 +174,7 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                         let Some(header) = exchange.request.headers.get("x-registry-auth") else {
                             continue;
                         };
-                        let Ok(config) = parse_x_registry_auth(header) else { continue };
+                        let Ok(config) = parse_x_registry_auth(&header) else { continue };
                         let reference = match call {
                             EngineApiCall::ImagePush { name, .. } => Some(name.clone()),
                             _ => query_param(exchange.request.query().unwrap_or(""), "fromImage"),

@@ -138,7 +138,7 @@ pub fn parse_token_request(request: &Request) -> TokenRequest {
     }
 
     if kind == TokenRequestKind::OAuthPost {
-        let content_type = request.headers.get("content-type").unwrap_or("");
+        let content_type = request.headers.get("content-type").unwrap_or_default();
         let media_type = content_type.split(';').next().unwrap_or("").trim();
         if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             problems.push(if content_type.is_empty() {
@@ -163,7 +163,12 @@ pub fn parse_token_request(request: &Request) -> TokenRequest {
         }
     }
 
-    let header_credential = match request.headers.get("authorization").map(parse_authorization) {
+    let header_credential = match request
+        .headers
+        .get("authorization")
+        .as_deref()
+        .map(parse_authorization)
+    {
         None => None,
         Some(Ok(Authorization::Basic { username, password })) => {
             Some(Credential::Basic { username, password })

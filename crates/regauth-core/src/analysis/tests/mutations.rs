@@ -90,9 +90,9 @@ fn mangled_headers_never_panic() {
                         .response
                         .as_ref()
                         .and_then(|response| response.headers.at(pos))
-                        .map(|(_, value)| value.to_owned())
+                        .map(|(_, value)| value.into_owned())
                 } else {
-                    exchange.request.headers.at(pos).map(|(_, value)| value.to_owned())
+                    exchange.request.headers.at(pos).map(|(_, value)| value.into_owned())
                 }
                 .unwrap_or_default();
                 for value in variants(&original) {

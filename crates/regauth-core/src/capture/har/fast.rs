@@ -704,7 +704,12 @@ fn read_field(
         parser.colon()?;
         match key {
             HeaderKey::Name => name = Some(Text::fast_read(parser, ctx)?),
-            HeaderKey::Value => value = Some(Text::fast_read(parser, ctx)?),
+            HeaderKey::Value => {
+                value = Some(match parser.peek_value()? {
+                    b'"' => parser.header_value()?,
+                    _ => HeaderValue::Wrong(parser.other_value()?),
+                })
+            }
             HeaderKey::Other => parser.skip_value()?,
         }
     }
@@ -713,13 +718,41 @@ fn read_field(
         Some(Text::Wrong(found)) => return Err(FieldOutcome::Problem(FieldProblem::Name(found))),
         Some(Text::Str(name)) => name,
     };
-    let value = match value {
-        None => Cow::Borrowed(""),
-        Some(Text::Wrong(found)) => return Err(FieldOutcome::Problem(FieldProblem::Value(found))),
-        Some(Text::Str(value)) => value,
-    };
-    headers.push_borrowing(ctx.buffer, &name, &value);
+    match value {
+        None => headers.push_borrowing(ctx.buffer, &name, ""),
+        Some(HeaderValue::Wrong(found)) => {
+            return Err(FieldOutcome::Problem(FieldProblem::Value(found)));
+        }
+        Some(HeaderValue::Text(value)) => headers.push_borrowing(ctx.buffer, &name, &value),
+        Some(HeaderValue::Escaped(escaped)) => {
+            headers.push_borrowing_escaped(ctx.buffer, &name, escaped)
+        }
+    }
     Ok(())
+}
+
+/// A header field's value as [`Parser::header_value`] reads it.
+enum HeaderValue<'a> {
+    Text(Cow<'a, str>),
+    /// The text between the quotes, with two-character escapes only (`\"`, `\\`, `\n`...).
+    Escaped(&'a str),
+    Wrong(Found),
+}
+
+/// Whether the text between a string's quotes (syntax already checked) has a `\u` escape.
+fn has_unicode_escape(inner: &[u8]) -> bool {
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'\\', &inner[pos..]) {
+        let escape = pos + found;
+        if inner.get(escape + 1) == Some(&b'u') {
+            return true;
+        }
+        pos = escape + 2;
+        if pos >= inner.len() {
+            return false;
+        }
+    }
+    false
 }
 
 enum HeaderKey {
@@ -877,6 +910,28 @@ impl<'a> Parser<'a> {
             Cow::Borrowed(&self.text[open + 1..self.pos - 1])
         };
         Ok(JsonString { text })
+    }
+
+    /// A header value: like [`Self::string`], but a string whose escapes are all of two
+    /// characters (a challenge's `\"`) comes back still escaped, so that the header list can
+    /// keep it as a span of the input (`Headers::push_borrowing_escaped`). `\u` escapes are
+    /// decoded here, as serde_json decodes them (and fails on a lone surrogate).
+    #[inline(always)]
+    fn header_value(&mut self) -> Fast<HeaderValue<'a>> {
+        let open = self.pos;
+        self.pos += 1;
+        let escaped = self.skip_string_rest()?;
+        let inner = &self.text[open + 1..self.pos - 1];
+        Ok(if !escaped {
+            HeaderValue::Text(Cow::Borrowed(inner))
+        } else if !has_unicode_escape(inner.as_bytes()) {
+            HeaderValue::Escaped(inner)
+        } else {
+            let literal = &self.text[open..self.pos];
+            HeaderValue::Text(Cow::Owned(
+                serde_json::from_str::<String>(literal).map_err(|_| Bail)?,
+            ))
+        })
     }
 
     /// Moves past the closing `"` of the string whose opening `"` was just consumed,
