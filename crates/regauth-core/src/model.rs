@@ -111,10 +111,26 @@ impl Request {
         url
     }
 
+    /// [`Self::authority`] shared through `names`: the request's own `host` when the port is
+    /// the default, so a capture of a hundred thousand hosts does not name each twice.
+    pub(crate) fn shared_authority(&self, names: &mut TextInterner) -> ArcStr {
+        if self.has_default_port() { names.share(&self.host) } else { names.get(&self.authority()) }
+    }
+
+    /// [`Self::authority`] as an `ArcStr`: the request's own `host` (not a copy) when the port
+    /// is the default.
+    pub(crate) fn authority_arc(&self) -> ArcStr {
+        if self.has_default_port() { self.host.clone() } else { ArcStr::from(self.authority()) }
+    }
+
+    fn has_default_port(&self) -> bool {
+        let default_port = if self.scheme == "http" { 80 } else { 443 };
+        self.port == default_port || self.port == 0
+    }
+
     /// `host` or `host:port` when the port is not the scheme's default; how registries are named.
     pub fn authority(&self) -> String {
-        let default_port = if self.scheme == "http" { 80 } else { 443 };
-        if self.port == default_port || self.port == 0 {
+        if self.has_default_port() {
             self.host.to_string()
         } else {
             format!("{}:{}", self.host, self.port)
@@ -889,6 +905,17 @@ impl TextInterner {
             self.texts.insert(shared.clone());
         }
         shared
+    }
+
+    /// The shared copy of `text`; `text` itself (not a copy) the first time it is seen.
+    pub(crate) fn share(&mut self, text: &ArcStr) -> ArcStr {
+        if let Some(shared) = self.texts.get(text.as_str()) {
+            return shared.clone();
+        }
+        if self.texts.len() < self.max_distinct {
+            self.texts.insert(text.clone());
+        }
+        text.clone()
     }
 }
 

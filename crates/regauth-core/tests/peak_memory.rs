@@ -176,7 +176,6 @@ fn check_shape(
         mib(pipeline),
         pipeline as f64 / input as f64,
     );
-    eprintln!("FIG {figures}");
     let largest_session =
         analysis.sessions.iter().map(|session| session.exchanges.len()).max().unwrap_or(0);
     let row_bound = ROW_SLACK + ROW_BYTES_PER_SESSION_EXCHANGE * largest_session;

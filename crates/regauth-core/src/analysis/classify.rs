@@ -54,6 +54,11 @@ pub enum Role {
     Other,
 }
 
+// One role is kept per exchange for the whole analysis: an Engine API call's text in thin
+// strings keeps the largest variant at a registry request's 40 bytes (56 with `String`s).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Role>() <= 48);
+
 /// A registry challenge, with where it came from: what the engine reads of it, not every
 /// challenge and parameter the header had (issue 9: a hundred thousand 401s each kept whole
 /// cost more than the capture). `explain` parses a header again where it quotes more.
@@ -217,7 +222,7 @@ pub fn classify(capture: &Capture) -> Classified {
         }
         challenges.push(SeenChallenge::new(
             exchange.index,
-            names.get(exchange.request.authority().as_str()),
+            exchange.request.shared_authority(&mut names),
             &parsed,
             problems,
             &mut names,
@@ -241,7 +246,7 @@ pub fn classify(capture: &Capture) -> Classified {
             Role::EngineApi { call }
         } else if let Some(repository) = registry_repository(request.path_only()) {
             Role::Registry {
-                authority: names.get(request.authority().as_str()),
+                authority: request.shared_authority(&mut names),
                 repository: repository.map(|repository| names.get(repository.as_str())),
                 auth: request_auth(request),
             }

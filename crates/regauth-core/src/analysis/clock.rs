@@ -152,12 +152,12 @@ struct Observations {
 }
 
 impl Observations {
-    fn push(&mut self, host: &str, role: ClockRole, interval: OffsetInterval, idx: usize) {
-        // Looked up by text: most observations are of a host seen before, and a key made for
-        // each would be an allocation per exchange.
+    /// `host` is kept as the clock's name when it is new (a request's `host` is shared this
+    /// way, not copied: a capture may name a hundred thousand hosts).
+    fn push(&mut self, host: ArcStr, role: ClockRole, interval: OffsetInterval, idx: usize) {
         let known = self
             .position
-            .get(host)
+            .get(host.as_str())
             .map(|slots| slots[role_slot(role)])
             .filter(|&clock| clock != NO_CLOCK);
         let clock = match known {
@@ -165,9 +165,9 @@ impl Observations {
             None => {
                 // More than 2^32 - 1 clocks cannot come from an input regauth reads.
                 let Ok(clock) = u32::try_from(self.clocks.len()) else { return };
-                let host = match self.position.get_key_value(host) {
+                let host = match self.position.get_key_value(host.as_str()) {
                     Some((shared, _)) => shared.clone(),
-                    None => ArcStr::from(host),
+                    None => host,
                 };
                 self.position.entry(host.clone()).or_insert([NO_CLOCK; 4])[role_slot(role)] = clock;
                 self.clocks.push((host, role));
@@ -227,7 +227,7 @@ impl Observations {
                 continue;
             };
             self.push(
-                &exchange.request.authority(),
+                exchange.request.authority_arc(),
                 role,
                 OffsetInterval::from_observation(date, 1.0, &sent, &received),
                 idx,
@@ -244,18 +244,15 @@ impl Observations {
             else {
                 continue;
             };
-            let issuer = token
-                .summary
-                .issuer
-                .as_deref()
-                .map_or_else(|| exchange.request.authority(), str::to_owned);
+            let issuer =
+                token.summary.issuer.clone().unwrap_or_else(|| exchange.request.authority_arc());
             // `issued_at` may have sub-second precision; distribution's token server writes
             // whole seconds (truncated, like `iat`), and then it says no more than `iat` does.
             if let Some(issued_at) = token.issued_at {
                 let stamp = unix_seconds(&issued_at);
                 let resolution = if issued_at.timestamp_subsec_nanos() == 0 { 1.0 } else { 0.0 };
                 self.push(
-                    &issuer,
+                    issuer.clone(),
                     ClockRole::TokenIssuer,
                     OffsetInterval::from_observation(stamp, resolution, &sent, &received),
                     token.issued_by,
@@ -263,7 +260,7 @@ impl Observations {
             }
             if let Some(iat) = token.summary.issued_at {
                 self.push(
-                    &issuer,
+                    issuer,
                     ClockRole::TokenIssuer,
                     OffsetInterval::from_observation(iat as f64, 1.0, &sent, &received),
                     token.issued_by,

@@ -216,7 +216,8 @@ impl Machine {
         let mut unrecovered_failures = judged.unrecovered;
         unrecovered_failures.sort_unstable();
         // Both kept for the whole analysis, one pair per session: at their exact size, not
-        // with the room pushing left (a hundred thousand sessions of one exchange, issue 9).
+        // with the room pushing left (a hundred thousand sessions of one exchange, issue 9);
+        // up to two exchanges each stay inline.
         unrecovered_failures.shrink_to_fit();
         members.shrink_to_fit();
         Session {
@@ -253,7 +254,7 @@ struct Judged {
     /// The first failure that stuck, as (step, exchange).
     failed: Option<(Step, usize)>,
     /// Every failure that stuck, in decision order.
-    unrecovered: Vec<usize>,
+    unrecovered: ExchangeList,
     /// Whether the session ends with requests that never got an answer (abandoned by the
     /// client, or cut by the end of the capture) and nothing answered after them.
     in_flight_at_end: bool,
@@ -311,11 +312,11 @@ fn unrecovered_failures(
     ordered: &[usize],
     verdicts: &ExchangeMap<Verdict>,
     timeline: &Timeline,
-) -> Vec<usize> {
+) -> ExchangeList {
     let mut succeeded_later: HashSet<&str> = HashSet::new();
     let mut token_answer_later = false;
     let mut served_later = false;
-    let mut unrecovered = Vec::new();
+    let mut unrecovered = ExchangeList::new();
     for &idx in ordered.iter().rev() {
         let object = timeline.objects[idx].as_deref();
         match verdicts.get(&idx) {

@@ -314,7 +314,7 @@ pub struct Session {
     /// The failing exchanges no later request for the same object (the same upload, blob,
     /// manifest, token realm or daemon call) recovered from, in capture order: the failures
     /// that stuck. Empty unless the session failed.
-    pub unrecovered_failures: Vec<usize>,
+    pub unrecovered_failures: ExchangeList,
     pub steps: StepList,
     /// Every exchange of the session (steps plus related ones such as storage downloads).
     pub exchanges: ExchangeList,

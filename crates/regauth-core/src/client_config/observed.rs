@@ -176,7 +176,7 @@ pub fn observed_credentials(capture: &Capture, analysis: &Analysis) -> Vec<Obser
                         };
                         let Ok(config) = parse_x_registry_auth(&header) else { continue };
                         let reference = match call {
-                            EngineApiCall::ImagePush { name, .. } => Some(name.clone()),
+                            EngineApiCall::ImagePush { name, .. } => Some(name.to_string()),
                             _ => query_param(exchange.request.query().unwrap_or(""), "fromImage"),
                         };
                         (config, Via::XRegistryAuth, reference)

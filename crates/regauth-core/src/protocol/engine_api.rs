@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::ArcStr;
 use crate::protocol::decode_base64_any;
 use crate::secret::Secret;
 
@@ -111,16 +112,19 @@ fn field(object: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// An Engine API request that matters for registry auth.
+///
+/// Its text is in thin `ArcStr`s so that a call (24 bytes) is no larger than the other
+/// exchange roles the analysis keeps one of per exchange (issue 9).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EngineApiCall {
     /// `POST /vX.Y/auth` (`docker login`).
-    Auth { version: Option<String> },
+    Auth { version: Option<ArcStr> },
     /// `POST /vX.Y/images/create?fromImage=…` (`docker pull`).
-    ImagesCreate { version: Option<String> },
+    ImagesCreate { version: Option<ArcStr> },
     /// `POST /vX.Y/images/<name>/push` (`docker push`).
-    ImagePush { version: Option<String>, name: String },
+    ImagePush { version: Option<ArcStr>, name: ArcStr },
     /// `GET|HEAD /_ping` or `/vX.Y/_ping`.
-    Ping { version: Option<String> },
+    Ping { version: Option<ArcStr> },
 }
 
 /// Recognises an Engine API path (query ignored); `None` for anything else, including registry
@@ -128,7 +132,7 @@ pub enum EngineApiCall {
 pub fn is_engine_api_path(path: &str) -> Option<EngineApiCall> {
     let path = path.split(['?', '#']).next().unwrap_or("");
     let (version, rest) = match path.strip_prefix("/v").and_then(|after| after.split_once('/')) {
-        Some((version, rest)) if is_api_version(version) => (Some(version.to_owned()), rest),
+        Some((version, rest)) if is_api_version(version) => (Some(ArcStr::from(version)), rest),
         _ => (None, path.strip_prefix('/')?),
     };
     let rest = rest.trim_end_matches('/');
@@ -141,7 +145,7 @@ pub fn is_engine_api_path(path: &str) -> Option<EngineApiCall> {
             if name.is_empty() {
                 return None;
             }
-            let name = percent_decode(name);
+            let name = ArcStr::from(percent_decode(name));
             Some(EngineApiCall::ImagePush { version, name })
         }
     }
@@ -260,7 +264,7 @@ mod tests {
 
     #[test]
     fn engine_api_paths() {
-        let v = |version: &str| Some(version.to_owned());
+        let v = |version: &str| Some(ArcStr::from(version));
         assert_eq!(
             is_engine_api_path("/v1.41/auth"),
             Some(EngineApiCall::Auth { version: v("1.41") })

@@ -269,7 +269,7 @@ fn a_retry_after_re_authentication_that_fails_is_the_sessions_failure() {
         (session.failed_step, session.failed_exchange),
         (Some(Step::RegistryVerdict), Some(6))
     );
-    assert_eq!(session.unrecovered_failures, vec![6, 8]);
+    assert_eq!(session.unrecovered_failures[..], [6, 8]);
     // The scope upgrade (#3) and the existence check (#2) stay non-failures.
     assert!(!session.unrecovered_failures.contains(&3));
     assert!(!analysed.has("insufficient-scope"), "{:#?}", analysed.analysis.findings);
