@@ -103,8 +103,7 @@ pub fn exchange_detail(exchange: &Exchange, source_name: &str, reveal: bool) -> 
         .response
         .as_ref()
         .map(|response| {
-            let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
-            parse_challenges(values.iter().map(|value| value.as_ref()))
+            parse_challenges(response.headers.get_all("www-authenticate"))
                 .0
                 .into_iter()
                 .map(|challenge| ChallengeView {

@@ -149,8 +149,7 @@ impl SeenChallenge {
     ) -> Option<Scope> {
         debug_assert_eq!(exchange.index, self.exchange, "the challenge's own exchange");
         let response = exchange.response.as_ref()?;
-        let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
-        let (challenges, _) = parse_challenges(values.iter().map(|value| value.as_ref()));
+        let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
         let bearer = challenges.iter().find(|challenge| challenge.is_bearer())?;
         bearer
             .params_named("scope")
@@ -214,7 +213,7 @@ pub fn classify(capture: &Capture) -> Classified {
         if values.is_empty() {
             continue;
         }
-        let (parsed, problems) = parse_challenges(values.iter().map(|value| value.as_ref()));
+        let (parsed, problems) = parse_challenges(values);
         for challenge in &parsed {
             if let Some(realm) = challenge.realm().filter(|_| challenge.is_bearer()) {
                 realms.insert(url_base(realm));

@@ -806,8 +806,7 @@ fn basic_user(exchange: &Exchange) -> Option<String> {
 /// The scopes a refusal's challenge names that the token request did not ask for.
 fn unrequested_scopes(exchange: &Exchange, request: &TokenRequest) -> Vec<Scope> {
     let Some(response) = &exchange.response else { return Vec::new() };
-    let values: Vec<_> = response.headers.get_all("www-authenticate").collect();
-    let (challenges, _) = parse_challenges(values.iter().map(|value| value.as_ref()));
+    let (challenges, _) = parse_challenges(response.headers.get_all("www-authenticate"));
     challenges
         .iter()
         .filter(|challenge| challenge.is_bearer())

@@ -156,15 +156,15 @@ impl std::fmt::Display for Challenge {
 /// values, in order. Several challenges may share one value (recorders that fold repeated headers
 /// join them with `", "`) or come in separate values. Never fails: what cannot be read is reported
 /// as a located [`ChallengeProblem`] and parsing resumes at the next comma.
-pub fn parse_challenges<'a>(
-    header_values: impl IntoIterator<Item = &'a str>,
+pub fn parse_challenges(
+    header_values: impl IntoIterator<Item = impl AsRef<str>>,
 ) -> (Vec<Challenge>, Vec<ChallengeProblem>) {
     let mut challenges = Vec::new();
     let mut problems = Vec::new();
     let mut dropped = Dropped::default();
     for (header_index, value) in header_values.into_iter().enumerate() {
         let mut parser = Parser {
-            input: value.as_bytes(),
+            input: value.as_ref().as_bytes(),
             pos: 0,
             header_index,
             problems: &mut problems,
