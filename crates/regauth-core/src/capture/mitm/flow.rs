@@ -90,6 +90,8 @@ pub(super) struct FlowContext<'c> {
     pub(super) header_scratch: &'c mut Headers,
     /// The shared copies of the exchanges' small text (one per thread).
     pub(super) texts: &'c mut TextInterner,
+    /// Connection dicts decoded lately (one cache per thread).
+    pub(super) connections: &'c mut ConnectionCache,
 }
 
 impl FlowContext<'_> {
@@ -526,13 +528,35 @@ pub(crate) fn seconds_to_timestamp(seconds: f64) -> Option<Timestamp> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Leg {
     /// mitmproxy → server
-    Server,
+    Server = 0,
     /// client → mitmproxy
-    Client,
+    Client = 1,
+}
+
+/// Connection dicts decoded lately on one thread, by where their bytes are in the input.
+///
+/// Every flow carries a copy of its client and server connection dicts, and the flows that
+/// went over one connection (keep-alive, a pull's dozens of blobs) repeat them byte for byte:
+/// decoding them was a quarter of the time spent on a header-heavy flow file. A dict equal to
+/// a remembered one of the same leg (same bytes, same field names for its format version)
+/// decodes to the same [`Connection`], so it is cloned instead. Only dicts decoded without a
+/// problem are remembered, so every problem is still noted at its own flow's offset.
+#[derive(Default)]
+pub(super) struct ConnectionCache {
+    /// Per leg (server, client): (named the old way, range of the dict in the input, what
+    /// it decoded to), the most recently used last, at most [`ConnectionCache::CAPACITY`].
+    legs: [Vec<(bool, std::ops::Range<usize>, Connection)>; 2],
+}
+
+impl ConnectionCache {
+    /// Enough for the connections a client keeps open at once (a pull fetches a few layers
+    /// side by side); a miss costs a comparison per entry, which mostly stops at the first
+    /// bytes (a connection's id comes first).
+    const CAPACITY: usize = 4;
 }
 
 /// The parts of a connection dict regauth uses.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Connection {
     /// mitmproxy's id of the connection (a UUID), shared by the flows that used it.
     id: Option<CompactString>,
@@ -549,7 +573,38 @@ struct Connection {
     error: Option<String>,
 }
 
+/// [`decode_connection_afresh`], or a copy of what an identical dict decoded to lately.
 fn decode_connection(
+    item: Item<'_>,
+    version: i64,
+    leg: Leg,
+    ctx: &mut FlowContext<'_>,
+) -> Connection {
+    let old_names = version <= 18;
+    let range = item.offset() as usize..item.end();
+    let (input, cache) = (ctx.input, &mut ctx.connections.legs[leg as usize]);
+    let is_same = |(cached_old, cached, _): &(bool, std::ops::Range<usize>, Connection)| {
+        *cached_old == old_names && input[cached.clone()] == input[range.clone()]
+    };
+    if let Some(hit) = cache.iter().rposition(is_same) {
+        let entry = cache.remove(hit);
+        let connection = entry.2.clone();
+        cache.push(entry);
+        return connection;
+    }
+    let n_notes = ctx.notes.len();
+    let connection = decode_connection_afresh(item, version, leg, ctx);
+    if ctx.notes.len() == n_notes {
+        let cache = &mut ctx.connections.legs[leg as usize];
+        if cache.len() == ConnectionCache::CAPACITY {
+            cache.remove(0);
+        }
+        cache.push((old_names, range, connection.clone()));
+    }
+    connection
+}
+
+fn decode_connection_afresh(
     item: Item<'_>,
     version: i64,
     leg: Leg,

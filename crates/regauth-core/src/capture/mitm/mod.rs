@@ -50,6 +50,7 @@ struct DecodedFlow {
 struct Scratch {
     headers: crate::model::Headers,
     texts: crate::model::TextInterner,
+    connections: flow::ConnectionCache,
 }
 
 /// Decodes the dicts among `batch` (entry index, framed item), in order: on this thread, or
@@ -74,6 +75,7 @@ fn decode_batch(
                     version: None,
                     header_scratch: &mut scratch.headers,
                     texts: &mut scratch.texts,
+                    connections: &mut scratch.connections,
                 };
                 let result = flow::decode(item, &mut ctx);
                 DecodedFlow { result, version: ctx.version, notes: ctx.notes }
@@ -686,6 +688,60 @@ mod tests {
             .set("server_conn.certificate_list", T::L(vec![]));
         let (exchanges, _, _) = read_bytes(dumps(&[plain])).unwrap();
         assert!(exchanges[0].tls.is_none());
+    }
+
+    /// Flows that repeat a connection dict byte for byte (decoded once and then copied, see
+    /// `flow::ConnectionCache`) read as each flow does on its own, and a problem in a
+    /// repeated dict is noted for every flow that has it. Hand-written fixtures.
+    #[test]
+    fn flows_repeating_a_connection_read_as_each_does_alone() {
+        let other_server = flow_v21()
+            .set("server_conn.sni", s("other.example"))
+            .set("server_conn.peername", T::L(vec![s("192.0.2.8"), T::I(443)]));
+        let broken_client = flow_v21().set("client_conn.peername", T::I(5));
+        // The same bytes decode differently as a server dict and as a client dict, and in
+        // format 18 and format 21 (other field names), so neither may stand in for the other.
+        let T::D(fields) = flow_v18() else { unreachable!() };
+        let old_server_conn =
+            fields.iter().find(|(key, _)| key == "server_conn").unwrap().1.clone();
+        let legs_swapped = flow_v18().set("client_conn", old_server_conn.clone());
+        let newer_version = flow_v21().set("server_conn", old_server_conn);
+        let flows = [
+            flow_v21(),
+            other_server.clone(),
+            flow_v21(),
+            broken_client.clone(),
+            broken_client,
+            other_server,
+            flow_v18(),
+            legs_swapped,
+            newer_version,
+            flow_v21(),
+        ];
+        let (together, problems, _) = read_bytes(dumps(&flows)).unwrap();
+        assert_eq!(together.len(), flows.len());
+        // Everything but the first line (the flow's index and offset) is the flow's own.
+        let details = |exchange: &Exchange| {
+            let mut out = String::new();
+            render_exchange(exchange, &mut out);
+            out.split_once('\n').unwrap().1.to_owned()
+        };
+        for (flow_idx, flow) in flows.iter().enumerate() {
+            let (alone, _, _) = read_bytes(dumps(std::slice::from_ref(flow))).unwrap();
+            assert_eq!(details(&together[flow_idx]), details(&alone[0]), "flow {flow_idx}");
+        }
+        assert_ne!(details(&together[0]), details(&together[1]));
+        // Read as a client dict of format 18, the server dict's `address` is the peer; read
+        // as a server dict of format 21, it has no peer (`peername` is the name there).
+        assert_eq!(together[6].server_address.as_deref(), Some("192.0.2.7:443"));
+        assert_eq!(together[7].client_address.as_deref(), Some("registry.example:443"));
+        assert_eq!(together[8].server_address, None);
+        let noted: Vec<_> = problems
+            .iter()
+            .filter(|problem| problem.message.starts_with("client_conn.peername"))
+            .map(|problem| problem.location.entry)
+            .collect();
+        assert_eq!(noted, [Some(3), Some(4)], "{problems:?}");
     }
 
     #[test]

@@ -461,9 +461,12 @@ impl<'a> Item<'a> {
 #[inline(always)]
 fn frame(input: &[u8], pos: usize, limit: usize) -> Option<(usize, usize)> {
     let window = input.get(pos..limit)?;
-    let (n_digits, declared) = match length_prefix_of_eight(window) {
+    let (n_digits, declared) = match short_length_prefix(window) {
         Some(length) => length,
-        None => length_prefix(window)?,
+        None => match length_prefix_of_eight(window) {
+            Some(length) => length,
+            None => length_prefix(window)?,
+        },
     };
     let payload_start = pos + n_digits + 1;
     // The payload is followed by its tag, so it needs `declared + 1` bytes before `limit`.
@@ -471,6 +474,20 @@ fn frame(input: &[u8], pos: usize, limit: usize) -> Option<(usize, usize)> {
         return None;
     }
     Some((payload_start, payload_start + declared as usize))
+}
+
+/// The `<digits>:` prefix of `window` when it has one or two digits, else `None`: most
+/// lengths in a flow file do (header names and values, numbers, short texts), and for them
+/// comparing two or three bytes is cheaper than [`length_prefix_of_eight`]'s arithmetic.
+#[inline(always)]
+fn short_length_prefix(window: &[u8]) -> Option<(usize, u64)> {
+    match *window {
+        [digit @ b'0'..=b'9', b':', ..] => Some((1, u64::from(digit - b'0'))),
+        [tens @ b'0'..=b'9', ones @ b'0'..=b'9', b':', ..] => {
+            Some((2, u64::from(tens - b'0') * 10 + u64::from(ones - b'0')))
+        }
+        _ => None,
+    }
 }
 
 /// The `<digits>:` prefix of `window` read eight bytes at a time (SWAR): `(digits, value)`
@@ -610,6 +627,7 @@ impl<'a> DictIter<'a> {
     ///
     /// Flow dicts have a dozen keys and are read field by field, so one pass with a small
     /// linear match beats both repeated scans and building a map.
+    #[inline(always)]
     pub(crate) fn fields<const N: usize>(
         self,
         names: [&str; N],
@@ -622,6 +640,7 @@ impl<'a> DictIter<'a> {
     }
 
     /// [`DictIter::fields`] by walking the dict pair by pair.
+    #[inline(never)]
     pub(crate) fn fields_walked<const N: usize>(
         self,
         names: [&str; N],
@@ -641,6 +660,7 @@ impl<'a> DictIter<'a> {
     /// all well framed (nearly every dict of a flow file): one loop over the payload with
     /// [`frame`], without building an iterator item per key and value. `None` at the first
     /// thing that is not so, and the caller walks the dict the generic way.
+    #[inline(always)]
     pub(crate) fn fields_of_well_framed<const N: usize>(
         &self,
         names: &[&str; N],
@@ -651,6 +671,11 @@ impl<'a> DictIter<'a> {
         if failed {
             return None;
         }
+        // Keys are matched by length and first eight bytes as one integer, then by the rest
+        // (flow dict keys rarely have more than eight bytes to compare): comparing slices took
+        // a call to `memcmp` for every name of the same length.
+        let names_first_words: [u64; N] =
+            std::array::from_fn(|idx| first_word(names[idx].as_bytes()));
         let mut slots = [None; N];
         let mut pos = pos;
         while pos < limit {
@@ -662,7 +687,22 @@ impl<'a> DictIter<'a> {
             let (payload_start, payload_end) = frame(input, value_at, limit)?;
             let tag = Tag::from_byte(input[payload_end])?;
             let key = &input[key_start..key_end];
-            if let Some(slot_idx) = names.iter().position(|name| name.as_bytes() == key) {
+            // The key's tag and its value follow it, so eight bytes from its start are nearly
+            // always there to be read at once.
+            let key_first_word = match input.get(key_start..key_start + 8) {
+                Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) if key.len() < 8 => {
+                    u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7])
+                        & ((1u64 << (8 * key.len())) - 1)
+                }
+                _ => first_word(key),
+            };
+            let same = |(name, &name_first_word): (&&str, &u64)| {
+                let name = name.as_bytes();
+                name.len() == key.len()
+                    && name_first_word == key_first_word
+                    && (name.len() <= 8 || name[8..] == key[8..])
+            };
+            if let Some(slot_idx) = names.iter().zip(&names_first_words).position(same) {
                 // `frame` read at most 12 digits and the colon.
                 let prefix_len = (payload_start - value_at) as u8;
                 slots[slot_idx] =
@@ -672,6 +712,14 @@ impl<'a> DictIter<'a> {
         }
         Some(slots)
     }
+}
+
+/// The first eight bytes of `bytes` (fewer, zero-padded, when it is shorter) as a
+/// little-endian integer.
+#[inline]
+fn first_word(bytes: &[u8]) -> u64 {
+    // Byte by byte: a copy of a variable length would be a call to `memcpy`.
+    bytes.iter().take(8).rev().fold(0, |word, &byte| word << 8 | u64::from(byte))
 }
 
 /// Checks a whole item tree (framing of every nested item and every scalar literal)
@@ -975,10 +1023,18 @@ mod tests {
     #[test]
     fn lengths_read_eight_bytes_at_a_time_match_byte_by_byte() {
         let mut n_read = 0;
+        let (mut n_read_short, mut n_refused_short) = (0, 0);
         let mut check = |window: &[u8]| {
             if let Some(fast) = length_prefix_of_eight(window) {
                 n_read += 1;
                 assert_eq!(Some(fast), length_prefix(window), "{window:?}");
+            }
+            match short_length_prefix(window) {
+                Some(short) => {
+                    n_read_short += 1;
+                    assert_eq!(Some(short), length_prefix(window), "{window:?}");
+                }
+                None => n_refused_short += 1,
             }
         };
         let numbers = (0..20_000u64)
@@ -1004,11 +1060,53 @@ mod tests {
             }
         }
         assert!(n_read > 100_000, "the fast way read only {n_read} lengths");
+        // Both ways of every length below 100 were tried, and longer ones were left alone.
+        assert!(
+            n_read_short > 500 && n_refused_short > 100_000,
+            "{n_read_short} {n_refused_short}"
+        );
     }
 
     /// A dict's fields read in one loop are those the pair-by-pair walk reads, or the loop
     /// gives up: on a flow-like dict (hand-written fixture), every cut and every change of a
     /// meaningful byte.
+    /// Keys are matched by length and first eight bytes at once, then by the rest: keys
+    /// that share a prefix, differ only past the eighth byte, or end the input (where eight
+    /// bytes cannot be read at once) find their own slot as the pair-by-pair walk does.
+    #[test]
+    fn dict_keys_match_names_by_every_byte() {
+        let keys = [
+            "timestamp_start",
+            "timestamp_end",
+            "timestamp_tls_setup",
+            "timestamp_startX",
+            "timestamp",
+            "timestamq",
+            "tls",
+            "tlS",
+            "",
+            "a",
+        ];
+        let names = ["timestamp_start", "timestamp_end", "timestamp", "tls", "", "a", "timestamq"];
+        for first in 0..keys.len() {
+            // Every key once, starting from a different one each time, so each is last once.
+            let mut payload = Vec::new();
+            for (value, key) in keys.iter().cycle().skip(first).take(keys.len()).enumerate() {
+                payload.extend(format!("{}:{key};", key.len()).bytes());
+                payload.extend(format!("{}:{value}#", value.to_string().len()).bytes());
+            }
+            let input = [format!("{}:", payload.len()).as_bytes(), &payload, b"}"].concat();
+            let dict = read_item(&input, 0, input.len(), 0).unwrap().dict().unwrap();
+            let fast = dict.clone().fields_of_well_framed(&names).expect("well framed");
+            let walked = dict.fields_walked(names).unwrap();
+            let values = |slots: [Option<Item<'_>>; 7]| {
+                slots.map(|slot| slot.map(|item| item.as_i64().unwrap()))
+            };
+            assert_eq!(values(fast), values(walked), "starting at {first}");
+            assert!(values(fast).iter().all(Option::is_some), "{:?}", values(fast));
+        }
+    }
+
     #[test]
     fn dict_fields_read_in_one_loop_match_the_walk_or_give_up() {
         fn check(input: &[u8]) -> bool {
