@@ -429,7 +429,7 @@ mod tests {
     fn recorder_summaries_without_der_are_judged_too() {
         // hand-written fixture: Playwright's `_securityDetails` of an expired certificate.
         let mut expired = exchange(0, "registry.example", 443, CAPTURE_AT, &[], &[]);
-        if let Some(tls) = expired.tls.as_mut() {
+        if let Some(tls) = expired.tls.as_mut().map(std::sync::Arc::make_mut) {
             tls.server_certificate_summary = Some(CertificateSummary {
                 subject: Some("registry.example".into()),
                 issuer: Some("Some CA".into()),

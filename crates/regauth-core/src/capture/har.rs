@@ -46,6 +46,7 @@ mod fast;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -734,7 +735,7 @@ fn convert_entry(
             state.texts.get(&socket_address(ip, port))
         });
     let tls =
-        entry.security_details.and_then(Obj::ok).and_then(convert_security_details).map(Box::new);
+        entry.security_details.and_then(Obj::ok).and_then(convert_security_details).map(Arc::new);
     let connection = entry
         .connection
         .and_then(|connection| connection.as_text())

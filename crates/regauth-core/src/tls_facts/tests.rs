@@ -200,7 +200,7 @@ pub fn exchange(
         timing: Timing { request_start: Some(at(unix)), response_end: Some(at(unix)) },
         server_address: Some(format!("192.0.2.1:{port}").into()),
         client_address: None,
-        tls: Some(Box::new(TlsInfo {
+        tls: Some(std::sync::Arc::new(TlsInfo {
             established: true,
             sni: Some(host.into()),
             version: Some("TLSv1.3".into()),

@@ -126,7 +126,7 @@ fn the_same_exchange_in_two_inputs_is_kept_once_from_the_flow() {
     from_har.request.headers.push("Authorization", "Bearer abc");
     let mut from_flow = exchange(1, 0, Some(1001), "/v2/");
     from_flow.request.headers.push("Authorization", "Bearer abc");
-    from_flow.tls = Some(Box::default());
+    from_flow.tls = Some(std::sync::Arc::default());
     let other = exchange(0, 1, Some(5000), "/v2/other");
     let (merged, notes) = merge(vec![from_har, other, from_flow], &infos);
     assert_eq!(origins(&merged), [(1, 0), (0, 1)]);

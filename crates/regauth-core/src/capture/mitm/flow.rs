@@ -24,6 +24,8 @@
 //! Bodies are stored as they were on the wire (still content-encoded), so they become
 //! [`BodyData::Raw`] slices of the input plus the `Content-Encoding` header value.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use chrono::DateTime;
@@ -83,7 +85,7 @@ pub(super) struct FlowContext<'c> {
     /// caller to record in file order (flows may be decoded on several threads).
     pub(super) notes: Vec<(u64, String)>,
     /// Shared by every body of the input.
-    pub(super) decode_budget: &'c std::sync::Arc<DecodeBudget>,
+    pub(super) decode_budget: &'c Arc<DecodeBudget>,
     /// The flow's integer format version, once read (for the producer string).
     pub(super) version: Option<i64>,
     /// Reused for collecting each header list (see `Headers::take_compact`).
@@ -190,7 +192,7 @@ pub(super) fn decode(flow: Item<'_>, ctx: &mut FlowContext<'_>) -> Result<Decode
     let connection = connection.map(|id| ctx.texts.get(&id));
     let server_address = server.peername.take().map(|address| ctx.texts.get(&address));
     let client_address = client.peername.take().map(|address| ctx.texts.get(&address));
-    let tls = tls_info(server, client).map(Box::new);
+    let tls = tls_info(server, client).map(|tls| ctx.connections.share_tls(tls));
 
     Ok(Decoded::Exchange(Exchange {
         index: ctx.entry_idx,
@@ -546,6 +548,8 @@ pub(super) struct ConnectionCache {
     /// Per leg (server, client): (named the old way, range of the dict in the input, what
     /// it decoded to), the most recently used last, at most [`ConnectionCache::CAPACITY`].
     legs: [Vec<(bool, std::ops::Range<usize>, Connection)>; 2],
+    /// The TLS facts handed out last, for the next exchange with the same facts to share.
+    last_tls: Option<Arc<TlsInfo>>,
 }
 
 impl ConnectionCache {
@@ -553,6 +557,16 @@ impl ConnectionCache {
     /// side by side); a miss costs a comparison per entry, which mostly stops at the first
     /// bytes (a connection's id comes first).
     const CAPACITY: usize = 4;
+
+    /// `tls` shared with the exchange before, when that had the same facts (the flows of a
+    /// connection follow each other mostly, and equal facts are equal whatever their dicts'
+    /// other fields, such as timestamps, say).
+    fn share_tls(&mut self, tls: TlsInfo) -> Arc<TlsInfo> {
+        match &self.last_tls {
+            Some(last) if **last == tls => Arc::clone(last),
+            _ => Arc::clone(self.last_tls.insert(Arc::new(tls))),
+        }
+    }
 }
 
 /// The parts of a connection dict regauth uses.

@@ -736,6 +736,12 @@ mod tests {
         assert_eq!(together[6].server_address.as_deref(), Some("192.0.2.7:443"));
         assert_eq!(together[7].client_address.as_deref(), Some("registry.example:443"));
         assert_eq!(together[8].server_address, None);
+        // Flows in a row with the same TLS facts share one copy of them, even when their
+        // connection dicts differ in other fields (here the client's peer).
+        let tls = |flow_idx: usize| together[flow_idx].tls.as_ref().unwrap();
+        assert!(std::sync::Arc::ptr_eq(tls(2), tls(3)));
+        assert!(!std::sync::Arc::ptr_eq(tls(4), tls(5)));
+        assert_ne!(tls(4), tls(5));
         let noted: Vec<_> = problems
             .iter()
             .filter(|problem| problem.message.starts_with("client_conn.peername"))
