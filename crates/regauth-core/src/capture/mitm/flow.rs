@@ -387,8 +387,25 @@ fn decode_headers(
     // on ASCII); then names and values are spans of it, with no check or copy per field.
     let payload = item.payload();
     let text = crate::capture::utf8(payload).ok();
+    let source = text.map(|_| ctx.slice(payload));
     // Fields are collected in the reused scratch list and moved out at their exact size.
     let (headers, input) = (&mut *ctx.header_scratch, ctx.input);
+    // The usual case: UTF-8 `[name, value]` string pairs, each name and value a span of the
+    // list. They are UTF-8 on their own too: each lies between a length prefix's colon and a
+    // type tag, both ASCII, so it starts and ends on character boundaries.
+    if let Some(source) = source
+        && headers.borrow_all_from(source)
+    {
+        let base = payload.as_ptr() as usize;
+        let range = |part: &[u8]| {
+            let start = part.as_ptr() as usize - base;
+            start..start + part.len()
+        };
+        if item.string_pairs(|name, value| headers.push_source_spans(range(name), range(value))) {
+            return Ok(headers.take_compact());
+        }
+        headers.take_compact();
+    }
     let push = |headers: &mut Headers, name: &[u8], value: &[u8]| match text {
         Some(text) => {
             let span = |part: &[u8]| {
@@ -404,7 +421,7 @@ fn decode_headers(
             &String::from_utf8_lossy(value),
         ),
     };
-    if item.string_pairs(|name, value| push(headers, name, value)) {
+    if text.is_none() && item.string_pairs(|name, value| push(headers, name, value)) {
         return Ok(headers.take_compact());
     }
     // Not the usual shape: start again the generic way, which says what is wrong.

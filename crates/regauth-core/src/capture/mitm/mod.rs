@@ -690,6 +690,40 @@ mod tests {
         assert!(exchanges[0].tls.is_none());
     }
 
+    /// UTF-8 header lists become spans of the list itself; names and values of every length
+    /// and with characters of every width read back as they were written. Hand-written fixture.
+    #[test]
+    fn utf8_header_fields_read_back_exactly() {
+        let fields: [(&[u8], &[u8]); 6] = [
+            ("X-Ünïcode".as_bytes(), "café ☕ 😀".as_bytes()),
+            (b"", b""),
+            (b"Accept", b"*/*"),
+            ("é".as_bytes(), b""),
+            (b"X-Long", &[b'v'; 300]),
+            (b"WWW-Authenticate", b"Bearer realm=\"https://auth.example/token\",service=\"r\""),
+        ];
+        let flow = flow_v21().set("request.headers", headers(&fields));
+        let (exchanges, problems, _) = read_bytes(dumps(&[flow])).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let read: Vec<(String, String)> = exchanges[0]
+            .request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.into_owned()))
+            .collect();
+        let written: Vec<(String, String)> = fields
+            .iter()
+            .map(|(name, value)| {
+                (
+                    String::from_utf8(name.to_vec()).unwrap(),
+                    String::from_utf8(value.to_vec()).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(read, written);
+        assert_eq!(exchanges[0].request.headers.get("x-Ünïcode").as_deref(), Some("café ☕ 😀"));
+    }
+
     /// Flows that repeat a connection dict byte for byte (decoded once and then copied, see
     /// `flow::ConnectionCache`) read as each flow does on its own, and a problem in a
     /// repeated dict is noted for every flow that has it. Hand-written fixtures.
