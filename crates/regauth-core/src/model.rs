@@ -238,6 +238,7 @@ impl Headers {
     /// where finding the text's place in the input, as [`Self::push_borrowing`] does, was a
     /// fifth of the time spent reading a header-heavy flow file. A range outside the source
     /// reads as empty text.
+    #[inline]
     pub(crate) fn push_source_spans(
         &mut self,
         name: std::ops::Range<usize>,
