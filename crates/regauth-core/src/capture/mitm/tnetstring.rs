@@ -688,13 +688,13 @@ impl<'a> DictIter<'a> {
             let tag = Tag::from_byte(input[payload_end])?;
             let key = &input[key_start..key_end];
             // The key's tag and its value follow it, so eight bytes from its start are nearly
-            // always there to be read at once.
-            let key_first_word = match input.get(key_start..key_start + 8) {
-                Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) if key.len() < 8 => {
-                    u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7])
-                        & ((1u64 << (8 * key.len())) - 1)
+            // always there to be read at once (and masked to the key when it is shorter).
+            let key_first_word = match input.get(key_start..).and_then(<[u8]>::first_chunk::<8>) {
+                Some(&first_eight) => {
+                    let word = u64::from_le_bytes(first_eight);
+                    if key.len() < 8 { word & ((1u64 << (8 * key.len())) - 1) } else { word }
                 }
-                _ => first_word(key),
+                None => first_word(key),
             };
             let same = |(name, &name_first_word): (&&str, &u64)| {
                 let name = name.as_bytes();
